@@ -1,0 +1,31 @@
+/** IEC 60601-1-8: technical alarms (device faults) are distinct from physiological ones. */
+export const AlarmKind = { technical: "technical", physiological: "physiological" } as const;
+export type AlarmKind = (typeof AlarmKind)[keyof typeof AlarmKind];
+
+export const AlarmPriority = { high: "high", medium: "medium", low: "low" } as const;
+export type AlarmPriority = (typeof AlarmPriority)[keyof typeof AlarmPriority];
+
+/** Visual conventions per priority: colour and flash rate (Hz, 0 = steady). */
+export const ALARM_VISUALS: Readonly<Record<AlarmPriority, { colour: string; flashHz: number }>> = {
+  high: { colour: "#d32f2f", flashHz: 2 },
+  medium: { colour: "#f9a825", flashHz: 0.6 },
+  low: { colour: "#00acc1", flashHz: 0 },
+};
+
+export interface Alarm {
+  id: string;
+  kind: AlarmKind;
+  priority: AlarmPriority;
+  /** Stable key of the condition, e.g. "technical:soe-julian-36:ph"; one active alarm per key. */
+  key: string;
+  message: string;
+  deviceId?: string;
+  tooth?: number;
+  raisedAt: number;
+  /** When the condition cleared; the alarm stays listed until acknowledged. */
+  clearedAt?: number;
+  acknowledgedAt?: number;
+  acknowledgedBy?: string;
+  /** Sound silenced until this time; the visual always stays. */
+  silencedUntil?: number;
+}

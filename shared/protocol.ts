@@ -1,0 +1,296 @@
+/**
+ * The Chairside wire protocol, in one place: version, event names, payload types and the
+ * Socket.IO event maps used by both `new Server<...>()` and `io<...>()`. Runtime schemas for
+ * every inbound payload live in ./schemas.ts. SPEC.md describes each event in words.
+ */
+import type { Alarm } from "./alarms.ts";
+import type { OttoState, OttoUtterance, PatientQuestion } from "./otto.ts";
+import type { ProcedureCommand, ProcedureTransition, ProcedureView } from "./procedure/types.ts";
+import type { InviteRole, Role } from "./roles.ts";
+import type { CheckedReading, Reading } from "./soe/signals.ts";
+
+/** Bumped on any incompatible change to events or payloads. */
+export const PROTOCOL_VERSION = 1;
+
+/** Namespace for people; SOE devices use their own. */
+export const PEOPLE_NAMESPACE = "/";
+export const DEVICE_NAMESPACE = "/devices";
+
+/** Why a request was refused. Every refusal carries one of these and a sentence for people. */
+export const ErrorCode = {
+  clientTooOld: "client_too_old",
+  serverTooOld: "server_too_old",
+  tokenMissing: "token_missing",
+  tokenInvalid: "token_invalid",
+  tokenExpired: "token_expired",
+  badPayload: "bad_payload",
+  unknownEvent: "unknown_event",
+  tooLarge: "too_large",
+  rateLimited: "rate_limited",
+  forbidden: "forbidden",
+  illegalTransition: "illegal_transition",
+  notFound: "not_found",
+  deviceUnpaired: "device_unpaired",
+  unknownUnit: "unknown_unit",
+  storageFailed: "storage_failed",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ProtocolError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** Expected failures are values. */
+export type Result<T = null> = { ok: true; value: T } | { ok: false; error: ProtocolError };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+export function fail<T = never>(code: ErrorCode, message: string): Result<T> {
+  return { ok: false, error: { code, message } };
+}
+
+/** Why the server closed a connection on purpose. */
+export const CloseReason = {
+  repeatOffender: "repeat_offender",
+  replaced: "replaced_by_new_connection",
+  left: "left",
+} as const;
+export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
+
+// ---------------------------------------------------------------------------------------------
+// Handshake
+
+/** What a person's client sends in `io({ auth })`. */
+export interface PersonAuth {
+  protocolVersion: number;
+  token: string;
+}
+
+/** What a device sends in `io("/devices", { auth })`. */
+export interface DeviceAuth {
+  protocolVersion: number;
+  deviceId: string;
+  deviceKey: string;
+}
+
+/** Carried in `connect_error.data`, so a client can say exactly why it was refused. */
+export interface ConnectRefusal {
+  code: ErrorCode;
+  message: string;
+}
+
+/** Claims inside a signed invite token. Identity comes only from here, never from the client. */
+export interface InviteClaims {
+  appointmentId: string;
+  roomId: string;
+  personId: string;
+  role: InviteRole;
+  /** Expiry, epoch seconds. */
+  exp: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Room state as clients see it
+
+export const ConnectionState = { connected: "connected", reconnecting: "reconnecting" } as const;
+export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
+
+export interface MemberView {
+  memberId: string;
+  personId: string;
+  displayName: string;
+  role: Role;
+  connection: ConnectionState;
+  /** Small integer that names this member in binary pose batches. */
+  slot: number;
+}
+
+export interface OttoView {
+  state: OttoState;
+  /** Member Otto is turned to, if any. */
+  lookAt: string | null;
+  lastUtterance: OttoUtterance | null;
+}
+
+export const Surroundings = { clinic: "clinic", nature: "nature" } as const;
+export type Surroundings = (typeof Surroundings)[keyof typeof Surroundings];
+
+export const AnxietyPathway = { standard: "standard", highAnxiety: "high_anxiety" } as const;
+export type AnxietyPathway = (typeof AnxietyPathway)[keyof typeof AnxietyPathway];
+
+export interface ComfortView {
+  /** MDAS total 5..25 once the intake is filled in. */
+  mdasScore: number | null;
+  pathway: AnxietyPathway;
+  surroundings: Surroundings;
+  breathingCoach: boolean;
+  /** A 0-10 check-in is waiting for the patient's answer. */
+  checkinPending: { reason: string; requestedAt: number } | null;
+  lastCheckin: { score: number; at: number } | null;
+  /** Resting heart rate from the first minute, once known. */
+  heartRateBaseline: number | null;
+}
+
+export interface DeviceView {
+  deviceId: string;
+  firmware: string;
+  /** FDI tooth the device sits on; null for the heart-rate wearable. */
+  tooth: number | null;
+  quarantined: boolean;
+  lastSeenAt: number | null;
+}
+
+export interface AppointmentView {
+  appointmentId: string;
+  roomId: string;
+  patientName: string;
+  clinicianName: string;
+  scheduledAt: string;
+}
+
+/** Everything a client needs to draw the room as it is now (late join, resync after a gap). */
+export interface RoomSnapshot {
+  protocolVersion: number;
+  appointment: AppointmentView;
+  /** The receiving member. */
+  you: string;
+  /** Sequence number of the last reliable event included in this snapshot. */
+  seq: number;
+  members: MemberView[];
+  otto: OttoView;
+  procedure: ProcedureView | null;
+  comfort: ComfortView;
+  alarms: Alarm[];
+  devices: DeviceView[];
+  quarantinedFirmware: string[];
+  serverTime: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reliable, ordered, sequence-numbered room events
+
+export type RoomEventBody =
+  | { type: "member_joined"; member: MemberView }
+  | { type: "member_updated"; member: MemberView }
+  | { type: "member_left"; memberId: string; reason: string }
+  | { type: "otto"; otto: OttoView }
+  | { type: "procedure"; procedure: ProcedureView | null; transition: ProcedureTransition | null }
+  | { type: "comfort"; comfort: ComfortView }
+  | { type: "checkin"; score: number; by: string }
+  | { type: "alarm"; alarm: Alarm }
+  | { type: "device"; device: DeviceView }
+  | { type: "firmware_quarantined"; firmware: string; since: number; by: string; retracted: number };
+export type RoomEventType = RoomEventBody["type"];
+
+export interface RoomEvent {
+  seq: number;
+  at: number;
+  body: RoomEventBody;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live SOE telemetry to the care team
+
+export interface ReadingsBatch {
+  readings: CheckedReading[];
+}
+
+/** A batch of readings from one device, sequence-numbered per device for exactly-once storage. */
+export interface DeviceBatch {
+  seq: number;
+  firmware: string;
+  readings: Reading[];
+}
+
+export interface DeviceBatchAck {
+  seq: number;
+  /** How many readings were stored (0 for a duplicate batch). */
+  stored: number;
+  duplicate: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event names and maps
+
+/** Every event name, once. Nothing else in the code spells an event name. */
+export const Ev = {
+  // client -> server (people)
+  pose: "pose",
+  snapshot: "room:snapshot",
+  procedureSelect: "procedure:select",
+  procedureCommand: "procedure:command",
+  mdasSubmit: "comfort:mdas",
+  checkinSubmit: "comfort:checkin",
+  checkinRequest: "comfort:request_checkin",
+  breathing: "comfort:breathing",
+  surroundings: "comfort:surroundings",
+  ottoAsk: "otto:ask",
+  alarmAck: "alarm:ack",
+  alarmSilence: "alarm:silence",
+  firmwareQuarantine: "firmware:quarantine",
+  soeHistory: "soe:history",
+  // server -> client (people)
+  welcome: "room:welcome",
+  roomEvent: "room:event",
+  poses: "poses",
+  readings: "soe:readings",
+  protocolError: "protocol:error",
+  // device -> server
+  deviceBatch: "soe:batch",
+} as const;
+
+export type Ack<T> = (result: Result<T>) => void;
+
+export interface ProcedureCommandPayload {
+  command: ProcedureCommand;
+  reason?: string;
+}
+
+export interface ClientToServerEvents {
+  [Ev.pose]: (pose: ArrayBuffer | Uint8Array) => void;
+  [Ev.snapshot]: (ack: Ack<RoomSnapshot>) => void;
+  [Ev.procedureSelect]: (p: { planId: string }, ack: Ack<ProcedureView>) => void;
+  [Ev.procedureCommand]: (p: ProcedureCommandPayload, ack: Ack<ProcedureView>) => void;
+  [Ev.mdasSubmit]: (p: { answers: number[] }, ack: Ack<ComfortView>) => void;
+  [Ev.checkinSubmit]: (p: { score: number }, ack: Ack<ComfortView>) => void;
+  [Ev.checkinRequest]: (p: { reason?: string }, ack: Ack<ComfortView>) => void;
+  [Ev.breathing]: (p: { on: boolean }, ack: Ack<ComfortView>) => void;
+  [Ev.surroundings]: (p: { surroundings: Surroundings }, ack: Ack<ComfortView>) => void;
+  [Ev.ottoAsk]: (p: { question: PatientQuestion }, ack: Ack<OttoUtterance>) => void;
+  [Ev.alarmAck]: (p: { alarmId: string }, ack: Ack<Alarm>) => void;
+  [Ev.alarmSilence]: (p: { alarmId: string; seconds: number }, ack: Ack<Alarm>) => void;
+  [Ev.firmwareQuarantine]: (
+    p: { firmware: string; since: number },
+    ack: Ack<{ devices: number; retracted: number }>,
+  ) => void;
+  [Ev.soeHistory]: (p: { sinceMs: number }, ack: Ack<ReadingsBatch>) => void;
+}
+
+export interface ServerToClientEvents {
+  [Ev.welcome]: (snapshot: RoomSnapshot) => void;
+  [Ev.roomEvent]: (event: RoomEvent) => void;
+  [Ev.poses]: (batch: ArrayBuffer | Uint8Array) => void;
+  [Ev.readings]: (batch: ReadingsBatch) => void;
+  [Ev.protocolError]: (p: ProtocolError & { event: string }) => void;
+}
+
+export interface DeviceToServerEvents {
+  [Ev.deviceBatch]: (batch: DeviceBatch, ack: Ack<DeviceBatchAck>) => void;
+}
+
+// biome-ignore lint/complexity/noBannedTypes: devices receive nothing but acks
+export type ServerToDeviceEvents = {};
+
+/** Client-side rates (Hz) and limits. */
+export const RATES = {
+  /** Pose send rate from each participant. */
+  poseSendHz: 30,
+  /** Telemetry fan-out to the care team. */
+  readingsDisplayHz: 10,
+  /** Largest inbound message we accept, bytes. */
+  maxMessageBytes: 16 * 1024,
+  /** Grace window for a dropped participant to come back as the same member. */
+  rejoinWindowMs: 120_000,
+} as const;

@@ -1,0 +1,19 @@
+import { resolve } from "node:path";
+import { defineConfig } from "vite";
+
+/** The client is a multi-page app served by the Node server from dist/ on the same origin. */
+export default defineConfig({
+  root: "client",
+  publicDir: resolve(import.meta.dirname, "assets"),
+  build: {
+    outDir: resolve(import.meta.dirname, "dist"),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 4000,
+    rollupOptions: {
+      input: {
+        index: resolve(import.meta.dirname, "client/index.html"),
+        room: resolve(import.meta.dirname, "client/room.html"),
+      },
+    },
+  },
+});
