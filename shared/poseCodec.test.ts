@@ -105,7 +105,10 @@ describe("pose codec", () => {
   it("batches poses by slot with the server time", () => {
     const rand = mulberry32(7);
     const poses = [randomPose(rand), randomPose(rand), randomPose(rand)];
-    const batch = encodeBatch(0xffff_ffff + 5, poses.map((p, i) => ({ slot: i + 1, bytes: encodePose(p) })));
+    const batch = encodeBatch(
+      0xffff_ffff + 5,
+      poses.map((p, i) => ({ slot: i + 1, bytes: encodePose(p) })),
+    );
     expect(batch.byteLength).toBe(BATCH_HEADER_BYTES + 3 * BATCH_ENTRY_BYTES);
     const back = decodeBatch(batch);
     expect(back.serverTime).toBe(4);

@@ -126,7 +126,10 @@ export function isValidPoseBytes(data: unknown): data is Uint8Array | ArrayBuffe
 }
 
 /** The server's per-tick batch, built from already-encoded client poses. */
-export function encodeBatch(serverTime: number, entries: ReadonlyArray<{ slot: number; bytes: Uint8Array }>): Uint8Array {
+export function encodeBatch(
+  serverTime: number,
+  entries: ReadonlyArray<{ slot: number; bytes: Uint8Array }>,
+): Uint8Array {
   const out = new Uint8Array(BATCH_HEADER_BYTES + entries.length * BATCH_ENTRY_BYTES);
   const view = new DataView(out.buffer);
   view.setUint8(0, BATCH_KIND);
@@ -146,7 +149,8 @@ export function decodeBatch(data: ArrayBuffer | Uint8Array): PoseBatch {
     throw new PoseDecodeError("not a pose batch");
   }
   const body = view.byteLength - BATCH_HEADER_BYTES;
-  if (body % BATCH_ENTRY_BYTES !== 0) throw new PoseDecodeError(`ragged pose batch of ${view.byteLength} bytes`);
+  if (body % BATCH_ENTRY_BYTES !== 0)
+    throw new PoseDecodeError(`ragged pose batch of ${view.byteLength} bytes`);
   const poses: SlotPose[] = [];
   for (let offset = BATCH_HEADER_BYTES; offset < view.byteLength; offset += BATCH_ENTRY_BYTES) {
     poses.push({ slot: view.getUint8(offset), pose: readPose(view, offset + 1) });

@@ -1,0 +1,57 @@
+/**
+ * The room as one client sees it: a snapshot with reliable events applied in order.
+ * Pure, so the same code runs in the browser and in the convergence property test.
+ */
+import type { RoomEvent, RoomSnapshot } from "./protocol.ts";
+
+export type ApplyOutcome = "applied" | "stale" | "gap";
+
+/**
+ * Applies one reliable event. A `gap` means an event was missed: the caller must ask for a fresh
+ * snapshot (and drop this event). `stale` events (already covered by the snapshot) are ignored.
+ */
+export function applyRoomEvent(view: RoomSnapshot, event: RoomEvent): ApplyOutcome {
+  if (event.seq <= view.seq) return "stale";
+  if (event.seq !== view.seq + 1) return "gap";
+  view.seq = event.seq;
+  const body = event.body;
+  switch (body.type) {
+    case "member_joined":
+    case "member_updated": {
+      const i = view.members.findIndex((m) => m.memberId === body.member.memberId);
+      if (i >= 0) view.members[i] = body.member;
+      else view.members.push(body.member);
+      break;
+    }
+    case "member_left":
+      view.members = view.members.filter((m) => m.memberId !== body.memberId);
+      break;
+    case "otto":
+      view.otto = body.otto;
+      break;
+    case "procedure":
+      view.procedure = body.procedure;
+      break;
+    case "comfort":
+      view.comfort = body.comfort;
+      break;
+    case "checkin":
+      break;
+    case "alarm": {
+      const i = view.alarms.findIndex((a) => a.id === body.alarm.id);
+      if (i >= 0) view.alarms[i] = body.alarm;
+      else view.alarms.push(body.alarm);
+      break;
+    }
+    case "device": {
+      const i = view.devices.findIndex((d) => d.deviceId === body.device.deviceId);
+      if (i >= 0) view.devices[i] = body.device;
+      else view.devices.push(body.device);
+      break;
+    }
+    case "firmware_quarantined":
+      if (!view.quarantinedFirmware.includes(body.firmware)) view.quarantinedFirmware.push(body.firmware);
+      break;
+  }
+  return "applied";
+}
