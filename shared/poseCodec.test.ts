@@ -102,19 +102,21 @@ describe("pose codec", () => {
     expect(isValidPoseBytes(new Uint8Array(1000))).toBe(false);
   });
 
-  it("batches poses by slot with the server time", () => {
+  it("batches poses by slot with the server time and the last reliable sequence number", () => {
     const rand = mulberry32(7);
     const poses = [randomPose(rand), randomPose(rand), randomPose(rand)];
     const batch = encodeBatch(
       0xffff_ffff + 5,
+      77,
       poses.map((p, i) => ({ slot: i + 1, bytes: encodePose(p) })),
     );
     expect(batch.byteLength).toBe(BATCH_HEADER_BYTES + 3 * BATCH_ENTRY_BYTES);
     const back = decodeBatch(batch);
     expect(back.serverTime).toBe(4);
+    expect(back.lastSeq).toBe(77);
     expect(back.poses.map((p) => p.slot)).toEqual([1, 2, 3]);
     expect(back.poses[1]!.pose).toEqual(decodePose(encodePose(poses[1]!)));
     expect(() => decodeBatch(batch.subarray(0, batch.byteLength - 1))).toThrow(PoseDecodeError);
-    expect(() => decodeBatch(new Uint8Array([9, 0, 0, 0, 0]))).toThrow(PoseDecodeError);
+    expect(() => decodeBatch(new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0, 0]))).toThrow(PoseDecodeError);
   });
 });

@@ -6,7 +6,10 @@
  * of the dropped largest component, 3 × 10 bits for the others, max error under 0.25°).
  *
  *   client pose  = flags:u8 | head | left | right                          = 31 bytes
- *   server batch = kind:u8 | serverTime:u32 | n × (slot:u8 | client pose)  = 5 + 32 n bytes
+ *   server batch = kind:u8 | serverTime:u32 | lastSeq:u32 | n × (slot:u8 | client pose) = 9 + 32 n
+ *
+ * The batch carries the room's last reliable event number, so a client that missed the newest
+ * reliable event notices within one tick and asks for a snapshot.
  */
 
 export interface Vec3 {
@@ -37,12 +40,14 @@ export interface SlotPose {
 export interface PoseBatch {
   /** Server clock, milliseconds, modulo 2^32. */
   serverTime: number;
+  /** Sequence number of the room's last reliable event when the batch was sent. */
+  lastSeq: number;
   poses: SlotPose[];
 }
 
 export const TRANSFORM_BYTES = 10;
 export const POSE_BYTES = 1 + 3 * TRANSFORM_BYTES;
-export const BATCH_HEADER_BYTES = 5;
+export const BATCH_HEADER_BYTES = 9;
 export const BATCH_ENTRY_BYTES = 1 + POSE_BYTES;
 const BATCH_KIND = 1;
 const POSITION_LIMIT_MM = 32_767;
@@ -128,12 +133,14 @@ export function isValidPoseBytes(data: unknown): data is Uint8Array | ArrayBuffe
 /** The server's per-tick batch, built from already-encoded client poses. */
 export function encodeBatch(
   serverTime: number,
+  lastSeq: number,
   entries: ReadonlyArray<{ slot: number; bytes: Uint8Array }>,
 ): Uint8Array {
   const out = new Uint8Array(BATCH_HEADER_BYTES + entries.length * BATCH_ENTRY_BYTES);
   const view = new DataView(out.buffer);
   view.setUint8(0, BATCH_KIND);
   view.setUint32(1, serverTime >>> 0, true);
+  view.setUint32(5, lastSeq >>> 0, true);
   let offset = BATCH_HEADER_BYTES;
   for (const { slot, bytes } of entries) {
     view.setUint8(offset, slot);
@@ -155,7 +162,7 @@ export function decodeBatch(data: ArrayBuffer | Uint8Array): PoseBatch {
   for (let offset = BATCH_HEADER_BYTES; offset < view.byteLength; offset += BATCH_ENTRY_BYTES) {
     poses.push({ slot: view.getUint8(offset), pose: readPose(view, offset + 1) });
   }
-  return { serverTime: view.getUint32(1, true), poses };
+  return { serverTime: view.getUint32(1, true), lastSeq: view.getUint32(5, true), poses };
 }
 
 function viewOf(data: ArrayBuffer | Uint8Array): DataView {

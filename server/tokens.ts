@@ -1,0 +1,85 @@
+/**
+ * Signed invite tokens (HMAC-SHA256). Identity, role and room come only from a token the server
+ * signed; the signing secret is generated on first start and kept in the data folder.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ErrorCode, fail, type InviteClaims, ok, type Result } from "../shared/protocol.ts";
+import { INVITE_ROLES } from "../shared/roles.ts";
+
+const SECRET_FILE = "signing-secret.key";
+
+/** Loads the signing secret from the data folder, creating it (mode 600) on first start. */
+export function loadOrCreateSecret(dataDir: string): Buffer {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, SECRET_FILE);
+  if (existsSync(path)) {
+    const hex = readFileSync(path, "utf8").trim();
+    if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, "hex");
+    throw new Error(`${path} is not a 32-byte hex secret; remove it to generate a new one`);
+  }
+  const secret = randomBytes(32);
+  writeFileSync(path, `${secret.toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  return secret;
+}
+
+function b64(data: Buffer | string): string {
+  return Buffer.from(data).toString("base64url");
+}
+
+function sign(secret: Buffer, purpose: string, body: string): Buffer {
+  return createHmac("sha256", secret).update(`${purpose}.${body}`).digest();
+}
+
+export function signInvite(secret: Buffer, claims: InviteClaims): string {
+  const body = b64(JSON.stringify(claims));
+  return `${body}.${b64(sign(secret, "invite", body))}`;
+}
+
+/** Verifies signature, shape and expiry. Never trusts anything the client adds besides the token. */
+export function verifyInvite(secret: Buffer, token: unknown, nowMs: number): Result<InviteClaims> {
+  if (typeof token !== "string" || token.length === 0) {
+    return fail(ErrorCode.tokenMissing, "No join token: open the invite link you were given.");
+  }
+  if (token.length > 2048) return fail(ErrorCode.tokenInvalid, "This join link is not valid.");
+  const [body, mac, extra] = token.split(".");
+  if (!body || !mac || extra !== undefined)
+    return fail(ErrorCode.tokenInvalid, "This join link is not valid.");
+  const expected = sign(secret, "invite", body);
+  const given = Buffer.from(mac, "base64url");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return fail(ErrorCode.tokenInvalid, "This join link is not valid (its signature does not match).");
+  }
+  let claims: InviteClaims;
+  try {
+    claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as InviteClaims;
+  } catch {
+    return fail(ErrorCode.tokenInvalid, "This join link is not valid.");
+  }
+  if (
+    typeof claims.appointmentId !== "string" ||
+    typeof claims.roomId !== "string" ||
+    typeof claims.personId !== "string" ||
+    typeof claims.exp !== "number" ||
+    !(INVITE_ROLES as readonly string[]).includes(claims.role)
+  ) {
+    return fail(ErrorCode.tokenInvalid, "This join link is not valid.");
+  }
+  if (claims.exp * 1000 <= nowMs) {
+    return fail(ErrorCode.tokenExpired, "This join link has expired: ask the clinic for a new one.");
+  }
+  return ok(claims);
+}
+
+/** A device's key is derived from the server secret, so pairing needs no extra storage. */
+export function deviceKey(secret: Buffer, deviceId: string): string {
+  return b64(sign(secret, "device", deviceId));
+}
+
+export function verifyDeviceKey(secret: Buffer, deviceId: string, key: unknown): boolean {
+  if (typeof key !== "string") return false;
+  const expected = Buffer.from(deviceKey(secret, deviceId));
+  const given = Buffer.from(key);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
