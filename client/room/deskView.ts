@@ -1,0 +1,83 @@
+/** The desktop view for clinicians, assistants and observers: the 3D room beside the clinical panel. */
+import { PROCEDURE_PLANS } from "../../shared/procedure/plans.ts";
+import type { RoomSnapshot } from "../../shared/protocol.ts";
+import type { Role } from "../../shared/roles.ts";
+import { RoomConnection } from "../connection.ts";
+import { createClinicianLayout } from "../panel/layout.ts";
+import { ClinicianPanel } from "../panel/panel.ts";
+import { TreatmentScene } from "../scene/treatmentScene.ts";
+import { linkBadge } from "./status.ts";
+import { exposeTestState, startPoseLoop } from "./testHooks.ts";
+
+export interface DeskHandle {
+  connection: RoomConnection;
+  scene: TreatmentScene;
+  panel: ClinicianPanel;
+}
+
+export async function startDeskAsync(root: HTMLElement, token: string, opts: { title?: string } = {}): Promise<DeskHandle> {
+  const { canvasHost, panelRoot } = createClinicianLayout(root);
+  const badge = linkBadge();
+  canvasHost.append(badge.el);
+  if (opts.title) {
+    const title = document.createElement("div");
+    title.className = "desk-title";
+    title.textContent = opts.title;
+    canvasHost.append(title);
+  }
+  const canvas = document.createElement("canvas");
+  canvas.className = "room-canvas";
+  canvas.dataset.testid = "room-canvas";
+  canvasHost.prepend(canvas);
+  const scene = await TreatmentScene.createAsync(canvas, { mode: "desktop" });
+
+  let panel: ClinicianPanel | null = null;
+  let role: Role = "observer";
+  const connection = new RoomConnection(token, {
+    onView: (view) => {
+      if (!panel) {
+        role = view.members.find((m) => m.memberId === view.you)?.role ?? "observer";
+        panel = new ClinicianPanel(panelRoot, connection, {
+          role,
+          plans: PROCEDURE_PLANS.map((p) => ({ id: p.id, name: p.name })),
+        });
+        panel.onToothStatesChanged((states) => scene.setToothStates(states));
+        scene.onToothPickedObservable.add((fdi) => panel?.selectTooth(fdi));
+        void connection.loadHistory(Date.now() - 2 * 60_000).then((r) => {
+          if (r.ok) panel?.onReadings(r.value.readings);
+        });
+      }
+      panel.onView(view);
+      applyToScene(scene, view);
+    },
+    onReadings: (readings) => panel?.onReadings(readings),
+    onPoses: (batch, at) => scene.pushPoseBatch(batch, at),
+    onLinkState: (state, refusal) => badge.set(state, refusal),
+    onEvent: (event) => {
+      // Retracted readings must show as retracted: reload the chart history after a quarantine.
+      if (event.body.type === "firmware_quarantined") {
+        void connection.loadHistory(Date.now() - 2 * 60_000).then((r) => {
+          if (r.ok) panel?.onReadings(r.value.readings);
+        });
+      }
+    },
+  });
+  startPoseLoop(connection, scene);
+  exposeTestState(() => ({
+    role,
+    link: badge.el.dataset.state ?? null,
+    view: connection.view,
+    stats: connection.stats,
+    scene: scene.testState(),
+    panel: panel?.testState() ?? null,
+  }));
+  return { connection, scene, get panel() { return panel!; } };
+}
+
+function applyToScene(scene: TreatmentScene, view: RoomSnapshot): void {
+  scene.setMembers(view.members, view.you);
+  scene.setOtto(view.otto);
+  scene.setSurroundings(view.comfort.surroundings);
+  scene.setBreathingCoach(view.comfort.breathingCoach);
+  scene.highlightTeeth(view.procedure?.step?.teeth ?? []);
+}

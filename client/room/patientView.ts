@@ -1,0 +1,224 @@
+/**
+ * The patient's view: seated in the chair, in immersive VR when a headset is there, else a flat
+ * screen from the chair. The stop signal is always one action away (controller button, raised hand,
+ * the STOP button, the S key) and nothing here can disable it.
+ */
+import { MDAS_ANSWERS, MDAS_ITEMS } from "../../shared/comfort/mdas.ts";
+import { PatientQuestion } from "../../shared/otto.ts";
+import { ProcedureCommand, ProcedureStatus } from "../../shared/procedure/types.ts";
+import type { RoomSnapshot } from "../../shared/protocol.ts";
+import { RoomConnection } from "../connection.ts";
+import { TreatmentScene } from "../scene/treatmentScene.ts";
+import { linkBadge, maybeEmulateXRAsync } from "./status.ts";
+import { speak } from "./speech.ts";
+import { exposeTestState, startPoseLoop } from "./testHooks.ts";
+
+const QUESTIONS: { label: string; value: PatientQuestion }[] = [
+  { label: "Will it hurt?", value: PatientQuestion.willItHurt },
+  { label: "How long?", value: PatientQuestion.howLong },
+  { label: "What's that sound?", value: PatientQuestion.whatIsThatSound },
+  { label: "What happens next?", value: PatientQuestion.whatHappensNext },
+];
+
+export async function startPatientAsync(root: HTMLElement, token: string): Promise<void> {
+  const xrDevice = await maybeEmulateXRAsync();
+  root.classList.add("patient");
+  const canvas = document.createElement("canvas");
+  canvas.className = "room-canvas";
+  canvas.dataset.testid = "room-canvas";
+  const overlay = document.createElement("div");
+  overlay.className = "patient-overlay";
+  const badge = linkBadge();
+  const notice = document.createElement("div");
+  notice.className = "notice";
+  notice.dataset.testid = "xr-notice";
+  const stepLine = document.createElement("div");
+  stepLine.className = "step-line";
+  stepLine.dataset.testid = "patient-step";
+  const enterVr = button("Enter VR", "enter-vr", "primary");
+  const stop = button("Stop  (S)", "stop-button", "stop");
+  stop.title = "Pause the treatment at once. You can always do this.";
+  const ready = button("I'm ready to continue", "ready-button", "primary");
+  ready.hidden = true;
+  const mute = button("Mute Otto", "mute-otto", "secondary");
+  const calm = document.createElement("div");
+  calm.className = "calm-cue";
+  calm.dataset.testid = "calm-cue";
+  calm.hidden = true;
+  const controls = document.createElement("div");
+  controls.className = "patient-controls";
+  controls.append(ready, stop);
+  const top = document.createElement("div");
+  top.className = "patient-top";
+  top.append(badge.el, enterVr, mute);
+  overlay.append(top, notice, stepLine, calm, controls);
+  root.append(canvas, overlay);
+
+  const scene = await TreatmentScene.createAsync(canvas, { mode: "patient" });
+  let view: RoomSnapshot | null = null;
+  let muted = false;
+  let lastSpoken: string | null = null;
+  const mdasAnswers: number[] = [];
+  let mdasSkipped = false;
+
+  if (scene.xrAvailable) {
+    notice.textContent = xrDevice ? "Headset emulator active." : "Put on your headset and press Enter VR.";
+  } else {
+    enterVr.hidden = true;
+    notice.textContent = "No VR headset found: showing the flat-screen view. Drag or use the arrow keys to look around.";
+    notice.classList.add("flat");
+  }
+  enterVr.addEventListener("click", () => void scene.enterXRAsync());
+  scene.onXRStateObservable.add((state) => {
+    document.body.dataset.xr = state;
+  });
+
+  const connection = new RoomConnection(token, {
+    onView: (v) => {
+      view = v;
+      render();
+    },
+    onReadings: () => {},
+    onPoses: (batch, at) => scene.pushPoseBatch(batch, at),
+    onLinkState: (state, refusal) => badge.set(state, refusal),
+  });
+
+  const sendStop = (source: string) => {
+    // The stop signal goes out even before the room view arrives; the server decides nothing else first.
+    void connection.procedureCommand(ProcedureCommand.stop, `patient stop (${source})`).then((r) => {
+      if (!r.ok && r.error.code !== "illegal_transition") console.warn(r.error.message);
+    });
+  };
+  stop.addEventListener("click", () => sendStop("button"));
+  addEventListener("keydown", (e) => {
+    if (e.key === "s" || e.key === "S") sendStop("key");
+  });
+  scene.onStopSignalObservable.add((source) => sendStop(source));
+  ready.addEventListener("click", () => void connection.procedureCommand(ProcedureCommand.ready));
+  mute.addEventListener("click", () => {
+    muted = !muted;
+    mute.textContent = muted ? "Unmute Otto" : "Mute Otto";
+    if (muted) speechSynthesis?.cancel();
+  });
+
+  scene.onPanelChoiceObservable.add(({ panel, value }) => {
+    switch (panel) {
+      case "checkin":
+        void connection.submitCheckin(Number(value));
+        break;
+      case "mdas":
+        if (value === "skip") mdasSkipped = true;
+        else mdasAnswers.push(Number(value));
+        if (mdasAnswers.length === MDAS_ITEMS.length) void connection.submitMdas([...mdasAnswers]);
+        render();
+        break;
+      case "stopped":
+        if (value === "ready") void connection.procedureCommand(ProcedureCommand.ready);
+        if (value === "breathe") void connection.setBreathing(true);
+        break;
+      case "questions":
+        if (value === "breathe") void connection.setBreathing(!view?.comfort.breathingCoach);
+        else if (value === "nature" || value === "clinic") void connection.setSurroundings(value);
+        else void connection.askOtto(value as PatientQuestion);
+        break;
+      default:
+        break;
+    }
+  });
+
+  function render(): void {
+    if (!view) return;
+    scene.setMembers(view.members, view.you);
+    scene.setOtto(view.otto);
+    scene.setSurroundings(view.comfort.surroundings);
+    scene.setBreathingCoach(view.comfort.breathingCoach);
+    const p = view.procedure;
+    const paused = p?.status === ProcedureStatus.pausedByPatient;
+    ready.hidden = !paused;
+    stop.classList.toggle("active", paused);
+    const stepText = p?.step
+      ? `Step ${p.stepIndex + 1} of ${p.stepCount}: ${p.step.title}${p.nextStep ? `  ·  Next: ${p.nextStep.title}` : ""}`
+      : p?.status === ProcedureStatus.completed
+        ? "All done. Well done!"
+        : "Waiting for Dr. Ray to begin";
+    const line = paused ? `Paused: you asked to stop. ${stepText}` : stepText;
+    stepLine.textContent = line;
+    scene.setStepInfo(line);
+    scene.highlightTeeth(p?.step?.teeth ?? []);
+    // Alarms are for the care team; the patient gets a calm cue at most.
+    const alarm = view.alarms.some((a) => a.clearedAt === undefined && a.priority !== "low");
+    const cue = alarm ? `${view.appointment.clinicianName} is checking something. You're doing well.` : null;
+    calm.hidden = cue === null;
+    calm.textContent = cue ?? "";
+    scene.showCalmCue(cue);
+    scene.showPanel(panelFor(view, paused));
+    const u = view.otto.lastUtterance;
+    if (u && u.text !== lastSpoken) {
+      lastSpoken = u.text;
+      if (!muted && (!u.addressee || u.addressee === view.you)) speak(u.text, u.rate);
+    }
+  }
+
+  function panelFor(v: RoomSnapshot, paused: boolean): Parameters<TreatmentScene["showPanel"]>[0] {
+    if (v.comfort.checkinPending) {
+      return {
+        id: "checkin",
+        title: "How comfortable are you right now?",
+        body: "0 = very uncomfortable · 10 = completely comfortable",
+        buttons: Array.from({ length: 11 }, (_, i) => ({ label: String(i), value: String(i) })),
+      };
+    }
+    if (paused) {
+      return {
+        id: "stopped",
+        title: "Paused. Take your time.",
+        body: "Nothing happens until you are ready.",
+        buttons: [
+          { label: "I'm ready", value: "ready" },
+          { label: "Breathe with me", value: "breathe" },
+        ],
+      };
+    }
+    if (v.comfort.mdasScore === null && !mdasSkipped && mdasAnswers.length < MDAS_ITEMS.length) {
+      const i = mdasAnswers.length;
+      return {
+        id: "mdas",
+        title: `Before we start (${i + 1} of ${MDAS_ITEMS.length})`,
+        body: MDAS_ITEMS[i]!,
+        buttons: [
+          ...MDAS_ANSWERS.map((label, k) => ({ label, value: String(k + 1) })),
+          { label: "Skip", value: "skip" },
+        ],
+      };
+    }
+    return {
+      id: "questions",
+      title: "Ask Otto",
+      body: "Choose a question, or raise your hand at any time to stop.",
+      buttons: [
+        ...QUESTIONS,
+        { label: v.comfort.breathingCoach ? "Stop breathing guide" : "Breathing guide", value: "breathe" },
+        v.comfort.surroundings === "nature" ? { label: "Clinic view", value: "clinic" } : { label: "Nature view", value: "nature" },
+      ],
+    };
+  }
+
+  startPoseLoop(connection, scene);
+  exposeTestState(() => ({
+    role: "patient",
+    link: badge.el.dataset.state ?? null,
+    view,
+    stats: connection.stats,
+    scene: scene.testState(),
+  }));
+  (window as unknown as { __xrDevice?: unknown }).__xrDevice = xrDevice;
+}
+
+function button(label: string, testid: string, kind: string): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = label;
+  b.className = `btn ${kind}`;
+  b.dataset.testid = testid;
+  return b;
+}

@@ -1,0 +1,232 @@
+/**
+ * The self-running demo of the Chairside story, for flat screens. Simulated participants (Dr. Ray,
+ * Noah, Julian) and simulated SOEs drive a real session through the same server and protocol as
+ * real users. Acts run in order, deterministically, in a loop or one step at a time.
+ */
+import { PatientQuestion } from "../../shared/otto.ts";
+import type { Pose } from "../../shared/poseCodec.ts";
+import { ProcedureStatus } from "../../shared/procedure/types.ts";
+import { Ev } from "../../shared/protocol.ts";
+import type { InviteRole } from "../../shared/roles.ts";
+import { BETA_FIRMWARE, type Clinic } from "../clinic.ts";
+import type { InviteService } from "../invites.ts";
+import { createLogger } from "../log.ts";
+import { FaultMode } from "../soe/simulator.ts";
+import { SimRunner } from "../soe/simRunner.ts";
+import { deviceKey } from "../tokens.ts";
+import { SimParticipant } from "./simParticipant.ts";
+
+const log = createLogger("demo");
+export const DEMO_APPOINTMENT = "demo";
+const DEMO_PATIENT = "julian-demo";
+
+export interface DemoState {
+  loop: number;
+  act: number;
+  actCount: number;
+  title: string;
+  detail: string;
+  status: "starting" | "running" | "waiting_for_next" | "finished" | "failed";
+  stepByStep: boolean;
+}
+
+export interface DemoDeps {
+  origin: string;
+  secret: Buffer;
+  clinic: Clinic;
+  invites: InviteService;
+  /** Clears the demo room so each loop starts fresh. */
+  resetRoom: () => void;
+  procedureStatus: () => string | null;
+  alarmIds: () => string[];
+}
+
+const ACTS = [
+  "Julian's procedure starts",
+  "Otto narrates",
+  "A beta firmware update makes Julian's SOEs malfunction",
+  "The safety interlock stops the automated step",
+  "Dr. Ray is alerted and takes over",
+  "Julian signals stop; Otto and the breathing coach calm him",
+  "The session finishes safely",
+] as const;
+
+const seatedHead = (x: number, y: number, z: number): Pose["head"] => ({ p: { x, y, z }, q: { x: 0, y: 0, z: 0, w: 1 } });
+
+export class DemoDirector {
+  readonly state: DemoState;
+  private people: SimParticipant[] = [];
+  private sim: SimRunner | null = null;
+  private advance: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: DemoDeps,
+    private readonly opts: { speed: number; stepByStep: boolean; loop: boolean },
+  ) {
+    this.state = {
+      loop: 0,
+      act: 0,
+      actCount: ACTS.length,
+      title: "Getting the room ready",
+      detail: "",
+      status: "starting",
+      stepByStep: opts.stepByStep,
+    };
+  }
+
+  /** In step-by-step mode: run the next act. */
+  next(): void {
+    this.advance?.();
+  }
+
+  async runAsync(): Promise<void> {
+    do {
+      try {
+        await this.playOnceAsync();
+      } catch (error) {
+        this.state.status = "failed";
+        this.state.detail = error instanceof Error ? error.message : String(error);
+        log.error("demo failed", { error: this.state.detail });
+      } finally {
+        await this.teardownAsync();
+      }
+      if (this.opts.loop && !this.stopped) await this.wait(12_000);
+    } while (this.opts.loop && !this.stopped);
+  }
+
+  async stopAsync(): Promise<void> {
+    this.stopped = true;
+    this.advance?.();
+    await this.teardownAsync();
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms / this.opts.speed));
+  }
+
+  private async untilAsync(what: string, test: () => boolean, timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!test()) {
+      if (this.stopped) throw new Error("demo stopped");
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private async actAsync(index: number, detail: string): Promise<void> {
+    if (this.opts.stepByStep && index > 0) {
+      this.state.status = "waiting_for_next";
+      await new Promise<void>((resolve) => {
+        this.advance = resolve;
+      });
+      this.advance = null;
+    }
+    this.state.act = index + 1;
+    this.state.title = ACTS[index]!;
+    this.state.detail = detail;
+    this.state.status = "running";
+    log.info("demo act", { act: index + 1 });
+  }
+
+  private async join(role: InviteRole): Promise<SimParticipant> {
+    const token = this.deps.invites.mint(DEMO_APPOINTMENT, role)!;
+    const person = new SimParticipant(this.deps.origin, token);
+    this.people.push(person);
+    return person.joinedAsync();
+  }
+
+  private async playOnceAsync(): Promise<void> {
+    this.state.loop += 1;
+    this.state.status = "starting";
+    this.deps.resetRoom();
+    const devices = [...this.deps.clinic.devices.values()].filter((d) => d.patientId === DEMO_PATIENT);
+    this.sim = new SimRunner({
+      url: this.deps.origin,
+      devices,
+      keyFor: (id) => deviceKey(this.deps.secret, id),
+      seed: 2026,
+      intervalMs: 500,
+      rejectUnauthorized: false,
+    });
+    this.sim.start();
+
+    const ray = await this.join("clinician");
+    const noah = await this.join("assistant");
+    const julian = await this.join("patient");
+    ray.startPoses(30, { head: seatedHead(0.55, 1.62, -0.35), left: seatedHead(0.35, 1.1, -0.1), right: seatedHead(0.45, 1.15, 0.1) });
+    noah.startPoses(30, { head: seatedHead(-0.6, 1.58, -0.2), left: seatedHead(-0.45, 1.1, -0.1), right: seatedHead(-0.4, 1.1, 0.05) });
+    julian.startPoses(30, { head: seatedHead(0, 1.05, 0.55), left: seatedHead(-0.3, 0.8, 0.2), right: seatedHead(0.3, 0.8, 0.2) }, 0.01);
+    await this.wait(3_000);
+
+    await this.actAsync(0, "Dr. Ray opens Julian's filling on 36. Julian answers the anxiety questionnaire in VR.");
+    await julian.command(Ev.mdasSubmit, { answers: [3, 3, 4, 3, 2] });
+    await this.wait(2_000);
+    await ray.command(Ev.procedureCommand, { command: "start" });
+    await this.wait(6_000);
+
+    await this.actAsync(1, "Otto explains each step the tell-show-do way; Julian asks a question.");
+    await ray.command(Ev.procedureCommand, { command: "next" }); // consent point
+    await this.wait(4_000);
+    await julian.command(Ev.ottoAsk, { question: PatientQuestion.willItHurt });
+    await this.wait(5_000);
+    await julian.command(Ev.procedureCommand, { command: "ready" }); // Julian's go-ahead
+    await this.wait(2_000);
+    await ray.command(Ev.procedureCommand, { command: "next" }); // anaesthetic
+    await this.wait(5_000);
+    await ray.command(Ev.procedureCommand, { command: "next" }); // isolation
+    await this.wait(4_000);
+
+    await this.actAsync(2, `Julian's SOEs install beta firmware ${BETA_FIRMWARE}: the sensor on 36 starts sending stuck, spiking and skewed data.`);
+    const faultAt = Date.now();
+    this.sim.setFault(DEMO_PATIENT, FaultMode.betaUpdate, { firmware: BETA_FIRMWARE, tooth: 36 });
+    await this.untilAsync("an alarm", () => this.deps.alarmIds().length > 0, 60_000);
+    await this.wait(3_000);
+
+    await this.actAsync(3, "The automated cavity check depends on pH and temperature on 36: it refuses to run on data it cannot trust.");
+    await ray.command(Ev.procedureCommand, { command: "next" }); // caries removal
+    await this.wait(3_000);
+    await ray.command(Ev.procedureCommand, { command: "next" }); // automated cavity check
+    await this.untilAsync("the interlock", () => this.deps.procedureStatus() === ProcedureStatus.blocked, 30_000);
+    await this.wait(5_000);
+
+    await this.actAsync(4, "Dr. Ray acknowledges the alarm, quarantines the beta firmware (its readings are retracted, not deleted) and checks the tooth herself.");
+    for (const id of this.deps.alarmIds()) await ray.command(Ev.alarmAck, { alarmId: id });
+    await this.wait(2_000);
+    await ray.command(Ev.firmwareQuarantine, { firmware: BETA_FIRMWARE, since: faultAt - 1_000 });
+    await this.wait(3_000);
+    await ray.command(Ev.procedureCommand, {
+      command: "override",
+      reason: "Clinical exam: cavity clean and dry; sensor on 36 unreliable, proceeding manually.",
+    });
+    await this.wait(4_000);
+
+    await this.actAsync(5, "Julian's heart rate climbs; he raises his hand. Everything pauses at once. Otto and the breathing coach help.");
+    this.sim.setArousal(DEMO_PATIENT, 1);
+    await this.wait(3_000);
+    await julian.command(Ev.procedureCommand, { command: "stop", reason: "raised hand" });
+    await this.wait(12_000);
+    this.sim.setArousal(DEMO_PATIENT, 0);
+    await julian.command(Ev.checkinSubmit, { score: 7 });
+    await this.wait(3_000);
+    await julian.command(Ev.procedureCommand, { command: "ready" });
+    await this.wait(3_000);
+
+    await this.actAsync(6, "Dr. Ray places and cures the filling; Otto wraps up. Nothing automated ran on bad data.");
+    for (let i = 0; i < 10 && this.deps.procedureStatus() !== ProcedureStatus.completed; i++) {
+      await ray.command(Ev.procedureCommand, { command: "next" });
+      await this.wait(3_000);
+    }
+    await noah.command(Ev.breathing, { on: false });
+    this.state.status = "finished";
+    this.state.detail = "The session finished safely.";
+    await this.wait(4_000);
+  }
+
+  private async teardownAsync(): Promise<void> {
+    for (const p of this.people) p.close();
+    this.people = [];
+    await this.sim?.stopAsync(500);
+    this.sim = null;
+  }
+}

@@ -1,0 +1,48 @@
+/** Mints invite tokens for the clinic's appointments, per role. */
+import type { InviteClaims } from "../shared/protocol.ts";
+import { INVITE_ROLES, type InviteRole } from "../shared/roles.ts";
+import { type Clinic, personForRole } from "./clinic.ts";
+import { signInvite } from "./tokens.ts";
+
+export interface DemoInvite {
+  appointmentId: string;
+  patientName: string;
+  scheduledAt: string;
+  links: Record<InviteRole, string>;
+}
+
+export class InviteService {
+  constructor(
+    private readonly secret: Buffer,
+    private readonly clinic: Clinic,
+    private readonly ttlHours: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** A signed token for one role of one appointment, or null if the appointment does not exist. */
+  mint(appointmentId: string, role: InviteRole, ttlSeconds = this.ttlHours * 3600): string | null {
+    const appt = this.clinic.appointments.get(appointmentId);
+    if (!appt) return null;
+    const claims: InviteClaims = {
+      appointmentId,
+      roomId: appt.roomId,
+      personId: personForRole(appt, role),
+      role,
+      exp: Math.floor(this.now() / 1000) + ttlSeconds,
+    };
+    return signInvite(this.secret, claims);
+  }
+
+  /** Stable join URLs for the start page and the README (they mint a fresh token on each visit). */
+  demoInvites(origin: string): DemoInvite[] {
+    return [...this.clinic.appointments.values()].map((a) => ({
+      appointmentId: a.appointmentId,
+      patientName: a.patientName,
+      scheduledAt: a.scheduledAt,
+      links: Object.fromEntries(INVITE_ROLES.map((r) => [r, `${origin}/join/${a.appointmentId}/${r}`])) as Record<
+        InviteRole,
+        string
+      >,
+    }));
+  }
+}

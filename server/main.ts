@@ -1,0 +1,59 @@
+/** `npm start`: one process serving the client, the room and the device uplink on one port. */
+import { networkInterfaces } from "node:os";
+import { startChairside } from "./app.ts";
+import { loadConfig } from "./config.ts";
+import { createLogger } from "./log.ts";
+import { SimRunner } from "./soe/simRunner.ts";
+import { deviceKey } from "./tokens.ts";
+
+const log = createLogger("main");
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await startChairside(config);
+  let sim: SimRunner | null = null;
+  if (config.simulateSoe) {
+    const devices = [...app.clinic.devices.values()].filter((d) => d.patientId === "julian" || d.patientId === "flower");
+    sim = new SimRunner({
+      url: app.origin,
+      devices,
+      keyFor: (id) => deviceKey(app.secret, id),
+      seed: 42,
+      rejectUnauthorized: false,
+    });
+    sim.start();
+  }
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+  const lines = [
+    "",
+    `Chairside is running at ${app.origin}/`,
+    ...[...app.clinic.appointments.values()]
+      .filter((a) => a.appointmentId !== "demo")
+      .flatMap((a) => [
+        `  ${a.patientName}'s room:`,
+        `    clinician  ${app.origin}/join/${a.appointmentId}/clinician`,
+        `    assistant  ${app.origin}/join/${a.appointmentId}/assistant`,
+        `    patient    ${app.origin}/join/${a.appointmentId}/patient`,
+        `    observer   ${app.origin}/join/${a.appointmentId}/observer`,
+      ]),
+    `  Self-running demo: ${app.origin}/demo`,
+    lan ? `  On the LAN: replace localhost with ${lan}${config.tlsCertPath ? "" : " (a headset needs HTTPS: see README)"}` : "",
+    "",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  const shutdown = async (signal: string) => {
+    log.info("shutting down", { signal });
+    await sim?.stopAsync(1000);
+    await app.closeAsync();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  log.error("failed to start", { error: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+});

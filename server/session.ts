@@ -1,0 +1,415 @@
+/**
+ * One treatment session: the room plus the procedure, the patient's comfort, alarms and Otto.
+ * Pure: the clock and randomness are injected and persistence goes through a sink, so the whole
+ * session is tested without sockets. The Socket.IO adapters call `handle`, `onReadings` and `tick`.
+ */
+import type { Alarm } from "../shared/alarms.ts";
+import { CheckinTrigger } from "../shared/comfort/checkinTrigger.ts";
+import { PATHWAYS, scoreMdas } from "../shared/comfort/mdas.ts";
+import { OttoState, type OttoUtterance, type PatientQuestion } from "../shared/otto.ts";
+import { planById } from "../shared/procedure/plans.ts";
+import { ProcedureMachine } from "../shared/procedure/procedureMachine.ts";
+import {
+  ProcedureCommand,
+  ProcedureStatus,
+  type ProcedureTransition,
+  StepKind,
+} from "../shared/procedure/types.ts";
+import {
+  type ComfortView,
+  type DeviceView,
+  ErrorCode,
+  Ev,
+  fail,
+  ok,
+  type ReadingsBatch,
+  type Result,
+  type RoomSnapshot,
+} from "../shared/protocol.ts";
+import { Role } from "../shared/roles.ts";
+import type { ClientPayload, ClientPayloadEvent } from "../shared/schemas.ts";
+import { AlarmEngine } from "../shared/soe/alarmRules.ts";
+import { interlockFor, SignalStatusBoard } from "../shared/soe/interlock.ts";
+import type { DropoutFinding } from "../shared/soe/plausibility.ts";
+import { type CheckedReading, Quality } from "../shared/soe/signals.ts";
+import type { Appointment } from "./clinic.ts";
+import type { OttoInput } from "./otto/ottoRules.ts";
+import { OttoRules } from "./otto/ottoRules.ts";
+import { type JoinOutcome, type JoinRequest, OTTO_MEMBER_ID, Room } from "./room.ts";
+
+/** Who sent a command: identity from the token, never from the payload. */
+export interface SessionActor {
+  memberId: string;
+  personId: string;
+  role: Role;
+}
+
+/** What the session needs from the outside world (storage and clinic-wide SOE state). */
+export interface SessionPorts {
+  saveAlarm(alarm: Alarm): void;
+  readingsSince(sinceMs: number): Promise<CheckedReading[]>;
+  quarantine(firmware: string, since: number, by: string): Promise<Result<{ devices: number; retracted: number }>>;
+  audit(who: string, action: string, why: string): void;
+}
+
+export interface SessionOptions {
+  now: () => number;
+  rand: () => number;
+  ports: SessionPorts;
+  newId?: () => string;
+}
+
+/** How many readings a chart history request may return. */
+const HISTORY_LIMIT = 20_000;
+
+export class TreatmentSession {
+  readonly room: Room;
+  readonly appointment: Appointment;
+  private readonly now: () => number;
+  private readonly ports: SessionPorts;
+  private machine: ProcedureMachine | null = null;
+  private readonly alarms: AlarmEngine;
+  private readonly board = new SignalStatusBoard();
+  private readonly checkin = new CheckinTrigger();
+  private readonly otto: OttoRules;
+  private lastPeriodicCheckin: number;
+  private ottoChangedAt = 0;
+
+  constructor(appointment: Appointment, opts: SessionOptions) {
+    this.appointment = appointment;
+    this.now = opts.now;
+    this.ports = opts.ports;
+    this.room = new Room(appointment, { now: opts.now });
+    let counter = 0;
+    const newId = opts.newId ?? (() => `al-${appointment.appointmentId}-${opts.now().toString(36)}-${++counter}`);
+    this.alarms = new AlarmEngine({ now: opts.now, newId });
+    this.otto = new OttoRules({ rand: opts.rand });
+    this.lastPeriodicCheckin = opts.now();
+    this.selectPlanInternal(appointment.planId);
+  }
+
+  join(req: JoinRequest): JoinOutcome {
+    const outcome = this.room.join(req);
+    if (outcome.ok && !outcome.rejoined) this.ottoReact({ type: "member_joined", role: req.role, name: req.displayName });
+    return outcome;
+  }
+
+  drop(memberId: string): void {
+    this.room.drop(memberId);
+  }
+
+  leave(memberId: string, reason: string): void {
+    this.room.leave(memberId, reason);
+  }
+
+  snapshotFor(memberId: string): RoomSnapshot {
+    const member = this.room.member(memberId);
+    if (member) this.ports.audit(member.personId, "read_snapshot", "joined treatment room");
+    return this.room.snapshot(memberId);
+  }
+
+  /** Executes one validated command. Expected refusals come back as values. */
+  async handle<E extends ClientPayloadEvent>(
+    actor: SessionActor,
+    event: E,
+    payload: ClientPayload<E>,
+  ): Promise<Result<unknown>> {
+    // The union of payloads is narrowed per case; TypeScript cannot correlate E with payload here.
+    const p = payload as ClientPayload<ClientPayloadEvent> & Record<string, unknown>;
+    switch (event) {
+      case Ev.procedureSelect:
+        return this.selectPlan(actor, p.planId as string);
+      case Ev.procedureCommand:
+        return this.procedureCommand(actor, p.command as ProcedureCommand, p.reason as string | undefined);
+      case Ev.mdasSubmit:
+        return this.submitMdas(actor, p.answers as number[]);
+      case Ev.checkinSubmit:
+        return this.submitCheckin(actor, p.score as number);
+      case Ev.checkinRequest:
+        return this.requestCheckin(actor, (p.reason as string | undefined) ?? "Asked by the care team");
+      case Ev.breathing:
+        return this.setBreathing(actor, p.on as boolean);
+      case Ev.surroundings:
+        return this.setComfort(actor, [Role.patient, Role.clinician, Role.assistant], {
+          surroundings: p.surroundings as ComfortView["surroundings"],
+        });
+      case Ev.ottoAsk:
+        return this.askOtto(actor, p.question as PatientQuestion);
+      case Ev.alarmAck:
+        return this.alarmAction(actor, () => this.alarms.acknowledge(p.alarmId as string, actor.personId));
+      case Ev.alarmSilence:
+        return this.alarmAction(actor, () => this.alarms.silence(p.alarmId as string, p.seconds as number));
+      case Ev.firmwareQuarantine:
+        if (actor.role !== Role.clinician) return fail(ErrorCode.forbidden, "Only a clinician can quarantine firmware.");
+        return this.ports.quarantine(p.firmware as string, p.since as number, actor.personId);
+      case Ev.soeHistory:
+        return this.history(actor, p.sinceMs as number);
+      default:
+        return fail(ErrorCode.unknownEvent, `Unknown command ${String(event)}.`);
+    }
+  }
+
+  // -- procedure -----------------------------------------------------------------------------
+
+  private selectPlanInternal(planId: string): boolean {
+    const plan = planById(planId);
+    if (!plan) return false;
+    this.machine = new ProcedureMachine(plan, {
+      now: this.now,
+      interlock: (step) => interlockFor(step, this.board.statuses()),
+    });
+    this.room.setProcedure(this.machine.view(), null);
+    return true;
+  }
+
+  private selectPlan(actor: SessionActor, planId: string): Result<unknown> {
+    if (actor.role !== Role.clinician) return fail(ErrorCode.forbidden, "Only a clinician can choose the procedure.");
+    const status = this.machine?.view().status;
+    if (status && status !== ProcedureStatus.notStarted && status !== ProcedureStatus.completed && status !== ProcedureStatus.aborted) {
+      return fail(ErrorCode.illegalTransition, "Finish or abort the current procedure before choosing another.");
+    }
+    if (!this.selectPlanInternal(planId)) return fail(ErrorCode.notFound, `No procedure plan "${planId}".`);
+    return ok(this.machine!.view());
+  }
+
+  private procedureCommand(actor: SessionActor, command: ProcedureCommand, reason?: string): Result<unknown> {
+    if (!this.machine) return fail(ErrorCode.illegalTransition, "No procedure is selected.");
+    const before = this.machine.view();
+    const mark = this.machine.history().length;
+    const result = this.machine.command({ memberId: actor.memberId, role: actor.role }, command, reason);
+    if (!result.ok) return result;
+    this.publishSince(mark, before.stepIndex, before.status);
+    return ok(this.machine.view());
+  }
+
+  /**
+   * Publishes every transition since `mark` (a command may be followed by the interlock's own
+   * block) and lets Otto react to what changed.
+   */
+  private publishSince(mark: number, prevIndex: number, prevStatus: ProcedureStatus): void {
+    const machine = this.machine!;
+    const view = machine.view();
+    const transitions = machine.history().slice(mark);
+    const last = transitions.at(-1);
+    if (!last) return;
+    for (const t of transitions) this.room.setProcedure(view, t);
+    switch (last.command) {
+      case ProcedureCommand.stop:
+        this.ottoReact({ type: "patient_stop" });
+        return;
+      case ProcedureCommand.ready:
+        this.ottoReact({ type: "patient_ready" });
+        break;
+      case "interlock_block":
+        this.ottoReact({ type: "interlock_blocked", reason: view.blockedReason ?? "sensor data not valid" });
+        return;
+      default:
+        break;
+    }
+    if (view.status === ProcedureStatus.completed && prevStatus !== ProcedureStatus.completed) {
+      this.ottoReact({ type: "procedure_completed" });
+      return;
+    }
+    const entered =
+      view.status === ProcedureStatus.running &&
+      (view.stepIndex !== prevIndex || prevStatus === ProcedureStatus.notStarted || last.command === ProcedureCommand.repeat);
+    if (entered && view.step) {
+      this.ottoReact({ type: "step_started", step: view.step, index: view.stepIndex, count: view.stepCount });
+      if (view.step.kind === StepKind.checkin) this.setCheckinPending("Comfort check-in in the plan");
+    }
+  }
+
+  // -- comfort -------------------------------------------------------------------------------
+
+  private setComfort(actor: SessionActor, allowed: readonly Role[], patch: Partial<ComfortView>): Result<ComfortView> {
+    if (!allowed.includes(actor.role)) return fail(ErrorCode.forbidden, `A ${actor.role} cannot change this.`);
+    const comfort = { ...this.room.getComfort(), ...patch };
+    this.room.setComfort(comfort);
+    return ok(comfort);
+  }
+
+  private submitMdas(actor: SessionActor, answers: number[]): Result<ComfortView> {
+    if (actor.role !== Role.patient) return fail(ErrorCode.forbidden, "Only the patient fills in the questionnaire.");
+    const scored = scoreMdas(answers);
+    if (!scored.ok) return scored;
+    const pathway = PATHWAYS[scored.value.pathway];
+    return this.setComfort(actor, [Role.patient], {
+      mdasScore: scored.value.total,
+      pathway: scored.value.pathway,
+      surroundings: pathway.surroundings,
+    });
+  }
+
+  private submitCheckin(actor: SessionActor, score: number): Result<ComfortView> {
+    if (actor.role !== Role.patient) return fail(ErrorCode.forbidden, "Only the patient answers a comfort check-in.");
+    const result = this.setComfort(actor, [Role.patient], {
+      lastCheckin: { score, at: this.now() },
+      checkinPending: null,
+    });
+    this.room.recordCheckin(score, actor.memberId);
+    this.ottoReact({ type: "checkin", score });
+    return result;
+  }
+
+  private requestCheckin(actor: SessionActor, reason: string): Result<ComfortView> {
+    if (actor.role !== Role.clinician && actor.role !== Role.assistant) {
+      return fail(ErrorCode.forbidden, "Only the care team can ask for a check-in.");
+    }
+    this.setCheckinPending(reason);
+    return ok(this.room.getComfort());
+  }
+
+  private setCheckinPending(reason: string): void {
+    this.room.setComfort({ ...this.room.getComfort(), checkinPending: { reason, requestedAt: this.now() } });
+  }
+
+  private setBreathing(actor: SessionActor, on: boolean): Result<ComfortView> {
+    const result = this.setComfort(actor, [Role.patient, Role.clinician, Role.assistant], { breathingCoach: on });
+    if (result.ok && on) this.ottoReact({ type: "breathing_started" });
+    return result;
+  }
+
+  // -- Otto ----------------------------------------------------------------------------------
+
+  private askOtto(actor: SessionActor, question: PatientQuestion): Result<OttoUtterance> {
+    const reaction = this.ottoReact({ type: "patient_question", question }, actor.memberId);
+    if (!reaction) return fail(ErrorCode.notFound, "Otto has no answer to that yet.");
+    return ok(reaction);
+  }
+
+  private anxiety(): "calm" | "rising" | "high" {
+    const comfort = this.room.getComfort();
+    const recentLow = comfort.lastCheckin && comfort.lastCheckin.score <= 3 && this.now() - comfort.lastCheckin.at < 5 * 60_000;
+    if (recentLow) return "high";
+    if (comfort.checkinPending) return "rising";
+    return "calm";
+  }
+
+  private ottoReact(input: OttoInput, askedBy?: string): OttoUtterance | null {
+    const people = this.room.people();
+    const patient = people.find((m) => m.role === Role.patient);
+    const clinician = people.find((m) => m.role === Role.clinician);
+    const procedure = this.room.getProcedure();
+    const reaction = this.otto.react(input, {
+      now: this.now(),
+      procedure,
+      alarmActive: this.alarms.list().some((a) => a.clearedAt === undefined && a.priority !== "low"),
+      stoppedByPatient: procedure?.status === ProcedureStatus.pausedByPatient,
+      anxiety: this.anxiety(),
+      pathway: this.room.getComfort().pathway,
+      patient: patient ? { memberId: patient.memberId, name: patient.displayName } : null,
+      clinician: clinician ? { memberId: clinician.memberId, name: clinician.displayName } : null,
+    });
+    if (!reaction) return null;
+    this.ottoChangedAt = this.now();
+    const utterance = reaction.utterance
+      ? { ...reaction.utterance, addressee: reaction.utterance.addressee ?? askedBy }
+      : null;
+    this.room.setOtto({
+      state: reaction.state,
+      lookAt: reaction.lookAt,
+      lastUtterance: utterance ?? this.room.getOtto().lastUtterance,
+    });
+    if (reaction.suggestBreathing && !this.room.getComfort().breathingCoach) {
+      this.room.setComfort({ ...this.room.getComfort(), breathingCoach: true });
+    }
+    return utterance;
+  }
+
+  // -- telemetry and alarms ------------------------------------------------------------------
+
+  /** Checked readings for this session's patient, after they were stored. */
+  onReadings(readings: readonly CheckedReading[]): void {
+    const boardChanged = this.board.update({ readings });
+    for (const r of readings) {
+      if (r.signal === "heartRate" && r.quality === Quality.valid && r.status === "final") {
+        const { baseline, prompt } = this.checkin.onHeartRate(r.t, r.value);
+        const comfort = this.room.getComfort();
+        if (baseline !== null && comfort.heartRateBaseline === null) {
+          this.room.setComfort({ ...comfort, heartRateBaseline: Math.round(baseline) });
+        }
+        if (prompt && !this.room.getComfort().checkinPending) {
+          this.setCheckinPending(prompt.reason);
+          this.ottoReact({ type: "anxiety_rising", reason: prompt.reason });
+        }
+      }
+      const baseline = this.room.getComfort().heartRateBaseline;
+      this.publishAlarms(this.alarms.onReading(r, { heartRateBaseline: baseline }));
+    }
+    if (boardChanged) this.reevaluateInterlock();
+  }
+
+  /** Devices that stopped sending. */
+  onDropouts(findings: readonly DropoutFinding[]): void {
+    if (findings.length === 0) return;
+    const changed = this.board.update({ dropouts: findings });
+    this.publishAlarms(this.alarms.onDropouts([...findings]));
+    if (changed) this.reevaluateInterlock();
+  }
+
+  private reevaluateInterlock(): void {
+    if (!this.machine) return;
+    const before = this.machine.view();
+    const mark = this.machine.history().length;
+    if (this.machine.reevaluateInterlock()) this.publishSince(mark, before.stepIndex, before.status);
+  }
+
+  private publishAlarms(changed: readonly Alarm[]): void {
+    for (const alarm of changed) {
+      const isNew = !this.room.activeAlarms().some((a) => a.id === alarm.id);
+      this.room.upsertAlarm(alarm);
+      if (alarm.priority !== "low") this.ports.saveAlarm(alarm);
+      if (isNew && alarm.priority !== "low") this.ottoReact({ type: "alarm_raised", message: alarm.message });
+    }
+  }
+
+  private alarmAction(actor: SessionActor, action: () => Result<Alarm>): Result<Alarm> {
+    if (actor.role !== Role.clinician && actor.role !== Role.assistant) {
+      return fail(ErrorCode.forbidden, "Only the care team can acknowledge or silence alarms.");
+    }
+    const result = action();
+    if (result.ok) {
+      this.room.upsertAlarm(result.value);
+      this.ports.saveAlarm(result.value);
+    }
+    return result;
+  }
+
+  private async history(actor: SessionActor, sinceMs: number): Promise<Result<ReadingsBatch>> {
+    if (actor.role !== Role.clinician && actor.role !== Role.assistant) {
+      return fail(ErrorCode.forbidden, "Sensor history is for the care team.");
+    }
+    this.ports.audit(actor.personId, "read_readings", `chart history for appointment ${this.appointment.appointmentId}`);
+    const readings = await this.ports.readingsSince(Math.max(sinceMs, this.now() - 30 * 60_000));
+    return ok({ readings: readings.slice(-HISTORY_LIMIT) });
+  }
+
+  upsertDevice(device: DeviceView): void {
+    this.room.upsertDevice(device);
+  }
+
+  /** Once a second: rejoin windows, alarm clearing, periodic check-ins, Otto's idle life. */
+  tick(): void {
+    this.room.expireDropped();
+    this.publishAlarms(this.alarms.tick());
+    const comfort = this.room.getComfort();
+    const interval = PATHWAYS[comfort.pathway].checkinIntervalMs;
+    const running = this.machine?.view().status === ProcedureStatus.running;
+    if (interval !== null && running && !comfort.checkinPending && this.now() - this.lastPeriodicCheckin >= interval) {
+      this.lastPeriodicCheckin = this.now();
+      this.setCheckinPending("Regular check-in");
+    }
+    const otto = this.room.getOtto();
+    // Otto goes back to idle once it has finished speaking (about 8 s per utterance).
+    if (otto.state === OttoState.talking && this.now() - this.ottoChangedAt > 8_000) {
+      this.room.setOtto({ ...otto, state: OttoState.idle });
+    }
+  }
+
+  /** Test and demo access to the procedure history. */
+  procedureHistory(): readonly ProcedureTransition[] {
+    return this.machine?.history() ?? [];
+  }
+}
+
+export { OTTO_MEMBER_ID };

@@ -1,0 +1,123 @@
+/**
+ * An SOE's uplink: sends batches in order, keeps every unacknowledged batch, and resends them after
+ * a reconnect, so no reading is lost (the server deduplicates by device and sequence number).
+ */
+import { io, type Socket } from "socket.io-client";
+import {
+  DEVICE_NAMESPACE,
+  type DeviceBatch,
+  type DeviceBatchAck,
+  type DeviceToServerEvents,
+  Ev,
+  PROTOCOL_VERSION,
+  type Result,
+  type ServerToDeviceEvents,
+} from "../../shared/protocol.ts";
+
+export interface DeviceClientOptions {
+  url: string;
+  deviceId: string;
+  deviceKey: string;
+  /** How long to wait for an ack before resending. */
+  ackTimeoutMs?: number;
+  rejectUnauthorized?: boolean;
+}
+
+export interface DeviceClientStats {
+  sent: number;
+  acked: number;
+  duplicates: number;
+  rejected: number;
+  lastError: string | null;
+}
+
+export class DeviceClient {
+  readonly stats: DeviceClientStats = { sent: 0, acked: 0, duplicates: 0, rejected: 0, lastError: null };
+  private readonly socket: Socket<ServerToDeviceEvents, DeviceToServerEvents>;
+  private readonly unacked = new Map<number, DeviceBatch>();
+  private readonly inFlight = new Set<number>();
+  private readonly ackTimeoutMs: number;
+  private onAckListeners: ((batch: DeviceBatch, ack: Result<DeviceBatchAck>, sentAt: number) => void)[] = [];
+
+  constructor(opts: DeviceClientOptions) {
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 5_000;
+    this.socket = io(`${opts.url}${DEVICE_NAMESPACE}`, {
+      auth: { protocolVersion: PROTOCOL_VERSION, deviceId: opts.deviceId, deviceKey: opts.deviceKey },
+      transports: ["websocket"],
+      reconnectionDelay: 200,
+      reconnectionDelayMax: 2_000,
+      rejectUnauthorized: opts.rejectUnauthorized ?? true,
+    });
+    this.socket.on("connect", () => this.resendAll());
+    this.socket.on("connect_error", (err) => {
+      this.stats.lastError = err.message;
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /** Batches not yet acknowledged by the server (sent or waiting to be). */
+  get pending(): number {
+    return this.unacked.size;
+  }
+
+  onAck(listener: (batch: DeviceBatch, ack: Result<DeviceBatchAck>, sentAt: number) => void): void {
+    this.onAckListeners.push(listener);
+  }
+
+  /** Queues a batch and sends it when connected. */
+  send(batch: DeviceBatch): void {
+    this.unacked.set(batch.seq, batch);
+    this.trySend(batch);
+  }
+
+  private resendAll(): void {
+    this.inFlight.clear();
+    for (const batch of [...this.unacked.values()].sort((a, b) => a.seq - b.seq)) this.trySend(batch);
+  }
+
+  private trySend(batch: DeviceBatch): void {
+    if (!this.socket.connected || this.inFlight.has(batch.seq)) return;
+    this.inFlight.add(batch.seq);
+    this.stats.sent += 1;
+    const sentAt = Date.now();
+    this.socket
+      .timeout(this.ackTimeoutMs)
+      .emit(Ev.deviceBatch, batch, (err: Error | null, result: Result<DeviceBatchAck>) => {
+        this.inFlight.delete(batch.seq);
+        if (err) {
+          // No ack in time: keep it and try again (the server deduplicates).
+          setTimeout(() => this.unacked.has(batch.seq) && this.trySend(batch), 250);
+          return;
+        }
+        if (result.ok) {
+          this.stats.acked += 1;
+          if (result.value.duplicate) this.stats.duplicates += 1;
+          this.unacked.delete(batch.seq);
+        } else {
+          // A typed rejection is final for this batch: resending the same bytes cannot succeed.
+          this.stats.rejected += 1;
+          this.stats.lastError = `${result.error.code}: ${result.error.message}`;
+          if (result.error.code === "rate_limited" || result.error.code === "storage_failed") {
+            setTimeout(() => this.unacked.has(batch.seq) && this.trySend(batch), 500);
+            return;
+          }
+          this.unacked.delete(batch.seq);
+        }
+        for (const l of this.onAckListeners) l(batch, result, sentAt);
+      });
+  }
+
+  /** Resolves when every queued batch is acknowledged, or after `timeoutMs`. */
+  async flushAsync(timeoutMs = 10_000): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (this.unacked.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    return this.unacked.size === 0;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Runs simulated SOEs as real devices: each one is a DeviceClient over Socket.IO to the server's
+ * device namespace, exactly the path a physical device takes.
+ */
+import type { PairedDevice } from "../clinic.ts";
+import { DeviceClient } from "./deviceClient.ts";
+import { type FaultMode, SoeSimulator } from "./simulator.ts";
+
+export interface SimRunnerOptions {
+  url: string;
+  devices: readonly PairedDevice[];
+  keyFor: (deviceId: string) => string;
+  seed: number;
+  /** How often each device sends a batch. */
+  intervalMs?: number;
+  rejectUnauthorized?: boolean;
+}
+
+interface SimDevice {
+  device: PairedDevice;
+  sim: SoeSimulator;
+  client: DeviceClient;
+}
+
+export class SimRunner {
+  private readonly devices: SimDevice[];
+  private timer: NodeJS.Timeout | null = null;
+  /**
+   * Sequence numbers must never repeat for a device, even across restarts of the simulator
+   * process (a real SOE keeps its counter in flash), so they start from the boot time.
+   */
+  private readonly seqBase = Date.now() * 1000;
+
+  constructor(private readonly opts: SimRunnerOptions) {
+    const start = Date.now();
+    this.devices = opts.devices.map((device, i) => ({
+      device,
+      sim: new SoeSimulator({
+        seed: opts.seed + i * 7919,
+        device: {
+          deviceId: device.deviceId,
+          tooth: device.tooth,
+          signals: device.signals,
+          firmware: device.firmware,
+        },
+        startTime: start,
+      }),
+      client: new DeviceClient({
+        url: opts.url,
+        deviceId: device.deviceId,
+        deviceKey: opts.keyFor(device.deviceId),
+        ...(opts.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: opts.rejectUnauthorized }),
+      }),
+    }));
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.step(Date.now()), this.opts.intervalMs ?? 1000);
+  }
+
+  /** Produces and sends everything due up to `now`. */
+  step(now: number): void {
+    for (const d of this.devices) {
+      for (const batch of d.sim.advance(now)) d.client.send({ ...batch, seq: this.seqBase + batch.seq });
+    }
+  }
+
+  /** Injects a fault into a patient's devices (all, or only those on one tooth). */
+  setFault(
+    patientId: string,
+    mode: FaultMode,
+    opts: { firmware?: string; tooth?: number | null } = {},
+  ): number {
+    let n = 0;
+    for (const d of this.devices) {
+      if (d.device.patientId !== patientId) continue;
+      if (opts.tooth !== undefined && d.device.tooth !== opts.tooth) continue;
+      d.sim.setFault(mode, opts.firmware);
+      n += 1;
+    }
+    return n;
+  }
+
+  setArousal(patientId: string, level: number): void {
+    for (const d of this.devices) if (d.device.patientId === patientId) d.sim.setArousal(level);
+  }
+
+  clients(): DeviceClient[] {
+    return this.devices.map((d) => d.client);
+  }
+
+  async stopAsync(flushTimeoutMs = 3_000): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.all(this.devices.map((d) => d.client.flushAsync(flushTimeoutMs)));
+    for (const d of this.devices) d.client.close();
+  }
+}
