@@ -129,7 +129,10 @@ export class RoomConnection implements RoomActions {
     try {
       return await send();
     } catch {
-      return { ok: false, error: { code: ErrorCode.storageFailed, message: "No answer from the server: check the connection." } };
+      return {
+        ok: false,
+        error: { code: ErrorCode.storageFailed, message: "No answer from the server: check the connection." },
+      };
     }
   }
 
@@ -170,7 +173,10 @@ export class RoomConnection implements RoomActions {
   silenceAlarm(alarmId: string, seconds: number): Promise<Result<Alarm>> {
     return this.emit(Ev.alarmSilence, { alarmId, seconds });
   }
-  quarantineFirmware(firmware: string, since: number): Promise<Result<{ devices: number; retracted: number }>> {
+  quarantineFirmware(
+    firmware: string,
+    since: number,
+  ): Promise<Result<{ devices: number; retracted: number }>> {
     return this.emit(Ev.firmwareQuarantine, { firmware, since });
   }
   loadHistory(sinceMs: number): Promise<Result<ReadingsBatch>> {

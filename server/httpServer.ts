@@ -3,7 +3,12 @@
  * check. Everything the browser loads comes from here (no CDN), so a clinic with no internet works.
  */
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
-import { createServer as createPlainServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer as createPlainServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { INVITE_ROLES, type InviteRole } from "../shared/roles.ts";
@@ -50,7 +55,8 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 
 function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://localhost");
-  if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "method not allowed");
+  if (req.method !== "GET" && req.method !== "HEAD")
+    return send(res, 405, "text/plain", "method not allowed");
   if (url.pathname === "/healthz") return send(res, 200, "application/json", '{"ok":true}');
 
   if (deps.config.demoLinks && url.pathname === "/api/invites") {
@@ -59,7 +65,8 @@ function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void 
   const join = /^\/join\/([a-z0-9-]+)\/([a-z]+)$/.exec(url.pathname);
   if (deps.config.demoLinks && join) {
     const [, appointmentId, role] = join;
-    if (!(INVITE_ROLES as readonly string[]).includes(role!)) return send(res, 404, "text/plain", "unknown role");
+    if (!(INVITE_ROLES as readonly string[]).includes(role!))
+      return send(res, 404, "text/plain", "unknown role");
     const token = deps.invites.mint(appointmentId!, role as InviteRole);
     if (!token) return send(res, 404, "text/plain", "unknown appointment");
     const target = `/room.html?token=${encodeURIComponent(token)}${url.search ? `&${url.search.slice(1)}` : ""}`;
@@ -101,7 +108,12 @@ function demoRoute(deps: HttpDeps, url: URL, res: ServerResponse): void {
 
 function serveStatic(root: string | null, pathname: string, res: ServerResponse): void {
   if (!root || !existsSync(root)) {
-    return send(res, 503, "text/plain", "The client is not built: run `npm run build` (npm start does it for you).");
+    return send(
+      res,
+      503,
+      "text/plain",
+      "The client is not built: run `npm run build` (npm start does it for you).",
+    );
   }
   const base = resolve(root);
   const wanted = pathname === "/" ? "/index.html" : decodeURIComponent(pathname);

@@ -39,10 +39,9 @@ export class InviteService {
       appointmentId: a.appointmentId,
       patientName: a.patientName,
       scheduledAt: a.scheduledAt,
-      links: Object.fromEntries(INVITE_ROLES.map((r) => [r, `${origin}/join/${a.appointmentId}/${r}`])) as Record<
-        InviteRole,
-        string
-      >,
+      links: Object.fromEntries(
+        INVITE_ROLES.map((r) => [r, `${origin}/join/${a.appointmentId}/${r}`]),
+      ) as Record<InviteRole, string>,
     }));
   }
 }

@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const app = await startChairside(config);
   let sim: SimRunner | null = null;
   if (config.simulateSoe) {
-    const devices = [...app.clinic.devices.values()].filter((d) => d.patientId === "julian" || d.patientId === "flower");
+    const devices = [...app.clinic.devices.values()].filter(
+      (d) => d.patientId === "julian" || d.patientId === "flower",
+    );
     sim = new SimRunner({
       url: app.origin,
       devices,
@@ -39,7 +41,9 @@ async function main(): Promise<void> {
         `    observer   ${app.origin}/join/${a.appointmentId}/observer`,
       ]),
     `  Self-running demo: ${app.origin}/demo`,
-    lan ? `  On the LAN: replace localhost with ${lan}${config.tlsCertPath ? "" : " (a headset needs HTTPS: see README)"}` : "",
+    lan
+      ? `  On the LAN: replace localhost with ${lan}${config.tlsCertPath ? "" : " (a headset needs HTTPS: see README)"}`
+      : "",
     "",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -33,8 +33,18 @@ export interface PeopleSocketData {
   displayName: string;
   memberId: string;
 }
-export type PeopleServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, PeopleSocketData>;
-type PeopleSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, PeopleSocketData>;
+export type PeopleServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  PeopleSocketData
+>;
+type PeopleSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  PeopleSocketData
+>;
 
 export interface GatewayDeps {
   secret: Buffer;
@@ -102,7 +112,11 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
   const session = deps.sessions.forAppointment(claims.appointmentId);
   const joined = session.join({ personId: claims.personId, displayName, role: claims.role });
   if (!joined.ok) {
-    socket.emit(Ev.protocolError, { code: ErrorCode.forbidden, message: "The room is full.", event: "connect" });
+    socket.emit(Ev.protocolError, {
+      code: ErrorCode.forbidden,
+      message: "The room is full.",
+      event: "connect",
+    });
     socket.disconnect(true);
     return;
   }
@@ -110,7 +124,11 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
   socket.data.memberId = memberId;
   // One connection per member: a second tab or a reconnect replaces the older socket.
   for (const other of io.sockets.sockets.values()) {
-    if (other.id !== socket.id && other.data.memberId === memberId && other.data.claims?.roomId === claims.roomId) {
+    if (
+      other.id !== socket.id &&
+      other.data.memberId === memberId &&
+      other.data.claims?.roomId === claims.roomId
+    ) {
       other.data.memberId = "";
       other.emit(Ev.protocolError, {
         code: ErrorCode.forbidden,
@@ -124,7 +142,12 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
   socket.emit(Ev.welcome, session.snapshotFor(memberId));
   const poses = session.room.allPoses();
   if (poses.length) socket.emit(Ev.poses, encodeBatch(deps.now(), session.room.lastSeq, poses));
-  log.info("member connected", { room: claims.roomId, memberId, role: claims.role, rejoined: joined.rejoined });
+  log.info("member connected", {
+    room: claims.roomId,
+    memberId,
+    role: claims.role,
+    rejoined: joined.rejoined,
+  });
 
   const offences = new OffenceCounter(OFFENCE_LIMIT, 10_000, deps.now);
   const poseBucket = new TokenBucket(120, 60, deps.now);
@@ -134,7 +157,12 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
   const reject = (event: string, error: ProtocolError, ack?: (r: Result<never>) => void) => {
     gatewayStats.rejected += 1;
     if (error.code === ErrorCode.rateLimited) gatewayStats.rateLimited += 1;
-    log.warn("message rejected", { room: claims.roomId, memberId, event: event.slice(0, 40), code: error.code });
+    log.warn("message rejected", {
+      room: claims.roomId,
+      memberId,
+      event: event.slice(0, 40),
+      code: error.code,
+    });
     if (ack) ack({ ok: false, error });
     else socket.emit(Ev.protocolError, { ...error, event: event.slice(0, 64) });
     if (offences.record()) {
@@ -152,7 +180,11 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
   socket.onAny((event: unknown, ...args: unknown[]) => {
     if (typeof event !== "string" || !KNOWN_EVENTS.has(event)) {
       const ack = typeof args.at(-1) === "function" ? (args.at(-1) as (r: Result<never>) => void) : undefined;
-      reject(String(event), { code: ErrorCode.unknownEvent, message: `Unknown event "${String(event).slice(0, 40)}".` }, ack);
+      reject(
+        String(event),
+        { code: ErrorCode.unknownEvent, message: `Unknown event "${String(event).slice(0, 40)}".` },
+        ack,
+      );
     }
   });
 
@@ -166,13 +198,22 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
       return;
     }
     if (!session.room.setPose(memberId, bytes)) {
-      reject(Ev.pose, { code: ErrorCode.badPayload, message: "A pose must be 31 bytes of binary pose data." });
+      reject(Ev.pose, {
+        code: ErrorCode.badPayload,
+        message: "A pose must be 31 bytes of binary pose data.",
+      });
     }
   });
 
   socket.on(Ev.snapshot, (ack: unknown) => {
-    if (typeof ack !== "function") return reject(Ev.snapshot, { code: ErrorCode.badPayload, message: "Missing ack." });
-    if (!commandBucket.take()) return reject(Ev.snapshot, { code: ErrorCode.rateLimited, message: "Too many requests." }, ack as never);
+    if (typeof ack !== "function")
+      return reject(Ev.snapshot, { code: ErrorCode.badPayload, message: "Missing ack." });
+    if (!commandBucket.take())
+      return reject(
+        Ev.snapshot,
+        { code: ErrorCode.rateLimited, message: "Too many requests." },
+        ack as never,
+      );
     (ack as (r: Result<unknown>) => void)({ ok: true, value: session.snapshotFor(memberId) });
   });
 
@@ -180,12 +221,24 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
     // biome-ignore lint/suspicious/noExplicitAny: the event map is checked by the schema table below
     (socket as any).on(event, (payload: unknown, ack: unknown) => {
       const reply = typeof ack === "function" ? (ack as (r: Result<unknown>) => void) : undefined;
-      if (!reply) return reject(event, { code: ErrorCode.badPayload, message: `${event} needs an acknowledgement callback.` });
+      if (!reply)
+        return reject(event, {
+          code: ErrorCode.badPayload,
+          message: `${event} needs an acknowledgement callback.`,
+        });
       if (!commandBucket.take()) {
-        return reject(event, { code: ErrorCode.rateLimited, message: "Too many requests: slow down." }, reply);
+        return reject(
+          event,
+          { code: ErrorCode.rateLimited, message: "Too many requests: slow down." },
+          reply,
+        );
       }
       if (JSON.stringify(payload ?? null).length > RATES.maxMessageBytes) {
-        return reject(event, { code: ErrorCode.tooLarge, message: `Message larger than ${RATES.maxMessageBytes} bytes.` }, reply);
+        return reject(
+          event,
+          { code: ErrorCode.tooLarge, message: `Message larger than ${RATES.maxMessageBytes} bytes.` },
+          reply,
+        );
       }
       const parsed = clientPayloadSchemas[event].safeParse(payload);
       if (!parsed.success) {
@@ -194,14 +247,20 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
       session
         .handle({ memberId, role: claims.role, personId: claims.personId }, event, parsed.data)
         .then((result) => {
-          if (!result.ok && result.error.code !== ErrorCode.illegalTransition && result.error.code !== ErrorCode.forbidden) {
+          if (
+            !result.ok &&
+            result.error.code !== ErrorCode.illegalTransition &&
+            result.error.code !== ErrorCode.forbidden
+          ) {
             offences.record();
           }
           reply(result);
         })
         .catch((err: unknown) => {
           log.error("command failed", { room: claims.roomId, event, error: String(err) });
-          reply(fail(ErrorCode.storageFailed, "The server could not complete this request; nothing was changed."));
+          reply(
+            fail(ErrorCode.storageFailed, "The server could not complete this request; nothing was changed."),
+          );
         });
     });
   }

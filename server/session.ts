@@ -48,7 +48,11 @@ export interface SessionActor {
 export interface SessionPorts {
   saveAlarm(alarm: Alarm): void;
   readingsSince(sinceMs: number): Promise<CheckedReading[]>;
-  quarantine(firmware: string, since: number, by: string): Promise<Result<{ devices: number; retracted: number }>>;
+  quarantine(
+    firmware: string,
+    since: number,
+    by: string,
+  ): Promise<Result<{ devices: number; retracted: number }>>;
   audit(who: string, action: string, why: string): void;
 }
 
@@ -81,7 +85,8 @@ export class TreatmentSession {
     this.ports = opts.ports;
     this.room = new Room(appointment, { now: opts.now });
     let counter = 0;
-    const newId = opts.newId ?? (() => `al-${appointment.appointmentId}-${opts.now().toString(36)}-${++counter}`);
+    const newId =
+      opts.newId ?? (() => `al-${appointment.appointmentId}-${opts.now().toString(36)}-${++counter}`);
     this.alarms = new AlarmEngine({ now: opts.now, newId });
     this.otto = new OttoRules({ rand: opts.rand });
     this.lastPeriodicCheckin = opts.now();
@@ -90,7 +95,8 @@ export class TreatmentSession {
 
   join(req: JoinRequest): JoinOutcome {
     const outcome = this.room.join(req);
-    if (outcome.ok && !outcome.rejoined) this.ottoReact({ type: "member_joined", role: req.role, name: req.displayName });
+    if (outcome.ok && !outcome.rejoined)
+      this.ottoReact({ type: "member_joined", role: req.role, name: req.displayName });
     return outcome;
   }
 
@@ -140,7 +146,8 @@ export class TreatmentSession {
       case Ev.alarmSilence:
         return this.alarmAction(actor, () => this.alarms.silence(p.alarmId as string, p.seconds as number));
       case Ev.firmwareQuarantine:
-        if (actor.role !== Role.clinician) return fail(ErrorCode.forbidden, "Only a clinician can quarantine firmware.");
+        if (actor.role !== Role.clinician)
+          return fail(ErrorCode.forbidden, "Only a clinician can quarantine firmware.");
         return this.ports.quarantine(p.firmware as string, p.since as number, actor.personId);
       case Ev.soeHistory:
         return this.history(actor, p.sinceMs as number);
@@ -163,10 +170,19 @@ export class TreatmentSession {
   }
 
   private selectPlan(actor: SessionActor, planId: string): Result<unknown> {
-    if (actor.role !== Role.clinician) return fail(ErrorCode.forbidden, "Only a clinician can choose the procedure.");
+    if (actor.role !== Role.clinician)
+      return fail(ErrorCode.forbidden, "Only a clinician can choose the procedure.");
     const status = this.machine?.view().status;
-    if (status && status !== ProcedureStatus.notStarted && status !== ProcedureStatus.completed && status !== ProcedureStatus.aborted) {
-      return fail(ErrorCode.illegalTransition, "Finish or abort the current procedure before choosing another.");
+    if (
+      status &&
+      status !== ProcedureStatus.notStarted &&
+      status !== ProcedureStatus.completed &&
+      status !== ProcedureStatus.aborted
+    ) {
+      return fail(
+        ErrorCode.illegalTransition,
+        "Finish or abort the current procedure before choosing another.",
+      );
     }
     if (!this.selectPlanInternal(planId)) return fail(ErrorCode.notFound, `No procedure plan "${planId}".`);
     return ok(this.machine!.view());
@@ -212,7 +228,9 @@ export class TreatmentSession {
     }
     const entered =
       view.status === ProcedureStatus.running &&
-      (view.stepIndex !== prevIndex || prevStatus === ProcedureStatus.notStarted || last.command === ProcedureCommand.repeat);
+      (view.stepIndex !== prevIndex ||
+        prevStatus === ProcedureStatus.notStarted ||
+        last.command === ProcedureCommand.repeat);
     if (entered && view.step) {
       this.ottoReact({ type: "step_started", step: view.step, index: view.stepIndex, count: view.stepCount });
       if (view.step.kind === StepKind.checkin) this.setCheckinPending("Comfort check-in in the plan");
@@ -221,15 +239,21 @@ export class TreatmentSession {
 
   // -- comfort -------------------------------------------------------------------------------
 
-  private setComfort(actor: SessionActor, allowed: readonly Role[], patch: Partial<ComfortView>): Result<ComfortView> {
-    if (!allowed.includes(actor.role)) return fail(ErrorCode.forbidden, `A ${actor.role} cannot change this.`);
+  private setComfort(
+    actor: SessionActor,
+    allowed: readonly Role[],
+    patch: Partial<ComfortView>,
+  ): Result<ComfortView> {
+    if (!allowed.includes(actor.role))
+      return fail(ErrorCode.forbidden, `A ${actor.role} cannot change this.`);
     const comfort = { ...this.room.getComfort(), ...patch };
     this.room.setComfort(comfort);
     return ok(comfort);
   }
 
   private submitMdas(actor: SessionActor, answers: number[]): Result<ComfortView> {
-    if (actor.role !== Role.patient) return fail(ErrorCode.forbidden, "Only the patient fills in the questionnaire.");
+    if (actor.role !== Role.patient)
+      return fail(ErrorCode.forbidden, "Only the patient fills in the questionnaire.");
     const scored = scoreMdas(answers);
     if (!scored.ok) return scored;
     const pathway = PATHWAYS[scored.value.pathway];
@@ -241,7 +265,8 @@ export class TreatmentSession {
   }
 
   private submitCheckin(actor: SessionActor, score: number): Result<ComfortView> {
-    if (actor.role !== Role.patient) return fail(ErrorCode.forbidden, "Only the patient answers a comfort check-in.");
+    if (actor.role !== Role.patient)
+      return fail(ErrorCode.forbidden, "Only the patient answers a comfort check-in.");
     const result = this.setComfort(actor, [Role.patient], {
       lastCheckin: { score, at: this.now() },
       checkinPending: null,
@@ -264,7 +289,9 @@ export class TreatmentSession {
   }
 
   private setBreathing(actor: SessionActor, on: boolean): Result<ComfortView> {
-    const result = this.setComfort(actor, [Role.patient, Role.clinician, Role.assistant], { breathingCoach: on });
+    const result = this.setComfort(actor, [Role.patient, Role.clinician, Role.assistant], {
+      breathingCoach: on,
+    });
     if (result.ok && on) this.ottoReact({ type: "breathing_started" });
     return result;
   }
@@ -279,7 +306,10 @@ export class TreatmentSession {
 
   private anxiety(): "calm" | "rising" | "high" {
     const comfort = this.room.getComfort();
-    const recentLow = comfort.lastCheckin && comfort.lastCheckin.score <= 3 && this.now() - comfort.lastCheckin.at < 5 * 60_000;
+    const recentLow =
+      comfort.lastCheckin &&
+      comfort.lastCheckin.score <= 3 &&
+      this.now() - comfort.lastCheckin.at < 5 * 60_000;
     if (recentLow) return "high";
     if (comfort.checkinPending) return "rising";
     return "calm";
@@ -379,7 +409,11 @@ export class TreatmentSession {
     if (actor.role !== Role.clinician && actor.role !== Role.assistant) {
       return fail(ErrorCode.forbidden, "Sensor history is for the care team.");
     }
-    this.ports.audit(actor.personId, "read_readings", `chart history for appointment ${this.appointment.appointmentId}`);
+    this.ports.audit(
+      actor.personId,
+      "read_readings",
+      `chart history for appointment ${this.appointment.appointmentId}`,
+    );
     const readings = await this.ports.readingsSince(Math.max(sinceMs, this.now() - 30 * 60_000));
     return ok({ readings: readings.slice(-HISTORY_LIMIT) });
   }
@@ -395,7 +429,12 @@ export class TreatmentSession {
     const comfort = this.room.getComfort();
     const interval = PATHWAYS[comfort.pathway].checkinIntervalMs;
     const running = this.machine?.view().status === ProcedureStatus.running;
-    if (interval !== null && running && !comfort.checkinPending && this.now() - this.lastPeriodicCheckin >= interval) {
+    if (
+      interval !== null &&
+      running &&
+      !comfort.checkinPending &&
+      this.now() - this.lastPeriodicCheckin >= interval
+    ) {
       this.lastPeriodicCheckin = this.now();
       this.setCheckinPending("Regular check-in");
     }

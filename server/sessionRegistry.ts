@@ -52,7 +52,9 @@ export class SessionRegistry {
         readingsSince: (sinceMs) => storage.recentReadings(appt.patientId, sinceMs, 20_000),
         quarantine: (firmware, since, by) => soe.quarantine(firmware, since, by),
         audit: (who, action, why) =>
-          void storage.audit({ at: now(), who, action, subject: appt.patientId, why }).catch(logFailure("audit")),
+          void storage
+            .audit({ at: now(), who, action, subject: appt.patientId, why })
+            .catch(logFailure("audit")),
       },
     });
     session.room.onEvent((event) => {
@@ -105,7 +107,8 @@ export class SessionRegistry {
       }, 1000 / poseTickHz),
       setInterval(() => {
         for (const [patientId, readings] of soe.display.take()) {
-          for (const s of this.forPatient(patientId)) io.to(careRoom(s.appointment.roomId)).emit(Ev.readings, { readings });
+          for (const s of this.forPatient(patientId))
+            io.to(careRoom(s.appointment.roomId)).emit(Ev.readings, { readings });
         }
       }, 1000 / RATES.readingsDisplayHz),
       setInterval(() => {

@@ -15,10 +15,16 @@ interface DemoState {
   stepByStep: boolean;
 }
 
-export async function startDemoAsync(root: HTMLElement, opts: { stepByStep: boolean; speed: number }): Promise<void> {
+export async function startDemoAsync(
+  root: HTMLElement,
+  opts: { stepByStep: boolean; speed: number },
+): Promise<void> {
   const query = new URLSearchParams({ speed: String(opts.speed), step: opts.stepByStep ? "1" : "0" });
   if (new URLSearchParams(location.search).get("restart") === "1") query.set("restart", "1");
-  const start = (await (await fetch(`/api/demo/start?${query}`)).json()) as { token: string; state: DemoState };
+  const start = (await (await fetch(`/api/demo/start?${query}`)).json()) as {
+    token: string;
+    state: DemoState;
+  };
   const desk = await startDeskAsync(root, start.token, { title: "Chairside demo" });
 
   const story = document.createElement("section");
@@ -39,8 +45,7 @@ export async function startDemoAsync(root: HTMLElement, opts: { stepByStep: bool
 
   let state = start.state;
   const render = () => {
-    heading.textContent =
-      state.act > 0 ? `${state.act} / ${state.actCount} · ${state.title}` : state.title;
+    heading.textContent = state.act > 0 ? `${state.act} / ${state.actCount} · ${state.title}` : state.title;
     detail.textContent = state.status === "waiting_for_next" ? `${state.detail}  (press Next)` : state.detail;
     story.dataset.status = state.status;
     story.dataset.act = String(state.act);

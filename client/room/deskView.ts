@@ -15,7 +15,11 @@ export interface DeskHandle {
   panel: ClinicianPanel;
 }
 
-export async function startDeskAsync(root: HTMLElement, token: string, opts: { title?: string } = {}): Promise<DeskHandle> {
+export async function startDeskAsync(
+  root: HTMLElement,
+  token: string,
+  opts: { title?: string } = {},
+): Promise<DeskHandle> {
   const { canvasHost, panelRoot } = createClinicianLayout(root);
   const badge = linkBadge();
   canvasHost.append(badge.el);
@@ -71,7 +75,13 @@ export async function startDeskAsync(root: HTMLElement, token: string, opts: { t
     scene: scene.testState(),
     panel: panel?.testState() ?? null,
   }));
-  return { connection, scene, get panel() { return panel!; } };
+  return {
+    connection,
+    scene,
+    get panel() {
+      return panel!;
+    },
+  };
 }
 
 function applyToScene(scene: TreatmentScene, view: RoomSnapshot): void {

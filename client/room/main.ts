@@ -8,12 +8,19 @@ async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const app = document.getElementById("app")!;
   if (params.get("demo")) {
-    await startDemoAsync(app, { stepByStep: params.get("step") === "1", speed: Number(params.get("speed") ?? "1") || 1 });
+    await startDemoAsync(app, {
+      stepByStep: params.get("step") === "1",
+      speed: Number(params.get("speed") ?? "1") || 1,
+    });
     return;
   }
   const token = params.get("token");
   if (!token) {
-    showFatal(app, "No join link", "Open the invite link the clinic gave you, or pick a role on the start page.");
+    showFatal(
+      app,
+      "No join link",
+      "Open the invite link the clinic gave you, or pick a role on the start page.",
+    );
     return;
   }
   const role = roleOf(token);
@@ -33,5 +40,9 @@ function roleOf(token: string): string | null {
 
 main().catch((error: unknown) => {
   console.error(error);
-  showFatal(document.getElementById("app")!, "Something went wrong", error instanceof Error ? error.message : String(error));
+  showFatal(
+    document.getElementById("app")!,
+    "Something went wrong",
+    error instanceof Error ? error.message : String(error),
+  );
 });

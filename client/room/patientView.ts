@@ -9,8 +9,8 @@ import { ProcedureCommand, ProcedureStatus } from "../../shared/procedure/types.
 import type { RoomSnapshot } from "../../shared/protocol.ts";
 import { RoomConnection } from "../connection.ts";
 import { TreatmentScene } from "../scene/treatmentScene.ts";
-import { linkBadge, maybeEmulateXRAsync } from "./status.ts";
 import { speak } from "./speech.ts";
+import { linkBadge, maybeEmulateXRAsync } from "./status.ts";
 import { exposeTestState, startPoseLoop } from "./testHooks.ts";
 
 const QUESTIONS: { label: string; value: PatientQuestion }[] = [
@@ -65,7 +65,8 @@ export async function startPatientAsync(root: HTMLElement, token: string): Promi
     notice.textContent = xrDevice ? "Headset emulator active." : "Put on your headset and press Enter VR.";
   } else {
     enterVr.hidden = true;
-    notice.textContent = "No VR headset found: showing the flat-screen view. Drag or use the arrow keys to look around.";
+    notice.textContent =
+      "No VR headset found: showing the flat-screen view. Drag or use the arrow keys to look around.";
     notice.classList.add("flat");
   }
   enterVr.addEventListener("click", () => void scene.enterXRAsync());
@@ -198,7 +199,9 @@ export async function startPatientAsync(root: HTMLElement, token: string): Promi
       buttons: [
         ...QUESTIONS,
         { label: v.comfort.breathingCoach ? "Stop breathing guide" : "Breathing guide", value: "breathe" },
-        v.comfort.surroundings === "nature" ? { label: "Clinic view", value: "clinic" } : { label: "Nature view", value: "nature" },
+        v.comfort.surroundings === "nature"
+          ? { label: "Clinic view", value: "clinic" }
+          : { label: "Nature view", value: "nature" },
       ],
     };
   }

@@ -11,8 +11,8 @@ import type { InviteRole } from "../../shared/roles.ts";
 import { BETA_FIRMWARE, type Clinic } from "../clinic.ts";
 import type { InviteService } from "../invites.ts";
 import { createLogger } from "../log.ts";
-import { FaultMode } from "../soe/simulator.ts";
 import { SimRunner } from "../soe/simRunner.ts";
+import { FaultMode } from "../soe/simulator.ts";
 import { deviceKey } from "../tokens.ts";
 import { SimParticipant } from "./simParticipant.ts";
 
@@ -51,7 +51,10 @@ const ACTS = [
   "The session finishes safely",
 ] as const;
 
-const seatedHead = (x: number, y: number, z: number): Pose["head"] => ({ p: { x, y, z }, q: { x: 0, y: 0, z: 0, w: 1 } });
+const seatedHead = (x: number, y: number, z: number): Pose["head"] => ({
+  p: { x, y, z },
+  q: { x: 0, y: 0, z: 0, w: 1 },
+});
 
 export class DemoDirector {
   readonly state: DemoState;
@@ -154,12 +157,27 @@ export class DemoDirector {
     const ray = await this.join("clinician");
     const noah = await this.join("assistant");
     const julian = await this.join("patient");
-    ray.startPoses(30, { head: seatedHead(0.55, 1.62, -0.35), left: seatedHead(0.35, 1.1, -0.1), right: seatedHead(0.45, 1.15, 0.1) });
-    noah.startPoses(30, { head: seatedHead(-0.6, 1.58, -0.2), left: seatedHead(-0.45, 1.1, -0.1), right: seatedHead(-0.4, 1.1, 0.05) });
-    julian.startPoses(30, { head: seatedHead(0, 1.05, 0.55), left: seatedHead(-0.3, 0.8, 0.2), right: seatedHead(0.3, 0.8, 0.2) }, 0.01);
+    ray.startPoses(30, {
+      head: seatedHead(0.55, 1.62, -0.35),
+      left: seatedHead(0.35, 1.1, -0.1),
+      right: seatedHead(0.45, 1.15, 0.1),
+    });
+    noah.startPoses(30, {
+      head: seatedHead(-0.6, 1.58, -0.2),
+      left: seatedHead(-0.45, 1.1, -0.1),
+      right: seatedHead(-0.4, 1.1, 0.05),
+    });
+    julian.startPoses(
+      30,
+      { head: seatedHead(0, 1.05, 0.55), left: seatedHead(-0.3, 0.8, 0.2), right: seatedHead(0.3, 0.8, 0.2) },
+      0.01,
+    );
     await this.wait(3_000);
 
-    await this.actAsync(0, "Dr. Ray opens Julian's filling on 36. Julian answers the anxiety questionnaire in VR.");
+    await this.actAsync(
+      0,
+      "Dr. Ray opens Julian's filling on 36. Julian answers the anxiety questionnaire in VR.",
+    );
     await julian.command(Ev.mdasSubmit, { answers: [3, 3, 4, 3, 2] });
     await this.wait(2_000);
     await ray.command(Ev.procedureCommand, { command: "start" });
@@ -177,20 +195,33 @@ export class DemoDirector {
     await ray.command(Ev.procedureCommand, { command: "next" }); // isolation
     await this.wait(4_000);
 
-    await this.actAsync(2, `Julian's SOEs install beta firmware ${BETA_FIRMWARE}: the sensor on 36 starts sending stuck, spiking and skewed data.`);
+    await this.actAsync(
+      2,
+      `Julian's SOEs install beta firmware ${BETA_FIRMWARE}: the sensor on 36 starts sending stuck, spiking and skewed data.`,
+    );
     const faultAt = Date.now();
     this.sim.setFault(DEMO_PATIENT, FaultMode.betaUpdate, { firmware: BETA_FIRMWARE, tooth: 36 });
     await this.untilAsync("an alarm", () => this.deps.alarmIds().length > 0, 60_000);
     await this.wait(3_000);
 
-    await this.actAsync(3, "The automated cavity check depends on pH and temperature on 36: it refuses to run on data it cannot trust.");
+    await this.actAsync(
+      3,
+      "The automated cavity check depends on pH and temperature on 36: it refuses to run on data it cannot trust.",
+    );
     await ray.command(Ev.procedureCommand, { command: "next" }); // caries removal
     await this.wait(3_000);
     await ray.command(Ev.procedureCommand, { command: "next" }); // automated cavity check
-    await this.untilAsync("the interlock", () => this.deps.procedureStatus() === ProcedureStatus.blocked, 30_000);
+    await this.untilAsync(
+      "the interlock",
+      () => this.deps.procedureStatus() === ProcedureStatus.blocked,
+      30_000,
+    );
     await this.wait(5_000);
 
-    await this.actAsync(4, "Dr. Ray acknowledges the alarm, quarantines the beta firmware (its readings are retracted, not deleted) and checks the tooth herself.");
+    await this.actAsync(
+      4,
+      "Dr. Ray acknowledges the alarm, quarantines the beta firmware (its readings are retracted, not deleted) and checks the tooth herself.",
+    );
     for (const id of this.deps.alarmIds()) await ray.command(Ev.alarmAck, { alarmId: id });
     await this.wait(2_000);
     await ray.command(Ev.firmwareQuarantine, { firmware: BETA_FIRMWARE, since: faultAt - 1_000 });
@@ -201,7 +232,10 @@ export class DemoDirector {
     });
     await this.wait(4_000);
 
-    await this.actAsync(5, "Julian's heart rate climbs; he raises his hand. Everything pauses at once. Otto and the breathing coach help.");
+    await this.actAsync(
+      5,
+      "Julian's heart rate climbs; he raises his hand. Everything pauses at once. Otto and the breathing coach help.",
+    );
     this.sim.setArousal(DEMO_PATIENT, 1);
     await this.wait(3_000);
     await julian.command(Ev.procedureCommand, { command: "stop", reason: "raised hand" });
@@ -212,7 +246,10 @@ export class DemoDirector {
     await julian.command(Ev.procedureCommand, { command: "ready" });
     await this.wait(3_000);
 
-    await this.actAsync(6, "Dr. Ray places and cures the filling; Otto wraps up. Nothing automated ran on bad data.");
+    await this.actAsync(
+      6,
+      "Dr. Ray places and cures the filling; Otto wraps up. Nothing automated ran on bad data.",
+    );
     for (let i = 0; i < 10 && this.deps.procedureStatus() !== ProcedureStatus.completed; i++) {
       await ray.command(Ev.procedureCommand, { command: "next" });
       await this.wait(3_000);

@@ -25,8 +25,15 @@ const FILLING = planById("filling-36") as ProcedurePlan;
 /** Words that label a person's state of mind; Otto never says them. */
 const LABELS = /anxi|panic|nervous|scared|phobi/i;
 
-/** A procedure view at a step of filling-36, produced by the real machine. */
+const VIEWS = new Map<string | null, ProcedureView>();
+
+/** A procedure view at a step of filling-36, produced by the real machine (cached, copied). */
 function viewAt(stepId: string | null): ProcedureView {
+  if (!VIEWS.has(stepId)) VIEWS.set(stepId, buildViewAt(stepId));
+  return structuredClone(VIEWS.get(stepId)!);
+}
+
+function buildViewAt(stepId: string | null): ProcedureView {
   const m = new ProcedureMachine(FILLING, { now: () => 0, interlock: () => ({ ok: true }) });
   if (stepId === null) return m.view();
   const clinician = { memberId: RAY.memberId, role: Role.clinician };
@@ -40,10 +47,12 @@ function viewAt(stepId: string | null): ProcedureView {
   return m.view();
 }
 
+const DRILLING = viewAt("caries-removal");
+
 function ctx(over: Partial<OttoContext> = {}): OttoContext {
   return {
     now: 1_000_000,
-    procedure: viewAt("caries-removal"),
+    procedure: DRILLING,
     alarmActive: false,
     stoppedByPatient: false,
     anxiety: AnxietyLevel.calm,

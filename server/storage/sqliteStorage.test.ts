@@ -61,7 +61,11 @@ describe("SqliteStorage (real database file)", () => {
     const first = new SqliteStorage(path);
     await first.storeBatches([batch(1)]);
     await first.saveQuarantine({ firmware: "2.4.0-beta.1", since: 0, by: "dr-ray", at: 10 });
-    await first.appendRoomEvent("room-julian", { seq: 1, at: 5, body: { type: "checkin", score: 7, by: "m-julian" } });
+    await first.appendRoomEvent("room-julian", {
+      seq: 1,
+      at: 5,
+      body: { type: "checkin", score: 7, by: "m-julian" },
+    });
     await first.close();
     const again = new SqliteStorage(path);
     expect(await again.countReadings()).toBe(2);
@@ -81,7 +85,14 @@ describe("SqliteStorage (real database file)", () => {
     expect(await db.countReadings()).toBe(6);
     expect(await db.countReadings({ status: "entered-in-error" })).toBe(2);
     const recent = await db.recentReadings("julian", 0, 100);
-    expect(recent.map((r) => r.status)).toEqual(["final", "final", "final", "final", "entered-in-error", "entered-in-error"]);
+    expect(recent.map((r) => r.status)).toEqual([
+      "final",
+      "final",
+      "final",
+      "final",
+      "entered-in-error",
+      "entered-in-error",
+    ]);
     expect(recent[0]).toEqual(reading(1000, 7.1));
     await db.close();
   });

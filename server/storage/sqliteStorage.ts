@@ -68,7 +68,8 @@ export class SqliteStorage implements Storage {
     this.storeTx = this.db.transaction((batches: readonly StoredBatch[]) =>
       batches.map((b) => {
         const receivedAt = b.readings[0]?.receivedAt ?? Date.now();
-        if (this.insertBatch.run(b.deviceId, b.seq, receivedAt).changes === 0) return { duplicate: true, stored: 0 };
+        if (this.insertBatch.run(b.deviceId, b.seq, receivedAt).changes === 0)
+          return { duplicate: true, stored: 0 };
         for (const r of b.readings) {
           this.insertReading.run({
             patientId: b.patientId,
@@ -96,9 +97,9 @@ export class SqliteStorage implements Storage {
   }
 
   async lastSeq(deviceId: string): Promise<number> {
-    const row = this.db.prepare("SELECT MAX(seq) AS seq FROM device_batches WHERE device_id = ?").get(deviceId) as
-      | { seq: number | null }
-      | undefined;
+    const row = this.db
+      .prepare("SELECT MAX(seq) AS seq FROM device_batches WHERE device_id = ?")
+      .get(deviceId) as { seq: number | null } | undefined;
     return row?.seq ?? 0;
   }
 
@@ -125,7 +126,9 @@ export class SqliteStorage implements Storage {
 
   async retractReadings(firmware: string, sinceMs: number): Promise<number> {
     return this.db
-      .prepare("UPDATE readings SET status = 'entered-in-error' WHERE firmware = ? AND t >= ? AND status != 'entered-in-error'")
+      .prepare(
+        "UPDATE readings SET status = 'entered-in-error' WHERE firmware = ? AND t >= ? AND status != 'entered-in-error'",
+      )
       .run(firmware, sinceMs).changes;
   }
 
@@ -151,7 +154,9 @@ export class SqliteStorage implements Storage {
   }
 
   async quarantines(): Promise<Quarantine[]> {
-    return this.db.prepare("SELECT firmware, since, by, at FROM quarantines ORDER BY at").all() as Quarantine[];
+    return this.db
+      .prepare("SELECT firmware, since, by, at FROM quarantines ORDER BY at")
+      .all() as Quarantine[];
   }
 
   async saveAlarm(roomId: string, alarm: Alarm): Promise<void> {
@@ -161,7 +166,9 @@ export class SqliteStorage implements Storage {
   }
 
   async alarms(roomId: string): Promise<Alarm[]> {
-    const rows = this.db.prepare("SELECT body FROM alarms WHERE room_id = ? ORDER BY raised_at").all(roomId) as {
+    const rows = this.db
+      .prepare("SELECT body FROM alarms WHERE room_id = ? ORDER BY raised_at")
+      .all(roomId) as {
       body: string;
     }[];
     return rows.map((r) => JSON.parse(r.body) as Alarm);

@@ -1,0 +1,124 @@
+/** Test harness: a real Chairside server on an ephemeral port with its own data folder. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { io, type Socket } from "socket.io-client";
+import { type Chairside, type StartOptions, startChairside } from "../server/app.ts";
+import { loadConfig, type ServerConfig } from "../server/config.ts";
+import {
+  type ClientToServerEvents,
+  type ConnectRefusal,
+  Ev,
+  PROTOCOL_VERSION,
+  type Result,
+  type RoomEvent,
+  type RoomSnapshot,
+  type ServerToClientEvents,
+} from "../shared/protocol.ts";
+import type { InviteRole } from "../shared/roles.ts";
+import { applyRoomEvent } from "../shared/roomView.ts";
+
+export interface TestServer extends Chairside {
+  dataDir: string;
+  stopAsync(): Promise<void>;
+}
+
+export async function startTestServer(
+  overrides: Partial<ServerConfig> = {},
+  opts: StartOptions = {},
+): Promise<TestServer> {
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "chairside-test-"));
+  const config: ServerConfig = {
+    ...loadConfig({}),
+    port: 0,
+    host: "127.0.0.1",
+    dataDir,
+    simulateSoe: false,
+    clientDir: null,
+    logLevel: "silent",
+    ...overrides,
+  };
+  const app = await startChairside(config, opts);
+  return {
+    ...app,
+    dataDir,
+    async stopAsync() {
+      await app.closeAsync();
+      if (!overrides.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type PeopleSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A test client that keeps its room view in step, like the browser does. */
+export class TestClient {
+  view: RoomSnapshot | null = null;
+  readonly events: RoomEvent[] = [];
+  readonly errors: { code: string; message: string; event: string }[] = [];
+  readonly poseBatches: Uint8Array[] = [];
+  readonly socket: PeopleSocket;
+
+  constructor(url: string, auth: Record<string, unknown>) {
+    this.socket = io(url, { auth, transports: ["websocket"], forceNew: true, reconnectionDelay: 100 });
+    this.socket.on(Ev.welcome, (s) => {
+      this.view = s;
+    });
+    this.socket.on(Ev.roomEvent, (e) => {
+      this.events.push(e);
+      if (this.view && applyRoomEvent(this.view, e) === "gap") {
+        void this.socket.emitWithAck(Ev.snapshot).then((r) => {
+          if (r.ok) this.view = r.value;
+        });
+      }
+    });
+    this.socket.on(Ev.poses, (b) => this.poseBatches.push(b instanceof ArrayBuffer ? new Uint8Array(b) : b));
+    this.socket.on(Ev.protocolError, (e) => this.errors.push(e));
+  }
+
+  static async joinAsync(server: Chairside, appointmentId: string, role: InviteRole): Promise<TestClient> {
+    const token = server.invites.mint(appointmentId, role)!;
+    const client = new TestClient(server.origin, { protocolVersion: PROTOCOL_VERSION, token });
+    await waitFor(() => client.view !== null, `${role} welcome`);
+    return client;
+  }
+
+  get memberId(): string {
+    return this.view!.you;
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: tests send deliberately malformed payloads too
+  async command<T = unknown>(event: string, payload?: any): Promise<Result<T>> {
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    const s = this.socket.timeout(5_000) as any;
+    return payload === undefined ? s.emitWithAck(event) : s.emitWithAck(event, payload);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** Connects and resolves with the refusal the server sent, or null if it admitted the client. */
+export async function connectRefusal(
+  url: string,
+  auth: Record<string, unknown>,
+): Promise<ConnectRefusal | null> {
+  const socket = io(url, { auth, transports: ["websocket"], forceNew: true, reconnection: false });
+  try {
+    return await new Promise<ConnectRefusal | null>((resolve) => {
+      socket.on("connect", () => resolve(null));
+      socket.on("connect_error", (err) => resolve((err as Error & { data: ConnectRefusal }).data ?? null));
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+export async function waitFor(test: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
