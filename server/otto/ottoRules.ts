@@ -125,7 +125,8 @@ export class OttoRules {
 
   /** Otto's reaction to one input, or null when Otto stays as it is. */
   react(input: OttoInput, ctx: OttoContext): OttoReaction | null {
-    const gentle = !PATHWAYS[ctx.pathway].humourAllowed || ctx.anxiety !== AnxietyLevel.calm;
+    // Shorter sentences on the slower pathway, and whenever comfort is not calm.
+    const gentle = PATHWAYS[ctx.pathway].ottoRate < 1 || ctx.anxiety !== AnxietyLevel.calm;
     const you = ctx.patient === null ? "" : `, ${ctx.patient.name}`;
     switch (input.type) {
       case "step_started":
@@ -211,7 +212,7 @@ export class OttoRules {
     const tsd = step.tellShowDo;
     let body = tsd === undefined ? step.explanation : `${tsd.tell} ${tsd.show} ${tsd.do}`;
     if (index === 0 && !/rais(e|ing) your hand/i.test(body)) body = `${body} ${STOP_REMINDER}`;
-    const slow = !PATHWAYS[ctx.pathway].humourAllowed;
+    const slow = PATHWAYS[ctx.pathway].ottoRate < 1;
     switch (step.kind) {
       case StepKind.checkin:
         return toPatient(ctx, OttoState.listening, UtteranceKind.prompt, body);
@@ -362,8 +363,8 @@ function howLong(p: ProcedureView | null): string {
 }
 
 function whatNext(p: ProcedureView | null, ctx: OttoContext): string {
-  const who = ctx.clinician?.name ?? "The dentist";
-  if (p === null) return `${who} will explain the plan before anything starts.`;
+  const who = ctx.clinician?.name ?? null;
+  if (p === null) return `${who ?? "The dentist"} will explain the plan before anything starts.`;
   const next = p.nextStep;
   const then = next === null ? "" : ` Then: ${next.title}. ${next.tellShowDo?.tell ?? ""}`.trimEnd();
   switch (p.status) {
@@ -374,7 +375,7 @@ function whatNext(p: ProcedureView | null, ctx: OttoContext): string {
       return `Nothing happens until you say you're ready.${then}`;
     case ProcedureStatus.blocked:
     case ProcedureStatus.paused:
-      return `We're pausing for a moment while ${who === "The dentist" ? "the dentist" : who} checks something.${then}`;
+      return `We're pausing for a moment while ${who ?? "the dentist"} checks something.${then}`;
     case ProcedureStatus.notStarted:
     case ProcedureStatus.running:
       if (next === null) return "This is the last step. After it, we're done.";

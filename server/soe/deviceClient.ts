@@ -20,6 +20,8 @@ export interface DeviceClientOptions {
   deviceKey: string;
   /** How long to wait for an ack before resending. */
   ackTimeoutMs?: number;
+  /** Most batches awaiting an ack at once; a backlog after a reconnect drains at this pace. */
+  window?: number;
   rejectUnauthorized?: boolean;
 }
 
@@ -37,10 +39,12 @@ export class DeviceClient {
   private readonly unacked = new Map<number, DeviceBatch>();
   private readonly inFlight = new Set<number>();
   private readonly ackTimeoutMs: number;
+  private readonly window: number;
   private onAckListeners: ((batch: DeviceBatch, ack: Result<DeviceBatchAck>, sentAt: number) => void)[] = [];
 
   constructor(opts: DeviceClientOptions) {
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 5_000;
+    this.window = opts.window ?? 16;
     this.socket = io(`${opts.url}${DEVICE_NAMESPACE}`, {
       auth: { protocolVersion: PROTOCOL_VERSION, deviceId: opts.deviceId, deviceKey: opts.deviceKey },
       transports: ["websocket"],
@@ -75,11 +79,20 @@ export class DeviceClient {
 
   private resendAll(): void {
     this.inFlight.clear();
-    for (const batch of [...this.unacked.values()].sort((a, b) => a.seq - b.seq)) this.trySend(batch);
+    this.pump();
+  }
+
+  /** Sends the oldest unacknowledged batches, up to the window. */
+  private pump(): void {
+    if (this.inFlight.size >= this.window) return;
+    for (const batch of [...this.unacked.values()].sort((a, b) => a.seq - b.seq)) {
+      if (this.inFlight.size >= this.window) return;
+      this.trySend(batch);
+    }
   }
 
   private trySend(batch: DeviceBatch): void {
-    if (!this.socket.connected || this.inFlight.has(batch.seq)) return;
+    if (!this.socket.connected || this.inFlight.has(batch.seq) || this.inFlight.size >= this.window) return;
     this.inFlight.add(batch.seq);
     this.stats.sent += 1;
     const sentAt = Date.now();
@@ -107,6 +120,7 @@ export class DeviceClient {
           this.unacked.delete(batch.seq);
         }
         for (const l of this.onAckListeners) l(batch, result, sentAt);
+        this.pump();
       });
   }
 

@@ -63,7 +63,8 @@ export function attachDeviceGateway(
       deps.soe.stats.rejected[code] = (deps.soe.stats.rejected[code] ?? 0) + 1;
       log.warn("device message rejected", { deviceId, code });
       ack?.(fail(code, message));
-      if (offences.record()) {
+      // Over-rate batches are backpressure (the device retries later), not misbehaviour.
+      if (code !== ErrorCode.rateLimited && offences.record()) {
         log.warn("device disconnected as a repeat offender", { deviceId });
         socket.disconnect(true);
       }

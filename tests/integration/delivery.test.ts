@@ -1,0 +1,133 @@
+/**
+ * No reading is lost or duplicated across a crash: a real server child process is killed with
+ * SIGKILL mid-stream and restarted on the same data folder; the device resends what was not acked.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { DeviceClient } from "../../server/soe/deviceClient.ts";
+import { deviceKey, loadOrCreateSecret } from "../../server/tokens.ts";
+import { waitFor } from "../harness.ts";
+
+const dataDir = mkdtempSync(join(tmpdir(), "chairside-crash-"));
+let child: ChildProcess | null = null;
+const serverErrors: string[] = [];
+
+afterAll(() => {
+  child?.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServerProcess(port: number): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      CHAIRSIDE_DATA_DIR: dataDir,
+      CHAIRSIDE_SIMULATE_SOE: "false",
+      CHAIRSIDE_LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  proc.stdout?.on("data", (d) => {
+    out += String(d);
+  });
+  // Always drain stderr: pipe writes are synchronous on Linux, so a full pipe would stall the server.
+  proc.stderr?.on("data", (d) => {
+    serverErrors.push(String(d));
+  });
+  await waitFor(() => out.includes("Chairside is running"), "server start", 20_000);
+  return proc;
+}
+
+describe("delivery across a server crash", () => {
+  it("stores every reading sent exactly once after SIGKILL and restart", async () => {
+    const port = await freePort();
+    const secret = loadOrCreateSecret(dataDir);
+    child = await startServerProcess(port);
+    const id = "soe-julian-36";
+    const device = new DeviceClient({
+      url: `http://127.0.0.1:${port}`,
+      deviceId: id,
+      deviceKey: deviceKey(secret, id),
+      ackTimeoutMs: 1000,
+    });
+    await waitFor(() => device.connected, "device connected", 10_000);
+
+    const total = 300;
+    const perBatch = 5;
+    const t0 = Date.now() - 3_600_000;
+    let seq = 0;
+    const sendSome = (n: number) => {
+      for (let i = 0; i < n && seq < total; i++) {
+        seq += 1;
+        device.send({
+          seq,
+          firmware: "2.3.1",
+          readings: Array.from({ length: perBatch }, (_, k) => ({
+            signal: "ph" as const,
+            t: t0 + (seq * perBatch + k) * 1000,
+            value: 7 + ((seq + k) % 5) / 10,
+            unit: "[pH]",
+            tooth: 36,
+          })),
+        });
+      }
+    };
+    // Stream, and kill the server while batches are in flight.
+    const streaming = setInterval(() => sendSome(5), 10);
+    await waitFor(() => device.stats.acked >= 60, "some batches acked", 10_000);
+    child.kill("SIGKILL");
+    await new Promise((r) => child!.once("exit", r));
+    const ackedBeforeCrash = device.stats.acked;
+    await new Promise((r) => setTimeout(r, 300));
+    child = await startServerProcess(port);
+    await waitFor(() => seq >= total, "all batches queued", 20_000);
+    clearInterval(streaming);
+    const flushed = await device.flushAsync(20_000);
+    expect(
+      flushed,
+      JSON.stringify({
+        stats: device.stats,
+        pending: device.pending,
+        server: serverErrors.join("").slice(0, 1500),
+      }),
+    ).toBe(true);
+    device.close();
+    child.kill("SIGTERM");
+    await new Promise((r) => child!.once("exit", r));
+    child = null;
+
+    expect(ackedBeforeCrash).toBeLessThan(total);
+    const db = new Database(join(dataDir, "chairside.db"), { readonly: true });
+    const readings = db
+      .prepare("SELECT COUNT(*) AS n, COUNT(DISTINCT t) AS distinct_t FROM readings WHERE device_id = ?")
+      .get(id) as {
+      n: number;
+      distinct_t: number;
+    };
+    const batches = db.prepare("SELECT COUNT(*) AS n FROM device_batches WHERE device_id = ?").get(id) as {
+      n: number;
+    };
+    db.close();
+    expect(batches.n).toBe(total);
+    expect(readings.n).toBe(total * perBatch);
+    expect(readings.distinct_t).toBe(total * perBatch);
+  }, 90_000);
+});
