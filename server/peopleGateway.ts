@@ -151,7 +151,7 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
 
   const offences = new OffenceCounter(OFFENCE_LIMIT, 10_000, deps.now);
   const poseBucket = new TokenBucket(120, 60, deps.now);
-  const commandBucket = new TokenBucket(10, 20, deps.now);
+  const commandBucket = new TokenBucket(20, 40, deps.now);
   let lastPoseError = 0;
 
   const reject = (event: string, error: ProtocolError, ack?: (r: Result<never>) => void) => {

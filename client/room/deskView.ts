@@ -1,5 +1,5 @@
 /** The desktop view for clinicians, assistants and observers: the 3D room beside the clinical panel. */
-import { PROCEDURE_PLANS } from "../../shared/procedure/plans.ts";
+import { SELECTABLE_PLANS } from "../../shared/procedure/plans.ts";
 import type { RoomSnapshot } from "../../shared/protocol.ts";
 import type { Role } from "../../shared/roles.ts";
 import { RoomConnection } from "../connection.ts";
@@ -43,7 +43,7 @@ export async function startDeskAsync(
         role = view.members.find((m) => m.memberId === view.you)?.role ?? "observer";
         panel = new ClinicianPanel(panelRoot, connection, {
           role,
-          plans: PROCEDURE_PLANS.map((p) => ({ id: p.id, name: p.name })),
+          plans: SELECTABLE_PLANS.map((p) => ({ id: p.id, name: p.name })),
         });
         panel.onToothStatesChanged((states) => scene.setToothStates(states));
         scene.onToothPickedObservable.add((fdi) => panel?.selectTooth(fdi));

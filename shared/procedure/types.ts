@@ -12,6 +12,16 @@ export const StepKind = {
 } as const;
 export type StepKind = (typeof StepKind)[keyof typeof StepKind];
 
+/** The three parts of a tell-show-do explanation, each one or two short sentences. */
+export interface TellShowDo {
+  /** What we are going to do, in plain words. */
+  tell: string;
+  /** What the patient will see, hear or feel. */
+  show: string;
+  /** That we are about to do it (and how to ask for a pause). */
+  do: string;
+}
+
 export interface ProcedureStep {
   id: string;
   kind: StepKind;
@@ -25,6 +35,10 @@ export interface ProcedureStep {
   dependsOn: Signal[];
   /** Rough duration, for "how long?" answers and the demo. */
   expectedSeconds: number;
+  /** The explanation split into its tell-show-do parts, so Otto can pace them (short sentences). */
+  tellShowDo?: TellShowDo;
+  /** Patient-friendly answer to "what is that sound?" during this step, if it makes a sound. */
+  sound?: string;
 }
 
 export interface ProcedurePlan {
@@ -47,6 +61,21 @@ export const ProcedureStatus = {
 } as const;
 export type ProcedureStatus = (typeof ProcedureStatus)[keyof typeof ProcedureStatus];
 
+/** Whether the procedure has ended for good (nothing, not even a stop, changes it any more). */
+export function isTerminalStatus(status: ProcedureStatus): boolean {
+  switch (status) {
+    case ProcedureStatus.aborted:
+    case ProcedureStatus.completed:
+      return true;
+    case ProcedureStatus.notStarted:
+    case ProcedureStatus.running:
+    case ProcedureStatus.paused:
+    case ProcedureStatus.pausedByPatient:
+    case ProcedureStatus.blocked:
+      return false;
+  }
+}
+
 /** Commands people (and Otto) send to the procedure. */
 export const ProcedureCommand = {
   start: "start",
@@ -63,6 +92,8 @@ export const ProcedureCommand = {
   override: "override",
 } as const;
 export type ProcedureCommand = (typeof ProcedureCommand)[keyof typeof ProcedureCommand];
+/** Every command, for tables and property tests. */
+export const PROCEDURE_COMMANDS: readonly ProcedureCommand[] = Object.values(ProcedureCommand);
 
 /** One entry of the procedure's kept history. */
 export interface ProcedureTransition {
@@ -88,4 +119,8 @@ export interface ProcedureView {
   blockedReason: string | null;
   /** Override recorded for the current step, if any. */
   override: { by: string; reason: string; at: number } | null;
+  /** At a consent step: whether the patient has given consent (pressed "I'm ready"). */
+  consentGiven?: boolean;
+  /** Expected seconds of the current and all later steps (0 once ended), for "how long?". */
+  remainingSeconds?: number;
 }

@@ -186,7 +186,7 @@ describe("room", () => {
     expect(observer.errors.map((e) => e.code).sort()).toEqual([ErrorCode.badPayload, ErrorCode.unknownEvent]);
 
     // A flood of commands is rate-limited with a typed reply.
-    const flood = await Promise.all(Array.from({ length: 26 }, () => observer.command(Ev.snapshot)));
+    const flood = await Promise.all(Array.from({ length: 46 }, () => observer.command(Ev.snapshot)));
     expect(flood.some((r) => !r.ok && r.error.code === ErrorCode.rateLimited)).toBe(true);
 
     expect(room.lastSeq).toBe(seqBefore);

@@ -1,0 +1,434 @@
+/**
+ * The procedure state machine: pure, clock and interlock injected. The patient's stop always
+ * wins; automated steps only run while the SOE interlock passes (or a clinician overrides it with
+ * a written reason); every change is kept in an ordered history.
+ */
+import { ErrorCode, fail, ok, type Result } from "../protocol.ts";
+import { Role } from "../roles.ts";
+import { Grant, grantFor, refusalMessage } from "./permissions.ts";
+import {
+  isTerminalStatus,
+  ProcedureCommand,
+  type ProcedurePlan,
+  ProcedureStatus,
+  type ProcedureStep,
+  type ProcedureTransition,
+  type ProcedureView,
+  StepKind,
+} from "./types.ts";
+
+/** Who sends a command; identity comes from the server's session, never from the payload. */
+export interface Actor {
+  memberId: string;
+  role: Role;
+}
+
+/** Whether the data an automated step depends on can be trusted right now. */
+export type InterlockCheck = (step: ProcedureStep) => { ok: true } | { ok: false; reason: string };
+
+/** Longest reason kept in the history; a longer one is refused (a stop's is cut instead). */
+export const MAX_REASON_CHARS = 500;
+
+/** Statuses the patient's stop can return to. */
+type ReturnStatus =
+  | typeof ProcedureStatus.notStarted
+  | typeof ProcedureStatus.running
+  | typeof ProcedureStatus.paused
+  | typeof ProcedureStatus.blocked;
+
+type By = ProcedureTransition["by"];
+type Override = NonNullable<ProcedureView["override"]>;
+
+const INTERLOCK: By = { system: "interlock" };
+
+const AFTER_STOP =
+  "The patient has stopped. Only the patient's 'ready', or a clinician's resume with a reason, continues.";
+
+function illegal<T>(message: string): Result<T> {
+  return fail(ErrorCode.illegalTransition, message);
+}
+
+/** One procedure run on one plan. Not thread-safe by design: the room applies commands in order. */
+export class ProcedureMachine {
+  private readonly plan: ProcedurePlan;
+  private readonly now: () => number;
+  private readonly interlock: InterlockCheck;
+  private status: ProcedureStatus = ProcedureStatus.notStarted;
+  private stepIndex = 0;
+  private blockedReason: string | null = null;
+  private override: Override | null = null;
+  private consentGiven = false;
+  /** Where the patient's `ready` returns to; set only while paused_by_patient. */
+  private returnTo: ReturnStatus | null = null;
+  private readonly log: ProcedureTransition[] = [];
+
+  constructor(plan: ProcedurePlan, opts: { now: () => number; interlock: InterlockCheck }) {
+    // A private copy: later edits to the caller's plan object cannot change a running procedure.
+    this.plan = structuredClone(plan);
+    this.now = opts.now;
+    this.interlock = opts.interlock;
+  }
+
+  /**
+   * Applies one command. Returns the last transition it recorded (an `interlock_block` when the
+   * step it landed on is blocked); history() holds every one. Refusals are values, never throws.
+   */
+  command(actor: Actor, command: ProcedureCommand, reason?: string): Result<ProcedureTransition> {
+    // The patient's stop comes first, before the role table, reason checks or anything else.
+    if (command === ProcedureCommand.stop && actor.role === Role.patient) return this.stop(actor, reason);
+
+    const grant = grantFor(actor.role, command);
+    if (grant === Grant.no) return fail(ErrorCode.forbidden, refusalMessage(actor.role, command));
+    const why = normaliseReason(reason);
+    if (!why.ok) return why;
+    if (isTerminalStatus(this.status)) return illegal(`The procedure has already ${this.status}.`);
+    if (grant === Grant.manualStepsOnly) {
+      const refusal = this.manualStepsRefusal(command);
+      if (refusal !== null) return fail(ErrorCode.forbidden, refusal);
+    }
+    const by: By = { memberId: actor.memberId, role: actor.role };
+    switch (command) {
+      case ProcedureCommand.start:
+        return this.start(by, why.value);
+      case ProcedureCommand.pause:
+        return this.pause(by, why.value);
+      case ProcedureCommand.resume:
+        return this.resume(by, why.value);
+      case ProcedureCommand.next:
+        return this.next(by, why.value);
+      case ProcedureCommand.repeat:
+        return this.repeat(by, why.value);
+      case ProcedureCommand.abort:
+        return this.abort(by, why.value);
+      case ProcedureCommand.ready:
+        return this.ready(by, why.value);
+      case ProcedureCommand.override:
+        return this.overrideInterlock(actor, why.value);
+      case ProcedureCommand.stop:
+        // Only the patient holds `stop`, handled above; the table refuses everyone else.
+        return fail(ErrorCode.forbidden, refusalMessage(actor.role, command));
+    }
+  }
+
+  /**
+   * Re-runs the interlock for a running automated step (call it whenever reading quality changes).
+   * A failure blocks the step. A pass never unblocks: a clinician resumes, which checks again.
+   */
+  reevaluateInterlock(): ProcedureTransition | null {
+    if (this.status !== ProcedureStatus.running || this.override !== null) return null;
+    const step = this.plan.steps[this.stepIndex];
+    if (step === undefined || step.kind !== StepKind.automated) return null;
+    const check = this.check(step);
+    if (check.ok) return null;
+    this.blockedReason = check.reason;
+    return this.move(ProcedureStatus.blocked, "interlock_block", INTERLOCK, check.reason);
+  }
+
+  /** The procedure as every client sees it (fresh objects, safe to send or keep). */
+  view(): ProcedureView {
+    const steps = this.plan.steps;
+    const terminal = isTerminalStatus(this.status);
+    const started = this.status !== ProcedureStatus.notStarted && !terminal;
+    const step = started ? (steps[this.stepIndex] ?? null) : null;
+    let nextStep: ProcedureStep | null = null;
+    if (this.status === ProcedureStatus.notStarted) nextStep = steps[0] ?? null;
+    else if (!terminal) nextStep = steps[this.stepIndex + 1] ?? null;
+    return {
+      planId: this.plan.id,
+      planName: this.plan.name,
+      status: this.status,
+      stepIndex: this.stepIndex,
+      stepCount: steps.length,
+      step: step === null ? null : structuredClone(step),
+      nextStep: nextStep === null ? null : structuredClone(nextStep),
+      blockedReason: this.blockedReason,
+      override: this.override === null ? null : { ...this.override },
+      consentGiven: step?.kind === StepKind.consent ? this.consentGiven : false,
+      remainingSeconds: terminal
+        ? 0
+        : steps.slice(this.stepIndex).reduce((sum, s) => sum + s.expectedSeconds, 0),
+    };
+  }
+
+  /** Every transition so far, oldest first. */
+  history(): readonly ProcedureTransition[] {
+    return this.log.map((t) => ({ ...t, by: { ...t.by } }));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Commands
+
+  private stop(actor: Actor, reason: string | undefined): Result<ProcedureTransition> {
+    const status = this.status;
+    switch (status) {
+      case ProcedureStatus.aborted:
+      case ProcedureStatus.completed:
+        return illegal(`The procedure has already ${status}: there is nothing left to stop.`);
+      case ProcedureStatus.pausedByPatient:
+        // A second stop is accepted too, and keeps the status the first one will return to.
+        break;
+      case ProcedureStatus.notStarted:
+      case ProcedureStatus.running:
+      case ProcedureStatus.paused:
+      case ProcedureStatus.blocked:
+        this.returnTo = status;
+        break;
+    }
+    const by: By = { memberId: actor.memberId, role: actor.role };
+    // A stop is never refused for its reason: an over-long one is cut, not rejected.
+    const why =
+      typeof reason === "string" ? reason.trim().slice(0, MAX_REASON_CHARS) || undefined : undefined;
+    // Stopping at a consent step withdraws the consent given there: ask again after the stop.
+    this.consentGiven = false;
+    return ok(this.move(ProcedureStatus.pausedByPatient, ProcedureCommand.stop, by, why));
+  }
+
+  private start(by: By, reason: string | undefined): Result<ProcedureTransition> {
+    if (this.status !== ProcedureStatus.notStarted) return illegal("The procedure has already started.");
+    return ok(this.land(0, ProcedureCommand.start, by, reason));
+  }
+
+  private pause(by: By, reason: string | undefined): Result<ProcedureTransition> {
+    switch (this.status) {
+      case ProcedureStatus.running:
+      case ProcedureStatus.blocked:
+        return ok(this.move(ProcedureStatus.paused, ProcedureCommand.pause, by, reason));
+      case ProcedureStatus.paused:
+        return illegal("The procedure is already paused.");
+      case ProcedureStatus.pausedByPatient:
+        return illegal("The patient has stopped: the procedure is already paused.");
+      case ProcedureStatus.notStarted:
+        return illegal("The procedure has not started yet.");
+      case ProcedureStatus.aborted:
+      case ProcedureStatus.completed:
+        return illegal(`The procedure has already ${this.status}.`);
+    }
+  }
+
+  private resume(by: By, reason: string | undefined): Result<ProcedureTransition> {
+    switch (this.status) {
+      case ProcedureStatus.paused:
+        return ok(this.land(this.stepIndex, ProcedureCommand.resume, by, reason));
+      case ProcedureStatus.blocked: {
+        const check = this.check(this.currentStep());
+        if (!check.ok) {
+          return illegal(
+            `Still blocked: ${check.reason}. Use your clinical judgement: skip the step, or override with a reason.`,
+          );
+        }
+        this.blockedReason = null;
+        return ok(this.move(ProcedureStatus.running, ProcedureCommand.resume, by, reason));
+      }
+      case ProcedureStatus.pausedByPatient:
+        return this.resumeAfterStop(by, reason);
+      case ProcedureStatus.running:
+        return illegal("The procedure is already running.");
+      case ProcedureStatus.notStarted:
+        return illegal("The procedure has not started yet: start it instead.");
+      case ProcedureStatus.aborted:
+      case ProcedureStatus.completed:
+        return illegal(`The procedure has already ${this.status}.`);
+    }
+  }
+
+  /**
+   * A clinician lifts the patient's stop; a written reason is required (it goes in the record).
+   * Resuming means "carry on": a stop made during a clinician's pause lands on running, a stop
+   * over a block re-checks the interlock, a stop before the start goes back to not started.
+   */
+  private resumeAfterStop(by: By, reason: string | undefined): Result<ProcedureTransition> {
+    if (reason === undefined) {
+      return illegal("Resuming after the patient's stop needs a reason, e.g. 'spoke with the patient'.");
+    }
+    const target = this.takeReturnStatus();
+    switch (target) {
+      case ProcedureStatus.notStarted:
+        return ok(this.move(ProcedureStatus.notStarted, ProcedureCommand.resume, by, reason));
+      case ProcedureStatus.running:
+      case ProcedureStatus.paused:
+        return ok(this.land(this.stepIndex, ProcedureCommand.resume, by, reason));
+      case ProcedureStatus.blocked: {
+        const check = this.check(this.currentStep());
+        if (check.ok) {
+          this.blockedReason = null;
+          return ok(this.move(ProcedureStatus.running, ProcedureCommand.resume, by, reason));
+        }
+        this.blockedReason = check.reason;
+        return ok(this.move(ProcedureStatus.blocked, ProcedureCommand.resume, by, reason));
+      }
+    }
+  }
+
+  private ready(by: By, reason: string | undefined): Result<ProcedureTransition> {
+    if (this.status === ProcedureStatus.pausedByPatient) {
+      const target = this.takeReturnStatus();
+      switch (target) {
+        case ProcedureStatus.running:
+          return ok(this.land(this.stepIndex, ProcedureCommand.ready, by, reason));
+        case ProcedureStatus.notStarted:
+        case ProcedureStatus.paused:
+        case ProcedureStatus.blocked:
+          // The patient lifts only their own stop: a clinician's pause or a block stays in place.
+          return ok(this.move(target, ProcedureCommand.ready, by, reason));
+      }
+    }
+    if (this.status === ProcedureStatus.running && this.currentStep().kind === StepKind.consent) {
+      this.consentGiven = true;
+      return ok(this.move(ProcedureStatus.running, ProcedureCommand.ready, by, reason));
+    }
+    return illegal("Nothing is waiting for the patient's 'ready' right now.");
+  }
+
+  private next(by: By, reason: string | undefined): Result<ProcedureTransition> {
+    switch (this.status) {
+      case ProcedureStatus.running:
+      case ProcedureStatus.blocked: {
+        if (this.currentStep().kind === StepKind.consent && !this.consentGiven) {
+          return illegal("Waiting for the patient's consent: they press 'I'm ready' when they agree.");
+        }
+        return ok(this.land(this.stepIndex + 1, ProcedureCommand.next, by, reason));
+      }
+      case ProcedureStatus.paused:
+        return illegal("The procedure is paused: resume it first.");
+      case ProcedureStatus.pausedByPatient:
+        return illegal(AFTER_STOP);
+      case ProcedureStatus.notStarted:
+        return illegal("The procedure has not started yet: start it first.");
+      case ProcedureStatus.aborted:
+      case ProcedureStatus.completed:
+        return illegal(`The procedure has already ${this.status}.`);
+    }
+  }
+
+  private repeat(by: By, reason: string | undefined): Result<ProcedureTransition> {
+    switch (this.status) {
+      case ProcedureStatus.running:
+      case ProcedureStatus.paused:
+      case ProcedureStatus.blocked:
+        // A repeat is a fresh run of the step: its override and consent do not carry over.
+        this.override = null;
+        this.consentGiven = false;
+        return ok(this.land(this.stepIndex, ProcedureCommand.repeat, by, reason));
+      case ProcedureStatus.pausedByPatient:
+        return illegal(AFTER_STOP);
+      case ProcedureStatus.notStarted:
+        return illegal("The procedure has not started yet: start it first.");
+      case ProcedureStatus.aborted:
+      case ProcedureStatus.completed:
+        return illegal(`The procedure has already ${this.status}.`);
+    }
+  }
+
+  private abort(by: By, reason: string | undefined): Result<ProcedureTransition> {
+    this.returnTo = null;
+    this.blockedReason = null;
+    return ok(this.move(ProcedureStatus.aborted, ProcedureCommand.abort, by, reason));
+  }
+
+  private overrideInterlock(actor: Actor, reason: string | undefined): Result<ProcedureTransition> {
+    if (this.status !== ProcedureStatus.blocked) {
+      return illegal("Override is only possible while a step is blocked by the safety interlock.");
+    }
+    if (reason === undefined) return illegal("An override needs a written reason.");
+    this.blockedReason = null;
+    const by: By = { memberId: actor.memberId, role: actor.role };
+    const transition = this.move(ProcedureStatus.running, ProcedureCommand.override, by, reason);
+    this.override = { by: actor.memberId, reason, at: transition.at };
+    return ok(transition);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Internals
+
+  /** Why a manual-steps-only grant (the assistant's) does not cover this command now, if so. */
+  private manualStepsRefusal(command: ProcedureCommand): string | null {
+    if (this.status === ProcedureStatus.pausedByPatient) {
+      return "Only the patient or a clinician (with a reason) can continue after the patient's stop.";
+    }
+    if (this.status === ProcedureStatus.notStarted) return null;
+    const current = this.currentStep();
+    const target = command === ProcedureCommand.next ? this.plan.steps[this.stepIndex + 1] : current;
+    if (current.kind === StepKind.automated || target?.kind === StepKind.automated) {
+      return "Automated steps are run by a clinician.";
+    }
+    return null;
+  }
+
+  /** Moves onto a step (or past the last one) and runs the interlock if it is automated. */
+  private land(index: number, command: ProcedureCommand, by: By, reason: string | undefined) {
+    if (index !== this.stepIndex) {
+      this.override = null;
+      this.consentGiven = false;
+    }
+    this.stepIndex = index;
+    this.blockedReason = null;
+    const step = this.plan.steps[index];
+    if (step === undefined) {
+      this.stepIndex = this.plan.steps.length;
+      return this.move(ProcedureStatus.completed, command, by, reason);
+    }
+    const transition = this.move(ProcedureStatus.running, command, by, reason);
+    if (step.kind !== StepKind.automated || this.override !== null) return transition;
+    const check = this.check(step);
+    if (check.ok) return transition;
+    this.blockedReason = check.reason;
+    return this.move(ProcedureStatus.blocked, "interlock_block", INTERLOCK, check.reason);
+  }
+
+  /** The interlock, fail-safe: if the check itself throws, the step is blocked. */
+  private check(step: ProcedureStep): { ok: true } | { ok: false; reason: string } {
+    try {
+      return this.interlock(step);
+    } catch {
+      return { ok: false, reason: "The safety check could not run: use clinical judgement" };
+    }
+  }
+
+  private currentStep(): ProcedureStep {
+    // Callers only ask while started and not terminal, so the index is inside the plan.
+    return this.plan.steps[this.stepIndex]!;
+  }
+
+  private takeReturnStatus(): ReturnStatus {
+    const target = this.returnTo ?? ProcedureStatus.paused;
+    this.returnTo = null;
+    return target;
+  }
+
+  /** The clock, never going backwards in the history even if the injected clock does. */
+  private stamp(): number {
+    const last = this.log.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+    return Math.max(this.now(), last);
+  }
+
+  private move(
+    to: ProcedureStatus,
+    command: ProcedureTransition["command"],
+    by: By,
+    reason: string | undefined,
+  ): ProcedureTransition {
+    const transition: ProcedureTransition = {
+      at: this.stamp(),
+      command,
+      by,
+      from: this.status,
+      to,
+      stepIndex: this.stepIndex,
+      ...(reason === undefined ? {} : { reason }),
+    };
+    this.status = to;
+    this.log.push(transition);
+    return transition;
+  }
+}
+
+/** Trims a reason; blank becomes undefined; an over-long one is a bad payload. */
+function normaliseReason(reason: string | undefined): Result<string | undefined> {
+  if (reason === undefined) return ok(undefined);
+  if (typeof reason !== "string") return fail(ErrorCode.badPayload, "The reason must be text.");
+  const trimmed = reason.trim();
+  if (trimmed.length > MAX_REASON_CHARS) {
+    return fail(ErrorCode.badPayload, `The reason is too long (at most ${MAX_REASON_CHARS} characters).`);
+  }
+  return ok(trimmed === "" ? undefined : trimmed);
+}
