@@ -7,6 +7,7 @@ export const OttoState = {
 } as const;
 export type OttoState = (typeof OttoState)[keyof typeof OttoState];
 
+/** What an utterance is for; `humour` marks every line that contains a joke, and nothing else does. */
 export const UtteranceKind = {
   narration: "narration",
   answer: "answer",
@@ -31,4 +32,6 @@ export interface OttoUtterance {
   text: string;
   /** Member Otto turns to, if any. */
   addressee?: string;
+  /** Speech-rate multiplier for text-to-speech: 1 is normal, below 1 slower (high-anxiety pathway). */
+  rate?: number;
 }
