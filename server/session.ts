@@ -74,7 +74,7 @@ export class TreatmentSession {
   private machine: ProcedureMachine | null = null;
   private readonly alarms: AlarmEngine;
   private readonly board = new SignalStatusBoard();
-  private readonly checkin = new CheckinTrigger();
+  private readonly checkin: CheckinTrigger;
   private readonly otto: OttoRules;
   private lastPeriodicCheckin: number;
   private ottoChangedAt = 0;
@@ -89,6 +89,7 @@ export class TreatmentSession {
       opts.newId ?? (() => `al-${appointment.appointmentId}-${opts.now().toString(36)}-${++counter}`);
     this.alarms = new AlarmEngine({ now: opts.now, newId });
     this.otto = new OttoRules({ rand: opts.rand });
+    this.checkin = new CheckinTrigger({ patientName: appointment.patientName });
     this.lastPeriodicCheckin = opts.now();
     this.selectPlanInternal(appointment.planId);
   }
