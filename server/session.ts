@@ -143,6 +143,8 @@ export class TreatmentSession {
       case Ev.ottoAsk:
         return this.askOtto(actor, p.question as PatientQuestion);
       case Ev.alarmAck:
+        // IEC 60601-1-8 practice (DOMAIN.md): a clinician acknowledges; the care team may silence.
+        if (actor.role !== Role.clinician) return fail(ErrorCode.forbidden, "Only a clinician can acknowledge an alarm.");
         return this.alarmAction(actor, () => this.alarms.acknowledge(p.alarmId as string, actor.personId));
       case Ev.alarmSilence:
         return this.alarmAction(actor, () => this.alarms.silence(p.alarmId as string, p.seconds as number));
@@ -396,7 +398,7 @@ export class TreatmentSession {
 
   private alarmAction(actor: SessionActor, action: () => Result<Alarm>): Result<Alarm> {
     if (actor.role !== Role.clinician && actor.role !== Role.assistant) {
-      return fail(ErrorCode.forbidden, "Only the care team can acknowledge or silence alarms.");
+      return fail(ErrorCode.forbidden, "Only the care team can silence alarms.");
     }
     const result = action();
     if (result.ok) {

@@ -47,9 +47,6 @@ export async function startDeskAsync(
         });
         panel.onToothStatesChanged((states) => scene.setToothStates(states));
         scene.onToothPickedObservable.add((fdi) => panel?.selectTooth(fdi));
-        void connection.loadHistory(Date.now() - 2 * 60_000).then((r) => {
-          if (r.ok) panel?.onReadings(r.value.readings);
-        });
       }
       panel.onView(view);
       applyToScene(scene, view);

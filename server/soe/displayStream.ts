@@ -1,11 +1,12 @@
 /**
  * Telemetry at display rate: readings collected between ticks, with high-rate signals reduced to
- * one peak-preserving sample per device per tick (storage keeps every sample).
+ * one peak-preserving sample per device per 100 ms of sample time (storage keeps every sample).
  */
 import { type CheckedReading, SIGNAL_SPECS } from "../../shared/soe/signals.ts";
 
-/** Signals above this rate are downsampled for display. */
+/** Signals above this rate are downsampled for display, to this rate. */
 const DISPLAY_MAX_HZ = 10;
+const BUCKET_MS = 1000 / DISPLAY_MAX_HZ;
 
 export class DisplayStream {
   private readonly pending = new Map<string, CheckedReading[]>();
@@ -30,7 +31,11 @@ export class DisplayStream {
   }
 }
 
-/** Keeps low-rate readings as they are; for high-rate signals keeps the largest valid value per device and any non-valid reading. */
+/**
+ * Keeps low-rate readings as they are. For high-rate signals keeps, per device and 100 ms of
+ * sample time, the largest valid value (a bite-force peak must not vanish from the chart), and
+ * every reading that is not valid (the chart shows why).
+ */
 export function downsample(readings: readonly CheckedReading[]): CheckedReading[] {
   const out: CheckedReading[] = [];
   const peaks = new Map<string, CheckedReading>();
@@ -39,7 +44,7 @@ export function downsample(readings: readonly CheckedReading[]): CheckedReading[
       out.push(r);
       continue;
     }
-    const key = `${r.deviceId}|${r.signal}`;
+    const key = `${r.deviceId}|${r.signal}|${Math.floor(r.t / BUCKET_MS)}`;
     const best = peaks.get(key);
     if (!best || r.value > best.value) peaks.set(key, r);
   }

@@ -1,0 +1,356 @@
+/**
+ * The clinician's side panel: composes members, procedure controls, alarms, live SOE charts, the
+ * comfort timeline, the tooth heat map, devices and Otto's captions. The page feeds it with the
+ * RoomListener calls (`onView`, `onReadings`); rendering is batched into animation frames.
+ */
+import "./panel.css";
+import type { ProcedureStatus, ProcedureTransition } from "../../shared/procedure/types.ts";
+import type { RoomSnapshot } from "../../shared/protocol.ts";
+import type { CheckedReading } from "../../shared/soe/signals.ts";
+import type { RoomActions, RoomListener } from "../roomActions.ts";
+import { AlarmsView } from "./alarmsView.ts";
+import { Captions } from "./captions.ts";
+import { COMFORT_WINDOW_MS, ComfortHistory } from "./comfortHistory.ts";
+import { ComfortPanel } from "./comfortView.ts";
+import { DevicesView } from "./devicesView.ts";
+import { h, PanelEvent, setText } from "./dom.ts";
+import { formatClock, roleText } from "./format.ts";
+import { LatestReadings } from "./latestReadings.ts";
+import { MembersList } from "./membersList.ts";
+import type { PanelRole } from "./permissions.ts";
+import { ProcedureControls } from "./procedureControls.ts";
+import { SoeCharts } from "./soeCharts.ts";
+import { CHART_TEETH, TeethView } from "./teethView.ts";
+import { computeToothStates, type HeatmapSignal, sameStates, type ToothState } from "./toothHeatmap.ts";
+
+export { createClinicianLayout } from "./layout.ts";
+export type { HeatmapSignal, ToothState } from "./toothHeatmap.ts";
+
+export interface ClinicianPanelOptions {
+  role: PanelRole;
+  plans: { id: string; name: string }[];
+  /** Clock (epoch ms, server time). Default: the browser clock corrected by the snapshot's serverTime. */
+  now?: () => number;
+  /** Load the last ten minutes of readings through actions.loadHistory on the first view. Default true. */
+  loadHistory?: boolean;
+  /** Speak Otto's lines with speechSynthesis when available. Default true. */
+  speech?: boolean;
+}
+
+export interface ToothStatesChange {
+  states: Map<number, ToothState>;
+  signal: HeatmapSignal;
+}
+
+/** Read-only state for end-to-end tests. */
+export interface PanelTestState {
+  procedureStatus: string | null;
+  alarms: { id: string; priority: string; acknowledged: boolean }[];
+  chartPoints: Record<string, number>;
+  toothStates: Record<number, string>;
+  caption: string | null;
+}
+
+const TICK_MS = 500;
+const HEAT_REFRESH_MS = 250;
+
+export class ClinicianPanel implements RoomListener {
+  /** Teeth the 3D view should highlight: the selected tooth, else the current step's teeth. */
+  readonly onHighlightTeeth = new PanelEvent<number[]>();
+  private readonly toothStatesEvent = new PanelEvent<ToothStatesChange>();
+  private readonly latest = new LatestReadings();
+  private readonly comfortHistory = new ComfortHistory();
+  private readonly members: MembersList;
+  private readonly procedure: ProcedureControls;
+  private readonly alarms: AlarmsView;
+  private readonly charts: SoeCharts;
+  private readonly comfort: ComfortPanel;
+  private readonly teeth: TeethView;
+  private readonly devices: DevicesView;
+  private readonly captions: Captions;
+  private readonly header: { patient: HTMLElement; meta: HTMLElement; you: HTMLElement };
+  private readonly now: () => number;
+  private view: RoomSnapshot | null = null;
+  private clockOffset = 0;
+  private lastServerTime: number | null = null;
+  private sessionStart: number | null = null;
+  private prevStatus: ProcedureStatus | null = null;
+  private patientStoppedAt: number | null = null;
+  private selected: number | null = null;
+  private signal: HeatmapSignal = "ph";
+  private states = new Map<number, ToothState>();
+  private notifiedSignal: HeatmapSignal | null = null;
+  private lastHeatAt = 0;
+  private highlight = "";
+  private frame = 0;
+  private heatDirty = true;
+  private comfortDirty = true;
+  private ticks = 0;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private disposed = false;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly actions: RoomActions,
+    private readonly opts: ClinicianPanelOptions,
+  ) {
+    this.now = opts.now ?? (() => Date.now() + this.clockOffset);
+    const nameOf = (id: string) => this.nameOf(id);
+    const role = opts.role;
+    this.members = new MembersList();
+    this.procedure = new ProcedureControls(actions, role, opts.plans, { nameOf });
+    this.alarms = new AlarmsView(actions, role, { now: this.now, nameOf });
+    this.charts = new SoeCharts({ now: this.now, isQuarantined: (id) => this.isQuarantined(id) });
+    this.comfort = new ComfortPanel(actions, role, this.comfortHistory, this.now);
+    this.teeth = new TeethView({
+      latest: (signal, tooth) => this.latest.forTooth(signal, tooth),
+      device: (tooth) => this.view?.devices.find((d) => d.tooth === tooth),
+      now: this.now,
+    });
+    this.teeth.onSelect.add((fdi) => this.selectTooth(fdi));
+    this.teeth.onSignal.add((s) => this.setHeatmapSignal(s));
+    this.devices = new DevicesView(actions, role, this.now);
+    this.captions = new Captions(nameOf, opts.speech ?? true);
+
+    this.header = {
+      patient: h("h1", { class: "cp-patient", "data-testid": "panel-patient" }, "Connecting…"),
+      meta: h("p", { class: "cp-header-meta" }),
+      you: h("p", { class: "cp-header-you", "data-testid": "panel-you" }),
+    };
+    root.classList.add("cp-panel");
+    root.replaceChildren(
+      this.alarms.banner,
+      h(
+        "div",
+        { class: "cp-scroll" },
+        h("header", { class: "cp-header" }, this.header.patient, this.header.meta, this.header.you),
+        this.alarms.root,
+        this.procedure.root,
+        this.charts.root,
+        this.comfort.root,
+        this.teeth.root,
+        this.devices.root,
+        this.members.root,
+      ),
+      this.captions.root,
+    );
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.schedule();
+  }
+
+  onView(view: RoomSnapshot): void {
+    if (this.disposed) return;
+    const sameView = view === this.view;
+    const first = this.view === null;
+    this.view = view;
+    if (view.serverTime !== this.lastServerTime) {
+      this.lastServerTime = view.serverTime;
+      this.clockOffset = view.serverTime - Date.now();
+    }
+    if (this.sessionStart === null) {
+      const scheduled = Date.parse(view.appointment.scheduledAt);
+      this.sessionStart = Number.isFinite(scheduled) ? Math.min(scheduled, view.serverTime) : view.serverTime;
+    }
+
+    const a = view.appointment;
+    setText(this.header.patient, a.patientName);
+    setText(this.header.meta, `Appointment ${formatClock(this.sessionStart)} · ${a.clinicianName}`);
+    const me = view.members.find((m) => m.memberId === view.you);
+    setText(
+      this.header.you,
+      `You: ${me?.displayName ?? "—"} · ${roleText(this.opts.role)}${this.opts.role === "observer" ? " · view only" : ""}`,
+    );
+
+    const status = view.procedure?.status ?? null;
+    if (status === "paused_by_patient" && this.prevStatus !== "paused_by_patient" && !first) {
+      this.patientStoppedAt = this.now();
+      this.comfortHistory.noteStop(this.patientStoppedAt);
+    }
+    if (status !== "paused_by_patient") this.patientStoppedAt = null;
+    this.prevStatus = status;
+
+    this.members.update(view.members, view.otto, view.you);
+    this.procedure.update(view.procedure, this.patientStoppedAt);
+    this.alarms.update(view.alarms);
+    this.devices.update(view.devices, view.quarantinedFirmware, this.sessionStart);
+    this.comfortHistory.noteComfort(view.comfort);
+    this.comfort.update(view.comfort);
+    this.captions.update(view.otto, sameView);
+    if (first) {
+      this.captions.markJoined();
+      if (this.opts.loadHistory ?? true) void this.loadHistoryAsync();
+    }
+    this.emitHighlight();
+    this.heatDirty = true;
+    this.comfortDirty = true;
+    this.schedule();
+  }
+
+  onReadings(readings: CheckedReading[]): void {
+    if (this.disposed) return;
+    // Data structures take readings at once (bounded); drawing waits for the next frame.
+    for (const r of readings) {
+      this.charts.add(r);
+      this.latest.add(r);
+      if (r.signal === "heartRate") this.comfortHistory.addHeartRate(r);
+    }
+    if (readings.length > 0) {
+      this.heatDirty = true;
+      this.comfortDirty = true;
+      this.schedule();
+    }
+  }
+
+  /** Feeds a procedure transition (from the room's "procedure" event) for exact stop times. */
+  onTransition(transition: ProcedureTransition): void {
+    if (transition.command !== "stop") return;
+    this.comfortHistory.noteStop(transition.at);
+    this.patientStoppedAt = transition.at;
+    this.procedure.update(this.view?.procedure ?? null, this.patientStoppedAt);
+    this.comfortDirty = true;
+    this.schedule();
+  }
+
+  /** Opens the tooth card for `fdi` (null closes it) and highlights it. */
+  selectTooth(fdi: number | null): void {
+    this.selected = fdi;
+    this.teeth.select(fdi);
+    this.emitHighlight();
+  }
+
+  toothStates(): Map<number, ToothState> {
+    return new Map(this.states);
+  }
+
+  heatmapSignal(): HeatmapSignal {
+    return this.signal;
+  }
+
+  setHeatmapSignal(signal: HeatmapSignal): void {
+    if (signal === this.signal) return;
+    this.signal = signal;
+    this.refreshHeatmap();
+  }
+
+  /** Called with the new states whenever the heat map changes (signal switch or data). */
+  onToothStatesChanged(listener: (change: ToothStatesChange) => void): () => void {
+    return this.toothStatesEvent.add(listener);
+  }
+
+  testState(): PanelTestState {
+    const toothStates: Record<number, string> = {};
+    for (const [fdi, s] of this.states) toothStates[fdi] = s.status;
+    return {
+      procedureStatus: this.view?.procedure?.status ?? null,
+      alarms: (this.view?.alarms ?? []).map((a) => ({
+        id: a.id,
+        priority: a.priority,
+        acknowledged: a.acknowledgedAt !== undefined,
+      })),
+      chartPoints: this.charts.plottedCounts(),
+      toothStates,
+      caption: this.captions.current,
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearInterval(this.timer);
+    if (this.frame !== 0) cancelAnimationFrame(this.frame);
+    this.charts.dispose();
+    this.comfort.dispose();
+    this.captions.dispose();
+    this.onHighlightTeeth.clear();
+    this.toothStatesEvent.clear();
+    this.root.replaceChildren();
+    this.root.classList.remove("cp-panel");
+  }
+
+  private async loadHistoryAsync(): Promise<void> {
+    this.charts.setStatus("Loading recent readings…");
+    const result = await this.actions.loadHistory(this.now() - COMFORT_WINDOW_MS);
+    if (this.disposed) return;
+    if (!result.ok) {
+      this.charts.setStatus(`Recent readings could not be loaded: ${result.error.message}`);
+      return;
+    }
+    this.charts.setStatus(null);
+    this.onReadings(result.value.readings);
+  }
+
+  private schedule(): void {
+    if (this.frame !== 0 || this.disposed) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.renderFrame();
+    });
+  }
+
+  private renderFrame(): void {
+    if (this.disposed) return;
+    this.charts.render();
+    // Readings arrive at 10 Hz; the heat map and tooth card need no more than 4 refreshes a second.
+    if (this.heatDirty && performance.now() - this.lastHeatAt >= HEAT_REFRESH_MS) this.refreshHeatmap();
+    if (this.comfortDirty) {
+      this.comfortDirty = false;
+      this.comfort.render();
+      const wearable = this.view?.devices.find((d) => d.tooth === null);
+      this.comfort.updateHeartRate(
+        wearable ? this.latest.forDevice("heartRate", wearable.deviceId) : undefined,
+      );
+    }
+  }
+
+  private tick(): void {
+    this.ticks++;
+    this.charts.scroll();
+    if (this.ticks % 2 === 0) {
+      this.alarms.tick();
+      this.devices.tick();
+      this.heatDirty = true;
+      this.comfortDirty = true;
+    }
+    this.schedule();
+  }
+
+  private refreshHeatmap(): void {
+    this.heatDirty = false;
+    const view = this.view;
+    const states = computeToothStates({
+      signal: this.signal,
+      teeth: CHART_TEETH,
+      devices: view?.devices ?? [],
+      quarantinedFirmware: view?.quarantinedFirmware ?? [],
+      latest: (signal, tooth) => this.latest.forTooth(signal, tooth),
+      teethWithReadings: this.latest.teethWithReadings(),
+      nowMs: this.now(),
+    });
+    const changed = !sameStates(states, this.states) || this.notifiedSignal !== this.signal;
+    this.states = states;
+    this.notifiedSignal = this.signal;
+    this.lastHeatAt = performance.now();
+    this.teeth.renderStates(states, this.signal);
+    if (changed) this.toothStatesEvent.notify({ states: new Map(states), signal: this.signal });
+  }
+
+  private emitHighlight(): void {
+    const teeth = this.selected !== null ? [this.selected] : (this.view?.procedure?.step?.teeth ?? []);
+    const key = teeth.join(",");
+    if (key === this.highlight) return;
+    this.highlight = key;
+    this.onHighlightTeeth.notify([...teeth]);
+  }
+
+  private isQuarantined(deviceId: string): boolean {
+    const d = this.view?.devices.find((x) => x.deviceId === deviceId);
+    return (
+      d !== undefined && (d.quarantined || (this.view?.quarantinedFirmware.includes(d.firmware) ?? false))
+    );
+  }
+
+  private nameOf(id: string): string {
+    const m = this.view?.members.find((x) => x.memberId === id || x.personId === id);
+    return m?.displayName ?? id;
+  }
+}
