@@ -1,0 +1,133 @@
+/**
+ * `npm run bench:room`: one server process and simulated participants in separate processes on
+ * loopback. Prints fan-out latency, delivered/expected, bytes per pose update and server CPU/RSS.
+ */
+import { fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BATCH_ENTRY_BYTES, POSE_BYTES } from "../shared/poseCodec.ts";
+import { fmt, summary } from "./stats.ts";
+
+interface Scenario {
+  name: string;
+  rooms: number;
+  perRoom: number;
+  hz: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: "50 rooms x 4 participants at 30 Hz", rooms: 50, perRoom: 4, hz: 30 },
+  { name: "10 rooms x 8 participants at 72 Hz", rooms: 10, perRoom: 8, hz: 72 },
+];
+const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? "2");
+const WARMUP_MS = 3_000;
+const MEASURE_MS = Number(process.env.BENCH_SECONDS ?? "15") * 1000;
+
+interface ParticipantResult {
+  appointmentId: string;
+  slot: number;
+  sent: number;
+  received: Record<string, number>;
+  bytesIn: number;
+  updatesIn: number;
+}
+
+async function runScenario(s: Scenario): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), "chairside-bench-"));
+  const server = fork(join(import.meta.dirname, "benchServer.ts"), [], {
+    execArgv: ["--import", "tsx"],
+    env: {
+      ...process.env,
+      BENCH_ROOMS: String(s.rooms),
+      CHAIRSIDE_DATA_DIR: dataDir,
+      CHAIRSIDE_POSE_TICK_HZ: String(s.hz),
+    },
+  });
+  const usage: { cpuPercent: number; rssMb: number; at: number }[] = [];
+  const port = await new Promise<number>((resolve) => {
+    server.on("message", (m: { type: string; port: number; cpuPercent: number; rssMb: number }) => {
+      if (m.type === "ready") resolve(m.port);
+      if (m.type === "usage") usage.push({ ...m, at: Date.now() });
+    });
+  });
+  const all = Array.from({ length: s.rooms }, (_, r) =>
+    Array.from({ length: s.perRoom }, (_, i) => ({
+      appointmentId: `a${r + 1}`,
+      personId: `bench-${r + 1}-${i}`,
+    })),
+  ).flat();
+  const chunks = Array.from({ length: CLIENT_PROCESSES }, (_, k) =>
+    all.filter((_, i) => i % CLIENT_PROCESSES === k),
+  );
+  const measureStart = Date.now() + WARMUP_MS;
+  const results = await Promise.all(
+    chunks.map(
+      (participants) =>
+        new Promise<{ latencies: number[]; participants: ParticipantResult[] }>((resolve) => {
+          const child = fork(
+            join(import.meta.dirname, "roomBenchClient.ts"),
+            [
+              JSON.stringify({
+                port,
+                dataDir,
+                participants,
+                hz: s.hz,
+                warmupMs: WARMUP_MS,
+                measureMs: MEASURE_MS,
+              }),
+            ],
+            { execArgv: ["--import", "tsx"] },
+          );
+          child.on(
+            "message",
+            (m: { type: string; latencies: number[]; participants: ParticipantResult[] }) => {
+              if (m.type === "result") resolve(m);
+            },
+          );
+        }),
+    ),
+  );
+  const measuredUsage = usage.filter((u) => u.at > measureStart + 1000 && u.at <= measureStart + MEASURE_MS);
+  server.send({ type: "stop" });
+  await new Promise((r) => server.once("exit", r));
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const latencies = results.flatMap((r) => r.latencies);
+  const parts = results.flatMap((r) => r.participants);
+  const ticks = (MEASURE_MS / 1000) * s.hz;
+  let expected = 0;
+  let delivered = 0;
+  for (const p of parts) {
+    for (const other of parts) {
+      if (other.appointmentId !== p.appointmentId || other.slot === p.slot) continue;
+      // A sender can be heard at most once per server tick (latest pose wins).
+      expected += Math.min(other.sent, ticks);
+      delivered += p.received[String(other.slot)] ?? 0;
+    }
+  }
+  const bytes = parts.reduce((a, p) => a + p.bytesIn, 0);
+  const updates = parts.reduce((a, p) => a + p.updatesIn, 0);
+  const lat = summary(latencies);
+  const cpu = measuredUsage.length ? measuredUsage : usage;
+  const avgCpu = cpu.reduce((a, u) => a + u.cpuPercent, 0) / Math.max(1, cpu.length);
+  const maxRss = Math.max(...usage.map((u) => u.rssMb));
+  console.log(
+    `\n${s.name} (${s.rooms * s.perRoom} clients in ${CLIENT_PROCESSES} processes, ${MEASURE_MS / 1000} s)`,
+  );
+  console.log(
+    `  fan-out latency      p50 ${fmt(lat.p50)} ms   p99 ${fmt(lat.p99)} ms   max ${fmt(lat.max)} ms   (${lat.n} samples)`,
+  );
+  console.log(
+    `  delivered/expected   ${fmt((delivered / Math.max(1, expected)) * 100, 2)} %   (${delivered} / ${Math.round(expected)})`,
+  );
+  console.log(
+    `  bytes per pose       ${POSE_BYTES} B encoded, ${BATCH_ENTRY_BYTES} B per batch entry, ${fmt(bytes / Math.max(1, updates))} B on the wire incl. Socket.IO framing`,
+  );
+  console.log(`  server               CPU ${fmt(avgCpu)} % of one core   RSS ${fmt(maxRss)} MB`);
+}
+
+console.log(
+  "Chairside room benchmark: server and clients in separate processes on loopback (this machine: 2 cores, shared)",
+);
+for (const s of SCENARIOS) await runScenario(s);

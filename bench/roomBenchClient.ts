@@ -1,0 +1,129 @@
+/**
+ * One process of simulated participants for the room benchmark. Each participant joins with its
+ * own signed token, streams poses at a fixed rate with the send time encoded in the head position,
+ * and measures fan-out latency from the batches it receives.
+ */
+import { io, type Socket } from "socket.io-client";
+import { loadOrCreateSecret, signInvite } from "../server/tokens.ts";
+import { decodeBatch, encodePose } from "../shared/poseCodec.ts";
+import { Ev, PROTOCOL_VERSION, type RoomSnapshot } from "../shared/protocol.ts";
+import { preciseNow } from "./stats.ts";
+
+interface Job {
+  port: number;
+  dataDir: string;
+  participants: { appointmentId: string; personId: string }[];
+  hz: number;
+  warmupMs: number;
+  measureMs: number;
+}
+
+const job = JSON.parse(process.argv[2]!) as Job;
+const secret = loadOrCreateSecret(job.dataDir);
+const WINDOW = 60_000;
+
+interface P {
+  appointmentId: string;
+  socket: Socket;
+  view: RoomSnapshot | null;
+  slot: number;
+  sent: number;
+  received: Map<number, number>;
+  bytesIn: number;
+  updatesIn: number;
+}
+
+const latencies: number[] = [];
+let measuring = false;
+const people: P[] = job.participants.map(({ appointmentId, personId }) => {
+  const token = signInvite(secret, {
+    appointmentId,
+    roomId: `room-${appointmentId}`,
+    personId,
+    role: "observer",
+    exp: Math.floor(Date.now() / 1000) + 3600,
+  });
+  const socket = io(`http://127.0.0.1:${job.port}`, {
+    auth: { protocolVersion: PROTOCOL_VERSION, token },
+    transports: ["websocket"],
+    forceNew: true,
+  });
+  const p: P = {
+    appointmentId,
+    socket,
+    view: null,
+    slot: -1,
+    sent: 0,
+    received: new Map(),
+    bytesIn: 0,
+    updatesIn: 0,
+  };
+  socket.on(Ev.welcome, (s: RoomSnapshot) => {
+    p.view = s;
+    p.slot = s.members.find((m) => m.memberId === s.you)!.slot;
+  });
+  socket.io.on("open", () => {
+    socket.io.engine.on("packet", (packet: { type: string; data?: unknown }) => {
+      if (!measuring || packet.type !== "message") return;
+      const d = packet.data;
+      p.bytesIn += typeof d === "string" ? d.length + 1 : ((d as ArrayBuffer).byteLength ?? 0);
+    });
+  });
+  socket.on(Ev.poses, (data: Uint8Array | ArrayBuffer) => {
+    const batch = decodeBatch(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+    if (!measuring) return;
+    const now = preciseNow() % WINDOW;
+    for (const { slot, pose } of batch.poses) {
+      if (slot === p.slot || slot === 0) continue;
+      p.updatesIn += 1;
+      p.received.set(slot, (p.received.get(slot) ?? 0) + 1);
+      const sentMs = Math.round(pose.head.p.x * 1000) + 30_000;
+      const latency = (now - sentMs + WINDOW) % WINDOW;
+      if (latencies.length < 200_000) latencies.push(latency);
+    }
+  });
+  return p;
+});
+
+const period = 1000 / job.hz;
+const start = preciseNow();
+let tick = 0;
+// One timer paces every participant in this process, like a headset's frame loop.
+const timer = setInterval(
+  () => {
+    const now = preciseNow();
+    while (start + tick * period <= now) {
+      tick++;
+      for (const p of people) {
+        if (!p.socket.connected || !p.view) continue;
+        const ms = preciseNow() % WINDOW;
+        const t = { p: { x: (ms - 30_000) / 1000, y: 1.6, z: 0 }, q: { x: 0, y: 0, z: 0, w: 1 } };
+        p.socket.volatile.emit(Ev.pose, encodePose({ head: t, left: t, right: t }));
+        if (measuring) p.sent += 1;
+      }
+    }
+  },
+  Math.max(1, Math.floor(period / 2)),
+);
+
+setTimeout(() => {
+  measuring = true;
+}, job.warmupMs);
+setTimeout(() => {
+  measuring = false;
+  clearInterval(timer);
+  process.send?.({
+    type: "result",
+    latencies,
+    participants: people.map((p) => ({
+      appointmentId: p.appointmentId,
+      slot: p.slot,
+      sent: p.sent,
+      received: Object.fromEntries(p.received),
+      bytesIn: p.bytesIn,
+      updatesIn: p.updatesIn,
+    })),
+  });
+  for (const p of people) p.socket.close();
+  setTimeout(() => process.exit(0), 200);
+}, job.warmupMs + job.measureMs);
