@@ -71,7 +71,12 @@ for (const i of job.patients) {
   for (const d of paired) {
     devices.push({
       id: d.deviceId,
-      sim: new SoeSimulator({ seed: i * 31 + devices.length, device: { ...d }, startTime: start }),
+      sim: new SoeSimulator({
+        seed: i * 31 + devices.length,
+        patientSeed: i,
+        device: { ...d },
+        startTime: start,
+      }),
       client: new DeviceClient({ url, deviceId: d.deviceId, deviceKey: deviceKey(secret, d.deviceId) }),
     });
   }

@@ -19,7 +19,10 @@ export interface RoomActions {
   askOtto(question: PatientQuestion): Promise<Result<OttoUtterance>>;
   acknowledgeAlarm(alarmId: string): Promise<Result<Alarm>>;
   silenceAlarm(alarmId: string, seconds: number): Promise<Result<Alarm>>;
-  quarantineFirmware(firmware: string, since: number): Promise<Result<{ devices: number; retracted: number }>>;
+  quarantineFirmware(
+    firmware: string,
+    since: number,
+  ): Promise<Result<{ devices: number; retracted: number }>>;
   loadHistory(sinceMs: number): Promise<Result<ReadingsBatch>>;
 }
 

@@ -15,6 +15,9 @@ import { INVITE_ROLES, type InviteRole } from "../shared/roles.ts";
 import type { ServerConfig } from "./config.ts";
 import type { DemoControl } from "./demo/demoControl.ts";
 import type { InviteService } from "./invites.ts";
+import { createLogger } from "./log.ts";
+
+const log = createLogger("http");
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -40,7 +43,16 @@ export interface HttpDeps {
 }
 
 export function createHttpServer(deps: HttpDeps): Server {
-  const handler = (req: IncomingMessage, res: ServerResponse) => route(deps, req, res);
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      route(deps, req, res);
+    } catch (error) {
+      // A bad request must never take the server down.
+      log.error("request failed", { error: String(error) });
+      if (!res.headersSent) send(res, 500, "text/plain", "internal error");
+      else res.destroy();
+    }
+  };
   const { tlsCertPath, tlsKeyPath } = deps.config;
   if (tlsCertPath && tlsKeyPath) {
     return createHttpsServer({ cert: readFileSync(tlsCertPath), key: readFileSync(tlsKeyPath) }, handler);
@@ -55,26 +67,40 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 
 function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://localhost");
-  if (req.method !== "GET" && req.method !== "HEAD")
-    return send(res, 405, "text/plain", "method not allowed");
-  if (url.pathname === "/healthz") return send(res, 200, "application/json", '{"ok":true}');
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    send(res, 405, "text/plain", "method not allowed");
+    return;
+  }
+  if (url.pathname === "/healthz") {
+    send(res, 200, "application/json", '{"ok":true}');
+    return;
+  }
 
   if (deps.config.demoLinks && url.pathname === "/api/invites") {
-    return send(res, 200, "application/json", JSON.stringify(deps.invites.demoInvites(url.origin)));
+    send(res, 200, "application/json", JSON.stringify(deps.invites.demoInvites(url.origin)));
+    return;
   }
   const join = /^\/join\/([a-z0-9-]+)\/([a-z]+)$/.exec(url.pathname);
   if (deps.config.demoLinks && join) {
     const [, appointmentId, role] = join;
-    if (!(INVITE_ROLES as readonly string[]).includes(role!))
-      return send(res, 404, "text/plain", "unknown role");
+    if (!(INVITE_ROLES as readonly string[]).includes(role!)) {
+      send(res, 404, "text/plain", "unknown role");
+      return;
+    }
     const token = deps.invites.mint(appointmentId!, role as InviteRole);
-    if (!token) return send(res, 404, "text/plain", "unknown appointment");
+    if (!token) {
+      send(res, 404, "text/plain", "unknown appointment");
+      return;
+    }
     const target = `/room.html?token=${encodeURIComponent(token)}${url.search ? `&${url.search.slice(1)}` : ""}`;
     res.writeHead(302, { location: target, "cache-control": "no-store" });
     res.end();
     return;
   }
-  if (url.pathname.startsWith("/api/demo/")) return demoRoute(deps, url, res);
+  if (url.pathname.startsWith("/api/demo/")) {
+    demoRoute(deps, url, res);
+    return;
+  }
   if (url.pathname === "/demo") {
     res.writeHead(302, { location: `/room.html?demo=1${url.search ? `&${url.search.slice(1)}` : ""}` });
     res.end();
@@ -85,41 +111,56 @@ function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void 
 
 function demoRoute(deps: HttpDeps, url: URL, res: ServerResponse): void {
   const demo = deps.demo;
-  if (!demo || !deps.config.demoLinks) return send(res, 404, "text/plain", "the demo is turned off");
-  const json = (body: unknown) => send(res, 200, "application/json", JSON.stringify(body));
+  if (!demo || !deps.config.demoLinks) {
+    send(res, 404, "text/plain", "the demo is turned off");
+    return;
+  }
+  const json = (body: unknown): void => send(res, 200, "application/json", JSON.stringify(body));
   switch (url.pathname) {
     case "/api/demo/start":
-      return json(
+      json(
         demo.start({
           speed: Number(url.searchParams.get("speed") ?? "1") || 1,
           stepByStep: url.searchParams.get("step") === "1",
           restart: url.searchParams.get("restart") === "1",
         }),
       );
+      return;
     case "/api/demo/state":
-      return json(demo.state());
+      json(demo.state());
+      return;
     case "/api/demo/next":
       demo.next();
-      return json(demo.state());
+      json(demo.state());
+      return;
     default:
-      return send(res, 404, "text/plain", "not found");
+      send(res, 404, "text/plain", "not found");
+      return;
   }
 }
 
 function serveStatic(root: string | null, pathname: string, res: ServerResponse): void {
   if (!root || !existsSync(root)) {
-    return send(
-      res,
-      503,
-      "text/plain",
-      "The client is not built: run `npm run build` (npm start does it for you).",
-    );
+    send(res, 503, "text/plain", "The client is not built: run `npm run build` (npm start does it for you).");
+    return;
   }
   const base = resolve(root);
-  const wanted = pathname === "/" ? "/index.html" : decodeURIComponent(pathname);
+  let wanted: string;
+  try {
+    wanted = pathname === "/" ? "/index.html" : decodeURIComponent(pathname);
+  } catch {
+    send(res, 400, "text/plain", "bad path");
+    return;
+  }
   const file = normalize(join(base, wanted));
-  if (file !== base && !file.startsWith(base + sep)) return send(res, 403, "text/plain", "forbidden");
-  if (!existsSync(file) || !statSync(file).isFile()) return send(res, 404, "text/plain", "not found");
+  if (file !== base && !file.startsWith(base + sep)) {
+    send(res, 403, "text/plain", "forbidden");
+    return;
+  }
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    send(res, 404, "text/plain", "not found");
+    return;
+  }
   const hashed = file.includes(`${sep}assets${sep}`) && /-[A-Za-z0-9_-]{8,}\./.test(file);
   res.writeHead(200, {
     "content-type": TYPES[extname(file)] ?? "application/octet-stream",

@@ -31,7 +31,7 @@ const ROLE: Record<string, Role> = {
   obs3: Role.observer,
 };
 
-function hex(bytes: Uint8Array): string {
+function _hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString("hex");
 }
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { encodeBatch, encodePose, POSE_BYTES, type Pose } from "../shared/poseCodec.ts";
 import { ConnectionState, type RoomEvent } from "../shared/protocol.ts";
-import { mulberry32 } from "../shared/random.ts";
 import { Role } from "../shared/roles.ts";
 import { OTTO_MEMBER_ID, Room } from "./room.ts";
 

@@ -28,7 +28,7 @@ import {
 } from "../shared/protocol.ts";
 import { Role } from "../shared/roles.ts";
 import type { ClientPayload, ClientPayloadEvent } from "../shared/schemas.ts";
-import { AlarmEngine } from "../shared/soe/alarmRules.ts";
+import { AlarmEngine, type RuledReading } from "../shared/soe/alarmRules.ts";
 import { interlockFor, SignalStatusBoard } from "../shared/soe/interlock.ts";
 import type { DropoutFinding } from "../shared/soe/plausibility.ts";
 import { type CheckedReading, Quality } from "../shared/soe/signals.ts";
@@ -144,7 +144,8 @@ export class TreatmentSession {
         return this.askOtto(actor, p.question as PatientQuestion);
       case Ev.alarmAck:
         // IEC 60601-1-8 practice (DOMAIN.md): a clinician acknowledges; the care team may silence.
-        if (actor.role !== Role.clinician) return fail(ErrorCode.forbidden, "Only a clinician can acknowledge an alarm.");
+        if (actor.role !== Role.clinician)
+          return fail(ErrorCode.forbidden, "Only a clinician can acknowledge an alarm.");
         return this.alarmAction(actor, () => this.alarms.acknowledge(p.alarmId as string, actor.personId));
       case Ev.alarmSilence:
         return this.alarmAction(actor, () => this.alarms.silence(p.alarmId as string, p.seconds as number));
@@ -352,7 +353,7 @@ export class TreatmentSession {
   // -- telemetry and alarms ------------------------------------------------------------------
 
   /** Checked readings for this session's patient, after they were stored. */
-  onReadings(readings: readonly CheckedReading[]): void {
+  onReadings(readings: readonly RuledReading[]): void {
     const boardChanged = this.board.update({ readings });
     for (const r of readings) {
       if (r.signal === "heartRate" && r.quality === Quality.valid && r.status === "final") {
@@ -374,7 +375,6 @@ export class TreatmentSession {
 
   /** Devices that stopped sending. */
   onDropouts(findings: readonly DropoutFinding[]): void {
-    if (findings.length === 0) return;
     const changed = this.board.update({ dropouts: findings });
     this.publishAlarms(this.alarms.onDropouts([...findings]));
     if (changed) this.reevaluateInterlock();

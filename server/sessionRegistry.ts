@@ -5,8 +5,8 @@
 import { encodeBatch } from "../shared/poseCodec.ts";
 import { Ev, RATES } from "../shared/protocol.ts";
 import { mulberry32 } from "../shared/random.ts";
+import type { RuledReading } from "../shared/soe/alarmRules.ts";
 import type { DropoutFinding } from "../shared/soe/plausibility.ts";
-import type { CheckedReading } from "../shared/soe/signals.ts";
 import type { Clinic } from "./clinic.ts";
 import { createLogger } from "./log.ts";
 import type { PeopleServer } from "./peopleGateway.ts";
@@ -84,7 +84,7 @@ export class SessionRegistry {
     return [...this.sessions.values()];
   }
 
-  onReadings(patientId: string, readings: readonly CheckedReading[]): void {
+  onReadings(patientId: string, readings: readonly RuledReading[]): void {
     for (const s of this.forPatient(patientId)) s.onReadings(readings);
   }
 

@@ -287,8 +287,10 @@ export type ServerToDeviceEvents = {};
 export const RATES = {
   /** Pose send rate from each participant. */
   poseSendHz: 30,
-  /** Telemetry fan-out to the care team (ticks with nothing new send nothing). */
+  /** Telemetry fan-out tick to the care team (ticks with nothing new send nothing). */
   readingsDisplayHz: 30,
+  /** High-rate signals (bite force) reach the charts reduced to this many samples a second. */
+  displaySampleHz: 10,
   /** Largest inbound message we accept, bytes. */
   maxMessageBytes: 16 * 1024,
   /** Grace window for a dropped participant to come back as the same member. */

@@ -27,13 +27,13 @@ export const GAP_PERIODS = 3;
  * the display rate, so the period is the slower of the two.
  */
 export function gapMsFor(signal: Signal): number {
-  const periodMs = Math.max(1000 / SIGNAL_SPECS[signal].sampleHz, 1000 / RATES.readingsDisplayHz);
+  const periodMs = Math.max(1000 / SIGNAL_SPECS[signal].sampleHz, 1000 / RATES.displaySampleHz);
   return GAP_PERIODS * periodMs;
 }
 
 /** Enough points for the window at the display rate, with room for late history. */
 export function maxPointsFor(signal: Signal, windowMs = CHART_WINDOW_MS): number {
-  const hz = Math.min(SIGNAL_SPECS[signal].sampleHz, RATES.readingsDisplayHz);
+  const hz = Math.min(SIGNAL_SPECS[signal].sampleHz, RATES.displaySampleHz);
   return Math.ceil((windowMs / 1000) * hz * 1.5) + 16;
 }
 

@@ -1,10 +1,10 @@
 /** The desktop view for clinicians, assistants and observers: the 3D room beside the clinical panel. */
 import { SELECTABLE_PLANS } from "../../shared/procedure/plans.ts";
 import type { RoomSnapshot } from "../../shared/protocol.ts";
-import type { Role } from "../../shared/roles.ts";
 import { RoomConnection } from "../connection.ts";
 import { createClinicianLayout } from "../panel/layout.ts";
 import { ClinicianPanel } from "../panel/panel.ts";
+import type { PanelRole } from "../panel/permissions.ts";
 import { TreatmentScene } from "../scene/treatmentScene.ts";
 import { linkBadge } from "./status.ts";
 import { exposeTestState, startPoseLoop } from "./testHooks.ts";
@@ -36,16 +36,17 @@ export async function startDeskAsync(
   const scene = await TreatmentScene.createAsync(canvas, { mode: "desktop" });
 
   let panel: ClinicianPanel | null = null;
-  let role: Role = "observer";
+  let role: PanelRole = "observer";
   const connection = new RoomConnection(token, {
     onView: (view) => {
       if (!panel) {
-        role = view.members.find((m) => m.memberId === view.you)?.role ?? "observer";
+        const mine = view.members.find((m) => m.memberId === view.you)?.role;
+        role = mine === "clinician" || mine === "assistant" ? mine : "observer";
         panel = new ClinicianPanel(panelRoot, connection, {
           role,
           plans: SELECTABLE_PLANS.map((p) => ({ id: p.id, name: p.name })),
         });
-        panel.onToothStatesChanged((states) => scene.setToothStates(states));
+        panel.onToothStatesChanged(({ states }) => scene.setToothStates(states));
         scene.onToothPickedObservable.add((fdi) => panel?.selectTooth(fdi));
       }
       panel.onView(view);

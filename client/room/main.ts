@@ -24,7 +24,10 @@ async function main(): Promise<void> {
     return;
   }
   const role = roleOf(token);
-  if (role === "patient") await startPatientAsync(app, token);
+  // The patient's seated view; an observer can open it too (?view=patient), as a flat-screen viewer.
+  if (role === "patient") await startPatientAsync(app, token, { viewer: false });
+  else if (role === "observer" && params.get("view") === "patient")
+    await startPatientAsync(app, token, { viewer: true });
   else await startDeskAsync(app, token);
 }
 

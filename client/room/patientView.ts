@@ -20,7 +20,15 @@ const QUESTIONS: { label: string; value: PatientQuestion }[] = [
   { label: "What happens next?", value: PatientQuestion.whatHappensNext },
 ];
 
-export async function startPatientAsync(root: HTMLElement, token: string): Promise<void> {
+/**
+ * `viewer`: a flat-screen viewer (an observer) sees the patient's seated view without the
+ * patient's controls, and sends no pose (it has no body in the room).
+ */
+export async function startPatientAsync(
+  root: HTMLElement,
+  token: string,
+  opts: { viewer: boolean },
+): Promise<void> {
   const xrDevice = await maybeEmulateXRAsync();
   root.classList.add("patient");
   const canvas = document.createElement("canvas");
@@ -52,6 +60,10 @@ export async function startPatientAsync(root: HTMLElement, token: string): Promi
   top.className = "patient-top";
   top.append(badge.el, enterVr, mute);
   overlay.append(top, notice, stepLine, calm, controls);
+  if (opts.viewer) {
+    controls.hidden = true;
+    enterVr.hidden = true;
+  }
   root.append(canvas, overlay);
 
   const scene = await TreatmentScene.createAsync(canvas, { mode: "patient" });
@@ -61,7 +73,10 @@ export async function startPatientAsync(root: HTMLElement, token: string): Promi
   const mdasAnswers: number[] = [];
   let mdasSkipped = false;
 
-  if (scene.xrAvailable) {
+  if (opts.viewer) {
+    notice.textContent = "Flat-screen viewer: the patient's view from the chair.";
+    notice.classList.add("flat");
+  } else if (scene.xrAvailable) {
     notice.textContent = xrDevice ? "Headset emulator active." : "Put on your headset and press Enter VR.";
   } else {
     enterVr.hidden = true;
@@ -85,6 +100,7 @@ export async function startPatientAsync(root: HTMLElement, token: string): Promi
   });
 
   const sendStop = (source: string) => {
+    if (opts.viewer) return;
     // The stop signal goes out even before the room view arrives; the server decides nothing else first.
     void connection.procedureCommand(ProcedureCommand.stop, `patient stop (${source})`).then((r) => {
       if (!r.ok && r.error.code !== "illegal_transition") console.warn(r.error.message);
@@ -152,7 +168,7 @@ export async function startPatientAsync(root: HTMLElement, token: string): Promi
     calm.hidden = cue === null;
     calm.textContent = cue ?? "";
     scene.showCalmCue(cue);
-    scene.showPanel(panelFor(view, paused));
+    scene.showPanel(opts.viewer ? null : panelFor(view, paused));
     const u = view.otto.lastUtterance;
     if (u && u.text !== lastSpoken) {
       lastSpoken = u.text;
@@ -206,9 +222,9 @@ export async function startPatientAsync(root: HTMLElement, token: string): Promi
     };
   }
 
-  startPoseLoop(connection, scene);
+  if (!opts.viewer) startPoseLoop(connection, scene);
   exposeTestState(() => ({
-    role: "patient",
+    role: opts.viewer ? "viewer" : "patient",
     link: badge.el.dataset.state ?? null,
     view,
     stats: connection.stats,

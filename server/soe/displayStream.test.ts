@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { CheckedReading } from "../../shared/soe/signals.ts";
 import { DisplayStream, downsample } from "./displayStream.ts";
 
-const r = (signal: CheckedReading["signal"], t: number, value: number, quality: CheckedReading["quality"] = "valid"): CheckedReading => ({
+const r = (
+  signal: CheckedReading["signal"],
+  t: number,
+  value: number,
+  quality: CheckedReading["quality"] = "valid",
+): CheckedReading => ({
   deviceId: "soe-julian-36",
   signal,
   t,
@@ -24,7 +29,11 @@ describe("display downsampling", () => {
   });
 
   it("never drops a reading that is not valid", () => {
-    const out = downsample([r("biteForce", 1000, 5), r("biteForce", 1020, 9000, "invalid"), r("biteForce", 1040, 6)]);
+    const out = downsample([
+      r("biteForce", 1000, 5),
+      r("biteForce", 1020, 9000, "invalid"),
+      r("biteForce", 1040, 6),
+    ]);
     expect(out.filter((x) => x.quality === "invalid")).toHaveLength(1);
     expect(out).toHaveLength(2);
   });

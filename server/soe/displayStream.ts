@@ -2,10 +2,10 @@
  * Telemetry at display rate: readings collected between ticks, with high-rate signals reduced to
  * one peak-preserving sample per device per 100 ms of sample time (storage keeps every sample).
  */
+import { RATES } from "../../shared/protocol.ts";
 import { type CheckedReading, SIGNAL_SPECS } from "../../shared/soe/signals.ts";
 
-/** Signals above this rate are downsampled for display, to this rate. */
-const DISPLAY_MAX_HZ = 10;
+const DISPLAY_MAX_HZ = RATES.displaySampleHz;
 const BUCKET_MS = 1000 / DISPLAY_MAX_HZ;
 
 export class DisplayStream {

@@ -41,7 +41,7 @@ export class IngestWriter {
     if (items.length === 0) return;
     try {
       const outcomes = await this.storage.storeBatches(items.map((i) => i.batch));
-      items.forEach((item, i) => item.resolve(outcomes[i]!));
+      for (const [i, item] of items.entries()) item.resolve(outcomes[i]!);
     } catch (error) {
       for (const item of items) item.reject(error);
     }

@@ -43,6 +43,8 @@ export class SimRunner {
           signals: device.signals,
           firmware: device.firmware,
         },
+        // One mouth per patient: every device of a patient shares saliva and temperature.
+        patientSeed: opts.seed + hashOf(device.patientId),
         startTime: start,
       }),
       client: new DeviceClient({
@@ -96,4 +98,10 @@ export class SimRunner {
     await Promise.all(this.devices.map((d) => d.client.flushAsync(flushTimeoutMs)));
     for (const d of this.devices) d.client.close();
   }
+}
+
+function hashOf(text: string): number {
+  let h = 0;
+  for (const ch of text) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h % 100_000;
 }

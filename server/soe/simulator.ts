@@ -5,7 +5,7 @@
  */
 import type { DeviceBatch } from "../../shared/protocol.ts";
 import { gaussian, mulberry32 } from "../../shared/random.ts";
-import { type Reading, SIGNAL_SPECS, Signal } from "../../shared/soe/signals.ts";
+import { type Reading, SIGNAL_SPECS, Signal, type SignalSpec } from "../../shared/soe/signals.ts";
 
 /** What is wrong with a simulated device. */
 export const FaultMode = {
@@ -196,6 +196,7 @@ class Mouth {
 
 interface Track {
   signal: Signal;
+  spec: SignalSpec;
   periodMs: number;
   next: number;
   /** Clean physiology and sensor noise; never touched by faults, so a faulty twin stays comparable. */
@@ -220,6 +221,8 @@ export class SoeSimulator {
   private readonly mouth: Mouth;
   private readonly tracks: Track[];
   private readonly batchRand: () => number;
+  /** Beta-update episodes have their own stream, so looking one up never shifts other randomness. */
+  private readonly episodeRand: () => number;
   private readonly own: {
     phOffset: number;
     depth: number;
@@ -259,10 +262,13 @@ export class SoeSimulator {
     };
     const stream = (k: number) => mulberry32((hashUnit(seed, k) * 4294967296) >>> 0);
     this.batchRand = stream(999);
+    this.episodeRand = stream(777);
     this.tracks = this.device.signals.map((signal, i) => {
-      const periodMs = 1000 / SIGNAL_SPECS[signal].sampleHz;
+      const spec = SIGNAL_SPECS[signal];
+      const periodMs = 1000 / spec.sampleHz;
       return {
         signal,
+        spec,
         periodMs,
         next: opts.startTime + periodMs,
         rand: stream(1 + i),
@@ -305,9 +311,9 @@ export class SoeSimulator {
       const active = last === undefined || last.mode === FaultMode.none;
       const [lo, hi] = active ? FAULT_PROFILE.betaEpisodeMs : FAULT_PROFILE.betaQuietMs;
       const mode = active
-        ? BETA_EPISODES[Math.floor(this.batchRand() * BETA_EPISODES.length)]!
+        ? BETA_EPISODES[Math.floor(this.episodeRand() * BETA_EPISODES.length)]!
         : FaultMode.none;
-      last = { from, to: from + lo + this.batchRand() * (hi - lo), mode };
+      last = { from, to: from + lo + this.episodeRand() * (hi - lo), mode };
       this.episodes.push(last);
     }
     for (let i = this.episodes.length - 1; i >= 0; i--) {
@@ -382,11 +388,12 @@ export class SoeSimulator {
     this.history.push({ at: now, readings });
     while (this.history.length > 0 && now - this.history[0]!.at > FAULT_PROFILE.replayAgeMs[1])
       this.history.shift();
-    return [{ seq: ++this.seq, firmware: this.fw, readings: readings.map((r) => ({ ...r })) }];
+    // Readings are fresh objects from sample(); replays and duplicates send copies.
+    return [{ seq: ++this.seq, firmware: this.fw, readings }];
   }
 
   private sample(track: Track, t: number): Reading {
-    const spec = SIGNAL_SPECS[track.signal];
+    const spec = track.spec;
     let v = this.clean(track, t);
     const mode = this.faultAt(t);
     if (mode !== FaultMode.stuckAt) track.stuck = null;

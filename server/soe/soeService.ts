@@ -11,8 +11,9 @@ import {
   ok,
   type Result,
 } from "../../shared/protocol.ts";
+import type { RuledReading } from "../../shared/soe/alarmRules.ts";
 import { type DropoutFinding, PlausibilityChecker } from "../../shared/soe/plausibility.ts";
-import { type CheckedReading, ReadingStatus, SIGNAL_SPECS } from "../../shared/soe/signals.ts";
+import { Quality, ReadingStatus, SIGNAL_SPECS } from "../../shared/soe/signals.ts";
 import type { Clinic, PairedDevice } from "../clinic.ts";
 import { createLogger } from "../log.ts";
 import type { Storage } from "../storage/storage.ts";
@@ -21,9 +22,14 @@ import { IngestWriter } from "./ingestWriter.ts";
 
 const log = createLogger("soe");
 
+/** Duplicates from one device within the window that mark it as replaying. */
+const DUPLICATES_TO_SUSPECT = 3;
+const DUPLICATE_WINDOW_MS = 30_000;
+const DUPLICATE_SUSPECT_MS = 60_000;
+
 export interface SoeListener {
   /** Stored, checked readings of one patient. */
-  onReadings(patientId: string, readings: readonly CheckedReading[]): void;
+  onReadings(patientId: string, readings: readonly RuledReading[]): void;
   onDropouts(patientId: string, findings: readonly DropoutFinding[]): void;
   onDevice(patientId: string, device: DeviceView): void;
   onQuarantine(firmware: string, since: number, by: string, retracted: number): void;
@@ -45,6 +51,8 @@ export class SoeService {
   private readonly quarantined = new Set<string>();
   private readonly firmwareOf = new Map<string, string>();
   private readonly lastSeen = new Map<string, number>();
+  private readonly duplicateTimes = new Map<string, number[]>();
+  private readonly replayingUntil = new Map<string, number>();
   private listener: SoeListener | null = null;
 
   constructor(
@@ -123,19 +131,32 @@ export class SoeService {
     this.noteFirmware(device, batch.firmware, receivedAt);
     const checker = this.checkerFor(device.patientId);
     const retracted = this.quarantined.has(batch.firmware);
-    const checked: CheckedReading[] = batch.readings.map((reading) => {
+    const replaying = this.isReplaying(deviceId, receivedAt);
+    const status = retracted ? ReadingStatus.enteredInError : ReadingStatus.final;
+    // Built field by field: this runs for every reading (50 Hz bite force), and spreads are slow.
+    const checked: RuledReading[] = batch.readings.map((reading) => {
       const verdict = checker.check(
         { deviceId, firmware: batch.firmware, reading, receivedAt },
         this.quarantined,
       );
-      return {
-        ...reading,
+      const out: RuledReading = {
         deviceId,
+        signal: reading.signal,
+        t: reading.t,
+        value: reading.value,
+        unit: reading.unit,
         quality: verdict.quality,
-        ...(verdict.reason ? { reason: verdict.reason } : {}),
-        status: retracted ? ReadingStatus.enteredInError : ReadingStatus.final,
+        status,
         receivedAt,
       };
+      if (reading.tooth !== undefined) out.tooth = reading.tooth;
+      if (verdict.reason !== undefined) out.reason = verdict.reason;
+      if (verdict.rule !== undefined) out.rule = verdict.rule;
+      if (replaying && out.quality === Quality.valid) {
+        out.quality = Quality.suspect;
+        out.reason = `${SIGNAL_SPECS[reading.signal].label} device keeps resending duplicate packets: firmware fault suspected`;
+      }
+      return out;
     });
     const outcome = await this.writer.store({
       deviceId,
@@ -147,12 +168,29 @@ export class SoeService {
     this.stats.batches += 1;
     if (outcome.duplicate) {
       this.stats.duplicates += 1;
+      this.noteDuplicate(deviceId, receivedAt);
       return ok({ seq: batch.seq, stored: 0, duplicate: true });
     }
     this.stats.readings += outcome.stored;
     this.display.push(device.patientId, checked);
     this.listener?.onReadings(device.patientId, checked);
     return ok({ seq: batch.seq, stored: outcome.stored, duplicate: false });
+  }
+
+  /**
+   * A resend after a reconnect is normal; a device that keeps sending the same packets while
+   * connected is not (a firmware fault). Storage stays exact either way (deduplication), but its
+   * fresh readings are suspect for a while, so alarms and the interlock see the device as untrusted.
+   */
+  private noteDuplicate(deviceId: string, at: number): void {
+    const times = (this.duplicateTimes.get(deviceId) ?? []).filter((t) => at - t < DUPLICATE_WINDOW_MS);
+    times.push(at);
+    this.duplicateTimes.set(deviceId, times);
+    if (times.length >= DUPLICATES_TO_SUSPECT) this.replayingUntil.set(deviceId, at + DUPLICATE_SUSPECT_MS);
+  }
+
+  private isReplaying(deviceId: string, at: number): boolean {
+    return (this.replayingUntil.get(deviceId) ?? 0) > at;
   }
 
   private checkerFor(patientId: string): PlausibilityChecker {
@@ -181,8 +219,7 @@ export class SoeService {
   tick(): void {
     const now = this.now();
     for (const [patientId, checker] of this.checkers) {
-      const findings = checker.dropouts(now);
-      if (findings.length) this.listener?.onDropouts(patientId, findings);
+      this.listener?.onDropouts(patientId, checker.dropouts(now));
     }
   }
 

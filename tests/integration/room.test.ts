@@ -16,7 +16,7 @@ afterAll(async () => {
 const headAt = (x: number): Pose => ({
   head: { p: { x, y: 1.1, z: 0.5 }, q: { x: 0, y: 0, z: 0, w: 1 } },
   left: null,
-  right: { p: { x: x + 0.3, y: 0.9, z: 0.3 }, q: { x: 0, y: 0.7071, z: 0, w: 0.7071 } },
+  right: { p: { x: x + 0.3, y: 0.9, z: 0.3 }, q: { x: 0, y: Math.SQRT1_2, z: 0, w: Math.SQRT1_2 } },
 });
 
 describe("handshake and tokens", () => {
@@ -181,7 +181,8 @@ describe("room", () => {
       error: { code: ErrorCode.forbidden },
     });
     observer.socket.emit(Ev.pose, new Uint8Array([1, 2, 3]));
-    observer.socket.emit("no-such-event" as never);
+    // biome-ignore lint/suspicious/noExplicitAny: an event name outside the protocol, on purpose
+    (observer.socket as any).emit("no-such-event");
     await waitFor(() => observer.errors.length >= 2, "typed error events");
     expect(observer.errors.map((e) => e.code).sort()).toEqual([ErrorCode.badPayload, ErrorCode.unknownEvent]);
 
@@ -203,7 +204,8 @@ describe("room", () => {
     observer.socket.on("disconnect", (r) => {
       reason = r;
     });
-    for (let i = 0; i < 30; i++) observer.socket.emit("garbage" as never, i as never);
+    // biome-ignore lint/suspicious/noExplicitAny: events outside the protocol, on purpose
+    for (let i = 0; i < 30; i++) (observer.socket as any).emit("garbage", i);
     await waitFor(() => !observer.socket.connected, "offender disconnected");
     expect(reason).toBe("io server disconnect");
     expect(observer.errors.some((e) => e.event === "repeat_offender")).toBe(true);

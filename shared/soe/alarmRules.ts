@@ -1,0 +1,445 @@
+/**
+ * Alarm engine for one patient, after IEC 60601-1-8: technical alarms (device faults, dropouts,
+ * quarantined firmware) are kept apart from physiological ones, one active alarm per key, a
+ * cleared alarm stays listed until acknowledged, silencing only pauses the sound.
+ */
+import { type Alarm, AlarmKind, AlarmPriority } from "../alarms.ts";
+import { ErrorCode, fail, ok, type Result } from "../protocol.ts";
+import { type DropoutFinding, PlausibilityRule } from "./plausibility.ts";
+import { type CheckedReading, Quality, ReadingStatus, SIGNAL_SPECS, Signal } from "./signals.ts";
+
+/** Thresholds of the engine; defaults in DEFAULT_ALARM_OPTIONS. */
+export interface AlarmOptions {
+  /** Window for counting bad readings of one device+signal. */
+  faultWindowMs: number;
+  /** Invalid readings in the window that make a device fault. */
+  faultInvalidCount: number;
+  /** Suspect readings in the window that make a device fault. */
+  faultSuspectCount: number;
+  /** A technical alarm clears after this long without a bad reading, once valid data is back. */
+  faultClearMs: number;
+  phLow: number;
+  phLowSustainMs: number;
+  /** Heart rate this many percent above the resting baseline is a medium alarm... */
+  hrRisePct: number;
+  hrRiseSustainMs: number;
+  /** ...this many percent above it, or hrHighAbs per minute, a high one. */
+  hrHighPct: number;
+  hrHighAbs: number;
+  hrHighSustainMs: number;
+  biteHighN: number;
+  biteHighSustainMs: number;
+  /** A physiological alarm clears after its condition has been absent this long. */
+  physiologicalClearMs: number;
+  /** Samples further apart than this restart a "sustained" count. */
+  sustainGapMs: number;
+  maxSilenceSeconds: number;
+}
+
+/** Defaults (DOMAIN.md figures; the fault counts are our design assumption). */
+export const DEFAULT_ALARM_OPTIONS: AlarmOptions = {
+  faultWindowMs: 10_000,
+  faultInvalidCount: 3,
+  faultSuspectCount: 5,
+  faultClearMs: 30_000,
+  phLow: 5.5,
+  phLowSustainMs: 120_000,
+  hrRisePct: 30,
+  hrRiseSustainMs: 20_000,
+  hrHighPct: 60,
+  hrHighAbs: 150,
+  hrHighSustainMs: 10_000,
+  biteHighN: 900,
+  biteHighSustainMs: 2_000,
+  physiologicalClearMs: 10_000,
+  sustainGapMs: 5_000,
+  maxSilenceSeconds: 600,
+};
+
+/** A checked reading, with the rule that judged it when the server kept it. */
+export type RuledReading = CheckedReading & { rule?: PlausibilityRule };
+
+interface FaultTrack {
+  invalidAt: number[];
+  suspectAt: number[];
+  lastBadAt: number;
+  lastValidAt: number;
+}
+
+interface SustainTrack {
+  /** When each tier's condition started holding, or null. */
+  since: (number | null)[];
+  clearSince: number | null;
+  lastT: number;
+}
+
+/** What the engine keeps per device+signal, resolved once. */
+interface StreamState {
+  technicalKey: string;
+  physiologicalKey: string;
+  firmwareKey: string;
+  fault: FaultTrack;
+  /** Shared by every signal of the device. */
+  firmware: FaultTrack;
+  sustain: SustainTrack | null;
+}
+
+interface Tier {
+  on: boolean;
+  priority: AlarmPriority;
+  sustainMs: number;
+  message: () => string;
+}
+
+const RANK: Readonly<Record<AlarmPriority, number>> = { low: 0, medium: 1, high: 2 };
+
+/** Raises, clears and tracks one patient's alarms; clock and ids are injected. */
+export class AlarmEngine {
+  private readonly now: () => number;
+  private readonly newId: () => string;
+  private readonly opts: AlarmOptions;
+  private readonly alarms = new Map<string, Alarm>();
+  private readonly activeByKey = new Map<string, Alarm>();
+  private readonly faults = new Map<string, FaultTrack>();
+  private readonly streams = new Map<string, Map<Signal, StreamState>>();
+  /** Signals of each device in an active dropout alarm. */
+  private readonly dropped = new Map<string, Set<Signal>>();
+
+  constructor(opts: { now: () => number; newId: () => string; options?: Partial<AlarmOptions> }) {
+    this.now = opts.now;
+    this.newId = opts.newId;
+    this.opts = { ...DEFAULT_ALARM_OPTIONS, ...opts.options };
+  }
+
+  /** Feeds one checked reading; returns the alarms it raised or changed. */
+  onReading(r: RuledReading, ctx: { heartRateBaseline: number | null }): Alarm[] {
+    const st = this.stream(r.deviceId, r.signal);
+    const changed: Alarm[] = [];
+    // Any reading, good or bad, ends that signal's dropout: the device is talking again.
+    const dropped = this.dropped.get(r.deviceId);
+    if (dropped?.delete(r.signal) && dropped.size === 0) {
+      this.dropped.delete(r.deviceId);
+      const key = `dropout:${r.deviceId}`;
+      if (this.activeByKey.has(key)) changed.push(this.clear(key));
+    }
+    // Retracted readings (status entered-in-error) come from quarantined firmware too, so the
+    // engine still tells the two apart when the caller did not pass the rule along.
+    if (r.rule === PlausibilityRule.quarantinedFirmware || r.status === ReadingStatus.enteredInError) {
+      st.firmware.lastBadAt = r.receivedAt;
+      if (!this.activeByKey.has(st.firmwareKey)) {
+        const where = r.tooth === undefined ? r.deviceId : `${r.deviceId} on ${r.tooth}`;
+        const message = `Device ${where}: ${r.reason ?? "firmware is quarantined"}; its readings are ignored`;
+        changed.push(this.raise(st.firmwareKey, AlarmKind.technical, AlarmPriority.high, r, message));
+      }
+      return changed.map(copy);
+    }
+    const track = st.fault;
+    switch (r.quality) {
+      case Quality.valid:
+        track.lastValidAt = r.receivedAt;
+        st.firmware.lastValidAt = r.receivedAt;
+        this.physiological(r, ctx.heartRateBaseline, st, changed);
+        break;
+      case Quality.invalid:
+      case Quality.suspect: {
+        (r.quality === Quality.invalid ? track.invalidAt : track.suspectAt).push(r.receivedAt);
+        trim(track.invalidAt, r.receivedAt - this.opts.faultWindowMs);
+        trim(track.suspectAt, r.receivedAt - this.opts.faultWindowMs);
+        track.lastBadAt = r.receivedAt;
+        const sustained =
+          track.invalidAt.length >= this.opts.faultInvalidCount ||
+          track.suspectAt.length >= this.opts.faultSuspectCount;
+        if (sustained && !this.activeByKey.has(st.technicalKey)) {
+          const label = SIGNAL_SPECS[r.signal].label;
+          const sensor =
+            r.tooth === undefined ? `${label} sensor ${r.deviceId}` : `${label} sensor on ${r.tooth}`;
+          const message = `${sensor} unreliable: ${r.reason ?? "repeated implausible readings"}`;
+          changed.push(this.raise(st.technicalKey, AlarmKind.technical, AlarmPriority.medium, r, message));
+        }
+        break;
+      }
+      default:
+        return assertNever(r.quality);
+    }
+    return changed.length === 0 ? changed : changed.map(copy);
+  }
+
+  /**
+   * Takes the full current result of PlausibilityChecker.dropouts(): raises one alarm per silent
+   * device, clears those of devices no longer listed (a returning reading clears one too).
+   */
+  onDropouts(findings: readonly DropoutFinding[]): Alarm[] {
+    const changed: Alarm[] = [];
+    const byDevice = new Map<string, DropoutFinding[]>();
+    for (const f of findings) byDevice.set(f.deviceId, [...(byDevice.get(f.deviceId) ?? []), f]);
+    for (const [deviceId, list] of byDevice) {
+      const key = `dropout:${deviceId}`;
+      const tooth = list[0]!.tooth;
+      const words = list.map((f) => word(f.signal)).join(", ");
+      const where = tooth === null ? deviceId : `${deviceId} on ${tooth}`;
+      const message = `No ${words} data from ${where}: shown as a gap`;
+      this.dropped.set(deviceId, new Set(list.map((f) => f.signal)));
+      const active = this.activeByKey.get(key);
+      if (active === undefined) {
+        changed.push(
+          this.raise(key, AlarmKind.technical, AlarmPriority.medium, { deviceId, tooth }, message),
+        );
+      } else if (active.message !== message) {
+        active.message = message;
+        changed.push(active);
+      }
+    }
+    for (const [key, alarm] of this.activeByKey) {
+      const deviceId = alarm.deviceId ?? "";
+      if (key.startsWith("dropout:") && !byDevice.has(deviceId)) {
+        this.dropped.delete(deviceId);
+        changed.push(this.clear(key));
+      }
+    }
+    return changed.map(copy);
+  }
+
+  /** Clears device-fault and firmware alarms whose data has been valid again for a while. */
+  tick(): Alarm[] {
+    const now = this.now();
+    const changed: Alarm[] = [];
+    for (const [key, track] of this.faults) {
+      if (!this.activeByKey.has(key)) continue;
+      if (now - track.lastBadAt >= this.opts.faultClearMs && track.lastValidAt > track.lastBadAt) {
+        changed.push(this.clear(key));
+      }
+    }
+    return changed.map(copy);
+  }
+
+  /** A clinician acknowledges an alarm; a cleared one then leaves the list. */
+  acknowledge(alarmId: string, by: string): Result<Alarm> {
+    const alarm = this.alarms.get(alarmId);
+    if (alarm === undefined) return fail(ErrorCode.notFound, "That alarm is no longer listed.");
+    if (alarm.acknowledgedAt === undefined) {
+      alarm.acknowledgedAt = this.now();
+      alarm.acknowledgedBy = by;
+    }
+    if (alarm.clearedAt !== undefined) this.alarms.delete(alarmId);
+    return ok(copy(alarm));
+  }
+
+  /** Pauses the sound of an alarm; the visual always stays. */
+  silence(alarmId: string, seconds: number): Result<Alarm> {
+    const alarm = this.alarms.get(alarmId);
+    if (alarm === undefined) return fail(ErrorCode.notFound, "That alarm is no longer listed.");
+    if (!Number.isFinite(seconds) || seconds < 1 || seconds > this.opts.maxSilenceSeconds) {
+      return fail(ErrorCode.badPayload, `Silence for 1 to ${this.opts.maxSilenceSeconds} seconds.`);
+    }
+    alarm.silencedUntil = this.now() + seconds * 1000;
+    return ok(copy(alarm));
+  }
+
+  /** Alarms still active or not yet acknowledged, highest priority first, newest first. */
+  list(): Alarm[] {
+    return [...this.alarms.values()]
+      .sort((a, b) => RANK[b.priority] - RANK[a.priority] || b.raisedAt - a.raisedAt)
+      .map(copy);
+  }
+
+  private physiological(r: RuledReading, baseline: number | null, st: StreamState, changed: Alarm[]): void {
+    const o = this.opts;
+    const v = r.value;
+    const where = r.tooth ?? r.deviceId;
+    switch (r.signal) {
+      case Signal.ph: {
+        const on = v < o.phLow;
+        if (on || !this.quiet(st, r.t)) {
+          this.sustain(st, r, changed, [
+            {
+              on,
+              priority: AlarmPriority.medium,
+              sustainMs: o.phLowSustainMs,
+              message: () =>
+                `Enamel at risk on ${where}: pH ${v.toFixed(1)}, below ${o.phLow} for ${span(o.phLowSustainMs)}`,
+            },
+          ]);
+        }
+        return;
+      }
+      case Signal.biteForce: {
+        const on = v > o.biteHighN;
+        if (on || !this.quiet(st, r.t)) {
+          this.sustain(st, r, changed, [
+            {
+              on,
+              priority: AlarmPriority.low,
+              sustainMs: o.biteHighSustainMs,
+              message: () =>
+                `Bite force on ${where} ${Math.round(v)} N, above ${o.biteHighN} N for ${span(o.biteHighSustainMs)}`,
+            },
+          ]);
+        }
+        return;
+      }
+      case Signal.heartRate: {
+        const high = v >= o.hrHighAbs || (baseline !== null && v >= baseline * (1 + o.hrHighPct / 100));
+        const raised = high || (baseline !== null && v >= baseline * (1 + o.hrRisePct / 100));
+        if (!raised && this.quiet(st, r.t)) return;
+        const rest = baseline === null ? "" : ` (resting ${Math.round(baseline)}/min)`;
+        this.sustain(st, r, changed, [
+          {
+            on: high,
+            priority: AlarmPriority.high,
+            sustainMs: o.hrHighSustainMs,
+            message: () => `Heart rate ${Math.round(v)}/min${rest}: check on the patient now`,
+          },
+          {
+            on: raised,
+            priority: AlarmPriority.medium,
+            sustainMs: o.hrRiseSustainMs,
+            message: () =>
+              `Heart rate ${Math.round(v)}/min${rest}, raised for ${span(o.hrRiseSustainMs)}: offer a check-in`,
+          },
+        ]);
+        return;
+      }
+      case Signal.temperature:
+      case Signal.plaque:
+      case Signal.inflammation:
+        return;
+      default:
+        assertNever(r.signal);
+    }
+  }
+
+  /** Nothing pending and no alarm: an off condition changes nothing (fast path at 50 Hz). */
+  private quiet(st: StreamState, t: number): boolean {
+    const s = st.sustain;
+    if (s !== null && (s.since.some((x) => x !== null) || this.activeByKey.has(st.physiologicalKey)))
+      return false;
+    if (s !== null) s.lastT = t;
+    return true;
+  }
+
+  /**
+   * Raises the most severe tier whose condition has held for its sustain time (escalating an
+   * active alarm, never lowering it); clears once no tier has held for physiologicalClearMs.
+   */
+  private sustain(st: StreamState, r: RuledReading, changed: Alarm[], tiers: readonly Tier[]): void {
+    const key = st.physiologicalKey;
+    st.sustain ??= { since: tiers.map(() => null), clearSince: null, lastT: r.t };
+    const s = st.sustain;
+    // A gap in the data breaks "sustained": we do not know what happened in between.
+    if (r.t - s.lastT > this.opts.sustainGapMs) s.since.fill(null);
+    s.lastT = r.t;
+    const since = s.since;
+    tiers.forEach((tier, i) => {
+      since[i] = tier.on ? (since[i] ?? r.t) : null;
+    });
+    const active = this.activeByKey.get(key);
+    if (!tiers.some((tier) => tier.on)) {
+      if (active === undefined) return;
+      s.clearSince ??= r.t;
+      if (r.t - s.clearSince >= this.opts.physiologicalClearMs) {
+        changed.push(this.clear(key));
+        s.clearSince = null;
+      }
+      return;
+    }
+    s.clearSince = null;
+    const due = tiers.find((tier, i) => tier.on && r.t - since[i]! >= tier.sustainMs);
+    if (due === undefined) return;
+    if (active === undefined) {
+      changed.push(this.raise(key, AlarmKind.physiological, due.priority, r, due.message()));
+    } else if (RANK[due.priority] > RANK[active.priority]) {
+      active.priority = due.priority;
+      active.message = due.message();
+      changed.push(active);
+    }
+  }
+
+  private stream(deviceId: string, signal: Signal): StreamState {
+    let byDevice = this.streams.get(deviceId);
+    if (byDevice === undefined) {
+      byDevice = new Map();
+      this.streams.set(deviceId, byDevice);
+    }
+    let st = byDevice.get(signal);
+    if (st === undefined) {
+      const firmwareKey = `firmware:${deviceId}`;
+      st = {
+        technicalKey: `technical:${deviceId}:${signal}`,
+        physiologicalKey: `physiological:${deviceId}:${signal}`,
+        firmwareKey,
+        fault: this.fault(`technical:${deviceId}:${signal}`),
+        firmware: this.fault(firmwareKey),
+        sustain: null,
+      };
+      byDevice.set(signal, st);
+    }
+    return st;
+  }
+
+  private fault(key: string): FaultTrack {
+    let t = this.faults.get(key);
+    if (t === undefined) {
+      t = {
+        invalidAt: [],
+        suspectAt: [],
+        lastBadAt: Number.NEGATIVE_INFINITY,
+        lastValidAt: Number.NEGATIVE_INFINITY,
+      };
+      this.faults.set(key, t);
+    }
+    return t;
+  }
+
+  private raise(
+    key: string,
+    kind: AlarmKind,
+    priority: AlarmPriority,
+    source: { deviceId: string; tooth?: number | null },
+    message: string,
+  ): Alarm {
+    const alarm: Alarm = {
+      id: this.newId(),
+      kind,
+      priority,
+      key,
+      message,
+      deviceId: source.deviceId,
+      raisedAt: this.now(),
+    };
+    if (source.tooth !== undefined && source.tooth !== null) alarm.tooth = source.tooth;
+    this.alarms.set(alarm.id, alarm);
+    this.activeByKey.set(key, alarm);
+    return alarm;
+  }
+
+  private clear(key: string): Alarm {
+    const alarm = this.activeByKey.get(key)!;
+    this.activeByKey.delete(key);
+    alarm.clearedAt = this.now();
+    if (alarm.acknowledgedAt !== undefined) this.alarms.delete(alarm.id);
+    return alarm;
+  }
+}
+
+function trim(times: number[], from: number): void {
+  let drop = 0;
+  while (drop < times.length && times[drop]! < from) drop++;
+  if (drop > 0) times.splice(0, drop);
+}
+
+function copy(a: Alarm): Alarm {
+  return { ...a };
+}
+
+function word(signal: Signal): string {
+  const label = SIGNAL_SPECS[signal].label;
+  return label.charAt(0).toLowerCase() + label.slice(1);
+}
+
+function span(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected value ${String(x)}`);
+}
