@@ -173,4 +173,36 @@ describe("TreatmentSession", () => {
     const acked = await session.handle(ray, Ev.alarmAck, { alarmId: alarm!.id });
     expect(acked).toMatchObject({ ok: true, value: { acknowledgedBy: "dr-ray" } });
   });
+
+  it("keeps a device untrusted after an episodic fault until a clinician acknowledges its cleared alarm", async () => {
+    const { session, ray, advance, now } = makeSession();
+    await session.handle(ray, Ev.procedureCommand, { command: "start" });
+    const healthy = () => [reading(now(), "ph", 7.1), reading(now(), "temperature", 34.6)];
+    for (let i = 0; i < 5; i++) {
+      advance(1000);
+      session.onReadings(healthy());
+    }
+    for (let i = 0; i < 5; i++) {
+      advance(1000);
+      session.onReadings([reading(now(), "ph", 2, { quality: "invalid", reason: "out of range" })]);
+    }
+    const alarm = session.room.activeAlarms().find((a) => a.kind === "technical")!;
+    expect(alarm).toBeDefined();
+    // A quiet spell: the sensor looks fine again for a long while.
+    for (let i = 0; i < 60; i++) {
+      advance(1000);
+      session.onReadings(healthy());
+      session.tick();
+    }
+    const next = await session.handle(ray, Ev.procedureCommand, { command: "next" });
+    expect(next.ok && session.room.getProcedure()?.status).toBe("blocked");
+    expect(session.room.getProcedure()?.blockedReason).toMatch(/36/);
+
+    const cleared = session.room.activeAlarms().find((a) => a.id === alarm.id)!;
+    expect(cleared.clearedAt).toBeDefined();
+    await session.handle(ray, Ev.alarmAck, { alarmId: alarm.id });
+    const resumed = await session.handle(ray, Ev.procedureCommand, { command: "resume" });
+    expect(resumed.ok, JSON.stringify(resumed)).toBe(true);
+    expect(session.room.getProcedure()?.status).toBe("running");
+  });
 });

@@ -3,7 +3,7 @@
  * Pure: the clock and randomness are injected and persistence goes through a sink, so the whole
  * session is tested without sockets. The Socket.IO adapters call `handle`, `onReadings` and `tick`.
  */
-import type { Alarm } from "../shared/alarms.ts";
+import { type Alarm, AlarmKind } from "../shared/alarms.ts";
 import { CheckinTrigger } from "../shared/comfort/checkinTrigger.ts";
 import { PATHWAYS, scoreMdas } from "../shared/comfort/mdas.ts";
 import { OttoState, type OttoUtterance, type PatientQuestion } from "../shared/otto.ts";
@@ -29,7 +29,7 @@ import {
 import { Role } from "../shared/roles.ts";
 import type { ClientPayload, ClientPayloadEvent } from "../shared/schemas.ts";
 import { AlarmEngine, type RuledReading } from "../shared/soe/alarmRules.ts";
-import { interlockFor, SignalStatusBoard } from "../shared/soe/interlock.ts";
+import { interlockFor, type SignalStatus, SignalStatusBoard } from "../shared/soe/interlock.ts";
 import type { DropoutFinding } from "../shared/soe/plausibility.ts";
 import { type CheckedReading, Quality } from "../shared/soe/signals.ts";
 import type { Appointment } from "./clinic.ts";
@@ -167,7 +167,7 @@ export class TreatmentSession {
     if (!plan) return false;
     this.machine = new ProcedureMachine(plan, {
       now: this.now,
-      interlock: (step) => interlockFor(step, this.board.statuses()),
+      interlock: (step) => interlockFor(step, this.trustedStatuses()),
     });
     this.room.setProcedure(this.machine.view(), null);
     return true;
@@ -354,7 +354,7 @@ export class TreatmentSession {
 
   /** Checked readings for this session's patient, after they were stored. */
   onReadings(readings: readonly RuledReading[]): void {
-    const boardChanged = this.board.update({ readings });
+    let changed = this.board.update({ readings });
     for (const r of readings) {
       if (r.signal === "heartRate" && r.quality === Quality.valid && r.status === "final") {
         const { baseline, prompt } = this.checkin.onHeartRate(r.t, r.value);
@@ -368,16 +368,36 @@ export class TreatmentSession {
         }
       }
       const baseline = this.room.getComfort().heartRateBaseline;
-      this.publishAlarms(this.alarms.onReading(r, { heartRateBaseline: baseline }));
+      if (this.publishAlarms(this.alarms.onReading(r, { heartRateBaseline: baseline }))) changed = true;
     }
-    if (boardChanged) this.reevaluateInterlock();
+    if (changed) this.reevaluateInterlock();
   }
 
   /** Devices that stopped sending. */
   onDropouts(findings: readonly DropoutFinding[]): void {
-    const changed = this.board.update({ dropouts: findings });
-    this.publishAlarms(this.alarms.onDropouts([...findings]));
-    if (changed) this.reevaluateInterlock();
+    const boardChanged = this.board.update({ dropouts: findings });
+    const alarmsChanged = this.publishAlarms(this.alarms.onDropouts([...findings]));
+    if (boardChanged || alarmsChanged) this.reevaluateInterlock();
+  }
+
+  /**
+   * Sensor status as the interlock must see it. A device whose technical alarm is still active, or
+   * cleared but not yet acknowledged by a clinician, stays untrusted even if its latest readings
+   * look valid: a faulty firmware misbehaves in episodes, and a quiet spell is no proof of health.
+   */
+  private trustedStatuses(): SignalStatus[] {
+    const untrusted = new Map<string, string>();
+    for (const a of this.alarms.list()) {
+      if (a.kind !== AlarmKind.technical || !a.deviceId) continue;
+      if (a.clearedAt !== undefined && a.acknowledgedAt !== undefined) continue;
+      untrusted.set(a.deviceId, a.message);
+    }
+    if (untrusted.size === 0) return this.board.statuses();
+    return this.board.statuses().map((s) => {
+      const why = untrusted.get(s.deviceId);
+      if (!why || s.quality === Quality.invalid || s.quality === "no_data") return s;
+      return { ...s, quality: Quality.suspect, reason: `unresolved device alarm: ${why}` };
+    });
   }
 
   private reevaluateInterlock(): void {
@@ -387,13 +407,15 @@ export class TreatmentSession {
     if (this.machine.reevaluateInterlock()) this.publishSince(mark, before.stepIndex, before.status);
   }
 
-  private publishAlarms(changed: readonly Alarm[]): void {
+  /** Publishes changed alarms; true when a technical alarm changed (the interlock must look again). */
+  private publishAlarms(changed: readonly Alarm[]): boolean {
     for (const alarm of changed) {
       const isNew = !this.room.activeAlarms().some((a) => a.id === alarm.id);
       this.room.upsertAlarm(alarm);
       if (alarm.priority !== "low") this.ports.saveAlarm(alarm);
       if (isNew && alarm.priority !== "low") this.ottoReact({ type: "alarm_raised", message: alarm.message });
     }
+    return changed.some((a) => a.kind === AlarmKind.technical);
   }
 
   private alarmAction(actor: SessionActor, action: () => Result<Alarm>): Result<Alarm> {
@@ -428,7 +450,7 @@ export class TreatmentSession {
   /** Once a second: rejoin windows, alarm clearing, periodic check-ins, Otto's idle life. */
   tick(): void {
     this.room.expireDropped();
-    this.publishAlarms(this.alarms.tick());
+    if (this.publishAlarms(this.alarms.tick())) this.reevaluateInterlock();
     const comfort = this.room.getComfort();
     const interval = PATHWAYS[comfort.pathway].checkinIntervalMs;
     const running = this.machine?.view().status === ProcedureStatus.running;

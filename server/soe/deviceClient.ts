@@ -124,6 +124,14 @@ export class DeviceClient {
       });
   }
 
+  /**
+   * Puts a batch on the wire again without tracking it, as a faulty firmware that repeats packets
+   * does (the simulator's duplicate fault). The normal path never sends a seq twice on its own.
+   */
+  transmitUntracked(batch: DeviceBatch): void {
+    if (this.socket.connected) this.socket.emit(Ev.deviceBatch, batch, () => {});
+  }
+
   /** Resolves when every queued batch is acknowledged, or after `timeoutMs`. */
   async flushAsync(timeoutMs = 10_000): Promise<boolean> {
     const until = Date.now() + timeoutMs;

@@ -17,6 +17,7 @@ export interface SimRunnerOptions {
 }
 
 interface SimDevice {
+  lastSeq: number;
   device: PairedDevice;
   sim: SoeSimulator;
   client: DeviceClient;
@@ -34,6 +35,7 @@ export class SimRunner {
   constructor(private readonly opts: SimRunnerOptions) {
     const start = Date.now();
     this.devices = opts.devices.map((device, i) => ({
+      lastSeq: 0,
       device,
       sim: new SoeSimulator({
         seed: opts.seed + i * 7919,
@@ -64,7 +66,13 @@ export class SimRunner {
   /** Produces and sends everything due up to `now`. */
   step(now: number): void {
     for (const d of this.devices) {
-      for (const batch of d.sim.advance(now)) d.client.send({ ...batch, seq: this.seqBase + batch.seq });
+      for (const batch of d.sim.advance(now)) {
+        const wire = { ...batch, seq: this.seqBase + batch.seq };
+        // A batch the simulated firmware repeats goes on the wire again, as a real one would.
+        if (batch.seq <= d.lastSeq) d.client.transmitUntracked(wire);
+        else d.client.send(wire);
+        d.lastSeq = Math.max(d.lastSeq, batch.seq);
+      }
     }
   }
 
