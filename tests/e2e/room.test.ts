@@ -1,0 +1,122 @@
+/**
+ * The shared room in real Chromium: a clinician page, a patient page in emulated immersive-vr
+ * (IWER, Meta Quest 3) and a flat-screen viewer join one room. Moving the emulated headset moves
+ * the patient's avatar head on the clinician's page.
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestServer } from "../harness.ts";
+import {
+  canvasContrast,
+  launchBrowser,
+  openPage,
+  screenshot,
+  startE2eServer,
+  stateOf,
+  type WatchedPage,
+} from "./browser.ts";
+
+let server: TestServer;
+let browser: Browser;
+const pages: WatchedPage[] = [];
+
+beforeAll(async () => {
+  server = await startE2eServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stopAsync();
+});
+
+async function open(path: string, name: string): Promise<WatchedPage> {
+  const watched = await openPage(browser, server.origin, path, name);
+  pages.push(watched);
+  await watched.page.waitForFunction(
+    () => (window.__chairside?.() as { link?: string } | null)?.link === "connected",
+    null,
+    {
+      timeout: 60_000,
+    },
+  );
+  return watched;
+}
+
+describe("the shared room in headless Chromium", () => {
+  it("puts a clinician, a patient in immersive VR and a flat-screen viewer in one room, live", async () => {
+    const clinician = await open("/join/julian/clinician", "clinician");
+    const patient = await open("/join/julian/patient?xr=emulate", "patient");
+    const viewer = await open("/join/julian/observer?view=patient", "viewer");
+
+    await patient.page.click('[data-testid="enter-vr"]');
+    await patient.page.waitForFunction(
+      () => (window.__chairside?.() as { scene: { xrState: string } }).scene.xrState === "in_xr",
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+
+    const desk = await stateOf(clinician.page);
+    const people = desk.view.members
+      .map((m: { personId: string; role: string }) => `${m.role}:${m.personId}`)
+      .sort();
+    expect(people).toEqual(["clinician:dr-ray", "observer:observer", "otto:otto", "patient:julian"]);
+
+    // Move the emulated headset: the patient's avatar head follows on the clinician's page.
+    await clinician.page.waitForFunction(() => {
+      const s = window.__chairside?.() as { scene: { avatars: Record<string, { visible: boolean }> } };
+      return s.scene.avatars["m-julian"]?.visible === true;
+    });
+    const before = (await stateOf(clinician.page)).scene.avatars["m-julian"].head as number[];
+    await patient.page.evaluate(() => {
+      const d = (
+        window as unknown as {
+          __xrDevice: {
+            position: { x: number; y: number; z: number; set(x: number, y: number, z: number): void };
+          };
+        }
+      ).__xrDevice;
+      d.position.set(d.position.x + 0.3, d.position.y, d.position.z);
+    });
+    await clinician.page.waitForFunction(
+      (x0) => {
+        const s = window.__chairside?.() as { scene: { avatars: Record<string, { head: number[] }> } };
+        return Math.abs(s.scene.avatars["m-julian"]!.head[0]! - x0) > 0.25;
+      },
+      before[0],
+      { timeout: 10_000 },
+    );
+    const after = (await stateOf(clinician.page)).scene.avatars["m-julian"].head as number[];
+    expect(Math.abs(after[0]! - before[0]! - 0.3)).toBeLessThan(0.06);
+
+    // The flat-screen viewer falls back to the seated view without errors.
+    const flat = await stateOf(viewer.page);
+    expect(flat.scene.xrState).toBe("unavailable");
+    expect(await viewer.page.textContent('[data-testid="xr-notice"]')).toMatch(/Flat-screen/);
+
+    for (const [w, name] of [
+      [clinician, "room-clinician"],
+      [patient, "room-patient-xr"],
+      [viewer, "room-viewer-flat"],
+    ] as const) {
+      expect(await screenshot(w.page, name), name).toBeGreaterThan(20_000);
+      if (w !== patient) expect(await canvasContrast(w.page), name).toBeGreaterThan(8);
+    }
+  });
+
+  it("opens the patient link without a headset as the flat-screen view, with a visible note", async () => {
+    const flat = await open("/join/flower/patient", "flower-flat");
+    const s = await stateOf(flat.page);
+    expect(s.scene.xrState).toBe("unavailable");
+    expect(await flat.page.textContent('[data-testid="xr-notice"]')).toMatch(/No VR headset found/);
+    expect(await flat.page.isVisible('[data-testid="stop-button"]')).toBe(true);
+    expect(await canvasContrast(flat.page)).toBeGreaterThan(8);
+    await screenshot(flat.page, "room-patient-flat");
+  });
+
+  it("requested nothing from any other origin and logged no console errors", () => {
+    expect(pages.flatMap((p) => p.foreignRequests)).toEqual([]);
+    expect(pages.flatMap((p) => p.consoleErrors)).toEqual([]);
+  });
+});

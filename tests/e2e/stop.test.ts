@@ -1,0 +1,52 @@
+/**
+ * The patient's stop signal, end to end: the patient in emulated immersive-vr presses the
+ * controller's A button and the clinician's page shows "paused by patient". The press-to-screen
+ * latency is printed (its p99 belongs in a benchmark, not an assertion on time).
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { summary } from "../../bench/stats.ts";
+import type { TestServer } from "../harness.ts";
+import { launchBrowser, openPage, screenshot, startE2eServer } from "./browser.ts";
+import { connectedAsync, enterVrAsync, measureStopAsync } from "./stopSignal.ts";
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startE2eServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stopAsync();
+});
+
+describe("the patient's stop signal in headless Chromium", () => {
+  it("pauses at once from the VR controller and the clinician sees 'paused by patient'", async () => {
+    const clinician = await openPage(browser, server.origin, "/join/julian/clinician", "clinician");
+    const patient = await openPage(browser, server.origin, "/join/julian/patient?xr=emulate", "patient");
+    await connectedAsync(clinician);
+    await connectedAsync(patient);
+    await enterVrAsync(patient);
+    await clinician.page.click('[data-testid="procedure-start"]');
+    await clinician.page.waitForSelector('[data-testid="procedure-status"][data-status="running"]');
+
+    const latencies: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      latencies.push(await measureStopAsync(patient, clinician));
+      await clinician.page.waitForSelector('[data-testid="paused-by-patient"]', { state: "visible" });
+      expect(await patient.page.isVisible('[data-testid="ready-button"]')).toBe(true);
+      if (i === 0) await screenshot(clinician.page, "stop-clinician-paused");
+      await patient.page.click('[data-testid="ready-button"]');
+      await clinician.page.waitForSelector('[data-testid="procedure-status"][data-status="running"]');
+    }
+    const s = summary(latencies);
+    console.log(
+      `stop press -> clinician screen: p50 ${s.p50.toFixed(1)} ms, max ${s.max.toFixed(1)} ms over ${s.n} presses`,
+    );
+    expect(latencies.every((l) => l > 0)).toBe(true);
+    expect([...clinician.consoleErrors, ...patient.consoleErrors]).toEqual([]);
+    expect([...clinician.foreignRequests, ...patient.foreignRequests]).toEqual([]);
+  });
+});
