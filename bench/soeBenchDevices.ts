@@ -60,13 +60,13 @@ for (const i of job.patients) {
   const teeth = [36, 16, 26, 46].slice(0, Math.max(0, job.devicesPerPatient - 1));
   const paired: PairedDevice[] = [
     ...teeth.map((tooth) => ({
-      deviceId: `soe-p${i}-${tooth}`,
-      patientId: `p${i}`,
+      deviceId: `soe-a${i}-${tooth}`,
+      patientId: `a${i}`,
       tooth,
       signals: ["ph", "temperature", "biteForce", "plaque", "inflammation"] as PairedDevice["signals"],
       firmware: "2.3.1",
     })),
-    { deviceId: `hr-p${i}`, patientId: `p${i}`, tooth: null, signals: ["heartRate"], firmware: "2.3.1" },
+    { deviceId: `hr-a${i}`, patientId: `a${i}`, tooth: null, signals: ["heartRate"], firmware: "2.3.1" },
   ];
   for (const d of paired) {
     devices.push({

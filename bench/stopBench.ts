@@ -3,21 +3,15 @@
  * clinician's screen, in real headless Chromium against a real server. Prints p50/p99/max.
  * Needs the built client (`npm run build`).
  */
-import { launchBrowser, openPage, startE2eServer } from "../tests/e2e/browser.ts";
-import { connectedAsync, enterVrAsync, measureStopAsync } from "../tests/e2e/stopSignal.ts";
+import { launchBrowser, startE2eServer } from "../tests/e2e/browser.ts";
+import { measureStopAsync, openStopScenarioAsync } from "../tests/e2e/stopSignal.ts";
 import { fmt, summary } from "./stats.ts";
 
 const PRESSES = Number(process.env.BENCH_PRESSES ?? "40");
 const server = await startE2eServer();
 const browser = await launchBrowser();
 try {
-  const clinician = await openPage(browser, server.origin, "/join/julian/clinician", "clinician");
-  const patient = await openPage(browser, server.origin, "/join/julian/patient?xr=emulate", "patient");
-  await connectedAsync(clinician);
-  await connectedAsync(patient);
-  await enterVrAsync(patient);
-  await clinician.page.click('[data-testid="procedure-start"]');
-  await clinician.page.waitForSelector('[data-testid="procedure-status"][data-status="running"]');
+  const { clinician, patient } = await openStopScenarioAsync(browser, server.origin);
   const latencies: number[] = [];
   for (let i = 0; i < PRESSES; i++) {
     latencies.push(await measureStopAsync(patient, clinician));

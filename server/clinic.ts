@@ -115,3 +115,28 @@ export function personForRole(appt: Appointment, role: InviteRole): string {
       return appt.staff.observerId;
   }
 }
+
+/**
+ * A clinic with generated patients, one appointment each (`<prefix><n>` or the given ids), for
+ * load tests, benchmarks and the fault corpus. Each patient gets SOEs on `teeth` and a heart-rate
+ * wearable.
+ */
+export function syntheticClinic(opts: {
+  patientIds: readonly string[];
+  teeth: readonly number[];
+  planId: string;
+}): Clinic {
+  const base = seedClinic();
+  const people = new Map(base.people);
+  const appointments = new Map<string, Appointment>();
+  const devices = new Map<string, PairedDevice>();
+  for (const patientId of opts.patientIds) {
+    const patient: Person = { personId: patientId, displayName: `Patient ${patientId}` };
+    people.set(patientId, patient);
+    appointments.set(patientId, appointment(patientId, patient, opts.planId, "2026-11-24T09:00:00"));
+    for (const d of devicesFor(patientId)) {
+      if (d.tooth === null || opts.teeth.includes(d.tooth)) devices.set(d.deviceId, d);
+    }
+  }
+  return { people, appointments, devices };
+}

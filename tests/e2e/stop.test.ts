@@ -7,8 +7,8 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summary } from "../../bench/stats.ts";
 import type { TestServer } from "../harness.ts";
-import { launchBrowser, openPage, screenshot, startE2eServer } from "./browser.ts";
-import { connectedAsync, enterVrAsync, measureStopAsync } from "./stopSignal.ts";
+import { launchBrowser, screenshot, startE2eServer } from "./browser.ts";
+import { measureStopAsync, openStopScenarioAsync } from "./stopSignal.ts";
 
 let server: TestServer;
 let browser: Browser;
@@ -24,13 +24,7 @@ afterAll(async () => {
 
 describe("the patient's stop signal in headless Chromium", () => {
   it("pauses at once from the VR controller and the clinician sees 'paused by patient'", async () => {
-    const clinician = await openPage(browser, server.origin, "/join/julian/clinician", "clinician");
-    const patient = await openPage(browser, server.origin, "/join/julian/patient?xr=emulate", "patient");
-    await connectedAsync(clinician);
-    await connectedAsync(patient);
-    await enterVrAsync(patient);
-    await clinician.page.click('[data-testid="procedure-start"]');
-    await clinician.page.waitForSelector('[data-testid="procedure-status"][data-status="running"]');
+    const { clinician, patient } = await openStopScenarioAsync(browser, server.origin);
 
     const latencies: number[] = [];
     for (let i = 0; i < 5; i++) {

@@ -1,5 +1,6 @@
 /** Driving the patient's stop signal from an emulated VR controller, shared by the e2e test and bench:stop. */
-import type { WatchedPage } from "./browser.ts";
+import type { Browser } from "playwright-core";
+import { openPage, type WatchedPage } from "./browser.ts";
 
 export async function connectedAsync(w: WatchedPage): Promise<void> {
   await w.page.waitForFunction(
@@ -61,4 +62,19 @@ export async function measureStopAsync(patient: WatchedPage, clinician: WatchedP
     () => (window as unknown as { __pausedAt: number }).__pausedAt,
   );
   return shownAt - pressedAt;
+}
+
+/** Julian in emulated immersive VR and Dr. Ray at the desk, with the procedure running. */
+export async function openStopScenarioAsync(
+  browser: Browser,
+  origin: string,
+): Promise<{ clinician: WatchedPage; patient: WatchedPage }> {
+  const clinician = await openPage(browser, origin, "/join/julian/clinician", "clinician");
+  const patient = await openPage(browser, origin, "/join/julian/patient?xr=emulate", "patient");
+  await connectedAsync(clinician);
+  await connectedAsync(patient);
+  await enterVrAsync(patient);
+  await clinician.page.click('[data-testid="procedure-start"]');
+  await clinician.page.waitForSelector('[data-testid="procedure-status"][data-status="running"]');
+  return { clinician, patient };
 }

@@ -5,13 +5,7 @@
  * sensor blocked. A healthy control room proves the interlock does not simply block everything.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Appointment,
-  BETA_FIRMWARE,
-  type Clinic,
-  type PairedDevice,
-  seedClinic,
-} from "../../server/clinic.ts";
+import { BETA_FIRMWARE, syntheticClinic } from "../../server/clinic.ts";
 import { DeviceClient } from "../../server/soe/deviceClient.ts";
 import { FaultMode, SoeSimulator } from "../../server/soe/simulator.ts";
 import { deviceKey } from "../../server/tokens.ts";
@@ -20,43 +14,17 @@ import { Ev } from "../../shared/protocol.ts";
 import { startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
 
 const MODES = Object.values(FaultMode);
-const TOOTH_SIGNALS: PairedDevice["signals"] = ["ph", "temperature", "biteForce", "plaque", "inflammation"];
 const START = Date.UTC(2026, 10, 24, 9, 0, 0);
 const FAULT_AT_S = 65;
 /** Drift is slow by nature: pH drifts 0.01/s, so it needs about two minutes to leave the band. */
 const END_S = 230;
 
-function faultClinic(): Clinic {
-  const base = seedClinic(new Date(START));
-  const people = new Map(base.people);
-  const appointments = new Map<string, Appointment>();
-  const devices = new Map<string, PairedDevice>();
-  for (const mode of MODES) {
-    const patientId = `f-${mode}`;
-    people.set(patientId, { personId: patientId, displayName: `Patient ${mode}` });
-    appointments.set(patientId, {
-      appointmentId: patientId,
-      roomId: `room-${patientId}`,
-      patientId,
-      patientName: `Patient ${mode}`,
-      clinicianName: "Dr. Ray",
-      scheduledAt: "2026-11-24T09:00:00",
-      staff: { clinicianId: "dr-ray", assistantId: "noah", observerId: "observer" },
-      planId: "sensor-check-36",
-    });
-    for (const tooth of [16, 26, 36, 46]) {
-      const deviceId = `soe-${patientId}-${tooth}`;
-      devices.set(deviceId, { deviceId, patientId, tooth, signals: TOOTH_SIGNALS, firmware: "2.3.1" });
-    }
-    devices.set(`hr-${patientId}`, {
-      deviceId: `hr-${patientId}`,
-      patientId,
-      tooth: null,
-      signals: ["heartRate"],
-      firmware: "2.3.1",
-    });
-  }
-  return { people, appointments, devices };
+function faultClinic() {
+  return syntheticClinic({
+    patientIds: MODES.map((m) => `f-${m}`),
+    teeth: [16, 26, 36, 46],
+    planId: "sensor-check-36",
+  });
 }
 
 let now = START;
