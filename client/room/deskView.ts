@@ -6,7 +6,7 @@ import { createClinicianLayout } from "../panel/layout.ts";
 import { ClinicianPanel } from "../panel/panel.ts";
 import type { PanelRole } from "../panel/permissions.ts";
 import { TreatmentScene } from "../scene/treatmentScene.ts";
-import { linkBadge } from "./status.ts";
+import { linkBadge, qualityFromUrl } from "./status.ts";
 import { exposeTestState, startPoseLoop } from "./testHooks.ts";
 
 export interface DeskHandle {
@@ -33,7 +33,7 @@ export async function startDeskAsync(
   canvas.className = "room-canvas";
   canvas.dataset.testid = "room-canvas";
   canvasHost.prepend(canvas);
-  const scene = await TreatmentScene.createAsync(canvas, { mode: "desktop" });
+  const scene = await TreatmentScene.createAsync(canvas, { mode: "desktop", quality: qualityFromUrl() });
 
   let panel: ClinicianPanel | null = null;
   let role: PanelRole = "observer";

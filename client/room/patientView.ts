@@ -10,7 +10,7 @@ import type { RoomSnapshot } from "../../shared/protocol.ts";
 import { RoomConnection } from "../connection.ts";
 import { TreatmentScene } from "../scene/treatmentScene.ts";
 import { speak } from "./speech.ts";
-import { linkBadge, maybeEmulateXRAsync } from "./status.ts";
+import { linkBadge, maybeEmulateXRAsync, qualityFromUrl } from "./status.ts";
 import { exposeTestState, startPoseLoop } from "./testHooks.ts";
 
 const QUESTIONS: { label: string; value: PatientQuestion }[] = [
@@ -66,7 +66,7 @@ export async function startPatientAsync(
   }
   root.append(canvas, overlay);
 
-  const scene = await TreatmentScene.createAsync(canvas, { mode: "patient" });
+  const scene = await TreatmentScene.createAsync(canvas, { mode: "patient", quality: qualityFromUrl() });
   let view: RoomSnapshot | null = null;
   let muted = false;
   let lastSpoken: string | null = null;
@@ -128,6 +128,9 @@ export async function startPatientAsync(
         else mdasAnswers.push(Number(value));
         if (mdasAnswers.length === MDAS_ITEMS.length) void connection.submitMdas([...mdasAnswers]);
         render();
+        break;
+      case "controls":
+        if (value === "ready") void connection.procedureCommand(ProcedureCommand.ready);
         break;
       case "stopped":
         if (value === "ready") void connection.procedureCommand(ProcedureCommand.ready);

@@ -44,3 +44,8 @@ export async function maybeEmulateXRAsync(): Promise<unknown> {
   device.installRuntime({ forceInstall: true });
   return device;
 }
+
+/** `?quality=low` renders without shadows and glow at a lower resolution (slow GPUs, software rendering). */
+export function qualityFromUrl(): "high" | "low" {
+  return new URLSearchParams(location.search).get("quality") === "low" ? "low" : "high";
+}

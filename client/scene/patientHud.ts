@@ -1,0 +1,179 @@
+/**
+ * The patient's world UI, fixed in the room in front of the chair (never head-locked): the main
+ * panel, the STOP / "I'm ready" bar, the step line and the calm cue. Calm by design: the cue is a
+ * soft glow with a gentle sentence, never a red alarm banner.
+ */
+import type { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import { Observable } from "@babylonjs/core/Misc/observable.js";
+import type { Scene } from "@babylonjs/core/scene.js";
+import { PATIENT_EYE, PATIENT_UI, patientViewPoint, toV3 } from "./layout.ts";
+import { PALETTE } from "./palette.ts";
+import { CONTROL_VALUES, controlsPanel, PanelId } from "./patientPanels.ts";
+import { fitText, font, roundRectPath, TextPlane } from "./textTexture.ts";
+import { type PanelChoice, type PanelSpec, WorldPanel } from "./worldPanel.ts";
+
+const CUE_FADE_MS = 700;
+
+function facing(
+  plane: { position: Vector3; lookAt(target: Vector3): unknown },
+  position: Vector3,
+  viewer: Vector3,
+): void {
+  plane.position.copyFrom(position);
+  plane.lookAt(position.scale(2).subtract(viewer));
+}
+
+export class PatientHud {
+  readonly onChoiceObservable = new Observable<PanelChoice>();
+  /** Fired when the STOP button on the bar is pressed. */
+  readonly onStopObservable = new Observable<void>();
+  private readonly panel: WorldPanel;
+  private readonly controls: WorldPanel | null;
+  private readonly stepLine: TextPlane;
+  private readonly cue: TextPlane;
+  private cueText: string | null = null;
+  private cueTarget = 0;
+  private cueAlpha = 0;
+  private lastNow: number | null = null;
+
+  /** `withControls`: the patient's own page shows the STOP / ready bar; others do not. */
+  constructor(scene: Scene, withControls: boolean) {
+    const eye = toV3(PATIENT_EYE);
+    const at = (p: { distance: number; yawDeg: number; pitchDeg: number }) =>
+      patientViewPoint(p.distance, p.yawDeg, p.pitchDeg);
+
+    this.panel = new WorldPanel(scene, "main", 0.76, 0.44, 1024);
+    this.panel.placeFacing(at(PATIENT_UI.panel), eye);
+    this.panel.onChoiceObservable.add((c) => this.onChoiceObservable.notifyObservers(c));
+
+    if (withControls) {
+      this.controls = new WorldPanel(scene, PanelId.controls, 0.5, 0.12, 800);
+      this.controls.placeFacing(at(PATIENT_UI.controls), eye);
+      this.controls.show(controlsPanel());
+      this.controls.onChoiceObservable.add((c) => {
+        if (c.value === CONTROL_VALUES.stop) this.onStopObservable.notifyObservers();
+        else this.onChoiceObservable.notifyObservers(c);
+      });
+    } else {
+      this.controls = null;
+    }
+
+    this.stepLine = new TextPlane(scene, "step-line", 0.95, 0.075, 1024);
+    facing(this.stepLine.mesh, at(PATIENT_UI.stepLine), eye);
+    this.stepLine.mesh.setEnabled(false);
+
+    this.cue = new TextPlane(scene, "calm-cue", 0.9, 0.15, 1024);
+    facing(this.cue.mesh, at(PATIENT_UI.calmCue), eye);
+    this.cue.mesh.setEnabled(false);
+  }
+
+  /**
+   * Flat screens: keep the UI parallel to the screen, so a wide field of view does not shear the
+   * text. In XR the UI stays put, facing the chair.
+   */
+  setScreenAligned(on: boolean): void {
+    const mode = on ? Mesh.BILLBOARDMODE_ALL : Mesh.BILLBOARDMODE_NONE;
+    for (const m of [this.panel.mesh, this.controls?.mesh, this.stepLine.mesh, this.cue.mesh])
+      if (m) m.billboardMode = mode;
+  }
+
+  get panelId(): string | null {
+    return this.panel.spec?.id ?? null;
+  }
+
+  showPanel(spec: PanelSpec | null): void {
+    this.panel.show(spec);
+  }
+
+  /** World position of a button on the main panel or the bar. */
+  buttonWorldPosition(value: string): Vector3 | null {
+    return this.panel.buttonWorldPosition(value) ?? this.controls?.buttonWorldPosition(value) ?? null;
+  }
+
+  /** Presses a button of the visible main panel or the bar (keyboard, tests). */
+  press(value: string): boolean {
+    return this.panel.press(value) || (this.controls?.press(value) ?? false);
+  }
+
+  setStepInfo(text: string | null): void {
+    if (!text) {
+      this.stepLine.mesh.setEnabled(false);
+      return;
+    }
+    this.stepLine.draw((ctx, w, h) => {
+      ctx.fillStyle = "rgba(247,250,251,0.86)";
+      roundRectPath(ctx, 4, 4, w - 8, h - 8, (h - 8) / 2);
+      ctx.fill();
+      ctx.fillStyle = PALETTE.text;
+      const fitted = fitText(ctx, text, w - 60, h - 16, 40, 20, 500);
+      ctx.font = font(fitted.px, 500);
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText(fitted.lines.join(" "), w / 2, h / 2 + 2, w - 60);
+    });
+    this.stepLine.mesh.setEnabled(true);
+  }
+
+  showCalmCue(text: string | null): void {
+    if (text) {
+      this.cueText = text;
+      this.cue.draw((ctx, w, h) => {
+        const glow = ctx.createRadialGradient(w / 2, h / 2, 10, w / 2, h / 2, w / 2);
+        glow.addColorStop(0, "rgba(186,236,230,0.95)");
+        glow.addColorStop(0.6, "rgba(214,240,236,0.75)");
+        glow.addColorStop(1, "rgba(230,245,243,0)");
+        ctx.fillStyle = glow;
+        ctx.fillRect(0, 0, w, h);
+        ctx.fillStyle = "rgba(255,255,255,0.55)";
+        roundRectPath(ctx, w * 0.08, h * 0.18, w * 0.84, h * 0.64, h * 0.32);
+        ctx.fill();
+        ctx.fillStyle = PALETTE.text;
+        const fitted = fitText(ctx, text, w * 0.78, h * 0.6, 46, 22, 500);
+        ctx.font = font(fitted.px, 500);
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        fitted.lines.forEach((line, i) => {
+          ctx.fillText(line, w / 2, h / 2 + (i - (fitted.lines.length - 1) / 2) * fitted.px * 1.2 + 2);
+        });
+      });
+      this.cueTarget = 1;
+      this.cue.mesh.setEnabled(true);
+    } else {
+      this.cueText = null;
+      this.cueTarget = 0;
+    }
+  }
+
+  get calmCue(): string | null {
+    return this.cueText;
+  }
+
+  update(nowMs: number): void {
+    const dt = this.lastNow === null ? 0 : Math.min(100, nowMs - this.lastNow);
+    this.lastNow = nowMs;
+    this.panel.update(nowMs);
+    this.controls?.update(nowMs);
+    if (this.cueAlpha !== this.cueTarget) {
+      const step = dt / CUE_FADE_MS;
+      this.cueAlpha =
+        this.cueTarget > this.cueAlpha
+          ? Math.min(1, this.cueAlpha + step)
+          : Math.max(0, this.cueAlpha - step);
+      // A slow breathing pulse while shown keeps it gentle rather than static.
+      this.cue.mesh.visibility = this.cueAlpha;
+      if (this.cueAlpha === 0) this.cue.mesh.setEnabled(false);
+    } else if (this.cueAlpha > 0) {
+      this.cue.mesh.visibility = 0.85 + 0.15 * Math.sin((nowMs / 1000) * ((2 * Math.PI) / 6));
+    }
+  }
+
+  dispose(): void {
+    this.onChoiceObservable.clear();
+    this.onStopObservable.clear();
+    this.panel.dispose();
+    this.controls?.dispose();
+    this.stepLine.dispose();
+    this.cue.dispose();
+  }
+}
