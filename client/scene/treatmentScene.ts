@@ -40,6 +40,8 @@ import {
 import type { PanelChoice, PanelSpec } from "./worldPanel.ts";
 import { type XRPlacement, XRSessionController, type XRStatus } from "./xrSession.ts";
 
+/** Frame cap outside VR in low quality. */
+const LOW_QUALITY_MAX_FPS = 15;
 export type { SceneMode, SceneQuality };
 
 export interface SceneOptions {
@@ -106,7 +108,16 @@ export class TreatmentScene {
       this.listen(window, "keydown", (e) => this.onKey(e as KeyboardEvent));
     }
     scene.onBeforeRenderObservable.add(() => this.tick());
-    engine.runRenderLoop(() => scene.render());
+    // Low quality also caps the frame rate outside VR, so a slow PC (or software rendering) keeps
+    // time for the rest of the page; a headset always gets every frame.
+    const minFrameMs = quality === "low" ? 1000 / LOW_QUALITY_MAX_FPS : 0;
+    let lastFrame = 0;
+    engine.runRenderLoop(() => {
+      const now = performance.now();
+      if (minFrameMs > 0 && this.xrState !== "in_xr" && now - lastFrame < minFrameMs) return;
+      lastFrame = now;
+      scene.render();
+    });
     this.listen(window, "resize", () => engine.resize());
     if (typeof ResizeObserver !== "undefined") {
       const ro = new ResizeObserver(() => engine.resize());
@@ -121,7 +132,7 @@ export class TreatmentScene {
     const scene = new Scene(engine);
     const ts = new TreatmentScene(canvas, engine, scene, opts.mode, opts.quality ?? "high");
     const colour = roleColour(opts.mode === "patient" ? "patient" : "clinician");
-    const xr = await XRSessionController.createAsync(scene, () => ts.xrPlacement(), colour);
+    const xr = await XRSessionController.createAsync(scene, () => ts.xrPlacement(), colour, ts.quality);
     if (ts.disposed) {
       xr.dispose();
       return ts;

@@ -117,6 +117,7 @@ export class XRSessionController {
     scene: Scene,
     placement: () => XRPlacement,
     handColour: string,
+    quality: "high" | "low" = "high",
   ): Promise<XRSessionController> {
     const supported = await WebXRSessionManager.IsSessionSupportedAsync("immersive-vr");
     if (!supported) return new XRSessionController(scene, null, placement, handColour);
@@ -129,6 +130,16 @@ export class XRSessionController {
       inputOptions: { disableOnlineControllerRepository: true, doNotLoadControllerMeshes: true },
       handSupportOptions: { handMeshes: { disableDefaultMeshes: true }, jointMeshes: { invisible: true } },
       uiOptions: { sessionMode: "immersive-vr", referenceSpaceType: "local-floor" },
+      // Low quality renders the headset's eyes at a quarter of the pixels (slow GPUs, emulation).
+      outputCanvasOptions: {
+        canvasOptions: {
+          antialias: quality === "high",
+          depth: true,
+          stencil: true,
+          alpha: true,
+          framebufferScaleFactor: quality === "high" ? 1 : 0.5,
+        },
+      },
     });
     // Without WebXR the default experience comes back without a base experience.
     if (!xr.baseExperience) {

@@ -47,7 +47,7 @@ export async function openPage(
   path: string,
   name: string,
 ): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   const foreignRequests: string[] = [];
@@ -60,7 +60,10 @@ export async function openPage(
     if (!url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:"))
       foreignRequests.push(url);
   });
-  await page.goto(`${origin}${path}`);
+  // Software rendering (SwiftShader) is slow: tests use the low-quality scene.
+  const url = new URL(path, origin);
+  url.searchParams.set("quality", "low");
+  await page.goto(url.toString(), { waitUntil: "domcontentloaded", timeout: 60_000 });
   return { page, consoleErrors, foreignRequests };
 }
 
