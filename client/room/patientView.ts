@@ -107,9 +107,7 @@ export async function startPatientAsync(
     });
   };
   stop.addEventListener("click", () => sendStop("button"));
-  addEventListener("keydown", (e) => {
-    if (e.key === "s" || e.key === "S") sendStop("key");
-  });
+  // The S key and Space are handled by the scene (onStopSignalObservable "key").
   scene.onStopSignalObservable.add((source) => sendStop(source));
   ready.addEventListener("click", () => void connection.procedureCommand(ProcedureCommand.ready));
   mute.addEventListener("click", () => {

@@ -130,14 +130,14 @@ export class XRSessionController {
       inputOptions: { disableOnlineControllerRepository: true, doNotLoadControllerMeshes: true },
       handSupportOptions: { handMeshes: { disableDefaultMeshes: true }, jointMeshes: { invisible: true } },
       uiOptions: { sessionMode: "immersive-vr", referenceSpaceType: "local-floor" },
-      // Low quality renders the headset's eyes at a quarter of the pixels (slow GPUs, emulation).
+      // Low quality renders the headset's eyes at a sixteenth of the pixels (slow GPUs, emulation).
       outputCanvasOptions: {
         canvasOptions: {
           antialias: quality === "high",
           depth: true,
           stencil: true,
           alpha: true,
-          framebufferScaleFactor: quality === "high" ? 1 : 0.5,
+          framebufferScaleFactor: quality === "high" ? 1 : 0.25,
         },
       },
     });

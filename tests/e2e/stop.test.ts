@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summary } from "../../bench/stats.ts";
 import type { TestServer } from "../harness.ts";
 import { launchBrowser, screenshot, startE2eServer } from "./browser.ts";
-import { measureStopAsync, openStopScenarioAsync } from "./stopSignal.ts";
+import { measureStopAsync, openStopScenarioAsync, pressReadyAsync } from "./stopSignal.ts";
 
 let server: TestServer;
 let browser: Browser;
@@ -32,7 +32,7 @@ describe("the patient's stop signal in headless Chromium", () => {
       await clinician.page.waitForSelector('[data-testid="paused-by-patient"]', { state: "visible" });
       expect(await patient.page.isVisible('[data-testid="ready-button"]')).toBe(true);
       if (i === 0) await screenshot(clinician.page, "stop-clinician-paused");
-      await patient.page.click('[data-testid="ready-button"]');
+      await pressReadyAsync(patient);
       await clinician.page.waitForSelector('[data-testid="procedure-status"][data-status="running"]');
     }
     const s = summary(latencies);

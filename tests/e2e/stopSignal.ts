@@ -21,46 +21,49 @@ export async function enterVrAsync(patient: WatchedPage): Promise<void> {
   );
 }
 
-/** Presses the stop on the controller and returns press-to-clinician-screen latency in ms. */
-export async function measureStopAsync(patient: WatchedPage, clinician: WatchedPage): Promise<number> {
+async function watchForPauseAsync(clinician: WatchedPage): Promise<void> {
   await clinician.page.evaluate(() => {
     const w = window as unknown as { __pausedAt: number | null };
     w.__pausedAt = null;
-    const check = () => {
+    // No named inner functions: tsx (bench:stop) would wrap them in a helper the page lacks.
+    new MutationObserver(() => {
       const el = document.querySelector('[data-testid="procedure-status"]') as HTMLElement | null;
-      if (w.__pausedAt === null && el?.dataset.status === "paused_by_patient")
+      if (w.__pausedAt === null && el?.dataset.status === "paused_by_patient") {
         w.__pausedAt = performance.timeOrigin + performance.now();
-    };
-    new MutationObserver(check).observe(document.body, { subtree: true, attributes: true, childList: true });
-  });
-  const pressedAt = await patient.page.evaluate(() => {
-    const d = (
-      window as unknown as {
-        __xrDevice: { controllers: { right: { updateButtonValue(id: string, v: number): void } } };
       }
-    ).__xrDevice;
-    const at = performance.timeOrigin + performance.now();
-    d.controllers.right.updateButtonValue("a-button", 1);
-    return at;
+    }).observe(document.body, { subtree: true, attributes: true, childList: true });
   });
+}
+
+async function pausedShownAtAsync(clinician: WatchedPage): Promise<number> {
   await clinician.page.waitForFunction(
     () => (window as unknown as { __pausedAt: number | null }).__pausedAt !== null,
     null,
     {
-      timeout: 10_000,
+      timeout: 20_000,
     },
   );
-  await patient.page.evaluate(() => {
-    const d = (
-      window as unknown as {
-        __xrDevice: { controllers: { right: { updateButtonValue(id: string, v: number): void } } };
-      }
-    ).__xrDevice;
-    d.controllers.right.updateButtonValue("a-button", 0);
+  return clinician.page.evaluate(() => (window as unknown as { __pausedAt: number }).__pausedAt);
+}
+
+type XrDeviceHandle = { controllers: { right: { updateButtonValue(id: string, v: number): void } } };
+
+/** Presses the stop on the VR controller (A button); returns press-to-clinician-screen latency in ms. */
+export async function measureStopAsync(patient: WatchedPage, clinician: WatchedPage): Promise<number> {
+  await watchForPauseAsync(clinician);
+  const pressedAt = await patient.page.evaluate(() => {
+    const d = (window as unknown as { __xrDevice: XrDeviceHandle }).__xrDevice;
+    const at = performance.timeOrigin + performance.now();
+    d.controllers.right.updateButtonValue("a-button", 1);
+    return at;
   });
-  const shownAt = await clinician.page.evaluate(
-    () => (window as unknown as { __pausedAt: number }).__pausedAt,
-  );
+  const shownAt = await pausedShownAtAsync(clinician);
+  await patient.page.evaluate(() => {
+    (window as unknown as { __xrDevice: XrDeviceHandle }).__xrDevice.controllers.right.updateButtonValue(
+      "a-button",
+      0,
+    );
+  });
   return shownAt - pressedAt;
 }
 
@@ -77,4 +80,25 @@ export async function openStopScenarioAsync(
   await clinician.page.click('[data-testid="procedure-start"]');
   await clinician.page.waitForSelector('[data-testid="procedure-status"][data-status="running"]');
   return { clinician, patient };
+}
+
+/**
+ * The patient says "I'm ready". In immersive VR Chromium pauses the page's animation frames, so a
+ * Playwright click cannot settle; click the button directly (on a headset the in-world one is used).
+ */
+export async function pressReadyAsync(patient: WatchedPage): Promise<void> {
+  await patient.page.evaluate(() =>
+    (document.querySelector('[data-testid="ready-button"]') as HTMLButtonElement).click(),
+  );
+}
+
+/** Flat-screen variant: the patient presses S; returns key-to-clinician-screen latency in ms. */
+export async function measureKeyStopAsync(patient: WatchedPage, clinician: WatchedPage): Promise<number> {
+  await watchForPauseAsync(clinician);
+  const pressedAt = await patient.page.evaluate(() => {
+    const at = performance.timeOrigin + performance.now();
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "s", code: "KeyS" }));
+    return at;
+  });
+  return (await pausedShownAtAsync(clinician)) - pressedAt;
 }
