@@ -92,7 +92,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       io.in(roomId).disconnectSockets(true);
       sessions.reset(DEMO_APPOINTMENT);
     },
-    procedureStatus: () => sessions.forAppointment(DEMO_APPOINTMENT).room.getProcedure()?.status ?? null,
+    procedure: () => sessions.forAppointment(DEMO_APPOINTMENT).room.getProcedure(),
+    checkinPending: () => sessions.forAppointment(DEMO_APPOINTMENT).room.getComfort().checkinPending !== null,
     alarmIds: () =>
       sessions
         .forAppointment(DEMO_APPOINTMENT)

@@ -5,7 +5,7 @@
  */
 import { PatientQuestion } from "../../shared/otto.ts";
 import type { Pose } from "../../shared/poseCodec.ts";
-import { ProcedureStatus } from "../../shared/procedure/types.ts";
+import { ProcedureStatus, type ProcedureView, StepKind } from "../../shared/procedure/types.ts";
 import { Ev } from "../../shared/protocol.ts";
 import type { InviteRole } from "../../shared/roles.ts";
 import { BETA_FIRMWARE, type Clinic } from "../clinic.ts";
@@ -37,7 +37,8 @@ export interface DemoDeps {
   invites: InviteService;
   /** Clears the demo room so each loop starts fresh. */
   resetRoom: () => void;
-  procedureStatus: () => string | null;
+  procedure: () => ProcedureView | null;
+  checkinPending: () => boolean;
   alarmIds: () => string[];
 }
 
@@ -183,17 +184,20 @@ export class DemoDirector {
     await ray.command(Ev.procedureCommand, { command: "start" });
     await this.wait(6_000);
 
-    await this.actAsync(1, "Otto explains each step the tell-show-do way; Julian asks a question.");
+    await this.actAsync(
+      1,
+      "Otto explains each step the tell-show-do way; Julian asks a question and gives his go-ahead.",
+    );
     await ray.command(Ev.procedureCommand, { command: "next" }); // consent point
     await this.wait(4_000);
     await julian.command(Ev.ottoAsk, { question: PatientQuestion.willItHurt });
     await this.wait(5_000);
-    await julian.command(Ev.procedureCommand, { command: "ready" }); // Julian's go-ahead
+    await julian.command(Ev.procedureCommand, { command: "ready" }); // Julian's consent
     await this.wait(2_000);
-    await ray.command(Ev.procedureCommand, { command: "next" }); // anaesthetic
+    await ray.command(Ev.procedureCommand, { command: "next" }); // numbing
     await this.wait(5_000);
-    await ray.command(Ev.procedureCommand, { command: "next" }); // isolation
-    await this.wait(4_000);
+    await ray.command(Ev.procedureCommand, { command: "next" }); // comfort check-in
+    await this.answerCheckinAsync(julian, 8);
 
     await this.actAsync(
       2,
@@ -208,12 +212,14 @@ export class DemoDirector {
       3,
       "The automated cavity check depends on pH and temperature on 36: it refuses to run on data it cannot trust.",
     );
-    await ray.command(Ev.procedureCommand, { command: "next" }); // caries removal
-    await this.wait(3_000);
-    await ray.command(Ev.procedureCommand, { command: "next" }); // automated cavity check
+    // Isolation, caries removal, then the automated cavity check.
+    for (let i = 0; i < 6 && this.deps.procedure()?.step?.kind !== StepKind.automated; i++) {
+      await ray.command(Ev.procedureCommand, { command: "next" });
+      await this.wait(3_000);
+    }
     await this.untilAsync(
       "the interlock",
-      () => this.deps.procedureStatus() === ProcedureStatus.blocked,
+      () => this.deps.procedure()?.status === ProcedureStatus.blocked,
       30_000,
     );
     await this.wait(5_000);
@@ -241,8 +247,7 @@ export class DemoDirector {
     await julian.command(Ev.procedureCommand, { command: "stop", reason: "raised hand" });
     await this.wait(12_000);
     this.sim.setArousal(DEMO_PATIENT, 0);
-    await julian.command(Ev.checkinSubmit, { score: 7 });
-    await this.wait(3_000);
+    await this.answerCheckinAsync(julian, 7);
     await julian.command(Ev.procedureCommand, { command: "ready" });
     await this.wait(3_000);
 
@@ -250,14 +255,24 @@ export class DemoDirector {
       6,
       "Dr. Ray places and cures the filling; Otto wraps up. Nothing automated ran on bad data.",
     );
-    for (let i = 0; i < 10 && this.deps.procedureStatus() !== ProcedureStatus.completed; i++) {
+    for (let i = 0; i < 10 && this.deps.procedure()?.status !== ProcedureStatus.completed; i++) {
       await ray.command(Ev.procedureCommand, { command: "next" });
       await this.wait(3_000);
+      if (this.deps.checkinPending()) await this.answerCheckinAsync(julian, 8);
     }
+    if (this.deps.procedure()?.status !== ProcedureStatus.completed)
+      throw new Error("the procedure did not complete");
     await noah.command(Ev.breathing, { on: false });
     this.state.status = "finished";
     this.state.detail = "The session finished safely.";
     await this.wait(4_000);
+  }
+
+  /** Julian answers the comfort check-in Otto asks for (0-10, 10 = very comfortable). */
+  private async answerCheckinAsync(julian: SimParticipant, score: number): Promise<void> {
+    await this.wait(3_000);
+    await julian.command(Ev.checkinSubmit, { score });
+    await this.wait(3_000);
   }
 
   private async teardownAsync(): Promise<void> {

@@ -669,11 +669,12 @@ describe("interlock", () => {
   it("blocks with a plain reason, recorded as the interlock", () => {
     const x = reach("blocked");
     const h = x.m.history();
-    expect(h.at(-2)).toMatchObject({ command: "next", from: "running", to: "running", stepIndex: AUTOMATED });
+    // The command lands straight on blocked: the history never shows the automated step running.
+    expect(h.at(-2)).toMatchObject({ command: "next", from: "running", to: "blocked", stepIndex: AUTOMATED });
     expect(h.at(-1)).toMatchObject({
       command: "interlock_block",
       by: { system: "interlock" },
-      from: "running",
+      from: "blocked",
       to: "blocked",
       stepIndex: AUTOMATED,
       reason: "pH sensor unreliable: use clinical exam",

@@ -367,10 +367,12 @@ export class ProcedureMachine {
       this.stepIndex = this.plan.steps.length;
       return this.move(ProcedureStatus.completed, command, by, reason);
     }
-    const transition = this.move(ProcedureStatus.running, command, by, reason);
-    if (step.kind !== StepKind.automated || this.override !== null) return transition;
-    const check = this.check(step);
-    if (check.ok) return transition;
+    // The interlock is asked before moving, so the history never claims an automated step ran
+    // on data it could not trust, not even for an instant.
+    const check =
+      step.kind === StepKind.automated && this.override === null ? this.check(step) : { ok: true as const };
+    if (check.ok) return this.move(ProcedureStatus.running, command, by, reason);
+    this.move(ProcedureStatus.blocked, command, by, reason);
     this.blockedReason = check.reason;
     return this.move(ProcedureStatus.blocked, "interlock_block", INTERLOCK, check.reason);
   }
