@@ -45,9 +45,15 @@ async function open(path: string, name: string): Promise<WatchedPage> {
 
 describe("the shared room in headless Chromium", () => {
   it("puts a clinician, a patient in immersive VR and a flat-screen viewer in one room, live", async () => {
+    const t0 = Date.now();
+    const lap = (what: string) =>
+      console.log(`[room e2e] ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const clinician = await open("/join/julian/clinician", "clinician");
+    lap("clinician connected");
     const patient = await open("/join/julian/patient?xr=emulate", "patient");
+    lap("patient connected");
     const viewer = await open("/join/julian/observer?view=patient", "viewer");
+    lap("patient and viewer connected");
 
     await patient.page.click('[data-testid="enter-vr"]');
     await patient.page.waitForFunction(
@@ -58,6 +64,7 @@ describe("the shared room in headless Chromium", () => {
       },
     );
 
+    lap("patient in immersive-vr");
     const desk = await stateOf(clinician.page);
     const people = desk.view.members
       .map((m: { personId: string; role: string }) => `${m.role}:${m.personId}`)
@@ -89,6 +96,7 @@ describe("the shared room in headless Chromium", () => {
       // The emulated headset renders below one frame a second in software; poses follow its frames.
       { timeout: 60_000 },
     );
+    lap("avatar moved");
     const after = (await stateOf(clinician.page)).scene.avatars["m-julian"].head as number[];
     expect(Math.abs(after[0]! - before[0]! - 0.3)).toBeLessThan(0.06);
 
