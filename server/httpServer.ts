@@ -66,7 +66,9 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 }
 
 function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void {
-  const url = new URL(req.url ?? "/", "http://localhost");
+  // The origin the browser used (LAN address or localhost, with its port), for the links we hand out.
+  const scheme = deps.config.tlsCertPath ? "https" : "http";
+  const url = new URL(req.url ?? "/", `${scheme}://${req.headers.host ?? "localhost"}`);
   if (req.method !== "GET" && req.method !== "HEAD") {
     send(res, 405, "text/plain", "method not allowed");
     return;
