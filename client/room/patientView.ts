@@ -48,7 +48,8 @@ export async function startPatientAsync(
   stop.title = "Pause the treatment at once. You can always do this.";
   const ready = button("I'm ready to continue", "ready-button", "primary");
   ready.hidden = true;
-  const mute = button("Mute Otto", "mute-otto", "secondary");
+  const mute = button("Mute", "mute-otto", "secondary");
+  mute.title = "Mute Otto's voice and the nature sounds";
   const calm = document.createElement("div");
   calm.className = "calm-cue";
   calm.dataset.testid = "calm-cue";
@@ -67,6 +68,14 @@ export async function startPatientAsync(
   root.append(canvas, overlay);
 
   const scene = await TreatmentScene.createAsync(canvas, { mode: "patient", quality: qualityFromUrl() });
+  // Browsers allow sound only after a gesture: the nature view's sound starts on the first one.
+  let gestured = false;
+  const onGesture = () => {
+    gestured = true;
+    render();
+  };
+  addEventListener("pointerdown", onGesture, { once: true });
+  addEventListener("keydown", onGesture, { once: true });
   let view: RoomSnapshot | null = null;
   let muted = false;
   let lastSpoken: string | null = null;
@@ -112,8 +121,9 @@ export async function startPatientAsync(
   ready.addEventListener("click", () => void connection.procedureCommand(ProcedureCommand.ready));
   mute.addEventListener("click", () => {
     muted = !muted;
-    mute.textContent = muted ? "Unmute Otto" : "Mute Otto";
+    mute.textContent = muted ? "Unmute" : "Mute";
     if (muted) speechSynthesis?.cancel();
+    render();
   });
 
   scene.onPanelChoiceObservable.add(({ panel, value }) => {
@@ -149,6 +159,7 @@ export async function startPatientAsync(
     scene.setMembers(view.members, view.you);
     scene.setOtto(view.otto);
     scene.setSurroundings(view.comfort.surroundings);
+    scene.setAmbientSound(gestured && !muted && view.comfort.surroundings === "nature");
     scene.setBreathingCoach(view.comfort.breathingCoach);
     const p = view.procedure;
     const paused = p?.status === ProcedureStatus.pausedByPatient;
