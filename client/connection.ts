@@ -22,7 +22,6 @@ import {
   type Surroundings,
 } from "../shared/protocol.ts";
 import { applyRoomEvent } from "../shared/roomView.ts";
-import type { CheckedReading } from "../shared/soe/signals.ts";
 import type { RoomActions, RoomListener } from "./roomActions.ts";
 
 export type LinkState = "connecting" | "connected" | "reconnecting" | "refused";
@@ -187,5 +186,3 @@ export class RoomConnection implements RoomActions {
     this.socket.disconnect();
   }
 }
-
-export type { CheckedReading };

@@ -2,7 +2,7 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Server } from "socket.io";
-import { DEVICE_NAMESPACE, Ev } from "../shared/protocol.ts";
+import { DEVICE_NAMESPACE } from "../shared/protocol.ts";
 import { isCareTeam } from "../shared/roles.ts";
 import { type Clinic, seedClinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
@@ -123,5 +123,3 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     },
   };
 }
-
-export { Ev };

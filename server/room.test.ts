@@ -37,6 +37,9 @@ describe("Room", () => {
       expect.objectContaining({ memberId: OTTO_MEMBER_ID, role: Role.otto, slot: 0 }),
     ]);
     expect(room.people()).toEqual([]);
+    expect(room.hasPeople()).toBe(false);
+    room.join(ray);
+    expect(room.hasPeople()).toBe(true);
   });
 
   it("joins members with distinct slots and sequence-numbered events", () => {

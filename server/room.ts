@@ -110,6 +110,11 @@ export class Room {
     return [...this.members.values()].filter((m) => m.view.role !== Role.otto).map((m) => m.view);
   }
 
+  /** Whether any person (not Otto) is in the room; cheap enough for the pose tick. */
+  hasPeople(): boolean {
+    return this.members.size > 1;
+  }
+
   member(memberId: string): MemberView | undefined {
     return this.members.get(memberId)?.view;
   }

@@ -35,7 +35,7 @@ import { type CheckedReading, Quality } from "../shared/soe/signals.ts";
 import type { Appointment } from "./clinic.ts";
 import type { OttoInput } from "./otto/ottoRules.ts";
 import { OttoRules } from "./otto/ottoRules.ts";
-import { type JoinOutcome, type JoinRequest, OTTO_MEMBER_ID, Room } from "./room.ts";
+import { type JoinOutcome, type JoinRequest, Room } from "./room.ts";
 
 /** Who sent a command: identity from the token, never from the payload. */
 export interface SessionActor {
@@ -475,5 +475,3 @@ export class TreatmentSession {
     return this.machine?.history() ?? [];
   }
 }
-
-export { OTTO_MEMBER_ID };

@@ -99,7 +99,7 @@ export class SessionRegistry {
       setInterval(() => {
         const keyframe = this.tickCount++ % keyframeEvery === 0;
         for (const s of this.sessions.values()) {
-          if (s.room.people().length === 0) continue;
+          if (!s.room.hasPeople()) continue;
           const entries = s.room.takePoseBatch(keyframe);
           if (entries.length === 0 && !keyframe) continue;
           io.to(s.appointment.roomId).volatile.emit(Ev.poses, encodeBatch(now(), s.room.lastSeq, entries));

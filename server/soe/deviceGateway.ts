@@ -9,7 +9,6 @@ import {
   ErrorCode,
   Ev,
   fail,
-  RATES,
   type Result,
   type ServerToDeviceEvents,
 } from "../../shared/protocol.ts";
@@ -102,5 +101,3 @@ export function attachDeviceGateway(
     socket.on("disconnect", (reason) => log.info("device disconnected", { deviceId, reason }));
   });
 }
-
-export { RATES };

@@ -13,6 +13,8 @@ export interface SimRunnerOptions {
   seed: number;
   /** How often each device sends a batch. */
   intervalMs?: number;
+  /** Simulated time of the first sample (defaults to now); tests with an injected clock set it. */
+  startTime?: number;
   rejectUnauthorized?: boolean;
 }
 
@@ -33,7 +35,7 @@ export class SimRunner {
   private readonly seqBase = Date.now() * 1000;
 
   constructor(private readonly opts: SimRunnerOptions) {
-    const start = Date.now();
+    const start = opts.startTime ?? Date.now();
     this.devices = opts.devices.map((device, i) => ({
       lastSeq: 0,
       device,

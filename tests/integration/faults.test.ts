@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BETA_FIRMWARE, syntheticClinic } from "../../server/clinic.ts";
-import { DeviceClient } from "../../server/soe/deviceClient.ts";
-import { FaultMode, SoeSimulator } from "../../server/soe/simulator.ts";
+import { SimRunner } from "../../server/soe/simRunner.ts";
+import { FaultMode } from "../../server/soe/simulator.ts";
 import { deviceKey } from "../../server/tokens.ts";
 import type { ProcedureView } from "../../shared/procedure/types.ts";
 import { Ev } from "../../shared/protocol.ts";
@@ -44,17 +44,14 @@ beforeAll(async () => {
       if (e.body.type === "procedure" && e.body.procedure) log.push(e.body.procedure);
     });
   }
-  const sims = [...clinic.devices.values()].map((d, i) => ({
-    lastSeq: 0,
-    device: d,
-    sim: new SoeSimulator({ seed: 100 + i, patientSeed: 7, device: { ...d }, startTime: START }),
-    client: new DeviceClient({
-      url: server.origin,
-      deviceId: d.deviceId,
-      deviceKey: deviceKey(server.secret, d.deviceId),
-    }),
-  }));
-  await waitFor(() => sims.every((s) => s.client.connected), "devices connected");
+  const runner = new SimRunner({
+    url: server.origin,
+    devices: [...clinic.devices.values()],
+    keyFor: (id) => deviceKey(server.secret, id),
+    seed: 100,
+    startTime: START,
+  });
+  await waitFor(() => runner.clients().every((c) => c.connected), "devices connected");
 
   for (let second = 1; second <= END_S; second++) {
     now = START + second * 1000;
@@ -63,23 +60,17 @@ beforeAll(async () => {
         expect((await ray.command(Ev.procedureCommand, { command: "start" })).ok).toBe(true);
     }
     if (second === FAULT_AT_S) {
-      for (const s of sims) {
-        const mode = s.device.patientId.slice(2) as FaultMode;
-        if (s.device.tooth === 36 && mode !== FaultMode.none) s.sim.setFault(mode, BETA_FIRMWARE);
+      for (const mode of MODES) {
+        if (mode !== FaultMode.none)
+          runner.setFault(`f-${mode}`, mode, { firmware: BETA_FIRMWARE, tooth: 36 });
       }
     }
-    for (const s of sims) {
-      for (const batch of s.sim.advance(now)) {
-        if (batch.seq <= s.lastSeq) s.client.transmitUntracked(batch);
-        else s.client.send(batch);
-        s.lastSeq = Math.max(s.lastSeq, batch.seq);
-      }
-    }
-    await Promise.all(sims.map((s) => s.client.flushAsync(10_000)));
+    runner.step(now);
+    await Promise.all(runner.clients().map((c) => c.flushAsync(10_000)));
     // Let the once-a-second server tick (dropouts, alarm clearing) see the new time now and then.
     if (second % 15 === 0) await new Promise((r) => setTimeout(r, 1100));
   }
-  for (const s of sims) s.client.close();
+  await runner.stopAsync(1_000);
 }, 240_000);
 
 afterAll(async () => {
