@@ -1,11 +1,11 @@
 /** Wires one Chairside server: HTTP(S), Socket.IO for people and devices, storage, sessions. */
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Server } from "socket.io";
 import { DEVICE_NAMESPACE } from "../shared/protocol.ts";
 import { isCareTeam } from "../shared/roles.ts";
 import { type Clinic, seedClinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
+import { prepareDataFolder } from "./dataFolder.ts";
 import { DemoControl } from "./demo/demoControl.ts";
 import { DEMO_APPOINTMENT } from "./demo/demoDirector.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
@@ -43,18 +43,21 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   setLogLevel(config.logLevel);
   const now = opts.now ?? Date.now;
   const clinic = opts.clinic ?? seedClinic();
+  prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
   const storage = new SqliteStorage(join(config.dataDir, "chairside.db"));
   const invites = new InviteService(secret, clinic, config.inviteTtlHours, now);
   const httpDeps: HttpDeps = { config, invites, demo: null };
-  const httpServer = createHttpServer(httpDeps);
-  const io: PeopleServer = new Server(httpServer, {
+  const http = createHttpServer(httpDeps);
+  const io: PeopleServer = new Server(http.server, {
     // Per-message limits are checked in the gateways with typed replies; this cap only protects memory.
     maxHttpBufferSize: 1_000_000,
     pingInterval: 2_000,
     pingTimeout: 3_000,
     serveClient: false,
+    allowRequest: http.allowSocketRequest,
   });
+  io.engine.use(http.secureSocketResponse);
   const soe = new SoeService(clinic, storage, now);
   const sessions = new SessionRegistry({ clinic, storage, soe, io, now, poseTickHz: config.poseTickHz });
   await soe.init({
@@ -74,11 +77,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   attachDeviceGateway(io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace, { secret, clinic, soe, now });
   sessions.start();
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
-  const port = (httpServer.address() as AddressInfo).port;
+  const port = await http.listenAsync();
   const scheme = config.tlsCertPath ? "https" : "http";
   const origin = `${scheme}://localhost:${port}`;
   log.info("listening", { origin, host: config.host, dataDir: config.dataDir });

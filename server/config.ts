@@ -22,6 +22,16 @@ export interface ServerConfig {
   /** Folder of the built client; absent in pure API tests. */
   clientDir: string | null;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /**
+   * Extra host names the server answers to, besides localhost, 127.0.0.1, ::1, this machine's name
+   * and its LAN addresses (CHAIRSIDE_HOSTNAMES). Any other `Host` header is refused with 421.
+   */
+  hostnames: string[];
+  /**
+   * Extra origins (scheme://host[:port]) whose pages may open a Socket.IO connection, besides the
+   * server's own origin (CHAIRSIDE_ALLOWED_ORIGINS).
+   */
+  allowedOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -46,6 +56,41 @@ function flag(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {
   throw new ConfigError(`${key} must be true or false, got "${raw}"`);
 }
 
+function list(env: NodeJS.ProcessEnv, key: string): string[] {
+  return (env[key] ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+/** Host names as a browser sends them: letters, digits, dots and dashes, or an IP address. */
+function hostnames(env: NodeJS.ProcessEnv, key: string): string[] {
+  return list(env, key).map((raw) => {
+    const name = raw.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+    if (!/^[a-z0-9.-]+$/.test(name) && !(name.includes(":") && /^[0-9a-f:.]+$/.test(name))) {
+      throw new ConfigError(`${key} must list host names or IP addresses, got "${raw}"`);
+    }
+    return name.replace(/\.$/, "");
+  });
+}
+
+/** Origins exactly as a browser sends them in the Origin header: scheme, host and optional port. */
+function origins(env: NodeJS.ProcessEnv, key: string): string[] {
+  return list(env, key).map((raw) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`${key} must list origins like https://chairside.clinic.example, got "${raw}"`);
+    }
+    const bare = url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
+    if ((url.protocol !== "http:" && url.protocol !== "https:") || !bare) {
+      throw new ConfigError(`${key} must list origins like https://chairside.clinic.example, got "${raw}"`);
+    }
+    return url.origin;
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const tlsCertPath = env.CHAIRSIDE_TLS_CERT || null;
   const tlsKeyPath = env.CHAIRSIDE_TLS_KEY || null;
@@ -68,5 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     demoLinks: flag(env, "CHAIRSIDE_DEMO_LINKS", true),
     clientDir: resolve(env.CHAIRSIDE_CLIENT_DIR || "dist"),
     logLevel: level as ServerConfig["logLevel"],
+    hostnames: hostnames(env, "CHAIRSIDE_HOSTNAMES"),
+    allowedOrigins: origins(env, "CHAIRSIDE_ALLOWED_ORIGINS"),
   };
 }

@@ -10,9 +10,12 @@ import { INVITE_ROLES } from "../shared/roles.ts";
 
 const SECRET_FILE = "signing-secret.key";
 
-/** Loads the signing secret from the data folder, creating it (mode 600) on first start. */
+/**
+ * Loads the signing secret from the data folder, creating it (mode 600, in a folder of mode 700) on
+ * first start. The server tightens an existing folder first (dataFolder.ts).
+ */
 export function loadOrCreateSecret(dataDir: string): Buffer {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, SECRET_FILE);
   if (existsSync(path)) {
     const hex = readFileSync(path, "utf8").trim();
