@@ -74,17 +74,12 @@ function hostnames(env: NodeJS.ProcessEnv, key: string): string[] {
   });
 }
 
-/** Origins exactly as a browser sends them in the Origin header: scheme, host and optional port. */
+/** Origins as a browser sends them in the Origin header: scheme, host and optional port, nothing else. */
 function origins(env: NodeJS.ProcessEnv, key: string): string[] {
   return list(env, key).map((raw) => {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw new ConfigError(`${key} must list origins like https://chairside.clinic.example, got "${raw}"`);
-    }
-    const bare = url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
-    if ((url.protocol !== "http:" && url.protocol !== "https:") || !bare) {
+    const url = URL.canParse(raw) ? new URL(raw) : null;
+    const bare = url && url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
+    if (!url || !bare || (url.protocol !== "http:" && url.protocol !== "https:")) {
       throw new ConfigError(`${key} must list origins like https://chairside.clinic.example, got "${raw}"`);
     }
     return url.origin;

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+describe("loadConfig: host names and origins", () => {
+  it("defaults to none: the server's own names and origin only", () => {
+    expect(loadConfig({})).toMatchObject({ hostnames: [], allowedOrigins: [] });
+  });
+
+  it("reads comma-separated lists, normalised as browsers send them", () => {
+    const config = loadConfig({
+      CHAIRSIDE_HOSTNAMES: " Chairside.Clinic.Example. , [fe80::1],192.168.1.20",
+      CHAIRSIDE_ALLOWED_ORIGINS: "https://Chart.Clinic.Example/, http://10.0.0.5:8080, https://x.example:443",
+    });
+    expect(config.hostnames).toEqual(["chairside.clinic.example", "fe80::1", "192.168.1.20"]);
+    expect(config.allowedOrigins).toEqual([
+      "https://chart.clinic.example",
+      "http://10.0.0.5:8080",
+      "https://x.example",
+    ]);
+  });
+
+  it.each([
+    ["CHAIRSIDE_HOSTNAMES", "evil.example/path"],
+    ["CHAIRSIDE_HOSTNAMES", "user@host"],
+    ["CHAIRSIDE_HOSTNAMES", "*"],
+    ["CHAIRSIDE_ALLOWED_ORIGINS", "chart.clinic.example"],
+    ["CHAIRSIDE_ALLOWED_ORIGINS", "https://chart.clinic.example/app"],
+    ["CHAIRSIDE_ALLOWED_ORIGINS", "ftp://chart.clinic.example"],
+    ["CHAIRSIDE_ALLOWED_ORIGINS", "*"],
+  ])("refuses %s=%s with a message that names the variable", (key, value) => {
+    expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [key]: value })).toThrow(key);
+  });
+});
