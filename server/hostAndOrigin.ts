@@ -59,11 +59,6 @@ export class HostNames {
     return this.lan.has(name);
   }
 
-  /** The names a refusal lists, so whoever set up the clinic sees what to add. */
-  describe(): string[] {
-    return [...this.fixed, ...this.lan];
-  }
-
   private readLan(): void {
     this.lanReadAt = this.now();
     this.lan = new Set(

@@ -73,7 +73,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   });
 
   fastify.addHook("onRequest", async (req, reply) => {
-    if (!hosts.allows(req.headers.host)) return refuseHost(reply, req.headers.host, hosts);
+    if (!hosts.allows(req.headers.host)) return refuseHost(reply, req.headers.host);
   });
   fastify.setErrorHandler((error: { statusCode?: number }, _req, reply) => {
     const status = error.statusCode ?? 500;
@@ -105,12 +105,12 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     allowSocketRequest(req, callback) {
       const host = req.headers.host;
       if (!hosts.allows(host)) {
-        log.warn("socket refused: unknown host", { host: String(host).slice(0, 100) });
+        log.debug("socket refused: unknown host", { host: String(host).slice(0, 100) });
         callback("unknown host", false);
         return;
       }
       if (!originAllowed(req.headers.origin, `${scheme}://${host}`, extraOrigins)) {
-        log.warn("socket refused: origin not allowed", { origin: String(req.headers.origin).slice(0, 100) });
+        log.debug("socket refused: origin not allowed", { origin: String(req.headers.origin).slice(0, 100) });
         callback("origin not allowed", false);
         return;
       }
@@ -135,13 +135,17 @@ function json(reply: FastifyReply, body: unknown): FastifyReply {
     .send(JSON.stringify(body));
 }
 
-function refuseHost(reply: FastifyReply, host: string | undefined, hosts: HostNames): FastifyReply {
-  const shown = host === undefined ? "(none)" : JSON.stringify(host.slice(0, 100));
+/**
+ * The refusal names neither the host names this server does answer to nor its addresses: a
+ * DNS-rebinding page can read this answer, and the LAN layout is none of its business.
+ */
+function refuseHost(reply: FastifyReply, host: string | undefined): FastifyReply {
+  log.debug("request refused: unknown host", { host: String(host).slice(0, 100) });
   return plain(
     reply,
     421,
-    `This Chairside server does not answer to the host name ${shown}. It answers to: ${hosts.describe().join(", ")}.\n` +
-      "If this is the clinic's name for it, add it to CHAIRSIDE_HOSTNAMES.",
+    "This Chairside server does not answer to this host name.\n" +
+      "If it is the clinic's name for this server, add it to CHAIRSIDE_HOSTNAMES.",
   );
 }
 

@@ -4,9 +4,10 @@
  *
  * The policy is the smallest one the room works under with no CSP violation (checked in the e2e
  * suite, which fails on any console error): everything comes from this origin, scripts only from
- * files (no inline script, no eval), styles only from files (scripts may still set element styles,
- * which CSP does not govern). Babylon's textures are drawn into data: and blob: images; the ambient
- * sound is synthesised with Web Audio, so no media source is needed.
+ * files (no inline script, no eval, no wasm), style sheets only from files. The room needs no more:
+ * Babylon draws its textures on canvases, the XR controllers' online models and Babylon's own UI
+ * (which would load from its CDN) are turned off, the ambient sound is synthesised with Web Audio,
+ * and there are no fonts, media or workers to load.
  */
 import type { ServerResponse } from "node:http";
 
@@ -14,12 +15,16 @@ import type { ServerResponse } from "node:http";
 export const CONTENT_SECURITY_POLICY = {
   "default-src": ["'none'"],
   "script-src": ["'self'"],
+  // Style sheets and <style> elements only from files. The care-team panel colours its legend
+  // swatches with style attributes (client/panel: h(..., { style })), which CSP counts as inline
+  // style: allow attributes, never elements. A browser without CSP level 3 falls back to style-src
+  // and merely loses the swatch colours.
   "style-src": ["'self'"],
-  "img-src": ["'self'", "data:", "blob:"],
-  "font-src": ["'self'"],
+  "style-src-elem": ["'self'"],
+  "style-src-attr": ["'unsafe-inline'"],
+  "img-src": ["'self'"],
   // 'self' covers ws: and wss: on the same host and port (CSP level 3): Socket.IO needs no more.
   "connect-src": ["'self'"],
-  "manifest-src": ["'self'"],
   "base-uri": ["'none'"],
   "form-action": ["'self'"],
   "frame-ancestors": ["'none'"],
