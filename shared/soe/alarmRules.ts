@@ -164,6 +164,8 @@ export class AlarmEngine {
         sustains.push({ deviceId, signal, since: [...since], clearSince, lastT });
       }
     }
+    // A canonical order, so equal engines give equal states whatever order streams began in.
+    sustains.sort((x, y) => `${x.deviceId}/${x.signal}`.localeCompare(`${y.deviceId}/${y.signal}`));
     const dropped: Record<string, Signal[]> = {};
     for (const [deviceId, signals] of this.dropped) dropped[deviceId] = [...signals];
     return { alarms: [...this.alarms.values()].map(copy), activeByKey, faults, sustains, dropped };
