@@ -1,7 +1,7 @@
-/** The room state writer: coalesces everyday changes, hurries urgent ones, never loses a change. */
+/** The room state writer: gathers everyday changes, hurries safety-critical ones, never loses a change. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { SessionState } from "./roomState.ts";
-import { RoomStateWriter } from "./roomStateWriter.ts";
+import { RoomStateWriter, Urgency } from "./roomStateWriter.ts";
 import type { RoomStateRow } from "./storage/storage.ts";
 
 afterEach(() => {
@@ -19,28 +19,37 @@ function writer(save: (row: RoomStateRow) => Promise<void>) {
     save,
     now: () => 0,
     lastVersion: 7,
-    coalesceMs: 250,
+    delays: { safety: 0, event: 250, readings: 2_000 },
   });
 }
 
 describe("RoomStateWriter", () => {
-  it("gathers everyday changes into one write after the coalescing time", async () => {
+  it("gathers changes into one write at the earliest time any of them asked for", async () => {
     vi.useFakeTimers();
     const rows: RoomStateRow[] = [];
     const w = writer(async (row) => void rows.push(row));
-    w.markDirty(false);
-    w.markDirty(false);
-    w.markDirty(false);
+    w.markDirty(Urgency.readings);
+    w.markDirty(Urgency.event);
+    w.markDirty(Urgency.readings);
+    w.markDirty(Urgency.event);
     expect(rows).toHaveLength(0);
+    // The earliest urgency sets the time: one write after 250 ms, none at 2 s.
     await vi.advanceTimersByTimeAsync(250);
     expect(rows.map((r) => r.version)).toEqual([8]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(rows).toHaveLength(1);
+    w.markDirty(Urgency.readings);
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(rows).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(rows.map((r) => r.version)).toEqual([8, 9]);
   });
 
   it("writes an urgent change at the next turn of the event loop", async () => {
     const rows: RoomStateRow[] = [];
     const w = writer(async (row) => void rows.push(row));
-    w.markDirty(false);
-    w.markDirty(true);
+    w.markDirty(Urgency.event);
+    w.markDirty(Urgency.safety);
     await new Promise((r) => setImmediate(r));
     expect(rows).toHaveLength(1);
     // Nothing new: a flush writes nothing more, but still waits for the last write.
@@ -60,7 +69,7 @@ describe("RoomStateWriter", () => {
           };
         }),
     );
-    w.markDirty(true);
+    w.markDirty(Urgency.safety);
     let done = false;
     const flushed = w.flushAsync().then(() => {
       done = true;
@@ -80,13 +89,13 @@ describe("RoomStateWriter", () => {
       rows.push(row);
     });
     await w.flushAsync();
-    w.markDirty(false);
+    w.markDirty(Urgency.event);
     await w.flushAsync();
     expect(rows).toHaveLength(0);
     fail = false;
     await w.closeAsync();
     expect(rows).toHaveLength(1);
-    w.markDirty(true);
+    w.markDirty(Urgency.safety);
     await w.flushAsync();
     expect(rows).toHaveLength(1);
   });

@@ -1,5 +1,5 @@
 /**
- * Writes one room's state snapshot to storage when it changes: coalesced for everyday changes
+ * Writes one room's state snapshot to storage when it changes: gathered for everyday changes
  * (comfort, Otto, members, what readings taught the alarm engine), at the next turn of the event
  * loop for safety-critical ones (procedure and alarm events), and at once, awaited, for a command
  * whose ack promises durability (`flushAsync`). Nothing here blocks: storage calls are async, and
@@ -11,8 +11,23 @@ import type { RoomStateRow } from "./storage/storage.ts";
 
 const log = createLogger("room-state");
 
-/** How long everyday changes are gathered into one write. */
-export const ROOM_STATE_COALESCE_MS = 250;
+/** How soon a change must reach storage, by what changed. */
+export const Urgency = {
+  /** A procedure or alarm event: at the next turn of the event loop. */
+  safety: "safety",
+  /** Any other room event (comfort, Otto, members): gathered for a short while. */
+  event: "event",
+  /** Only what readings taught the alarm engine and the check-in trigger: gathered for longer. */
+  readings: "readings",
+} as const;
+export type Urgency = (typeof Urgency)[keyof typeof Urgency];
+
+/** How long changes of each urgency are gathered into one write, ms. */
+export const ROOM_STATE_DELAY_MS: Readonly<Record<Urgency, number>> = {
+  safety: 0,
+  event: 250,
+  readings: 2_000,
+};
 
 export interface RoomStateWriterDeps {
   roomId: string;
@@ -23,7 +38,7 @@ export interface RoomStateWriterDeps {
   now: () => number;
   /** The version of the row this session was restored from (0 for a new room). */
   lastVersion: number;
-  coalesceMs?: number;
+  delays?: Readonly<Record<Urgency, number>>;
 }
 
 export class RoomStateWriter {
@@ -31,25 +46,32 @@ export class RoomStateWriter {
   private dirty = false;
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
+  /** When the scheduled write will run (the earliest any pending change asked for). */
+  private dueAt = Number.POSITIVE_INFINITY;
   private immediate: NodeJS.Immediate | null = null;
   /** The latest write; a flush with nothing new still waits for it to be durable. */
   private lastWrite: Promise<void> = Promise.resolve();
-  private readonly coalesceMs: number;
+  private readonly delays: Readonly<Record<Urgency, number>>;
 
   constructor(private readonly deps: RoomStateWriterDeps) {
     this.version = deps.lastVersion;
-    this.coalesceMs = deps.coalesceMs ?? ROOM_STATE_COALESCE_MS;
+    this.delays = deps.delays ?? ROOM_STATE_DELAY_MS;
   }
 
-  /** Something changed: write soon (urgent: at the next turn of the event loop). */
-  markDirty(urgent: boolean): void {
+  /** Something changed: write within the delay its urgency allows. */
+  markDirty(urgency: Urgency): void {
     if (this.closed) return;
     this.dirty = true;
-    if (urgent) {
+    if (urgency === Urgency.safety) {
       this.immediate ??= setImmediate(() => void this.flushAsync());
-    } else {
-      this.timer ??= setTimeout(() => void this.flushAsync(), this.coalesceMs);
+      return;
     }
+    const delay = this.delays[urgency];
+    const due = Date.now() + delay;
+    if (due >= this.dueAt) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.dueAt = due;
+    this.timer = setTimeout(() => void this.flushAsync(), delay);
   }
 
   /** Writes now if anything changed; resolves once the room's latest state is stored. */
@@ -90,6 +112,7 @@ export class RoomStateWriter {
     if (this.timer !== null) clearTimeout(this.timer);
     if (this.immediate !== null) clearImmediate(this.immediate);
     this.timer = null;
+    this.dueAt = Number.POSITIVE_INFINITY;
     this.immediate = null;
   }
 }

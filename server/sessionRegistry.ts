@@ -11,7 +11,7 @@ import type { Appointment, Clinic } from "./clinic.ts";
 import { createLogger } from "./log.ts";
 import type { PeopleServer } from "./peopleGateway.ts";
 import { decodeSessionState } from "./roomState.ts";
-import { RoomStateWriter } from "./roomStateWriter.ts";
+import { RoomStateWriter, Urgency } from "./roomStateWriter.ts";
 import { type SessionOptions, TreatmentSession } from "./session.ts";
 import type { SoeService } from "./soe/soeService.ts";
 import type { Storage } from "./storage/storage.ts";
@@ -121,7 +121,8 @@ export class SessionRegistry {
     session.room.onEvent((event) => {
       io.to(appt.roomId).emit(Ev.roomEvent, event);
       void storage.appendRoomEvent(appt.roomId, event).catch(logFailure("append room event"));
-      writer.markDirty(event.body.type === "procedure" || event.body.type === "alarm");
+      const safety = event.body.type === "procedure" || event.body.type === "alarm";
+      writer.markDirty(safety ? Urgency.safety : Urgency.event);
     });
     for (const device of this.deps.clinic.devices.values()) {
       if (device.patientId === appt.patientId) session.upsertDevice(soe.deviceView(device));
@@ -130,7 +131,7 @@ export class SessionRegistry {
       if (!session.room.isQuarantined(firmware)) session.room.markQuarantined(firmware, 0, "server", 0);
     }
     // A new room is written at once, so a restart finds it even if nothing else happens in it.
-    writer.markDirty(false);
+    writer.markDirty(Urgency.event);
     this.sessions.set(appt.appointmentId, session);
     log.info("session opened", { appointmentId: appt.appointmentId, roomId: appt.roomId });
     return session;
@@ -158,7 +159,7 @@ export class SessionRegistry {
     for (const s of this.forPatient(patientId)) {
       s.onReadings(readings);
       // Readings teach the alarm engine and the check-in trigger even when no event follows.
-      this.writers.get(s.appointment.appointmentId)?.markDirty(false);
+      this.writers.get(s.appointment.appointmentId)?.markDirty(Urgency.readings);
     }
   }
 
