@@ -113,18 +113,24 @@ export class Room {
     });
   }
 
-  /** The room as plain data (deep copies), for `restoreState`. */
+  /**
+   * The room as plain data, for `restoreState`. Otto, the procedure and comfort are shared, not
+   * copied: the room replaces those values on each change and never edits one in place.
+   */
   toState(): RoomState {
-    return structuredClone({
+    return {
       seq: this.seq,
-      members: this.people().map((view) => ({ view, droppedAt: this.members.get(view.memberId)!.droppedAt })),
+      members: this.people().map((view) => ({
+        view: { ...view },
+        droppedAt: this.members.get(view.memberId)!.droppedAt,
+      })),
       otto: this.otto,
       procedure: this.procedure,
       comfort: this.comfort,
-      alarms: this.activeAlarms(),
-      devices: this.getDevices(),
+      alarms: this.activeAlarms().map((a) => ({ ...a })),
+      devices: this.getDevices().map((d) => ({ ...d })),
       quarantinedFirmware: [...this.quarantinedFirmware],
-    });
+    };
   }
 
   /**

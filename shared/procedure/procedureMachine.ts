@@ -80,7 +80,7 @@ export class ProcedureMachine {
 
   constructor(plan: ProcedurePlan, opts: { now: () => number; interlock: InterlockCheck }) {
     // A private copy: later edits to the caller's plan object cannot change a running procedure.
-    this.plan = structuredClone(plan);
+    this.plan = deepFreeze(structuredClone(plan));
     this.now = opts.now;
     this.interlock = opts.interlock;
   }
@@ -113,18 +113,21 @@ export class ProcedureMachine {
     return ok(machine);
   }
 
-  /** The machine as plain data (a deep copy), for `fromState`. */
+  /**
+   * The machine as plain data, for `fromState`. Copied, except the plan: it is frozen at
+   * construction, so sharing it is safe and keeps a frequent snapshot cheap.
+   */
   toState(): ProcedureMachineState {
-    return structuredClone({
+    return {
       plan: this.plan,
       status: this.status,
       stepIndex: this.stepIndex,
       blockedReason: this.blockedReason,
-      override: this.override,
+      override: this.override === null ? null : { ...this.override },
       consentGiven: this.consentGiven,
       returnTo: this.returnTo,
-      history: this.log,
-    });
+      history: [...this.history()],
+    };
   }
 
   /**
@@ -480,6 +483,15 @@ export class ProcedureMachine {
     this.log.push(transition);
     return transition;
   }
+}
+
+/** Freezes an object and everything in it (the plan never changes once a machine runs it). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Trims a reason; blank becomes undefined; an over-long one is a bad payload. */
