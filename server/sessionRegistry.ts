@@ -35,6 +35,8 @@ export interface RegistryDeps {
 export class SessionRegistry {
   private readonly sessions = new Map<string, TreatmentSession>();
   private readonly writers = new Map<string, RoomStateWriter>();
+  /** Last sequence number each room's event log reached, for rooms opened fresh. */
+  private readonly seqFloor = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private tickCount = 0;
   private seed = 20261124;
@@ -46,7 +48,10 @@ export class SessionRegistry {
     if (existing) return existing;
     const appt = this.deps.clinic.appointments.get(appointmentId);
     if (!appt) throw new Error(`no appointment ${appointmentId}`);
-    return this.open(appt, new TreatmentSession(appt, this.sessionOptions(appt)), 0);
+    const session = new TreatmentSession(appt, this.sessionOptions(appt));
+    // A fresh room whose log already went further (an older data folder, a reset) continues it.
+    session.room.advanceSeq(this.seqFloor.get(appointmentId) ?? 0);
+    return this.open(appt, session, 0);
   }
 
   /**
@@ -56,13 +61,17 @@ export class SessionRegistry {
    */
   async restoreAsync(): Promise<number> {
     let restored = 0;
+    for (const appt of this.deps.clinic.appointments.values()) {
+      const lastSeq = (await this.deps.storage.roomEvents(appt.roomId, 1)).at(-1)?.seq ?? 0;
+      if (lastSeq > 0) this.seqFloor.set(appt.appointmentId, lastSeq);
+    }
     for (const row of await this.deps.storage.roomStates()) {
       const appt = this.deps.clinic.appointments.get(row.appointmentId);
       if (!appt || appt.roomId !== row.roomId || this.sessions.has(appt.appointmentId)) {
         log.warn("saved room state has no appointment here", { roomId: row.roomId });
         continue;
       }
-      const lastSeq = (await this.deps.storage.roomEvents(appt.roomId, 1)).at(-1)?.seq ?? 0;
+      const lastSeq = this.seqFloor.get(appt.appointmentId) ?? 0;
       const state = decodeSessionState(row.body);
       const session = state.ok
         ? TreatmentSession.fromState(appt, state.value, this.sessionOptions(appt), lastSeq)
@@ -139,6 +148,8 @@ export class SessionRegistry {
 
   /** Closes a session so the next join starts a fresh one (the demo does this each loop). */
   reset(appointmentId: string): void {
+    const closing = this.sessions.get(appointmentId);
+    if (closing) this.seqFloor.set(appointmentId, closing.room.lastSeq);
     this.sessions.delete(appointmentId);
     this.writers.get(appointmentId)?.discard();
     this.writers.delete(appointmentId);

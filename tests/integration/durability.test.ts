@@ -17,7 +17,7 @@ import { deviceKey, loadOrCreateSecret } from "../../server/tokens.ts";
 import type { ProcedureTransition } from "../../shared/procedure/types.ts";
 import { ConnectionState, Ev, PROTOCOL_VERSION, type RoomSnapshot } from "../../shared/protocol.ts";
 import type { InviteRole } from "../../shared/roles.ts";
-import { TestClient, waitFor } from "../harness.ts";
+import { startTestServer, TestClient, waitFor } from "../harness.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "chairside-durable-"));
 let child: ChildProcess | null = null;
@@ -250,4 +250,34 @@ describe("room state across a server restart", () => {
     expect(ray.view.procedure?.stepIndex).toBe(before.procedure?.stepIndex);
     expect(serverErrors.join("")).not.toMatch(/room state (refused|failed)/);
   }, 120_000);
+});
+
+describe("a damaged saved room", () => {
+  it("is refused and the room starts fresh, its sequence going on", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chairside-damaged-"));
+    try {
+      const first = await startTestServer({ dataDir: dir });
+      const ray = await TestClient.joinAsync(first, "julian", "clinician");
+      expect((await ray.command(Ev.procedureCommand, { command: "start" })).ok).toBe(true);
+      const seqBefore = ray.view!.seq;
+      ray.close();
+      await first.stopAsync();
+
+      const db = new Database(join(dir, "chairside.db"));
+      db.prepare("UPDATE room_state SET body = ? WHERE room_id = ?").run(
+        '{"version":1,"room":{}}',
+        "room-julian",
+      );
+      db.close();
+
+      const second = await startTestServer({ dataDir: dir });
+      const again = await TestClient.joinAsync(second, "julian", "clinician");
+      expect(again.view!.procedure?.status).toBe("not_started");
+      expect(again.view!.seq).toBeGreaterThan(seqBefore);
+      again.close();
+      await second.stopAsync();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
