@@ -63,14 +63,21 @@ export interface SessionPorts {
 }
 
 /**
- * Commands whose effect must be stored before their ack: the patient's stop above all, then every
- * procedure change and alarm action, so an acknowledged one still holds after a crash.
+ * Commands whose effect is stored before their ack, so an acknowledged one still holds after a
+ * crash: the patient's stop above all, every procedure change and alarm action, and the comfort
+ * a person set by hand. (Otto's answers, history reads and quarantines, stored by the SOE
+ * service, are not room state.) People act at human rates, so this costs a write per click.
  */
 const DURABLE_BEFORE_ACK: ReadonlySet<ClientPayloadEvent> = new Set<ClientPayloadEvent>([
   Ev.procedureCommand,
   Ev.procedureSelect,
   Ev.alarmAck,
   Ev.alarmSilence,
+  Ev.mdasSubmit,
+  Ev.checkinSubmit,
+  Ev.checkinRequest,
+  Ev.breathing,
+  Ev.surroundings,
 ]);
 
 export interface SessionOptions {
