@@ -70,6 +70,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       for (const s of sessions.all()) s.room.markQuarantined(firmware, since, by, retracted);
     },
   });
+  // Rooms come back before any client can connect, so no one ever sees a room that forgot.
+  await sessions.restoreAsync();
   attachPeopleGateway(io, { secret, clinic, sessions, now });
   io.on("connection", (socket) => {
     if (isCareTeam(socket.data.claims.role)) void socket.join(careRoom(socket.data.claims.roomId));
@@ -115,9 +117,12 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     async closeAsync() {
       await demo.stopAsync();
       sessions.stop();
-      io.disconnectSockets(true);
+      // io.close() ends each transport without a Socket.IO disconnect packet: clients see a
+      // transport close and retry (disconnectSockets(true) would tell them never to). Each
+      // member is dropped (reconnecting) on the way out, and that is part of the state written below.
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await soe.drain();
+      await sessions.flushAllAsync();
       await storage.close();
     },
   };

@@ -38,9 +38,7 @@ export type JoinOutcome =
   | { ok: true; member: MemberView; rejoined: boolean }
   | { ok: false; reason: "room_full" };
 
-interface MemberState {
-  view: MemberView;
-  droppedAt: number | null;
+interface LiveMember extends MemberState {
   pose: Uint8Array | null;
   poseDirty: boolean;
 }
@@ -48,6 +46,26 @@ interface MemberState {
 export interface RoomOptions {
   now: () => number;
   rejoinWindowMs?: number;
+}
+
+/** A person in the room as kept across a restart (poses are not kept: they are stale at once). */
+export interface MemberState {
+  view: MemberView;
+  /** When the connection was lost, or null while connected. */
+  droppedAt: number | null;
+}
+
+/** Everything a room knows, as plain structured-clonable data (Otto's own member excluded). */
+export interface RoomState {
+  seq: number;
+  members: MemberState[];
+  otto: OttoView;
+  procedure: ProcedureView | null;
+  comfort: ComfortView;
+  /** Listed alarms: active, or cleared but not yet acknowledged. */
+  alarms: Alarm[];
+  devices: DeviceView[];
+  quarantinedFirmware: string[];
 }
 
 export function initialComfort(): ComfortView {
@@ -66,7 +84,7 @@ export class Room {
   readonly appointment: AppointmentView;
   private readonly now: () => number;
   private readonly rejoinWindowMs: number;
-  private readonly members = new Map<string, MemberState>();
+  private readonly members = new Map<string, LiveMember>();
   private seq = 0;
   private otto: OttoView = { state: OttoState.idle, lookAt: null, lastUtterance: null };
   private procedure: ProcedureView | null = null;
@@ -93,6 +111,58 @@ export class Room {
       pose: null,
       poseDirty: false,
     });
+  }
+
+  /**
+   * The room as plain data, for `restoreState`. Otto, the procedure and comfort are shared, not
+   * copied: the room replaces those values on each change and never edits one in place.
+   */
+  toState(): RoomState {
+    return {
+      seq: this.seq,
+      members: this.people().map((view) => ({
+        view: { ...view },
+        droppedAt: this.members.get(view.memberId)!.droppedAt,
+      })),
+      otto: this.otto,
+      procedure: this.procedure,
+      comfort: this.comfort,
+      alarms: this.activeAlarms().map((a) => ({ ...a })),
+      devices: this.getDevices().map((d) => ({ ...d })),
+      quarantinedFirmware: [...this.quarantinedFirmware],
+    };
+  }
+
+  /**
+   * Continues a room from `toState()` after a restart, emitting nothing (no one is connected
+   * yet). Every person comes back as reconnecting: their rejoin window runs from now, or from
+   * when they had already dropped, and `expireDropped` removes them like any dropped member.
+   * The sequence continues from `minSeq` if the event log got further than the saved state.
+   */
+  restoreState(state: RoomState, minSeq = 0): void {
+    const now = this.now();
+    this.advanceSeq(Math.max(state.seq, minSeq));
+    for (const m of state.members) {
+      if (m.view.role === Role.otto) continue;
+      const view = { ...m.view, connection: ConnectionState.reconnecting };
+      this.members.set(view.memberId, { view, droppedAt: m.droppedAt ?? now, pose: null, poseDirty: false });
+    }
+    this.otto = structuredClone(state.otto);
+    this.procedure = structuredClone(state.procedure);
+    this.comfort = structuredClone(state.comfort);
+    for (const a of state.alarms) this.alarms.set(a.id, { ...a });
+    for (const d of state.devices) this.devices.set(d.deviceId, { ...d });
+    for (const f of state.quarantinedFirmware) this.quarantinedFirmware.add(f);
+  }
+
+  /** Continues the sequence after `minSeq` (a fresh room whose event log already went that far). */
+  advanceSeq(minSeq: number): void {
+    this.seq = Math.max(this.seq, minSeq);
+  }
+
+  /** Whether the room already shows this firmware as quarantined. */
+  isQuarantined(firmware: string): boolean {
+    return this.quarantinedFirmware.has(firmware);
   }
 
   /** Subscribe to reliable events; returns the unsubscribe function. */

@@ -19,6 +19,7 @@ function makeSession(planId = "sensor-check-36") {
       readingsSince: async () => [],
       quarantine: async () => ({ ok: true, value: { devices: 0, retracted: 0 } }),
       audit: () => {},
+      flushState: async () => {},
     },
   });
   const events: RoomEvent[] = [];

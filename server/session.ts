@@ -36,6 +36,7 @@ import type { Appointment } from "./clinic.ts";
 import type { OttoInput } from "./otto/ottoRules.ts";
 import { OttoRules } from "./otto/ottoRules.ts";
 import { type JoinOutcome, type JoinRequest, Room } from "./room.ts";
+import { SESSION_STATE_VERSION, type SessionState } from "./roomState.ts";
 
 /** Who sent a command: identity from the token, never from the payload. */
 export interface SessionActor {
@@ -54,7 +55,30 @@ export interface SessionPorts {
     by: string,
   ): Promise<Result<{ devices: number; retracted: number }>>;
   audit(who: string, action: string, why: string): void;
+  /**
+   * Makes the session's current state durable; resolves once it is stored (or the failure was
+   * logged). Awaited before a safety-critical command is acknowledged.
+   */
+  flushState(): Promise<void>;
 }
+
+/**
+ * Commands whose effect is stored before their ack, so an acknowledged one still holds after a
+ * crash: the patient's stop above all, every procedure change and alarm action, and the comfort
+ * a person set by hand. (Otto's answers, history reads and quarantines, stored by the SOE
+ * service, are not room state.) People act at human rates, so this costs a write per click.
+ */
+const DURABLE_BEFORE_ACK: ReadonlySet<ClientPayloadEvent> = new Set<ClientPayloadEvent>([
+  Ev.procedureCommand,
+  Ev.procedureSelect,
+  Ev.alarmAck,
+  Ev.alarmSilence,
+  Ev.mdasSubmit,
+  Ev.checkinSubmit,
+  Ev.checkinRequest,
+  Ev.breathing,
+  Ev.surroundings,
+]);
 
 export interface SessionOptions {
   now: () => number;
@@ -72,10 +96,12 @@ export class TreatmentSession {
   private readonly now: () => number;
   private readonly ports: SessionPorts;
   private machine: ProcedureMachine | null = null;
-  private readonly alarms: AlarmEngine;
+  private alarms: AlarmEngine;
   private readonly board = new SignalStatusBoard();
-  private readonly checkin: CheckinTrigger;
+  private checkin: CheckinTrigger;
   private readonly otto: OttoRules;
+  private readonly newAlarmId: () => string;
+  private alarmCounter = 0;
   private lastPeriodicCheckin: number;
   private ottoChangedAt = 0;
 
@@ -84,14 +110,72 @@ export class TreatmentSession {
     this.now = opts.now;
     this.ports = opts.ports;
     this.room = new Room(appointment, { now: opts.now });
-    let counter = 0;
-    const newId =
-      opts.newId ?? (() => `al-${appointment.appointmentId}-${opts.now().toString(36)}-${++counter}`);
-    this.alarms = new AlarmEngine({ now: opts.now, newId });
+    this.newAlarmId =
+      opts.newId ??
+      (() => `al-${appointment.appointmentId}-${opts.now().toString(36)}-${++this.alarmCounter}`);
+    this.alarms = new AlarmEngine({ now: opts.now, newId: this.newAlarmId });
     this.otto = new OttoRules({ rand: opts.rand });
     this.checkin = new CheckinTrigger({ patientName: appointment.patientName });
     this.lastPeriodicCheckin = opts.now();
     this.selectPlanInternal(appointment.planId);
+  }
+
+  /**
+   * A session continued from `toState()` after a restart. A state that does not fit this
+   * appointment or contradicts itself is refused whole (the caller opens a fresh session).
+   * `minSeq` is the last sequence number in the room's event log: the sequence never goes back.
+   */
+  static fromState(
+    appointment: Appointment,
+    state: SessionState,
+    opts: SessionOptions,
+    minSeq = 0,
+  ): Result<TreatmentSession> {
+    if (state.appointmentId !== appointment.appointmentId) {
+      return fail(ErrorCode.badPayload, `Stored state belongs to appointment ${state.appointmentId}.`);
+    }
+    const session = new TreatmentSession(appointment, opts);
+    const restored = session.restoreState(state, minSeq);
+    return restored.ok ? ok(session) : restored;
+  }
+
+  /** Everything this session knows, as plain structured-clonable data. */
+  toState(): SessionState {
+    return {
+      version: SESSION_STATE_VERSION,
+      appointmentId: this.appointment.appointmentId,
+      room: this.room.toState(),
+      machine: this.machine?.toState() ?? null,
+      alarms: this.alarms.toState(),
+      checkin: this.checkin.toState(),
+      otto: this.otto.toState(),
+      alarmCounter: this.alarmCounter,
+      lastPeriodicCheckin: this.lastPeriodicCheckin,
+      ottoChangedAt: this.ottoChangedAt,
+    };
+  }
+
+  /** Validates every part first, then swaps them in: a refused state leaves the session fresh. */
+  private restoreState(state: SessionState, minSeq: number): Result<null> {
+    const machine =
+      state.machine === null
+        ? ok(null)
+        : ProcedureMachine.fromState(state.machine, {
+            now: this.now,
+            interlock: (step) => interlockFor(step, this.trustedStatuses()),
+          });
+    if (!machine.ok) return machine;
+    const alarms = AlarmEngine.fromState(state.alarms, { now: this.now, newId: this.newAlarmId });
+    if (!alarms.ok) return alarms;
+    this.machine = machine.value;
+    this.alarms = alarms.value;
+    this.checkin = CheckinTrigger.fromState(state.checkin, { patientName: this.appointment.patientName });
+    this.otto.restoreState(state.otto);
+    this.alarmCounter = state.alarmCounter;
+    this.lastPeriodicCheckin = state.lastPeriodicCheckin;
+    this.ottoChangedAt = state.ottoChangedAt;
+    this.room.restoreState(state.room, minSeq);
+    return ok(null);
   }
 
   join(req: JoinRequest): JoinOutcome {
@@ -115,8 +199,21 @@ export class TreatmentSession {
     return this.room.snapshot(memberId);
   }
 
-  /** Executes one validated command. Expected refusals come back as values. */
+  /**
+   * Executes one validated command. Expected refusals come back as values. A safety-critical
+   * change is stored before this resolves, so the caller's ack promises a durable state.
+   */
   async handle<E extends ClientPayloadEvent>(
+    actor: SessionActor,
+    event: E,
+    payload: ClientPayload<E>,
+  ): Promise<Result<unknown>> {
+    const result = await this.dispatch(actor, event, payload);
+    if (result.ok && DURABLE_BEFORE_ACK.has(event)) await this.ports.flushState();
+    return result;
+  }
+
+  private async dispatch<E extends ClientPayloadEvent>(
     actor: SessionActor,
     event: E,
     payload: ClientPayload<E>,

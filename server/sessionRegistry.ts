@@ -7,10 +7,12 @@ import { Ev, RATES } from "../shared/protocol.ts";
 import { mulberry32 } from "../shared/random.ts";
 import type { RuledReading } from "../shared/soe/alarmRules.ts";
 import type { DropoutFinding } from "../shared/soe/plausibility.ts";
-import type { Clinic } from "./clinic.ts";
+import type { Appointment, Clinic } from "./clinic.ts";
 import { createLogger } from "./log.ts";
 import type { PeopleServer } from "./peopleGateway.ts";
-import { TreatmentSession } from "./session.ts";
+import { decodeSessionState } from "./roomState.ts";
+import { RoomStateWriter, Urgency } from "./roomStateWriter.ts";
+import { type SessionOptions, TreatmentSession } from "./session.ts";
 import type { SoeService } from "./soe/soeService.ts";
 import type { Storage } from "./storage/storage.ts";
 
@@ -32,6 +34,9 @@ export interface RegistryDeps {
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, TreatmentSession>();
+  private readonly writers = new Map<string, RoomStateWriter>();
+  /** Last sequence number each room's event log reached, for rooms opened fresh. */
+  private readonly seqFloor = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private tickCount = 0;
   private seed = 20261124;
@@ -43,8 +48,59 @@ export class SessionRegistry {
     if (existing) return existing;
     const appt = this.deps.clinic.appointments.get(appointmentId);
     if (!appt) throw new Error(`no appointment ${appointmentId}`);
-    const { storage, soe, io, now } = this.deps;
-    const session = new TreatmentSession(appt, {
+    const session = new TreatmentSession(appt, this.sessionOptions(appt));
+    // A fresh room whose log already went further (an older data folder, a reset) continues it.
+    session.room.advanceSeq(this.seqFloor.get(appointmentId) ?? 0);
+    return this.open(appt, session, 0);
+  }
+
+  /**
+   * Brings back every room saved in storage, before any client can connect: the procedure, its
+   * history, alarms, comfort and Otto as they were, people as reconnecting. A damaged row is
+   * logged and that room starts fresh, its sequence still continuing from the event log.
+   */
+  async restoreAsync(): Promise<number> {
+    let restored = 0;
+    for (const appt of this.deps.clinic.appointments.values()) {
+      const lastSeq = (await this.deps.storage.roomEvents(appt.roomId, 1)).at(-1)?.seq ?? 0;
+      if (lastSeq > 0) this.seqFloor.set(appt.appointmentId, lastSeq);
+    }
+    for (const row of await this.deps.storage.roomStates()) {
+      const appt = this.deps.clinic.appointments.get(row.appointmentId);
+      if (!appt || appt.roomId !== row.roomId || this.sessions.has(appt.appointmentId)) {
+        log.warn("saved room state has no appointment here", { roomId: row.roomId });
+        continue;
+      }
+      const lastSeq = this.seqFloor.get(appt.appointmentId) ?? 0;
+      const state = decodeSessionState(row.body);
+      const session = state.ok
+        ? TreatmentSession.fromState(appt, state.value, this.sessionOptions(appt), lastSeq)
+        : state;
+      if (session.ok) {
+        this.open(appt, session.value, row.version);
+        restored += 1;
+        continue;
+      }
+      log.error("saved room state refused: the room starts fresh", {
+        roomId: row.roomId,
+        error: session.error.message,
+      });
+      const fresh = new TreatmentSession(appt, this.sessionOptions(appt));
+      fresh.room.advanceSeq(lastSeq);
+      this.open(appt, fresh, row.version);
+    }
+    if (restored > 0) log.info("rooms restored", { rooms: restored });
+    return restored;
+  }
+
+  /** Writes every room's state now and stops writing (graceful shutdown). */
+  async flushAllAsync(): Promise<void> {
+    await Promise.all([...this.writers.values()].map((w) => w.closeAsync()));
+  }
+
+  private sessionOptions(appt: Appointment): SessionOptions {
+    const { storage, soe, now } = this.deps;
+    return {
       now,
       rand: mulberry32(this.seed++),
       ports: {
@@ -55,24 +111,50 @@ export class SessionRegistry {
           void storage
             .audit({ at: now(), who, action, subject: appt.patientId, why })
             .catch(logFailure("audit")),
+        flushState: () => this.writers.get(appt.appointmentId)?.flushAsync() ?? Promise.resolve(),
       },
+    };
+  }
+
+  private open(appt: Appointment, session: TreatmentSession, lastVersion: number): TreatmentSession {
+    const { storage, soe, io, now } = this.deps;
+    const writer = new RoomStateWriter({
+      roomId: appt.roomId,
+      appointmentId: appt.appointmentId,
+      snapshot: () => session.toState(),
+      save: (row) => storage.saveRoomState(row),
+      now,
+      lastVersion,
     });
+    this.writers.set(appt.appointmentId, writer);
     session.room.onEvent((event) => {
       io.to(appt.roomId).emit(Ev.roomEvent, event);
       void storage.appendRoomEvent(appt.roomId, event).catch(logFailure("append room event"));
+      const safety = event.body.type === "procedure" || event.body.type === "alarm";
+      writer.markDirty(safety ? Urgency.safety : Urgency.event);
     });
     for (const device of this.deps.clinic.devices.values()) {
       if (device.patientId === appt.patientId) session.upsertDevice(soe.deviceView(device));
     }
-    for (const firmware of soe.quarantinedFirmware()) session.room.markQuarantined(firmware, 0, "server", 0);
-    this.sessions.set(appointmentId, session);
-    log.info("session opened", { appointmentId, roomId: appt.roomId });
+    for (const firmware of soe.quarantinedFirmware()) {
+      if (!session.room.isQuarantined(firmware)) session.room.markQuarantined(firmware, 0, "server", 0);
+    }
+    // A new room is written at once, so a restart finds it even if nothing else happens in it.
+    writer.markDirty(Urgency.event);
+    this.sessions.set(appt.appointmentId, session);
+    log.info("session opened", { appointmentId: appt.appointmentId, roomId: appt.roomId });
     return session;
   }
 
   /** Closes a session so the next join starts a fresh one (the demo does this each loop). */
   reset(appointmentId: string): void {
+    const closing = this.sessions.get(appointmentId);
+    if (closing) this.seqFloor.set(appointmentId, closing.room.lastSeq);
     this.sessions.delete(appointmentId);
+    this.writers.get(appointmentId)?.discard();
+    this.writers.delete(appointmentId);
+    const roomId = this.deps.clinic.appointments.get(appointmentId)?.roomId;
+    if (roomId) void this.deps.storage.deleteRoomState(roomId).catch(logFailure("delete room state"));
   }
 
   /** Sessions whose patient is this one (readings go to each of them). */
@@ -85,7 +167,11 @@ export class SessionRegistry {
   }
 
   onReadings(patientId: string, readings: readonly RuledReading[]): void {
-    for (const s of this.forPatient(patientId)) s.onReadings(readings);
+    for (const s of this.forPatient(patientId)) {
+      s.onReadings(readings);
+      // Readings teach the alarm engine and the check-in trigger even when no event follows.
+      this.writers.get(s.appointment.appointmentId)?.markDirty(Urgency.readings);
+    }
   }
 
   onDropouts(patientId: string, findings: readonly DropoutFinding[]): void {

@@ -112,6 +112,11 @@ export function spokenDuration(seconds: number): string {
   return minutes === 1 ? "about a minute" : `about ${minutes} minutes`;
 }
 
+/** Otto's rules' own state as plain data: when it last joked (null: never). */
+export interface OttoRulesState {
+  lastHumourAt: number | null;
+}
+
 /** Otto's rules. Keeps only its humour cooldown as state. */
 export class OttoRules {
   private readonly rand: () => number;
@@ -121,6 +126,16 @@ export class OttoRules {
   constructor(opts: { rand: () => number; humourCooldownMs?: number }) {
     this.rand = opts.rand;
     this.humourCooldownMs = opts.humourCooldownMs ?? OTTO_DEFAULTS.humourCooldownMs;
+  }
+
+  /** The humour cooldown as plain data, so a restart does not let Otto joke again at once. */
+  toState(): OttoRulesState {
+    return { lastHumourAt: Number.isFinite(this.lastHumourAt) ? this.lastHumourAt : null };
+  }
+
+  /** Continues the cooldown from `toState()`. */
+  restoreState(state: OttoRulesState): void {
+    this.lastHumourAt = state.lastHumourAt ?? Number.NEGATIVE_INFINITY;
   }
 
   /** Otto's reaction to one input, or null when Otto stays as it is. */

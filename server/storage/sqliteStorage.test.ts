@@ -106,3 +106,22 @@ describe("SqliteStorage (real database file)", () => {
     await db.close();
   });
 });
+
+describe("room state", () => {
+  it("keeps the newest save per room, survives reopening, and forgets on delete", async () => {
+    const path = tempDb();
+    const db = new SqliteStorage(path);
+    const row = { roomId: "room-julian", appointmentId: "julian", savedAt: 1, body: "{}" };
+    await db.saveRoomState({ ...row, version: 2, body: '{"v":2}' });
+    // An older save arriving late never overwrites a newer one.
+    await db.saveRoomState({ ...row, version: 1, body: '{"v":1}' });
+    await db.saveRoomState({ ...row, roomId: "room-flower", appointmentId: "flower", version: 1 });
+    await db.close();
+    const again = new SqliteStorage(path);
+    const rows = await again.roomStates();
+    expect(rows.find((r) => r.roomId === "room-julian")).toMatchObject({ version: 2, body: '{"v":2}' });
+    await again.deleteRoomState("room-julian");
+    expect((await again.roomStates()).map((r) => r.roomId)).toEqual(["room-flower"]);
+    await again.close();
+  });
+});

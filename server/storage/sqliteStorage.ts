@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import type { Alarm } from "../../shared/alarms.ts";
 import type { RoomEvent } from "../../shared/protocol.ts";
 import type { CheckedReading, Quality, ReadingStatus, Signal } from "../../shared/soe/signals.ts";
-import type { AuditEntry, Quarantine, Storage, StoredBatch, StoreOutcome } from "./storage.ts";
+import type { AuditEntry, Quarantine, RoomStateRow, Storage, StoredBatch, StoreOutcome } from "./storage.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS device_batches (
@@ -23,6 +23,8 @@ CREATE INDEX IF NOT EXISTS alarms_room ON alarms (room_id, raised_at);
 CREATE TABLE IF NOT EXISTS room_events (
   id INTEGER PRIMARY KEY, room_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS room_events_room ON room_events (room_id, id);
+CREATE TABLE IF NOT EXISTS room_state (
+  room_id TEXT PRIMARY KEY, appointment_id TEXT NOT NULL, version INTEGER NOT NULL, saved_at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, why TEXT NOT NULL);
 `;
 
@@ -185,6 +187,29 @@ export class SqliteStorage implements Storage {
       .prepare("SELECT seq, at, body FROM room_events WHERE room_id = ? ORDER BY id DESC LIMIT ?")
       .all(roomId, limit) as { seq: number; at: number; body: string }[];
     return rows.reverse().map((r) => ({ seq: r.seq, at: r.at, body: JSON.parse(r.body) }));
+  }
+
+  async saveRoomState(row: RoomStateRow): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO room_state (room_id, appointment_id, version, saved_at, body) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (room_id) DO UPDATE SET appointment_id = excluded.appointment_id, version = excluded.version,
+           saved_at = excluded.saved_at, body = excluded.body
+         WHERE excluded.version >= room_state.version`,
+      )
+      .run(row.roomId, row.appointmentId, row.version, row.savedAt, row.body);
+  }
+
+  async roomStates(): Promise<RoomStateRow[]> {
+    return this.db
+      .prepare(
+        "SELECT room_id AS roomId, appointment_id AS appointmentId, version, saved_at AS savedAt, body FROM room_state",
+      )
+      .all() as RoomStateRow[];
+  }
+
+  async deleteRoomState(roomId: string): Promise<void> {
+    this.db.prepare("DELETE FROM room_state WHERE room_id = ?").run(roomId);
   }
 
   async audit(entry: AuditEntry): Promise<void> {

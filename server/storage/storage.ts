@@ -36,6 +36,16 @@ export interface AuditEntry {
   why: string;
 }
 
+/** One treatment room's saved state (server/roomState.ts encodes and checks `body`). */
+export interface RoomStateRow {
+  roomId: string;
+  appointmentId: string;
+  /** Grows with every save of this room; an older save never overwrites a newer one. */
+  version: number;
+  savedAt: number;
+  body: string;
+}
+
 export interface Storage {
   /** Stores batches atomically, deduplicated by (device, seq); resolves once durable. */
   storeBatches(batches: readonly StoredBatch[]): Promise<StoreOutcome[]>;
@@ -52,6 +62,12 @@ export interface Storage {
   alarms(roomId: string): Promise<Alarm[]>;
   appendRoomEvent(roomId: string, event: RoomEvent): Promise<void>;
   roomEvents(roomId: string, limit: number): Promise<RoomEvent[]>;
+  /** Stores a room's state unless a newer version of it is already stored; resolves once durable. */
+  saveRoomState(row: RoomStateRow): Promise<void>;
+  /** Every saved room state, to restore the rooms at start-up. */
+  roomStates(): Promise<RoomStateRow[]>;
+  /** Forgets a room's state (the room starts fresh next time). */
+  deleteRoomState(roomId: string): Promise<void>;
   audit(entry: AuditEntry): Promise<void>;
   auditLog(limit: number): Promise<AuditEntry[]>;
   close(): Promise<void>;

@@ -65,6 +65,17 @@ export interface CheckinTriggerUpdate {
   prompt: CheckinPrompt | null;
 }
 
+/** What the trigger has learnt, as plain data (a time that never happened is null). */
+export interface CheckinTriggerState {
+  firstAt: number | null;
+  lastAt: number | null;
+  sum: number;
+  count: number;
+  baseline: number | null;
+  riseSince: number | null;
+  quietUntil: number | null;
+}
+
 /** Turns a stream of valid heart-rate readings into occasional check-in prompts. */
 export class CheckinTrigger {
   private readonly opts: CheckinTriggerOptions;
@@ -78,6 +89,32 @@ export class CheckinTrigger {
 
   constructor(opts?: Partial<CheckinTriggerOptions>) {
     this.opts = { ...CHECKIN_TRIGGER_DEFAULTS, ...opts };
+  }
+
+  /** The trigger's learnt state as plain data, so a restart keeps the baseline and the cooldown. */
+  toState(): CheckinTriggerState {
+    return {
+      firstAt: this.firstAt,
+      lastAt: this.lastAt,
+      sum: this.sum,
+      count: this.count,
+      baseline: this.baseline,
+      riseSince: this.riseSince,
+      quietUntil: Number.isFinite(this.quietUntil) ? this.quietUntil : null,
+    };
+  }
+
+  /** A trigger that continues from `toState()`, with these options. */
+  static fromState(state: CheckinTriggerState, opts?: Partial<CheckinTriggerOptions>): CheckinTrigger {
+    const trigger = new CheckinTrigger(opts);
+    trigger.firstAt = state.firstAt;
+    trigger.lastAt = state.lastAt;
+    trigger.sum = state.sum;
+    trigger.count = state.count;
+    trigger.baseline = state.baseline;
+    trigger.riseSince = state.riseSince;
+    trigger.quietUntil = state.quietUntil ?? Number.NEGATIVE_INFINITY;
+    return trigger;
   }
 
   /** Resting mean once known, else null. */

@@ -30,7 +30,7 @@ export type InterlockCheck = (step: ProcedureStep) => { ok: true } | { ok: false
 export const MAX_REASON_CHARS = 500;
 
 /** Statuses the patient's stop can return to. */
-type ReturnStatus =
+export type ReturnStatus =
   | typeof ProcedureStatus.notStarted
   | typeof ProcedureStatus.running
   | typeof ProcedureStatus.paused
@@ -38,6 +38,22 @@ type ReturnStatus =
 
 type By = ProcedureTransition["by"];
 type Override = NonNullable<ProcedureView["override"]>;
+
+/**
+ * Everything a machine knows, as plain structured-clonable data, so a room survives a restart.
+ * `fromState(toState())` gives a machine that answers every command exactly as the original.
+ */
+export interface ProcedureMachineState {
+  plan: ProcedurePlan;
+  status: ProcedureStatus;
+  stepIndex: number;
+  blockedReason: string | null;
+  override: Override | null;
+  consentGiven: boolean;
+  /** Where the patient's `ready` returns to; non-null only while paused_by_patient. */
+  returnTo: ReturnStatus | null;
+  history: ProcedureTransition[];
+}
 
 const INTERLOCK: By = { system: "interlock" };
 
@@ -64,9 +80,54 @@ export class ProcedureMachine {
 
   constructor(plan: ProcedurePlan, opts: { now: () => number; interlock: InterlockCheck }) {
     // A private copy: later edits to the caller's plan object cannot change a running procedure.
-    this.plan = structuredClone(plan);
+    this.plan = deepFreeze(structuredClone(plan));
     this.now = opts.now;
     this.interlock = opts.interlock;
+  }
+
+  /**
+   * Rebuilds a machine from `toState()`. Refuses a state that contradicts itself (a step outside
+   * the plan, a status its own history does not end in), so a damaged record never half-loads.
+   */
+  static fromState(
+    state: ProcedureMachineState,
+    opts: { now: () => number; interlock: InterlockCheck },
+  ): Result<ProcedureMachine> {
+    const bad = (why: string) => fail<ProcedureMachine>(ErrorCode.badPayload, `Stored procedure: ${why}.`);
+    const steps = state.plan.steps.length;
+    if (!Number.isInteger(state.stepIndex) || state.stepIndex < 0 || state.stepIndex > steps)
+      return bad(`step ${state.stepIndex} is outside a plan of ${steps} steps`);
+    const last = state.history.at(-1);
+    if ((last?.to ?? ProcedureStatus.notStarted) !== state.status)
+      return bad(`status ${state.status} is not where its history ends`);
+    if (state.returnTo !== null && state.status !== ProcedureStatus.pausedByPatient)
+      return bad("a return point is set although the patient has not stopped");
+    const machine = new ProcedureMachine(state.plan, opts);
+    machine.status = state.status;
+    machine.stepIndex = state.stepIndex;
+    machine.blockedReason = state.blockedReason;
+    machine.override = state.override === null ? null : { ...state.override };
+    machine.consentGiven = state.consentGiven;
+    machine.returnTo = state.returnTo;
+    machine.log.push(...structuredClone(state.history));
+    return ok(machine);
+  }
+
+  /**
+   * The machine as plain data, for `fromState`. Copied, except the plan: it is frozen at
+   * construction, so sharing it is safe and keeps a frequent snapshot cheap.
+   */
+  toState(): ProcedureMachineState {
+    return {
+      plan: this.plan,
+      status: this.status,
+      stepIndex: this.stepIndex,
+      blockedReason: this.blockedReason,
+      override: this.override === null ? null : { ...this.override },
+      consentGiven: this.consentGiven,
+      returnTo: this.returnTo,
+      history: [...this.history()],
+    };
   }
 
   /**
@@ -422,6 +483,15 @@ export class ProcedureMachine {
     this.log.push(transition);
     return transition;
   }
+}
+
+/** Freezes an object and everything in it (the plan never changes once a machine runs it). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Trims a reason; blank becomes undefined; an over-long one is a bad payload. */

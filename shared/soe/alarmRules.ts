@@ -91,6 +91,38 @@ interface Tier {
   message: () => string;
 }
 
+/** A fault track as plain data: a time that never happened (-Infinity) is stored as null. */
+export interface FaultTrackState {
+  invalidAt: number[];
+  suspectAt: number[];
+  lastBadAt: number | null;
+  lastValidAt: number | null;
+}
+
+/** A physiological "sustained" count of one device+signal, as plain data. */
+export interface SustainTrackState {
+  deviceId: string;
+  signal: Signal;
+  since: (number | null)[];
+  clearSince: number | null;
+  lastT: number;
+}
+
+/**
+ * Everything the engine knows, as plain structured-clonable data, so that after a restart an
+ * active alarm is neither raised again as new nor lost, and a fault window keeps its count.
+ */
+export interface AlarmEngineState {
+  /** Listed alarms: active, or cleared but not yet acknowledged. */
+  alarms: Alarm[];
+  /** Condition key to the id of its active alarm (each id is one of `alarms`). */
+  activeByKey: Record<string, string>;
+  faults: Record<string, FaultTrackState>;
+  sustains: SustainTrackState[];
+  /** Signals of each device in an active dropout alarm. */
+  dropped: Record<string, Signal[]>;
+}
+
 const RANK: Readonly<Record<AlarmPriority, number>> = { low: 0, medium: 1, high: 2 };
 
 /** Raises, clears and tracks one patient's alarms; clock and ids are injected. */
@@ -109,6 +141,71 @@ export class AlarmEngine {
     this.now = opts.now;
     this.newId = opts.newId;
     this.opts = { ...DEFAULT_ALARM_OPTIONS, ...opts.options };
+  }
+
+  /** The engine as plain data (deep copies), for `fromState`. */
+  toState(): AlarmEngineState {
+    const activeByKey: Record<string, string> = {};
+    for (const [key, alarm] of this.activeByKey) activeByKey[key] = alarm.id;
+    const faults: Record<string, FaultTrackState> = {};
+    for (const [key, t] of this.faults) {
+      faults[key] = {
+        invalidAt: [...t.invalidAt],
+        suspectAt: [...t.suspectAt],
+        lastBadAt: finiteOrNull(t.lastBadAt),
+        lastValidAt: finiteOrNull(t.lastValidAt),
+      };
+    }
+    const sustains: SustainTrackState[] = [];
+    for (const [deviceId, byDevice] of this.streams) {
+      for (const [signal, st] of byDevice) {
+        if (st.sustain === null) continue;
+        const { since, clearSince, lastT } = st.sustain;
+        sustains.push({ deviceId, signal, since: [...since], clearSince, lastT });
+      }
+    }
+    // A canonical order, so equal engines give equal states whatever order streams began in.
+    sustains.sort((x, y) => `${x.deviceId}/${x.signal}`.localeCompare(`${y.deviceId}/${y.signal}`));
+    const dropped: Record<string, Signal[]> = {};
+    for (const [deviceId, signals] of this.dropped) dropped[deviceId] = [...signals];
+    return { alarms: [...this.alarms.values()].map(copy), activeByKey, faults, sustains, dropped };
+  }
+
+  /**
+   * Rebuilds an engine from `toState()`. An active key that names no listed alarm is a damaged
+   * record: refused as a whole, so the caller starts fresh rather than half-trusting it.
+   */
+  static fromState(
+    state: AlarmEngineState,
+    opts: { now: () => number; newId: () => string; options?: Partial<AlarmOptions> },
+  ): Result<AlarmEngine> {
+    const engine = new AlarmEngine(opts);
+    for (const a of state.alarms) engine.alarms.set(a.id, copy(a));
+    for (const [key, id] of Object.entries(state.activeByKey)) {
+      const alarm = engine.alarms.get(id);
+      if (alarm === undefined || alarm.key !== key || alarm.clearedAt !== undefined)
+        return fail(ErrorCode.badPayload, `Stored alarms: active key ${key} names no active alarm.`);
+      engine.activeByKey.set(key, alarm);
+    }
+    for (const [key, t] of Object.entries(state.faults)) {
+      engine.faults.set(key, {
+        invalidAt: [...t.invalidAt],
+        suspectAt: [...t.suspectAt],
+        lastBadAt: t.lastBadAt ?? Number.NEGATIVE_INFINITY,
+        lastValidAt: t.lastValidAt ?? Number.NEGATIVE_INFINITY,
+      });
+    }
+    for (const s of state.sustains) {
+      engine.stream(s.deviceId, s.signal).sustain = {
+        since: [...s.since],
+        clearSince: s.clearSince,
+        lastT: s.lastT,
+      };
+    }
+    for (const [deviceId, signals] of Object.entries(state.dropped)) {
+      engine.dropped.set(deviceId, new Set(signals));
+    }
+    return ok(engine);
   }
 
   /** Feeds one checked reading; returns the alarms it raised or changed. */
@@ -425,6 +522,10 @@ function trim(times: number[], from: number): void {
   let drop = 0;
   while (drop < times.length && times[drop]! < from) drop++;
   if (drop > 0) times.splice(0, drop);
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
 }
 
 function copy(a: Alarm): Alarm {
