@@ -63,8 +63,11 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     onDevice: (patientId, device) => {
       for (const s of sessions.forPatient(patientId)) s.upsertDevice(device);
     },
-    onQuarantine: (firmware, since, by, retracted) => {
-      for (const s of sessions.all()) s.room.markQuarantined(firmware, since, by, retracted);
+    onFirmwareAction: (clinicId, action) => {
+      for (const s of sessions.forClinic(clinicId)) s.room.applyFirmwareAction(action);
+    },
+    onSeqConflict: (patientId, device, seq) => {
+      for (const s of sessions.forPatient(patientId)) s.onSeqConflict(device.deviceId, device.tooth, seq);
     },
   });
   attachPeopleGateway(io, { secret, clinic, sessions, now });

@@ -13,6 +13,7 @@ import {
   type ComfortView,
   ConnectionState,
   type DeviceView,
+  type FirmwareAction,
   type MemberView,
   type OttoView,
   PROTOCOL_VERSION,
@@ -74,6 +75,7 @@ export class Room {
   private readonly alarms = new Map<string, Alarm>();
   private readonly devices = new Map<string, DeviceView>();
   private readonly quarantinedFirmware = new Set<string>();
+  private readonly firmwareHistory: FirmwareAction[] = [];
   private readonly listeners = new Set<(event: RoomEvent) => void>();
 
   constructor(appointment: AppointmentView, opts: RoomOptions) {
@@ -268,9 +270,24 @@ export class Room {
     return [...this.devices.values()];
   }
 
-  markQuarantined(firmware: string, since: number, by: string, retracted: number): void {
-    this.quarantinedFirmware.add(firmware);
-    this.emit({ type: "firmware_quarantined", firmware, since, by, retracted });
+  /** The clinic's firmware state as the room opens: part of the snapshot, no event. */
+  loadFirmware(quarantined: readonly string[], history: readonly FirmwareAction[]): void {
+    for (const firmware of quarantined) this.quarantinedFirmware.add(firmware);
+    this.firmwareHistory.push(...history);
+  }
+
+  /** A quarantine or a lift in this room's clinic. */
+  applyFirmwareAction(action: FirmwareAction): void {
+    this.firmwareHistory.push(action);
+    const { firmware, by, reason } = action;
+    if (action.action === "quarantine") {
+      this.quarantinedFirmware.add(firmware);
+      const { since, retracted } = action;
+      this.emit({ type: "firmware_quarantined", firmware, since, by, reason, retracted });
+    } else {
+      this.quarantinedFirmware.delete(firmware);
+      this.emit({ type: "firmware_lifted", firmware, by, reason });
+    }
   }
 
   /** The room as it is now, for a late joiner or a client that saw a gap in the sequence. */
@@ -287,6 +304,7 @@ export class Room {
       alarms: this.activeAlarms(),
       devices: this.getDevices(),
       quarantinedFirmware: [...this.quarantinedFirmware],
+      firmwareHistory: [...this.firmwareHistory],
       serverTime: this.now(),
     };
   }

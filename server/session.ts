@@ -19,6 +19,8 @@ import {
   type ComfortView,
   type DeviceView,
   ErrorCode,
+  type FirmwareAction,
+  type FirmwareQuarantineOutcome,
   Ev,
   fail,
   ok,
@@ -35,6 +37,7 @@ import { type CheckedReading, Quality } from "../shared/soe/signals.ts";
 import type { Appointment } from "./clinic.ts";
 import type { OttoInput } from "./otto/ottoRules.ts";
 import { OttoRules } from "./otto/ottoRules.ts";
+import type { QuarantineRequest } from "./soe/soeService.ts";
 import { type JoinOutcome, type JoinRequest, Room } from "./room.ts";
 
 /** Who sent a command: identity from the token, never from the payload. */
@@ -48,11 +51,9 @@ export interface SessionActor {
 export interface SessionPorts {
   saveAlarm(alarm: Alarm): void;
   readingsSince(sinceMs: number): Promise<CheckedReading[]>;
-  quarantine(
-    firmware: string,
-    since: number,
-    by: string,
-  ): Promise<Result<{ devices: number; retracted: number }>>;
+  /** Quarantine and lift act on the clinic of this session's appointment only. */
+  quarantine(request: QuarantineRequest, by: string): Promise<Result<FirmwareQuarantineOutcome>>;
+  lift(firmware: string, reason: string, by: string): Promise<Result<FirmwareAction>>;
   audit(who: string, action: string, why: string): void;
 }
 
@@ -152,7 +153,19 @@ export class TreatmentSession {
       case Ev.firmwareQuarantine:
         if (actor.role !== Role.clinician)
           return fail(ErrorCode.forbidden, "Only a clinician can quarantine firmware.");
-        return this.ports.quarantine(p.firmware as string, p.since as number, actor.personId);
+        return this.ports.quarantine(
+          {
+            firmware: p.firmware as string,
+            since: p.since as number,
+            reason: p.reason as string,
+            confirm: (p.confirm as boolean | undefined) ?? false,
+          },
+          actor.personId,
+        );
+      case Ev.firmwareLift:
+        if (actor.role !== Role.clinician)
+          return fail(ErrorCode.forbidden, "Only a clinician can lift a firmware quarantine.");
+        return this.ports.lift(p.firmware as string, p.reason as string, actor.personId);
       case Ev.soeHistory:
         return this.history(actor, p.sinceMs as number);
       default:
@@ -371,6 +384,11 @@ export class TreatmentSession {
       if (this.publishAlarms(this.alarms.onReading(r, { heartRateBaseline: baseline }))) changed = true;
     }
     if (changed) this.reevaluateInterlock();
+  }
+
+  /** A device reused a sequence number of its boot for other content: a technical alarm. */
+  onSeqConflict(deviceId: string, tooth: number | null, seq: number): void {
+    if (this.publishAlarms([this.alarms.onSeqConflict(deviceId, tooth, seq)])) this.reevaluateInterlock();
   }
 
   /** Devices that stopped sending. */

@@ -50,7 +50,8 @@ export class SessionRegistry {
       ports: {
         saveAlarm: (alarm) => void storage.saveAlarm(appt.roomId, alarm).catch(logFailure("save alarm")),
         readingsSince: (sinceMs) => storage.recentReadings(appt.patientId, sinceMs, 20_000),
-        quarantine: (firmware, since, by) => soe.quarantine(firmware, since, by),
+        quarantine: (request, by) => soe.quarantine(appt.clinicId, request, by),
+        lift: (firmware, reason, by) => soe.lift(appt.clinicId, firmware, reason, by),
         audit: (who, action, why) =>
           void storage
             .audit({ at: now(), who, action, subject: appt.patientId, why })
@@ -64,7 +65,7 @@ export class SessionRegistry {
     for (const device of this.deps.clinic.devices.values()) {
       if (device.patientId === appt.patientId) session.upsertDevice(soe.deviceView(device));
     }
-    for (const firmware of soe.quarantinedFirmware()) session.room.markQuarantined(firmware, 0, "server", 0);
+    session.room.loadFirmware(soe.quarantinedFirmware(appt.clinicId), soe.firmwareHistory(appt.clinicId));
     this.sessions.set(appointmentId, session);
     log.info("session opened", { appointmentId, roomId: appt.roomId });
     return session;
@@ -82,6 +83,11 @@ export class SessionRegistry {
 
   all(): TreatmentSession[] {
     return [...this.sessions.values()];
+  }
+
+  /** Sessions of one clinic (clinic-wide events such as quarantines reach only these). */
+  forClinic(clinicId: string): TreatmentSession[] {
+    return [...this.sessions.values()].filter((s) => s.appointment.clinicId === clinicId);
   }
 
   onReadings(patientId: string, readings: readonly RuledReading[]): void {

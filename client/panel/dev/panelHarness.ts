@@ -156,6 +156,7 @@ const view: RoomSnapshot = {
     { deviceId: "hr-band", firmware: "1.2.0", tooth: null, quarantined: false, lastSeenAt: T0 },
   ],
   quarantinedFirmware: [],
+  firmwareHistory: [],
   serverTime: T0,
 };
 
