@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Server } from "socket.io";
 import { DEVICE_NAMESPACE } from "../shared/protocol.ts";
 import { isCareTeam } from "../shared/roles.ts";
-import { type Clinic, seedClinic } from "./clinic.ts";
+import { type Clinic, ClinicId, seedClinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
 import { DemoControl } from "./demo/demoControl.ts";
 import { DEMO_APPOINTMENT } from "./demo/demoDirector.ts";
@@ -94,6 +94,11 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       const roomId = clinic.appointments.get(DEMO_APPOINTMENT)!.roomId;
       io.in(roomId).disconnectSockets(true);
       sessions.reset(DEMO_APPOINTMENT);
+    },
+    resetClinicAsync: async () => {
+      for (const firmware of soe.quarantinedFirmware(ClinicId.demo)) {
+        await soe.lift(ClinicId.demo, firmware, "The demo story starts again from the beginning.", "demo");
+      }
     },
     procedure: () => sessions.forAppointment(DEMO_APPOINTMENT).room.getProcedure(),
     checkinPending: () => sessions.forAppointment(DEMO_APPOINTMENT).room.getComfort().checkinPending !== null,

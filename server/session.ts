@@ -19,9 +19,9 @@ import {
   type ComfortView,
   type DeviceView,
   ErrorCode,
+  Ev,
   type FirmwareAction,
   type FirmwareQuarantineOutcome,
-  Ev,
   fail,
   ok,
   type ReadingsBatch,
@@ -37,8 +37,8 @@ import { type CheckedReading, Quality } from "../shared/soe/signals.ts";
 import type { Appointment } from "./clinic.ts";
 import type { OttoInput } from "./otto/ottoRules.ts";
 import { OttoRules } from "./otto/ottoRules.ts";
-import type { QuarantineRequest } from "./soe/soeService.ts";
 import { type JoinOutcome, type JoinRequest, Room } from "./room.ts";
+import type { QuarantineRequest } from "./soe/soeService.ts";
 
 /** Who sent a command: identity from the token, never from the payload. */
 export interface SessionActor {

@@ -52,7 +52,15 @@ export function applyRoomEvent(view: RoomSnapshot, event: RoomEvent): ApplyOutco
     case "firmware_quarantined": {
       const { firmware, since, by, reason, retracted } = body;
       if (!view.quarantinedFirmware.includes(firmware)) view.quarantinedFirmware.push(firmware);
-      view.firmwareHistory.push({ action: "quarantine", firmware, since, at: event.at, by, reason, retracted });
+      view.firmwareHistory.push({
+        action: "quarantine",
+        firmware,
+        since,
+        at: event.at,
+        by,
+        reason,
+        retracted,
+      });
       break;
     }
     case "firmware_lifted":

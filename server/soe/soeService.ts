@@ -89,7 +89,8 @@ export class SoeService {
     for (const { clinicId, action } of await this.storage.firmwareActions()) {
       this.historyOf(clinicId).push(action);
     }
-    for (const [clinicId, actions] of this.history) this.quarantined.set(clinicId, activeQuarantines(actions));
+    for (const [clinicId, actions] of this.history)
+      this.quarantined.set(clinicId, activeQuarantines(actions));
   }
 
   isQuarantined(clinicId: string, firmware: string): boolean {
@@ -186,10 +187,7 @@ export class SoeService {
     const status = retracted ? ReadingStatus.enteredInError : ReadingStatus.final;
     // Built field by field: this runs for every reading (50 Hz bite force), and spreads are slow.
     const checked: RuledReading[] = batch.readings.map((reading) => {
-      const verdict = checker.check(
-        { deviceId, firmware: batch.firmware, reading, receivedAt },
-        quarantined,
-      );
+      const verdict = checker.check({ deviceId, firmware: batch.firmware, reading, receivedAt }, quarantined);
       const out: RuledReading = {
         deviceId,
         signal: reading.signal,
@@ -349,7 +347,12 @@ export class SoeService {
    * Lifts a quarantine in one clinic: new readings of the version are trusted again; readings
    * retracted before stay retracted, and the lift joins the clinic's history.
    */
-  async lift(clinicId: string, firmware: string, reason: string, by: string): Promise<Result<FirmwareAction>> {
+  async lift(
+    clinicId: string,
+    firmware: string,
+    reason: string,
+    by: string,
+  ): Promise<Result<FirmwareAction>> {
     const decision = decideLift(firmware, this.isQuarantined(clinicId, firmware));
     if (!decision.ok) return decision;
     const action: FirmwareAction = { action: "lift", firmware, at: this.now(), by, reason };

@@ -85,7 +85,13 @@ describe("SqliteStorage (real database file)", () => {
       reason: "Stuck pH values after the update",
     };
     await first.quarantineFirmware("main", ["soe-julian-36"], quarantine);
-    await first.liftFirmware("demo", { action: "lift", firmware: "2.3.1", at: 11, by: "x", reason: "Fixed again" });
+    await first.liftFirmware("demo", {
+      action: "lift",
+      firmware: "2.3.1",
+      at: 11,
+      by: "x",
+      reason: "Fixed again",
+    });
     await first.appendRoomEvent("room-julian", {
       seq: 1,
       at: 5,
@@ -96,7 +102,10 @@ describe("SqliteStorage (real database file)", () => {
     expect(await again.countReadings()).toBe(2);
     expect(await again.firmwareActions()).toEqual([
       { clinicId: "main", action: { ...quarantine, retracted: 0 } },
-      { clinicId: "demo", action: { action: "lift", firmware: "2.3.1", at: 11, by: "x", reason: "Fixed again" } },
+      {
+        clinicId: "demo",
+        action: { action: "lift", firmware: "2.3.1", at: 11, by: "x", reason: "Fixed again" },
+      },
     ]);
     expect(await again.roomEvents("room-julian", 10)).toEqual([
       { seq: 1, at: 5, body: { type: "checkin", score: 7, by: "m-julian" } },

@@ -246,7 +246,11 @@ export class SqliteStorage implements Storage {
     })();
   }
 
-  async firmwareUsage(firmware: string, deviceIds: readonly string[], sinceMs: number): Promise<FirmwareUsage> {
+  async firmwareUsage(
+    firmware: string,
+    deviceIds: readonly string[],
+    sinceMs: number,
+  ): Promise<FirmwareUsage> {
     const devices = JSON.stringify(deviceIds);
     const rows = this.db
       .prepare(
@@ -256,7 +260,9 @@ export class SqliteStorage implements Storage {
       )
       .all(firmware, sinceMs, devices) as { patientId: string; n: number }[];
     const seen = this.db
-      .prepare("SELECT 1 FROM readings WHERE firmware = ? AND device_id IN (SELECT value FROM json_each(?)) LIMIT 1")
+      .prepare(
+        "SELECT 1 FROM readings WHERE firmware = ? AND device_id IN (SELECT value FROM json_each(?)) LIMIT 1",
+      )
       .get(firmware, devices);
     return {
       readings: rows.reduce((sum, r) => sum + r.n, 0),

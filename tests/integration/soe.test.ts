@@ -68,9 +68,9 @@ describe("SOE device uplink", () => {
     });
     // Without a boot id the server could not tell a reboot from a resend: refused with a reason.
     const key = deviceKey(server.secret, DEVICE);
-    expect(
-      await connectRefusal(url, { protocolVersion: v, deviceId: DEVICE, deviceKey: key }),
-    ).toMatchObject({ code: ErrorCode.badPayload, message: expect.stringMatching(/bootId/) });
+    expect(await connectRefusal(url, { protocolVersion: v, deviceId: DEVICE, deviceKey: key })).toMatchObject(
+      { code: ErrorCode.badPayload, message: expect.stringMatching(/bootId/) },
+    );
     expect(
       await connectRefusal(url, { protocolVersion: v, deviceId: DEVICE, deviceKey: key, bootId }),
     ).toBeNull();
