@@ -69,6 +69,8 @@ export class SoeService {
   /** Quarantined versions per clinic, and each clinic's quarantines and lifts in order. */
   private readonly quarantined = new Map<string, Set<string>>();
   private readonly history = new Map<string, FirmwareAction[]>();
+  /** Quarantines and lifts being stored now, per clinic and version (a double click waits its turn). */
+  private readonly firmwareBusy = new Set<string>();
   private readonly firmwareOf = new Map<string, string>();
   private readonly lastSeen = new Map<string, number>();
   private readonly duplicateTimes = new Map<string, number[]>();
@@ -313,6 +315,48 @@ export class SoeService {
     request: QuarantineRequest,
     by: string,
   ): Promise<Result<FirmwareQuarantineOutcome>> {
+    return this.oneAtATime(clinicId, request.firmware, () => this.quarantineNow(clinicId, request, by));
+  }
+
+  /**
+   * Lifts a quarantine in one clinic: new readings of the version are trusted again; readings
+   * retracted before stay retracted, and the lift joins the clinic's history.
+   */
+  async lift(
+    clinicId: string,
+    firmware: string,
+    reason: string,
+    by: string,
+  ): Promise<Result<FirmwareAction>> {
+    return this.oneAtATime(clinicId, firmware, () => this.liftNow(clinicId, firmware, reason, by));
+  }
+
+  /** Checks and stores run apart from another action on the same version, so both see a settled state. */
+  private async oneAtATime<T>(
+    clinicId: string,
+    firmware: string,
+    action: () => Promise<Result<T>>,
+  ): Promise<Result<T>> {
+    const key = `${clinicId}\u0000${firmware}`;
+    if (this.firmwareBusy.has(key)) {
+      return fail(
+        ErrorCode.illegalTransition,
+        `A quarantine or lift of ${firmware} is being stored; try again.`,
+      );
+    }
+    this.firmwareBusy.add(key);
+    try {
+      return await action();
+    } finally {
+      this.firmwareBusy.delete(key);
+    }
+  }
+
+  private async quarantineNow(
+    clinicId: string,
+    request: QuarantineRequest,
+    by: string,
+  ): Promise<Result<FirmwareQuarantineOutcome>> {
     const at = this.now();
     const { firmware, since } = request;
     const devices = this.devicesIn(clinicId);
@@ -343,11 +387,7 @@ export class SoeService {
     return ok({ devices: impact.devices, patients: impact.patients, retracted });
   }
 
-  /**
-   * Lifts a quarantine in one clinic: new readings of the version are trusted again; readings
-   * retracted before stay retracted, and the lift joins the clinic's history.
-   */
-  async lift(
+  private async liftNow(
     clinicId: string,
     firmware: string,
     reason: string,

@@ -235,12 +235,16 @@ describe("firmware quarantine", () => {
   it("a beta quarantine in the demo clinic needs no confirmation and stays there; history survives a restart", async () => {
     await sendAsync("soe-julian-demo-46", [tempBatch(1, Date.now() - 2_000, 46, BETA_FIRMWARE)]);
     const demoRay = await TestClient.joinAsync(server, "demo", "clinician");
-    const result = await demoRay.command<FirmwareQuarantineOutcome>(Ev.firmwareQuarantine, {
-      firmware: BETA_FIRMWARE,
-      since: Date.now() - 10_000,
-      reason: REASON,
-    });
-    expect(result).toEqual({ ok: true, value: { devices: 1, patients: 1, retracted: 1 } });
+    const payload = { firmware: BETA_FIRMWARE, since: Date.now() - 10_000, reason: REASON };
+    // A double click: one quarantine is stored, the other is refused, never both.
+    const [a, b] = await Promise.all([
+      demoRay.command<FirmwareQuarantineOutcome>(Ev.firmwareQuarantine, payload),
+      demoRay.command<FirmwareQuarantineOutcome>(Ev.firmwareQuarantine, payload),
+    ]);
+    const results = [a, b].sort((x, y) => Number(y.ok) - Number(x.ok));
+    expect(results[0]).toEqual({ ok: true, value: { devices: 1, patients: 1, retracted: 1 } });
+    expect(results[1]).toMatchObject({ ok: false, error: { code: ErrorCode.illegalTransition } });
+    expect(server.soe.firmwareHistory(ClinicId.demo)).toHaveLength(1);
     expect(server.soe.quarantinedFirmware(ClinicId.main)).toEqual([]);
     demoRay.close();
 
