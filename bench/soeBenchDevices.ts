@@ -3,7 +3,7 @@
  * the latency from a device's send to the clinician's receipt of that reading.
  */
 import { io } from "socket.io-client";
-import type { PairedDevice } from "../server/clinic.ts";
+import { ClinicId, type PairedDevice } from "../server/clinic.ts";
 import { DeviceClient } from "../server/soe/deviceClient.ts";
 import { SoeSimulator } from "../server/soe/simulator.ts";
 import { deviceKey, loadOrCreateSecret, signInvite } from "../server/tokens.ts";
@@ -61,12 +61,20 @@ for (const i of job.patients) {
   const paired: PairedDevice[] = [
     ...teeth.map((tooth) => ({
       deviceId: `soe-a${i}-${tooth}`,
+      clinicId: ClinicId.main,
       patientId: `a${i}`,
       tooth,
       signals: ["ph", "temperature", "biteForce", "plaque", "inflammation"] as PairedDevice["signals"],
       firmware: "2.3.1",
     })),
-    { deviceId: `hr-a${i}`, patientId: `a${i}`, tooth: null, signals: ["heartRate"], firmware: "2.3.1" },
+    {
+      deviceId: `hr-a${i}`,
+      clinicId: ClinicId.main,
+      patientId: `a${i}`,
+      tooth: null,
+      signals: ["heartRate"],
+      firmware: "2.3.1",
+    },
   ];
   for (const d of paired) {
     devices.push({

@@ -13,6 +13,10 @@ import {
   type ConnectRefusal,
   ErrorCode,
   Ev,
+  type FirmwareAction,
+  type FirmwareLiftPayload,
+  type FirmwareQuarantineOutcome,
+  type FirmwareQuarantinePayload,
   PROTOCOL_VERSION,
   type ReadingsBatch,
   type Result,
@@ -172,11 +176,11 @@ export class RoomConnection implements RoomActions {
   silenceAlarm(alarmId: string, seconds: number): Promise<Result<Alarm>> {
     return this.emit(Ev.alarmSilence, { alarmId, seconds });
   }
-  quarantineFirmware(
-    firmware: string,
-    since: number,
-  ): Promise<Result<{ devices: number; retracted: number }>> {
-    return this.emit(Ev.firmwareQuarantine, { firmware, since });
+  quarantineFirmware(p: FirmwareQuarantinePayload): Promise<Result<FirmwareQuarantineOutcome>> {
+    return this.emit(Ev.firmwareQuarantine, p);
+  }
+  liftFirmware(p: FirmwareLiftPayload): Promise<Result<FirmwareAction>> {
+    return this.emit(Ev.firmwareLift, p);
   }
   loadHistory(sinceMs: number): Promise<Result<ReadingsBatch>> {
     return this.emit(Ev.soeHistory, { sinceMs });

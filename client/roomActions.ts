@@ -5,7 +5,17 @@
 import type { Alarm } from "../shared/alarms.ts";
 import type { OttoUtterance, PatientQuestion } from "../shared/otto.ts";
 import type { ProcedureCommand, ProcedureView } from "../shared/procedure/types.ts";
-import type { ComfortView, ReadingsBatch, Result, RoomSnapshot, Surroundings } from "../shared/protocol.ts";
+import type {
+  ComfortView,
+  FirmwareAction,
+  FirmwareLiftPayload,
+  FirmwareQuarantineOutcome,
+  FirmwareQuarantinePayload,
+  ReadingsBatch,
+  Result,
+  RoomSnapshot,
+  Surroundings,
+} from "../shared/protocol.ts";
 import type { CheckedReading } from "../shared/soe/signals.ts";
 
 export interface RoomActions {
@@ -19,10 +29,9 @@ export interface RoomActions {
   askOtto(question: PatientQuestion): Promise<Result<OttoUtterance>>;
   acknowledgeAlarm(alarmId: string): Promise<Result<Alarm>>;
   silenceAlarm(alarmId: string, seconds: number): Promise<Result<Alarm>>;
-  quarantineFirmware(
-    firmware: string,
-    since: number,
-  ): Promise<Result<{ devices: number; retracted: number }>>;
+  /** May answer `confirmation_required` with the counts; send again with `confirm: true`. */
+  quarantineFirmware(p: FirmwareQuarantinePayload): Promise<Result<FirmwareQuarantineOutcome>>;
+  liftFirmware(p: FirmwareLiftPayload): Promise<Result<FirmwareAction>>;
   loadHistory(sinceMs: number): Promise<Result<ReadingsBatch>>;
 }
 

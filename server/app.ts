@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Server } from "socket.io";
 import { DEVICE_NAMESPACE } from "../shared/protocol.ts";
 import { isCareTeam } from "../shared/roles.ts";
-import { type Clinic, seedClinic } from "./clinic.ts";
+import { type Clinic, ClinicId, seedClinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
 import { prepareDataFolder } from "./dataFolder.ts";
 import { DemoControl } from "./demo/demoControl.ts";
@@ -66,8 +66,11 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     onDevice: (patientId, device) => {
       for (const s of sessions.forPatient(patientId)) s.upsertDevice(device);
     },
-    onQuarantine: (firmware, since, by, retracted) => {
-      for (const s of sessions.all()) s.room.markQuarantined(firmware, since, by, retracted);
+    onFirmwareAction: (clinicId, action) => {
+      for (const s of sessions.forClinic(clinicId)) s.room.applyFirmwareAction(action);
+    },
+    onSeqConflict: (patientId, device, seq) => {
+      for (const s of sessions.forPatient(patientId)) s.onSeqConflict(device.deviceId, device.tooth, seq);
     },
   });
   // Rooms come back before any client can connect, so no one ever sees a room that forgot.
@@ -92,6 +95,11 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       const roomId = clinic.appointments.get(DEMO_APPOINTMENT)!.roomId;
       io.in(roomId).disconnectSockets(true);
       sessions.reset(DEMO_APPOINTMENT);
+    },
+    resetClinicAsync: async () => {
+      for (const firmware of soe.quarantinedFirmware(ClinicId.demo)) {
+        await soe.lift(ClinicId.demo, firmware, "The demo story starts again from the beginning.", "demo");
+      }
     },
     procedure: () => sessions.forAppointment(DEMO_APPOINTMENT).room.getProcedure(),
     checkinPending: () => sessions.forAppointment(DEMO_APPOINTMENT).room.getComfort().checkinPending !== null,

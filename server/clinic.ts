@@ -1,17 +1,40 @@
 /**
- * The seeded demo clinic: people, appointments and paired SOE devices. `npm start` runs on this
- * with no database or directory service to set up.
+ * The seeded clinics: people, appointments and paired SOE devices of the real clinic and of the
+ * separate demo clinic, each with its own firmware list. `npm start` runs on this with no
+ * database or directory service to set up. Every record carries its clinic id, and everything
+ * clinic-wide (quarantines, firmware lists) is scoped by it, so the demo never touches real data.
  */
 import type { AppointmentView } from "../shared/protocol.ts";
 import type { InviteRole } from "../shared/roles.ts";
 import type { Signal } from "../shared/soe/signals.ts";
 
+/** The clinic that runs for real, and the self-contained demo clinic. */
+export const ClinicId = { main: "main", demo: "demo" } as const;
+
+/** How a firmware version is deployed in a clinic (DOMAIN.md: staged rollout). */
+export const FirmwareChannel = { release: "release", beta: "beta" } as const;
+export type FirmwareChannel = (typeof FirmwareChannel)[keyof typeof FirmwareChannel];
+
+export interface FirmwareRelease {
+  version: string;
+  channel: FirmwareChannel;
+}
+
+export interface ClinicInfo {
+  clinicId: string;
+  name: string;
+  /** Firmware versions the clinic deploys to its SOEs. */
+  firmware: readonly FirmwareRelease[];
+}
+
 export interface Person {
   personId: string;
   displayName: string;
+  clinicId: string;
 }
 
 export interface Appointment extends AppointmentView {
+  clinicId: string;
   patientId: string;
   /** Who may join with which role; a patient can only ever be the patient of their own appointment. */
   staff: { clinicianId: string; assistantId: string; observerId: string };
@@ -20,13 +43,16 @@ export interface Appointment extends AppointmentView {
 
 export interface PairedDevice {
   deviceId: string;
+  clinicId: string;
   patientId: string;
   tooth: number | null;
   signals: Signal[];
   firmware: string;
 }
 
+/** The directory the server runs on: every clinic it hosts and their records. */
 export interface Clinic {
+  clinics: ReadonlyMap<string, ClinicInfo>;
   people: ReadonlyMap<string, Person>;
   appointments: ReadonlyMap<string, Appointment>;
   devices: ReadonlyMap<string, PairedDevice>;
@@ -36,9 +62,25 @@ const TOOTH_SIGNALS: Signal[] = ["ph", "temperature", "biteForce", "plaque", "in
 export const STABLE_FIRMWARE = "2.3.1";
 export const BETA_FIRMWARE = "2.4.0-beta.1";
 
-function devicesFor(patientId: string): PairedDevice[] {
+const FIRMWARE_LISTS: Record<string, readonly FirmwareRelease[]> = {
+  [ClinicId.main]: [{ version: STABLE_FIRMWARE, channel: FirmwareChannel.release }],
+  [ClinicId.demo]: [
+    { version: STABLE_FIRMWARE, channel: FirmwareChannel.release },
+    { version: BETA_FIRMWARE, channel: FirmwareChannel.beta },
+  ],
+};
+
+function clinics(): Map<string, ClinicInfo> {
+  return new Map([
+    [ClinicId.main, { clinicId: ClinicId.main, name: "Chairside clinic", firmware: FIRMWARE_LISTS.main! }],
+    [ClinicId.demo, { clinicId: ClinicId.demo, name: "Demo clinic", firmware: FIRMWARE_LISTS.demo! }],
+  ]);
+}
+
+function devicesFor(patientId: string, clinicId: string): PairedDevice[] {
   const teeth = [16, 26, 36, 46].map((tooth) => ({
     deviceId: `soe-${patientId}-${tooth}`,
+    clinicId,
     patientId,
     tooth,
     signals: TOOTH_SIGNALS,
@@ -48,6 +90,7 @@ function devicesFor(patientId: string): PairedDevice[] {
     ...teeth,
     {
       deviceId: `hr-${patientId}`,
+      clinicId,
       patientId,
       tooth: null,
       signals: ["heartRate"],
@@ -61,41 +104,55 @@ function appointment(
   patient: Person,
   planId: string,
   scheduledAt: string,
-  observerId = "observer",
+  staff: Appointment["staff"] = { clinicianId: "dr-ray", assistantId: "noah", observerId: "observer" },
 ): Appointment {
   return {
     appointmentId: id,
+    clinicId: patient.clinicId,
     roomId: `room-${id}`,
     patientId: patient.personId,
     patientName: patient.displayName,
     clinicianName: "Dr. Ray",
     scheduledAt,
-    staff: { clinicianId: "dr-ray", assistantId: "noah", observerId },
+    staff,
     planId,
   };
 }
 
-/** Builds the demo clinic. `today` fixes the appointment dates (injected for tests). */
+/** Builds the real and the demo clinic. `today` fixes the appointment dates (injected for tests). */
 export function seedClinic(today = new Date()): Clinic {
   const day = today.toISOString().slice(0, 10);
+  const main = ClinicId.main;
+  const demo = ClinicId.demo;
   const people: Person[] = [
-    { personId: "dr-ray", displayName: "Dr. Ray" },
-    { personId: "noah", displayName: "Noah" },
-    { personId: "julian", displayName: "Julian" },
-    { personId: "flower", displayName: "Flower" },
-    { personId: "observer", displayName: "Observer" },
-    { personId: "demo-screen", displayName: "Demo screen" },
-    // The demo story's patient is a separate record so the demo never mixes with Julian's real data.
-    { personId: "julian-demo", displayName: "Julian" },
+    { personId: "dr-ray", displayName: "Dr. Ray", clinicId: main },
+    { personId: "noah", displayName: "Noah", clinicId: main },
+    { personId: "julian", displayName: "Julian", clinicId: main },
+    { personId: "flower", displayName: "Flower", clinicId: main },
+    { personId: "observer", displayName: "Observer", clinicId: main },
+    // The demo clinic has its own people: its story never mixes with a real patient's data.
+    { personId: "demo-dr-ray", displayName: "Dr. Ray", clinicId: demo },
+    { personId: "demo-noah", displayName: "Noah", clinicId: demo },
+    { personId: "julian-demo", displayName: "Julian", clinicId: demo },
+    { personId: "demo-screen", displayName: "Demo screen", clinicId: demo },
   ];
   const byId = new Map(people.map((p) => [p.personId, p]));
   const appointments = [
     appointment("julian", byId.get("julian")!, "filling-36", `${day}T09:00:00`),
     appointment("flower", byId.get("flower")!, "cleaning", `${day}T10:30:00`),
-    appointment("demo", byId.get("julian-demo")!, "filling-36", `${day}T00:00:00`, "demo-screen"),
+    appointment("demo", byId.get("julian-demo")!, "filling-36", `${day}T00:00:00`, {
+      clinicianId: "demo-dr-ray",
+      assistantId: "demo-noah",
+      observerId: "demo-screen",
+    }),
   ];
-  const devices = [...devicesFor("julian"), ...devicesFor("flower"), ...devicesFor("julian-demo")];
+  const devices = [
+    ...devicesFor("julian", main),
+    ...devicesFor("flower", main),
+    ...devicesFor("julian-demo", demo),
+  ];
   return {
+    clinics: clinics(),
     people: byId,
     appointments: new Map(appointments.map((a) => [a.appointmentId, a])),
     devices: new Map(devices.map((d) => [d.deviceId, d])),
@@ -116,8 +173,15 @@ export function personForRole(appt: Appointment, role: InviteRole): string {
   }
 }
 
+/** The clinic an appointment or device belongs to (every record names one that exists). */
+export function clinicOf(clinic: Clinic, clinicId: string): ClinicInfo {
+  const info = clinic.clinics.get(clinicId);
+  if (!info) throw new Error(`no clinic ${clinicId}`);
+  return info;
+}
+
 /**
- * A clinic with generated patients, one appointment each (`<prefix><n>` or the given ids), for
+ * The seeded clinics plus generated patients of the real clinic, one appointment each, for
  * load tests, benchmarks and the fault corpus. Each patient gets SOEs on `teeth` and a heart-rate
  * wearable.
  */
@@ -131,12 +195,16 @@ export function syntheticClinic(opts: {
   const appointments = new Map<string, Appointment>();
   const devices = new Map<string, PairedDevice>();
   for (const patientId of opts.patientIds) {
-    const patient: Person = { personId: patientId, displayName: `Patient ${patientId}` };
+    const patient: Person = {
+      personId: patientId,
+      displayName: `Patient ${patientId}`,
+      clinicId: ClinicId.main,
+    };
     people.set(patientId, patient);
     appointments.set(patientId, appointment(patientId, patient, opts.planId, "2026-11-24T09:00:00"));
-    for (const d of devicesFor(patientId)) {
+    for (const d of devicesFor(patientId, ClinicId.main)) {
       if (d.tooth === null || opts.teeth.includes(d.tooth)) devices.set(d.deviceId, d);
     }
   }
-  return { people, appointments, devices };
+  return { clinics: base.clinics, people, appointments, devices };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { encodeBatch, encodePose, POSE_BYTES, type Pose } from "../shared/poseCodec.ts";
-import { ConnectionState, type RoomEvent } from "../shared/protocol.ts";
+import { ConnectionState, type FirmwareAction, type RoomEvent } from "../shared/protocol.ts";
 import { Role } from "../shared/roles.ts";
+import { applyRoomEvent } from "../shared/roomView.ts";
 import { OTTO_MEMBER_ID, Room } from "./room.ts";
 
 const APPOINTMENT = {
@@ -165,5 +166,49 @@ describe("Room", () => {
       ok: false,
       reason: "room_full",
     });
+  });
+
+  it("opens with the clinic's firmware state silently, then a client's view follows quarantines and lifts", () => {
+    const { room, events, advance } = makeRoom();
+    const earlier: FirmwareAction = {
+      action: "quarantine",
+      firmware: "2.2.0",
+      since: 0,
+      at: 500,
+      by: "dr-ray",
+      reason: "Old bias in temperature",
+      retracted: 7,
+    };
+    room.loadFirmware(["2.2.0"], [earlier]);
+    expect(events).toEqual([]);
+    const view = room.snapshot("x");
+    expect(view.quarantinedFirmware).toEqual(["2.2.0"]);
+    expect(view.firmwareHistory).toEqual([earlier]);
+
+    advance(1_000);
+    const quarantine: FirmwareAction = {
+      ...earlier,
+      firmware: "2.4.0-beta.1",
+      since: 1_500,
+      at: 2_000,
+      retracted: 3,
+    };
+    room.applyFirmwareAction(quarantine);
+    advance(1_000);
+    const lift: FirmwareAction = {
+      action: "lift",
+      firmware: "2.2.0",
+      at: 3_000,
+      by: "dr-ray",
+      reason: "Vendor fix confirmed",
+    };
+    room.applyFirmwareAction(lift);
+    expect(events.map((e) => e.body.type)).toEqual(["firmware_quarantined", "firmware_lifted"]);
+    for (const e of events) expect(applyRoomEvent(view, e)).toBe("applied");
+    const fresh = room.snapshot("x");
+    expect(view.quarantinedFirmware).toEqual(["2.4.0-beta.1"]);
+    expect(view.quarantinedFirmware).toEqual(fresh.quarantinedFirmware);
+    expect(view.firmwareHistory).toEqual(fresh.firmwareHistory);
+    expect(fresh.firmwareHistory).toEqual([earlier, quarantine, lift]);
   });
 });

@@ -13,6 +13,7 @@ import {
   type ComfortView,
   ConnectionState,
   type DeviceView,
+  type FirmwareAction,
   type MemberView,
   type OttoView,
   PROTOCOL_VERSION,
@@ -65,7 +66,6 @@ export interface RoomState {
   /** Listed alarms: active, or cleared but not yet acknowledged. */
   alarms: Alarm[];
   devices: DeviceView[];
-  quarantinedFirmware: string[];
 }
 
 export function initialComfort(): ComfortView {
@@ -92,6 +92,7 @@ export class Room {
   private readonly alarms = new Map<string, Alarm>();
   private readonly devices = new Map<string, DeviceView>();
   private readonly quarantinedFirmware = new Set<string>();
+  private readonly firmwareHistory: FirmwareAction[] = [];
   private readonly listeners = new Set<(event: RoomEvent) => void>();
 
   constructor(appointment: AppointmentView, opts: RoomOptions) {
@@ -129,7 +130,6 @@ export class Room {
       comfort: this.comfort,
       alarms: this.activeAlarms().map((a) => ({ ...a })),
       devices: this.getDevices().map((d) => ({ ...d })),
-      quarantinedFirmware: [...this.quarantinedFirmware],
     };
   }
 
@@ -152,17 +152,11 @@ export class Room {
     this.comfort = structuredClone(state.comfort);
     for (const a of state.alarms) this.alarms.set(a.id, { ...a });
     for (const d of state.devices) this.devices.set(d.deviceId, { ...d });
-    for (const f of state.quarantinedFirmware) this.quarantinedFirmware.add(f);
   }
 
   /** Continues the sequence after `minSeq` (a fresh room whose event log already went that far). */
   advanceSeq(minSeq: number): void {
     this.seq = Math.max(this.seq, minSeq);
-  }
-
-  /** Whether the room already shows this firmware as quarantined. */
-  isQuarantined(firmware: string): boolean {
-    return this.quarantinedFirmware.has(firmware);
   }
 
   /** Subscribe to reliable events; returns the unsubscribe function. */
@@ -338,9 +332,26 @@ export class Room {
     return [...this.devices.values()];
   }
 
-  markQuarantined(firmware: string, since: number, by: string, retracted: number): void {
-    this.quarantinedFirmware.add(firmware);
-    this.emit({ type: "firmware_quarantined", firmware, since, by, retracted });
+  /** The clinic's firmware state as the room opens: part of the snapshot, no event. */
+  loadFirmware(quarantined: readonly string[], history: readonly FirmwareAction[]): void {
+    this.quarantinedFirmware.clear();
+    for (const firmware of quarantined) this.quarantinedFirmware.add(firmware);
+    this.firmwareHistory.length = 0;
+    this.firmwareHistory.push(...history);
+  }
+
+  /** A quarantine or a lift in this room's clinic. */
+  applyFirmwareAction(action: FirmwareAction): void {
+    this.firmwareHistory.push(action);
+    const { firmware, by, reason } = action;
+    if (action.action === "quarantine") {
+      this.quarantinedFirmware.add(firmware);
+      const { since, retracted } = action;
+      this.emit({ type: "firmware_quarantined", firmware, since, by, reason, retracted });
+    } else {
+      this.quarantinedFirmware.delete(firmware);
+      this.emit({ type: "firmware_lifted", firmware, by, reason });
+    }
   }
 
   /** The room as it is now, for a late joiner or a client that saw a gap in the sequence. */
@@ -357,6 +368,7 @@ export class Room {
       alarms: this.activeAlarms(),
       devices: this.getDevices(),
       quarantinedFirmware: [...this.quarantinedFirmware],
+      firmwareHistory: [...this.firmwareHistory],
       serverTime: this.now(),
     };
   }

@@ -33,7 +33,11 @@ function options(now: () => number): SessionOptions {
     ports: {
       saveAlarm: () => {},
       readingsSince: async () => [],
-      quarantine: async () => ({ ok: true, value: { devices: 0, retracted: 0 } }),
+      quarantine: async () => ({ ok: true, value: { devices: 0, patients: 0, retracted: 0 } }),
+      lift: async (firmware, reason, by) => ({
+        ok: true,
+        value: { action: "lift", firmware, reason, by, at: now() },
+      }),
       audit: () => {},
       flushState: async () => {},
     },

@@ -198,7 +198,6 @@ const roomSchema = z.object({
       lastSeenAt: nullableTime,
     }),
   ),
-  quarantinedFirmware: z.array(text),
 });
 
 const sessionStateSchema: z.ZodType<SessionState> = z.object({

@@ -17,7 +17,11 @@ function makeSession(planId = "sensor-check-36") {
     ports: {
       saveAlarm: (a) => saved.push(a),
       readingsSince: async () => [],
-      quarantine: async () => ({ ok: true, value: { devices: 0, retracted: 0 } }),
+      quarantine: async () => ({ ok: true, value: { devices: 0, patients: 0, retracted: 0 } }),
+      lift: async (firmware, reason, by) => ({
+        ok: true,
+        value: { action: "lift", firmware, reason, by, at: now },
+      }),
       audit: () => {},
       flushState: async () => {},
     },

@@ -20,6 +20,8 @@ import {
   type DeviceView,
   ErrorCode,
   Ev,
+  type FirmwareAction,
+  type FirmwareQuarantineOutcome,
   fail,
   ok,
   type ReadingsBatch,
@@ -37,6 +39,7 @@ import type { OttoInput } from "./otto/ottoRules.ts";
 import { OttoRules } from "./otto/ottoRules.ts";
 import { type JoinOutcome, type JoinRequest, Room } from "./room.ts";
 import { SESSION_STATE_VERSION, type SessionState } from "./roomState.ts";
+import type { QuarantineRequest } from "./soe/soeService.ts";
 
 /** Who sent a command: identity from the token, never from the payload. */
 export interface SessionActor {
@@ -49,11 +52,9 @@ export interface SessionActor {
 export interface SessionPorts {
   saveAlarm(alarm: Alarm): void;
   readingsSince(sinceMs: number): Promise<CheckedReading[]>;
-  quarantine(
-    firmware: string,
-    since: number,
-    by: string,
-  ): Promise<Result<{ devices: number; retracted: number }>>;
+  /** Quarantine and lift act on the clinic of this session's appointment only. */
+  quarantine(request: QuarantineRequest, by: string): Promise<Result<FirmwareQuarantineOutcome>>;
+  lift(firmware: string, reason: string, by: string): Promise<Result<FirmwareAction>>;
   audit(who: string, action: string, why: string): void;
   /**
    * Makes the session's current state durable; resolves once it is stored (or the failure was
@@ -249,7 +250,19 @@ export class TreatmentSession {
       case Ev.firmwareQuarantine:
         if (actor.role !== Role.clinician)
           return fail(ErrorCode.forbidden, "Only a clinician can quarantine firmware.");
-        return this.ports.quarantine(p.firmware as string, p.since as number, actor.personId);
+        return this.ports.quarantine(
+          {
+            firmware: p.firmware as string,
+            since: p.since as number,
+            reason: p.reason as string,
+            confirm: (p.confirm as boolean | undefined) ?? false,
+          },
+          actor.personId,
+        );
+      case Ev.firmwareLift:
+        if (actor.role !== Role.clinician)
+          return fail(ErrorCode.forbidden, "Only a clinician can lift a firmware quarantine.");
+        return this.ports.lift(p.firmware as string, p.reason as string, actor.personId);
       case Ev.soeHistory:
         return this.history(actor, p.sinceMs as number);
       default:
@@ -468,6 +481,11 @@ export class TreatmentSession {
       if (this.publishAlarms(this.alarms.onReading(r, { heartRateBaseline: baseline }))) changed = true;
     }
     if (changed) this.reevaluateInterlock();
+  }
+
+  /** A device reused a sequence number of its boot for other content: a technical alarm. */
+  onSeqConflict(deviceId: string, tooth: number | null, seq: number): void {
+    if (this.publishAlarms([this.alarms.onSeqConflict(deviceId, tooth, seq)])) this.reevaluateInterlock();
   }
 
   /** Devices that stopped sending. */

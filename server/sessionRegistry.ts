@@ -106,7 +106,8 @@ export class SessionRegistry {
       ports: {
         saveAlarm: (alarm) => void storage.saveAlarm(appt.roomId, alarm).catch(logFailure("save alarm")),
         readingsSince: (sinceMs) => storage.recentReadings(appt.patientId, sinceMs, 20_000),
-        quarantine: (firmware, since, by) => soe.quarantine(firmware, since, by),
+        quarantine: (request, by) => soe.quarantine(appt.clinicId, request, by),
+        lift: (firmware, reason, by) => soe.lift(appt.clinicId, firmware, reason, by),
         audit: (who, action, why) =>
           void storage
             .audit({ at: now(), who, action, subject: appt.patientId, why })
@@ -136,9 +137,8 @@ export class SessionRegistry {
     for (const device of this.deps.clinic.devices.values()) {
       if (device.patientId === appt.patientId) session.upsertDevice(soe.deviceView(device));
     }
-    for (const firmware of soe.quarantinedFirmware()) {
-      if (!session.room.isQuarantined(firmware)) session.room.markQuarantined(firmware, 0, "server", 0);
-    }
+    // Firmware state belongs to the clinic (SoeService), not the room: loaded fresh on every open.
+    session.room.loadFirmware(soe.quarantinedFirmware(appt.clinicId), soe.firmwareHistory(appt.clinicId));
     // A new room is written at once, so a restart finds it even if nothing else happens in it.
     writer.markDirty(Urgency.event);
     this.sessions.set(appt.appointmentId, session);
@@ -164,6 +164,11 @@ export class SessionRegistry {
 
   all(): TreatmentSession[] {
     return [...this.sessions.values()];
+  }
+
+  /** Sessions of one clinic (clinic-wide events such as quarantines reach only these). */
+  forClinic(clinicId: string): TreatmentSession[] {
+    return [...this.sessions.values()].filter((s) => s.appointment.clinicId === clinicId);
   }
 
   onReadings(patientId: string, readings: readonly RuledReading[]): void {

@@ -33,12 +33,18 @@ export const ErrorCode = {
   deviceUnpaired: "device_unpaired",
   unknownUnit: "unknown_unit",
   storageFailed: "storage_failed",
+  // soe (issue 7): a device reused a sequence number within one boot for other content; a
+  // firmware quarantine that touches a version in normal use must be confirmed with its counts.
+  seqConflict: "seq_conflict",
+  confirmationRequired: "confirmation_required",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export interface ProtocolError {
   code: ErrorCode;
   message: string;
+  /** With `confirmation_required`: what the quarantine would touch, for the confirmation dialog. */
+  impact?: FirmwareImpact;
 }
 
 /** Expected failures are values. */
@@ -73,6 +79,11 @@ export interface DeviceAuth {
   protocolVersion: number;
   deviceId: string;
   deviceKey: string;
+  /**
+   * Fresh for every boot of the device (a random id). Batches are keyed by (device, boot, seq),
+   * so a device that reboots and counts from 1 again is a new boot, not a resend.
+   */
+  bootId: string;
 }
 
 /** Carried in `connect_error.data`, so a client can say exactly why it was refused. */
@@ -164,7 +175,10 @@ export interface RoomSnapshot {
   comfort: ComfortView;
   alarms: Alarm[];
   devices: DeviceView[];
+  /** Firmware versions quarantined now in this room's clinic. */
   quarantinedFirmware: string[];
+  /** Quarantines and lifts in this room's clinic, oldest first. */
+  firmwareHistory: FirmwareAction[];
   serverTime: number;
 }
 
@@ -181,13 +195,71 @@ export type RoomEventBody =
   | { type: "checkin"; score: number; by: string }
   | { type: "alarm"; alarm: Alarm }
   | { type: "device"; device: DeviceView }
-  | { type: "firmware_quarantined"; firmware: string; since: number; by: string; retracted: number };
+  | {
+      type: "firmware_quarantined";
+      firmware: string;
+      since: number;
+      by: string;
+      reason: string;
+      retracted: number;
+    }
+  | { type: "firmware_lifted"; firmware: string; by: string; reason: string };
 export type RoomEventType = RoomEventBody["type"];
 
 export interface RoomEvent {
   seq: number;
   at: number;
   body: RoomEventBody;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Firmware quarantine (per clinic, audited, reversible)
+
+/** One quarantine or lift of a firmware version in a clinic, as stored and shown in the history. */
+export type FirmwareAction =
+  | {
+      action: "quarantine";
+      firmware: string;
+      /** Readings of this version taken at or after this time were retracted. */
+      since: number;
+      at: number;
+      by: string;
+      reason: string;
+      retracted: number;
+    }
+  | { action: "lift"; firmware: string; at: number; by: string; reason: string };
+
+/** What quarantining a version in a clinic touches (answered before a confirmed quarantine). */
+export interface FirmwareImpact {
+  firmware: string;
+  since: number;
+  /** Devices of the clinic that run this version now. */
+  devices: number;
+  /** Patients with a device on it or readings that would be retracted. */
+  patients: number;
+  /** Readings that would be retracted. */
+  readings: number;
+}
+
+export interface FirmwareQuarantinePayload {
+  /** The exact version (no prefixes or wildcards). */
+  firmware: string;
+  /** Retract this version's readings taken at or after this time (epoch ms; at most 30 days back). */
+  since: number;
+  reason: string;
+  /** Required when the version is in normal use: sent after a `confirmation_required` answer. */
+  confirm?: boolean;
+}
+
+export interface FirmwareQuarantineOutcome {
+  devices: number;
+  patients: number;
+  retracted: number;
+}
+
+export interface FirmwareLiftPayload {
+  firmware: string;
+  reason: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,6 +302,7 @@ export const Ev = {
   alarmAck: "alarm:ack",
   alarmSilence: "alarm:silence",
   firmwareQuarantine: "firmware:quarantine",
+  firmwareLift: "firmware:lift",
   soeHistory: "soe:history",
   // server -> client (people)
   welcome: "room:welcome",
@@ -261,10 +334,8 @@ export interface ClientToServerEvents {
   [Ev.ottoAsk]: (p: { question: PatientQuestion }, ack: Ack<OttoUtterance>) => void;
   [Ev.alarmAck]: (p: { alarmId: string }, ack: Ack<Alarm>) => void;
   [Ev.alarmSilence]: (p: { alarmId: string; seconds: number }, ack: Ack<Alarm>) => void;
-  [Ev.firmwareQuarantine]: (
-    p: { firmware: string; since: number },
-    ack: Ack<{ devices: number; retracted: number }>,
-  ) => void;
+  [Ev.firmwareQuarantine]: (p: FirmwareQuarantinePayload, ack: Ack<FirmwareQuarantineOutcome>) => void;
+  [Ev.firmwareLift]: (p: FirmwareLiftPayload, ack: Ack<FirmwareAction>) => void;
   [Ev.soeHistory]: (p: { sinceMs: number }, ack: Ack<ReadingsBatch>) => void;
 }
 

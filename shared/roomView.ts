@@ -49,8 +49,29 @@ export function applyRoomEvent(view: RoomSnapshot, event: RoomEvent): ApplyOutco
       else view.devices.push(body.device);
       break;
     }
-    case "firmware_quarantined":
-      if (!view.quarantinedFirmware.includes(body.firmware)) view.quarantinedFirmware.push(body.firmware);
+    case "firmware_quarantined": {
+      const { firmware, since, by, reason, retracted } = body;
+      if (!view.quarantinedFirmware.includes(firmware)) view.quarantinedFirmware.push(firmware);
+      view.firmwareHistory.push({
+        action: "quarantine",
+        firmware,
+        since,
+        at: event.at,
+        by,
+        reason,
+        retracted,
+      });
+      break;
+    }
+    case "firmware_lifted":
+      view.quarantinedFirmware = view.quarantinedFirmware.filter((f) => f !== body.firmware);
+      view.firmwareHistory.push({
+        action: "lift",
+        firmware: body.firmware,
+        at: event.at,
+        by: body.by,
+        reason: body.reason,
+      });
       break;
   }
   return "applied";

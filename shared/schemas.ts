@@ -12,6 +12,22 @@ import { isPermanentTooth } from "./teeth.ts";
 const id = z.string().min(1).max(100);
 const note = z.string().trim().min(1).max(500);
 
+/**
+ * One exact firmware version, semantic-version shaped ("2.4.0-beta.1"). Wildcards and prefixes
+ * ("2.*", "2.4") cannot match, so a quarantine always names exactly one version.
+ */
+export const FIRMWARE_VERSION = /^\d{1,4}\.\d{1,4}\.\d{1,4}(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?$/;
+export const firmwareVersionSchema = z
+  .string()
+  .max(64)
+  .regex(FIRMWARE_VERSION, { message: "name one exact firmware version, such as 2.4.0-beta.1" });
+/** A written reason for a quarantine or a lift: a sentence, not a keystroke. */
+export const firmwareReasonSchema = z
+  .string()
+  .trim()
+  .min(8, { message: "write the reason in a few words (8 characters at least)" })
+  .max(500);
+
 /** Schemas of the people-namespace events that carry a payload, keyed by event name. */
 export const clientPayloadSchemas = {
   [Ev.procedureSelect]: z.strictObject({ planId: id }),
@@ -28,9 +44,12 @@ export const clientPayloadSchemas = {
   [Ev.alarmAck]: z.strictObject({ alarmId: id }),
   [Ev.alarmSilence]: z.strictObject({ alarmId: id, seconds: z.number().int().min(10).max(600) }),
   [Ev.firmwareQuarantine]: z.strictObject({
-    firmware: z.string().min(1).max(64),
+    firmware: firmwareVersionSchema,
     since: z.number().int().min(0),
+    reason: firmwareReasonSchema,
+    confirm: z.boolean().optional(),
   }),
+  [Ev.firmwareLift]: z.strictObject({ firmware: firmwareVersionSchema, reason: firmwareReasonSchema }),
   [Ev.soeHistory]: z.strictObject({ sinceMs: z.number().int().min(0) }),
 } as const;
 
@@ -57,6 +76,13 @@ export const deviceBatchSchema: z.ZodType<DeviceBatch> = z.strictObject({
   firmware: z.string().min(1).max(64),
   readings: z.array(readingSchema).max(MAX_READINGS_PER_BATCH),
 });
+
+/** A device's `bootId` in its handshake: a fresh random id per boot (DeviceAuth). */
+export const bootIdSchema = z
+  .string()
+  .min(8, { message: "bootId must be a fresh random id per boot (8 characters at least)" })
+  .max(64)
+  .regex(/^[0-9A-Za-z_-]+$/, { message: "bootId may hold letters, digits, - and _ only" });
 
 /** First issue in a zod error, as one sentence for the error reply. */
 export function describeIssue(error: z.ZodError): string {

@@ -172,7 +172,7 @@ export class ClinicianPanel implements RoomListener {
     this.members.update(view.members, view.otto, view.you);
     this.procedure.update(view.procedure, this.patientStoppedAt);
     this.alarms.update(view.alarms);
-    this.devices.update(view.devices, view.quarantinedFirmware, this.sessionStart);
+    this.devices.update(view.devices, view.quarantinedFirmware, view.firmwareHistory, this.sessionStart);
     this.comfortHistory.noteComfort(view.comfort);
     this.comfort.update(view.comfort);
     this.captions.update(view.otto, sameView);

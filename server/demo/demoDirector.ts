@@ -1,14 +1,16 @@
 /**
  * The self-running demo of the Chairside story, for flat screens. Simulated participants (Dr. Ray,
  * Noah, Julian) and simulated SOEs drive a real session through the same server and protocol as
- * real users. Acts run in order, deterministically, in a loop or one step at a time.
+ * real users. Acts run in order, deterministically, in a loop or one step at a time. Everything it
+ * touches belongs to the demo clinic (its own patients, devices and firmware list), so its
+ * quarantine and alarms never reach a real clinic's rooms or data.
  */
 import { PatientQuestion } from "../../shared/otto.ts";
 import type { Pose } from "../../shared/poseCodec.ts";
 import { ProcedureStatus, type ProcedureView, StepKind } from "../../shared/procedure/types.ts";
-import { Ev } from "../../shared/protocol.ts";
+import { Ev, type FirmwareQuarantinePayload } from "../../shared/protocol.ts";
 import type { InviteRole } from "../../shared/roles.ts";
-import { BETA_FIRMWARE, type Clinic } from "../clinic.ts";
+import { BETA_FIRMWARE, type Clinic, ClinicId, type PairedDevice } from "../clinic.ts";
 import type { InviteService } from "../invites.ts";
 import { createLogger } from "../log.ts";
 import { SimRunner } from "../soe/simRunner.ts";
@@ -19,6 +21,16 @@ import { SimParticipant } from "./simParticipant.ts";
 const log = createLogger("demo");
 export const DEMO_APPOINTMENT = "demo";
 const DEMO_PATIENT = "julian-demo";
+
+/** The demo's devices: its patient's, in the demo clinic only. */
+export function demoDevices(clinic: Clinic): PairedDevice[] {
+  const appt = clinic.appointments.get(DEMO_APPOINTMENT);
+  // A broken seed, not an expected failure: the demo must never run on a real clinic's records.
+  if (appt?.clinicId !== ClinicId.demo) throw new Error("the demo appointment is not in the demo clinic");
+  return [...clinic.devices.values()].filter(
+    (d) => d.clinicId === ClinicId.demo && d.patientId === appt.patientId,
+  );
+}
 
 export interface DemoState {
   loop: number;
@@ -37,6 +49,8 @@ export interface DemoDeps {
   invites: InviteService;
   /** Clears the demo room so each loop starts fresh. */
   resetRoom: () => void;
+  /** Lifts the demo clinic's quarantines from the loop before, so each loop starts from a clean clinic. */
+  resetClinicAsync: () => Promise<void>;
   procedure: () => ProcedureView | null;
   checkinPending: () => boolean;
   alarmIds: () => string[];
@@ -143,8 +157,9 @@ export class DemoDirector {
   private async playOnceAsync(): Promise<void> {
     this.state.loop += 1;
     this.state.status = "starting";
+    await this.deps.resetClinicAsync();
     this.deps.resetRoom();
-    const devices = [...this.deps.clinic.devices.values()].filter((d) => d.patientId === DEMO_PATIENT);
+    const devices = demoDevices(this.deps.clinic);
     this.sim = new SimRunner({
       url: this.deps.origin,
       devices,
@@ -230,7 +245,13 @@ export class DemoDirector {
     );
     for (const id of this.deps.alarmIds()) await ray.command(Ev.alarmAck, { alarmId: id });
     await this.wait(2_000);
-    await ray.command(Ev.firmwareQuarantine, { firmware: BETA_FIRMWARE, since: faultAt - 1_000 });
+    const quarantine: FirmwareQuarantinePayload = {
+      firmware: BETA_FIRMWARE,
+      since: faultAt - 1_000,
+      reason: "Sensor on 36 sends stuck, spiking and skewed data since the beta update.",
+    };
+    const quarantined = await ray.command(Ev.firmwareQuarantine, quarantine);
+    if (!quarantined.ok) throw new Error(`the quarantine was refused: ${quarantined.error.message}`);
     await this.wait(3_000);
     await ray.command(Ev.procedureCommand, {
       command: "override",

@@ -1,10 +1,14 @@
 /**
  * An SOE's uplink: sends batches in order, keeps every unacknowledged batch, and resends them after
- * a reconnect, so no reading is lost (the server deduplicates by device and sequence number).
+ * a reconnect, so no reading is lost (the server deduplicates by device, boot and sequence number).
+ * One DeviceClient is one boot of the device: it introduces itself with a fresh boot id, so its
+ * counter may start from 1 again after a reboot without its batches being taken for resends.
  */
+import { randomUUID } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
 import {
   DEVICE_NAMESPACE,
+  type DeviceAuth,
   type DeviceBatch,
   type DeviceBatchAck,
   type DeviceToServerEvents,
@@ -18,6 +22,8 @@ export interface DeviceClientOptions {
   url: string;
   deviceId: string;
   deviceKey: string;
+  /** This boot's id; a fresh random one by default (a real device draws one at every power-up). */
+  bootId?: string;
   /** How long to wait for an ack before resending. */
   ackTimeoutMs?: number;
   /** Most batches awaiting an ack at once; a backlog after a reconnect drains at this pace. */
@@ -35,6 +41,7 @@ export interface DeviceClientStats {
 
 export class DeviceClient {
   readonly stats: DeviceClientStats = { sent: 0, acked: 0, duplicates: 0, rejected: 0, lastError: null };
+  readonly bootId: string;
   private readonly socket: Socket<ServerToDeviceEvents, DeviceToServerEvents>;
   private readonly unacked = new Map<number, DeviceBatch>();
   private readonly inFlight = new Set<number>();
@@ -45,8 +52,15 @@ export class DeviceClient {
   constructor(opts: DeviceClientOptions) {
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 5_000;
     this.window = opts.window ?? 16;
+    this.bootId = opts.bootId ?? randomUUID();
+    const auth: DeviceAuth = {
+      protocolVersion: PROTOCOL_VERSION,
+      deviceId: opts.deviceId,
+      deviceKey: opts.deviceKey,
+      bootId: this.bootId,
+    };
     this.socket = io(`${opts.url}${DEVICE_NAMESPACE}`, {
-      auth: { protocolVersion: PROTOCOL_VERSION, deviceId: opts.deviceId, deviceKey: opts.deviceKey },
+      auth,
       transports: ["websocket"],
       reconnectionDelay: 200,
       reconnectionDelayMax: 2_000,
@@ -110,7 +124,8 @@ export class DeviceClient {
           if (result.value.duplicate) this.stats.duplicates += 1;
           this.unacked.delete(batch.seq);
         } else {
-          // A typed rejection is final for this batch: resending the same bytes cannot succeed.
+          // A typed rejection is final for this batch: resending the same bytes cannot succeed
+          // (a `seq_conflict` included: the server kept the first content and raised an alarm).
           this.stats.rejected += 1;
           this.stats.lastError = `${result.error.code}: ${result.error.message}`;
           if (result.error.code === "rate_limited" || result.error.code === "storage_failed") {

@@ -12,7 +12,7 @@ import {
   type Result,
   type ServerToDeviceEvents,
 } from "../../shared/protocol.ts";
-import { describeIssue, deviceBatchSchema } from "../../shared/schemas.ts";
+import { bootIdSchema, describeIssue, deviceBatchSchema } from "../../shared/schemas.ts";
 import type { Clinic } from "../clinic.ts";
 import { createLogger } from "../log.ts";
 import { checkProtocolVersion, refusal } from "../peopleGateway.ts";
@@ -26,7 +26,7 @@ export type DeviceNamespace = Namespace<
   DeviceToServerEvents,
   ServerToDeviceEvents,
   Record<string, never>,
-  { deviceId: string }
+  { deviceId: string; bootId: string }
 >;
 
 /** Largest device batch on the wire (1000 readings of ~80 bytes). */
@@ -47,16 +47,22 @@ export function attachDeviceGateway(
     if (!verifyDeviceKey(deps.secret, deviceId, auth.deviceKey)) {
       return next(refusal(ErrorCode.tokenInvalid, "Device credentials are not valid."));
     }
+    const bootId = bootIdSchema.safeParse(auth.bootId);
+    if (!bootId.success) {
+      const why = bootId.error.issues[0]?.message ?? "invalid";
+      return next(refusal(ErrorCode.badPayload, `bootId: ${why}`));
+    }
     socket.data.deviceId = deviceId;
+    socket.data.bootId = bootId.data;
     next();
   });
 
   nsp.on("connection", (socket) => {
-    const { deviceId } = socket.data;
+    const { deviceId, bootId } = socket.data;
     // A device sends about one batch a second; allow catch-up bursts after a reconnect.
     const bucket = new TokenBucket(20, 200, deps.now);
     const offences = new OffenceCounter(50, 10_000, deps.now);
-    log.info("device connected", { deviceId });
+    log.info("device connected", { deviceId, bootId });
 
     const reject = (ack: ((r: Result<never>) => void) | undefined, code: ErrorCode, message: string) => {
       deps.soe.stats.rejected[code] = (deps.soe.stats.rejected[code] ?? 0) + 1;
@@ -87,7 +93,7 @@ export function attachDeviceGateway(
       const parsed = deviceBatchSchema.safeParse(batch);
       if (!parsed.success) return reject(reply, ErrorCode.badPayload, describeIssue(parsed.error));
       deps.soe
-        .ingest(deviceId, parsed.data)
+        .ingest(deviceId, bootId, parsed.data)
         .then((result) => {
           if (!result.ok) offences.record();
           reply(result);

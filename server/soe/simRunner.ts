@@ -27,12 +27,8 @@ interface SimDevice {
 
 export class SimRunner {
   private readonly devices: SimDevice[];
+  /** Each simulated device is one boot: its DeviceClient draws a fresh boot id, seqs start at 1. */
   private timer: NodeJS.Timeout | null = null;
-  /**
-   * Sequence numbers must never repeat for a device, even across restarts of the simulator
-   * process (a real SOE keeps its counter in flash), so they start from the boot time.
-   */
-  private readonly seqBase = Date.now() * 1000;
 
   constructor(private readonly opts: SimRunnerOptions) {
     const start = opts.startTime ?? Date.now();
@@ -69,10 +65,9 @@ export class SimRunner {
   step(now: number): void {
     for (const d of this.devices) {
       for (const batch of d.sim.advance(now)) {
-        const wire = { ...batch, seq: this.seqBase + batch.seq };
         // A batch the simulated firmware repeats goes on the wire again, as a real one would.
-        if (batch.seq <= d.lastSeq) d.client.transmitUntracked(wire);
-        else d.client.send(wire);
+        if (batch.seq <= d.lastSeq) d.client.transmitUntracked(batch);
+        else d.client.send(batch);
         d.lastSeq = Math.max(d.lastSeq, batch.seq);
       }
     }

@@ -1,12 +1,17 @@
 /**
- * Clinic-wide SOE ingestion: pairing and units, plausibility per patient, exactly-once durable
- * storage, firmware quarantine, and hand-off to the treatment sessions.
+ * SOE ingestion for every clinic the server hosts: pairing and units, plausibility per patient,
+ * exactly-once durable storage per (device, boot, seq), firmware quarantine and lift per clinic,
+ * and hand-off to the treatment sessions.
  */
+import { createHash } from "node:crypto";
 import {
   type DeviceBatch,
   type DeviceBatchAck,
   type DeviceView,
   ErrorCode,
+  type FirmwareAction,
+  type FirmwareImpact,
+  type FirmwareQuarantineOutcome,
   fail,
   ok,
   type Result,
@@ -14,10 +19,11 @@ import {
 import type { RuledReading } from "../../shared/soe/alarmRules.ts";
 import { type DropoutFinding, PlausibilityChecker } from "../../shared/soe/plausibility.ts";
 import { Quality, ReadingStatus, SIGNAL_SPECS } from "../../shared/soe/signals.ts";
-import type { Clinic, PairedDevice } from "../clinic.ts";
+import { type Clinic, clinicOf, type PairedDevice } from "../clinic.ts";
 import { createLogger } from "../log.ts";
 import type { Storage } from "../storage/storage.ts";
 import { DisplayStream } from "./displayStream.ts";
+import { activeQuarantines, decideLift, decideQuarantine } from "./firmwarePolicy.ts";
 import { IngestWriter } from "./ingestWriter.ts";
 
 const log = createLogger("soe");
@@ -32,7 +38,18 @@ export interface SoeListener {
   onReadings(patientId: string, readings: readonly RuledReading[]): void;
   onDropouts(patientId: string, findings: readonly DropoutFinding[]): void;
   onDevice(patientId: string, device: DeviceView): void;
-  onQuarantine(firmware: string, since: number, by: string, retracted: number): void;
+  /** A quarantine or lift in one clinic: only that clinic's rooms hear of it. */
+  onFirmwareAction(clinicId: string, action: FirmwareAction): void;
+  /** A device reused a sequence number of its boot for other content (nothing was stored). */
+  onSeqConflict(patientId: string, device: PairedDevice, seq: number): void;
+}
+
+/** What a clinician asks when quarantining a firmware. */
+export interface QuarantineRequest {
+  firmware: string;
+  since: number;
+  reason: string;
+  confirm: boolean;
 }
 
 /** Counters that the server log and the benchmark read. */
@@ -40,15 +57,20 @@ export interface SoeStats {
   batches: number;
   readings: number;
   duplicates: number;
+  conflicts: number;
   rejected: Record<string, number>;
 }
 
 export class SoeService {
-  readonly stats: SoeStats = { batches: 0, readings: 0, duplicates: 0, rejected: {} };
+  readonly stats: SoeStats = { batches: 0, readings: 0, duplicates: 0, conflicts: 0, rejected: {} };
   readonly display = new DisplayStream();
   private readonly writer: IngestWriter;
   private readonly checkers = new Map<string, PlausibilityChecker>();
-  private readonly quarantined = new Set<string>();
+  /** Quarantined versions per clinic, and each clinic's quarantines and lifts in order. */
+  private readonly quarantined = new Map<string, Set<string>>();
+  private readonly history = new Map<string, FirmwareAction[]>();
+  /** Quarantines and lifts being stored now, per clinic and version (a double click waits its turn). */
+  private readonly firmwareBusy = new Set<string>();
   private readonly firmwareOf = new Map<string, string>();
   private readonly lastSeen = new Map<string, number>();
   private readonly duplicateTimes = new Map<string, number[]>();
@@ -66,15 +88,24 @@ export class SoeService {
 
   async init(listener: SoeListener): Promise<void> {
     this.listener = listener;
-    for (const q of await this.storage.quarantines()) this.quarantined.add(q.firmware);
+    for (const { clinicId, action } of await this.storage.firmwareActions()) {
+      this.historyOf(clinicId).push(action);
+    }
+    for (const [clinicId, actions] of this.history)
+      this.quarantined.set(clinicId, activeQuarantines(actions));
   }
 
-  isQuarantined(firmware: string): boolean {
-    return this.quarantined.has(firmware);
+  isQuarantined(clinicId: string, firmware: string): boolean {
+    return this.quarantinedIn(clinicId).has(firmware);
   }
 
-  quarantinedFirmware(): string[] {
-    return [...this.quarantined];
+  quarantinedFirmware(clinicId: string): string[] {
+    return [...this.quarantinedIn(clinicId)];
+  }
+
+  /** Quarantines and lifts of one clinic, oldest first. */
+  firmwareHistory(clinicId: string): FirmwareAction[] {
+    return [...(this.history.get(clinicId) ?? [])];
   }
 
   deviceView(device: PairedDevice): DeviceView {
@@ -83,9 +114,27 @@ export class SoeService {
       deviceId: device.deviceId,
       firmware,
       tooth: device.tooth,
-      quarantined: this.quarantined.has(firmware),
+      quarantined: this.isQuarantined(device.clinicId, firmware),
       lastSeenAt: this.lastSeen.get(device.deviceId) ?? null,
     };
+  }
+
+  private quarantinedIn(clinicId: string): Set<string> {
+    let set = this.quarantined.get(clinicId);
+    if (!set) {
+      set = new Set();
+      this.quarantined.set(clinicId, set);
+    }
+    return set;
+  }
+
+  private historyOf(clinicId: string): FirmwareAction[] {
+    let list = this.history.get(clinicId);
+    if (!list) {
+      list = [];
+      this.history.set(clinicId, list);
+    }
+    return list;
   }
 
   private reject(code: string, message: string, deviceId: string): Result<never> {
@@ -94,8 +143,12 @@ export class SoeService {
     return fail(code as ErrorCode, message);
   }
 
-  /** Checks, stores and forwards one device batch. The ack is sent only once the batch is durable. */
-  async ingest(deviceId: string, batch: DeviceBatch): Promise<Result<DeviceBatchAck>> {
+  /**
+   * Checks, stores and forwards one batch of a device's boot. The ack is sent only once the batch
+   * is durable. A seq repeated within the boot is a duplicate when its content is the same, and
+   * a `seq_conflict` (nothing stored, a technical alarm) when it differs.
+   */
+  async ingest(deviceId: string, bootId: string, batch: DeviceBatch): Promise<Result<DeviceBatchAck>> {
     const device = this.clinic.devices.get(deviceId);
     if (!device)
       return this.reject(
@@ -130,15 +183,13 @@ export class SoeService {
     const receivedAt = this.now();
     this.noteFirmware(device, batch.firmware, receivedAt);
     const checker = this.checkerFor(device.patientId);
-    const retracted = this.quarantined.has(batch.firmware);
+    const quarantined = this.quarantinedIn(device.clinicId);
+    const retracted = quarantined.has(batch.firmware);
     const replaying = this.isReplaying(deviceId, receivedAt);
     const status = retracted ? ReadingStatus.enteredInError : ReadingStatus.final;
     // Built field by field: this runs for every reading (50 Hz bite force), and spreads are slow.
     const checked: RuledReading[] = batch.readings.map((reading) => {
-      const verdict = checker.check(
-        { deviceId, firmware: batch.firmware, reading, receivedAt },
-        this.quarantined,
-      );
+      const verdict = checker.check({ deviceId, firmware: batch.firmware, reading, receivedAt }, quarantined);
       const out: RuledReading = {
         deviceId,
         signal: reading.signal,
@@ -160,12 +211,24 @@ export class SoeService {
     });
     const outcome = await this.writer.store({
       deviceId,
+      bootId,
       patientId: device.patientId,
       seq: batch.seq,
+      digest: batchDigest(batch),
       firmware: batch.firmware,
       readings: checked,
     });
     this.stats.batches += 1;
+    if (outcome.conflict) {
+      this.stats.conflicts += 1;
+      log.warn("sequence conflict", { deviceId, seq: batch.seq });
+      this.listener?.onSeqConflict(device.patientId, device, batch.seq);
+      return this.reject(
+        ErrorCode.seqConflict,
+        `Batch ${batch.seq} of this boot was already stored with other content; nothing was stored. Restart the device's counter with a new boot id.`,
+        deviceId,
+      );
+    }
     if (outcome.duplicate) {
       this.stats.duplicates += 1;
       this.noteDuplicate(deviceId, receivedAt);
@@ -223,29 +286,152 @@ export class SoeService {
     }
   }
 
-  /** Quarantines a firmware clinic-wide and retracts its readings since a time (kept, never deleted). */
-  async quarantine(
+  /** What quarantining a version in a clinic from `since` would touch, and whether it was ever seen. */
+  private async impactOf(
+    devices: readonly PairedDevice[],
     firmware: string,
     since: number,
+  ): Promise<{ impact: FirmwareImpact; seen: boolean }> {
+    const usage = await this.storage.firmwareUsage(
+      firmware,
+      devices.map((d) => d.deviceId),
+      since,
+    );
+    const running = devices.filter((d) => this.currentFirmware(d) === firmware);
+    const patients = new Set([...usage.patientIds, ...running.map((d) => d.patientId)]);
+    return {
+      impact: { firmware, since, devices: running.length, patients: patients.size, readings: usage.readings },
+      seen: usage.seen || running.length > 0,
+    };
+  }
+
+  /**
+   * Quarantines one exact firmware version in one clinic and retracts its readings there since a
+   * time (kept, never deleted). Refused for an unknown or already quarantined version; a version
+   * in normal use first answers `confirmation_required` with the counts it touches.
+   */
+  async quarantine(
+    clinicId: string,
+    request: QuarantineRequest,
     by: string,
-  ): Promise<Result<{ devices: number; retracted: number }>> {
-    const at = this.now();
-    if (since > at) return fail(ErrorCode.badPayload, "The retraction time cannot be in the future.");
-    await this.storage.saveQuarantine({ firmware, since, by, at });
-    const retracted = await this.storage.retractReadings(firmware, since);
-    this.quarantined.add(firmware);
-    let devices = 0;
-    for (const device of this.clinic.devices.values()) {
-      if ((this.firmwareOf.get(device.deviceId) ?? device.firmware) !== firmware) continue;
-      devices += 1;
-      this.listener?.onDevice(device.patientId, this.deviceView(device));
+  ): Promise<Result<FirmwareQuarantineOutcome>> {
+    return this.oneAtATime(clinicId, request.firmware, () => this.quarantineNow(clinicId, request, by));
+  }
+
+  /**
+   * Lifts a quarantine in one clinic: new readings of the version are trusted again; readings
+   * retracted before stay retracted, and the lift joins the clinic's history.
+   */
+  async lift(
+    clinicId: string,
+    firmware: string,
+    reason: string,
+    by: string,
+  ): Promise<Result<FirmwareAction>> {
+    return this.oneAtATime(clinicId, firmware, () => this.liftNow(clinicId, firmware, reason, by));
+  }
+
+  /** Checks and stores run apart from another action on the same version, so both see a settled state. */
+  private async oneAtATime<T>(
+    clinicId: string,
+    firmware: string,
+    action: () => Promise<Result<T>>,
+  ): Promise<Result<T>> {
+    const key = `${clinicId}\u0000${firmware}`;
+    if (this.firmwareBusy.has(key)) {
+      return fail(
+        ErrorCode.illegalTransition,
+        `A quarantine or lift of ${firmware} is being stored; try again.`,
+      );
     }
-    log.warn("firmware quarantined", { firmware, since, devices, retracted });
-    this.listener?.onQuarantine(firmware, since, by, retracted);
-    return ok({ devices, retracted });
+    this.firmwareBusy.add(key);
+    try {
+      return await action();
+    } finally {
+      this.firmwareBusy.delete(key);
+    }
+  }
+
+  private async quarantineNow(
+    clinicId: string,
+    request: QuarantineRequest,
+    by: string,
+  ): Promise<Result<FirmwareQuarantineOutcome>> {
+    const at = this.now();
+    const { firmware, since } = request;
+    const devices = this.devicesIn(clinicId);
+    const { impact, seen } = await this.impactOf(devices, firmware, since);
+    const decision = decideQuarantine(
+      { firmware, since, confirm: request.confirm },
+      {
+        listed: clinicOf(this.clinic, clinicId).firmware.find((f) => f.version === firmware),
+        seen,
+        active: this.isQuarantined(clinicId, firmware),
+        clinicDevices: devices.length,
+        impact,
+      },
+      at,
+    );
+    if (!decision.ok) return decision;
+    const action = { action: "quarantine" as const, firmware, since, at, by, reason: request.reason };
+    const retracted = await this.storage.quarantineFirmware(
+      clinicId,
+      devices.map((d) => d.deviceId),
+      action,
+    );
+    const stored: FirmwareAction = { ...action, retracted };
+    this.historyOf(clinicId).push(stored);
+    this.quarantinedIn(clinicId).add(firmware);
+    this.announce(clinicId, firmware, stored);
+    log.warn("firmware quarantined", { clinicId, firmware, since, devices: impact.devices, retracted });
+    return ok({ devices: impact.devices, patients: impact.patients, retracted });
+  }
+
+  private async liftNow(
+    clinicId: string,
+    firmware: string,
+    reason: string,
+    by: string,
+  ): Promise<Result<FirmwareAction>> {
+    const decision = decideLift(firmware, this.isQuarantined(clinicId, firmware));
+    if (!decision.ok) return decision;
+    const action: FirmwareAction = { action: "lift", firmware, at: this.now(), by, reason };
+    await this.storage.liftFirmware(clinicId, action);
+    this.historyOf(clinicId).push(action);
+    this.quarantinedIn(clinicId).delete(firmware);
+    this.announce(clinicId, firmware, action);
+    log.warn("firmware quarantine lifted", { clinicId, firmware });
+    return ok(action);
+  }
+
+  private announce(clinicId: string, firmware: string, action: FirmwareAction): void {
+    this.listener?.onFirmwareAction(clinicId, action);
+    for (const device of this.devicesIn(clinicId)) {
+      if (this.currentFirmware(device) === firmware) {
+        this.listener?.onDevice(device.patientId, this.deviceView(device));
+      }
+    }
+  }
+
+  private devicesIn(clinicId: string): PairedDevice[] {
+    return [...this.clinic.devices.values()].filter((d) => d.clinicId === clinicId);
+  }
+
+  private currentFirmware(device: PairedDevice): string {
+    return this.firmwareOf.get(device.deviceId) ?? device.firmware;
   }
 
   async drain(): Promise<void> {
     await this.writer.drain();
   }
+}
+
+/**
+ * Digest of what a device sent under one seq: firmware and readings in schema order (the parsed
+ * batch has a fixed key order), so a resend matches and any changed value does not.
+ */
+export function batchDigest(batch: DeviceBatch): string {
+  return createHash("sha256")
+    .update(JSON.stringify([batch.firmware, batch.readings]))
+    .digest("base64url");
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CheckedReading } from "../../shared/soe/signals.ts";
 import { SqliteStorage } from "./sqliteStorage.ts";
@@ -30,29 +31,44 @@ function reading(t: number, value: number): CheckedReading {
   };
 }
 
-function batch(seq: number, firmware = "2.3.1"): StoredBatch {
+function batch(seq: number, firmware = "2.3.1", bootId = "boot-one", digest = `d${seq}`): StoredBatch {
   return {
     deviceId: "soe-julian-36",
+    bootId,
     patientId: "julian",
     seq,
+    digest,
     firmware,
     readings: [reading(seq * 1000, 7.1), reading(seq * 1000 + 500, 7.0)],
   };
 }
 
+const stored = { duplicate: false, conflict: false, stored: 2 };
+const duplicate = { duplicate: true, conflict: false, stored: 0 };
+const conflict = { duplicate: false, conflict: true, stored: 0 };
+
 describe("SqliteStorage (real database file)", () => {
   it("stores each device batch exactly once, even when resent", async () => {
     const db = new SqliteStorage(tempDb());
-    expect(await db.storeBatches([batch(1), batch(2)])).toEqual([
-      { duplicate: false, stored: 2 },
-      { duplicate: false, stored: 2 },
-    ]);
-    expect(await db.storeBatches([batch(2), batch(3)])).toEqual([
-      { duplicate: true, stored: 0 },
-      { duplicate: false, stored: 2 },
-    ]);
+    expect(await db.storeBatches([batch(1), batch(2)])).toEqual([stored, stored]);
+    expect(await db.storeBatches([batch(2), batch(3)])).toEqual([duplicate, stored]);
     expect(await db.countReadings()).toBe(6);
-    expect(await db.lastSeq("soe-julian-36")).toBe(3);
+    expect(await db.lastSeq("soe-julian-36", "boot-one")).toBe(3);
+    await db.close();
+  });
+
+  it("keys batches by boot: a rebooted counter is stored, other content under a used seq is a conflict", async () => {
+    const db = new SqliteStorage(tempDb());
+    expect(await db.storeBatches([batch(1), batch(2)])).toEqual([stored, stored]);
+    // The device rebooted and counts from 1 again under a new boot id: new data, stored.
+    expect(await db.storeBatches([batch(1, "2.3.1", "boot-two", "x1")])).toEqual([stored]);
+    // Same boot and seq, other content (even in one group commit): nothing stored twice or overwritten.
+    expect(
+      await db.storeBatches([batch(2, "2.3.1", "boot-two", "x2"), batch(2, "2.3.1", "boot-two", "other")]),
+    ).toEqual([stored, conflict]);
+    expect(await db.storeBatches([batch(1, "2.3.1", "boot-one", "changed")])).toEqual([conflict]);
+    expect(await db.countReadings()).toBe(8);
+    expect(await db.lastSeq("soe-julian-36", "boot-two")).toBe(2);
     await db.close();
   });
 
@@ -60,7 +76,22 @@ describe("SqliteStorage (real database file)", () => {
     const path = tempDb();
     const first = new SqliteStorage(path);
     await first.storeBatches([batch(1)]);
-    await first.saveQuarantine({ firmware: "2.4.0-beta.1", since: 0, by: "dr-ray", at: 10 });
+    const quarantine = {
+      action: "quarantine" as const,
+      firmware: "2.4.0-beta.1",
+      since: 0,
+      at: 10,
+      by: "dr-ray",
+      reason: "Stuck pH values after the update",
+    };
+    await first.quarantineFirmware("main", ["soe-julian-36"], quarantine);
+    await first.liftFirmware("demo", {
+      action: "lift",
+      firmware: "2.3.1",
+      at: 11,
+      by: "x",
+      reason: "Fixed again",
+    });
     await first.appendRoomEvent("room-julian", {
       seq: 1,
       at: 5,
@@ -69,19 +100,51 @@ describe("SqliteStorage (real database file)", () => {
     await first.close();
     const again = new SqliteStorage(path);
     expect(await again.countReadings()).toBe(2);
-    expect(await again.quarantines()).toEqual([{ firmware: "2.4.0-beta.1", since: 0, by: "dr-ray", at: 10 }]);
+    expect(await again.firmwareActions()).toEqual([
+      { clinicId: "main", action: { ...quarantine, retracted: 0 } },
+      {
+        clinicId: "demo",
+        action: { action: "lift", firmware: "2.3.1", at: 11, by: "x", reason: "Fixed again" },
+      },
+    ]);
     expect(await again.roomEvents("room-julian", 10)).toEqual([
       { seq: 1, at: 5, body: { type: "checkin", score: 7, by: "m-julian" } },
     ]);
-    expect(await again.storeBatches([batch(1)])).toEqual([{ duplicate: true, stored: 0 }]);
+    expect(await again.storeBatches([batch(1)])).toEqual([duplicate]);
+    expect(await again.storeBatches([batch(1, "2.3.1", "boot-one", "other")])).toEqual([conflict]);
     await again.close();
   });
 
-  it("retracts readings of a firmware since a time without deleting them", async () => {
+  it("retracts readings of a firmware since a time, only of the given devices, without deleting them", async () => {
     const db = new SqliteStorage(tempDb());
     await db.storeBatches([batch(1, "2.3.1"), batch(2, "2.4.0-beta.1"), batch(3, "2.4.0-beta.1")]);
-    expect(await db.retractReadings("2.4.0-beta.1", 3000)).toBe(2);
-    expect(await db.retractReadings("2.4.0-beta.1", 3000)).toBe(0);
+    const q = (since: number) => ({
+      action: "quarantine" as const,
+      firmware: "2.4.0-beta.1",
+      since,
+      at: 9000,
+      by: "dr-ray",
+      reason: "Spikes after the update",
+    });
+    expect(await db.firmwareUsage("2.4.0-beta.1", ["soe-julian-36"], 3000)).toEqual({
+      readings: 2,
+      patientIds: ["julian"],
+      seen: true,
+    });
+    expect(await db.firmwareUsage("2.4.0-beta.1", ["soe-flower-36"], 0)).toEqual({
+      readings: 0,
+      patientIds: [],
+      seen: false,
+    });
+    // Another clinic's devices: nothing of Julian's changes.
+    expect(await db.quarantineFirmware("demo", ["soe-flower-36"], q(0))).toBe(0);
+    expect(await db.quarantineFirmware("main", ["soe-julian-36"], q(3000))).toBe(2);
+    expect(await db.quarantineFirmware("main", ["soe-julian-36"], q(3000))).toBe(0);
+    expect((await db.auditLog(10)).map((a) => [a.who, a.action, a.why])).toEqual([
+      ["dr-ray", "firmware_quarantine", "Spikes after the update"],
+      ["dr-ray", "firmware_quarantine", "Spikes after the update"],
+      ["dr-ray", "firmware_quarantine", "Spikes after the update"],
+    ]);
     expect(await db.countReadings()).toBe(6);
     expect(await db.countReadings({ status: "entered-in-error" })).toBe(2);
     const recent = await db.recentReadings("julian", 0, 100);
@@ -95,6 +158,35 @@ describe("SqliteStorage (real database file)", () => {
     ]);
     expect(recent[0]).toEqual(reading(1000, 7.1));
     await db.close();
+  });
+
+  it("moves the old clinic-wide quarantines into the real clinic's history, where they can be lifted", async () => {
+    const path = tempDb();
+    const old = new Database(path);
+    old.exec(
+      "CREATE TABLE quarantines (firmware TEXT PRIMARY KEY, since INTEGER NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL)",
+    );
+    old.prepare("INSERT INTO quarantines VALUES (?, ?, ?, ?)").run("2.3.1", 0, "dr-ray", 10);
+    old.close();
+    const db = new SqliteStorage(path);
+    expect(await db.firmwareActions()).toEqual([
+      {
+        clinicId: "main",
+        action: {
+          action: "quarantine",
+          firmware: "2.3.1",
+          since: 0,
+          at: 10,
+          by: "dr-ray",
+          reason: "Recorded before quarantines needed a reason and a clinic",
+          retracted: 0,
+        },
+      },
+    ]);
+    await db.close();
+    const again = new SqliteStorage(path);
+    expect(await again.firmwareActions()).toHaveLength(1);
+    await again.close();
   });
 
   it("returns the newest readings up to a limit, oldest first", async () => {

@@ -3,21 +3,25 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Alarm } from "../../shared/alarms.ts";
-import type { RoomEvent } from "../../shared/protocol.ts";
+import type { FirmwareAction, RoomEvent } from "../../shared/protocol.ts";
 import type { CheckedReading, Quality, ReadingStatus, Signal } from "../../shared/soe/signals.ts";
-import type { AuditEntry, Quarantine, RoomStateRow, Storage, StoredBatch, StoreOutcome } from "./storage.ts";
+import type {
+  AuditEntry,
+  FirmwareRecord,
+  FirmwareUsage,
+  RoomStateRow,
+  Storage,
+  StoredBatch,
+  StoreOutcome,
+} from "./storage.ts";
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS device_batches (
-  device_id TEXT NOT NULL, seq INTEGER NOT NULL, received_at INTEGER NOT NULL,
-  PRIMARY KEY (device_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS readings (
   id INTEGER PRIMARY KEY, patient_id TEXT NOT NULL, device_id TEXT NOT NULL, batch_seq INTEGER NOT NULL,
   firmware TEXT NOT NULL, signal TEXT NOT NULL, t INTEGER NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL,
   tooth INTEGER, quality TEXT NOT NULL, reason TEXT, status TEXT NOT NULL, received_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS readings_patient_received ON readings (patient_id, received_at);
 CREATE INDEX IF NOT EXISTS readings_firmware_t ON readings (firmware, t);
-CREATE TABLE IF NOT EXISTS quarantines (firmware TEXT PRIMARY KEY, since INTEGER NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS alarms (id TEXT PRIMARY KEY, room_id TEXT NOT NULL, raised_at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS alarms_room ON alarms (room_id, raised_at);
 CREATE TABLE IF NOT EXISTS room_events (
@@ -27,6 +31,36 @@ CREATE TABLE IF NOT EXISTS room_state (
   room_id TEXT PRIMARY KEY, appointment_id TEXT NOT NULL, version INTEGER NOT NULL, saved_at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, why TEXT NOT NULL);
 `;
+
+// -- soe (issue 7): device batches keyed by boot, firmware quarantines and lifts per clinic --
+/**
+ * `device_boot_batches` keys every stored batch by (device, boot, seq) with a digest of its
+ * content, so a rebooted device's new counter and a conflicting resend are told apart, also
+ * after a server restart. `firmware_actions` is the append-only history of quarantines and lifts.
+ * Databases from before keep their old `device_batches` rows (no longer read); their clinic-wide
+ * `quarantines` move into `firmware_actions` as quarantines of the real clinic, liftable now.
+ */
+const SOE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS device_boot_batches (
+  device_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, digest TEXT NOT NULL,
+  received_at INTEGER NOT NULL, PRIMARY KEY (device_id, boot_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS firmware_actions (
+  id INTEGER PRIMARY KEY, clinic_id TEXT NOT NULL, firmware TEXT NOT NULL, action TEXT NOT NULL,
+  since INTEGER, at INTEGER NOT NULL, by TEXT NOT NULL, reason TEXT NOT NULL, retracted INTEGER NOT NULL DEFAULT 0);
+`;
+const LEGACY_CLINIC = "main";
+const LEGACY_REASON = "Recorded before quarantines needed a reason and a clinic";
+
+interface FirmwareActionRow {
+  clinic_id: string;
+  firmware: string;
+  action: string;
+  since: number | null;
+  at: number;
+  by: string;
+  reason: string;
+  retracted: number;
+}
 
 interface ReadingRow {
   device_id: string;
@@ -49,6 +83,7 @@ export interface SqliteOptions {
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly insertBatch: Database.Statement;
+  private readonly findBatch: Database.Statement;
   private readonly insertReading: Database.Statement;
   private readonly storeTx: (batches: readonly StoredBatch[]) => StoreOutcome[];
 
@@ -59,8 +94,12 @@ export class SqliteStorage implements Storage {
     this.db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 2000");
     this.db.exec(SCHEMA);
+    this.migrateSoe();
     this.insertBatch = this.db.prepare(
-      "INSERT OR IGNORE INTO device_batches (device_id, seq, received_at) VALUES (?, ?, ?)",
+      "INSERT INTO device_boot_batches (device_id, boot_id, seq, digest, received_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.findBatch = this.db.prepare(
+      "SELECT digest FROM device_boot_batches WHERE device_id = ? AND boot_id = ? AND seq = ?",
     );
     this.insertReading = this.db.prepare(
       `INSERT INTO readings (patient_id, device_id, batch_seq, firmware, signal, t, value, unit, tooth, quality, reason, status, received_at)
@@ -70,8 +109,12 @@ export class SqliteStorage implements Storage {
     this.storeTx = this.db.transaction((batches: readonly StoredBatch[]) =>
       batches.map((b) => {
         const receivedAt = b.readings[0]?.receivedAt ?? Date.now();
-        if (this.insertBatch.run(b.deviceId, b.seq, receivedAt).changes === 0)
-          return { duplicate: true, stored: 0 };
+        const before = this.findBatch.get(b.deviceId, b.bootId, b.seq) as { digest: string } | undefined;
+        if (before !== undefined) {
+          const duplicate = before.digest === b.digest;
+          return { duplicate, conflict: !duplicate, stored: 0 };
+        }
+        this.insertBatch.run(b.deviceId, b.bootId, b.seq, b.digest, receivedAt);
         for (const r of b.readings) {
           this.insertReading.run({
             patientId: b.patientId,
@@ -89,7 +132,7 @@ export class SqliteStorage implements Storage {
             receivedAt: r.receivedAt,
           });
         }
-        return { duplicate: false, stored: b.readings.length };
+        return { duplicate: false, conflict: false, stored: b.readings.length };
       }),
     );
   }
@@ -98,10 +141,10 @@ export class SqliteStorage implements Storage {
     return this.storeTx(batches);
   }
 
-  async lastSeq(deviceId: string): Promise<number> {
+  async lastSeq(deviceId: string, bootId: string): Promise<number> {
     const row = this.db
-      .prepare("SELECT MAX(seq) AS seq FROM device_batches WHERE device_id = ?")
-      .get(deviceId) as { seq: number | null } | undefined;
+      .prepare("SELECT MAX(seq) AS seq FROM device_boot_batches WHERE device_id = ? AND boot_id = ?")
+      .get(deviceId, bootId) as { seq: number | null } | undefined;
     return row?.seq ?? 0;
   }
 
@@ -126,14 +169,6 @@ export class SqliteStorage implements Storage {
     }));
   }
 
-  async retractReadings(firmware: string, sinceMs: number): Promise<number> {
-    return this.db
-      .prepare(
-        "UPDATE readings SET status = 'entered-in-error' WHERE firmware = ? AND t >= ? AND status != 'entered-in-error'",
-      )
-      .run(firmware, sinceMs).changes;
-  }
-
   async countReadings(filter: { deviceId?: string; status?: string } = {}): Promise<number> {
     const where: string[] = [];
     const args: string[] = [];
@@ -147,18 +182,6 @@ export class SqliteStorage implements Storage {
     }
     const sql = `SELECT COUNT(*) AS n FROM readings${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
     return (this.db.prepare(sql).get(...args) as { n: number }).n;
-  }
-
-  async saveQuarantine(q: Quarantine): Promise<void> {
-    this.db
-      .prepare("INSERT OR REPLACE INTO quarantines (firmware, since, by, at) VALUES (?, ?, ?, ?)")
-      .run(q.firmware, q.since, q.by, q.at);
-  }
-
-  async quarantines(): Promise<Quarantine[]> {
-    return this.db
-      .prepare("SELECT firmware, since, by, at FROM quarantines ORDER BY at")
-      .all() as Quarantine[];
   }
 
   async saveAlarm(roomId: string, alarm: Alarm): Promise<void> {
@@ -228,5 +251,113 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     this.db.close();
+  }
+
+  // -- soe (issue 7): firmware quarantines and lifts per clinic --
+
+  private migrateSoe(): void {
+    this.db.exec(SOE_SCHEMA);
+    const legacy = this.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'quarantines'")
+      .get();
+    if (legacy === undefined) return;
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO firmware_actions (clinic_id, firmware, action, since, at, by, reason, retracted)
+           SELECT ?, firmware, 'quarantine', since, at, by, ?, 0 FROM quarantines ORDER BY at`,
+        )
+        .run(LEGACY_CLINIC, LEGACY_REASON);
+      this.db.exec("DROP TABLE quarantines");
+    })();
+  }
+
+  async firmwareUsage(
+    firmware: string,
+    deviceIds: readonly string[],
+    sinceMs: number,
+  ): Promise<FirmwareUsage> {
+    const devices = JSON.stringify(deviceIds);
+    const rows = this.db
+      .prepare(
+        `SELECT patient_id AS patientId, COUNT(*) AS n FROM readings
+         WHERE firmware = ? AND t >= ? AND status != 'entered-in-error'
+           AND device_id IN (SELECT value FROM json_each(?)) GROUP BY patient_id`,
+      )
+      .all(firmware, sinceMs, devices) as { patientId: string; n: number }[];
+    const seen = this.db
+      .prepare(
+        "SELECT 1 FROM readings WHERE firmware = ? AND device_id IN (SELECT value FROM json_each(?)) LIMIT 1",
+      )
+      .get(firmware, devices);
+    return {
+      readings: rows.reduce((sum, r) => sum + r.n, 0),
+      patientIds: rows.map((r) => r.patientId),
+      seen: seen !== undefined,
+    };
+  }
+
+  async quarantineFirmware(
+    clinicId: string,
+    deviceIds: readonly string[],
+    action: Omit<Extract<FirmwareAction, { action: "quarantine" }>, "retracted">,
+  ): Promise<number> {
+    return this.db.transaction(() => {
+      const retracted = this.db
+        .prepare(
+          `UPDATE readings SET status = 'entered-in-error'
+           WHERE firmware = ? AND t >= ? AND status != 'entered-in-error'
+             AND device_id IN (SELECT value FROM json_each(?))`,
+        )
+        .run(action.firmware, action.since, JSON.stringify(deviceIds)).changes;
+      this.insertFirmwareAction(clinicId, { ...action, retracted });
+      return retracted;
+    })();
+  }
+
+  async liftFirmware(clinicId: string, action: Extract<FirmwareAction, { action: "lift" }>): Promise<void> {
+    this.db.transaction(() => this.insertFirmwareAction(clinicId, action))();
+  }
+
+  async firmwareActions(): Promise<FirmwareRecord[]> {
+    const rows = this.db
+      .prepare(
+        "SELECT clinic_id, firmware, action, since, at, by, reason, retracted FROM firmware_actions ORDER BY id",
+      )
+      .all() as FirmwareActionRow[];
+    return rows.map((r) => ({
+      clinicId: r.clinic_id,
+      action:
+        r.action === "quarantine"
+          ? {
+              action: "quarantine",
+              firmware: r.firmware,
+              since: r.since ?? 0,
+              at: r.at,
+              by: r.by,
+              reason: r.reason,
+              retracted: r.retracted,
+            }
+          : { action: "lift", firmware: r.firmware, at: r.at, by: r.by, reason: r.reason },
+    }));
+  }
+
+  /** The action row and its audit row (who, when, why), inside the caller's transaction. */
+  private insertFirmwareAction(clinicId: string, a: FirmwareAction): void {
+    const since = a.action === "quarantine" ? a.since : null;
+    const retracted = a.action === "quarantine" ? a.retracted : 0;
+    this.db
+      .prepare(
+        `INSERT INTO firmware_actions (clinic_id, firmware, action, since, at, by, reason, retracted)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(clinicId, a.firmware, a.action, since, a.at, a.by, a.reason, retracted);
+    const what =
+      a.action === "quarantine"
+        ? `firmware ${a.firmware} in clinic ${clinicId}, readings since ${a.since} (${a.retracted} retracted)`
+        : `firmware ${a.firmware} in clinic ${clinicId}`;
+    this.db
+      .prepare("INSERT INTO audit_log (at, who, action, subject, why) VALUES (?, ?, ?, ?, ?)")
+      .run(a.at, a.by, `firmware_${a.action}`, what, a.reason);
   }
 }

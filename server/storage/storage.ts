@@ -4,28 +4,46 @@
  * networked backend fits; the SQLite one completes synchronously inside them.
  */
 import type { Alarm } from "../../shared/alarms.ts";
-import type { RoomEvent } from "../../shared/protocol.ts";
+import type { FirmwareAction, RoomEvent } from "../../shared/protocol.ts";
 import type { CheckedReading } from "../../shared/soe/signals.ts";
 
-/** One device batch, checked, ready to be stored exactly once. */
+/** One device batch, checked, ready to be stored exactly once per (device, boot, seq). */
 export interface StoredBatch {
   deviceId: string;
+  /** The device's boot: a rebooted device counts from 1 again under a new boot id. */
+  bootId: string;
   patientId: string;
   seq: number;
+  /** Digest of what the device sent (firmware and readings), to tell a resend from a conflict. */
+  digest: string;
   firmware: string;
   readings: CheckedReading[];
 }
 
+/**
+ * `duplicate`: the same (device, boot, seq) was stored before with the same content (a resend).
+ * `conflict`: it was stored before with other content; nothing of this batch is stored.
+ */
 export interface StoreOutcome {
   duplicate: boolean;
+  conflict: boolean;
   stored: number;
 }
 
-export interface Quarantine {
-  firmware: string;
-  since: number;
-  by: string;
-  at: number;
+/** A firmware quarantine or lift in one clinic. */
+export interface FirmwareRecord {
+  clinicId: string;
+  action: FirmwareAction;
+}
+
+/** What quarantining a version would touch among some devices' readings. */
+export interface FirmwareUsage {
+  /** Readings at or after `since` not yet retracted. */
+  readings: number;
+  /** Patients those readings belong to. */
+  patientIds: string[];
+  /** Any reading of this version was ever stored from these devices. */
+  seen: boolean;
 }
 
 export interface AuditEntry {
@@ -47,17 +65,30 @@ export interface RoomStateRow {
 }
 
 export interface Storage {
-  /** Stores batches atomically, deduplicated by (device, seq); resolves once durable. */
+  /** Stores batches atomically, exactly once per (device, boot, seq); resolves once durable. */
   storeBatches(batches: readonly StoredBatch[]): Promise<StoreOutcome[]>;
-  /** Highest seq stored per device, so a restarted server knows what it has. */
-  lastSeq(deviceId: string): Promise<number>;
+  /** Highest seq stored for a device's boot, so a restarted server knows what it has. */
+  lastSeq(deviceId: string, bootId: string): Promise<number>;
   /** Readings of a patient received at or after `sinceMs`, oldest first (retracted ones included). */
   recentReadings(patientId: string, sinceMs: number, limit: number): Promise<CheckedReading[]>;
-  /** Marks readings of a firmware since a time as entered-in-error; never deletes. Returns how many changed. */
-  retractReadings(firmware: string, sinceMs: number): Promise<number>;
   countReadings(filter?: { deviceId?: string; status?: string }): Promise<number>;
-  saveQuarantine(q: Quarantine): Promise<void>;
-  quarantines(): Promise<Quarantine[]>;
+  // -- soe: firmware quarantines per clinic (issue 7) --
+  /** Readings of a version from these devices that a quarantine since a time would retract. */
+  firmwareUsage(firmware: string, deviceIds: readonly string[], sinceMs: number): Promise<FirmwareUsage>;
+  /**
+   * In one transaction: marks the version's readings from these devices taken at or after
+   * `action.since` as entered-in-error (never deletes), stores the action and its audit row.
+   * Returns how many readings changed.
+   */
+  quarantineFirmware(
+    clinicId: string,
+    deviceIds: readonly string[],
+    action: Omit<Extract<FirmwareAction, { action: "quarantine" }>, "retracted">,
+  ): Promise<number>;
+  /** Stores a lift and its audit row; retracted readings stay retracted. */
+  liftFirmware(clinicId: string, action: Extract<FirmwareAction, { action: "lift" }>): Promise<void>;
+  /** Every quarantine and lift of every clinic, oldest first. */
+  firmwareActions(): Promise<FirmwareRecord[]>;
   saveAlarm(roomId: string, alarm: Alarm): Promise<void>;
   alarms(roomId: string): Promise<Alarm[]>;
   appendRoomEvent(roomId: string, event: RoomEvent): Promise<void>;

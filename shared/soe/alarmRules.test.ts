@@ -458,3 +458,32 @@ describe("physiological alarms", () => {
     ]);
   });
 });
+
+describe("sequence conflicts", () => {
+  it("raise one technical alarm per device, naming the batch, and clear after a quiet spell", () => {
+    const r = rig();
+    const first = r.engine.onSeqConflict("soe-46", 46, 7);
+    expect(first).toMatchObject({
+      kind: "technical",
+      priority: "medium",
+      key: "sequence:soe-46",
+      deviceId: "soe-46",
+      tooth: 46,
+      message: expect.stringMatching(/soe-46 on 46 resent batch 7 with different data/),
+    });
+    r.advance(5_000);
+    const again = r.engine.onSeqConflict("soe-46", 46, 9);
+    expect(again.id).toBe(first.id);
+    expect(again.message).toMatch(/batch 9/);
+    expect(r.engine.list()).toHaveLength(1);
+    r.advance(29_000);
+    expect(r.engine.tick()).toEqual([]);
+    r.advance(1_000);
+    const cleared = r.engine.tick();
+    expect(cleared).toMatchObject([{ id: first.id, clearedAt: expect.any(Number) }]);
+    // Cleared but not acknowledged: still listed (latched), until a clinician acknowledges it.
+    expect(r.engine.list()).toHaveLength(1);
+    expect(r.engine.acknowledge(first.id, "dr-ray").ok).toBe(true);
+    expect(r.engine.list()).toEqual([]);
+  });
+});

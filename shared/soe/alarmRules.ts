@@ -136,6 +136,8 @@ export class AlarmEngine {
   private readonly streams = new Map<string, Map<Signal, StreamState>>();
   /** Signals of each device in an active dropout alarm. */
   private readonly dropped = new Map<string, Set<Signal>>();
+  /** Last sequence conflict per device alarm key. */
+  private readonly conflictAt = new Map<string, number>();
 
   constructor(opts: { now: () => number; newId: () => string; options?: Partial<AlarmOptions> }) {
     this.now = opts.now;
@@ -296,10 +298,33 @@ export class AlarmEngine {
     return changed.map(copy);
   }
 
+  /**
+   * A device sent other content under a sequence number it had used in the same boot: its
+   * counter or storage is faulty, and data from it cannot be matched to time with confidence.
+   * One technical alarm per device; it clears after faultClearMs without another conflict.
+   */
+  onSeqConflict(deviceId: string, tooth: number | null, seq: number): Alarm {
+    const key = `sequence:${deviceId}`;
+    this.conflictAt.set(key, this.now());
+    const where = tooth === null ? deviceId : `${deviceId} on ${tooth}`;
+    const message = `Device ${where} resent batch ${seq} with different data: check the device; the second copy was not stored`;
+    const active = this.activeByKey.get(key);
+    if (active !== undefined) {
+      active.message = message;
+      return copy(active);
+    }
+    return copy(this.raise(key, AlarmKind.technical, AlarmPriority.medium, { deviceId, tooth }, message));
+  }
+
   /** Clears device-fault and firmware alarms whose data has been valid again for a while. */
   tick(): Alarm[] {
     const now = this.now();
     const changed: Alarm[] = [];
+    for (const [key, at] of this.conflictAt) {
+      if (now - at < this.opts.faultClearMs) continue;
+      this.conflictAt.delete(key);
+      if (this.activeByKey.has(key)) changed.push(this.clear(key));
+    }
     for (const [key, track] of this.faults) {
       if (!this.activeByKey.has(key)) continue;
       if (now - track.lastBadAt >= this.opts.faultClearMs && track.lastValidAt > track.lastBadAt) {

@@ -29,8 +29,9 @@ try {
   await page.getByTestId("procedure-confirm").click();
   await page.getByTestId("quarantine-open").click();
   await page.getByTestId("quarantine-firmware").selectOption("2.4.0-beta");
+  await page.getByTestId("quarantine-reason").fill("Stuck pH values since the update");
   await page.locator('[data-testid="devices"]').screenshot({ path: "/tmp/panel-i-quarantine-form.png" });
-  await page.getByTestId("quarantine-confirm").click();
+  await page.getByTestId("quarantine-submit").click();
   await page.waitForTimeout(200);
   await page.locator('[data-testid="devices"]').screenshot({ path: "/tmp/panel-i-quarantine-result.png" });
   await page.getByTestId("heatmap-signal-inflammation").click();

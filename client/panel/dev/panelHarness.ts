@@ -156,6 +156,7 @@ const view: RoomSnapshot = {
     { deviceId: "hr-band", firmware: "1.2.0", tooth: null, quarantined: false, lastSeenAt: T0 },
   ],
   quarantinedFirmware: [],
+  firmwareHistory: [],
   serverTime: T0,
 };
 
@@ -287,8 +288,16 @@ const actions: RoomActions = {
   askOtto: async () => ok({ kind: "answer", text: "" }),
   acknowledgeAlarm: async (id) => log("acknowledgeAlarm", alarms.find((a) => a.id === id)!, id),
   silenceAlarm: async (id, seconds) => log("silenceAlarm", alarms.find((a) => a.id === id)!, id, seconds),
-  quarantineFirmware: async (fw, since) =>
-    log("quarantineFirmware", { devices: 2, retracted: 412 }, fw, since),
+  quarantineFirmware: async (p) =>
+    log("quarantineFirmware", { devices: 2, patients: 1, retracted: 412 }, p.firmware, p.since),
+  liftFirmware: async (p) =>
+    log("liftFirmware", {
+      action: "lift" as const,
+      firmware: p.firmware,
+      at: T0,
+      by: "dr-ray",
+      reason: p.reason,
+    }),
   loadHistory: async (since) => ok({ readings: history(since) }),
 };
 
