@@ -81,7 +81,15 @@ export class Room {
   private teamChecking = false;
 
   constructor(appointment: AppointmentView, opts: RoomOptions) {
-    this.appointment = appointment;
+    // Only the view's fields: an Appointment passed in also holds the staff list and patient id,
+    // which would otherwise travel in every snapshot.
+    this.appointment = {
+      appointmentId: appointment.appointmentId,
+      roomId: appointment.roomId,
+      patientName: appointment.patientName,
+      clinicianName: appointment.clinicianName,
+      scheduledAt: appointment.scheduledAt,
+    };
     this.now = opts.now;
     this.rejoinWindowMs = opts.rejoinWindowMs ?? RATES.rejoinWindowMs;
     this.members.set(OTTO_MEMBER_ID, {

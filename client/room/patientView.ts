@@ -174,9 +174,10 @@ export async function startPatientAsync(
     stepLine.textContent = line;
     scene.setStepInfo(line);
     scene.highlightTeeth(p?.step?.teeth ?? []);
-    // Alarms are for the care team; the patient gets a calm cue at most.
-    const alarm = view.alarms.some((a) => a.clearedAt === undefined && a.priority !== "low");
-    const cue = alarm ? `${view.appointment.clinicianName} is checking something. You're doing well.` : null;
+    // Alarms never reach this view (shared/access.ts): only the calm cue that the team is checking.
+    const cue = view.teamChecking
+      ? `${view.appointment.clinicianName} is checking something. You're doing well.`
+      : null;
     calm.hidden = cue === null;
     calm.textContent = cue ?? "";
     scene.showCalmCue(cue);
