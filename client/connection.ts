@@ -11,6 +11,7 @@ import {
   type ClientToServerEvents,
   type ComfortView,
   type ConnectRefusal,
+  type DeliveredRoomEvent,
   ErrorCode,
   Ev,
   type FirmwareAction,
@@ -20,7 +21,6 @@ import {
   PROTOCOL_VERSION,
   type ReadingsBatch,
   type Result,
-  type RoomEvent,
   type RoomSnapshot,
   type ServerToClientEvents,
   type Surroundings,
@@ -33,7 +33,7 @@ export type LinkState = "connecting" | "connected" | "reconnecting" | "refused";
 export interface ConnectionListener extends RoomListener {
   onPoses(batch: PoseBatch, receivedAt: number): void;
   onLinkState(state: LinkState, refusal?: ConnectRefusal): void;
-  onEvent?(event: RoomEvent): void;
+  onEvent?(event: DeliveredRoomEvent): void;
 }
 
 const ACK_TIMEOUT_MS = 8_000;
@@ -90,7 +90,7 @@ export class RoomConnection implements RoomActions {
     return this.view?.you ?? null;
   }
 
-  private onRoomEvent(event: RoomEvent): void {
+  private onRoomEvent(event: DeliveredRoomEvent): void {
     if (!this.view) return;
     this.stats.events += 1;
     const outcome = applyRoomEvent(this.view, event);

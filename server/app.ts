@@ -2,7 +2,6 @@
 import { join } from "node:path";
 import { Server } from "socket.io";
 import { DEVICE_NAMESPACE } from "../shared/protocol.ts";
-import { isCareTeam } from "../shared/roles.ts";
 import { type Clinic, ClinicId, seedClinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
 import { prepareDataFolder } from "./dataFolder.ts";
@@ -12,7 +11,7 @@ import { createHttpServer, type HttpDeps } from "./httpServer.ts";
 import { InviteService } from "./invites.ts";
 import { createLogger, setLogLevel } from "./log.ts";
 import { attachPeopleGateway, type PeopleServer } from "./peopleGateway.ts";
-import { careRoom, SessionRegistry } from "./sessionRegistry.ts";
+import { roomsFor, SessionRegistry } from "./sessionRegistry.ts";
 import { attachDeviceGateway, type DeviceNamespace } from "./soe/deviceGateway.ts";
 import { SoeService } from "./soe/soeService.ts";
 import { SqliteStorage } from "./storage/sqliteStorage.ts";
@@ -76,8 +75,10 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   // Rooms come back before any client can connect, so no one ever sees a room that forgot.
   await sessions.restoreAsync();
   attachPeopleGateway(io, { secret, clinic, sessions, now });
+  // Runs right after the gateway's welcome, in the same tick: no room event can fall between.
   io.on("connection", (socket) => {
-    if (isCareTeam(socket.data.claims.role)) void socket.join(careRoom(socket.data.claims.roomId));
+    const { roomId, role } = socket.data.claims;
+    if (socket.connected) void socket.join(roomsFor(roomId, role));
   });
   attachDeviceGateway(io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace, { secret, clinic, soe, now });
   sessions.start();

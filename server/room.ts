@@ -3,7 +3,7 @@
  * shared session state, and the sequence-numbered stream of reliable events. No sockets and no
  * timers here: the clock is injected and the Socket.IO adapter forwards what this emits.
  */
-import type { Alarm } from "../shared/alarms.ts";
+import { type Alarm, isTeamChecking } from "../shared/alarms.ts";
 import { OttoState } from "../shared/otto.ts";
 import { isValidPoseBytes } from "../shared/poseCodec.ts";
 import type { ProcedureTransition, ProcedureView } from "../shared/procedure/types.ts";
@@ -94,9 +94,21 @@ export class Room {
   private readonly quarantinedFirmware = new Set<string>();
   private readonly firmwareHistory: FirmwareAction[] = [];
   private readonly listeners = new Set<(event: RoomEvent) => void>();
+  /** Everyone who has been in the room: an opaque alias and the role, kept after they leave. */
+  private readonly directory = new Map<string, { alias: string; role: Role }>();
+  /** The calm cue as last announced, so `team_checking` is emitted only on a change. */
+  private teamChecking = false;
 
   constructor(appointment: AppointmentView, opts: RoomOptions) {
-    this.appointment = appointment;
+    // Only the view's fields: an Appointment passed in also holds the staff list and patient id,
+    // which would otherwise travel in every snapshot.
+    this.appointment = {
+      appointmentId: appointment.appointmentId,
+      roomId: appointment.roomId,
+      patientName: appointment.patientName,
+      clinicianName: appointment.clinicianName,
+      scheduledAt: appointment.scheduledAt,
+    };
     this.now = opts.now;
     this.rejoinWindowMs = opts.rejoinWindowMs ?? RATES.rejoinWindowMs;
     this.members.set(OTTO_MEMBER_ID, {
@@ -151,6 +163,7 @@ export class Room {
     this.procedure = structuredClone(state.procedure);
     this.comfort = structuredClone(state.comfort);
     for (const a of state.alarms) this.alarms.set(a.id, { ...a });
+    this.teamChecking = isTeamChecking(this.activeAlarms());
     for (const d of state.devices) this.devices.set(d.deviceId, { ...d });
   }
 
@@ -204,6 +217,7 @@ export class Room {
       slot,
     };
     this.members.set(memberId, { view, droppedAt: null, pose: null, poseDirty: false });
+    this.remember(view);
     this.emit({ type: "member_joined", member: view });
     return { ok: true, member: view, rejoined: false };
   }
@@ -314,6 +328,11 @@ export class Room {
   upsertAlarm(alarm: Alarm): void {
     this.alarms.set(alarm.id, alarm);
     this.emit({ type: "alarm", alarm });
+    const checking = isTeamChecking(this.activeAlarms());
+    if (checking !== this.teamChecking) {
+      this.teamChecking = checking;
+      this.emit({ type: "team_checking", checking });
+    }
   }
 
   /** Alarms still worth showing: active, or cleared but not yet acknowledged. */
@@ -366,11 +385,41 @@ export class Room {
       procedure: this.procedure,
       comfort: this.comfort,
       alarms: this.activeAlarms(),
+      teamChecking: isTeamChecking(this.activeAlarms()),
       devices: this.getDevices(),
       quarantinedFirmware: [...this.quarantinedFirmware],
       firmwareHistory: [...this.firmwareHistory],
       serverTime: this.now(),
     };
+  }
+
+  /**
+   * A stable, opaque name for a member ("member-3"), for audiences that may not see who is who;
+   * Otto keeps its own. Stays the same across rejoins and after the member left.
+   */
+  aliasOf(memberId: string): string {
+    return this.known(memberId)?.alias ?? "member-unknown";
+  }
+
+  /** The role a member has, or had if they left; null for an id never seen here. */
+  roleOf(memberId: string): Role | null {
+    return this.known(memberId)?.role ?? null;
+  }
+
+  private known(memberId: string): { alias: string; role: Role } | undefined {
+    const entry = this.directory.get(memberId);
+    if (entry) return entry;
+    const member = this.members.get(memberId);
+    return member ? this.remember(member.view) : undefined;
+  }
+
+  private remember(view: MemberView): { alias: string; role: Role } {
+    const existing = this.directory.get(view.memberId);
+    if (existing) return existing;
+    const alias = view.role === Role.otto ? view.memberId : `member-${this.directory.size + 1}`;
+    const entry = { alias, role: view.role };
+    this.directory.set(view.memberId, entry);
+    return entry;
   }
 
   private emit(body: RoomEventBody): RoomEvent {

@@ -3,6 +3,7 @@
  * Pure: the clock and randomness are injected and persistence goes through a sink, so the whole
  * session is tested without sockets. The Socket.IO adapters call `handle`, `onReadings` and `tick`.
  */
+import { commandRefusal } from "../shared/access.ts";
 import { type Alarm, AlarmKind } from "../shared/alarms.ts";
 import { CheckinTrigger } from "../shared/comfort/checkinTrigger.ts";
 import { PATHWAYS, scoreMdas } from "../shared/comfort/mdas.ts";
@@ -17,6 +18,7 @@ import {
 } from "../shared/procedure/types.ts";
 import {
   type ComfortView,
+  type DeliveredRoomEvent,
   type DeviceView,
   ErrorCode,
   Ev,
@@ -26,9 +28,10 @@ import {
   ok,
   type ReadingsBatch,
   type Result,
+  type RoomEvent,
   type RoomSnapshot,
 } from "../shared/protocol.ts";
-import { Role } from "../shared/roles.ts";
+import { type InviteRole, Role } from "../shared/roles.ts";
 import type { ClientPayload, ClientPayloadEvent } from "../shared/schemas.ts";
 import { AlarmEngine, type RuledReading } from "../shared/soe/alarmRules.ts";
 import { interlockFor, type SignalStatus, SignalStatusBoard } from "../shared/soe/interlock.ts";
@@ -38,6 +41,7 @@ import type { Appointment } from "./clinic.ts";
 import type { OttoInput } from "./otto/ottoRules.ts";
 import { OttoRules } from "./otto/ottoRules.ts";
 import { type JoinOutcome, type JoinRequest, Room } from "./room.ts";
+import { audienceOf, projectEvent, projectSnapshot } from "./roomProjection.ts";
 import { SESSION_STATE_VERSION, type SessionState } from "./roomState.ts";
 import type { QuarantineRequest } from "./soe/soeService.ts";
 
@@ -194,10 +198,18 @@ export class TreatmentSession {
     this.room.leave(memberId, reason);
   }
 
+  /** The room as this member's role may see it (shared/access.ts). */
   snapshotFor(memberId: string): RoomSnapshot {
     const member = this.room.member(memberId);
     if (member) this.ports.audit(member.personId, "read_snapshot", "joined treatment room");
-    return this.room.snapshot(memberId);
+    // An unknown member gets the least any person gets.
+    const role = member ? audienceOf(member.role) : Role.observer;
+    return projectSnapshot(this.room.snapshot(memberId), role, this.room);
+  }
+
+  /** A room event as `role` may see it: the fan-out sends each role its own form. */
+  eventFor(role: InviteRole, event: RoomEvent): DeliveredRoomEvent {
+    return projectEvent(event, role, this.room);
   }
 
   /**
@@ -221,35 +233,34 @@ export class TreatmentSession {
   ): Promise<Result<unknown>> {
     // The union of payloads is narrowed per case; TypeScript cannot correlate E with payload here.
     const p = payload as ClientPayload<ClientPayloadEvent> & Record<string, unknown>;
+    // Who may send what is one table (shared/access.ts). Procedure commands are decided per
+    // command inside the machine, which takes the patient's stop before it reads any rule.
+    if (event !== Ev.procedureCommand) {
+      const refusal = commandRefusal(actor.role, event);
+      if (refusal !== null) return fail(ErrorCode.forbidden, refusal);
+    }
     switch (event) {
       case Ev.procedureSelect:
-        return this.selectPlan(actor, p.planId as string);
+        return this.selectPlan(p.planId as string);
       case Ev.procedureCommand:
         return this.procedureCommand(actor, p.command as ProcedureCommand, p.reason as string | undefined);
       case Ev.mdasSubmit:
-        return this.submitMdas(actor, p.answers as number[]);
+        return this.submitMdas(p.answers as number[]);
       case Ev.checkinSubmit:
         return this.submitCheckin(actor, p.score as number);
       case Ev.checkinRequest:
-        return this.requestCheckin(actor, (p.reason as string | undefined) ?? "Asked by the care team");
+        return this.requestCheckin((p.reason as string | undefined) ?? "Asked by the care team");
       case Ev.breathing:
-        return this.setBreathing(actor, p.on as boolean);
+        return this.setBreathing(p.on as boolean);
       case Ev.surroundings:
-        return this.setComfort(actor, [Role.patient, Role.clinician, Role.assistant], {
-          surroundings: p.surroundings as ComfortView["surroundings"],
-        });
+        return this.setComfort({ surroundings: p.surroundings as ComfortView["surroundings"] });
       case Ev.ottoAsk:
         return this.askOtto(actor, p.question as PatientQuestion);
       case Ev.alarmAck:
-        // IEC 60601-1-8 practice (DOMAIN.md): a clinician acknowledges; the care team may silence.
-        if (actor.role !== Role.clinician)
-          return fail(ErrorCode.forbidden, "Only a clinician can acknowledge an alarm.");
-        return this.alarmAction(actor, () => this.alarms.acknowledge(p.alarmId as string, actor.personId));
+        return this.alarmAction(() => this.alarms.acknowledge(p.alarmId as string, actor.personId));
       case Ev.alarmSilence:
-        return this.alarmAction(actor, () => this.alarms.silence(p.alarmId as string, p.seconds as number));
+        return this.alarmAction(() => this.alarms.silence(p.alarmId as string, p.seconds as number));
       case Ev.firmwareQuarantine:
-        if (actor.role !== Role.clinician)
-          return fail(ErrorCode.forbidden, "Only a clinician can quarantine firmware.");
         return this.ports.quarantine(
           {
             firmware: p.firmware as string,
@@ -260,8 +271,6 @@ export class TreatmentSession {
           actor.personId,
         );
       case Ev.firmwareLift:
-        if (actor.role !== Role.clinician)
-          return fail(ErrorCode.forbidden, "Only a clinician can lift a firmware quarantine.");
         return this.ports.lift(p.firmware as string, p.reason as string, actor.personId);
       case Ev.soeHistory:
         return this.history(actor, p.sinceMs as number);
@@ -283,9 +292,7 @@ export class TreatmentSession {
     return true;
   }
 
-  private selectPlan(actor: SessionActor, planId: string): Result<unknown> {
-    if (actor.role !== Role.clinician)
-      return fail(ErrorCode.forbidden, "Only a clinician can choose the procedure.");
+  private selectPlan(planId: string): Result<unknown> {
     const status = this.machine?.view().status;
     if (
       status &&
@@ -353,25 +360,17 @@ export class TreatmentSession {
 
   // -- comfort -------------------------------------------------------------------------------
 
-  private setComfort(
-    actor: SessionActor,
-    allowed: readonly Role[],
-    patch: Partial<ComfortView>,
-  ): Result<ComfortView> {
-    if (!allowed.includes(actor.role))
-      return fail(ErrorCode.forbidden, `A ${actor.role} cannot change this.`);
+  private setComfort(patch: Partial<ComfortView>): Result<ComfortView> {
     const comfort = { ...this.room.getComfort(), ...patch };
     this.room.setComfort(comfort);
     return ok(comfort);
   }
 
-  private submitMdas(actor: SessionActor, answers: number[]): Result<ComfortView> {
-    if (actor.role !== Role.patient)
-      return fail(ErrorCode.forbidden, "Only the patient fills in the questionnaire.");
+  private submitMdas(answers: number[]): Result<ComfortView> {
     const scored = scoreMdas(answers);
     if (!scored.ok) return scored;
     const pathway = PATHWAYS[scored.value.pathway];
-    return this.setComfort(actor, [Role.patient], {
+    return this.setComfort({
       mdasScore: scored.value.total,
       pathway: scored.value.pathway,
       surroundings: pathway.surroundings,
@@ -379,9 +378,7 @@ export class TreatmentSession {
   }
 
   private submitCheckin(actor: SessionActor, score: number): Result<ComfortView> {
-    if (actor.role !== Role.patient)
-      return fail(ErrorCode.forbidden, "Only the patient answers a comfort check-in.");
-    const result = this.setComfort(actor, [Role.patient], {
+    const result = this.setComfort({
       lastCheckin: { score, at: this.now() },
       checkinPending: null,
     });
@@ -390,10 +387,7 @@ export class TreatmentSession {
     return result;
   }
 
-  private requestCheckin(actor: SessionActor, reason: string): Result<ComfortView> {
-    if (actor.role !== Role.clinician && actor.role !== Role.assistant) {
-      return fail(ErrorCode.forbidden, "Only the care team can ask for a check-in.");
-    }
+  private requestCheckin(reason: string): Result<ComfortView> {
     this.setCheckinPending(reason);
     return ok(this.room.getComfort());
   }
@@ -402,10 +396,8 @@ export class TreatmentSession {
     this.room.setComfort({ ...this.room.getComfort(), checkinPending: { reason, requestedAt: this.now() } });
   }
 
-  private setBreathing(actor: SessionActor, on: boolean): Result<ComfortView> {
-    const result = this.setComfort(actor, [Role.patient, Role.clinician, Role.assistant], {
-      breathingCoach: on,
-    });
+  private setBreathing(on: boolean): Result<ComfortView> {
+    const result = this.setComfort({ breathingCoach: on });
     if (result.ok && on) this.ottoReact({ type: "breathing_started" });
     return result;
   }
@@ -533,10 +525,7 @@ export class TreatmentSession {
     return changed.some((a) => a.kind === AlarmKind.technical);
   }
 
-  private alarmAction(actor: SessionActor, action: () => Result<Alarm>): Result<Alarm> {
-    if (actor.role !== Role.clinician && actor.role !== Role.assistant) {
-      return fail(ErrorCode.forbidden, "Only the care team can silence alarms.");
-    }
+  private alarmAction(action: () => Result<Alarm>): Result<Alarm> {
     const result = action();
     if (result.ok) {
       this.room.upsertAlarm(result.value);
@@ -546,9 +535,6 @@ export class TreatmentSession {
   }
 
   private async history(actor: SessionActor, sinceMs: number): Promise<Result<ReadingsBatch>> {
-    if (actor.role !== Role.clinician && actor.role !== Role.assistant) {
-      return fail(ErrorCode.forbidden, "Sensor history is for the care team.");
-    }
     this.ports.audit(
       actor.personId,
       "read_readings",

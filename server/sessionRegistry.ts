@@ -2,9 +2,11 @@
  * Holds the live treatment sessions and connects them to the outside: room events go to the
  * room's sockets and the session history; poses and telemetry are fanned out on fixed ticks.
  */
+import { mayReceive } from "../shared/access.ts";
 import { encodeBatch } from "../shared/poseCodec.ts";
 import { Ev, RATES } from "../shared/protocol.ts";
 import { mulberry32 } from "../shared/random.ts";
+import { INVITE_ROLES, type InviteRole } from "../shared/roles.ts";
 import type { RuledReading } from "../shared/soe/alarmRules.ts";
 import type { DropoutFinding } from "../shared/soe/plausibility.ts";
 import type { Appointment, Clinic } from "./clinic.ts";
@@ -21,6 +23,18 @@ const log = createLogger("sessions");
 /** Socket.IO room for the care team of a treatment room (telemetry goes only there). */
 export function careRoom(roomId: string): string {
   return `${roomId}:care`;
+}
+
+/** Socket.IO room for one role in a treatment room: room events reach it in that role's form. */
+export function audienceRoom(roomId: string, role: InviteRole): string {
+  return `${roomId}:as:${role}`;
+}
+
+/** The Socket.IO rooms a person joins besides the treatment room itself, as shared/access.ts says. */
+export function roomsFor(roomId: string, role: InviteRole): string[] {
+  const rooms = [audienceRoom(roomId, role)];
+  if (mayReceive(role, Ev.readings)) rooms.push(careRoom(roomId));
+  return rooms;
 }
 
 export interface RegistryDeps {
@@ -129,7 +143,10 @@ export class SessionRegistry {
     });
     this.writers.set(appt.appointmentId, writer);
     session.room.onEvent((event) => {
-      io.to(appt.roomId).emit(Ev.roomEvent, event);
+      // Each role gets its own form of every event (a placeholder where it may see nothing), so
+      // nobody sees more than shared/access.ts grants and every sequence stays gap-free.
+      for (const role of INVITE_ROLES)
+        io.to(audienceRoom(appt.roomId, role)).emit(Ev.roomEvent, session.eventFor(role, event));
       void storage.appendRoomEvent(appt.roomId, event).catch(logFailure("append room event"));
       const safety = event.body.type === "procedure" || event.body.type === "alarm";
       writer.markDirty(safety ? Urgency.safety : Urgency.event);

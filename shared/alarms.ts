@@ -29,3 +29,11 @@ export interface Alarm {
   /** Sound silenced until this time; the visual always stays. */
   silencedUntil?: number;
 }
+
+/**
+ * Whether the care team is attending to something: an active alarm above low priority. This is
+ * all the patient and the observer learn of alarms (a calm cue), never their text or device.
+ */
+export function isTeamChecking(alarms: readonly Alarm[]): boolean {
+  return alarms.some((a) => a.clearedAt === undefined && a.priority !== AlarmPriority.low);
+}

@@ -174,6 +174,8 @@ export interface RoomSnapshot {
   procedure: ProcedureView | null;
   comfort: ComfortView;
   alarms: Alarm[];
+  /** The care team is attending to something (an active alarm above low): the patient's calm cue. */
+  teamChecking: boolean;
   devices: DeviceView[];
   /** Firmware versions quarantined now in this room's clinic. */
   quarantinedFirmware: string[];
@@ -194,6 +196,7 @@ export type RoomEventBody =
   | { type: "comfort"; comfort: ComfortView }
   | { type: "checkin"; score: number; by: string }
   | { type: "alarm"; alarm: Alarm }
+  | { type: "team_checking"; checking: boolean }
   | { type: "device"; device: DeviceView }
   | {
       type: "firmware_quarantined";
@@ -210,6 +213,18 @@ export interface RoomEvent {
   seq: number;
   at: number;
   body: RoomEventBody;
+}
+
+/** Stands in for a room event its receiver may not see (shared/access.ts), so `seq` has no gap. */
+export interface WithheldEventBody {
+  type: "withheld";
+}
+
+/** A room event as one client receives it: projected for its role, or withheld. */
+export interface DeliveredRoomEvent {
+  seq: number;
+  at: number;
+  body: RoomEventBody | WithheldEventBody;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +356,7 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   [Ev.welcome]: (snapshot: RoomSnapshot) => void;
-  [Ev.roomEvent]: (event: RoomEvent) => void;
+  [Ev.roomEvent]: (event: DeliveredRoomEvent) => void;
   [Ev.poses]: (batch: ArrayBuffer | Uint8Array) => void;
   [Ev.readings]: (batch: ReadingsBatch) => void;
   [Ev.protocolError]: (p: ProtocolError & { event: string }) => void;

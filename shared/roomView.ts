@@ -2,15 +2,16 @@
  * The room as one client sees it: a snapshot with reliable events applied in order.
  * Pure, so the same code runs in the browser and in the convergence property test.
  */
-import type { RoomEvent, RoomSnapshot } from "./protocol.ts";
+import type { DeliveredRoomEvent, RoomSnapshot } from "./protocol.ts";
 
 export type ApplyOutcome = "applied" | "stale" | "gap";
 
 /**
  * Applies one reliable event. A `gap` means an event was missed: the caller must ask for a fresh
  * snapshot (and drop this event). `stale` events (already covered by the snapshot) are ignored.
+ * A `withheld` event (one this client's role may not see) only moves the sequence on.
  */
-export function applyRoomEvent(view: RoomSnapshot, event: RoomEvent): ApplyOutcome {
+export function applyRoomEvent(view: RoomSnapshot, event: DeliveredRoomEvent): ApplyOutcome {
   if (event.seq <= view.seq) return "stale";
   if (event.seq !== view.seq + 1) return "gap";
   view.seq = event.seq;
@@ -43,6 +44,11 @@ export function applyRoomEvent(view: RoomSnapshot, event: RoomEvent): ApplyOutco
       else view.alarms.push(body.alarm);
       break;
     }
+    case "team_checking":
+      view.teamChecking = body.checking;
+      break;
+    case "withheld":
+      break;
     case "device": {
       const i = view.devices.findIndex((d) => d.deviceId === body.device.deviceId);
       if (i >= 0) view.devices[i] = body.device;

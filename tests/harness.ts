@@ -8,10 +8,10 @@ import { loadConfig, type ServerConfig } from "../server/config.ts";
 import {
   type ClientToServerEvents,
   type ConnectRefusal,
+  type DeliveredRoomEvent,
   Ev,
   PROTOCOL_VERSION,
   type Result,
-  type RoomEvent,
   type RoomSnapshot,
   type ServerToClientEvents,
 } from "../shared/protocol.ts";
@@ -54,7 +54,7 @@ export type PeopleSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 /** A test client that keeps its room view in step, like the browser does. */
 export class TestClient {
   view: RoomSnapshot | null = null;
-  readonly events: RoomEvent[] = [];
+  readonly events: DeliveredRoomEvent[] = [];
   readonly errors: { code: string; message: string; event: string }[] = [];
   readonly poseBatches: Uint8Array[] = [];
   readonly socket: PeopleSocket;

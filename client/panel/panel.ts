@@ -17,7 +17,7 @@ import { h, PanelEvent, setText } from "./dom.ts";
 import { formatClock, roleText } from "./format.ts";
 import { LatestReadings } from "./latestReadings.ts";
 import { MembersList } from "./membersList.ts";
-import type { PanelRole } from "./permissions.ts";
+import { type PanelRole, panelCards } from "./permissions.ts";
 import { ProcedureControls } from "./procedureControls.ts";
 import { SoeCharts } from "./soeCharts.ts";
 import { CHART_TEETH, TeethView } from "./teethView.ts";
@@ -134,6 +134,13 @@ export class ClinicianPanel implements RoomListener {
       ),
       this.captions.root,
     );
+    // Cards for data this role never receives (shared/access.ts) are not drawn empty: they are not shown.
+    const cards = panelCards(role);
+    this.alarms.root.hidden = !cards.alarms;
+    this.charts.root.hidden = !cards.telemetry;
+    this.teeth.root.hidden = !cards.telemetry;
+    this.comfort.root.hidden = !cards.comfort;
+    this.devices.root.hidden = !cards.devices;
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.schedule();
   }
@@ -178,7 +185,8 @@ export class ClinicianPanel implements RoomListener {
     this.captions.update(view.otto, sameView);
     if (first) {
       this.captions.markJoined();
-      if (this.opts.loadHistory ?? true) void this.loadHistoryAsync();
+      if ((this.opts.loadHistory ?? true) && panelCards(this.opts.role).telemetry)
+        void this.loadHistoryAsync();
     }
     this.emitHighlight();
     this.heatDirty = true;

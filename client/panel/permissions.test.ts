@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
+import { Grant, grantFor, mayDo } from "../../shared/access.ts";
 import type { ProcedureStatus, ProcedureView } from "../../shared/procedure/types.ts";
 import { activeAlarms, alarmLog, isSilenced, unacknowledgedHigh } from "./alarmOrder.ts";
 import {
+  CONTROL_ACTIONS,
   canAcknowledgeAlarm,
   canChoosePlan,
   canQuarantine,
   canSilenceAlarm,
+  canUseComfort,
   controlStates,
+  type PanelRole,
+  panelCards,
 } from "./permissions.ts";
 
 function procedure(status: ProcedureStatus, blockedReason: string | null = null): ProcedureView {
@@ -72,6 +77,44 @@ describe("controlStates", () => {
     expect([canAcknowledgeAlarm("clinician"), canAcknowledgeAlarm("assistant")]).toEqual([true, false]);
     expect([canSilenceAlarm("assistant"), canSilenceAlarm("observer")]).toEqual([true, false]);
     expect([canQuarantine("clinician"), canQuarantine("assistant")]).toEqual([true, false]);
+  });
+});
+
+describe("the panel reads the one access table", () => {
+  const ROLES: PanelRole[] = ["clinician", "assistant", "observer"];
+
+  it("never enables a control the role holds no grant for", () => {
+    const statuses: ProcedureStatus[] = ["not_started", "running", "paused", "paused_by_patient", "blocked"];
+    for (const role of ROLES) {
+      for (const status of statuses) {
+        const states = controlStates(role, procedure(status, "x"));
+        for (const action of CONTROL_ACTIONS) {
+          if (grantFor(role, action) === Grant.no)
+            expect(states[action].enabled, `${role} ${action}`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it("offers alarm, comfort and firmware controls exactly as the table allows", () => {
+    for (const role of ROLES) {
+      expect(canAcknowledgeAlarm(role)).toBe(mayDo(role, "alarm:ack"));
+      expect(canSilenceAlarm(role)).toBe(mayDo(role, "alarm:silence"));
+      expect(canQuarantine(role)).toBe(mayDo(role, "firmware:quarantine"));
+      expect(canUseComfort(role)).toBe(mayDo(role, "comfort:request_checkin"));
+    }
+  });
+
+  it("shows the observer no alarm, telemetry, comfort or device cards, and the care team all", () => {
+    expect(panelCards("observer")).toEqual({
+      alarms: false,
+      telemetry: false,
+      comfort: false,
+      devices: false,
+    });
+    for (const role of ["clinician", "assistant"] as const) {
+      expect(panelCards(role)).toEqual({ alarms: true, telemetry: true, comfort: true, devices: true });
+    }
   });
 });
 

@@ -1,8 +1,19 @@
 /**
- * Who may press what on the panel, per role and procedure status. Pure. The server enforces the
- * same rules; the panel only avoids offering buttons that would be refused, and says why.
+ * Who may press what on the panel, per role and procedure status. Pure. The rules themselves are
+ * the one table in shared/access.ts, which the server enforces; the panel only avoids offering
+ * buttons that would be refused, and says why.
  */
+import {
+  type ClientCommand,
+  fieldSight,
+  Grant,
+  grantFor,
+  mayDo,
+  mayReceive,
+  Sight,
+} from "../../shared/access.ts";
 import type { ProcedureStatus, ProcedureView } from "../../shared/procedure/types.ts";
+import { Ev } from "../../shared/protocol.ts";
 
 /** Roles that open the desktop panel. */
 export type PanelRole = "clinician" | "assistant" | "observer";
@@ -26,83 +37,104 @@ function off(why: string): ControlState {
 
 const ACTIVE: readonly ProcedureStatus[] = ["running", "paused", "paused_by_patient", "blocked"];
 
+/** Roles that may drive the procedure at all (the care team), as the access table says. */
 export function isCareRole(role: PanelRole): boolean {
-  return role === "clinician" || role === "assistant";
+  return mayDo(role, Ev.procedureCommand);
 }
 
-/** Enabled state of each procedure control. */
+/** Enabled state of each procedure control, from the role's grants and the procedure's status. */
 export function controlStates(
   role: PanelRole,
   procedure: ProcedureView | null,
 ): Record<ControlAction, ControlState> {
   const status = procedure?.status ?? null;
-  const care = isCareRole(role);
-  const clinician = role === "clinician";
   const viewOnly = off("View only: observers cannot control the procedure");
-  const gate = (allowedStatus: boolean, statusWhy: string, clinicianOnly: boolean): ControlState => {
-    if (!care) return viewOnly;
-    if (clinicianOnly && !clinician) return off("Only the clinician can do this");
+  const gate = (action: ControlAction, allowedStatus: boolean, statusWhy: string): ControlState => {
+    if (!isCareRole(role)) return viewOnly;
+    if (grantFor(role, action) === Grant.no) return off("Only the clinician can do this");
     if (procedure === null) return off("Choose a procedure plan first");
     return allowedStatus ? ON : off(statusWhy);
   };
 
   let resume: ControlState;
-  if (status === "paused_by_patient") {
-    resume = clinician
-      ? { enabled: true, why: null, needsNote: true }
-      : care
-        ? off("After the patient's stop, only the clinician can resume")
-        : viewOnly;
+  if (!isCareRole(role)) {
+    resume = viewOnly;
+  } else if (status === "paused_by_patient") {
+    // Only a full grant leaves the patient's stop (manual-steps-only never does), with a note.
+    resume =
+      grantFor(role, "resume") === Grant.yes
+        ? { enabled: true, why: null, needsNote: true }
+        : off("After the patient's stop, only the clinician can resume");
   } else if (status === "blocked") {
-    resume = care ? off("Held by the safety interlock: use Override… or wait for valid data") : viewOnly;
+    resume = off("Held by the safety interlock: use Override… or wait for valid data");
   } else {
-    resume = gate(status === "paused", "Nothing to resume", false);
+    resume = gate("resume", status === "paused", "Nothing to resume");
   }
 
   return {
-    start: gate(status === "not_started", "Only a procedure that has not started can be started", true),
+    start: gate("start", status === "not_started", "Only a procedure that has not started can be started"),
     pause: gate(
+      "pause",
       status === "running" || status === "blocked",
       "Only a running procedure can be paused",
-      false,
     ),
     resume,
-    next: gate(status === "running", "Next step is available while running", false),
+    next: gate("next", status === "running", "Next step is available while running"),
     repeat: gate(
+      "repeat",
       status === "running" || status === "paused",
       "Repeat is available while running or paused",
-      false,
     ),
-    abort: gate(status !== null && ACTIVE.includes(status), "No procedure in progress", true),
+    abort: gate("abort", status !== null && ACTIVE.includes(status), "No procedure in progress"),
     override: gate(
+      "override",
       status === "blocked" || (procedure?.blockedReason ?? null) !== null,
       "Nothing is held by the interlock",
-      true,
     ),
   };
 }
 
 /** Plans can be chosen by the clinician before a procedure starts or after one ends. */
 export function canChoosePlan(role: PanelRole, procedure: ProcedureView | null): boolean {
-  if (role !== "clinician") return false;
+  if (!mayDo(role, Ev.procedureSelect)) return false;
   return procedure === null || ["not_started", "completed", "aborted"].includes(procedure.status);
 }
 
 /** IEC 60601-1-8 practice here: a clinician acknowledges alarms; the care team may silence sound. */
 export function canAcknowledgeAlarm(role: PanelRole): boolean {
-  return role === "clinician";
+  return mayDo(role, Ev.alarmAck);
 }
 
 export function canSilenceAlarm(role: PanelRole): boolean {
-  return isCareRole(role);
+  return mayDo(role, Ev.alarmSilence);
 }
 
-/** Comfort controls (check-in, breathing coach, surroundings) are for the whole care team. */
+const COMFORT_COMMANDS: readonly ClientCommand[] = [Ev.checkinRequest, Ev.breathing, Ev.surroundings];
+
+/** The panel's comfort controls (check-in, breathing coach, surroundings), all or none. */
 export function canUseComfort(role: PanelRole): boolean {
-  return isCareRole(role);
+  return COMFORT_COMMANDS.every((c) => mayDo(role, c));
 }
 
 /** Quarantining firmware retracts readings, so only the clinician may do it. */
 export function canQuarantine(role: PanelRole): boolean {
-  return role === "clinician";
+  return mayDo(role, Ev.firmwareQuarantine);
+}
+
+/** Panel cards, each shown only to roles the access table lets receive what it draws. */
+export interface PanelCards {
+  alarms: boolean;
+  /** Live charts and the tooth heat map (soe:readings and the chart history). */
+  telemetry: boolean;
+  comfort: boolean;
+  devices: boolean;
+}
+
+export function panelCards(role: PanelRole): PanelCards {
+  return {
+    alarms: fieldSight(role, "alarms") === Sight.full,
+    telemetry: mayReceive(role, Ev.readings) && mayDo(role, Ev.soeHistory),
+    comfort: fieldSight(role, "comfort") === Sight.full,
+    devices: fieldSight(role, "devices") === Sight.full,
+  };
 }

@@ -3,10 +3,12 @@
  * screen from the chair. The stop signal is always one action away (controller button, raised hand,
  * the STOP button, the S key) and nothing here can disable it.
  */
+import { Grant, grantFor, mayDo } from "../../shared/access.ts";
 import { MDAS_ANSWERS, MDAS_ITEMS } from "../../shared/comfort/mdas.ts";
 import { PatientQuestion } from "../../shared/otto.ts";
 import { ProcedureCommand, ProcedureStatus } from "../../shared/procedure/types.ts";
-import type { RoomSnapshot } from "../../shared/protocol.ts";
+import { Ev, type RoomSnapshot } from "../../shared/protocol.ts";
+import { Role } from "../../shared/roles.ts";
 import { RoomConnection } from "../connection.ts";
 import { TreatmentScene } from "../scene/treatmentScene.ts";
 import { speak } from "./speech.ts";
@@ -30,6 +32,12 @@ export async function startPatientAsync(
   opts: { viewer: boolean },
 ): Promise<void> {
   const xrDevice = await maybeEmulateXRAsync();
+  // What this seat may do comes from the one access table: the patient stops and asks Otto; a
+  // viewer (an observer) may do neither, so it is offered neither.
+  const role = opts.viewer ? Role.observer : Role.patient;
+  const mayStop = grantFor(role, ProcedureCommand.stop) !== Grant.no;
+  // The in-scene panels answer check-ins and the MDAS and ask Otto: the patient's own controls.
+  const mayUsePanels = [Ev.checkinSubmit, Ev.mdasSubmit, Ev.ottoAsk].every((c) => mayDo(role, c));
   root.classList.add("patient");
   const canvas = document.createElement("canvas");
   canvas.className = "room-canvas";
@@ -61,7 +69,7 @@ export async function startPatientAsync(
   top.className = "patient-top";
   top.append(badge.el, enterVr, mute);
   overlay.append(top, notice, stepLine, calm, controls);
-  if (opts.viewer) {
+  if (!mayStop) {
     controls.hidden = true;
     enterVr.hidden = true;
   }
@@ -109,7 +117,7 @@ export async function startPatientAsync(
   });
 
   const sendStop = (source: string) => {
-    if (opts.viewer) return;
+    if (!mayStop) return;
     // The stop signal goes out even before the room view arrives; the server decides nothing else first.
     void connection.procedureCommand(ProcedureCommand.stop, `patient stop (${source})`).then((r) => {
       if (!r.ok && r.error.code !== "illegal_transition") console.warn(r.error.message);
@@ -174,13 +182,14 @@ export async function startPatientAsync(
     stepLine.textContent = line;
     scene.setStepInfo(line);
     scene.highlightTeeth(p?.step?.teeth ?? []);
-    // Alarms are for the care team; the patient gets a calm cue at most.
-    const alarm = view.alarms.some((a) => a.clearedAt === undefined && a.priority !== "low");
-    const cue = alarm ? `${view.appointment.clinicianName} is checking something. You're doing well.` : null;
+    // Alarms never reach this view (shared/access.ts): only the calm cue that the team is checking.
+    const cue = view.teamChecking
+      ? `${view.appointment.clinicianName} is checking something. You're doing well.`
+      : null;
     calm.hidden = cue === null;
     calm.textContent = cue ?? "";
     scene.showCalmCue(cue);
-    scene.showPanel(opts.viewer ? null : panelFor(view, paused));
+    scene.showPanel(mayUsePanels ? panelFor(view, paused) : null);
     const u = view.otto.lastUtterance;
     if (u && u.text !== lastSpoken) {
       lastSpoken = u.text;

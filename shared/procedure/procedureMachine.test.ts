@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { Grant, PROCEDURE_GRANTS } from "../access.ts";
 import { ErrorCode } from "../protocol.ts";
 import { mulberry32 } from "../random.ts";
 import { Role } from "../roles.ts";
 import { Signal } from "../soe/signals.ts";
-import { Grant, ROLE_TABLE } from "./permissions.ts";
 import { PROCEDURE_PLANS } from "./plans.ts";
 import { type Actor, MAX_REASON_CHARS, ProcedureMachine } from "./procedureMachine.ts";
 import {
@@ -159,7 +159,7 @@ function reach(situation: Situation): Setup {
 }
 
 describe("role table", () => {
-  // Written out by hand (not read from ROLE_TABLE) so a change to the table must change this too.
+  // Written out by hand (not read from PROCEDURE_GRANTS) so a change to the table must change this too.
   const ALLOWED: Record<Role, string[]> = {
     patient: ["stop", "ready"],
     clinician: ["start", "pause", "resume", "next", "repeat", "abort", "override"],
@@ -197,7 +197,7 @@ describe("role table", () => {
 
   it("matches the written table", () => {
     for (const role of Object.values(Role)) {
-      const granted = PROCEDURE_COMMANDS.filter((c) => ROLE_TABLE[role][c] !== Grant.no);
+      const granted = PROCEDURE_COMMANDS.filter((c) => PROCEDURE_GRANTS[role][c] !== Grant.no);
       expect(granted.sort(), role).toEqual([...ALLOWED[role]].sort());
     }
   });
@@ -928,7 +928,7 @@ describe("property: random command sequences from every role", () => {
         const patientStop = actor.role === Role.patient && command === ProcedureCommand.stop;
         if (r.ok) {
           accepted++;
-          expect(ROLE_TABLE[actor.role][command], `${at}: ${actor.role} ${command} accepted`).not.toBe(
+          expect(PROCEDURE_GRANTS[actor.role][command], `${at}: ${actor.role} ${command} accepted`).not.toBe(
             Grant.no,
           );
           expect(m.history().at(-1), at).toEqual(r.value);
@@ -937,7 +937,7 @@ describe("property: random command sequences from every role", () => {
             expect(after.status, at).toBe("paused_by_patient");
             expect(r.value.to, at).toBe("paused_by_patient");
           }
-          if (ROLE_TABLE[actor.role][command] === Grant.manualStepsOnly) {
+          if (PROCEDURE_GRANTS[actor.role][command] === Grant.manualStepsOnly) {
             expect(before.status, `${at}: assistant after stop`).not.toBe("paused_by_patient");
             expect(before.step?.kind, `${at}: assistant from automated`).not.toBe(StepKind.automated);
             expect(after.step?.kind, `${at}: assistant onto automated`).not.toBe(StepKind.automated);

@@ -3,9 +3,10 @@
  * wins; automated steps only run while the SOE interlock passes (or a clinician overrides it with
  * a written reason); every change is kept in an ordered history.
  */
+
+import { Grant, grantFor, refusalMessage } from "../access.ts";
 import { ErrorCode, fail, ok, type Result } from "../protocol.ts";
 import { Role } from "../roles.ts";
-import { Grant, grantFor, refusalMessage } from "./permissions.ts";
 import {
   isTerminalStatus,
   ProcedureCommand,

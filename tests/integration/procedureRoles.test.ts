@@ -1,6 +1,6 @@
 /** Roles are enforced for every procedure command over a real socket, as the role table says. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Grant, grantFor } from "../../shared/procedure/permissions.ts";
+import { Grant, grantFor } from "../../shared/access.ts";
 import { ProcedureCommand, type ProcedureView } from "../../shared/procedure/types.ts";
 import { ErrorCode, Ev } from "../../shared/protocol.ts";
 import type { InviteRole } from "../../shared/roles.ts";

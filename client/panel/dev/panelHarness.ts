@@ -148,6 +148,7 @@ const view: RoomSnapshot = {
     heartRateBaseline: 74,
   },
   alarms,
+  teamChecking: true,
   devices: [
     { deviceId: "soe-16", firmware: "2.3.1", tooth: 16, quarantined: false, lastSeenAt: T0 },
     { deviceId: "soe-26", firmware: "2.3.1", tooth: 26, quarantined: false, lastSeenAt: T0 },

@@ -1,0 +1,296 @@
+/**
+ * Who may do and who may see what, in one table (minimum necessary, DOMAIN.md).
+ *
+ * - DO: every client command × role (`COMMAND_ACCESS`), and every procedure command × role
+ *   (`PROCEDURE_GRANTS`, read by the procedure machine after the patient's stop).
+ * - SEE: every server→client stream (`STREAM_ACCESS`), every room event type (`EVENT_ACCESS`) and
+ *   every snapshot field (`SNAPSHOT_ACCESS`) × role, as a `Sight`.
+ *
+ * The tables are `Record`s over the protocol's own types, so a new command, stream, event type or
+ * snapshot field without a row does not compile. The server's checks, fan-out and snapshot and
+ * the client's controls all read them; nothing else spells a role rule.
+ */
+import { ProcedureCommand } from "./procedure/types.ts";
+import {
+  type ClientToServerEvents,
+  Ev,
+  type RoomEventType,
+  type RoomSnapshot,
+  type ServerToClientEvents,
+} from "./protocol.ts";
+import { INVITE_ROLES, type InviteRole, Role } from "./roles.ts";
+
+// ---------------------------------------------------------------------------------------------
+// DO: procedure commands
+
+/** How far a role may use a procedure command. */
+export const Grant = {
+  /** Never. */
+  no: "no",
+  /** Whenever the procedure's state allows it. */
+  yes: "yes",
+  /**
+   * Only when neither the current step nor the step it would land on is automated, and never to
+   * leave the patient's stop (the assistant cannot run automated steps or overrule the patient).
+   */
+  manualStepsOnly: "manual_steps_only",
+} as const;
+export type Grant = (typeof Grant)[keyof typeof Grant];
+
+type CommandGrants = Readonly<Record<ProcedureCommand, Grant>>;
+
+const NOTHING: CommandGrants = {
+  start: Grant.no,
+  pause: Grant.no,
+  resume: Grant.no,
+  next: Grant.no,
+  repeat: Grant.no,
+  abort: Grant.no,
+  stop: Grant.no,
+  ready: Grant.no,
+  override: Grant.no,
+};
+
+/**
+ * Role × procedure command → grant. The patient's stop is special: the machine accepts it before
+ * it reads this table, so no entry here can ever lock it out.
+ */
+export const PROCEDURE_GRANTS: Readonly<Record<Role, CommandGrants>> = {
+  [Role.patient]: { ...NOTHING, stop: Grant.yes, ready: Grant.yes },
+  [Role.clinician]: {
+    ...NOTHING,
+    start: Grant.yes,
+    pause: Grant.yes,
+    resume: Grant.yes,
+    next: Grant.yes,
+    repeat: Grant.yes,
+    abort: Grant.yes,
+    override: Grant.yes,
+  },
+  [Role.assistant]: {
+    ...NOTHING,
+    pause: Grant.yes,
+    resume: Grant.manualStepsOnly,
+    next: Grant.manualStepsOnly,
+    repeat: Grant.manualStepsOnly,
+  },
+  [Role.observer]: NOTHING,
+  /** Otto narrates and answers; it never drives the procedure. */
+  [Role.otto]: NOTHING,
+};
+
+/** The grant a role holds for a procedure command. */
+export function grantFor(role: Role, command: ProcedureCommand): Grant {
+  return PROCEDURE_GRANTS[role][command];
+}
+
+/** Procedure commands a role may send at all (for buttons); state and step kind may still refuse them. */
+export function commandsFor(role: Role): ProcedureCommand[] {
+  return Object.values(ProcedureCommand).filter((c) => PROCEDURE_GRANTS[role][c] !== Grant.no);
+}
+
+const ROLE_NAMES: Readonly<Record<Role, string>> = {
+  [Role.patient]: "The patient",
+  [Role.clinician]: "A clinician",
+  [Role.assistant]: "An assistant",
+  [Role.observer]: "An observer",
+  [Role.otto]: "Otto",
+};
+
+const COMMAND_PHRASES: Readonly<Record<ProcedureCommand, string>> = {
+  start: "start the procedure",
+  pause: "pause the procedure",
+  resume: "resume the procedure",
+  next: "move to the next step",
+  repeat: "repeat the step",
+  abort: "abort the procedure",
+  stop: "give the patient's stop signal",
+  ready: "say the patient is ready",
+  override: "override the safety interlock",
+};
+
+/** Plain sentence for a refusal: "An observer cannot abort the procedure." */
+export function refusalMessage(role: Role, command: ProcedureCommand): string {
+  return `${ROLE_NAMES[role]} cannot ${COMMAND_PHRASES[command]}.`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DO: client commands
+
+/** Every event a person's client may send. */
+export type ClientCommand = keyof ClientToServerEvents;
+
+export interface CommandRule {
+  /** Roles that may send it. */
+  who: readonly Role[];
+  /** The sentence a refused sender reads. */
+  refusal: string;
+}
+
+const PEOPLE: readonly Role[] = INVITE_ROLES;
+const CARE_TEAM: readonly Role[] = [Role.clinician, Role.assistant];
+const CLINICIAN: readonly Role[] = [Role.clinician];
+const PATIENT: readonly Role[] = [Role.patient];
+const PATIENT_AND_CARE_TEAM: readonly Role[] = [Role.patient, Role.clinician, Role.assistant];
+
+/**
+ * Client command × role. `procedure:command` is decided per command by `PROCEDURE_GRANTS` inside
+ * the procedure machine (after the patient's stop); its `who` here is derived from those grants.
+ */
+export const COMMAND_ACCESS: Readonly<Record<ClientCommand, CommandRule>> = {
+  [Ev.pose]: { who: PEOPLE, refusal: "Only people in the room send poses." },
+  [Ev.snapshot]: { who: PEOPLE, refusal: "Only people in the room see it." },
+  [Ev.procedureSelect]: { who: CLINICIAN, refusal: "Only a clinician can choose the procedure." },
+  [Ev.procedureCommand]: {
+    who: Object.values(Role).filter((r) => commandsFor(r).length > 0),
+    refusal: "This role cannot control the procedure.",
+  },
+  [Ev.mdasSubmit]: { who: PATIENT, refusal: "Only the patient fills in the questionnaire." },
+  [Ev.checkinSubmit]: { who: PATIENT, refusal: "Only the patient answers a comfort check-in." },
+  [Ev.checkinRequest]: { who: CARE_TEAM, refusal: "Only the care team can ask for a check-in." },
+  [Ev.breathing]: {
+    who: PATIENT_AND_CARE_TEAM,
+    refusal: "Only the patient and the care team can change the breathing coach.",
+  },
+  [Ev.surroundings]: {
+    who: PATIENT_AND_CARE_TEAM,
+    refusal: "Only the patient and the care team can change the surroundings.",
+  },
+  // Otto answers the patient's own menu questions, to the patient; the care team speaks for itself.
+  [Ev.ottoAsk]: { who: PATIENT, refusal: "Only the patient asks Otto questions." },
+  // IEC 60601-1-8 practice (DOMAIN.md): a clinician acknowledges; the care team may silence.
+  [Ev.alarmAck]: { who: CLINICIAN, refusal: "Only a clinician can acknowledge an alarm." },
+  [Ev.alarmSilence]: { who: CARE_TEAM, refusal: "Only the care team can silence alarms." },
+  // Quarantining firmware retracts readings, so only a clinician may do it.
+  [Ev.firmwareQuarantine]: { who: CLINICIAN, refusal: "Only a clinician can quarantine firmware." },
+  [Ev.firmwareLift]: { who: CLINICIAN, refusal: "Only a clinician can lift a firmware quarantine." },
+  [Ev.soeHistory]: { who: CARE_TEAM, refusal: "Sensor history is for the care team." },
+};
+
+/** Whether a role may send a command at all. */
+export function mayDo(role: Role, command: ClientCommand): boolean {
+  return COMMAND_ACCESS[command].who.includes(role);
+}
+
+/** The refusal sentence when a role may not send a command, else null. */
+export function commandRefusal(role: Role, command: ClientCommand): string | null {
+  return mayDo(role, command) ? null : COMMAND_ACCESS[command].refusal;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SEE
+
+/** How much of a field or an event one role receives. */
+export const Sight = {
+  /** As it is: everything in the room. */
+  full: "full",
+  /**
+   * The patient's own data without the care team's notes about it: comfort with the patient's own
+   * answers and controls, but no heart-rate baseline and no reason for a check-in request.
+   */
+  own: "own",
+  /**
+   * What the care team shares with the room: members by role and seat under stable aliases (no
+   * person ids; staff by role, not name; the patient sees themself in full), Otto's state and its
+   * words to the patient only, the procedure's plan, step and status without reasons, overrides or
+   * the interlock's device wording, and of comfort only the surroundings and breathing coach.
+   */
+  shared: "shared",
+  /**
+   * Nothing: an empty list in a snapshot, and in the event stream a `withheld` placeholder with
+   * the same `seq`, so the receiver's sequence has no gap.
+   */
+  none: "none",
+} as const;
+export type Sight = (typeof Sight)[keyof typeof Sight];
+
+/** Snapshot fields that have a shared form. */
+type ShareableField = "you" | "members" | "otto" | "procedure" | "comfort";
+/** Snapshot fields that have an `own` form. */
+type OwnField = "comfort";
+/** Snapshot fields that can be withheld (they are lists; withheld means empty). */
+type WithholdableField = "alarms" | "devices" | "quarantinedFirmware" | "firmwareHistory";
+/** Room event types that have a shared form; every event type can be withheld. */
+type ShareableEvent = "member_joined" | "member_updated" | "member_left" | "otto" | "procedure" | "comfort";
+type OwnEvent = "comfort";
+
+/** The sights a snapshot field can have: the table cannot name a form that does not exist. */
+export type FieldSight<K extends keyof RoomSnapshot> =
+  | typeof Sight.full
+  | (K extends OwnField ? typeof Sight.own : never)
+  | (K extends ShareableField ? typeof Sight.shared : never)
+  | (K extends WithholdableField ? typeof Sight.none : never);
+
+/** The sights a room event type can have. */
+export type EventSight<T extends RoomEventType> =
+  | typeof Sight.full
+  | (T extends OwnEvent ? typeof Sight.own : never)
+  | (T extends ShareableEvent ? typeof Sight.shared : never)
+  | typeof Sight.none;
+
+type ByRole<S> = Readonly<Record<InviteRole, S>>;
+
+function rule<S>(patient: S, care: S, observer: S): ByRole<S> {
+  return { patient, clinician: care, assistant: care, observer };
+}
+
+const { full, own, shared, none } = Sight;
+
+/** Snapshot field × role. */
+export const SNAPSHOT_ACCESS: { readonly [K in keyof RoomSnapshot]: ByRole<FieldSight<K>> } = {
+  protocolVersion: rule(full, full, full),
+  appointment: rule(full, full, full),
+  you: rule(shared, full, shared),
+  seq: rule(full, full, full),
+  members: rule(shared, full, shared),
+  otto: rule(shared, full, shared),
+  procedure: rule(shared, full, shared),
+  comfort: rule(own, full, shared),
+  alarms: rule(none, full, none),
+  teamChecking: rule(full, full, full),
+  devices: rule(none, full, none),
+  quarantinedFirmware: rule(none, full, none),
+  firmwareHistory: rule(none, full, none),
+  serverTime: rule(full, full, full),
+};
+
+/** Room event type × role. Clinic-wide events (firmware quarantines) go to the care team only. */
+export const EVENT_ACCESS: { readonly [T in RoomEventType]: ByRole<EventSight<T>> } = {
+  member_joined: rule(shared, full, shared),
+  member_updated: rule(shared, full, shared),
+  member_left: rule(shared, full, shared),
+  otto: rule(shared, full, shared),
+  procedure: rule(shared, full, shared),
+  comfort: rule(own, full, shared),
+  checkin: rule(full, full, none),
+  alarm: rule(none, full, none),
+  team_checking: rule(full, full, full),
+  device: rule(none, full, none),
+  firmware_quarantined: rule(none, full, none),
+  firmware_lifted: rule(none, full, none),
+};
+
+/**
+ * Server→client stream × role: whether the role receives it at all. Room events and snapshots are
+ * then cut per type and field by the tables above; `protocol:error` only ever goes to the socket
+ * that caused it.
+ */
+export const STREAM_ACCESS: Readonly<Record<keyof ServerToClientEvents, ByRole<boolean>>> = {
+  [Ev.welcome]: rule(true, true, true),
+  [Ev.roomEvent]: rule(true, true, true),
+  [Ev.poses]: rule(true, true, true),
+  [Ev.readings]: rule(false, true, false),
+  [Ev.protocolError]: rule(true, true, true),
+};
+
+export function fieldSight<K extends keyof RoomSnapshot>(role: InviteRole, field: K): FieldSight<K> {
+  return SNAPSHOT_ACCESS[field][role];
+}
+
+export function eventSight<T extends RoomEventType>(role: InviteRole, type: T): EventSight<T> {
+  return EVENT_ACCESS[type][role];
+}
+
+export function mayReceive(role: InviteRole, stream: keyof ServerToClientEvents): boolean {
+  return STREAM_ACCESS[stream][role];
+}

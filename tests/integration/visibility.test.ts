@@ -1,0 +1,379 @@
+/**
+ * The role × event visibility matrix over real sockets, with two rooms side by side (Julian's and
+ * Flower's), each with a patient, a clinician, an assistant and an observer. Julian's room goes
+ * through every room event type (members coming and going, Otto, the procedure, comfort, a
+ * check-in, a sensor alarm and the calm cue, device updates) and Flower's clinician quarantines a
+ * firmware. Then, for every server→client stream, every room event type and every snapshot field,
+ * each role received exactly what shared/access.ts grants it, in sequence and without gaps, and
+ * nothing of one room reached the other room's patient or observer.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeviceClient } from "../../server/soe/deviceClient.ts";
+import { deviceKey, signInvite } from "../../server/tokens.ts";
+import { EVENT_ACCESS, Sight, SNAPSHOT_ACCESS, STREAM_ACCESS } from "../../shared/access.ts";
+import { decodeBatch, encodePose, type Pose } from "../../shared/poseCodec.ts";
+import {
+  type DeliveredRoomEvent,
+  ErrorCode,
+  Ev,
+  PROTOCOL_VERSION,
+  type ReadingsBatch,
+  type RoomEventType,
+  type RoomSnapshot,
+} from "../../shared/protocol.ts";
+import { INVITE_ROLES, type InviteRole } from "../../shared/roles.ts";
+import { startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
+
+const QUARANTINED = "9.9.9-beta";
+const POSE: Pose = {
+  head: { p: { x: 0.1, y: 1.2, z: 0.3 }, q: { x: 0, y: 0, z: 0, w: 1 } },
+  left: null,
+  right: null,
+};
+
+/** Everything one client received besides what the harness records. */
+interface Seat {
+  client: TestClient;
+  welcome: RoomSnapshot;
+  readings: ReadingsBatch[];
+}
+
+let server: TestServer;
+const julian = {} as Record<InviteRole, Seat>;
+const flower = {} as Record<InviteRole, Seat>;
+let alarmMessage = "";
+
+async function seatAsync(appointmentId: string, role: InviteRole): Promise<Seat> {
+  const client = await TestClient.joinAsync(server, appointmentId, role);
+  const seat: Seat = { client, welcome: structuredClone(client.view!), readings: [] };
+  client.socket.on(Ev.readings, (b) => seat.readings.push(b));
+  return seat;
+}
+
+/** A guest observer (signed like any invite) who joins and leaves, so every seat sees member_left. */
+async function guestVisitAsync(): Promise<void> {
+  const claims = {
+    appointmentId: "julian",
+    roomId: "room-julian",
+    personId: "guest-student",
+    role: "observer" as const,
+    exp: Math.floor(Date.now() / 1000) + 600,
+  };
+  const guest = new TestClient(server.origin, {
+    protocolVersion: PROTOCOL_VERSION,
+    token: signInvite(server.secret, claims),
+  });
+  await waitFor(() => guest.view !== null, "guest welcome");
+  guest.socket.disconnect();
+}
+
+const ray = () => julian.clinician.client;
+const sawType = (seat: Seat, type: RoomEventType) => seat.client.events.some((e) => e.body.type === type);
+
+beforeAll(async () => {
+  server = await startTestServer();
+  for (const role of INVITE_ROLES) {
+    julian[role] = await seatAsync("julian", role);
+    flower[role] = await seatAsync("flower", role);
+  }
+
+  // Members: a guest comes and goes (member_joined, member_left); a seat drops and is back (member_updated).
+  await guestVisitAsync();
+  await waitFor(() => sawType(julian.patient, "member_left"), "member_left");
+
+  // Procedure, comfort, a check-in, the patient's question to Otto.
+  expect((await ray().command(Ev.procedureCommand, { command: "start" })).ok).toBe(true);
+  expect((await julian.patient.client.command(Ev.breathing, { on: true })).ok).toBe(true);
+  expect((await julian.patient.client.command(Ev.mdasSubmit, { answers: [4, 4, 4, 4, 4] })).ok).toBe(true);
+  expect((await julian.assistant.client.command(Ev.checkinRequest, { reason: "heart rate up 30%" })).ok).toBe(
+    true,
+  );
+  expect((await julian.patient.client.command(Ev.checkinSubmit, { score: 6 })).ok).toBe(true);
+  expect((await julian.patient.client.command(Ev.ottoAsk, { question: "how_long" })).ok).toBe(true);
+
+  // A faulty pH sensor on 36: readings stream to the care team, a device update, a technical alarm.
+  const device = new DeviceClient({
+    url: server.origin,
+    deviceId: "soe-julian-36",
+    deviceKey: deviceKey(server.secret, "soe-julian-36"),
+  });
+  const t = Date.now() - 10_000;
+  device.send({
+    seq: 1,
+    firmware: "2.3.1",
+    readings: Array.from({ length: 6 }, (_, i) => ({
+      signal: "ph" as const,
+      t: t + i * 1000,
+      value: 1,
+      unit: "[pH]",
+      tooth: 36,
+    })),
+  });
+  expect(await device.flushAsync()).toBe(true);
+  await waitFor(() => ray().view!.alarms.some((a) => a.deviceId === "soe-julian-36"), "the alarm at Dr. Ray");
+  alarmMessage = ray().view!.alarms.find((a) => a.deviceId === "soe-julian-36")!.message;
+  await waitFor(() => julian.clinician.readings.length > 0, "readings at the care team");
+  device.close();
+
+  // Flower's clinician quarantines a firmware: a clinic-wide event.
+  const quarantined = await flower.clinician.client.command(Ev.firmwareQuarantine, {
+    firmware: QUARANTINED,
+    since: Date.now() - 60_000,
+    reason: "Beta build reports impossible pH values",
+    confirm: true,
+  });
+  expect(quarantined.ok, JSON.stringify(quarantined)).toBe(true);
+
+  // A protocol error from Julian's observer, and the assistant drops and comes back.
+  // biome-ignore lint/suspicious/noExplicitAny: a deliberately unknown event
+  (julian.observer.client.socket as any).emit("drill:speed", 1e9);
+  await waitFor(() => julian.observer.client.errors.length > 0, "the observer's protocol error");
+  julian.assistant.client.socket.io.engine.close();
+  await waitFor(
+    () => ray().view!.members.some((m) => m.role === "assistant" && m.connection === "reconnecting"),
+    "the assistant reconnecting",
+  );
+  await waitFor(
+    () =>
+      julian.assistant.client.socket.connected &&
+      ray().view!.members.some((m) => m.role === "assistant" && m.connection === "connected"),
+    "the assistant back",
+    10_000,
+  );
+
+  // Poses: the patient moves; every seat in Julian's room gets a batch with the patient's slot.
+  const slot = julian.patient.client.view!.members.find((m) => m.role === "patient")!.slot;
+  julian.patient.client.socket.emit(Ev.pose, encodePose(POSE));
+  for (const seat of Object.values(julian)) {
+    await waitFor(
+      () => seat.client.poseBatches.some((b) => decodeBatch(b).poses.some((p) => p.slot === slot)),
+      "the patient's pose",
+    );
+  }
+
+  // A sentinel everyone sees: once it arrived, everything before it has arrived too.
+  expect((await ray().command(Ev.surroundings, { surroundings: "clinic" })).ok).toBe(true);
+  const last = server.sessions.forAppointment("julian").room.lastSeq;
+  for (const seat of Object.values(julian)) await waitFor(() => seat.client.view?.seq === last, "in step");
+  const flowerLast = server.sessions.forAppointment("flower").room.lastSeq;
+  for (const seat of Object.values(flower))
+    await waitFor(() => seat.client.view?.seq === flowerLast, "in step");
+}, 60_000);
+
+afterAll(async () => {
+  for (const seat of [...Object.values(julian), ...Object.values(flower)]) seat.client.close();
+  await server.stopAsync();
+});
+
+describe("room events: each role gets its own form of every event, in sequence", () => {
+  it("went through every room event type in Julian's room", () => {
+    const types = Object.keys(EVENT_ACCESS) as RoomEventType[];
+    // The assistant reconnected, so it may have taken some events from a fresh snapshot instead.
+    const missing = types.filter((type) => !sawType(julian.clinician, type));
+    expect(missing).toEqual([]);
+  });
+
+  const rows = (Object.keys(EVENT_ACCESS) as RoomEventType[]).flatMap((type) =>
+    INVITE_ROLES.map((role) => [type, role, EVENT_ACCESS[type][role]] as const),
+  );
+  it.each(rows)("%s to the %s: %s", (type, role, sight) => {
+    // The clinician's stream is the full one: compare each of this role's events at the same seq.
+    const full = new Map(julian.clinician.client.events.map((e) => [e.seq, e]));
+    const mine = julian[role].client.events.filter((e) => full.get(e.seq)?.body.type === type);
+    if (role !== "assistant") expect(mine.length, `${role} got no ${type} at all`).toBeGreaterThan(0);
+    for (const e of mine) {
+      const original = full.get(e.seq)!;
+      switch (sight) {
+        case Sight.full:
+          expect(e).toEqual(original);
+          break;
+        case Sight.none:
+          expect(e.body).toEqual({ type: "withheld" });
+          break;
+        case Sight.own:
+        case Sight.shared:
+          expect(e.body.type).toBe(type);
+          break;
+      }
+    }
+  });
+
+  it("numbers every role's events without a gap, so no one resyncs for withheld events", () => {
+    for (const seat of [...Object.values(julian), ...Object.values(flower)]) {
+      const seqs = contiguousRuns(seat.client.events);
+      // One run from the welcome on; the assistant, who reconnected, starts a second from its new welcome.
+      expect(seqs.length, `${seat.welcome.members.find((m) => m.memberId === seat.welcome.you)?.role}`).toBe(
+        seat === julian.assistant ? 2 : 1,
+      );
+      expect(seat.client.events[0]!.seq).toBe(seat.welcome.seq + 1);
+    }
+  });
+
+  it("keeps alarm text, device ids, staff ids, notes and scores from the patient and the observer", () => {
+    for (const role of ["patient", "observer"] as const) {
+      const text = JSON.stringify([
+        julian[role].welcome,
+        julian[role].client.events,
+        julian[role].client.view,
+      ]);
+      for (const secret of [
+        alarmMessage,
+        "soe-julian-36",
+        QUARANTINED,
+        "dr-ray",
+        "noah",
+        "heart rate up 30%",
+      ]) {
+        expect(text.includes(secret), `${role} received "${secret}"`).toBe(false);
+      }
+      expect(text).not.toMatch(/"heartRateBaseline":\d/);
+    }
+    const observer = JSON.stringify([julian.observer.client.events, julian.observer.client.view]);
+    expect(observer).not.toMatch(/"mdasScore":\d/);
+    expect(observer).not.toMatch(/"lastCheckin":\{/);
+    expect(observer).not.toMatch(/"score":6/);
+  });
+});
+
+describe("two rooms side by side", () => {
+  it("never lets Julian's alarm or devices reach anyone in Flower's room", () => {
+    for (const seat of Object.values(flower)) {
+      const text = JSON.stringify([seat.client.events, seat.client.view, seat.readings]);
+      expect(text.includes(alarmMessage)).toBe(false);
+      expect(text.includes("soe-julian-36")).toBe(false);
+    }
+  });
+
+  it("gives Flower's quarantine to the care teams only, never to a patient or an observer", () => {
+    for (const room of [julian, flower]) {
+      for (const role of INVITE_ROLES) {
+        const got = room[role].client.events.some((e) => e.body.type === "firmware_quarantined");
+        const text = JSON.stringify([room[role].client.events, room[role].client.view]);
+        const care = role === "clinician" || role === "assistant";
+        if (role !== "assistant") expect(got, `${role}`).toBe(care);
+        if (!care) expect(text.includes(QUARANTINED), `${role} saw the firmware`).toBe(false);
+      }
+    }
+  });
+});
+
+describe("streams and snapshot fields", () => {
+  const streams = (Object.keys(STREAM_ACCESS) as (keyof typeof STREAM_ACCESS)[]).flatMap((stream) =>
+    INVITE_ROLES.map((role) => [stream, role, STREAM_ACCESS[stream][role]] as const),
+  );
+  it.each(streams)("%s to the %s: %s", (stream, role, allowed) => {
+    const seat = julian[role];
+    switch (stream) {
+      case Ev.welcome:
+        expect(seat.welcome.appointment.roomId).toBe("room-julian");
+        break;
+      case Ev.roomEvent:
+        expect(seat.client.events.length > 0).toBe(allowed);
+        break;
+      case Ev.poses:
+        expect(seat.client.poseBatches.length > 0).toBe(allowed);
+        break;
+      case Ev.readings:
+        expect(seat.readings.length > 0).toBe(allowed);
+        expect(flower[role].readings).toEqual([]);
+        break;
+      case Ev.protocolError:
+        // Only the socket that sent the bad message hears about it.
+        expect(seat.client.errors.length > 0).toBe(role === "observer");
+        break;
+    }
+  });
+
+  // One fresh snapshot per seat (room:snapshot is rate-limited like any command).
+  const snapshots = {} as Record<InviteRole, RoomSnapshot>;
+  beforeAll(async () => {
+    for (const role of INVITE_ROLES) snapshots[role] = await snapshotAsync(julian[role].client);
+  });
+  const fields = (Object.keys(SNAPSHOT_ACCESS) as (keyof RoomSnapshot)[]).flatMap((field) =>
+    INVITE_ROLES.map((role) => [field, role, SNAPSHOT_ACCESS[field][role]] as const),
+  );
+  it.each(fields)("snapshot field %s to the %s: %s", (field, role, sight) => {
+    const mine = snapshots[role];
+    const full = snapshots.clinician;
+    switch (sight) {
+      case Sight.full:
+        if (field !== "you" && field !== "serverTime") expect(mine[field]).toEqual(full[field]);
+        break;
+      case Sight.none:
+        expect(full[field]).not.toEqual([]);
+        expect(mine[field]).toEqual([]);
+        // The welcome is cut by the same table.
+        expect(julian[role].welcome[field]).toEqual([]);
+        break;
+      case Sight.own:
+      case Sight.shared:
+        for (const snapshot of [mine, julian[role].welcome]) {
+          expect(JSON.stringify(snapshot[field])).not.toMatch(/dr-ray|noah|soe-julian|heart rate up/);
+        }
+        break;
+    }
+  });
+
+  it("shows staff to the patient by role and seat, the patient to themself in full", () => {
+    const mine = snapshots.patient;
+    expect(mine.members.find((m) => m.memberId === mine.you)).toMatchObject({
+      personId: "julian",
+      role: "patient",
+    });
+    const staff = mine.members.filter(
+      (m) => m.role === "clinician" || m.role === "assistant" || m.role === "observer",
+    );
+    expect(staff.map((m) => m.displayName).sort()).toEqual(["Assistant", "Clinician", "Observer"]);
+    for (const m of staff) expect(m.memberId).toBe(m.personId);
+    expect(mine.teamChecking).toBe(true);
+    expect(mine.comfort.mdasScore).toBe(20);
+    const observer = snapshots.observer;
+    expect(observer.comfort.mdasScore).toBeNull();
+    expect(observer.procedure?.status).toBe("running");
+  });
+});
+
+describe("who may make Otto speak", () => {
+  it("refuses an observer's otto:ask, and Otto says nothing", async () => {
+    for (const role of ["observer", "clinician", "assistant"] as const) {
+      const before = ray().events.length;
+      const asked = await julian[role].client.command(Ev.ottoAsk, { question: "will_it_hurt" });
+      expect(asked).toMatchObject({ ok: false, error: { code: ErrorCode.forbidden } });
+      // A sentinel after the refusal (Otto does not react to it): every event caused before it
+      // arrives before it.
+      const sentinel = await ray().command(Ev.surroundings, {
+        surroundings: role === "clinician" ? "nature" : "clinic",
+      });
+      expect(sentinel.ok).toBe(true);
+      await waitFor(
+        () =>
+          ray()
+            .events.slice(before)
+            .some((e) => e.body.type === "comfort"),
+        "the sentinel at Dr. Ray",
+      );
+      const between = ray().events.slice(before);
+      expect(
+        between.filter((e) => e.body.type === "otto"),
+        `Otto spoke for the ${role}`,
+      ).toEqual([]);
+    }
+  });
+});
+
+async function snapshotAsync(client: TestClient): Promise<RoomSnapshot> {
+  const r = await client.command<RoomSnapshot>(Ev.snapshot);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+/** Splits a received event list into runs of consecutive sequence numbers. */
+function contiguousRuns(events: readonly DeliveredRoomEvent[]): number[][] {
+  const runs: number[][] = [];
+  for (const e of events) {
+    const run = runs.at(-1);
+    if (run && e.seq === run.at(-1)! + 1) run.push(e.seq);
+    else runs.push([e.seq]);
+  }
+  return runs;
+}
