@@ -23,7 +23,7 @@ export class RawClient {
   private closed = false;
 
   constructor(
-    private readonly origin: string,
+    origin: string,
     private readonly nsp: "/" | "/devices",
   ) {
     this.manager = new Manager(origin, {
