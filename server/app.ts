@@ -54,7 +54,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const invites = new InviteService(secret, clinic, config.inviteTtlHours, now);
   const httpDeps: HttpDeps = { config, invites, demo: null };
   const httpServer = createHttpServer(httpDeps);
-  const parserStats: ParserStats = { rejected: 0, protocolViolations: 0 };
+  const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
   const io: PeopleServer = new Server(httpServer, {
     // Size and depth are bounded on each raw packet, per namespace, before any JSON is parsed;
     // handlers answer an over-bound event with a typed error. This cap only protects memory.

@@ -1,8 +1,9 @@
 /**
  * Socket.IO's parser with bounds checked on the raw packet, before any JSON is parsed or walked.
  * An event packet over the bounds still reaches its handlers, with a `RejectedPacket` in place of
- * its arguments, so the sender gets a typed reply on its ack; any other malformed packet is a
- * protocol violation that closes the connection (Socket.IO's own reaction), and is counted.
+ * its arguments, so the sender gets a typed reply on its ack; acks from clients are dropped (the
+ * server never asks for one); any other malformed packet is a protocol violation that closes the
+ * connection (Socket.IO's own reaction). All three are counted.
  */
 import { Decoder, Encoder, type Packet, PacketType } from "socket.io-parser";
 import {
@@ -26,6 +27,8 @@ export interface ParserStats {
   rejected: number;
   /** Malformed packets; each closed its connection. */
   protocolViolations: number;
+  /** Acks sent by clients, dropped: the server never asks a client for one. */
+  strayAcks: number;
 }
 
 /** Event names Socket.IO reserves; a client may never send them (socket.io-parser's own list). */
@@ -78,6 +81,13 @@ export function boundedParser(limitsFor: (nsp: string) => PacketLimits, stats: P
         if (this.toDrop > 0) throw new Error("got plaintext data when reconstructing a packet");
         const header = readPacketHeader(data);
         if (!header) throw new Error("malformed packet header");
+        if (header.type === RawPacketType.ack || header.type === RawPacketType.binaryAck) {
+          // Nothing on the server waits for a client's ack: drop it (and its buffers) unread.
+          stats.strayAcks += 1;
+          this.standIn = null;
+          this.toDrop = header.attachments;
+          return;
+        }
         const limits = limitsFor(header.nsp);
         const rejection = checkPacketText(data, header, limits);
         if (rejection) {
@@ -103,31 +113,29 @@ export function boundedParser(limitsFor: (nsp: string) => PacketLimits, stats: P
         return;
       }
       const building = this.building;
-      if (building) {
-        building.bytes += binarySize(data);
-        building.left -= 1;
-        if (building.left === 0) this.building = null;
-        if (building.bytes > building.limits.maxBytes) {
-          super.destroy(); // drops the half-rebuilt packet
-          stats.rejected += 1;
-          this.standIn = standInFor(building.header, PacketRejection.tooLarge, building.name);
-          this.toDrop = building.left;
-          if (this.toDrop === 0) this.deliverStandIn();
-          return;
-        }
+      if (!building) throw new Error("got binary data when not reconstructing a packet");
+      building.bytes += binarySize(data);
+      building.left -= 1;
+      if (building.left === 0) this.building = null;
+      if (building.bytes > building.limits.maxBytes) {
+        super.destroy(); // drops the half-rebuilt packet
+        stats.rejected += 1;
+        this.standIn = standInFor(building.header, PacketRejection.tooLarge, building.name);
+        this.toDrop = building.left;
+        this.building = null;
+        if (this.toDrop === 0) this.deliverStandIn();
+        return;
       }
       super.add(data);
     }
 
     private reject(header: PacketHeader, reason: PacketRejection, text: string): void {
-      let name: string | number | null = null;
-      if (header.type === RawPacketType.event || header.type === RawPacketType.binaryEvent) {
-        name = readEventName(text, header.dataStart);
-        if (name === null || (typeof name === "string" && RESERVED_EVENTS.has(name))) {
-          throw new Error("invalid event packet");
-        }
-      } else if (header.type !== RawPacketType.ack && header.type !== RawPacketType.binaryAck) {
+      if (header.type !== RawPacketType.event && header.type !== RawPacketType.binaryEvent) {
         throw new Error(`packet type ${header.type} over the bounds`);
+      }
+      const name = readEventName(text, header.dataStart);
+      if (name === null || (typeof name === "string" && RESERVED_EVENTS.has(name))) {
+        throw new Error("invalid event packet");
       }
       stats.rejected += 1;
       this.standIn = standInFor(header, reason, name);
@@ -138,7 +146,6 @@ export function boundedParser(limitsFor: (nsp: string) => PacketLimits, stats: P
     private deliverStandIn(): void {
       const packet = this.standIn;
       this.standIn = null;
-      // A client's over-bound ack answers nothing the server waits for: it is dropped (and counted).
       if (packet) this.emitReserved("decoded", packet);
     }
   }

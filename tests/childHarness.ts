@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 export interface ChildStats {
   people: Record<string, number>;
   devices: Record<string, number>;
-  parser: { rejected: number; protocolViolations: number };
+  parser: { rejected: number; protocolViolations: number; strayAcks: number };
   rss: number;
 }
 
