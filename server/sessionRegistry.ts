@@ -9,7 +9,7 @@ import type { RuledReading } from "../shared/soe/alarmRules.ts";
 import type { DropoutFinding } from "../shared/soe/plausibility.ts";
 import type { Clinic } from "./clinic.ts";
 import { createLogger } from "./log.ts";
-import type { PeopleServer } from "./peopleGateway.ts";
+import type { PeopleServer } from "./handshake.ts";
 import { TreatmentSession } from "./session.ts";
 import type { SoeService } from "./soe/soeService.ts";
 import type { Storage } from "./storage/storage.ts";
