@@ -3,10 +3,13 @@
  * connection stopped, and a sender that keeps offending is cut and then refused at the handshake
  * for a back-off that grows. The server's clock is injected, so back-off periods pass instantly.
  */
+
+import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../../server/limits.ts";
+import { deviceKey } from "../../server/tokens.ts";
 import { encodePose } from "../../shared/poseCodec.ts";
-import { CloseReason, ErrorCode, Ev, PROTOCOL_VERSION } from "../../shared/protocol.ts";
+import { CloseReason, DEVICE_NAMESPACE, ErrorCode, Ev, PROTOCOL_VERSION } from "../../shared/protocol.ts";
 import { connectRefusal, startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
 
 const clock = { t: Date.now() };
@@ -105,5 +108,33 @@ describe("limits per person, across reconnects", () => {
     expect(last!.retryAfterMs).toBeGreaterThan(1000 / DEFAULT_LIMITS.connects.identity.perSecond);
     // Another person at the same address is not affected.
     expect(await connectRefusal(server.origin, auth("flower", "clinician"))).toBeNull();
+  });
+});
+
+describe("limits per device", () => {
+  it("cuts a device that floods bad batches and refuses it with refused_for_now", async () => {
+    const deviceId = [...server.clinic.devices.keys()][0]!;
+    const url = `${server.origin}${DEVICE_NAMESPACE}`;
+    const deviceAuth = {
+      protocolVersion: PROTOCOL_VERSION,
+      deviceId,
+      deviceKey: deviceKey(server.secret, deviceId),
+    };
+    const socket = io(url, {
+      auth: deviceAuth,
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: false,
+    });
+    await waitFor(() => socket.connected, "the device connects");
+    for (let i = 0; i < 30 && socket.connected; i++) {
+      // biome-ignore lint/suspicious/noExplicitAny: a malformed batch, on purpose
+      await (socket.timeout(5_000) as any).emitWithAck(Ev.deviceBatch, { seq: "bad" }).catch(() => null);
+    }
+    await waitFor(() => !socket.connected, "the device is cut");
+    socket.close();
+    const refused = await connectRefusal(url, deviceAuth);
+    expect(refused).toMatchObject({ code: ErrorCode.refusedForNow });
+    expect(refused!.retryAfterMs).toBeGreaterThan(0);
   });
 });
