@@ -41,6 +41,9 @@ const RESERVED_EVENTS = new Set([
   "removeListener",
 ]);
 
+/** socket.io-parser's own default: more binary buffers than this in one packet is a violation. */
+const MAX_ATTACHMENTS = 10;
+
 const binarySize = (data: unknown): number =>
   data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data.byteLength : 0;
 
@@ -81,6 +84,7 @@ export function boundedParser(limitsFor: (nsp: string) => PacketLimits, stats: P
         if (this.toDrop > 0) throw new Error("got plaintext data when reconstructing a packet");
         const header = readPacketHeader(data);
         if (!header) throw new Error("malformed packet header");
+        if (header.attachments > MAX_ATTACHMENTS) throw new Error("too many attachments");
         if (header.type === RawPacketType.ack || header.type === RawPacketType.binaryAck) {
           // Nothing on the server waits for a client's ack: drop it (and its buffers) unread.
           stats.strayAcks += 1;
