@@ -1,7 +1,8 @@
 /** Wires one Chairside server: HTTP(S), Socket.IO for people and devices, storage, sessions. */
 import { join } from "node:path";
 import { Server } from "socket.io";
-import { DEVICE_NAMESPACE } from "../shared/protocol.ts";
+import { DEVICE_NAMESPACE, RATES } from "../shared/protocol.ts";
+import { boundedParser, type ParserStats } from "./boundedParser.ts";
 import { type Clinic, ClinicId, seedClinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
 import { prepareDataFolder } from "./dataFolder.ts";
@@ -9,6 +10,7 @@ import { DemoControl } from "./demo/demoControl.ts";
 import { DEMO_APPOINTMENT } from "./demo/demoDirector.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
 import { InviteService } from "./invites.ts";
+import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
 import { createLogger, setLogLevel } from "./log.ts";
 import { attachPeopleGateway, type PeopleServer } from "./peopleGateway.ts";
 import { roomsFor, SessionRegistry } from "./sessionRegistry.ts";
@@ -30,12 +32,16 @@ export interface Chairside {
   soe: SoeService;
   storage: Storage;
   io: PeopleServer;
+  /** Raw packets rejected at the edge and protocol violations (each closed its connection). */
+  parserStats: ParserStats;
   closeAsync(): Promise<void>;
 }
 
 export interface StartOptions {
   now?: () => number;
   clinic?: Clinic;
+  /** Limits per identity and address (tests relax or tighten them). */
+  limits?: LimitPolicy;
 }
 
 export async function startChairside(config: ServerConfig, opts: StartOptions = {}): Promise<Chairside> {
@@ -48,9 +54,18 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const invites = new InviteService(secret, clinic, config.inviteTtlHours, now);
   const httpDeps: HttpDeps = { config, invites, demo: null };
   const http = createHttpServer(httpDeps);
+  const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
   const io: PeopleServer = new Server(http.server, {
-    // Per-message limits are checked in the gateways with typed replies; this cap only protects memory.
+    // Size and depth are bounded on each raw packet, per namespace, before any JSON is parsed;
+    // handlers answer an over-bound event with a typed error. This cap only protects memory.
     maxHttpBufferSize: 1_000_000,
+    parser: boundedParser(
+      (nsp) => ({
+        maxBytes: nsp === DEVICE_NAMESPACE ? RATES.maxDeviceMessageBytes : RATES.maxMessageBytes,
+        maxDepth: RATES.maxMessageDepth,
+      }),
+      parserStats,
+    ),
     pingInterval: 2_000,
     pingTimeout: 3_000,
     serveClient: false,
@@ -74,13 +89,20 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   });
   // Rooms come back before any client can connect, so no one ever sees a room that forgot.
   await sessions.restoreAsync();
-  attachPeopleGateway(io, { secret, clinic, sessions, now });
+  const limits = new Limits(opts.limits ?? DEFAULT_LIMITS, now);
+  attachPeopleGateway(io, { secret, clinic, sessions, limits, now });
   // Runs right after the gateway's welcome, in the same tick: no room event can fall between.
   io.on("connection", (socket) => {
     const { roomId, role } = socket.data.claims;
     if (socket.connected) void socket.join(roomsFor(roomId, role));
   });
-  attachDeviceGateway(io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace, { secret, clinic, soe, now });
+  attachDeviceGateway(io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace, {
+    secret,
+    clinic,
+    soe,
+    limits,
+    now,
+  });
   sessions.start();
 
   const port = await http.listenAsync();
@@ -123,6 +145,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     soe,
     storage,
     io,
+    parserStats,
     async closeAsync() {
       await demo.stopAsync();
       sessions.stop();

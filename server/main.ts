@@ -1,8 +1,13 @@
-/** `npm start`: one process serving the client, the room and the device uplink on one port. */
+/**
+ * One server process: the client, the room and the device uplink on one port. `npm start` runs it
+ * under ./supervisor.ts, which starts it again if it dies; `npm run dev` runs it directly.
+ */
+import cluster from "node:cluster";
 import { networkInterfaces } from "node:os";
 import { startChairside } from "./app.ts";
-import { loadConfig } from "./config.ts";
+import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
+import { WorkerExit, WorkerMessage } from "./restartPolicy.ts";
 import { SimRunner } from "./soe/simRunner.ts";
 import { deviceKey } from "./tokens.ts";
 
@@ -11,6 +16,7 @@ const log = createLogger("main");
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await startChairside(config);
+  process.send?.(WorkerMessage.ready);
   let sim: SimRunner | null = null;
   if (config.simulateSoe) {
     const devices = [...app.clinic.devices.values()].filter(
@@ -47,17 +53,31 @@ async function main(): Promise<void> {
     "",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    // Ctrl-C reaches both the supervisor and this process, and the supervisor passes it on too.
+    if (stopping) return;
+    stopping = true;
     log.info("shutting down", { signal });
     await sim?.stopAsync(1000);
     await app.closeAsync();
-    process.exit(0);
+    process.exit(WorkerExit.stopped);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
-  log.error("failed to start", { error: error instanceof Error ? error.message : String(error) });
-  process.exit(1);
-});
+function run(): void {
+  main().catch((error: unknown) => {
+    log.error("failed to start", { error: error instanceof Error ? error.message : String(error) });
+    process.exit(error instanceof ConfigError ? WorkerExit.badConfig : 1);
+  });
+}
+
+if (cluster.isWorker) {
+  // A warm standby under the supervisor: everything is loaded; it starts when told to.
+  process.on("message", (message) => {
+    if (message === WorkerMessage.start) run();
+  });
+  process.send?.(WorkerMessage.loaded);
+} else run();

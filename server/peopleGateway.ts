@@ -1,44 +1,45 @@
 /**
  * Socket.IO adapter for people (patients, clinicians, assistants, observers). It checks the
  * protocol version and the signed token in the handshake, validates every inbound payload at the
- * edge, rate-limits per socket, and forwards parsed commands to the session. No room logic here.
+ * edge, applies the limits per person (which survive reconnects), and forwards parsed commands to
+ * the session. No room logic here. Every handler is guarded: nothing a client sends can throw
+ * out of it.
  */
-import type { Server, Socket } from "socket.io";
+import type { Socket } from "socket.io";
 import { encodeBatch } from "../shared/poseCodec.ts";
 import {
   type ClientToServerEvents,
   CloseReason,
-  type ConnectRefusal,
   ErrorCode,
   Ev,
   fail,
   type InviteClaims,
-  PROTOCOL_VERSION,
   type ProtocolError,
   RATES,
   type Result,
   type ServerToClientEvents,
 } from "../shared/protocol.ts";
 import { type ClientPayloadEvent, clientPayloadSchemas, describeIssue } from "../shared/schemas.ts";
+import { RejectedPacket } from "./boundedParser.ts";
 import type { Clinic } from "./clinic.ts";
+import { ackOf, describeError, guard } from "./handlerGuard.ts";
+import {
+  checkProtocolVersion,
+  type PeopleServer,
+  type PeopleSocketData,
+  refusal,
+  refusedForNow,
+  remoteAddress,
+} from "./handshake.ts";
+import { LimitKind, type Limits, type Sender, Verdict } from "./limits.ts";
 import { createLogger } from "./log.ts";
-import { OffenceCounter, TokenBucket } from "./rateLimit.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
 import { verifyInvite } from "./tokens.ts";
 
+export { checkProtocolVersion, type PeopleServer, type PeopleSocketData, refusal } from "./handshake.ts";
+
 const log = createLogger("people-gateway");
 
-export interface PeopleSocketData {
-  claims: InviteClaims;
-  displayName: string;
-  memberId: string;
-}
-export type PeopleServer = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  PeopleSocketData
->;
 type PeopleSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
@@ -50,61 +51,87 @@ export interface GatewayDeps {
   secret: Buffer;
   clinic: Clinic;
   sessions: SessionRegistry;
+  limits: Limits;
   now: () => number;
 }
 
-/** Connection-level counters, for logs and tests. */
-export const gatewayStats = { rejected: 0, rateLimited: 0, disconnectedOffenders: 0 };
+/**
+ * Counters for logs and tests. Every inbound message ends in exactly one of: a handler that
+ * accepted it, a typed reply (`rejected`), or a counted silent drop (`dropped`: poses over
+ * their rate, which are a droppable stream).
+ */
+export const gatewayStats = {
+  rejected: 0,
+  rateLimited: 0,
+  dropped: 0,
+  internalErrors: 0,
+  disconnectedOffenders: 0,
+  refusedHandshakes: 0,
+};
 
 const PAYLOAD_EVENTS = Object.keys(clientPayloadSchemas) as ClientPayloadEvent[];
 const KNOWN_EVENTS = new Set<string>([Ev.pose, Ev.snapshot, ...PAYLOAD_EVENTS]);
-/** Bad messages tolerated in 10 s before the connection is cut. */
-const OFFENCE_LIMIT = 20;
 
-export function refusal(code: ConnectRefusal["code"], message: string): Error & { data: ConnectRefusal } {
-  return Object.assign(new Error(message), { data: { code, message } });
-}
-
-/** Version check first, with a message that says which side is too old. */
-export function checkProtocolVersion(version: unknown): Error | null {
-  if (typeof version !== "number" || !Number.isInteger(version) || version < PROTOCOL_VERSION) {
-    return refusal(
-      ErrorCode.clientTooOld,
-      `This page is older than the server (protocol ${String(version)}, server ${PROTOCOL_VERSION}): reload the page.`,
-    );
-  }
-  if (version > PROTOCOL_VERSION) {
-    return refusal(
-      ErrorCode.serverTooOld,
-      `The server is older than this page (server protocol ${PROTOCOL_VERSION}, page ${version}): ask the clinic to update the server.`,
-    );
-  }
-  return null;
+/** The identity limits are kept for: one person in one appointment. */
+export function personIdentity(claims: InviteClaims): string {
+  // Scoped by appointment: a clinician working in two rooms has a budget in each.
+  return `person:${claims.appointmentId}:${claims.personId}`;
 }
 
 export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
   io.use((socket, next) => {
-    const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
-    const versionError = checkProtocolVersion(auth.protocolVersion);
-    if (versionError) return next(versionError);
-    const verified = verifyInvite(deps.secret, auth.token, deps.now());
-    if (!verified.ok) return next(refusal(verified.error.code, verified.error.message));
-    const claims = verified.value;
-    const appt = deps.clinic.appointments.get(claims.appointmentId);
-    // A token is bound to its appointment's room: a patient can only ever join their own.
-    if (!appt || appt.roomId !== claims.roomId) {
-      return next(refusal(ErrorCode.forbidden, "This join link does not belong to any room here."));
+    const address = remoteAddress(socket.handshake.address);
+    const refuse = (error: Error, offence: boolean) => {
+      gatewayStats.refusedHandshakes += 1;
+      if (offence) deps.limits.offence({ address });
+      next(error);
+    };
+    try {
+      const byAddress = deps.limits.admitAddress(address);
+      if (!byAddress.ok) return refuse(refusedForNow(byAddress.retryAfterMs), false);
+      const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+      const versionError = checkProtocolVersion(auth.protocolVersion);
+      if (versionError) return refuse(versionError, false);
+      const verified = verifyInvite(deps.secret, auth.token, deps.now());
+      if (!verified.ok) return refuse(refusal(verified.error.code, verified.error.message), true);
+      const claims = verified.value;
+      const appt = deps.clinic.appointments.get(claims.appointmentId);
+      // A token is bound to its appointment's room: a patient can only ever join their own.
+      if (!appt || appt.roomId !== claims.roomId) {
+        return refuse(refusal(ErrorCode.forbidden, "This join link does not belong to any room here."), true);
+      }
+      if (claims.role === "patient" && appt.patientId !== claims.personId) {
+        return refuse(refusal(ErrorCode.forbidden, "A patient can only join their own appointment."), true);
+      }
+      const admission = deps.limits.admitIdentity({ identity: personIdentity(claims), address });
+      if (!admission.ok) return refuse(refusedForNow(admission.retryAfterMs), false);
+      const person = deps.clinic.people.get(claims.personId);
+      socket.data.claims = claims;
+      socket.data.displayName = person?.displayName ?? claims.personId;
+      next();
+    } catch (error) {
+      gatewayStats.internalErrors += 1;
+      log.error("handshake threw", { error: describeError(error) });
+      refuse(refusal(ErrorCode.internalError, "The server could not admit this connection."), true);
     }
-    if (claims.role === "patient" && appt.patientId !== claims.personId) {
-      return next(refusal(ErrorCode.forbidden, "A patient can only join their own appointment."));
-    }
-    const person = deps.clinic.people.get(claims.personId);
-    socket.data.claims = claims;
-    socket.data.displayName = person?.displayName ?? claims.personId;
-    next();
   });
 
-  io.on("connection", (socket) => onConnection(io, socket, deps));
+  io.on(
+    "connection",
+    guard(
+      "connection",
+      (socket: PeopleSocket) => onConnection(io, socket, deps),
+      (_error, [socket]) => {
+        gatewayStats.internalErrors += 1;
+        socket.emit(Ev.protocolError, {
+          code: ErrorCode.internalError,
+          message: "The server could not open this connection.",
+          event: "connect",
+        });
+        socket.disconnect(true);
+      },
+    ),
+  );
 }
 
 function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps): void {
@@ -149,100 +176,150 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
     rejoined: joined.rejoined,
   });
 
-  const offences = new OffenceCounter(OFFENCE_LIMIT, 10_000, deps.now);
-  const poseBucket = new TokenBucket(120, 60, deps.now);
-  const commandBucket = new TokenBucket(20, 40, deps.now);
+  const sender: Sender = {
+    identity: personIdentity(claims),
+    address: remoteAddress(socket.handshake.address),
+  };
   let lastPoseError = 0;
+  let cut = false;
 
-  const reject = (event: string, error: ProtocolError, ack?: (r: Result<never>) => void) => {
+  const cutOff = () => {
+    if (cut) return;
+    cut = true;
+    gatewayStats.disconnectedOffenders += 1;
+    log.warn("repeat offender disconnected", { room: claims.roomId, memberId });
+    socket.emit(Ev.protocolError, {
+      code: ErrorCode.rateLimited,
+      message: "Too many invalid or too frequent messages: disconnected.",
+      event: CloseReason.repeatOffender,
+    });
+    socket.disconnect(true);
+  };
+
+  /** A typed reply, on the ack if there is one, else as a `protocol:error` event. */
+  const answer = (event: string, error: ProtocolError, args: readonly unknown[]) => {
     gatewayStats.rejected += 1;
     if (error.code === ErrorCode.rateLimited) gatewayStats.rateLimited += 1;
+    const ack = ackOf(args);
+    if (ack) ack({ ok: false, error } satisfies Result<never>);
+    else socket.emit(Ev.protocolError, { ...error, event: event.slice(0, 64) });
+  };
+
+  /** A bad message: typed reply, and an offence against the person and their address. */
+  const reject = (event: string, error: ProtocolError, args: readonly unknown[], weight = 1) => {
     log.warn("message rejected", {
       room: claims.roomId,
       memberId,
       event: event.slice(0, 40),
       code: error.code,
     });
-    if (ack) ack({ ok: false, error });
-    else socket.emit(Ev.protocolError, { ...error, event: event.slice(0, 64) });
-    if (offences.record()) {
-      gatewayStats.disconnectedOffenders += 1;
-      log.warn("repeat offender disconnected", { room: claims.roomId, memberId, offences: offences.total });
-      socket.emit(Ev.protocolError, {
-        code: ErrorCode.rateLimited,
-        message: "Too many invalid or too frequent messages: disconnected.",
-        event: CloseReason.repeatOffender,
-      });
-      socket.disconnect(true);
-    }
+    answer(event, error, args);
+    if (deps.limits.offence(sender, weight) === Verdict.cut) cutOff();
   };
 
-  socket.onAny((event: unknown, ...args: unknown[]) => {
-    if (typeof event !== "string" || !KNOWN_EVENTS.has(event)) {
-      const ack = typeof args.at(-1) === "function" ? (args.at(-1) as (r: Result<never>) => void) : undefined;
-      reject(
-        String(event),
-        { code: ErrorCode.unknownEvent, message: `Unknown event "${String(event).slice(0, 40)}".` },
-        ack,
-      );
-    }
-  });
+  /** A message over its rate: typed reply (lighter offence); true if it may go on. */
+  const withinRate = (event: string, kind: LimitKind, args: readonly unknown[], message: string): boolean => {
+    const verdict = deps.limits.take(sender, kind);
+    if (verdict === Verdict.ok) return true;
+    answer(event, { code: ErrorCode.rateLimited, message }, args);
+    if (verdict === Verdict.cut) cutOff();
+    return false;
+  };
 
-  socket.on(Ev.pose, (bytes: unknown) => {
-    if (!poseBucket.take()) {
+  const onThrow = (event: string) => (_error: unknown, args: readonly unknown[]) => {
+    gatewayStats.internalErrors += 1;
+    reject(
+      event,
+      {
+        code: ErrorCode.internalError,
+        message: "The server could not handle this message; nothing was changed.",
+      },
+      args,
+    );
+  };
+
+  const onKnown = (event: string, handler: (...args: unknown[]) => void) => {
+    // biome-ignore lint/suspicious/noExplicitAny: each handler narrows its arguments from unknown itself
+    (socket as any).on(event, guard(event, handler, onThrow(event)));
+  };
+
+  socket.onAny(
+    guard(
+      "any",
+      (event: unknown, ...args: unknown[]) => {
+        if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
+        const name = String(event).slice(0, 40);
+        reject(name, { code: ErrorCode.unknownEvent, message: `Unknown event "${name}".` }, args);
+      },
+      onThrow("unknown"),
+    ),
+  );
+
+  onKnown(Ev.pose, (...args) => {
+    const verdict = deps.limits.take(sender, LimitKind.pose);
+    if (verdict === Verdict.cut) return cutOff();
+    if (verdict === Verdict.overRate) {
       // Poses are droppable: answer at most once a second so an error reply is no flood of its own.
-      if (deps.now() - lastPoseError > 1000) {
-        lastPoseError = deps.now();
-        reject(Ev.pose, { code: ErrorCode.rateLimited, message: "Poses are sent too often." });
+      if (deps.now() - lastPoseError <= 1000 && !ackOf(args)) {
+        gatewayStats.dropped += 1;
+        return;
       }
-      return;
+      lastPoseError = deps.now();
+      return answer(Ev.pose, { code: ErrorCode.rateLimited, message: "Poses are sent too often." }, args);
     }
-    if (!session.room.setPose(memberId, bytes)) {
-      reject(Ev.pose, {
-        code: ErrorCode.badPayload,
-        message: "A pose must be 31 bytes of binary pose data.",
-      });
+    if (!session.room.setPose(memberId, args[0])) {
+      reject(
+        Ev.pose,
+        { code: ErrorCode.badPayload, message: "A pose must be 31 bytes of binary pose data." },
+        args,
+      );
     }
   });
 
-  socket.on(Ev.snapshot, (ack: unknown) => {
-    if (typeof ack !== "function")
-      return reject(Ev.snapshot, { code: ErrorCode.badPayload, message: "Missing ack." });
-    if (!commandBucket.take())
-      return reject(
-        Ev.snapshot,
-        { code: ErrorCode.rateLimited, message: "Too many requests." },
-        ack as never,
-      );
-    (ack as (r: Result<unknown>) => void)({ ok: true, value: session.snapshotFor(memberId) });
+  onKnown(Ev.snapshot, (...args) => {
+    const ack = ackOf(args);
+    if (!ack) return reject(Ev.snapshot, { code: ErrorCode.badPayload, message: "Missing ack." }, args);
+    if (!withinRate(Ev.snapshot, LimitKind.command, args, "Too many requests.")) return;
+    ack({ ok: true, value: session.snapshotFor(memberId) } satisfies Result<unknown>);
   });
 
   for (const event of PAYLOAD_EVENTS) {
-    // biome-ignore lint/suspicious/noExplicitAny: the event map is checked by the schema table below
-    (socket as any).on(event, (payload: unknown, ack: unknown) => {
-      const reply = typeof ack === "function" ? (ack as (r: Result<unknown>) => void) : undefined;
-      if (!reply)
-        return reject(event, {
-          code: ErrorCode.badPayload,
-          message: `${event} needs an acknowledgement callback.`,
-        });
-      if (!commandBucket.take()) {
+    onKnown(event, (...args) => {
+      const reply = ackOf(args);
+      if (!reply || args.length !== 2) {
         return reject(
           event,
-          { code: ErrorCode.rateLimited, message: "Too many requests: slow down." },
-          reply,
+          {
+            code: ErrorCode.badPayload,
+            message: `${event} needs one payload and an acknowledgement callback.`,
+          },
+          args,
         );
       }
-      if (JSON.stringify(payload ?? null).length > RATES.maxMessageBytes) {
+      if (!withinRate(event, LimitKind.command, args, "Too many requests: slow down.")) return;
+      const payload = args[0];
+      if (payload instanceof RejectedPacket) {
+        const tooLarge = payload.reason === "too_large";
         return reject(
           event,
-          { code: ErrorCode.tooLarge, message: `Message larger than ${RATES.maxMessageBytes} bytes.` },
-          reply,
+          tooLarge
+            ? { code: ErrorCode.tooLarge, message: `Message larger than ${RATES.maxMessageBytes} bytes.` }
+            : {
+                code: ErrorCode.badPayload,
+                message: `Message nested deeper than ${RATES.maxMessageDepth} levels.`,
+              },
+          args,
         );
       }
       const parsed = clientPayloadSchemas[event].safeParse(payload);
       if (!parsed.success) {
-        return reject(event, { code: ErrorCode.badPayload, message: describeIssue(parsed.error) }, reply);
+        return reject(event, { code: ErrorCode.badPayload, message: describeIssue(parsed.error) }, args);
+      }
+      if (
+        event === Ev.ottoAsk &&
+        !withinRate(event, LimitKind.otto, args, "Otto has just answered you: ask again in a moment.")
+      ) {
+        return;
       }
       session
         .handle({ memberId, role: claims.role, personId: claims.personId }, event, parsed.data)
@@ -250,14 +327,15 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
           if (
             !result.ok &&
             result.error.code !== ErrorCode.illegalTransition &&
-            result.error.code !== ErrorCode.forbidden
+            result.error.code !== ErrorCode.forbidden &&
+            deps.limits.offence(sender) === Verdict.cut
           ) {
-            offences.record();
+            cutOff();
           }
           reply(result);
         })
         .catch((err: unknown) => {
-          log.error("command failed", { room: claims.roomId, event, error: String(err) });
+          log.error("command failed", { room: claims.roomId, event, error: describeError(err) });
           reply(
             fail(ErrorCode.storageFailed, "The server could not complete this request; nothing was changed."),
           );
@@ -265,10 +343,19 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
     });
   }
 
-  socket.on("disconnect", (reason) => {
-    if (socket.data.memberId !== memberId) return; // replaced by a newer connection
-    if (reason === "client namespace disconnect") session.leave(memberId, "left");
-    else session.drop(memberId);
-    log.info("member disconnected", { room: claims.roomId, memberId, reason });
-  });
+  socket.on(
+    "disconnect",
+    guard(
+      "disconnect",
+      (reason: string) => {
+        if (socket.data.memberId !== memberId) return; // replaced by a newer connection
+        if (reason === "client namespace disconnect") session.leave(memberId, "left");
+        else session.drop(memberId);
+        log.info("member disconnected", { room: claims.roomId, memberId, reason });
+      },
+      () => {
+        gatewayStats.internalErrors += 1;
+      },
+    ),
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OffenceCounter, TokenBucket } from "./rateLimit.ts";
+import { OffenceLevel, TokenBucket } from "./rateLimit.ts";
 
 describe("TokenBucket", () => {
   it("allows a burst, then the steady rate", () => {
@@ -12,16 +12,34 @@ describe("TokenBucket", () => {
     now += 10_000;
     expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
   });
+
+  it("says how long until the next token", () => {
+    let now = 0;
+    const bucket = new TokenBucket(2, 1, () => now);
+    expect(bucket.msUntil()).toBe(0);
+    bucket.take();
+    expect(bucket.msUntil()).toBe(500);
+    now += 400;
+    expect(bucket.msUntil()).toBe(100);
+  });
 });
 
-describe("OffenceCounter", () => {
-  it("flags a connection only past the limit within the window", () => {
+describe("OffenceLevel", () => {
+  it("flags a sender only past the limit, draining over the window", () => {
     let now = 0;
-    const counter = new OffenceCounter(3, 1_000, () => now);
-    expect([counter.record(), counter.record(), counter.record()]).toEqual([false, false, false]);
+    const level = new OffenceLevel(3, 1_000, () => now);
+    expect([level.record(), level.record(), level.record()]).toEqual([false, false, false]);
     now += 2_000;
-    expect(counter.record()).toBe(false);
-    expect([counter.record(), counter.record(), counter.record()]).toEqual([false, false, true]);
-    expect(counter.total).toBe(7);
+    expect(level.record()).toBe(false);
+    expect([level.record(), level.record(), level.record()]).toEqual([false, false, true]);
+    expect(level.total).toBe(7);
+    // After a trip it starts again from nothing.
+    expect(level.record()).toBe(false);
+  });
+
+  it("weighs offences, so many light ones add up to one heavy one", () => {
+    const level = new OffenceLevel(2, 10_000, () => 0);
+    for (let i = 0; i < 8; i++) expect(level.record(0.25)).toBe(false);
+    expect(level.record(0.25)).toBe(true);
   });
 });

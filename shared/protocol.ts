@@ -37,6 +37,9 @@ export const ErrorCode = {
   // firmware quarantine that touches a version in normal use must be confirmed with its counts.
   seqConflict: "seq_conflict",
   confirmationRequired: "confirmation_required",
+  // edge: a handler threw (typed reply, counted); an identity or address in a back-off period
+  internalError: "internal_error",
+  refusedForNow: "refused_for_now",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -90,6 +93,8 @@ export interface DeviceAuth {
 export interface ConnectRefusal {
   code: ErrorCode;
   message: string;
+  /** With `refused_for_now`: how long before a new attempt can be admitted. */
+  retryAfterMs?: number;
 }
 
 /** Claims inside a signed invite token. Identity comes only from here, never from the client. */
@@ -381,4 +386,11 @@ export const RATES = {
   maxMessageBytes: 16 * 1024,
   /** Grace window for a dropped participant to come back as the same member. */
   rejoinWindowMs: 120_000,
+  // edge: bounds on every inbound packet, checked on its raw text before anything parses it
+  /** Largest inbound device message (a batch of 1000 readings), bytes. */
+  maxDeviceMessageBytes: 128 * 1024,
+  /** Deepest nesting of arrays and objects in any inbound message, its argument list included. */
+  maxMessageDepth: 8,
+  /** Otto answers the same asker (one person in one appointment) at most once in this many ms. */
+  ottoAnswerIntervalMs: 2_000,
 } as const;

@@ -1,7 +1,8 @@
 /**
  * Socket.IO adapter for SOE devices on their own namespace. Devices authenticate with their own
- * credentials (never a person's token); each batch is validated at the edge, rate-limited per
- * device, and acknowledged only once stored.
+ * credentials (never a person's token); each batch is bounded on its raw packet, validated at the
+ * edge, rate-limited per device (across reconnects), and acknowledged only once stored. Every
+ * handler is guarded: nothing a device sends can throw out of it.
  */
 import type { Namespace } from "socket.io";
 import {
@@ -9,14 +10,16 @@ import {
   ErrorCode,
   Ev,
   fail,
-  type Result,
+  RATES,
   type ServerToDeviceEvents,
 } from "../../shared/protocol.ts";
 import { bootIdSchema, describeIssue, deviceBatchSchema } from "../../shared/schemas.ts";
+import { RejectedPacket } from "../boundedParser.ts";
 import type { Clinic } from "../clinic.ts";
+import { ackOf, describeError, guard } from "../handlerGuard.ts";
+import { checkProtocolVersion, refusal, refusedForNow, remoteAddress } from "../handshake.ts";
+import { LimitKind, type Limits, type Sender, Verdict } from "../limits.ts";
 import { createLogger } from "../log.ts";
-import { checkProtocolVersion, refusal } from "../peopleGateway.ts";
-import { OffenceCounter, TokenBucket } from "../rateLimit.ts";
 import { verifyDeviceKey } from "../tokens.ts";
 import type { SoeService } from "./soeService.ts";
 
@@ -29,81 +32,171 @@ export type DeviceNamespace = Namespace<
   { deviceId: string; bootId: string }
 >;
 
-/** Largest device batch on the wire (1000 readings of ~80 bytes). */
-const MAX_BATCH_BYTES = 128 * 1024;
+/** Counters beside `soe.stats.rejected`: typed replies, silent drops (no ack to answer), throws. */
+export const deviceGatewayStats = { rejected: 0, dropped: 0, internalErrors: 0, disconnectedOffenders: 0 };
+
+/** The identity limits are kept for. */
+export const deviceIdentity = (deviceId: string): string => `device:${deviceId}`;
 
 export function attachDeviceGateway(
   nsp: DeviceNamespace,
-  deps: { secret: Buffer; clinic: Clinic; soe: SoeService; now: () => number },
+  deps: { secret: Buffer; clinic: Clinic; soe: SoeService; limits: Limits; now: () => number },
 ): void {
   nsp.use((socket, next) => {
-    const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
-    const versionError = checkProtocolVersion(auth.protocolVersion);
-    if (versionError) return next(versionError);
-    const deviceId = typeof auth.deviceId === "string" ? auth.deviceId : "";
-    if (!deps.clinic.devices.has(deviceId)) {
-      return next(refusal(ErrorCode.deviceUnpaired, "This device is not paired with any patient."));
+    const address = remoteAddress(socket.handshake.address);
+    try {
+      const byAddress = deps.limits.admitAddress(address);
+      if (!byAddress.ok) return next(refusedForNow(byAddress.retryAfterMs));
+      const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+      const versionError = checkProtocolVersion(auth.protocolVersion);
+      if (versionError) return next(versionError);
+      const deviceId = typeof auth.deviceId === "string" ? auth.deviceId : "";
+      if (!deps.clinic.devices.has(deviceId)) {
+        deps.limits.offence({ address });
+        return next(refusal(ErrorCode.deviceUnpaired, "This device is not paired with any patient."));
+      }
+      if (!verifyDeviceKey(deps.secret, deviceId, auth.deviceKey)) {
+        deps.limits.offence({ address });
+        return next(refusal(ErrorCode.tokenInvalid, "Device credentials are not valid."));
+      }
+      const bootId = bootIdSchema.safeParse(auth.bootId);
+      if (!bootId.success) {
+        deps.limits.offence({ address });
+        const why = bootId.error.issues[0]?.message ?? "invalid";
+        return next(refusal(ErrorCode.badPayload, `bootId: ${why}`));
+      }
+      const admission = deps.limits.admitIdentity({ identity: deviceIdentity(deviceId), address });
+      if (!admission.ok) return next(refusedForNow(admission.retryAfterMs));
+      socket.data.deviceId = deviceId;
+      socket.data.bootId = bootId.data;
+      next();
+    } catch (error) {
+      log.error("device handshake threw", { error: describeError(error) });
+      deviceGatewayStats.internalErrors += 1;
+      next(refusal(ErrorCode.internalError, "The server could not admit this device."));
     }
-    if (!verifyDeviceKey(deps.secret, deviceId, auth.deviceKey)) {
-      return next(refusal(ErrorCode.tokenInvalid, "Device credentials are not valid."));
-    }
-    const bootId = bootIdSchema.safeParse(auth.bootId);
-    if (!bootId.success) {
-      const why = bootId.error.issues[0]?.message ?? "invalid";
-      return next(refusal(ErrorCode.badPayload, `bootId: ${why}`));
-    }
-    socket.data.deviceId = deviceId;
-    socket.data.bootId = bootId.data;
-    next();
   });
 
-  nsp.on("connection", (socket) => {
-    const { deviceId, bootId } = socket.data;
-    // A device sends about one batch a second; allow catch-up bursts after a reconnect.
-    const bucket = new TokenBucket(20, 200, deps.now);
-    const offences = new OffenceCounter(50, 10_000, deps.now);
-    log.info("device connected", { deviceId, bootId });
+  nsp.on(
+    "connection",
+    guard(
+      "device connection",
+      (socket) => {
+        const { deviceId, bootId } = socket.data;
+        const sender: Sender = {
+          identity: deviceIdentity(deviceId),
+          address: remoteAddress(socket.handshake.address),
+        };
+        log.info("device connected", { deviceId, bootId });
 
-    const reject = (ack: ((r: Result<never>) => void) | undefined, code: ErrorCode, message: string) => {
-      deps.soe.stats.rejected[code] = (deps.soe.stats.rejected[code] ?? 0) + 1;
-      log.warn("device message rejected", { deviceId, code });
-      ack?.(fail(code, message));
-      // Over-rate batches are backpressure (the device retries later), not misbehaviour.
-      if (code !== ErrorCode.rateLimited && offences.record()) {
-        log.warn("device disconnected as a repeat offender", { deviceId });
+        const cutOff = () => {
+          if (!socket.connected) return;
+          deviceGatewayStats.disconnectedOffenders += 1;
+          log.warn("device disconnected as a repeat offender", { deviceId });
+          socket.disconnect(true);
+        };
+
+        const reject = (args: readonly unknown[], code: ErrorCode, message: string, weight: number) => {
+          deps.soe.stats.rejected[code] = (deps.soe.stats.rejected[code] ?? 0) + 1;
+          log.warn("device message rejected", { deviceId, code });
+          const ack = ackOf(args);
+          if (ack) {
+            deviceGatewayStats.rejected += 1;
+            ack(fail(code, message));
+          } else deviceGatewayStats.dropped += 1;
+          if (weight > 0 && deps.limits.offence(sender, weight) === Verdict.cut) cutOff();
+        };
+
+        const onThrow = (_error: unknown, args: readonly unknown[]) => {
+          deviceGatewayStats.internalErrors += 1;
+          reject(
+            args,
+            ErrorCode.internalError,
+            "The server could not handle this message; nothing was stored.",
+            1,
+          );
+        };
+
+        socket.onAny(
+          guard(
+            "device any",
+            (event: unknown, ...args: unknown[]) => {
+              if (event === Ev.deviceBatch) return;
+              reject(args, ErrorCode.unknownEvent, `Unknown event "${String(event).slice(0, 40)}".`, 1);
+            },
+            onThrow,
+          ),
+        );
+
+        socket.on(
+          Ev.deviceBatch,
+          guard(
+            Ev.deviceBatch,
+            (...args: unknown[]) => {
+              const reply = ackOf(args);
+              if (!reply || args.length !== 2) {
+                return reject(
+                  args,
+                  ErrorCode.badPayload,
+                  "A batch needs one payload and an acknowledgement callback.",
+                  1,
+                );
+              }
+              const verdict = deps.limits.take(sender, LimitKind.deviceBatch);
+              if (verdict !== Verdict.ok) {
+                // Over-rate batches are backpressure (the device retries later): a light offence only.
+                reject(args, ErrorCode.rateLimited, "Batches arrive faster than this device's rate.", 0);
+                if (verdict === Verdict.cut) cutOff();
+                return;
+              }
+              const batch = args[0];
+              if (batch instanceof RejectedPacket) {
+                return batch.reason === "too_large"
+                  ? reject(
+                      args,
+                      ErrorCode.tooLarge,
+                      `A batch may be at most ${RATES.maxDeviceMessageBytes} bytes.`,
+                      1,
+                    )
+                  : reject(
+                      args,
+                      ErrorCode.badPayload,
+                      `A batch may nest at most ${RATES.maxMessageDepth} levels.`,
+                      1,
+                    );
+              }
+              const parsed = deviceBatchSchema.safeParse(batch);
+              if (!parsed.success) return reject(args, ErrorCode.badPayload, describeIssue(parsed.error), 1);
+              deps.soe
+                .ingest(deviceId, bootId, parsed.data)
+                .then((result) => {
+                  if (!result.ok && deps.limits.offence(sender) === Verdict.cut) cutOff();
+                  reply(result);
+                })
+                .catch((error: unknown) => {
+                  log.error("storing a batch failed", { deviceId, error: describeError(error) });
+                  reply(fail(ErrorCode.storageFailed, "The batch could not be stored; send it again."));
+                });
+            },
+            onThrow,
+          ),
+        );
+
+        socket.on(
+          "disconnect",
+          guard(
+            "device disconnect",
+            (reason: string) => log.info("device disconnected", { deviceId, reason }),
+            () => {
+              deviceGatewayStats.internalErrors += 1;
+            },
+          ),
+        );
+      },
+      (_error, [socket]) => {
+        deviceGatewayStats.internalErrors += 1;
         socket.disconnect(true);
-      }
-    };
-
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (event === Ev.deviceBatch) return;
-      const ack = typeof args.at(-1) === "function" ? (args.at(-1) as (r: Result<never>) => void) : undefined;
-      reject(ack, ErrorCode.unknownEvent, `Unknown event "${String(event).slice(0, 40)}".`);
-    });
-
-    socket.on(Ev.deviceBatch, (batch: unknown, ack: unknown) => {
-      const reply = typeof ack === "function" ? (ack as (r: Result<unknown>) => void) : undefined;
-      if (!reply)
-        return reject(undefined, ErrorCode.badPayload, "A batch needs an acknowledgement callback.");
-      if (!bucket.take())
-        return reject(reply, ErrorCode.rateLimited, "Batches arrive faster than this device's rate.");
-      if (JSON.stringify(batch ?? null).length > MAX_BATCH_BYTES) {
-        return reject(reply, ErrorCode.tooLarge, `A batch may be at most ${MAX_BATCH_BYTES} bytes.`);
-      }
-      const parsed = deviceBatchSchema.safeParse(batch);
-      if (!parsed.success) return reject(reply, ErrorCode.badPayload, describeIssue(parsed.error));
-      deps.soe
-        .ingest(deviceId, bootId, parsed.data)
-        .then((result) => {
-          if (!result.ok) offences.record();
-          reply(result);
-        })
-        .catch((error: unknown) => {
-          log.error("storing a batch failed", { deviceId, error: String(error) });
-          reply(fail(ErrorCode.storageFailed, "The batch could not be stored; send it again."));
-        });
-    });
-
-    socket.on("disconnect", (reason) => log.info("device disconnected", { deviceId, reason }));
-  });
+      },
+    ),
+  );
 }
