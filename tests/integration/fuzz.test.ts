@@ -52,7 +52,14 @@ async function person(appointment: string, role: string): Promise<RawClient> {
 async function device(deviceId: string): Promise<RawClient> {
   const client = new RawClient(server.origin, "/devices");
   const deviceKey = server.devices[deviceId];
-  expect(await client.connectAsync({ protocolVersion: PROTOCOL_VERSION, deviceId, deviceKey })).toBeNull();
+  expect(
+    await client.connectAsync({
+      protocolVersion: PROTOCOL_VERSION,
+      deviceId,
+      deviceKey,
+      bootId: `fuzz-${deviceId}`,
+    }),
+  ).toBeNull();
   return client;
 }
 

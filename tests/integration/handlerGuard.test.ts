@@ -55,7 +55,12 @@ describe("guarded handlers", () => {
       throw new TypeError("broken");
     };
     const socket = io(`${server.origin}${DEVICE_NAMESPACE}`, {
-      auth: { protocolVersion: PROTOCOL_VERSION, deviceId, deviceKey: deviceKey(server.secret, deviceId) },
+      auth: {
+        protocolVersion: PROTOCOL_VERSION,
+        deviceId,
+        deviceKey: deviceKey(server.secret, deviceId),
+        bootId: "guard-test-boot",
+      },
       transports: ["websocket"],
       forceNew: true,
     });

@@ -119,6 +119,7 @@ describe("limits per device", () => {
       protocolVersion: PROTOCOL_VERSION,
       deviceId,
       deviceKey: deviceKey(server.secret, deviceId),
+      bootId: "limits-test-boot",
     };
     const socket = io(url, {
       auth: deviceAuth,

@@ -100,7 +100,7 @@ beforeAll(async () => {
   const t = Date.now() - 10_000;
   device.send({
     seq: 1,
-    firmware: "2.3.1",
+    firmware: QUARANTINED,
     readings: Array.from({ length: 6 }, (_, i) => ({
       signal: "ph" as const,
       t: t + i * 1000,
@@ -123,6 +123,20 @@ beforeAll(async () => {
     confirm: true,
   });
   expect(quarantined.ok, JSON.stringify(quarantined)).toBe(true);
+  // ...and lifts it again: clinic-wide too.
+  const lifted = await flower.clinician.client.command(Ev.firmwareLift, {
+    firmware: QUARANTINED,
+    reason: "Vendor confirmed the fix in this build",
+  });
+  expect(lifted.ok, JSON.stringify(lifted)).toBe(true);
+  // ...and quarantines it once more, so the snapshot ends with one held.
+  const again = await flower.clinician.client.command(Ev.firmwareQuarantine, {
+    firmware: QUARANTINED,
+    since: Date.now() - 60_000,
+    reason: "The fixed build misbehaves as well",
+    confirm: true,
+  });
+  expect(again.ok, JSON.stringify(again)).toBe(true);
 
   // A protocol error from Julian's observer, and the assistant drops and comes back.
   // biome-ignore lint/suspicious/noExplicitAny: a deliberately unknown event
