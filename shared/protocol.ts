@@ -4,10 +4,11 @@
  * every inbound payload live in ./schemas.ts. SPEC.md describes each event in words.
  */
 import type { Alarm } from "./alarms.ts";
-import type { OttoState, OttoUtterance, PatientQuestion } from "./otto.ts";
-import type { ProcedureCommand, ProcedureTransition, ProcedureView } from "./procedure/types.ts";
+import type { OttoState, OttoUtterance } from "./otto.ts";
+import type { ProcedureTransition, ProcedureView } from "./procedure/types.ts";
 import type { InviteRole, Role } from "./roles.ts";
-import type { CheckedReading, Reading } from "./soe/signals.ts";
+import type { ClientPayload, ClientPayloadEvent, DeviceBatchPayload } from "./schemas.ts";
+import type { CheckedReading } from "./soe/signals.ts";
 
 /** Bumped on any incompatible change to events or payloads. */
 export const PROTOCOL_VERSION = 1;
@@ -33,6 +34,11 @@ export const ErrorCode = {
   deviceUnpaired: "device_unpaired",
   unknownUnit: "unknown_unit",
   storageFailed: "storage_failed",
+  // client: a request that got no answer, or could not be sent at all
+  timeout: "timeout",
+  notConnected: "not_connected",
+  // agreed with the edge slice (it sends it; the client waits `retryAfterMs` before trying again)
+  refusedForNow: "refused_for_now",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -79,6 +85,8 @@ export interface DeviceAuth {
 export interface ConnectRefusal {
   code: ErrorCode;
   message: string;
+  /** With `refused_for_now`: how long the client must wait before it tries again. */
+  retryAfterMs?: number;
 }
 
 /** Claims inside a signed invite token. Identity comes only from here, never from the client. */
@@ -198,11 +206,7 @@ export interface ReadingsBatch {
 }
 
 /** A batch of readings from one device, sequence-numbered per device for exactly-once storage. */
-export interface DeviceBatch {
-  seq: number;
-  firmware: string;
-  readings: Reading[];
-}
+export type DeviceBatch = DeviceBatchPayload;
 
 export interface DeviceBatchAck {
   seq: number;
@@ -243,29 +247,27 @@ export const Ev = {
 
 export type Ack<T> = (result: Result<T>) => void;
 
-export interface ProcedureCommandPayload {
-  command: ProcedureCommand;
-  reason?: string;
-}
+/** Payload types come from the runtime schemas (shared/schemas.ts), so the two cannot differ. */
+type P<E extends ClientPayloadEvent> = ClientPayload<E>;
 
 export interface ClientToServerEvents {
   [Ev.pose]: (pose: ArrayBuffer | Uint8Array) => void;
   [Ev.snapshot]: (ack: Ack<RoomSnapshot>) => void;
-  [Ev.procedureSelect]: (p: { planId: string }, ack: Ack<ProcedureView>) => void;
-  [Ev.procedureCommand]: (p: ProcedureCommandPayload, ack: Ack<ProcedureView>) => void;
-  [Ev.mdasSubmit]: (p: { answers: number[] }, ack: Ack<ComfortView>) => void;
-  [Ev.checkinSubmit]: (p: { score: number }, ack: Ack<ComfortView>) => void;
-  [Ev.checkinRequest]: (p: { reason?: string }, ack: Ack<ComfortView>) => void;
-  [Ev.breathing]: (p: { on: boolean }, ack: Ack<ComfortView>) => void;
-  [Ev.surroundings]: (p: { surroundings: Surroundings }, ack: Ack<ComfortView>) => void;
-  [Ev.ottoAsk]: (p: { question: PatientQuestion }, ack: Ack<OttoUtterance>) => void;
-  [Ev.alarmAck]: (p: { alarmId: string }, ack: Ack<Alarm>) => void;
-  [Ev.alarmSilence]: (p: { alarmId: string; seconds: number }, ack: Ack<Alarm>) => void;
+  [Ev.procedureSelect]: (p: P<typeof Ev.procedureSelect>, ack: Ack<ProcedureView>) => void;
+  [Ev.procedureCommand]: (p: P<typeof Ev.procedureCommand>, ack: Ack<ProcedureView>) => void;
+  [Ev.mdasSubmit]: (p: P<typeof Ev.mdasSubmit>, ack: Ack<ComfortView>) => void;
+  [Ev.checkinSubmit]: (p: P<typeof Ev.checkinSubmit>, ack: Ack<ComfortView>) => void;
+  [Ev.checkinRequest]: (p: P<typeof Ev.checkinRequest>, ack: Ack<ComfortView>) => void;
+  [Ev.breathing]: (p: P<typeof Ev.breathing>, ack: Ack<ComfortView>) => void;
+  [Ev.surroundings]: (p: P<typeof Ev.surroundings>, ack: Ack<ComfortView>) => void;
+  [Ev.ottoAsk]: (p: P<typeof Ev.ottoAsk>, ack: Ack<OttoUtterance>) => void;
+  [Ev.alarmAck]: (p: P<typeof Ev.alarmAck>, ack: Ack<Alarm>) => void;
+  [Ev.alarmSilence]: (p: P<typeof Ev.alarmSilence>, ack: Ack<Alarm>) => void;
   [Ev.firmwareQuarantine]: (
-    p: { firmware: string; since: number },
+    p: P<typeof Ev.firmwareQuarantine>,
     ack: Ack<{ devices: number; retracted: number }>,
   ) => void;
-  [Ev.soeHistory]: (p: { sinceMs: number }, ack: Ack<ReadingsBatch>) => void;
+  [Ev.soeHistory]: (p: P<typeof Ev.soeHistory>, ack: Ack<ReadingsBatch>) => void;
 }
 
 export interface ServerToClientEvents {
