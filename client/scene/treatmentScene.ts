@@ -68,6 +68,8 @@ export interface SceneTestState {
   calmCue: string | null;
   /** The in-world STOP bar is shown (false for viewers, and while the STOP cannot reach the server). */
   stopShown: boolean;
+  /** The VR controller's stop button is down, as the last XR frame saw it. */
+  xrStopButtonHeld: boolean;
   cameraPosition: [number, number, number];
 }
 
@@ -325,6 +327,7 @@ export class TreatmentScene {
       panel: this.parts.hud.panelId,
       calmCue: this.parts.hud.calmCue,
       stopShown: this.parts.hud.stopShown,
+      xrStopButtonHeld: this.xr?.stopButtonHeld ?? false,
       cameraPosition: [cp.x, cp.y, cp.z],
     };
   }
