@@ -56,7 +56,7 @@ export class RoomConnection implements RoomActions {
   private status: LinkStatus = { kind: "connecting" };
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Counters for tests and the status line. */
-  readonly stats = { events: 0, resyncs: 0, posesIn: 0, posesOut: 0 };
+  readonly stats = { events: 0, resyncs: 0, posesIn: 0, posesOut: 0, welcomes: 0 };
 
   constructor(
     token: string,
@@ -72,6 +72,7 @@ export class RoomConnection implements RoomActions {
     this.listener.onLinkState(this.status);
     // Live means the room view has arrived, not merely the socket: the welcome is the fresh truth.
     this.socket.on(Ev.welcome, (snapshot) => {
+      this.stats.welcomes += 1;
       this.view = snapshot;
       this.step({ type: "connected" });
       this.listener.onView(snapshot);

@@ -16,6 +16,9 @@ import { speak } from "./speech.ts";
 import { LinkPresenter, maybeEmulateXRAsync, qualityFromUrl } from "./status.ts";
 import { exposeTestState, startPoseLoop } from "./testHooks.ts";
 
+/** How long a stop pressed while the link was down is still worth delivering when it comes back. */
+const STOP_KEEP_MS = 30_000;
+
 const QUESTIONS: { label: string; value: PatientQuestion }[] = [
   { label: "Will it hurt?", value: PatientQuestion.willItHurt },
   { label: "How long?", value: PatientQuestion.howLong },
@@ -129,7 +132,10 @@ export async function startPatientAsync(
     presenter.set(status);
     live = isLive(status);
     away = status.kind === "replaced" || status.kind === "refused";
-    if (live) stopMissed = false;
+    if (live) {
+      stopMissed = false;
+      deliverPendingStop();
+    }
     if (away) {
       // Nothing here may look or sound live: leave the headset view, stop Otto's voice.
       speechSynthesis?.cancel();
@@ -155,9 +161,15 @@ export async function startPatientAsync(
   }
   showStopReach();
 
+  /**
+   * A stop pressed while the link is down is still delivered when it comes back (within
+   * STOP_KEEP_MS): pausing late is the safe direction, and the patient was told to raise a hand.
+   */
+  let pendingStop: { source: string; at: number } | null = null;
   const sendStop = (source: string) => {
     if (opts.viewer) return;
     const missed = () => {
+      pendingStop = { source, at: Date.now() };
       stopMissed = true;
       showStopReach();
     };
@@ -171,6 +183,12 @@ export async function startPatientAsync(
       if (r.error.code === ErrorCode.notConnected || r.error.code === ErrorCode.timeout) missed();
       else console.warn(r.error.message);
     });
+  };
+  const deliverPendingStop = () => {
+    const pending = pendingStop;
+    pendingStop = null;
+    if (pending && Date.now() - pending.at <= STOP_KEEP_MS)
+      sendStop(`${pending.source}, sent when the link came back`);
   };
   stop.addEventListener("click", () => sendStop("button"));
   // The S key and Space are handled by the scene (onStopSignalObservable "key").

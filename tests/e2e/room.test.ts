@@ -123,7 +123,8 @@ describe("the shared room in headless Chromium", () => {
     }
     // Leave the room: the next test needs the machine's two cores.
     for (const w of [clinician, patient, viewer]) await w.page.close();
-  });
+    // Three pages and a headset in software rendering: up to several minutes on a busy 2-core machine.
+  }, 480_000);
 
   it("opens the patient link without a headset as the flat-screen view, with a visible note", async () => {
     const flat = await open("/join/flower/patient", "flower-flat");

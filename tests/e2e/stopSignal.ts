@@ -105,19 +105,42 @@ export async function openStopScenarioAsync(
 }
 
 /**
- * The patient says "I'm ready". In immersive VR Chromium pauses the page's animation frames, so a
- * Playwright click cannot settle; click the button directly (on a headset the in-world one is used).
+ * The patient says "I'm ready", and this waits until the patient's page shows the procedure
+ * running again. In immersive VR Chromium pauses the page's animation frames, so a Playwright
+ * click cannot settle: the button is clicked in the page (on a headset the in-world one is used).
+ * The emulated headset is so slow on a busy machine that the patient's link can drop and come
+ * back (ping timeout); the button is offered again then, and is pressed once per link.
  */
 export async function pressReadyAsync(patient: WatchedPage): Promise<void> {
-  // The patient's page learns of the pause on its own link: wait for it rather than race it.
+  // First the pause must have reached the patient's page, or "running" below would be the old state.
   await patient.page.waitForFunction(
     () =>
-      (document.querySelector('[data-testid="ready-button"]') as HTMLButtonElement | null)?.hidden === false,
+      (window.__chairside?.() as { view: { procedure: { status: string } | null } | null }).view?.procedure
+        ?.status === "paused_by_patient",
     null,
     { timeout: STOP_SHOWN_BUDGET_MS, polling: 100 },
   );
-  await patient.page.evaluate(() =>
-    (document.querySelector('[data-testid="ready-button"]') as HTMLButtonElement).click(),
+  await patient.page.evaluate(() => {
+    delete (window as unknown as { __readyPressedOnLink?: number }).__readyPressedOnLink;
+  });
+  await patient.page.waitForFunction(
+    () => {
+      const w = window as unknown as { __readyPressedOnLink?: number };
+      const s = window.__chairside?.() as {
+        view: { procedure: { status: string } | null } | null;
+        stats: { welcomes: number };
+      };
+      if (s.view?.procedure?.status === "running") return true;
+      const ready = document.querySelector('[data-testid="ready-button"]') as HTMLButtonElement | null;
+      if (ready && !ready.hidden && w.__readyPressedOnLink !== s.stats.welcomes) {
+        w.__readyPressedOnLink = s.stats.welcomes;
+        ready.click();
+      }
+      return false;
+    },
+    null,
+    // Timer polling: animation frames can pause while the page presents to the headset.
+    { timeout: STOP_SHOWN_BUDGET_MS, polling: 100 },
   );
 }
 
