@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, openPage, screenshot, type WatchedPage } from "./browser.ts";
+import { isLinkNoise, launchBrowser, openPage, screenshot, type WatchedPage } from "./browser.ts";
 import { ServerProcess } from "./serverProcess.ts";
 
 /** The promise: the true state within 5 s of the server being back. */
@@ -128,13 +128,3 @@ describe("pages reconnect by themselves after the server restarts", () => {
     await screenshot(clinician.page, "restart-clinician-paused-after-crash");
   });
 });
-
-/**
- * Chromium logs a dropped WebSocket itself: the failed tries while the server is away, and a pose
- * sent in the instant between the socket closing and the page hearing of it. That is the test's point.
- */
-function isLinkNoise(message: string): boolean {
-  return /WebSocket connection to .* failed|WebSocket is already in CLOSING or CLOSED state|ERR_CONNECTION_REFUSED|Failed to load resource/.test(
-    message,
-  );
-}
