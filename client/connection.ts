@@ -1,6 +1,7 @@
 /**
  * The browser's link to the room: handshake with version and token, the room view kept in step
- * with reliable events (resync on any gap), poses out and in, and RoomActions over acks.
+ * with reliable events (resync on any gap), poses out and in, and RoomActions over acks. It comes
+ * back by itself after any drop (see linkState.ts) and takes a fresh snapshot each time.
  */
 import { io, type Socket } from "socket.io-client";
 import type { Alarm } from "../shared/alarms.ts";
@@ -8,7 +9,9 @@ import type { OttoUtterance, PatientQuestion } from "../shared/otto.ts";
 import { decodeBatch, encodePose, type Pose, type PoseBatch } from "../shared/poseCodec.ts";
 import type { ProcedureCommand, ProcedureView } from "../shared/procedure/types.ts";
 import {
+  type Ack,
   type ClientToServerEvents,
+  CloseReason,
   type ComfortView,
   type ConnectRefusal,
   type DeliveredRoomEvent,
@@ -18,6 +21,7 @@ import {
   type FirmwareLiftPayload,
   type FirmwareQuarantineOutcome,
   type FirmwareQuarantinePayload,
+  fail,
   PROTOCOL_VERSION,
   type ReadingsBatch,
   type Result,
@@ -26,15 +30,26 @@ import {
   type Surroundings,
 } from "../shared/protocol.ts";
 import { applyRoomEvent } from "../shared/roomView.ts";
+import { type LinkInput, type LinkStatus, nextLink } from "./linkState.ts";
 import type { RoomActions, RoomListener } from "./roomActions.ts";
 
-export type LinkState = "connecting" | "connected" | "reconnecting" | "refused";
+export type { LinkStatus } from "./linkState.ts";
 
 export interface ConnectionListener extends RoomListener {
   onPoses(batch: PoseBatch, receivedAt: number): void;
-  onLinkState(state: LinkState, refusal?: ConnectRefusal): void;
+  onLinkState(status: LinkStatus): void;
   onEvent?(event: DeliveredRoomEvent): void;
 }
+
+/** Events answered with an ack that carry a payload: the room actions. */
+type RequestEvent = {
+  [E in keyof ClientToServerEvents]: Parameters<ClientToServerEvents[E]> extends [unknown, Ack<never>]
+    ? E
+    : never;
+}[keyof ClientToServerEvents];
+type PayloadOf<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
+type AnswerOf<E extends RequestEvent> =
+  Parameters<ClientToServerEvents[E]>[1] extends Ack<infer T> ? T : never;
 
 const ACK_TIMEOUT_MS = 8_000;
 
@@ -42,23 +57,28 @@ export class RoomConnection implements RoomActions {
   view: RoomSnapshot | null = null;
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private resyncing = false;
+  private status: LinkStatus = { kind: "connecting" };
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Counters for tests and the status line. */
-  readonly stats = { events: 0, resyncs: 0, posesIn: 0, posesOut: 0 };
+  readonly stats = { events: 0, resyncs: 0, posesIn: 0, posesOut: 0, welcomes: 0 };
 
   constructor(
     token: string,
     private readonly listener: ConnectionListener,
   ) {
+    // Socket.IO's own reconnection gives up after a server-side disconnect (a graceful restart);
+    // the link state machine retries after every kind of drop instead.
     this.socket = io({
       auth: { protocolVersion: PROTOCOL_VERSION, token },
       transports: ["websocket"],
-      reconnectionDelay: 300,
-      reconnectionDelayMax: 3_000,
+      reconnection: false,
     });
-    this.listener.onLinkState("connecting");
+    this.listener.onLinkState(this.status);
+    // Live means the room view has arrived, not merely the socket: the welcome is the fresh truth.
     this.socket.on(Ev.welcome, (snapshot) => {
+      this.stats.welcomes += 1;
       this.view = snapshot;
-      this.listener.onLinkState("connected");
+      this.step({ type: "connected" });
       this.listener.onView(snapshot);
     });
     this.socket.on(Ev.roomEvent, (event) => this.onRoomEvent(event));
@@ -69,21 +89,54 @@ export class RoomConnection implements RoomActions {
       this.listener.onPoses(batch, performance.now());
     });
     this.socket.on(Ev.readings, (batch) => this.listener.onReadings(batch.readings));
-    this.socket.on(Ev.protocolError, (err) => console.warn(`[chairside] ${err.code}: ${err.message}`));
+    this.socket.on(Ev.protocolError, (err) => {
+      if (err.event === CloseReason.replaced) this.step({ type: "replaced" });
+      else console.warn(`[chairside] ${err.code}: ${err.message}`);
+    });
     this.socket.on("connect_error", (err) => {
       const data = (err as Error & { data?: ConnectRefusal }).data;
-      if (data?.code) {
-        this.listener.onLinkState("refused", data);
-        this.socket.disconnect();
-      } else {
-        this.listener.onLinkState("reconnecting");
-      }
+      this.step({ type: "connect_failed", refusal: data?.code ? data : null });
     });
-    this.socket.on("disconnect", (reason) => {
-      if (reason !== "io client disconnect") this.listener.onLinkState("reconnecting");
-    });
+    this.socket.on("disconnect", () => this.step({ type: "disconnected" }));
     // Leaving on purpose (tab closed) tells the room at once instead of waiting for a timeout.
-    addEventListener("pagehide", () => this.socket.disconnect());
+    addEventListener("pagehide", () => this.close());
+  }
+
+  /** Where the link stands now. */
+  get link(): LinkStatus {
+    return this.status;
+  }
+
+  /** "Use it here": take the seat back from the other window that holds it. */
+  takeSeatBack(): void {
+    this.step({ type: "take_back" });
+  }
+
+  private step(input: LinkInput): void {
+    const { status, action } = nextLink(this.status, input, Math.random);
+    const changed = status !== this.status;
+    // Set first: closing the socket below reports its own "disconnected" step synchronously.
+    this.status = status;
+    if (this.retryTimer !== null) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    // Replaced or closed: this window must not act live any more, nor keep a half-open link.
+    if (changed && (status.kind === "replaced" || status.kind === "closed")) this.socket.disconnect();
+    switch (action.type) {
+      case "none":
+        break;
+      case "connect":
+        this.socket.connect();
+        break;
+      case "retry":
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.socket.connect();
+        }, action.afterMs);
+        break;
+    }
+    if (changed) this.listener.onLinkState(status);
   }
 
   get memberId(): string | null {
@@ -128,22 +181,26 @@ export class RoomConnection implements RoomActions {
     this.socket.volatile.emit(Ev.pose, encodePose(pose));
   }
 
-  private async request<T>(send: () => Promise<Result<T>>): Promise<Result<T>> {
-    try {
-      return await send();
-    } catch {
-      return {
-        ok: false,
-        error: { code: ErrorCode.storageFailed, message: "No answer from the server: check the connection." },
-      };
+  /** Sends a room action and waits for its answer; a lost link or a missing answer is a typed failure. */
+  private async emit<E extends RequestEvent>(event: E, payload: PayloadOf<E>): Promise<Result<AnswerOf<E>>> {
+    if (!this.socket.connected) {
+      return fail(
+        ErrorCode.notConnected,
+        "Not connected to the room: nothing was sent. Try again when it is back.",
+      );
     }
-  }
-
-  private emit<T>(event: keyof ClientToServerEvents, payload: unknown): Promise<Result<T>> {
-    return this.request(() =>
-      // biome-ignore lint/suspicious/noExplicitAny: the typed maps are enforced by the wrappers below
-      (this.socket.timeout(ACK_TIMEOUT_MS) as any).emitWithAck(event, payload),
-    );
+    try {
+      // Socket.IO's typed emit cannot follow a generic event name; the RequestEvent types above hold the map.
+      const timed = this.socket.timeout(ACK_TIMEOUT_MS) as unknown as {
+        emitWithAck(event: E, payload: PayloadOf<E>): Promise<Result<AnswerOf<E>>>;
+      };
+      return await timed.emitWithAck(event, payload);
+    } catch {
+      return fail(
+        ErrorCode.timeout,
+        `No answer from the server within ${ACK_TIMEOUT_MS / 1000} s: it may or may not have been done. Check the room before trying again.`,
+      );
+    }
   }
 
   selectPlan(planId: string): Promise<Result<ProcedureView>> {
@@ -187,6 +244,6 @@ export class RoomConnection implements RoomActions {
   }
 
   close(): void {
-    this.socket.disconnect();
+    this.step({ type: "close" });
   }
 }

@@ -4,10 +4,11 @@
  * every inbound payload live in ./schemas.ts. SPEC.md describes each event in words.
  */
 import type { Alarm } from "./alarms.ts";
-import type { OttoState, OttoUtterance, PatientQuestion } from "./otto.ts";
-import type { ProcedureCommand, ProcedureTransition, ProcedureView } from "./procedure/types.ts";
+import type { OttoState, OttoUtterance } from "./otto.ts";
+import type { ProcedureTransition, ProcedureView } from "./procedure/types.ts";
 import type { InviteRole, Role } from "./roles.ts";
-import type { CheckedReading, Reading } from "./soe/signals.ts";
+import type { ClientPayload, ClientPayloadEvent, DeviceBatchPayload } from "./schemas.ts";
+import type { CheckedReading } from "./soe/signals.ts";
 
 /** Bumped on any incompatible change to events or payloads. */
 export const PROTOCOL_VERSION = 1;
@@ -33,13 +34,18 @@ export const ErrorCode = {
   deviceUnpaired: "device_unpaired",
   unknownUnit: "unknown_unit",
   storageFailed: "storage_failed",
-  // soe (issue 7): a device reused a sequence number within one boot for other content; a
-  // firmware quarantine that touches a version in normal use must be confirmed with its counts.
+  /** A device reused a sequence number within one boot for other content. */
   seqConflict: "seq_conflict",
+  /** A quarantine of a firmware in normal use must be confirmed with its counts. */
   confirmationRequired: "confirmation_required",
-  // edge: a handler threw (typed reply, counted); an identity or address in a back-off period
+  /** A handler threw: a typed reply and a counted offence, never an exit. */
   internalError: "internal_error",
+  /** An identity or address in a back-off period; see `ConnectRefusal.retryAfterMs`. */
   refusedForNow: "refused_for_now",
+  /** A request that got no answer in time. */
+  timeout: "timeout",
+  /** A request made while the page has no link to the server. */
+  notConnected: "not_connected",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -93,7 +99,7 @@ export interface DeviceAuth {
 export interface ConnectRefusal {
   code: ErrorCode;
   message: string;
-  /** With `refused_for_now`: how long before a new attempt can be admitted. */
+  /** With `refused_for_now`: how long the client must wait before it tries again. */
   retryAfterMs?: number;
 }
 
@@ -261,25 +267,10 @@ export interface FirmwareImpact {
   readings: number;
 }
 
-export interface FirmwareQuarantinePayload {
-  /** The exact version (no prefixes or wildcards). */
-  firmware: string;
-  /** Retract this version's readings taken at or after this time (epoch ms; at most 30 days back). */
-  since: number;
-  reason: string;
-  /** Required when the version is in normal use: sent after a `confirmation_required` answer. */
-  confirm?: boolean;
-}
-
 export interface FirmwareQuarantineOutcome {
   devices: number;
   patients: number;
   retracted: number;
-}
-
-export interface FirmwareLiftPayload {
-  firmware: string;
-  reason: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,11 +281,7 @@ export interface ReadingsBatch {
 }
 
 /** A batch of readings from one device, sequence-numbered per device for exactly-once storage. */
-export interface DeviceBatch {
-  seq: number;
-  firmware: string;
-  readings: Reading[];
-}
+export type DeviceBatch = DeviceBatchPayload;
 
 export interface DeviceBatchAck {
   seq: number;
@@ -336,27 +323,29 @@ export const Ev = {
 
 export type Ack<T> = (result: Result<T>) => void;
 
-export interface ProcedureCommandPayload {
-  command: ProcedureCommand;
-  reason?: string;
-}
+/** Payload types come from the runtime schemas (shared/schemas.ts), so the two cannot differ. */
+type P<E extends ClientPayloadEvent> = ClientPayload<E>;
+
+/** `firmware:quarantine`: one exact version, a reason, `since` (at most 30 days back), `confirm`. */
+export type FirmwareQuarantinePayload = P<typeof Ev.firmwareQuarantine>;
+export type FirmwareLiftPayload = P<typeof Ev.firmwareLift>;
 
 export interface ClientToServerEvents {
   [Ev.pose]: (pose: ArrayBuffer | Uint8Array) => void;
   [Ev.snapshot]: (ack: Ack<RoomSnapshot>) => void;
-  [Ev.procedureSelect]: (p: { planId: string }, ack: Ack<ProcedureView>) => void;
-  [Ev.procedureCommand]: (p: ProcedureCommandPayload, ack: Ack<ProcedureView>) => void;
-  [Ev.mdasSubmit]: (p: { answers: number[] }, ack: Ack<ComfortView>) => void;
-  [Ev.checkinSubmit]: (p: { score: number }, ack: Ack<ComfortView>) => void;
-  [Ev.checkinRequest]: (p: { reason?: string }, ack: Ack<ComfortView>) => void;
-  [Ev.breathing]: (p: { on: boolean }, ack: Ack<ComfortView>) => void;
-  [Ev.surroundings]: (p: { surroundings: Surroundings }, ack: Ack<ComfortView>) => void;
-  [Ev.ottoAsk]: (p: { question: PatientQuestion }, ack: Ack<OttoUtterance>) => void;
-  [Ev.alarmAck]: (p: { alarmId: string }, ack: Ack<Alarm>) => void;
-  [Ev.alarmSilence]: (p: { alarmId: string; seconds: number }, ack: Ack<Alarm>) => void;
+  [Ev.procedureSelect]: (p: P<typeof Ev.procedureSelect>, ack: Ack<ProcedureView>) => void;
+  [Ev.procedureCommand]: (p: P<typeof Ev.procedureCommand>, ack: Ack<ProcedureView>) => void;
+  [Ev.mdasSubmit]: (p: P<typeof Ev.mdasSubmit>, ack: Ack<ComfortView>) => void;
+  [Ev.checkinSubmit]: (p: P<typeof Ev.checkinSubmit>, ack: Ack<ComfortView>) => void;
+  [Ev.checkinRequest]: (p: P<typeof Ev.checkinRequest>, ack: Ack<ComfortView>) => void;
+  [Ev.breathing]: (p: P<typeof Ev.breathing>, ack: Ack<ComfortView>) => void;
+  [Ev.surroundings]: (p: P<typeof Ev.surroundings>, ack: Ack<ComfortView>) => void;
+  [Ev.ottoAsk]: (p: P<typeof Ev.ottoAsk>, ack: Ack<OttoUtterance>) => void;
+  [Ev.alarmAck]: (p: P<typeof Ev.alarmAck>, ack: Ack<Alarm>) => void;
+  [Ev.alarmSilence]: (p: P<typeof Ev.alarmSilence>, ack: Ack<Alarm>) => void;
   [Ev.firmwareQuarantine]: (p: FirmwareQuarantinePayload, ack: Ack<FirmwareQuarantineOutcome>) => void;
   [Ev.firmwareLift]: (p: FirmwareLiftPayload, ack: Ack<FirmwareAction>) => void;
-  [Ev.soeHistory]: (p: { sinceMs: number }, ack: Ack<ReadingsBatch>) => void;
+  [Ev.soeHistory]: (p: P<typeof Ev.soeHistory>, ack: Ack<ReadingsBatch>) => void;
 }
 
 export interface ServerToClientEvents {

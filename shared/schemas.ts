@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { PatientQuestion } from "./otto.ts";
 import { ProcedureCommand } from "./procedure/types.ts";
-import { type DeviceBatch, Ev, Surroundings } from "./protocol.ts";
+import { Ev, Surroundings } from "./protocol.ts";
 import { SIGNALS } from "./soe/signals.ts";
 import { isPermanentTooth } from "./teeth.ts";
 
@@ -71,11 +71,13 @@ export const readingSchema = z.strictObject({
 /** Largest number of readings one device batch may carry (about 10 s of 50 Hz bite force plus the rest). */
 export const MAX_READINGS_PER_BATCH = 1000;
 
-export const deviceBatchSchema: z.ZodType<DeviceBatch> = z.strictObject({
+export const deviceBatchSchema = z.strictObject({
   seq: z.number().int().min(1),
   firmware: z.string().min(1).max(64),
   readings: z.array(readingSchema).max(MAX_READINGS_PER_BATCH),
 });
+/** The device batch as the schema accepts it; protocol.ts names it `DeviceBatch`. */
+export type DeviceBatchPayload = z.infer<typeof deviceBatchSchema>;
 
 /** A device's `bootId` in its handshake: a fresh random id per boot (DeviceAuth). */
 export const bootIdSchema = z

@@ -69,6 +69,9 @@ export class ClinicianPanel implements RoomListener {
   private readonly devices: DevicesView;
   private readonly captions: Captions;
   private readonly header: { patient: HTMLElement; meta: HTMLElement; you: HTMLElement };
+  private readonly offline: HTMLElement;
+  /** The sections whose controls need the server; disabled together while the link is down. */
+  private readonly liveSets: HTMLFieldSetElement[];
   private readonly now: () => number;
   private view: RoomSnapshot | null = null;
   private clockOffset = 0;
@@ -117,19 +120,35 @@ export class ClinicianPanel implements RoomListener {
       meta: h("p", { class: "cp-header-meta" }),
       you: h("p", { class: "cp-header-you", "data-testid": "panel-you" }),
     };
+    this.offline = h(
+      "div",
+      { class: "cp-offline", "data-testid": "offline-banner", role: "alert", hidden: true },
+      h("strong", {}, "Not connected to the room."),
+      " Controls are disabled until the link is back; what you see may be out of date.",
+    );
+    // A disabled fieldset disables every control inside it, whatever each view sets on its own buttons.
+    const live = (part: HTMLElement) => h("fieldset", { class: "cp-needs-server" }, part);
+    const [alarms, procedure, comfort, devices] = [
+      live(this.alarms.root),
+      live(this.procedure.root),
+      live(this.comfort.root),
+      live(this.devices.root),
+    ];
+    this.liveSets = [alarms, procedure, comfort, devices];
     root.classList.add("cp-panel");
     root.replaceChildren(
+      this.offline,
       this.alarms.banner,
       h(
         "div",
         { class: "cp-scroll" },
         h("header", { class: "cp-header" }, this.header.patient, this.header.meta, this.header.you),
-        this.alarms.root,
-        this.procedure.root,
+        alarms,
+        procedure,
         this.charts.root,
-        this.comfort.root,
+        comfort,
         this.teeth.root,
-        this.devices.root,
+        devices,
         this.members.root,
       ),
       this.captions.root,
@@ -192,6 +211,14 @@ export class ClinicianPanel implements RoomListener {
     this.heatDirty = true;
     this.comfortDirty = true;
     this.schedule();
+  }
+
+  /** While the link is down, every control that needs the server is disabled, and the panel says so. */
+  setLive(live: boolean): void {
+    if (this.disposed) return;
+    this.offline.hidden = live;
+    for (const set of this.liveSets) set.disabled = !live;
+    this.root.classList.toggle("cp-is-offline", !live);
   }
 
   onReadings(readings: CheckedReading[]): void {

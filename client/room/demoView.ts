@@ -15,17 +15,29 @@ interface DemoState {
   stepByStep: boolean;
 }
 
+const POLL_MS = 250;
+
 export async function startDemoAsync(
   root: HTMLElement,
   opts: { stepByStep: boolean; speed: number },
 ): Promise<void> {
   const query = new URLSearchParams({ speed: String(opts.speed), step: opts.stepByStep ? "1" : "0" });
   if (new URLSearchParams(location.search).get("restart") === "1") query.set("restart", "1");
-  const start = (await (await fetch(`/api/demo/start?${query}`)).json()) as {
-    token: string;
-    state: DemoState;
-  };
-  const desk = await startDeskAsync(root, start.token, { title: "Chairside demo" });
+  let state: DemoState | null = null;
+  // The story starts when the room is drawn, not before: drawing it first can take seconds on a
+  // slow machine, and the first act would play to a screen that is not there yet.
+  const desk = await startDeskAsync(
+    root,
+    async () => {
+      const start = (await (await fetch(`/api/demo/start?${query}`)).json()) as {
+        token: string;
+        state: DemoState;
+      };
+      state = start.state;
+      return start.token;
+    },
+    { title: "Chairside demo" },
+  );
 
   const story = document.createElement("section");
   story.className = "demo-story";
@@ -39,33 +51,44 @@ export async function startDemoAsync(
   next.textContent = "Next act ▶";
   next.dataset.testid = "demo-next";
   next.hidden = !opts.stepByStep;
-  next.addEventListener("click", () => void fetch("/api/demo/next"));
+  next.addEventListener("click", () => {
+    fetch("/api/demo/next").catch(() => undefined);
+  });
   story.append(heading, detail, next);
   root.querySelector(".room-canvas")?.parentElement?.append(story);
 
-  let state = start.state;
-  const render = () => {
-    heading.textContent = state.act > 0 ? `${state.act} / ${state.actCount} · ${state.title}` : state.title;
-    detail.textContent = state.status === "waiting_for_next" ? `${state.detail}  (press Next)` : state.detail;
-    story.dataset.status = state.status;
-    story.dataset.act = String(state.act);
+  /** Every act this screen has shown, so a viewer (or a test) can tell none was skipped. */
+  const actsSeen = new Set<number>();
+  const render = (s: DemoState) => {
+    actsSeen.add(s.act);
+    heading.textContent = s.act > 0 ? `${s.act} / ${s.actCount} · ${s.title}` : s.title;
+    detail.textContent = s.status === "waiting_for_next" ? `${s.detail}  (press Next)` : s.detail;
+    story.dataset.status = s.status;
+    story.dataset.act = String(s.act);
   };
-  render();
-  const firstLoop = state.loop;
-  setInterval(async () => {
-    const r = await fetch("/api/demo/state");
-    if (!r.ok) return;
-    const s = (await r.json()) as DemoState | null;
-    if (!s) return;
-    // Each loop opens a fresh room: reconnect by reloading the page.
-    if (s.loop > Math.max(firstLoop, 1) && s.status === "starting") location.reload();
-    state = s;
-    render();
-  }, 500);
+  if (state) render(state);
+  const firstLoop = (state as DemoState | null)?.loop ?? 0;
+  const pollAsync = async (): Promise<void> => {
+    try {
+      const r = await fetch("/api/demo/state");
+      const s = r.ok ? ((await r.json()) as DemoState | null) : null;
+      if (s) {
+        // Each loop opens a fresh room: reconnect by reloading the page.
+        if (s.loop > Math.max(firstLoop, 1) && s.status === "starting") location.reload();
+        state = s;
+        render(s);
+      }
+    } catch {
+      // The server is away (restart): the room's link shows it; keep asking.
+    }
+    setTimeout(() => void pollAsync(), POLL_MS);
+  };
+  void pollAsync();
 
   exposeTestState(() => ({
     role: "observer",
-    demo: state,
+    link: desk.connection.link.kind,
+    demo: state ? { ...state, actsSeen: [...actsSeen].sort((a, b) => a - b) } : null,
     view: desk.connection.view,
     stats: desk.connection.stats,
     scene: desk.scene.testState(),

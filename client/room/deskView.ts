@@ -2,11 +2,12 @@
 import { SELECTABLE_PLANS } from "../../shared/procedure/plans.ts";
 import type { RoomSnapshot } from "../../shared/protocol.ts";
 import { RoomConnection } from "../connection.ts";
+import { isLive } from "../linkState.ts";
 import { createClinicianLayout } from "../panel/layout.ts";
 import { ClinicianPanel } from "../panel/panel.ts";
 import type { PanelRole } from "../panel/permissions.ts";
 import { TreatmentScene } from "../scene/treatmentScene.ts";
-import { linkBadge, qualityFromUrl } from "./status.ts";
+import { LinkPresenter, qualityFromUrl } from "./status.ts";
 import { exposeTestState, startPoseLoop } from "./testHooks.ts";
 
 export interface DeskHandle {
@@ -15,14 +16,15 @@ export interface DeskHandle {
   panel: ClinicianPanel;
 }
 
+/** `token`: the join token, or a function that fetches it once the room is drawn (the demo starts its story then). */
 export async function startDeskAsync(
   root: HTMLElement,
-  token: string,
+  token: string | (() => Promise<string>),
   opts: { title?: string } = {},
 ): Promise<DeskHandle> {
   const { canvasHost, panelRoot } = createClinicianLayout(root);
-  const badge = linkBadge();
-  canvasHost.append(badge.el);
+  const presenter = new LinkPresenter(root, () => connection.takeSeatBack());
+  canvasHost.append(presenter.badge);
   if (opts.title) {
     const title = document.createElement("div");
     title.className = "desk-title";
@@ -37,7 +39,7 @@ export async function startDeskAsync(
 
   let panel: ClinicianPanel | null = null;
   let role: PanelRole = "observer";
-  const connection = new RoomConnection(token, {
+  const connection = new RoomConnection(typeof token === "string" ? token : await token(), {
     onView: (view) => {
       if (!panel) {
         const mine = view.members.find((m) => m.memberId === view.you)?.role;
@@ -46,6 +48,7 @@ export async function startDeskAsync(
           role,
           plans: SELECTABLE_PLANS.map((p) => ({ id: p.id, name: p.name })),
         });
+        panel.setLive(isLive(connection.link));
         panel.onToothStatesChanged(({ states }) => scene.setToothStates(states));
         scene.onToothPickedObservable.add((fdi) => panel?.selectTooth(fdi));
       }
@@ -54,7 +57,10 @@ export async function startDeskAsync(
     },
     onReadings: (readings) => panel?.onReadings(readings),
     onPoses: (batch, at) => scene.pushPoseBatch(batch, at),
-    onLinkState: (state, refusal) => badge.set(state, refusal),
+    onLinkState: (status) => {
+      presenter.set(status);
+      panel?.setLive(isLive(status));
+    },
     onEvent: (event) => {
       // Retracted readings must show as retracted: reload the chart history after a quarantine.
       if (event.body.type === "firmware_quarantined") {
@@ -67,7 +73,7 @@ export async function startDeskAsync(
   startPoseLoop(connection, scene);
   exposeTestState(() => ({
     role,
-    link: badge.el.dataset.state ?? null,
+    link: connection.link.kind,
     view: connection.view,
     stats: connection.stats,
     scene: scene.testState(),

@@ -1,19 +1,25 @@
 /**
  * The patient's view: seated in the chair, in immersive VR when a headset is there, else a flat
  * screen from the chair. The stop signal is always one action away (controller button, raised hand,
- * the STOP button, the S key) and nothing here can disable it.
+ * the STOP button, the S key) and nothing here can disable it. While the link is down a STOP could
+ * not arrive, so the page says so in large type and asks for a raised hand instead.
  */
 import { Grant, grantFor, mayDo } from "../../shared/access.ts";
 import { MDAS_ANSWERS, MDAS_ITEMS } from "../../shared/comfort/mdas.ts";
 import { PatientQuestion } from "../../shared/otto.ts";
 import { ProcedureCommand, ProcedureStatus } from "../../shared/procedure/types.ts";
-import { Ev, type RoomSnapshot } from "../../shared/protocol.ts";
+import { ErrorCode, Ev, type RoomSnapshot } from "../../shared/protocol.ts";
 import { Role } from "../../shared/roles.ts";
-import { RoomConnection } from "../connection.ts";
+import { type LinkStatus, RoomConnection } from "../connection.ts";
+import { isLive } from "../linkState.ts";
+import { STOP_UNREACHABLE } from "../scene/patientPanels.ts";
 import { TreatmentScene } from "../scene/treatmentScene.ts";
 import { speak } from "./speech.ts";
-import { linkBadge, maybeEmulateXRAsync, qualityFromUrl } from "./status.ts";
+import { LinkPresenter, maybeEmulateXRAsync, qualityFromUrl } from "./status.ts";
 import { exposeTestState, startPoseLoop } from "./testHooks.ts";
+
+/** How long a stop pressed while the link was down is still worth delivering when it comes back. */
+const STOP_KEEP_MS = 30_000;
 
 const QUESTIONS: { label: string; value: PatientQuestion }[] = [
   { label: "Will it hurt?", value: PatientQuestion.willItHurt },
@@ -44,7 +50,7 @@ export async function startPatientAsync(
   canvas.dataset.testid = "room-canvas";
   const overlay = document.createElement("div");
   overlay.className = "patient-overlay";
-  const badge = linkBadge();
+  const presenter = new LinkPresenter(root, () => connection.takeSeatBack());
   const notice = document.createElement("div");
   notice.className = "notice";
   notice.dataset.testid = "xr-notice";
@@ -65,17 +71,27 @@ export async function startPatientAsync(
   const controls = document.createElement("div");
   controls.className = "patient-controls";
   controls.append(ready, stop);
+  const unreachable = document.createElement("div");
+  unreachable.className = "stop-unreachable";
+  unreachable.dataset.testid = "stop-unreachable";
+  unreachable.setAttribute("role", "alert");
+  const unreachableWhy = document.createElement("small");
   const top = document.createElement("div");
   top.className = "patient-top";
-  top.append(badge.el, enterVr, mute);
-  overlay.append(top, notice, stepLine, calm, controls);
+  top.append(presenter.badge, enterVr, mute);
+  overlay.append(top, notice, stepLine, calm, controls, unreachable);
+  // A viewer from the chair has no STOP of its own: none is shown, in the page or in the room.
   if (!mayStop) {
-    controls.hidden = true;
+    controls.remove();
     enterVr.hidden = true;
   }
   root.append(canvas, overlay);
 
-  const scene = await TreatmentScene.createAsync(canvas, { mode: "patient", quality: qualityFromUrl() });
+  const scene = await TreatmentScene.createAsync(canvas, {
+    mode: "patient",
+    quality: qualityFromUrl(),
+    stopControls: mayStop,
+  });
   // Browsers allow sound only after a gesture: the nature view's sound starts on the first one.
   let gestured = false;
   const onGesture = () => {
@@ -85,6 +101,10 @@ export async function startPatientAsync(
   addEventListener("pointerdown", onGesture, { once: true });
   addEventListener("keydown", onGesture, { once: true });
   let view: RoomSnapshot | null = null;
+  let live = false;
+  /** The seat is open in another window, or the link was refused: this page is not in the room. */
+  let away = false;
+  let stopMissed = false;
   let muted = false;
   let lastSpoken: string | null = null;
   const mdasAnswers: number[] = [];
@@ -113,15 +133,70 @@ export async function startPatientAsync(
     },
     onReadings: () => {},
     onPoses: (batch, at) => scene.pushPoseBatch(batch, at),
-    onLinkState: (state, refusal) => badge.set(state, refusal),
+    onLinkState: (status) => onLink(status),
   });
 
+  function onLink(status: LinkStatus): void {
+    presenter.set(status);
+    live = isLive(status);
+    away = status.kind === "replaced" || status.kind === "refused";
+    if (live) {
+      stopMissed = false;
+      deliverPendingStop();
+    }
+    if (away) {
+      // Nothing here may look or sound live: leave the headset view, stop Otto's voice.
+      speechSynthesis?.cancel();
+      scene.setAmbientSound(false);
+      void scene.exitXRAsync();
+    }
+    showStopReach();
+    render();
+  }
+
+  /** The STOP is offered only while it can reach the server; otherwise the raise-your-hand message. */
+  function showStopReach(): void {
+    const reachable = live || !mayStop;
+    stop.hidden = !reachable;
+    unreachable.hidden = reachable;
+    unreachable.classList.toggle("pressed", stopMissed);
+    unreachable.replaceChildren(
+      stopMissed ? STOP_UNREACHABLE.pressed : STOP_UNREACHABLE.action,
+      unreachableWhy,
+    );
+    unreachableWhy.textContent = STOP_UNREACHABLE.headline;
+    if (mayStop) scene.setStopReachable(reachable);
+  }
+  showStopReach();
+
+  /**
+   * A stop pressed while the link is down is still delivered when it comes back (within
+   * STOP_KEEP_MS): pausing late is the safe direction, and the patient was told to raise a hand.
+   */
+  let pendingStop: { source: string; at: number } | null = null;
   const sendStop = (source: string) => {
     if (!mayStop) return;
+    const missed = () => {
+      pendingStop = { source, at: Date.now() };
+      stopMissed = true;
+      showStopReach();
+    };
+    if (!live) {
+      missed();
+      return;
+    }
     // The stop signal goes out even before the room view arrives; the server decides nothing else first.
     void connection.procedureCommand(ProcedureCommand.stop, `patient stop (${source})`).then((r) => {
-      if (!r.ok && r.error.code !== "illegal_transition") console.warn(r.error.message);
+      if (r.ok || r.error.code === ErrorCode.illegalTransition) return;
+      if (r.error.code === ErrorCode.notConnected || r.error.code === ErrorCode.timeout) missed();
+      else console.warn(r.error.message);
     });
+  };
+  const deliverPendingStop = () => {
+    const pending = pendingStop;
+    pendingStop = null;
+    if (pending && Date.now() - pending.at <= STOP_KEEP_MS)
+      sendStop(`${pending.source}, sent when the link came back`);
   };
   stop.addEventListener("click", () => sendStop("button"));
   // The S key and Space are handled by the scene (onStopSignalObservable "key").
@@ -167,11 +242,11 @@ export async function startPatientAsync(
     scene.setMembers(view.members, view.you);
     scene.setOtto(view.otto);
     scene.setSurroundings(view.comfort.surroundings);
-    scene.setAmbientSound(gestured && !muted && view.comfort.surroundings === "nature");
+    scene.setAmbientSound(!away && gestured && !muted && view.comfort.surroundings === "nature");
     scene.setBreathingCoach(view.comfort.breathingCoach);
     const p = view.procedure;
     const paused = p?.status === ProcedureStatus.pausedByPatient;
-    ready.hidden = !paused;
+    ready.hidden = !paused || !live;
     stop.classList.toggle("active", paused);
     const stepText = p?.step
       ? `Step ${p.stepIndex + 1} of ${p.stepCount}: ${p.step.title}${p.nextStep ? `  ·  Next: ${p.nextStep.title}` : ""}`
@@ -189,7 +264,7 @@ export async function startPatientAsync(
     calm.hidden = cue === null;
     calm.textContent = cue ?? "";
     scene.showCalmCue(cue);
-    scene.showPanel(mayUsePanels ? panelFor(view, paused) : null);
+    scene.showPanel(mayUsePanels && live ? panelFor(view, paused) : null);
     const u = view.otto.lastUtterance;
     if (u && u.text !== lastSpoken) {
       lastSpoken = u.text;
@@ -246,7 +321,7 @@ export async function startPatientAsync(
   if (!opts.viewer) startPoseLoop(connection, scene);
   exposeTestState(() => ({
     role: opts.viewer ? "viewer" : "patient",
-    link: badge.el.dataset.state ?? null,
+    link: connection.link.kind,
     view,
     stats: connection.stats,
     scene: scene.testState(),

@@ -9,7 +9,7 @@ import { Observable } from "@babylonjs/core/Misc/observable.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { PATIENT_EYE, PATIENT_UI, patientViewPoint, toV3 } from "./layout.ts";
 import { PALETTE } from "./palette.ts";
-import { CONTROL_VALUES, controlsPanel, PanelId } from "./patientPanels.ts";
+import { CONTROL_VALUES, controlsPanel, PanelId, STOP_UNREACHABLE } from "./patientPanels.ts";
 import { fitText, font, roundRectPath, TextPlane } from "./textTexture.ts";
 import { type PanelChoice, type PanelSpec, WorldPanel } from "./worldPanel.ts";
 
@@ -32,6 +32,9 @@ export class PatientHud {
   private readonly controls: WorldPanel | null;
   private readonly stepLine: TextPlane;
   private readonly cue: TextPlane;
+  /** Shown instead of the STOP bar while a STOP cannot reach the server. */
+  private readonly unreachable: TextPlane | null;
+  private stopReachable = true;
   private cueText: string | null = null;
   private cueTarget = 0;
   private cueAlpha = 0;
@@ -55,8 +58,13 @@ export class PatientHud {
         if (c.value === CONTROL_VALUES.stop) this.onStopObservable.notifyObservers();
         else this.onChoiceObservable.notifyObservers(c);
       });
+      this.unreachable = new TextPlane(scene, "stop-unreachable", 0.8, 0.2, 1024);
+      facing(this.unreachable.mesh, at(PATIENT_UI.controls), eye);
+      drawUnreachable(this.unreachable);
+      this.unreachable.mesh.setEnabled(false);
     } else {
       this.controls = null;
+      this.unreachable = null;
     }
 
     this.stepLine = new TextPlane(scene, "step-line", 0.95, 0.075, 1024);
@@ -74,12 +82,34 @@ export class PatientHud {
    */
   setScreenAligned(on: boolean): void {
     const mode = on ? Mesh.BILLBOARDMODE_ALL : Mesh.BILLBOARDMODE_NONE;
-    for (const m of [this.panel.mesh, this.controls?.mesh, this.stepLine.mesh, this.cue.mesh])
+    for (const m of [
+      this.panel.mesh,
+      this.controls?.mesh,
+      this.unreachable?.mesh,
+      this.stepLine.mesh,
+      this.cue.mesh,
+    ])
       if (m) m.billboardMode = mode;
   }
 
   get panelId(): string | null {
     return this.panel.spec?.id ?? null;
+  }
+
+  /**
+   * While the link is down the STOP bar is replaced by a large "raise your hand" message: a STOP
+   * that cannot work is never shown.
+   */
+  setStopReachable(reachable: boolean): void {
+    if (!this.controls || !this.unreachable || reachable === this.stopReachable) return;
+    this.stopReachable = reachable;
+    this.controls.mesh.setEnabled(reachable);
+    this.unreachable.mesh.setEnabled(!reachable);
+  }
+
+  /** False while the patient's STOP bar is replaced by the "raise your hand" message. */
+  get stopShown(): boolean {
+    return this.controls !== null && this.stopReachable;
   }
 
   showPanel(spec: PanelSpec | null): void {
@@ -88,12 +118,13 @@ export class PatientHud {
 
   /** World position of a button on the main panel or the bar. */
   buttonWorldPosition(value: string): Vector3 | null {
-    return this.panel.buttonWorldPosition(value) ?? this.controls?.buttonWorldPosition(value) ?? null;
+    const bar = this.stopShown ? this.controls?.buttonWorldPosition(value) : null;
+    return this.panel.buttonWorldPosition(value) ?? bar ?? null;
   }
 
   /** Presses a button of the visible main panel or the bar (keyboard, tests). */
   press(value: string): boolean {
-    return this.panel.press(value) || (this.controls?.press(value) ?? false);
+    return this.panel.press(value) || (this.stopShown && (this.controls?.press(value) ?? false));
   }
 
   setStepInfo(text: string | null): void {
@@ -173,7 +204,30 @@ export class PatientHud {
     this.onStopObservable.clear();
     this.panel.dispose();
     this.controls?.dispose();
+    this.unreachable?.dispose();
     this.stepLine.dispose();
     this.cue.dispose();
   }
+}
+
+function drawUnreachable(plane: TextPlane): void {
+  plane.draw((ctx, w, h) => {
+    ctx.fillStyle = "rgba(255,244,229,0.97)";
+    roundRectPath(ctx, 6, 6, w - 12, h - 12, 28);
+    ctx.fill();
+    ctx.lineWidth = 10;
+    ctx.strokeStyle = "#e65100";
+    ctx.stroke();
+    ctx.fillStyle = "#5d2b00";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    const action = fitText(ctx, STOP_UNREACHABLE.action, w - 80, h * 0.4, 84, 40, 700);
+    ctx.font = font(action.px, 700);
+    ctx.fillText(action.lines.join(" "), w / 2, h * 0.34, w - 80);
+    const why = fitText(ctx, STOP_UNREACHABLE.headline, w - 80, h * 0.36, 36, 20, 600);
+    ctx.font = font(why.px, 600);
+    why.lines.forEach((line, i) => {
+      ctx.fillText(line, w / 2, h * 0.66 + (i - (why.lines.length - 1) / 2) * why.px * 1.15, w - 80);
+    });
+  });
 }

@@ -17,6 +17,16 @@ export const PanelId = {
 
 export const CONTROL_VALUES = { stop: "stop", ready: "ready" } as const;
 
+/**
+ * What the patient reads, in the flat view and in VR alike, while a STOP cannot reach the server:
+ * the clinic's fallback stop signal is a raised hand, which the care team sees without the system.
+ */
+export const STOP_UNREACHABLE = {
+  headline: "Not connected: the STOP button cannot reach your care team right now.",
+  action: "Raise your hand to stop.",
+  pressed: "Your stop may not have reached your care team. Raise your hand now.",
+} as const;
+
 /** MDAS item `index` (0-based); values "1".."5". */
 export function mdasPanel(index: number): PanelSpec {
   const item = MDAS_ITEMS[index];

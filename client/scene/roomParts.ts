@@ -28,7 +28,13 @@ export interface RoomParts {
   coach: BreathingCoach;
 }
 
-export function buildRoomParts(scene: Scene, mode: SceneMode, quality: SceneQuality): RoomParts {
+/** `stopControls`: the patient's own page gets the STOP / ready bar; a viewer from the chair does not. */
+export function buildRoomParts(
+  scene: Scene,
+  mode: SceneMode,
+  quality: SceneQuality,
+  stopControls: boolean,
+): RoomParts {
   // Only meshes that ask for it glow (Otto's eyes, the breathing coach), not every emissive text.
   const glow = new GlowLayer("glow", scene, { mainTextureRatio: 0.25, blurKernelSize: 32 });
   glow.intensity = 0.45;
@@ -40,7 +46,7 @@ export function buildRoomParts(scene: Scene, mode: SceneMode, quality: SceneQual
   dentition.setVisible(mode === "desktop");
   const avatars = new AvatarSet(scene, surroundings.shadows);
   const otto = new OttoAvatar(scene, glow, surroundings.shadows);
-  const hud = new PatientHud(scene, mode === "patient");
+  const hud = new PatientHud(scene, stopControls);
   const coach = new BreathingCoach(scene, glow);
   const p = PATIENT_UI.breathing;
   coach.placeFacing(patientViewPoint(p.distance, p.yawDeg, p.pitchDeg), toV3(PATIENT_EYE));

@@ -47,6 +47,8 @@ export type { SceneMode, SceneQuality };
 export interface SceneOptions {
   mode: SceneMode;
   quality?: SceneQuality;
+  /** The patient's STOP (bar, S key). Default: on in patient mode. Off for a viewer from the chair. */
+  stopControls?: boolean;
 }
 export type StopSignalKind = "button" | "raised_hand" | "key" | "panel";
 export type { PanelChoice, PanelSpec, ToothState, XRStatus };
@@ -64,6 +66,10 @@ export interface SceneTestState {
   breathing: boolean;
   panel: string | null;
   calmCue: string | null;
+  /** The in-world STOP bar is shown (false for viewers, and while the STOP cannot reach the server). */
+  stopShown: boolean;
+  /** The VR controller's stop button is down, as the last XR frame saw it. */
+  xrStopButtonHeld: boolean;
   cameraPosition: [number, number, number];
 }
 
@@ -92,8 +98,9 @@ export class TreatmentScene {
     private readonly scene: Scene,
     readonly mode: SceneMode,
     readonly quality: SceneQuality,
+    stopControls: boolean,
   ) {
-    this.parts = buildRoomParts(scene, mode, quality);
+    this.parts = buildRoomParts(scene, mode, quality, stopControls);
     this.onToothPickedObservable = this.parts.dentition.onToothPickedObservable;
     this.parts.hud.onChoiceObservable.add((c) => this.onPanelChoiceObservable.notifyObservers(c));
     this.parts.hud.onStopObservable.add(() => this.onStopSignalObservable.notifyObservers("panel"));
@@ -105,7 +112,7 @@ export class TreatmentScene {
       this.lookCamera = new PatientLookCamera(scene, canvas);
       scene.activeCamera = this.lookCamera.camera;
       this.setScreenAligned(true);
-      this.listen(window, "keydown", (e) => this.onKey(e as KeyboardEvent));
+      if (stopControls) this.listen(window, "keydown", (e) => this.onKey(e as KeyboardEvent));
     }
     scene.onBeforeRenderObservable.add(() => this.tick());
     // Low quality also caps the frame rate outside VR, so a slow PC (or software rendering) keeps
@@ -130,7 +137,14 @@ export class TreatmentScene {
   static async createAsync(canvas: HTMLCanvasElement, opts: SceneOptions): Promise<TreatmentScene> {
     const engine = new Engine(canvas, true, { preserveDrawingBuffer: true, stencil: true });
     const scene = new Scene(engine);
-    const ts = new TreatmentScene(canvas, engine, scene, opts.mode, opts.quality ?? "high");
+    const ts = new TreatmentScene(
+      canvas,
+      engine,
+      scene,
+      opts.mode,
+      opts.quality ?? "high",
+      opts.stopControls ?? opts.mode === "patient",
+    );
     const colour = roleColour(opts.mode === "patient" ? "patient" : "clinician");
     const xr = await XRSessionController.createAsync(scene, () => ts.xrPlacement(), colour, ts.quality);
     if (ts.disposed) {
@@ -231,6 +245,11 @@ export class TreatmentScene {
     this.parts.hud.showCalmCue(text);
   }
 
+  /** While false, the STOP bar gives way to a large "raise your hand" message (see PatientHud). */
+  setStopReachable(reachable: boolean): void {
+    this.parts.hud.setStopReachable(reachable);
+  }
+
   showPanel(panel: PanelSpec | null): void {
     this.parts.hud.showPanel(panel);
   }
@@ -307,6 +326,8 @@ export class TreatmentScene {
       breathing: this.parts.coach.on,
       panel: this.parts.hud.panelId,
       calmCue: this.parts.hud.calmCue,
+      stopShown: this.parts.hud.stopShown,
+      xrStopButtonHeld: this.xr?.stopButtonHeld ?? false,
       cameraPosition: [cp.x, cp.y, cp.z],
     };
   }

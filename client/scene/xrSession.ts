@@ -269,6 +269,12 @@ export class XRSessionController {
     this.hands.delete(source.uniqueId);
   }
 
+  /** A controller's stop button is down as the last XR frame saw it (tests wait for its release). */
+  get stopButtonHeld(): boolean {
+    for (const h of this.hands.values()) if (h.primaryWasDown) return true;
+    return false;
+  }
+
   private onFrame(): void {
     if (this.statusNow !== "in_xr") return;
     const now = performance.now();

@@ -59,12 +59,16 @@ describe("the shared room in headless Chromium", () => {
     await patient.page.waitForFunction(
       () => (window.__chairside?.() as { scene: { xrState: string } }).scene.xrState === "in_xr",
       null,
-      {
-        timeout: 30_000,
-      },
+      { timeout: 60_000 },
     );
 
     lap("patient in immersive-vr");
+    // Each join reaches the clinician's page on its own link: wait for the room to hold all four.
+    await clinician.page.waitForFunction(
+      () => (window.__chairside?.() as { view: { members: unknown[] } }).view.members.length >= 4,
+      null,
+      { timeout: 60_000 },
+    );
     const desk = await stateOf(clinician.page);
     const people = desk.view.members
       .map((m: { personId: string; role: string }) => `${m.role}:${m.personId}`)
@@ -72,10 +76,14 @@ describe("the shared room in headless Chromium", () => {
     expect(people).toEqual(["clinician:dr-ray", "observer:observer", "otto:otto", "patient:julian"]);
 
     // Move the emulated headset: the patient's avatar head follows on the clinician's page.
-    await clinician.page.waitForFunction(() => {
-      const s = window.__chairside?.() as { scene: { avatars: Record<string, { visible: boolean }> } };
-      return s.scene.avatars["m-julian"]?.visible === true;
-    });
+    await clinician.page.waitForFunction(
+      () => {
+        const s = window.__chairside?.() as { scene: { avatars: Record<string, { visible: boolean }> } };
+        return s.scene.avatars["m-julian"]?.visible === true;
+      },
+      null,
+      { timeout: 60_000 },
+    );
     const before = (await stateOf(clinician.page)).scene.avatars["m-julian"].head as number[];
     await patient.page.evaluate(() => {
       const d = (
@@ -115,7 +123,8 @@ describe("the shared room in headless Chromium", () => {
     }
     // Leave the room: the next test needs the machine's two cores.
     for (const w of [clinician, patient, viewer]) await w.page.close();
-  });
+    // Three pages and a headset in software rendering: up to several minutes on a busy 2-core machine.
+  }, 480_000);
 
   it("opens the patient link without a headset as the flat-screen view, with a visible note", async () => {
     const flat = await open("/join/flower/patient", "flower-flat");

@@ -1,0 +1,90 @@
+/**
+ * One person, one seat, clearly: a second window for the same patient takes the seat, and the
+ * first one shows "This seat is open in another window" with nothing live in it (no STOP, no
+ * reconnect loop) until "Use it here" takes the seat back. An observer's view from the chair shows
+ * no STOP, because it has none that could work.
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestServer } from "../harness.ts";
+import { launchBrowser, openPage, screenshot, startE2eServer, stateOf, type WatchedPage } from "./browser.ts";
+
+let server: TestServer;
+let browser: Browser;
+const pages: WatchedPage[] = [];
+
+beforeAll(async () => {
+  server = await startE2eServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  for (const p of pages) await p.page.context().close();
+  await browser?.close();
+  await server?.stopAsync();
+});
+
+async function linkIs(page: Page, kind: string): Promise<void> {
+  await page.waitForFunction((k) => (window.__chairside?.() as { link?: string } | null)?.link === k, kind, {
+    timeout: 60_000,
+  });
+}
+
+async function open(path: string, name: string): Promise<WatchedPage> {
+  const w = await openPage(browser, server.origin, path, name);
+  pages.push(w);
+  await linkIs(w.page, "connected");
+  return w;
+}
+
+async function expectSeatTakenAsync(w: WatchedPage): Promise<void> {
+  await w.page.waitForSelector('[data-testid="seat-notice"]', { state: "visible", timeout: 30_000 });
+  expect(await w.page.textContent('[data-testid="seat-notice"] h1')).toBe(
+    "This seat is open in another window",
+  );
+  expect(await w.page.isVisible('[data-testid="use-here"]')).toBe(true);
+  // Nothing looks live: no STOP, no room, no "raise your hand" either (that is for a lost link).
+  expect(await w.page.isVisible('[data-testid="stop-button"]')).toBe(false);
+  expect(await w.page.isVisible('[data-testid="stop-unreachable"]')).toBe(false);
+  expect(await w.page.isVisible('[data-testid="room-canvas"]')).toBe(false);
+  expect((await stateOf(w.page)).link).toBe("replaced");
+}
+
+function patientConnection(): string | undefined {
+  return server.sessions.forAppointment("flower").room.member("m-flower")?.connection;
+}
+
+describe("one person, one seat", () => {
+  it("shows the first window as taken by the second, and 'Use it here' takes the seat back", async () => {
+    const first = await open("/join/flower/patient", "first-window");
+    const second = await open("/join/flower/patient", "second-window");
+    await expectSeatTakenAsync(first);
+    await screenshot(first.page, "seat-taken");
+    expect(await second.page.isVisible('[data-testid="stop-button"]')).toBe(true);
+
+    await first.page.click('[data-testid="use-here"]');
+    await linkIs(first.page, "connected");
+    expect(await first.page.isVisible('[data-testid="stop-button"]')).toBe(true);
+    expect(await first.page.isVisible('[data-testid="seat-notice"]')).toBe(false);
+    await expectSeatTakenAsync(second);
+
+    // No reconnect loop: the window that gave the seat up stays put while the other one is live.
+    await second.page.click('[data-testid="use-here"]');
+    await linkIs(second.page, "connected");
+    await expectSeatTakenAsync(first);
+    expect((await stateOf(second.page)).link).toBe("connected");
+    expect(patientConnection()).toBe("connected");
+    expect([...first.consoleErrors, ...second.consoleErrors]).toEqual([]);
+  });
+
+  it("shows no STOP in an observer's view from the chair", async () => {
+    const viewer = await open("/join/julian/observer?view=patient", "viewer");
+    expect(await viewer.page.locator('[data-testid="stop-button"]').count()).toBe(0);
+    expect(await viewer.page.locator('[data-testid="ready-button"]').count()).toBe(0);
+    expect(await viewer.page.isVisible('[data-testid="stop-unreachable"]')).toBe(false);
+    const s = await stateOf(viewer.page);
+    expect(s.role).toBe("viewer");
+    expect(s.scene.stopShown).toBe(false);
+    expect(await viewer.page.isVisible("text=/Stop \\(S\\)/")).toBe(false);
+    expect(viewer.consoleErrors).toEqual([]);
+  });
+});

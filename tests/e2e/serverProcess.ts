@@ -1,0 +1,92 @@
+/**
+ * The real server as a child process (`server/main.ts`), for tests that stop it the hard ways:
+ * SIGTERM (a graceful restart) and SIGKILL (a crash), then start it again on the same port and
+ * data folder while the browser pages stay open.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { waitFor } from "../harness.ts";
+
+export async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => done(port));
+    });
+  });
+}
+
+export class ServerProcess {
+  readonly dataDir = mkdtempSync(join(tmpdir(), "chairside-e2e-restart-"));
+  /** Everything the server wrote to stderr, for failure messages. */
+  readonly stderr: string[] = [];
+  private child: ChildProcess | null = null;
+
+  private constructor(readonly port: number) {}
+
+  static async startAsync(): Promise<ServerProcess> {
+    if (!existsSync(resolve("dist", "room.html")))
+      throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
+    const server = new ServerProcess(await freePort());
+    await server.startAgainAsync();
+    return server;
+  }
+
+  get origin(): string {
+    return `http://localhost:${this.port}`;
+  }
+
+  /** Starts the server (again) on the same port and data folder; resolves once it listens. */
+  async startAgainAsync(): Promise<void> {
+    if (this.child) throw new Error("the server is already running");
+    const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+      env: {
+        ...process.env,
+        PORT: String(this.port),
+        HOST: "127.0.0.1",
+        CHAIRSIDE_DATA_DIR: this.dataDir,
+        CHAIRSIDE_CLIENT_DIR: resolve("dist"),
+        CHAIRSIDE_SIMULATE_SOE: "false",
+        CHAIRSIDE_LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = proc;
+    let out = "";
+    let exited = false;
+    proc.stdout?.on("data", (d) => {
+      out += String(d);
+    });
+    // Always drain stderr: a full pipe would stall the server.
+    proc.stderr?.on("data", (d) => this.stderr.push(String(d)));
+    proc.once("exit", () => {
+      exited = true;
+    });
+    await waitFor(
+      () => out.includes("Chairside is running") || exited,
+      "the server process to listen",
+      60_000,
+    );
+    if (exited) throw new Error(`the server process exited at start: ${this.stderr.join("").slice(-1500)}`);
+  }
+
+  /** Sends `signal` and resolves when the process has exited. */
+  async stopAsync(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+    const proc = this.child;
+    if (!proc) return;
+    this.child = null;
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((done) => proc.once("exit", done));
+    proc.kill(signal);
+    await exited;
+  }
+
+  async disposeAsync(): Promise<void> {
+    await this.stopAsync("SIGKILL");
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
