@@ -15,8 +15,8 @@ import { attachPeopleGateway, type PeopleServer } from "./peopleGateway.ts";
 import { careRoom, SessionRegistry } from "./sessionRegistry.ts";
 import { attachDeviceGateway, type DeviceNamespace } from "./soe/deviceGateway.ts";
 import { SoeService } from "./soe/soeService.ts";
-import { SqliteStorage } from "./storage/sqliteStorage.ts";
 import type { Storage } from "./storage/storage.ts";
+import { openWorkerStorage } from "./storage/workerStorage.ts";
 import { loadOrCreateSecret } from "./tokens.ts";
 
 const log = createLogger("app");
@@ -44,7 +44,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const now = opts.now ?? Date.now;
   const clinic = opts.clinic ?? seedClinic();
   const secret = loadOrCreateSecret(config.dataDir);
-  const storage = new SqliteStorage(join(config.dataDir, "chairside.db"));
+  // SQLite runs on its own thread: a group commit never holds up the rooms' event loop.
+  const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"));
   const invites = new InviteService(secret, clinic, config.inviteTtlHours, now);
   const httpDeps: HttpDeps = { config, invites, demo: null };
   const httpServer = createHttpServer(httpDeps);
