@@ -60,6 +60,8 @@ export interface ServerProbe {
   heapUsedMb: number;
   /** Whether the heap figure is after a full GC (needs --expose-gc). */
   afterGc: boolean;
+  /** CPU time of the whole process (every thread), user + system, since the previous probe. */
+  cpuMs: number;
   dbBytes: number;
 }
 
@@ -79,7 +81,10 @@ function dbBytes(): number {
   return total;
 }
 
+let cpuAtProbe = process.cpuUsage();
 function probe(): ServerProbe {
+  const cpu = process.cpuUsage(cpuAtProbe);
+  cpuAtProbe = process.cpuUsage();
   const delay = {
     p50: ms(loopDelay.percentile(50)),
     p99: ms(loopDelay.percentile(99)),
@@ -97,6 +102,7 @@ function probe(): ServerProbe {
     rssMb: mem.rss / 1024 / 1024,
     heapUsedMb: mem.heapUsed / 1024 / 1024,
     afterGc: gc !== undefined,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     dbBytes: dbBytes(),
   };
 }

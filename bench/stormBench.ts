@@ -134,6 +134,12 @@ console.log(
 row("quiet", "quiet", [quietLoop]);
 row("during storm", "storm", stormLoops);
 row("storm leaving", "leave", leaveLoops);
+const cpuPerRound = (probes: ServerProbe[]) =>
+  fmt(probes.reduce((a, p) => a + p.cpuMs, 0) / probes.length, 0);
+console.log(
+  `  server CPU    ${cpuPerRound(stormLoops)} ms per storm (joins + 1 s), ${cpuPerRound(leaveLoops)} ms per leave (+ 2 s); ` +
+    `quiet: ${fmt(quietLoop.cpuMs / (QUIET_MS / 1000), 0)} ms per second (all threads, user + system)`,
+);
 const joins = summary(joinMs);
 console.log(
   `  storm joins   connect -> welcome p50 ${fmt(joins.p50)} ms   p99 ${fmt(joins.p99)} ms   max ${fmt(joins.max)} ms   (${joins.n} joined, ${refused} refused)`,

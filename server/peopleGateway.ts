@@ -3,6 +3,7 @@
  * protocol version and the signed token in the handshake, validates every inbound payload at the
  * edge, rate-limits per socket, and forwards parsed commands to the session. No room logic here.
  */
+import type { IncomingMessage } from "node:http";
 import type { Server, Socket } from "socket.io";
 import { encodeBatch } from "../shared/poseCodec.ts";
 import {
@@ -24,6 +25,7 @@ import type { Clinic } from "./clinic.ts";
 import { createLogger } from "./log.ts";
 import { OffenceCounter, TokenBucket } from "./rateLimit.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
+import { TurnCorking } from "./socketCorking.ts";
 import { verifyInvite } from "./tokens.ts";
 
 const log = createLogger("people-gateway");
@@ -104,10 +106,18 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
     next();
   });
 
-  io.on("connection", (socket) => onConnection(io, socket, deps));
+  // A connection storm into one room is n² small writes (each join is broadcast to everyone there):
+  // send each connection's writes of one event-loop turn in one system call.
+  const corking = new TurnCorking();
+  io.engine.on("connection", (conn: { request: IncomingMessage }) => corking.attach(conn.request.socket));
+  const seats: Seats = new Map();
+  io.on("connection", (socket) => onConnection(seats, socket, deps));
 }
 
-function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps): void {
+/** The live socket of each member, by room and member id: finding the one to replace is O(1). */
+type Seats = Map<string, PeopleSocket>;
+
+function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): void {
   const { claims, displayName } = socket.data;
   const session = deps.sessions.forAppointment(claims.appointmentId);
   const joined = session.join({ personId: claims.personId, displayName, role: claims.role });
@@ -123,20 +133,17 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
   const memberId = joined.member.memberId;
   socket.data.memberId = memberId;
   // One connection per member: a second tab or a reconnect replaces the older socket.
-  for (const other of io.sockets.sockets.values()) {
-    if (
-      other.id !== socket.id &&
-      other.data.memberId === memberId &&
-      other.data.claims?.roomId === claims.roomId
-    ) {
-      other.data.memberId = "";
-      other.emit(Ev.protocolError, {
-        code: ErrorCode.forbidden,
-        message: "You joined from another window.",
-        event: CloseReason.replaced,
-      });
-      other.disconnect(true);
-    }
+  const seat = `${claims.roomId}|${memberId}`;
+  const other = seats.get(seat);
+  seats.set(seat, socket);
+  if (other && other.id !== socket.id && other.data.memberId === memberId) {
+    other.data.memberId = "";
+    other.emit(Ev.protocolError, {
+      code: ErrorCode.forbidden,
+      message: "You joined from another window.",
+      event: CloseReason.replaced,
+    });
+    other.disconnect(true);
   }
   void socket.join(claims.roomId);
   socket.emit(Ev.welcome, session.snapshotFor(memberId));
@@ -267,6 +274,7 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
 
   socket.on("disconnect", (reason) => {
     if (socket.data.memberId !== memberId) return; // replaced by a newer connection
+    if (seats.get(seat) === socket) seats.delete(seat);
     if (reason === "client namespace disconnect") session.leave(memberId, "left");
     else session.drop(memberId);
     log.info("member disconnected", { room: claims.roomId, memberId, reason });

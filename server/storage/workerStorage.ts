@@ -46,8 +46,11 @@ function toError(e: SerializedError): Error {
 
 class StorageThread {
   private readonly pending = new Map<number, PendingCall>();
-  /** Calls made in this turn of the event loop, sent together at its end. */
+  /** Calls not sent yet: they go together at the end of the turn, or when the thread answers. */
   private outbox: StorageCall[] = [];
+  private flushScheduled = false;
+  /** Messages sent to the thread and not answered yet. */
+  private inFlight = 0;
   private nextId = 1;
   /** Set once the thread cannot take calls any more (closed, crashed); later calls reject with it. */
   private ended: Error | null = null;
@@ -58,7 +61,10 @@ class StorageThread {
 
   constructor(private readonly worker: Worker) {
     worker.on("message", (results: StorageResult[] | StorageStartup) => {
-      if (Array.isArray(results)) for (const result of results) this.settle(result);
+      if (!Array.isArray(results)) return;
+      this.inFlight -= 1;
+      for (const result of results) this.settle(result);
+      this.flush();
     });
     worker.on("error", (error) => {
       log.error("storage thread failed", { error: String(error) });
@@ -81,27 +87,37 @@ class StorageThread {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.outbox.push({ id, method, args });
-      if (this.outbox.length === 1) setImmediate(() => this.flush());
       this.worker.ref();
+      if (this.inFlight === 0 && !this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
     });
   }
 
   /**
-   * Sends the calls made during this turn of the event loop as one message. Under load a message
-   * per call costs more than the write it carries: each one wakes the thread again.
+   * Sends the waiting calls as one message, with at most one message in flight: calls made while
+   * the thread works go together when it answers. Under load a message per call cost more than the
+   * write it carried (each one wakes the thread: ~40 µs on a busy 2-core machine).
    */
   private flush(): void {
+    if (this.inFlight > 0 || this.outbox.length === 0) return;
     const calls = this.outbox;
     this.outbox = [];
     // A thread that ended has already rejected every pending call, these included.
     if (this.ended) return;
     try {
       this.worker.postMessage(calls);
+      this.inFlight += 1;
     } catch {
       // One argument cannot be cloned (a function, say): send one by one, so only its call fails.
       for (const call of calls) {
         try {
           this.worker.postMessage([call]);
+          this.inFlight += 1;
         } catch (error) {
           this.settle({ id: call.id, ok: false, error: serializeError(error) });
         }
