@@ -73,17 +73,24 @@ export function forkClient(file: string, job: unknown): ChildProcess {
   return fork(join(import.meta.dirname, file), [JSON.stringify(job)], { execArgv: ["--import", "tsx"] });
 }
 
-/** The next IPC message of a type from a child process. */
+/** The next IPC message of a type from a child process; rejects if the process ends first. */
 export function nextMessageAsync<T extends { type: string }>(
   child: ChildProcess,
   type: T["type"],
 ): Promise<T> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const onMessage = (m: T) => {
       if (m.type !== type) return;
       child.off("message", onMessage);
+      child.off("close", onExit);
       resolve(m);
     };
+    const onExit = (code: number | null) => {
+      child.off("message", onMessage);
+      reject(new Error(`${child.spawnfile} ended (code ${code}) before sending "${type}"`));
+    };
     child.on("message", onMessage);
+    // "close", not "exit": by then every message the child sent has been delivered.
+    child.once("close", onExit);
   });
 }

@@ -163,11 +163,12 @@ async function stopLoopAsync(): Promise<void> {
   while (running) {
     const sent = preciseNow();
     const seen = clinicianSeesAsync(paused);
-    void patient.emitWithAck(Ev.procedureCommand, { command: ProcedureCommand.stop });
+    // The answer is not needed (the clinician's view is what is measured); a closing socket rejects it.
+    patient.emitWithAck(Ev.procedureCommand, { command: ProcedureCommand.stop }).catch(() => undefined);
     await seen;
     record("stop", preciseNow() - sent);
     const resumed = clinicianSeesAsync((s) => !paused(s));
-    void patient.emitWithAck(Ev.procedureCommand, { command: ProcedureCommand.ready });
+    patient.emitWithAck(Ev.procedureCommand, { command: ProcedureCommand.ready }).catch(() => undefined);
     await resumed;
     await new Promise((r) => setTimeout(r, 100));
   }

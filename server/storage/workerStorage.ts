@@ -46,7 +46,7 @@ function toError(e: SerializedError): Error {
 
 class StorageThread {
   private readonly pending = new Map<number, PendingCall>();
-  /** Calls not sent yet: they go together at the end of the turn, or when the thread answers. */
+  /** Calls not sent yet: they go together when the current callback ends, or when the thread answers. */
   private outbox: StorageCall[] = [];
   private flushScheduled = false;
   /** Messages sent to the thread and not answered yet. */
@@ -88,9 +88,11 @@ class StorageThread {
       this.pending.set(id, { resolve, reject });
       this.outbox.push({ id, method, args });
       this.worker.ref();
+      // Sent as soon as the current callback ends (a microtask), not a turn later: a commit that
+      // waited for the next turn of a busy loop delayed every SOE ack by that turn.
       if (this.inFlight === 0 && !this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => {
+        queueMicrotask(() => {
           this.flushScheduled = false;
           this.flush();
         });
