@@ -117,6 +117,39 @@ describe("WorkerStorage (SQLite on a worker thread, real database file)", () => 
     expect(await storage.countReadings()).toBe(0);
   });
 
+  it("commits a burst of calls together, and a failing one undoes nothing of the others", async () => {
+    const path = tempDb();
+    const storage = await openAsync(path);
+    const broken = { id: "al-1", raisedAt: null } as unknown as Alarm;
+    // Made in one callback, so they travel and commit together.
+    const before = storage.audit({
+      at: 1,
+      who: "dr-lee",
+      action: "read_snapshot",
+      subject: "julian",
+      why: "a",
+    });
+    const failing = storage.saveAlarm("room-1", broken);
+    const stored = storage.storeBatches([batch(1)]);
+    const after = storage.audit({
+      at: 2,
+      who: "dr-lee",
+      action: "read_snapshot",
+      subject: "julian",
+      why: "b",
+    });
+    await expect(failing).rejects.toThrow(/NOT NULL/);
+    await Promise.all([before, stored, after]);
+    const reader = new SqliteStorage(path);
+    try {
+      expect((await reader.auditLog(10)).map((e) => e.why)).toEqual(["a", "b"]);
+      expect(await reader.countReadings()).toBe(2);
+      expect(await reader.alarms("room-1")).toEqual([]);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it("rejects an argument that cannot cross to the thread, without sending anything", async () => {
     const storage = await openAsync();
     const notCloneable = { firmware: "2.3.1", since: 0, by: "x", at: 1, f: () => 1 };
