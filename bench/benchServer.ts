@@ -1,8 +1,13 @@
 /**
  * The server under benchmark, in its own process: the real app with a clinic of N generated
- * appointments (patients a1..aN, each with SOEs). Reports CPU and RSS to the parent.
+ * appointments (patients a1..aN, each with SOEs). Reports CPU and RSS to the parent every second,
+ * and answers a `probe` message with its event-loop delay since the last probe, its memory (after
+ * a full GC when started with --expose-gc) and the size of its database files.
  */
 
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startChairside } from "../server/app.ts";
 import { syntheticClinic } from "../server/clinic.ts";
 import { loadConfig } from "../server/config.ts";
@@ -45,6 +50,64 @@ setInterval(() => {
     batches: app.soe.stats.batches,
   });
 }, 1000);
+
+/** What a `probe` answers: the event loop since the previous probe, memory and database now. */
+export interface ServerProbe {
+  type: "probe";
+  /** Event-loop delay in ms (how late a 10 ms timer fired), since the previous probe. */
+  loopDelay: { p50: number; p99: number; max: number; samples: number };
+  rssMb: number;
+  heapUsedMb: number;
+  /** Whether the heap figure is after a full GC (needs --expose-gc). */
+  afterGc: boolean;
+  /** CPU time of the whole process (every thread), user + system, since the previous probe. */
+  cpuMs: number;
+  dbBytes: number;
+}
+
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+const ms = (ns: number) => ns / 1e6;
+
+function dbBytes(): number {
+  let total = 0;
+  for (const suffix of ["", "-wal", "-shm"]) {
+    try {
+      total += statSync(join(config.dataDir, `chairside.db${suffix}`)).size;
+    } catch {
+      // The WAL and shared-memory files come and go with checkpoints.
+    }
+  }
+  return total;
+}
+
+let cpuAtProbe = process.cpuUsage();
+function probe(): ServerProbe {
+  const cpu = process.cpuUsage(cpuAtProbe);
+  cpuAtProbe = process.cpuUsage();
+  const delay = {
+    p50: ms(loopDelay.percentile(50)),
+    p99: ms(loopDelay.percentile(99)),
+    max: ms(loopDelay.max),
+    samples: loopDelay.count,
+  };
+  // The GC pause is the probe's own doing: it is taken after reading the delay, then forgotten.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const mem = process.memoryUsage();
+  loopDelay.reset();
+  return {
+    type: "probe",
+    loopDelay: delay,
+    rssMb: mem.rss / 1024 / 1024,
+    heapUsedMb: mem.heapUsed / 1024 / 1024,
+    afterGc: gc !== undefined,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    dbBytes: dbBytes(),
+  };
+}
+
 process.on("message", (m: { type: string }) => {
+  if (m.type === "probe") process.send?.(probe());
   if (m.type === "stop") void app.closeAsync().then(() => process.exit(0));
 });

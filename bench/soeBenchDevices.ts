@@ -115,14 +115,15 @@ setTimeout(() => {
 }, job.warmupMs);
 setTimeout(() => {
   measuring = false;
-  process.send?.({
+  const result = {
     type: "result",
     latencies,
     sentReadings,
     pending: devices.reduce((a, d) => a + d.client.pending, 0),
     rejected: devices.reduce((a, d) => a + d.client.stats.rejected, 0),
-  });
+  };
   for (const d of devices) d.client.close();
   for (const c of clinicians) c.close();
-  setTimeout(() => process.exit(0), 200);
+  // Exit once the result is handed over: a large one (200,000 latencies) takes a while to send.
+  process.send?.(result, () => process.exit(0));
 }, job.warmupMs + job.measureMs);

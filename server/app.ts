@@ -16,8 +16,8 @@ import { attachPeopleGateway, type PeopleServer } from "./peopleGateway.ts";
 import { roomsFor, SessionRegistry } from "./sessionRegistry.ts";
 import { attachDeviceGateway, type DeviceNamespace } from "./soe/deviceGateway.ts";
 import { SoeService } from "./soe/soeService.ts";
-import { SqliteStorage } from "./storage/sqliteStorage.ts";
 import type { Storage } from "./storage/storage.ts";
+import { openWorkerStorage } from "./storage/workerStorage.ts";
 import { loadOrCreateSecret } from "./tokens.ts";
 
 const log = createLogger("app");
@@ -50,7 +50,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const clinic = opts.clinic ?? seedClinic();
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
-  const storage = new SqliteStorage(join(config.dataDir, "chairside.db"));
+  // SQLite runs on its own thread: a group commit never holds up the rooms' event loop.
+  const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"));
   const invites = new InviteService(secret, clinic, config.inviteTtlHours, now);
   const httpDeps: HttpDeps = { config, invites, demo: null };
   const http = createHttpServer(httpDeps);

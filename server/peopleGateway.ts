@@ -5,6 +5,7 @@
  * the session. No room logic here. Every handler is guarded: nothing a client sends can throw
  * out of it.
  */
+import type { IncomingMessage } from "node:http";
 import type { Socket } from "socket.io";
 import { encodeBatch } from "../shared/poseCodec.ts";
 import {
@@ -34,6 +35,7 @@ import {
 import { LimitKind, type Limits, type Sender, Verdict } from "./limits.ts";
 import { createLogger } from "./log.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
+import { TurnCorking } from "./socketCorking.ts";
 import { verifyInvite } from "./tokens.ts";
 
 export { checkProtocolVersion, type PeopleServer, type PeopleSocketData, refusal } from "./handshake.ts";
@@ -116,11 +118,16 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
     }
   });
 
+  // A connection storm into one room is n² small writes (each join is broadcast to everyone there):
+  // send each connection's writes of one event-loop turn in one system call.
+  const corking = new TurnCorking();
+  io.engine.on("connection", (conn: { request: IncomingMessage }) => corking.attach(conn.request.socket));
+  const seats: Seats = new Map();
   io.on(
     "connection",
     guard(
       "connection",
-      (socket: PeopleSocket) => onConnection(io, socket, deps),
+      (socket: PeopleSocket) => onConnection(seats, socket, deps),
       (_error, [socket]) => {
         gatewayStats.internalErrors += 1;
         socket.emit(Ev.protocolError, {
@@ -134,7 +141,10 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
   );
 }
 
-function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps): void {
+/** The live socket of each member, by room and member id: finding the one to replace is O(1). */
+type Seats = Map<string, PeopleSocket>;
+
+function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): void {
   const { claims, displayName } = socket.data;
   const session = deps.sessions.forAppointment(claims.appointmentId);
   const joined = session.join({ personId: claims.personId, displayName, role: claims.role });
@@ -150,20 +160,17 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
   const memberId = joined.member.memberId;
   socket.data.memberId = memberId;
   // One connection per member: a second tab or a reconnect replaces the older socket.
-  for (const other of io.sockets.sockets.values()) {
-    if (
-      other.id !== socket.id &&
-      other.data.memberId === memberId &&
-      other.data.claims?.roomId === claims.roomId
-    ) {
-      other.data.memberId = "";
-      other.emit(Ev.protocolError, {
-        code: ErrorCode.forbidden,
-        message: "You joined from another window.",
-        event: CloseReason.replaced,
-      });
-      other.disconnect(true);
-    }
+  const seat = `${claims.roomId}|${memberId}`;
+  const other = seats.get(seat);
+  seats.set(seat, socket);
+  if (other && other.id !== socket.id && other.data.memberId === memberId) {
+    other.data.memberId = "";
+    other.emit(Ev.protocolError, {
+      code: ErrorCode.forbidden,
+      message: "You joined from another window.",
+      event: CloseReason.replaced,
+    });
+    other.disconnect(true);
   }
   void socket.join(claims.roomId);
   socket.emit(Ev.welcome, session.snapshotFor(memberId));
@@ -349,6 +356,7 @@ function onConnection(io: PeopleServer, socket: PeopleSocket, deps: GatewayDeps)
       "disconnect",
       (reason: string) => {
         if (socket.data.memberId !== memberId) return; // replaced by a newer connection
+        if (seats.get(seat) === socket) seats.delete(seat);
         if (reason === "client namespace disconnect") session.leave(memberId, "left");
         else session.drop(memberId);
         log.info("member disconnected", { room: claims.roomId, memberId, reason });

@@ -1,0 +1,42 @@
+/**
+ * Sends everything written to a connection during one turn of the event loop in one system call.
+ *
+ * A room event is written to every socket in the room, each write its own `writev`. When many
+ * people join one room at once, each join is such a broadcast to everyone already there: n² small
+ * writes, and the system calls were most of what stalled every other room. Corking a socket at its
+ * first write in a turn and uncorking all corked sockets at the end of the turn (setImmediate, so
+ * before the loop waits for I/O again) turns that into one write per socket per turn, the way
+ * uWebSockets corks per loop iteration. Nothing is held back longer than the current turn.
+ */
+import type { Writable } from "node:stream";
+
+export class TurnCorking {
+  private readonly corked = new Set<Writable>();
+  private scheduled = false;
+
+  /** Makes every write on this stream wait for the end of the current turn. */
+  attach(stream: Writable): void {
+    const write = stream.write;
+    stream.write = ((...args: Parameters<Writable["write"]>) => {
+      this.cork(stream);
+      return write.apply(stream, args);
+    }) as Writable["write"];
+  }
+
+  private cork(stream: Writable): void {
+    if (this.corked.has(stream)) return;
+    stream.cork();
+    this.corked.add(stream);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.uncorkAll());
+    }
+  }
+
+  private uncorkAll(): void {
+    this.scheduled = false;
+    const streams = [...this.corked];
+    this.corked.clear();
+    for (const stream of streams) if (!stream.destroyed) stream.uncork();
+  }
+}
