@@ -120,8 +120,13 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
 
   // A connection storm into one room is n² small writes (each join is broadcast to everyone there):
   // send each connection's writes of one event-loop turn in one system call.
+  // Only a connection that opened as a WebSocket owns its TCP socket: a polling request's socket is
+  // a keep-alive HTTP socket that later requests share, and corking it would hold back (or, when
+  // such a request is refused and destroyed in the same turn, drop) their answers.
   const corking = new TurnCorking();
-  io.engine.on("connection", (conn: { request: IncomingMessage }) => corking.attach(conn.request.socket));
+  io.engine.on("connection", (conn: { request: IncomingMessage; transport: { name: string } }) => {
+    if (conn.transport.name === "websocket") corking.attach(conn.request.socket);
+  });
   const seats: Seats = new Map();
   io.on(
     "connection",
