@@ -21,6 +21,7 @@ import {
   type ServerToClientEvents,
 } from "../shared/protocol.ts";
 import { type ClientPayloadEvent, clientPayloadSchemas, describeIssue } from "../shared/schemas.ts";
+import { AdmissionQueue } from "./admissionQueue.ts";
 import { RejectedPacket } from "./boundedParser.ts";
 import type { Clinic } from "./clinic.ts";
 import { ackOf, describeError, guard } from "./handlerGuard.ts";
@@ -80,7 +81,11 @@ export function personIdentity(claims: InviteClaims): string {
   return `person:${claims.appointmentId}:${claims.personId}`;
 }
 
+/** Joins handled per turn of the event loop; the rest of a storm waits for later turns. */
+const JOINS_PER_TURN = 4;
+
 export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
+  const joins = new AdmissionQueue(JOINS_PER_TURN);
   io.use((socket, next) => {
     const address = remoteAddress(socket.handshake.address);
     const refuse = (error: Error, offence: boolean) => {
@@ -110,7 +115,7 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
       const person = deps.clinic.people.get(claims.personId);
       socket.data.claims = claims;
       socket.data.displayName = person?.displayName ?? claims.personId;
-      next();
+      joins.admit(next);
     } catch (error) {
       gatewayStats.internalErrors += 1;
       log.error("handshake threw", { error: describeError(error) });

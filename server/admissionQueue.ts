@@ -1,0 +1,40 @@
+/**
+ * Lets admitted connections into their rooms a few per turn of the event loop.
+ *
+ * A join is a broadcast to everyone already in the room. When hundreds of people open the same
+ * link at once, handling every join in the turn their handshakes arrived in holds the loop for
+ * hundreds of milliseconds, and a patient's stop in another room waits behind all of them. Taking
+ * `perTurn` joins per turn and the rest on later turns (setImmediate: after the loop has polled
+ * I/O again) bounds that wait to a few joins' work. Nothing is refused; a join waits at most a
+ * few turns per `perTurn` people ahead of it.
+ */
+export class AdmissionQueue {
+  private readonly waiting: (() => void)[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly perTurn: number,
+    private readonly schedule: (run: () => void) => void = setImmediate,
+  ) {}
+
+  /** Runs `admit` now if the queue is empty this turn, otherwise on a later turn, in order. */
+  admit(admit: () => void): void {
+    this.waiting.push(admit);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.schedule(this.drain);
+    }
+  }
+
+  /** Joins still waiting for their turn. */
+  get length(): number {
+    return this.waiting.length;
+  }
+
+  private readonly drain = (): void => {
+    const batch = this.waiting.splice(0, this.perTurn);
+    for (const admit of batch) admit();
+    if (this.waiting.length > 0) this.schedule(this.drain);
+    else this.scheduled = false;
+  };
+}
