@@ -105,7 +105,7 @@ export function roleText(role: Role): string {
     case "observer":
       return "Observer";
     case "presenter":
-      return "Demo screen";
+      return "Presenter";
     case "otto":
       return "AI assistant";
   }
