@@ -5,7 +5,7 @@
  * clinic-wide (quarantines, firmware lists) is scoped by it, so the demo never touches real data.
  */
 import type { AppointmentView } from "../shared/protocol.ts";
-import type { InviteRole } from "../shared/roles.ts";
+import type { AudienceRole } from "../shared/roles.ts";
 import type { Signal } from "../shared/soe/signals.ts";
 
 /** The clinic that runs for real, and the self-contained demo clinic. */
@@ -37,7 +37,13 @@ export interface Appointment extends AppointmentView {
   clinicId: string;
   patientId: string;
   /** Who may join with which role; a patient can only ever be the patient of their own appointment. */
-  staff: { clinicianId: string; assistantId: string; observerId: string };
+  staff: {
+    clinicianId: string;
+    assistantId: string;
+    observerId: string;
+    /** The demo screen; null outside the demo clinic, where no presenter may join. */
+    presenterId: string | null;
+  };
   planId: string;
 }
 
@@ -104,7 +110,12 @@ function appointment(
   patient: Person,
   planId: string,
   scheduledAt: string,
-  staff: Appointment["staff"] = { clinicianId: "dr-ray", assistantId: "noah", observerId: "observer" },
+  staff: Appointment["staff"] = {
+    clinicianId: "dr-ray",
+    assistantId: "noah",
+    observerId: "observer",
+    presenterId: null,
+  },
 ): Appointment {
   return {
     appointmentId: id,
@@ -134,6 +145,7 @@ export function seedClinic(today = new Date()): Clinic {
     { personId: "demo-dr-ray", displayName: "Dr. Ray", clinicId: demo },
     { personId: "demo-noah", displayName: "Noah", clinicId: demo },
     { personId: "julian-demo", displayName: "Julian", clinicId: demo },
+    { personId: "demo-observer", displayName: "Observer", clinicId: demo },
     { personId: "demo-screen", displayName: "Demo screen", clinicId: demo },
   ];
   const byId = new Map(people.map((p) => [p.personId, p]));
@@ -143,7 +155,8 @@ export function seedClinic(today = new Date()): Clinic {
     appointment("demo", byId.get("julian-demo")!, "filling-36", `${day}T00:00:00`, {
       clinicianId: "demo-dr-ray",
       assistantId: "demo-noah",
-      observerId: "demo-screen",
+      observerId: "demo-observer",
+      presenterId: "demo-screen",
     }),
   ];
   const devices = [
@@ -159,8 +172,8 @@ export function seedClinic(today = new Date()): Clinic {
   };
 }
 
-/** The person an appointment admits for a role, if any. */
-export function personForRole(appt: Appointment, role: InviteRole): string {
+/** The person an appointment admits for a role; null for a presenter where it has none. */
+export function personForRole(appt: Appointment, role: AudienceRole): string | null {
   switch (role) {
     case "patient":
       return appt.patientId;
@@ -170,6 +183,8 @@ export function personForRole(appt: Appointment, role: InviteRole): string {
       return appt.staff.assistantId;
     case "observer":
       return appt.staff.observerId;
+    case "presenter":
+      return appt.staff.presenterId;
   }
 }
 

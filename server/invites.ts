@@ -1,7 +1,7 @@
 /** Mints invite tokens for the clinic's appointments, per role. */
 import type { InviteClaims } from "../shared/protocol.ts";
-import { INVITE_ROLES, type InviteRole } from "../shared/roles.ts";
-import { type Clinic, personForRole } from "./clinic.ts";
+import { type AudienceRole, INVITE_ROLES, type InviteRole, Role } from "../shared/roles.ts";
+import { type Clinic, ClinicId, personForRole } from "./clinic.ts";
 import { signInvite } from "./tokens.ts";
 
 export interface DemoInvite {
@@ -19,14 +19,21 @@ export class InviteService {
     private readonly now: () => number,
   ) {}
 
-  /** A signed token for one role of one appointment, or null if the appointment does not exist. */
-  mint(appointmentId: string, role: InviteRole, ttlSeconds = this.ttlHours * 3600): string | null {
+  /**
+   * A signed token for one role of one appointment, or null if the appointment does not exist or
+   * admits nobody in that role (a presenter only exists on the demo clinic's appointment).
+   */
+  mint(appointmentId: string, role: AudienceRole, ttlSeconds = this.ttlHours * 3600): string | null {
     const appt = this.clinic.appointments.get(appointmentId);
     if (!appt) return null;
+    // The presenter sees what the care team sees: only ever on the demo clinic's fictional patients.
+    if (role === Role.presenter && appt.clinicId !== ClinicId.demo) return null;
+    const personId = personForRole(appt, role);
+    if (personId === null) return null;
     const claims: InviteClaims = {
       appointmentId,
       roomId: appt.roomId,
-      personId: personForRole(appt, role),
+      personId,
       role,
       exp: Math.floor(this.now() / 1000) + ttlSeconds,
     };

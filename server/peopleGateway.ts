@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "socket.io";
+import { commandRefusal } from "../shared/access.ts";
 import { encodeBatch } from "../shared/poseCodec.ts";
 import {
   type ClientToServerEvents,
@@ -23,7 +24,7 @@ import {
 import { type ClientPayloadEvent, clientPayloadSchemas, describeIssue } from "../shared/schemas.ts";
 import { AdmissionQueue } from "./admissionQueue.ts";
 import { RejectedPacket } from "./boundedParser.ts";
-import type { Clinic } from "./clinic.ts";
+import { type Clinic, ClinicId } from "./clinic.ts";
 import { ackOf, describeError, guard } from "./handlerGuard.ts";
 import {
   checkProtocolVersion,
@@ -106,6 +107,10 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
       // A token is bound to its appointment's room: a patient can only ever join their own.
       if (!appt || appt.roomId !== claims.roomId) {
         return refuse(refusal(ErrorCode.forbidden, "This join link does not belong to any room here."), true);
+      }
+      // The presenter sees what the care team sees: only ever on the demo clinic's fictional patients.
+      if (claims.role === "presenter" && appt.clinicId !== ClinicId.demo) {
+        return refuse(refusal(ErrorCode.forbidden, "A presenter can only watch the demo clinic."), true);
       }
       if (claims.role === "patient" && appt.patientId !== claims.personId) {
         return refuse(refusal(ErrorCode.forbidden, "A patient can only join their own appointment."), true);
@@ -283,6 +288,16 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
       }
       lastPoseError = deps.now();
       return answer(Ev.pose, { code: ErrorCode.rateLimited, message: "Poses are sent too often." }, args);
+    }
+    const refused = commandRefusal(claims.role, Ev.pose);
+    if (refused !== null) {
+      // The presenter has no body in the scene, so its poses are refused, at most one reply a second.
+      if (deps.now() - lastPoseError <= 1000 && !ackOf(args)) {
+        gatewayStats.dropped += 1;
+        return;
+      }
+      lastPoseError = deps.now();
+      return answer(Ev.pose, { code: ErrorCode.forbidden, message: refused }, args);
     }
     if (!session.room.setPose(memberId, args[0])) {
       reject(

@@ -11,7 +11,7 @@ import { EVENT_ACCESS, Sight } from "../shared/access.ts";
 import { ProcedureCommand } from "../shared/procedure/types.ts";
 import { type DeliveredRoomEvent, Ev, type RoomEvent, type RoomSnapshot } from "../shared/protocol.ts";
 import { mulberry32 } from "../shared/random.ts";
-import { INVITE_ROLES, type InviteRole } from "../shared/roles.ts";
+import { AUDIENCE_ROLES, type AudienceRole } from "../shared/roles.ts";
 import { applyRoomEvent } from "../shared/roomView.ts";
 import type { CheckedReading } from "../shared/soe/signals.ts";
 import { seedClinic } from "./clinic.ts";
@@ -97,12 +97,12 @@ async function runTreatment(seed: number, steps: number) {
   const rand = mulberry32(seed);
   const { session, advance, now } = makeSession(seed);
   const actors = new Map<string, SessionActor>();
-  const join = (personId: string, displayName: string, role: InviteRole) => {
+  const join = (personId: string, displayName: string, role: AudienceRole) => {
     const out = session.join({ personId, displayName, role });
     if (out.ok) actors.set(personId, { memberId: out.member.memberId, personId, role });
   };
   join("dr-ray", "Dr. Ray", "clinician");
-  const clients = new Map<InviteRole, RoleClient>();
+  const clients = new Map<AudienceRole, RoleClient>();
   const raw: RoomEvent[] = [];
   session.room.onEvent((e) => {
     raw.push(e);
@@ -112,13 +112,14 @@ async function runTreatment(seed: number, steps: number) {
       expect(applyRoomEvent(c.view, delivered), `seed ${seed}: ${role} saw a gap`).toBe("applied");
     }
   });
-  for (const role of INVITE_ROLES) {
+  for (const role of AUDIENCE_ROLES) {
     const first = structuredClone(projectSnapshot(session.room.snapshot("m-dr-ray"), role, session.room));
     clients.set(role, { first, view: structuredClone(first), received: [] });
   }
   join("noah", "Noah", "assistant");
   join("julian", "Julian", "patient");
   join("anna", "Anna", "observer");
+  join("demo-screen", "Demo screen", "presenter");
   const actor = (id: string) => actors.get(id)!;
   const commands = Object.values(ProcedureCommand);
 
@@ -192,7 +193,12 @@ describe("per-role projection", () => {
         const expectedType = EVENT_ACCESS[e.body.type][role] === Sight.none ? "withheld" : e.body.type;
         expect(got, `seed ${seed}: ${role}, ${e.body.type}`).toBe(expectedType);
       });
-      if (role === "clinician" || role === "assistant") continue;
+      // The presenter (the demo screen) sees what the care team sees.
+      if (role === "clinician" || role === "assistant" || role === "presenter") {
+        if (role === "presenter")
+          expect(c.received, `seed ${seed}: presenter`).toEqual(clients.get("clinician")!.received);
+        continue;
+      }
       const text = JSON.stringify([c.first, c.received, last]);
       for (const secret of careOnlyText(raw, "m-julian")) {
         expect(

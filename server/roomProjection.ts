@@ -16,7 +16,7 @@ import {
   type RoomEventBody,
   type RoomSnapshot,
 } from "../shared/protocol.ts";
-import { type InviteRole, Role } from "../shared/roles.ts";
+import { type AudienceRole, Role } from "../shared/roles.ts";
 
 /** What the projection needs to know about the room's members (the Room provides it). */
 export interface MemberDirectory {
@@ -32,18 +32,19 @@ const ROLE_LABELS: Readonly<Record<Role, string>> = {
   [Role.clinician]: "Clinician",
   [Role.assistant]: "Assistant",
   [Role.observer]: "Observer",
+  [Role.presenter]: "Demo screen",
   [Role.otto]: "Otto",
 };
 
 /** Otto never receives anything; if asked, it gets the least any person gets. */
-export function audienceOf(role: Role): InviteRole {
+export function audienceOf(role: Role): AudienceRole {
   return role === Role.otto ? Role.observer : role;
 }
 
 /** How one audience names members: itself (the patient) and Otto as they are, others by alias. */
 class Names {
   constructor(
-    private readonly role: InviteRole,
+    private readonly role: AudienceRole,
     private readonly directory: MemberDirectory,
   ) {}
 
@@ -168,7 +169,7 @@ const FIELD_PROJECTORS: { readonly [K in keyof RoomSnapshot]: FieldProjector<K> 
 function projectField<K extends keyof RoomSnapshot>(
   snapshot: RoomSnapshot,
   key: K,
-  role: InviteRole,
+  role: AudienceRole,
   names: Names,
 ): RoomSnapshot[K] {
   return FIELD_PROJECTORS[key](snapshot[key], SNAPSHOT_ACCESS[key][role], names);
@@ -177,7 +178,7 @@ function projectField<K extends keyof RoomSnapshot>(
 /** The snapshot as `role` may see it. */
 export function projectSnapshot(
   snapshot: RoomSnapshot,
-  role: InviteRole,
+  role: AudienceRole,
   directory: MemberDirectory,
 ): RoomSnapshot {
   const names = new Names(role, directory);
@@ -228,7 +229,7 @@ function projectBody(body: RoomEventBody, sight: Sight, names: Names): RoomEvent
 /** The event as `role` may see it: itself, a shared or own form, or a placeholder with its `seq`. */
 export function projectEvent(
   event: RoomEvent,
-  role: InviteRole,
+  role: AudienceRole,
   directory: MemberDirectory,
 ): DeliveredRoomEvent {
   const sight: EventSight<typeof event.body.type> = EVENT_ACCESS[event.body.type][role];

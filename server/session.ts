@@ -31,7 +31,7 @@ import {
   type RoomEvent,
   type RoomSnapshot,
 } from "../shared/protocol.ts";
-import { type InviteRole, Role } from "../shared/roles.ts";
+import { type AudienceRole, Role } from "../shared/roles.ts";
 import type { ClientPayload, ClientPayloadEvent } from "../shared/schemas.ts";
 import { AlarmEngine, type RuledReading } from "../shared/soe/alarmRules.ts";
 import { interlockFor, type SignalStatus, SignalStatusBoard } from "../shared/soe/interlock.ts";
@@ -208,7 +208,7 @@ export class TreatmentSession {
   }
 
   /** A room event as `role` may see it: the fan-out sends each role its own form. */
-  eventFor(role: InviteRole, event: RoomEvent): DeliveredRoomEvent {
+  eventFor(role: AudienceRole, event: RoomEvent): DeliveredRoomEvent {
     return projectEvent(event, role, this.room);
   }
 

@@ -6,7 +6,7 @@ import { mayReceive } from "../shared/access.ts";
 import { encodeBatch } from "../shared/poseCodec.ts";
 import { Ev, RATES } from "../shared/protocol.ts";
 import { mulberry32 } from "../shared/random.ts";
-import { INVITE_ROLES, type InviteRole } from "../shared/roles.ts";
+import { AUDIENCE_ROLES, type AudienceRole } from "../shared/roles.ts";
 import type { RuledReading } from "../shared/soe/alarmRules.ts";
 import type { DropoutFinding } from "../shared/soe/plausibility.ts";
 import type { Appointment, Clinic } from "./clinic.ts";
@@ -26,12 +26,12 @@ export function careRoom(roomId: string): string {
 }
 
 /** Socket.IO room for one role in a treatment room: room events reach it in that role's form. */
-export function audienceRoom(roomId: string, role: InviteRole): string {
+export function audienceRoom(roomId: string, role: AudienceRole): string {
   return `${roomId}:as:${role}`;
 }
 
 /** The Socket.IO rooms a person joins besides the treatment room itself, as shared/access.ts says. */
-export function roomsFor(roomId: string, role: InviteRole): string[] {
+export function roomsFor(roomId: string, role: AudienceRole): string[] {
   const rooms = [audienceRoom(roomId, role)];
   if (mayReceive(role, Ev.readings)) rooms.push(careRoom(roomId));
   return rooms;
@@ -145,7 +145,7 @@ export class SessionRegistry {
     session.room.onEvent((event) => {
       // Each role gets its own form of every event (a placeholder where it may see nothing), so
       // nobody sees more than shared/access.ts grants and every sequence stays gap-free.
-      for (const role of INVITE_ROLES)
+      for (const role of AUDIENCE_ROLES)
         io.to(audienceRoom(appt.roomId, role)).emit(Ev.roomEvent, session.eventFor(role, event));
       void storage.appendRoomEvent(appt.roomId, event).catch(logFailure("append room event"));
       const safety = event.body.type === "procedure" || event.body.type === "alarm";

@@ -6,7 +6,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, fail, type InviteClaims, ok, type Result } from "../shared/protocol.ts";
-import { INVITE_ROLES } from "../shared/roles.ts";
+import { AUDIENCE_ROLES } from "../shared/roles.ts";
 
 const SECRET_FILE = "signing-secret.key";
 
@@ -65,7 +65,7 @@ export function verifyInvite(secret: Buffer, token: unknown, nowMs: number): Res
     typeof claims.roomId !== "string" ||
     typeof claims.personId !== "string" ||
     typeof claims.exp !== "number" ||
-    !(INVITE_ROLES as readonly string[]).includes(claims.role)
+    !(AUDIENCE_ROLES as readonly string[]).includes(claims.role)
   ) {
     return fail(ErrorCode.tokenInvalid, "This join link is not valid.");
   }

@@ -20,79 +20,79 @@ import {
 } from "./access.ts";
 import { PROCEDURE_COMMANDS } from "./procedure/types.ts";
 import { Ev, type RoomEventType, type RoomSnapshot } from "./protocol.ts";
-import { INVITE_ROLES, type InviteRole, Role } from "./roles.ts";
+import { AUDIENCE_ROLES, type AudienceRole, Role } from "./roles.ts";
 
-/** Roles in column order: patient, clinician, assistant, observer. */
-const COLUMNS = [Role.patient, Role.clinician, Role.assistant, Role.observer] as const;
-type Row<T> = readonly [T, T, T, T];
+/** Roles in column order: patient, clinician, assistant, observer, presenter. */
+const COLUMNS = [Role.patient, Role.clinician, Role.assistant, Role.observer, Role.presenter] as const;
+type Row<T> = readonly [T, T, T, T, T];
 
 const Y = true;
 const N = false;
 const DO: Readonly<Record<ClientCommand, Row<boolean>>> = {
-  //                     patient clinician assistant observer
-  [Ev.pose]: [Y, Y, Y, Y],
-  [Ev.snapshot]: [Y, Y, Y, Y],
-  [Ev.procedureSelect]: [N, Y, N, N],
-  [Ev.procedureCommand]: [Y, Y, Y, N],
-  [Ev.mdasSubmit]: [Y, N, N, N],
-  [Ev.checkinSubmit]: [Y, N, N, N],
-  [Ev.checkinRequest]: [N, Y, Y, N],
-  [Ev.breathing]: [Y, Y, Y, N],
-  [Ev.surroundings]: [Y, Y, Y, N],
-  [Ev.ottoAsk]: [Y, N, N, N],
-  [Ev.alarmAck]: [N, Y, N, N],
-  [Ev.alarmSilence]: [N, Y, Y, N],
-  [Ev.firmwareQuarantine]: [N, Y, N, N],
-  [Ev.firmwareLift]: [N, Y, N, N],
-  [Ev.soeHistory]: [N, Y, Y, N],
+  //                     patient clinician assistant observer presenter
+  [Ev.pose]: [Y, Y, Y, Y, N],
+  [Ev.snapshot]: [Y, Y, Y, Y, Y],
+  [Ev.procedureSelect]: [N, Y, N, N, N],
+  [Ev.procedureCommand]: [Y, Y, Y, N, N],
+  [Ev.mdasSubmit]: [Y, N, N, N, N],
+  [Ev.checkinSubmit]: [Y, N, N, N, N],
+  [Ev.checkinRequest]: [N, Y, Y, N, N],
+  [Ev.breathing]: [Y, Y, Y, N, N],
+  [Ev.surroundings]: [Y, Y, Y, N, N],
+  [Ev.ottoAsk]: [Y, N, N, N, N],
+  [Ev.alarmAck]: [N, Y, N, N, N],
+  [Ev.alarmSilence]: [N, Y, Y, N, N],
+  [Ev.firmwareQuarantine]: [N, Y, N, N, N],
+  [Ev.firmwareLift]: [N, Y, N, N, N],
+  [Ev.soeHistory]: [N, Y, Y, N, Y],
 };
 
 const { full, own, shared, none } = Sight;
 const SEE_FIELDS: Readonly<Record<keyof RoomSnapshot, Row<Sight>>> = {
-  //                 patient clinician assistant observer
-  protocolVersion: [full, full, full, full],
-  appointment: [full, full, full, full],
-  you: [shared, full, full, shared],
-  seq: [full, full, full, full],
-  members: [shared, full, full, shared],
-  otto: [shared, full, full, shared],
-  procedure: [shared, full, full, shared],
-  comfort: [own, full, full, shared],
-  alarms: [none, full, full, none],
-  teamChecking: [full, full, full, full],
-  devices: [none, full, full, none],
-  quarantinedFirmware: [none, full, full, none],
-  firmwareHistory: [none, full, full, none],
-  serverTime: [full, full, full, full],
+  //                 patient clinician assistant observer presenter
+  protocolVersion: [full, full, full, full, full],
+  appointment: [full, full, full, full, full],
+  you: [shared, full, full, shared, full],
+  seq: [full, full, full, full, full],
+  members: [shared, full, full, shared, full],
+  otto: [shared, full, full, shared, full],
+  procedure: [shared, full, full, shared, full],
+  comfort: [own, full, full, shared, full],
+  alarms: [none, full, full, none, full],
+  teamChecking: [full, full, full, full, full],
+  devices: [none, full, full, none, full],
+  quarantinedFirmware: [none, full, full, none, full],
+  firmwareHistory: [none, full, full, none, full],
+  serverTime: [full, full, full, full, full],
 };
 
 const SEE_EVENTS: Readonly<Record<RoomEventType, Row<Sight>>> = {
-  //                 patient clinician assistant observer
-  member_joined: [shared, full, full, shared],
-  member_updated: [shared, full, full, shared],
-  member_left: [shared, full, full, shared],
-  otto: [shared, full, full, shared],
-  procedure: [shared, full, full, shared],
-  comfort: [own, full, full, shared],
-  checkin: [full, full, full, none],
-  alarm: [none, full, full, none],
-  team_checking: [full, full, full, full],
-  device: [none, full, full, none],
-  firmware_quarantined: [none, full, full, none],
-  firmware_lifted: [none, full, full, none],
+  //                 patient clinician assistant observer presenter
+  member_joined: [shared, full, full, shared, full],
+  member_updated: [shared, full, full, shared, full],
+  member_left: [shared, full, full, shared, full],
+  otto: [shared, full, full, shared, full],
+  procedure: [shared, full, full, shared, full],
+  comfort: [own, full, full, shared, full],
+  checkin: [full, full, full, none, full],
+  alarm: [none, full, full, none, full],
+  team_checking: [full, full, full, full, full],
+  device: [none, full, full, none, full],
+  firmware_quarantined: [none, full, full, none, full],
+  firmware_lifted: [none, full, full, none, full],
 };
 
 const STREAMS: Readonly<Record<keyof typeof STREAM_ACCESS, Row<boolean>>> = {
-  [Ev.welcome]: [Y, Y, Y, Y],
-  [Ev.roomEvent]: [Y, Y, Y, Y],
-  [Ev.poses]: [Y, Y, Y, Y],
-  [Ev.readings]: [N, Y, Y, N],
-  [Ev.protocolError]: [Y, Y, Y, Y],
+  [Ev.welcome]: [Y, Y, Y, Y, Y],
+  [Ev.roomEvent]: [Y, Y, Y, Y, Y],
+  [Ev.poses]: [Y, Y, Y, Y, Y],
+  [Ev.readings]: [N, Y, Y, N, Y],
+  [Ev.protocolError]: [Y, Y, Y, Y, Y],
 };
 
-function cells<T>(table: Readonly<Record<string, Row<T>>>): [string, InviteRole, T][] {
+function cells<T>(table: Readonly<Record<string, Row<T>>>): [string, AudienceRole, T][] {
   return Object.entries(table).flatMap(([key, row]) =>
-    COLUMNS.map((role, i) => [key, role, row[i]!] as [string, InviteRole, T]),
+    COLUMNS.map((role, i) => [key, role, row[i]!] as [string, AudienceRole, T]),
   );
 }
 
@@ -121,6 +121,12 @@ describe("who may do what", () => {
     }
     expect(grantFor(Role.patient, "stop")).toBe(Grant.yes);
     expect(PROCEDURE_COMMANDS.filter((c) => grantFor(Role.observer, c) !== Grant.no)).toEqual([]);
+    expect(PROCEDURE_COMMANDS.filter((c) => grantFor(Role.presenter, c) !== Grant.no)).toEqual([]);
+  });
+
+  it("lets the presenter only read what it already sees: no action, no pose", () => {
+    const allowed = (Object.keys(COMMAND_ACCESS) as ClientCommand[]).filter((c) => mayDo(Role.presenter, c));
+    expect(allowed.sort()).toEqual([Ev.snapshot, Ev.soeHistory].sort());
   });
 });
 
@@ -163,6 +169,12 @@ describe("who sees what", () => {
     }
   });
 
+  it("gives the presenter (the demo screen) everything the care team sees", () => {
+    for (const row of Object.values(SNAPSHOT_ACCESS)) expect(row[Role.presenter]).toBe(row[Role.clinician]);
+    for (const row of Object.values(EVENT_ACCESS)) expect(row[Role.presenter]).toBe(row[Role.clinician]);
+    for (const row of Object.values(STREAM_ACCESS)) expect(row[Role.presenter]).toBe(true);
+  });
+
   it("never gives the observer comfort scores or check-in scores", () => {
     expect(fieldSight(Role.observer, "comfort")).toBe(Sight.shared);
     expect(eventSight(Role.observer, "comfort")).toBe(Sight.shared);
@@ -184,7 +196,7 @@ describe("who sees what", () => {
       ["quarantinedFirmware", "firmware_lifted"],
       ["firmwareHistory", "firmware_quarantined"],
     ];
-    for (const role of INVITE_ROLES) {
+    for (const role of AUDIENCE_ROLES) {
       for (const [field, type] of pairs)
         expect(eventSight(role, type), `${role} ${type}`).toBe(fieldSight(role, field));
     }

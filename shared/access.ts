@@ -18,7 +18,7 @@ import {
   type RoomSnapshot,
   type ServerToClientEvents,
 } from "./protocol.ts";
-import { INVITE_ROLES, type InviteRole, Role } from "./roles.ts";
+import { type AudienceRole, INVITE_ROLES, Role } from "./roles.ts";
 
 // ---------------------------------------------------------------------------------------------
 // DO: procedure commands
@@ -75,6 +75,8 @@ export const PROCEDURE_GRANTS: Readonly<Record<Role, CommandGrants>> = {
     repeat: Grant.manualStepsOnly,
   },
   [Role.observer]: NOTHING,
+  /** The demo screen watches the story; the simulated care team drives it. */
+  [Role.presenter]: NOTHING,
   /** Otto narrates and answers; it never drives the procedure. */
   [Role.otto]: NOTHING,
 };
@@ -94,6 +96,7 @@ const ROLE_NAMES: Readonly<Record<Role, string>> = {
   [Role.clinician]: "A clinician",
   [Role.assistant]: "An assistant",
   [Role.observer]: "An observer",
+  [Role.presenter]: "The demo screen",
   [Role.otto]: "Otto",
 };
 
@@ -127,8 +130,13 @@ export interface CommandRule {
   refusal: string;
 }
 
+/** Invited people; not the presenter, which has no body in the scene and so sends no pose. */
 const PEOPLE: readonly Role[] = INVITE_ROLES;
+/** Everyone who watches the room, the presenter included. */
+const AUDIENCE: readonly Role[] = [...INVITE_ROLES, Role.presenter];
 const CARE_TEAM: readonly Role[] = [Role.clinician, Role.assistant];
+/** Those who see telemetry: the care team and the demo screen. */
+const CARE_TEAM_AND_PRESENTER: readonly Role[] = [...CARE_TEAM, Role.presenter];
 const CLINICIAN: readonly Role[] = [Role.clinician];
 const PATIENT: readonly Role[] = [Role.patient];
 const PATIENT_AND_CARE_TEAM: readonly Role[] = [Role.patient, Role.clinician, Role.assistant];
@@ -139,7 +147,7 @@ const PATIENT_AND_CARE_TEAM: readonly Role[] = [Role.patient, Role.clinician, Ro
  */
 export const COMMAND_ACCESS: Readonly<Record<ClientCommand, CommandRule>> = {
   [Ev.pose]: { who: PEOPLE, refusal: "Only people in the room send poses." },
-  [Ev.snapshot]: { who: PEOPLE, refusal: "Only people in the room see it." },
+  [Ev.snapshot]: { who: AUDIENCE, refusal: "Only people in the room see it." },
   [Ev.procedureSelect]: { who: CLINICIAN, refusal: "Only a clinician can choose the procedure." },
   [Ev.procedureCommand]: {
     who: Object.values(Role).filter((r) => commandsFor(r).length > 0),
@@ -164,7 +172,8 @@ export const COMMAND_ACCESS: Readonly<Record<ClientCommand, CommandRule>> = {
   // Quarantining firmware retracts readings, so only a clinician may do it.
   [Ev.firmwareQuarantine]: { who: CLINICIAN, refusal: "Only a clinician can quarantine firmware." },
   [Ev.firmwareLift]: { who: CLINICIAN, refusal: "Only a clinician can lift a firmware quarantine." },
-  [Ev.soeHistory]: { who: CARE_TEAM, refusal: "Sensor history is for the care team." },
+  // Reads, not actions: the presenter may ask for what it already sees (snapshot, sensor history).
+  [Ev.soeHistory]: { who: CARE_TEAM_AND_PRESENTER, refusal: "Sensor history is for the care team." },
 };
 
 /** Whether a role may send a command at all. */
@@ -228,46 +237,51 @@ export type EventSight<T extends RoomEventType> =
   | (T extends ShareableEvent ? typeof Sight.shared : never)
   | typeof Sight.none;
 
-type ByRole<S> = Readonly<Record<InviteRole, S>>;
+type ByRole<S> = Readonly<Record<AudienceRole, S>>;
 
-function rule<S>(patient: S, care: S, observer: S): ByRole<S> {
-  return { patient, clinician: care, assistant: care, observer };
+/**
+ * One row: the patient, the care team, the observer, the presenter. The presenter is the demo
+ * screen, minted only for the demo clinic (fictional patients), so it sees what the care team
+ * sees: the story's interlock, alarms and quarantine are the point of the demo.
+ */
+function rule<S>(patient: S, care: S, observer: S, presenter: S): ByRole<S> {
+  return { patient, clinician: care, assistant: care, observer, presenter };
 }
 
 const { full, own, shared, none } = Sight;
 
 /** Snapshot field × role. */
 export const SNAPSHOT_ACCESS: { readonly [K in keyof RoomSnapshot]: ByRole<FieldSight<K>> } = {
-  protocolVersion: rule(full, full, full),
-  appointment: rule(full, full, full),
-  you: rule(shared, full, shared),
-  seq: rule(full, full, full),
-  members: rule(shared, full, shared),
-  otto: rule(shared, full, shared),
-  procedure: rule(shared, full, shared),
-  comfort: rule(own, full, shared),
-  alarms: rule(none, full, none),
-  teamChecking: rule(full, full, full),
-  devices: rule(none, full, none),
-  quarantinedFirmware: rule(none, full, none),
-  firmwareHistory: rule(none, full, none),
-  serverTime: rule(full, full, full),
+  protocolVersion: rule(full, full, full, full),
+  appointment: rule(full, full, full, full),
+  you: rule(shared, full, shared, full),
+  seq: rule(full, full, full, full),
+  members: rule(shared, full, shared, full),
+  otto: rule(shared, full, shared, full),
+  procedure: rule(shared, full, shared, full),
+  comfort: rule(own, full, shared, full),
+  alarms: rule(none, full, none, full),
+  teamChecking: rule(full, full, full, full),
+  devices: rule(none, full, none, full),
+  quarantinedFirmware: rule(none, full, none, full),
+  firmwareHistory: rule(none, full, none, full),
+  serverTime: rule(full, full, full, full),
 };
 
-/** Room event type × role. Clinic-wide events (firmware quarantines) go to the care team only. */
+/** Room event type × role. Clinic-wide events (firmware quarantines) go to the care team (and the demo screen) only. */
 export const EVENT_ACCESS: { readonly [T in RoomEventType]: ByRole<EventSight<T>> } = {
-  member_joined: rule(shared, full, shared),
-  member_updated: rule(shared, full, shared),
-  member_left: rule(shared, full, shared),
-  otto: rule(shared, full, shared),
-  procedure: rule(shared, full, shared),
-  comfort: rule(own, full, shared),
-  checkin: rule(full, full, none),
-  alarm: rule(none, full, none),
-  team_checking: rule(full, full, full),
-  device: rule(none, full, none),
-  firmware_quarantined: rule(none, full, none),
-  firmware_lifted: rule(none, full, none),
+  member_joined: rule(shared, full, shared, full),
+  member_updated: rule(shared, full, shared, full),
+  member_left: rule(shared, full, shared, full),
+  otto: rule(shared, full, shared, full),
+  procedure: rule(shared, full, shared, full),
+  comfort: rule(own, full, shared, full),
+  checkin: rule(full, full, none, full),
+  alarm: rule(none, full, none, full),
+  team_checking: rule(full, full, full, full),
+  device: rule(none, full, none, full),
+  firmware_quarantined: rule(none, full, none, full),
+  firmware_lifted: rule(none, full, none, full),
 };
 
 /**
@@ -276,21 +290,21 @@ export const EVENT_ACCESS: { readonly [T in RoomEventType]: ByRole<EventSight<T>
  * that caused it.
  */
 export const STREAM_ACCESS: Readonly<Record<keyof ServerToClientEvents, ByRole<boolean>>> = {
-  [Ev.welcome]: rule(true, true, true),
-  [Ev.roomEvent]: rule(true, true, true),
-  [Ev.poses]: rule(true, true, true),
-  [Ev.readings]: rule(false, true, false),
-  [Ev.protocolError]: rule(true, true, true),
+  [Ev.welcome]: rule(true, true, true, true),
+  [Ev.roomEvent]: rule(true, true, true, true),
+  [Ev.poses]: rule(true, true, true, true),
+  [Ev.readings]: rule(false, true, false, true),
+  [Ev.protocolError]: rule(true, true, true, true),
 };
 
-export function fieldSight<K extends keyof RoomSnapshot>(role: InviteRole, field: K): FieldSight<K> {
+export function fieldSight<K extends keyof RoomSnapshot>(role: AudienceRole, field: K): FieldSight<K> {
   return SNAPSHOT_ACCESS[field][role];
 }
 
-export function eventSight<T extends RoomEventType>(role: InviteRole, type: T): EventSight<T> {
+export function eventSight<T extends RoomEventType>(role: AudienceRole, type: T): EventSight<T> {
   return EVENT_ACCESS[type][role];
 }
 
-export function mayReceive(role: InviteRole, stream: keyof ServerToClientEvents): boolean {
+export function mayReceive(role: AudienceRole, stream: keyof ServerToClientEvents): boolean {
   return STREAM_ACCESS[stream][role];
 }

@@ -12,6 +12,7 @@ export const joinParamsSchema = z.strictObject({
   appointmentId: z
     .string()
     .regex(/^[a-z0-9-]{1,64}$/, "an appointment id is lowercase letters, digits and -"),
+  // Invited roles only: the presenter (the demo screen) is minted by the demo control, never by a link.
   role: z.enum(INVITE_ROLES),
 });
 export type JoinParams = z.infer<typeof joinParamsSchema>;

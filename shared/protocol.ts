@@ -6,7 +6,7 @@
 import type { Alarm } from "./alarms.ts";
 import type { OttoState, OttoUtterance } from "./otto.ts";
 import type { ProcedureTransition, ProcedureView } from "./procedure/types.ts";
-import type { InviteRole, Role } from "./roles.ts";
+import type { AudienceRole, Role } from "./roles.ts";
 import type { ClientPayload, ClientPayloadEvent, DeviceBatchPayload } from "./schemas.ts";
 import type { CheckedReading } from "./soe/signals.ts";
 
@@ -108,7 +108,7 @@ export interface InviteClaims {
   appointmentId: string;
   roomId: string;
   personId: string;
-  role: InviteRole;
+  role: AudienceRole;
   /** Expiry, epoch seconds. */
   exp: number;
 }

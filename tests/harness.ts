@@ -15,7 +15,7 @@ import {
   type RoomSnapshot,
   type ServerToClientEvents,
 } from "../shared/protocol.ts";
-import type { InviteRole } from "../shared/roles.ts";
+import type { AudienceRole } from "../shared/roles.ts";
 import { applyRoomEvent } from "../shared/roomView.ts";
 
 export interface TestServer extends Chairside {
@@ -76,7 +76,7 @@ export class TestClient {
     this.socket.on(Ev.protocolError, (e) => this.errors.push(e));
   }
 
-  static async joinAsync(server: Chairside, appointmentId: string, role: InviteRole): Promise<TestClient> {
+  static async joinAsync(server: Chairside, appointmentId: string, role: AudienceRole): Promise<TestClient> {
     const token = server.invites.mint(appointmentId, role)!;
     const client = new TestClient(server.origin, { protocolVersion: PROTOCOL_VERSION, token });
     await waitFor(() => client.view !== null, `${role} welcome`);

@@ -8,7 +8,7 @@ import type { RoomActions } from "../roomActions.ts";
 import { activeAlarms, alarmLog, isSilenced, unacknowledgedHigh } from "./alarmOrder.ts";
 import { button, card, h, icon, replaceChildren, setAttr, setText } from "./dom.ts";
 import { formatClock, formatCountdown, kindText, priorityText } from "./format.ts";
-import { canAcknowledgeAlarm, canSilenceAlarm, type PanelRole } from "./permissions.ts";
+import { canAcknowledgeAlarm, canSilenceAlarm, type PanelRole, viewerText } from "./permissions.ts";
 
 /** "Silence 2 min" mutes an alarm's sound for this long. */
 export const SILENCE_SECONDS = 120;
@@ -237,7 +237,7 @@ export class AlarmsView {
       item.silence,
       "title",
       !canSilence
-        ? "Observers cannot silence alarms"
+        ? `View only: ${viewerText(this.role)} cannot silence alarms`
         : "Mutes the sound for 2 minutes; the alarm stays visible",
     );
   }

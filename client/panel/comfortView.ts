@@ -11,7 +11,7 @@ import type { ComfortHistory } from "./comfortHistory.ts";
 import { button, card, h, setAttr, setText } from "./dom.ts";
 import { formatAgo, formatClock } from "./format.ts";
 import type { LatestEntry } from "./latestReadings.ts";
-import { canUseComfort, type PanelRole } from "./permissions.ts";
+import { canUseComfort, type PanelRole, viewerText } from "./permissions.ts";
 
 interface Stat {
   value: HTMLElement;
@@ -136,7 +136,7 @@ export class ComfortPanel {
       this.ask,
       "title",
       !care
-        ? "Observers cannot use comfort controls"
+        ? `View only: ${viewerText(this.role)} cannot use comfort controls`
         : pending !== null
           ? "Waiting for the patient's answer"
           : null,

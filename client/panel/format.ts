@@ -104,6 +104,8 @@ export function roleText(role: Role): string {
       return "Assistant";
     case "observer":
       return "Observer";
+    case "presenter":
+      return "Presenter";
     case "otto":
       return "AI assistant";
   }

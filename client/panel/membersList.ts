@@ -8,7 +8,8 @@ const ROLE_ORDER: Readonly<Record<MemberView["role"], number>> = {
   assistant: 1,
   patient: 2,
   observer: 3,
-  otto: 4,
+  presenter: 4,
+  otto: 5,
 };
 
 export class MembersList {

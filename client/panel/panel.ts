@@ -17,7 +17,7 @@ import { h, PanelEvent, setText } from "./dom.ts";
 import { formatClock, roleText } from "./format.ts";
 import { LatestReadings } from "./latestReadings.ts";
 import { MembersList } from "./membersList.ts";
-import { type PanelRole, panelCards } from "./permissions.ts";
+import { isViewOnly, type PanelRole, panelCards } from "./permissions.ts";
 import { ProcedureControls } from "./procedureControls.ts";
 import { SoeCharts } from "./soeCharts.ts";
 import { CHART_TEETH, TeethView } from "./teethView.ts";
@@ -184,7 +184,7 @@ export class ClinicianPanel implements RoomListener {
     const me = view.members.find((m) => m.memberId === view.you);
     setText(
       this.header.you,
-      `You: ${me?.displayName ?? "—"} · ${roleText(this.opts.role)}${this.opts.role === "observer" ? " · view only" : ""}`,
+      `You: ${me?.displayName ?? "—"} · ${roleText(this.opts.role)}${isViewOnly(this.opts.role) ? " · view only" : ""}`,
     );
 
     const status = view.procedure?.status ?? null;

@@ -10,6 +10,7 @@ import {
   canSilenceAlarm,
   canUseComfort,
   controlStates,
+  isViewOnly,
   type PanelRole,
   panelCards,
 } from "./permissions.ts";
@@ -64,6 +65,24 @@ describe("controlStates", () => {
     }
   });
 
+  it("gives the demo screen (presenter) nothing, with a view-only reason, at every status", () => {
+    const statuses: ProcedureStatus[] = ["not_started", "running", "paused", "paused_by_patient", "blocked"];
+    for (const status of statuses) {
+      for (const state of Object.values(controlStates("presenter", procedure(status, "x")))) {
+        expect(state.enabled).toBe(false);
+        expect(state.why).toMatch(/^View only: the demo screen/);
+      }
+    }
+    expect(isViewOnly("presenter")).toBe(true);
+    expect(canChoosePlan("presenter", null)).toBe(false);
+    expect([
+      canAcknowledgeAlarm("presenter"),
+      canSilenceAlarm("presenter"),
+      canQuarantine("presenter"),
+      canUseComfort("presenter"),
+    ]).toEqual([false, false, false, false]);
+  });
+
   it("disables everything but a reason when there is no plan", () => {
     const s = controlStates("clinician", null);
     expect(s.start.enabled).toBe(false);
@@ -81,7 +100,7 @@ describe("controlStates", () => {
 });
 
 describe("the panel reads the one access table", () => {
-  const ROLES: PanelRole[] = ["clinician", "assistant", "observer"];
+  const ROLES: PanelRole[] = ["clinician", "assistant", "observer", "presenter"];
 
   it("never enables a control the role holds no grant for", () => {
     const statuses: ProcedureStatus[] = ["not_started", "running", "paused", "paused_by_patient", "blocked"];
@@ -105,14 +124,14 @@ describe("the panel reads the one access table", () => {
     }
   });
 
-  it("shows the observer no alarm, telemetry, comfort or device cards, and the care team all", () => {
+  it("shows the observer no alarm, telemetry, comfort or device cards, the care team and the demo screen all", () => {
     expect(panelCards("observer")).toEqual({
       alarms: false,
       telemetry: false,
       comfort: false,
       devices: false,
     });
-    for (const role of ["clinician", "assistant"] as const) {
+    for (const role of ["clinician", "assistant", "presenter"] as const) {
       expect(panelCards(role)).toEqual({ alarms: true, telemetry: true, comfort: true, devices: true });
     }
   });

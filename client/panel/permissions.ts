@@ -15,8 +15,8 @@ import {
 import type { ProcedureStatus, ProcedureView } from "../../shared/procedure/types.ts";
 import { Ev } from "../../shared/protocol.ts";
 
-/** Roles that open the desktop panel. */
-export type PanelRole = "clinician" | "assistant" | "observer";
+/** Roles that open the desktop panel (the presenter is the self-running demo screen). */
+export type PanelRole = "clinician" | "assistant" | "observer" | "presenter";
 
 export const CONTROL_ACTIONS = ["start", "pause", "resume", "next", "repeat", "abort", "override"] as const;
 export type ControlAction = (typeof CONTROL_ACTIONS)[number];
@@ -42,13 +42,23 @@ export function isCareRole(role: PanelRole): boolean {
   return mayDo(role, Ev.procedureCommand);
 }
 
+/** Whether the role may do nothing on the panel at all: it watches (observer, demo screen). */
+export function isViewOnly(role: PanelRole): boolean {
+  return !isCareRole(role);
+}
+
+/** Who is watching, for "View only: … cannot …" tooltips and notes. */
+export function viewerText(role: PanelRole): string {
+  return role === "presenter" ? "the demo screen" : "observers";
+}
+
 /** Enabled state of each procedure control, from the role's grants and the procedure's status. */
 export function controlStates(
   role: PanelRole,
   procedure: ProcedureView | null,
 ): Record<ControlAction, ControlState> {
   const status = procedure?.status ?? null;
-  const viewOnly = off("View only: observers cannot control the procedure");
+  const viewOnly = off(`View only: ${viewerText(role)} cannot control the procedure`);
   const gate = (action: ControlAction, allowedStatus: boolean, statusWhy: string): ControlState => {
     if (!isCareRole(role)) return viewOnly;
     if (grantFor(role, action) === Grant.no) return off("Only the clinician can do this");

@@ -13,7 +13,9 @@ import {
   type ControlAction,
   canChoosePlan,
   controlStates,
+  isViewOnly,
   type PanelRole,
+  viewerText,
 } from "./permissions.ts";
 import { BUTTON_LABEL, FORM, type FormMode, stepChips } from "./procedureWords.ts";
 
@@ -162,14 +164,13 @@ export class ProcedureControls {
     cancel.addEventListener("click", () => this.closeForm());
 
     this.error = h("p", { class: "cp-error", role: "alert", "data-testid": "procedure-error", hidden: true });
-    const viewOnly =
-      role === "observer"
-        ? h(
-            "p",
-            { class: "cp-hint cp-view-only" },
-            "View only: observers follow the procedure but cannot control it.",
-          )
-        : null;
+    const viewOnly = isViewOnly(role)
+      ? h(
+          "p",
+          { class: "cp-hint cp-view-only" },
+          `View only: ${viewerText(role)} follow the procedure but cannot control it.`,
+        )
+      : null;
     append(c.body, [
       this.planRow,
       this.planName,

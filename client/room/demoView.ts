@@ -1,6 +1,6 @@
 /**
- * The flat-screen demo: starts (or joins) the server's self-running story and watches it as an
- * observer, with the act shown over the room. Works on any screen, with no headset.
+ * The flat-screen demo: starts (or joins) the server's self-running story and watches it as the
+ * presenter (the care team's view, every control disabled), with the act shown over the room. Works on any screen, with no headset.
  */
 import { startDeskAsync } from "./deskView.ts";
 import { exposeTestState } from "./testHooks.ts";
@@ -86,7 +86,7 @@ export async function startDemoAsync(
   void pollAsync();
 
   exposeTestState(() => ({
-    role: "observer",
+    role: "presenter",
     link: desk.connection.link.kind,
     demo: state ? { ...state, actsSeen: [...actsSeen].sort((a, b) => a - b) } : null,
     view: desk.connection.view,

@@ -43,7 +43,7 @@ export async function startDeskAsync(
     onView: (view) => {
       if (!panel) {
         const mine = view.members.find((m) => m.memberId === view.you)?.role;
-        role = mine === "clinician" || mine === "assistant" ? mine : "observer";
+        role = mine === "clinician" || mine === "assistant" || mine === "presenter" ? mine : "observer";
         panel = new ClinicianPanel(panelRoot, connection, {
           role,
           plans: SELECTABLE_PLANS.map((p) => ({ id: p.id, name: p.name })),

@@ -36,6 +36,7 @@ const ROLE_CAPTION: Record<Role, string> = {
   clinician: "clinician",
   assistant: "assistant",
   observer: "observer",
+  presenter: "demo screen",
   otto: "assistant AI",
 };
 
@@ -58,7 +59,8 @@ export class AvatarSet {
   setMembers(members: readonly MemberView[], selfMemberId: string): void {
     const keep = new Set<string>();
     for (const m of members) {
-      if (m.memberId === selfMemberId || m.role === "otto") continue;
+      // Otto has its own body; the presenter (the demo screen) has none and sends no pose.
+      if (m.memberId === selfMemberId || m.role === "otto" || m.role === "presenter") continue;
       keep.add(m.memberId);
       // A slot handed to somebody else must not inherit the previous owner's poses.
       const previousOwner = this.slotOwner.get(m.slot);

@@ -63,6 +63,7 @@ export function roleStation(role: Role): V3 {
     case "assistant":
       return [-0.72, 1.58, -0.42];
     case "observer":
+    case "presenter":
       return [1.7, 1.64, 1.55];
     case "patient":
       return PATIENT_EYE;

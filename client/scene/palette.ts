@@ -47,6 +47,7 @@ export function roleColour(role: Role): string {
     case "assistant":
       return "#8e6fd1";
     case "observer":
+    case "presenter":
       return "#8f9aa6";
     case "otto":
       return "#5ee0d0";

@@ -1,4 +1,5 @@
 /** HTTP-facing control of the one demo run: start (or join) it, read its state, step it. */
+import { Role } from "../../shared/roles.ts";
 import { DEMO_APPOINTMENT, type DemoDeps, DemoDirector, type DemoState } from "./demoDirector.ts";
 
 export interface DemoStart {
@@ -11,7 +12,7 @@ export class DemoControl {
 
   constructor(private readonly deps: DemoDeps) {}
 
-  /** Starts the demo if it is not running (or restarts it), and returns an observer token for the screen. */
+  /** Starts the demo if it is not running (or restarts it), and returns a presenter token for the screen. */
   start(opts: { speed: number; stepByStep: boolean; restart: boolean }): DemoStart {
     if (this.director && (opts.restart || this.director.state.status === "failed")) {
       void this.director.stopAsync();
@@ -25,7 +26,7 @@ export class DemoControl {
       });
       void this.director.runAsync();
     }
-    return { token: this.deps.invites.mint(DEMO_APPOINTMENT, "observer")!, state: this.director.state };
+    return { token: this.deps.invites.mint(DEMO_APPOINTMENT, Role.presenter)!, state: this.director.state };
   }
 
   state(): DemoState | null {

@@ -287,6 +287,7 @@ export class OttoRules {
         };
       }
       case Role.observer:
+      case Role.presenter:
       case Role.otto:
         return null;
     }

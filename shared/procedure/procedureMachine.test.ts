@@ -20,12 +20,14 @@ const PATIENT: Actor = { memberId: "julian", role: Role.patient };
 const CLINICIAN: Actor = { memberId: "dr-ray", role: Role.clinician };
 const ASSISTANT: Actor = { memberId: "noah", role: Role.assistant };
 const OBSERVER: Actor = { memberId: "student", role: Role.observer };
+const PRESENTER: Actor = { memberId: "demo-screen", role: Role.presenter };
 const OTTO: Actor = { memberId: "otto", role: Role.otto };
 const ACTORS: Record<Role, Actor> = {
   patient: PATIENT,
   clinician: CLINICIAN,
   assistant: ASSISTANT,
   observer: OBSERVER,
+  presenter: PRESENTER,
   otto: OTTO,
 };
 const REASON = "spoke with Julian, he is ready";
@@ -165,6 +167,7 @@ describe("role table", () => {
     clinician: ["start", "pause", "resume", "next", "repeat", "abort", "override"],
     assistant: ["pause", "resume", "next", "repeat"],
     observer: [],
+    presenter: [],
     otto: [],
   };
   // A situation where each command is legal for a role that holds it, on a non-automated step.

@@ -34,6 +34,57 @@ async function demoReachedAsync(page: Page, act: number): Promise<DemoSeen> {
 /** The longest one act may take on a busy machine (an act is 1-10 s at speed 4 when quiet). */
 const ACT_BUDGET_MS = 90_000;
 
+/** What the demo screen's panel shows of the story's safety acts (the presenter's care-team cards). */
+interface PanelSeen {
+  alarmCardShown: boolean;
+  alarmMessages: number;
+  blockedReason: string;
+  devicesCardShown: boolean;
+  deviceRows: number;
+  enabledControls: string[];
+  viewOnlyNote: boolean;
+}
+
+function panelSeen(): PanelSeen {
+  const shown = (el: Element | null) => el instanceof HTMLElement && !el.hidden && el.offsetParent !== null;
+  const alarms = document.querySelector('[data-testid="alarms"]');
+  const devices = document.querySelector('[data-testid="devices"]');
+  const panel = document.querySelector(".cp-panel") ?? document.body;
+  return {
+    alarmCardShown: shown(alarms),
+    alarmMessages: alarms
+      ? [...alarms.querySelectorAll('[data-testid="alarm-message"]')].filter(shown).length
+      : 0,
+    blockedReason:
+      document.querySelector('[data-testid="procedure-blocked-reason"]')?.textContent?.trim() ?? "",
+    devicesCardShown: shown(devices),
+    deviceRows: devices ? devices.querySelectorAll('[data-testid="device-row"]').length : 0,
+    // Controls that send a command (the view's own switches, like "View alarm", may stay enabled).
+    enabledControls: [...panel.querySelectorAll("button, input, select, textarea")]
+      .filter((el) => shown(el) && !(el as HTMLButtonElement).disabled)
+      .map((el) => el.getAttribute("data-testid") ?? "")
+      .filter((id) =>
+        /^(procedure-|plan-select|alarm-ack|alarm-silence|quarantine-|lift-|comfort-|surroundings-)/.test(id),
+      ),
+    viewOnlyNote: shown(document.querySelector(".cp-view-only")),
+  };
+}
+
+/**
+ * Waits until the demo screen's panel shows at least one alarm in the alarm card (and, while the
+ * interlock holds, its reason), then returns what it shows. Never a fixed wait.
+ */
+async function alarmShownAsync(page: Page, withBlockedReason: boolean): Promise<PanelSeen> {
+  const until = Date.now() + ACT_BUDGET_MS;
+  for (;;) {
+    const seen = await page.evaluate(panelSeen);
+    if (seen.alarmCardShown && seen.alarmMessages > 0 && (!withBlockedReason || seen.blockedReason !== ""))
+      return seen;
+    if (Date.now() > until) throw new Error(`the demo screen showed no alarm: ${JSON.stringify(seen)}`);
+    await page.waitForTimeout(100);
+  }
+}
+
 describe("the self-running demo", () => {
   it("plays Julian's story to a safe finish through the real server", async () => {
     const { page, consoleErrors, foreignRequests } = await openPage(
@@ -42,13 +93,24 @@ describe("the self-running demo", () => {
       "/demo?speed=4",
       "demo",
     );
+    let interlockSeen: PanelSeen | null = null;
     for (const act of [3, 4, 5, 6]) {
       const shown = await demoReachedAsync(page, act);
+      // The interlock act: the presenter sees the alarm, the devices and the interlock's reason.
+      if (act === 4 && shown?.act === 4) interlockSeen = await alarmShownAsync(page, true);
       if (shown?.act === act && shown.status === "running") {
         expect(await screenshot(page, `demo-act-${act}`)).toBeGreaterThan(20_000);
         expect(await canvasContrast(page)).toBeGreaterThan(8);
       }
     }
+    // The story's safety acts are visible on the demo screen, and it can press nothing.
+    expect(interlockSeen, "the demo screen never showed act 4").not.toBeNull();
+    expect(interlockSeen!.alarmMessages).toBeGreaterThan(0);
+    expect(interlockSeen!.blockedReason).not.toBe("");
+    expect(interlockSeen!.devicesCardShown).toBe(true);
+    expect(interlockSeen!.deviceRows).toBeGreaterThan(0);
+    expect(interlockSeen!.viewOnlyNote).toBe(true);
+    expect(interlockSeen!.enabledControls).toEqual([]);
     await page.waitForFunction(
       () => {
         const d = (window.__chairside?.() as { demo?: DemoSeen } | null)?.demo;

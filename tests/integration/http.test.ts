@@ -128,6 +128,18 @@ describe("HTTP", () => {
     expect((await fetch(`${server.origin}/join/Julian!/patient`, { redirect: "manual" })).status).toBe(404);
   });
 
+  it("never mints a presenter by a join link, for the real clinic or the demo one, nor lists one", async () => {
+    for (const appointment of ["julian", "demo"]) {
+      const r = await fetch(`${server.origin}/join/${appointment}/presenter`, { redirect: "manual" });
+      expect(r.status, appointment).toBe(404);
+      expect(r.headers.get("location")).toBeNull();
+    }
+    const invites = (await (await fetch(`${server.origin}/api/invites`)).json()) as {
+      links: Record<string, string>;
+    }[];
+    for (const invite of invites) expect(Object.keys(invite.links)).not.toContain("presenter");
+  });
+
   it("validates the demo's query and says what is wrong", async () => {
     const r = await fetch(`${server.origin}/api/demo/start?speed=-2`);
     expect(r.status).toBe(400);

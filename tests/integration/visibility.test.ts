@@ -8,10 +8,12 @@
  * nothing of one room reached the other room's patient or observer.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BETA_FIRMWARE } from "../../server/clinic.ts";
 import { DeviceClient } from "../../server/soe/deviceClient.ts";
 import { deviceKey, signInvite } from "../../server/tokens.ts";
 import { EVENT_ACCESS, Sight, SNAPSHOT_ACCESS, STREAM_ACCESS } from "../../shared/access.ts";
 import { decodeBatch, encodePose, type Pose } from "../../shared/poseCodec.ts";
+import { PROCEDURE_COMMANDS } from "../../shared/procedure/types.ts";
 import {
   type DeliveredRoomEvent,
   ErrorCode,
@@ -21,8 +23,8 @@ import {
   type RoomEventType,
   type RoomSnapshot,
 } from "../../shared/protocol.ts";
-import { INVITE_ROLES, type InviteRole } from "../../shared/roles.ts";
-import { startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
+import { type AudienceRole, INVITE_ROLES, type InviteRole } from "../../shared/roles.ts";
+import { connectRefusal, startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
 
 const QUARANTINED = "9.9.9-beta";
 const POSE: Pose = {
@@ -43,7 +45,7 @@ const julian = {} as Record<InviteRole, Seat>;
 const flower = {} as Record<InviteRole, Seat>;
 let alarmMessage = "";
 
-async function seatAsync(appointmentId: string, role: InviteRole): Promise<Seat> {
+async function seatAsync(appointmentId: string, role: AudienceRole): Promise<Seat> {
   const client = await TestClient.joinAsync(server, appointmentId, role);
   const seat: Seat = { client, welcome: structuredClone(client.view!), readings: [] };
   client.socket.on(Ev.readings, (b) => seat.readings.push(b));
@@ -372,6 +374,143 @@ describe("who may make Otto speak", () => {
         `Otto spoke for the ${role}`,
       ).toEqual([]);
     }
+  });
+});
+
+describe("the presenter: the demo screen on the demo clinic's appointment", () => {
+  const demo = {} as Record<"clinician" | "presenter", Seat>;
+  let demoAlarm = "";
+  let alarmId = "";
+
+  beforeAll(async () => {
+    demo.clinician = await seatAsync("demo", "clinician");
+    demo.presenter = await seatAsync("demo", "presenter");
+    const dr = demo.clinician.client;
+    expect((await dr.command(Ev.procedureCommand, { command: "start" })).ok).toBe(true);
+    // The story's beta sensor: impossible pH values, a technical alarm, then a quarantine.
+    const device = new DeviceClient({
+      url: server.origin,
+      deviceId: "soe-julian-demo-36",
+      deviceKey: deviceKey(server.secret, "soe-julian-demo-36"),
+    });
+    const t = Date.now() - 10_000;
+    device.send({
+      seq: 1,
+      firmware: BETA_FIRMWARE,
+      readings: Array.from({ length: 6 }, (_, i) => ({
+        signal: "ph" as const,
+        t: t + i * 1000,
+        value: 1,
+        unit: "[pH]",
+        tooth: 36,
+      })),
+    });
+    expect(await device.flushAsync()).toBe(true);
+    await waitFor(() => dr.view!.alarms.some((a) => a.deviceId === "soe-julian-demo-36"), "the demo alarm");
+    const alarm = dr.view!.alarms.find((a) => a.deviceId === "soe-julian-demo-36")!;
+    demoAlarm = alarm.message;
+    alarmId = alarm.id;
+    await waitFor(() => demo.presenter.readings.length > 0, "readings at the presenter");
+    device.close();
+    const quarantined = await dr.command(Ev.firmwareQuarantine, {
+      firmware: BETA_FIRMWARE,
+      since: Date.now() - 60_000,
+      reason: "Beta build reports impossible pH values",
+      confirm: true,
+    });
+    expect(quarantined.ok, JSON.stringify(quarantined)).toBe(true);
+    expect((await dr.command(Ev.surroundings, { surroundings: "clinic" })).ok).toBe(true);
+    const last = server.sessions.forAppointment("demo").room.lastSeq;
+    for (const seat of Object.values(demo)) await waitFor(() => seat.client.view?.seq === last, "in step");
+  }, 30_000);
+
+  afterAll(() => {
+    for (const seat of Object.values(demo)) seat.client.close();
+  });
+
+  it("receives every room event exactly as the care team does, alarm, device and quarantine included", () => {
+    const since = demo.presenter.welcome.seq;
+    const care = demo.clinician.client.events.filter((e) => e.seq > since);
+    expect(demo.presenter.client.events).toEqual(care);
+    const types = new Set(demo.presenter.client.events.map((e) => e.body.type));
+    for (const type of ["alarm", "device", "firmware_quarantined", "procedure"] as const)
+      expect(types.has(type), type).toBe(true);
+    expect(JSON.stringify(demo.presenter.client.view)).toContain(demoAlarm);
+  });
+
+  it("receives the care team's telemetry (soe:readings)", () => {
+    expect(demo.presenter.readings.length).toBeGreaterThan(0);
+  });
+
+  it("gets the care team's snapshot, field by field", async () => {
+    const mine = await snapshotAsync(demo.presenter.client);
+    const full = await snapshotAsync(demo.clinician.client);
+    const { you: _a, serverTime: _b, ...rest } = mine;
+    const { you: _c, serverTime: _d, ...expected } = full;
+    expect(rest).toEqual(expected);
+    expect(mine.alarms.length).toBeGreaterThan(0);
+    expect(mine.devices.length).toBeGreaterThan(0);
+    expect(mine.quarantinedFirmware.length).toBeGreaterThan(0);
+  });
+
+  it("is refused every command with forbidden, and nothing changes", async () => {
+    const room = server.sessions.forAppointment("demo").room;
+    const before = room.lastSeq;
+    const commands: [string, unknown][] = [
+      [Ev.procedureSelect, { planId: "cleaning" }],
+      ...PROCEDURE_COMMANDS.map(
+        (command) => [Ev.procedureCommand, { command, reason: "x" }] as [string, unknown],
+      ),
+      [Ev.mdasSubmit, { answers: [4, 4, 4, 4, 4] }],
+      [Ev.checkinSubmit, { score: 6 }],
+      [Ev.checkinRequest, {}],
+      [Ev.breathing, { on: true }],
+      [Ev.surroundings, { surroundings: "nature" }],
+      [Ev.ottoAsk, { question: "how_long" }],
+      [Ev.alarmAck, { alarmId }],
+      [Ev.alarmSilence, { alarmId, seconds: 60 }],
+      [
+        Ev.firmwareQuarantine,
+        { firmware: BETA_FIRMWARE, since: 0, reason: "a presenter tries", confirm: true },
+      ],
+      [Ev.firmwareLift, { firmware: BETA_FIRMWARE, reason: "a presenter tries" }],
+    ];
+    for (const [event, payload] of commands) {
+      const r = await demo.presenter.client.command(event, payload);
+      expect(r, event).toMatchObject({ ok: false, error: { code: ErrorCode.forbidden } });
+    }
+    expect(room.lastSeq).toBe(before);
+  });
+
+  it("sends no pose: refused with forbidden, and nobody receives one from its seat", async () => {
+    const slot = demo.presenter.client.view!.members.find(
+      (m) => m.memberId === demo.presenter.client.memberId,
+    )!.slot;
+    const refused = await demo.presenter.client.command(Ev.pose, encodePose(POSE));
+    expect(refused).toMatchObject({ ok: false, error: { code: ErrorCode.forbidden } });
+    const batches = demo.clinician.client.poseBatches.flatMap((b) => decodeBatch(b).poses);
+    expect(batches.some((p) => p.slot === slot)).toBe(false);
+  });
+
+  it("cannot join a real clinic's room, even with a signed token; the invite service mints none", () => {
+    expect(server.invites.mint("julian", "presenter")).toBeNull();
+    expect(server.invites.mint("demo", "presenter")).not.toBeNull();
+  });
+
+  it("is refused at the handshake for a real clinic's room", async () => {
+    const claims = {
+      appointmentId: "julian",
+      roomId: "room-julian",
+      personId: "demo-screen",
+      role: "presenter" as const,
+      exp: Math.floor(Date.now() / 1000) + 600,
+    };
+    const refusal = await connectRefusal(server.origin, {
+      protocolVersion: PROTOCOL_VERSION,
+      token: signInvite(server.secret, claims),
+    });
+    expect(refusal).toMatchObject({ code: ErrorCode.forbidden });
+    expect(refusal?.message).toMatch(/demo clinic/);
   });
 });
 
