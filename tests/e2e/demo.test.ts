@@ -75,14 +75,26 @@ function panelSeen(): PanelSeen {
  * interlock holds, its reason), then returns what it shows. Never a fixed wait.
  */
 async function alarmShownAsync(page: Page, withBlockedReason: boolean): Promise<PanelSeen> {
-  const until = Date.now() + ACT_BUDGET_MS;
-  for (;;) {
-    const seen = await page.evaluate(panelSeen);
-    if (seen.alarmCardShown && seen.alarmMessages > 0 && (!withBlockedReason || seen.blockedReason !== ""))
-      return seen;
-    if (Date.now() > until) throw new Error(`the demo screen showed no alarm: ${JSON.stringify(seen)}`);
-    await page.waitForTimeout(100);
+  try {
+    await page.waitForFunction(
+      (withReason) => {
+        const shown = (el: Element | null) =>
+          el instanceof HTMLElement && !el.hidden && el.offsetParent !== null;
+        const alarms = document.querySelector('[data-testid="alarms"]');
+        const messages = alarms
+          ? [...alarms.querySelectorAll('[data-testid="alarm-message"]')].filter(shown).length
+          : 0;
+        const reason =
+          document.querySelector('[data-testid="procedure-blocked-reason"]')?.textContent?.trim() ?? "";
+        return shown(alarms) && messages > 0 && (!withReason || reason !== "");
+      },
+      withBlockedReason,
+      { timeout: ACT_BUDGET_MS, polling: 100 },
+    );
+  } catch {
+    throw new Error(`the demo screen showed no alarm: ${JSON.stringify(await page.evaluate(panelSeen))}`);
   }
+  return page.evaluate(panelSeen);
 }
 
 describe("the self-running demo", () => {
