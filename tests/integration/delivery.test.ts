@@ -2,9 +2,8 @@
  * No reading is lost or duplicated across a crash: a real server child process is killed with
  * SIGKILL mid-stream and restarted on the same data folder; the device resends what was not acked.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -12,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DeviceClient } from "../../server/soe/deviceClient.ts";
 import { deviceKey, loadOrCreateSecret } from "../../server/tokens.ts";
 import { waitFor } from "../harness.ts";
+import { freePort, startServerProcess } from "../serverProcess.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "chairside-crash-"));
 let child: ChildProcess | null = null;
@@ -22,45 +22,11 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServerProcess(port: number): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      CHAIRSIDE_DATA_DIR: dataDir,
-      CHAIRSIDE_SIMULATE_SOE: "false",
-      CHAIRSIDE_LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  proc.stdout?.on("data", (d) => {
-    out += String(d);
-  });
-  // Always drain stderr: pipe writes are synchronous on Linux, so a full pipe would stall the server.
-  proc.stderr?.on("data", (d) => {
-    serverErrors.push(String(d));
-  });
-  await waitFor(() => out.includes("Chairside is running"), "server start", 20_000);
-  return proc;
-}
-
 describe("delivery across a server crash", () => {
   it("stores every reading sent exactly once after SIGKILL and restart", async () => {
     const port = await freePort();
     const secret = loadOrCreateSecret(dataDir);
-    child = await startServerProcess(port);
+    child = await startServerProcess(port, dataDir, serverErrors);
     const id = "soe-julian-36";
     const device = new DeviceClient({
       url: `http://127.0.0.1:${port}`,
@@ -97,7 +63,7 @@ describe("delivery across a server crash", () => {
     await new Promise((r) => child!.once("exit", r));
     const ackedBeforeCrash = device.stats.acked;
     await new Promise((r) => setTimeout(r, 300));
-    child = await startServerProcess(port);
+    child = await startServerProcess(port, dataDir, serverErrors);
     await waitFor(() => seq >= total, "all batches queued", 20_000);
     clearInterval(streaming);
     const flushed = await device.flushAsync(20_000);

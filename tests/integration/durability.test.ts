@@ -3,9 +3,8 @@
  * SIGKILL (a crash) or stopped with SIGTERM (a graceful restart) while the patient's stop holds,
  * with a latched alarm and an acknowledged one, and is started again on the same folder.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -18,6 +17,7 @@ import type { ProcedureTransition } from "../../shared/procedure/types.ts";
 import { ConnectionState, Ev, PROTOCOL_VERSION, type RoomSnapshot } from "../../shared/protocol.ts";
 import type { InviteRole } from "../../shared/roles.ts";
 import { startTestServer, TestClient, waitFor } from "../harness.ts";
+import { freePort, startServerProcess } from "../serverProcess.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "chairside-durable-"));
 let child: ChildProcess | null = null;
@@ -31,40 +31,6 @@ afterAll(() => {
   child?.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServerProcess(port: number): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      CHAIRSIDE_DATA_DIR: dataDir,
-      CHAIRSIDE_SIMULATE_SOE: "false",
-      CHAIRSIDE_LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  proc.stdout?.on("data", (d) => {
-    out += String(d);
-  });
-  // Always drain stderr: a full pipe would stall the server.
-  proc.stderr?.on("data", (d) => {
-    serverErrors.push(String(d));
-  });
-  await waitFor(() => out.includes("Chairside is running"), "server start", 20_000);
-  return proc;
-}
 
 async function stopServerProcess(signal: "SIGKILL" | "SIGTERM"): Promise<number | null> {
   const proc = child!;
@@ -132,7 +98,7 @@ describe("room state across a server restart", () => {
     const url = `http://127.0.0.1:${port}`;
     const secret = loadOrCreateSecret(dataDir);
     const invites = new InviteService(secret, seedClinic(), 12, Date.now);
-    child = await startServerProcess(port);
+    child = await startServerProcess(port, dataDir, serverErrors);
 
     const ray = participant(url, invites, "clinician");
     let julian = participant(url, invites, "patient");
@@ -205,7 +171,7 @@ describe("room state across a server restart", () => {
     expect(await stopServerProcess("SIGKILL")).toBeNull();
     julian.client.close();
     const rayWelcomes = ray.welcomes;
-    child = await startServerProcess(port);
+    child = await startServerProcess(port, dataDir, serverErrors);
     // The clinician's client reconnects by itself and gets the room as it was.
     await waitFor(() => ray.welcomes > rayWelcomes, "clinician back after the crash", 10_000);
     expect(roomState(ray.view)).toEqual(before);
@@ -231,7 +197,7 @@ describe("room state across a server restart", () => {
     const beforeStop = roomState(ray.view);
     const welcomes = [ray.welcomes, julian.welcomes];
     expect(await stopServerProcess("SIGTERM")).toBe(0);
-    child = await startServerProcess(port);
+    child = await startServerProcess(port, dataDir, serverErrors);
     // Both pages come back by themselves: a graceful stop no longer tells clients not to retry.
     await waitFor(
       () => ray.welcomes > welcomes[0]! && julian.welcomes > welcomes[1]!,

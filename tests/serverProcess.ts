@@ -1,0 +1,50 @@
+/**
+ * The real server (`server/main.ts`) as a child process on a given port and data folder, for tests
+ * that kill it with SIGKILL or stop it with SIGTERM and start it again on the same folder.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { waitFor } from "./harness.ts";
+
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the server without its SOE simulator and resolves once it says it is running. What it
+ * writes to stderr is appended to `errors`.
+ */
+export async function startServerProcess(
+  port: number,
+  dataDir: string,
+  errors: string[],
+): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      CHAIRSIDE_DATA_DIR: dataDir,
+      CHAIRSIDE_SIMULATE_SOE: "false",
+      CHAIRSIDE_LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  proc.stdout?.on("data", (d) => {
+    out += String(d);
+  });
+  // Always drain stderr: pipe writes are synchronous on Linux, so a full pipe would stall the server.
+  proc.stderr?.on("data", (d) => {
+    errors.push(String(d));
+  });
+  await waitFor(() => out.includes("Chairside is running"), "server start", 20_000);
+  return proc;
+}
