@@ -158,7 +158,15 @@ describe("room state across a server restart", () => {
 
     // The patient stops. The ack promises the stop is stored.
     expect((await julian.client.command(Ev.procedureCommand, { command: "stop" })).ok).toBe(true);
-    await waitFor(() => ray.view.procedure?.status === "paused_by_patient", "clinician sees the stop");
+    // The stop's whole reaction (procedure, breathing coach, Otto's words to the patient) arrives
+    // as separate events: take the picture once the last of them has reached the clinician.
+    await waitFor(
+      () =>
+        ray.view.procedure?.status === "paused_by_patient" &&
+        ray.view.comfort.breathingCoach &&
+        ray.view.otto.lastUtterance?.addressee === "m-julian",
+      "clinician sees the stop and Otto's answer to it",
+    );
     const before = roomState(ray.view);
     const seqBefore = ray.view.seq;
     const historyBefore = ray.client.events.flatMap((e) =>
