@@ -2,6 +2,8 @@
 import { join } from "node:path";
 import { Server } from "socket.io";
 import { DEVICE_NAMESPACE, RATES } from "../shared/protocol.ts";
+import { staffGuard } from "./auth/httpGuard.ts";
+import { DEFAULT_SESSION_POLICY, type SessionPolicy, StaffSessions } from "./auth/staffSessions.ts";
 import { boundedParser, type ParserStats } from "./boundedParser.ts";
 import { type Clinic, ClinicId, seedClinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
@@ -28,6 +30,8 @@ export interface Chairside {
   secret: Buffer;
   clinic: Clinic;
   invites: InviteService;
+  /** Staff sign-in sessions (cookie). */
+  staffSessions: StaffSessions;
   sessions: SessionRegistry;
   soe: SoeService;
   storage: Storage;
@@ -42,6 +46,8 @@ export interface StartOptions {
   clinic?: Clinic;
   /** Limits per identity and address (tests relax or tighten them). */
   limits?: LimitPolicy;
+  /** Staff sessions' idle and absolute timeouts (tests shorten them). */
+  sessionPolicy?: SessionPolicy;
 }
 
 export async function startChairside(config: ServerConfig, opts: StartOptions = {}): Promise<Chairside> {
@@ -53,7 +59,13 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   // SQLite runs on its own thread: a group commit never holds up the rooms' event loop.
   const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"));
   const invites = new InviteService(secret, clinic, config.inviteTtlHours, now);
-  const httpDeps: HttpDeps = { config, invites, demo: null };
+  const staffSessions = new StaffSessions(storage, opts.sessionPolicy ?? DEFAULT_SESSION_POLICY, now);
+  const httpDeps: HttpDeps = {
+    config,
+    invites,
+    demo: null,
+    guard: staffGuard(staffSessions, Boolean(config.tlsCertPath)),
+  };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
   const io: PeopleServer = new Server(http.server, {
@@ -142,6 +154,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     secret,
     clinic,
     invites,
+    staffSessions,
     sessions,
     soe,
     storage,

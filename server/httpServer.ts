@@ -17,10 +17,12 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { resolve, sep } from "node:path";
+import { fastifyCookie } from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { z } from "zod";
 import { demoStartQuerySchema, joinParamsSchema } from "../shared/httpSchemas.ts";
+import type { StaffGuard } from "./auth/httpGuard.ts";
 import type { ServerConfig } from "./config.ts";
 import type { DemoControl } from "./demo/demoControl.ts";
 import { HostNames, originAllowed } from "./hostAndOrigin.ts";
@@ -35,6 +37,8 @@ export interface HttpDeps {
   invites: InviteService;
   /** Set once the server listens (the demo's simulated participants connect back to it). */
   demo: DemoControl | null;
+  /** The staff API's door (server/auth/httpGuard.ts). */
+  guard: StaffGuard;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -92,6 +96,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     return plain(reply, 404, "not found");
   });
 
+  fastify.register(fastifyCookie);
   registerRoutes(fastify, deps, scheme);
   if (config.clientDir) registerClient(fastify, config.clientDir);
 

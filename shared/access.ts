@@ -18,6 +18,7 @@ import {
   type RoomSnapshot,
   type ServerToClientEvents,
 } from "./protocol.ts";
+import type { StaffRole } from "./records.ts";
 import { type AudienceRole, INVITE_ROLES, Role } from "./roles.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -307,4 +308,83 @@ export function eventSight<T extends RoomEventType>(role: AudienceRole, type: T)
 
 export function mayReceive(role: AudienceRole, stream: keyof ServerToClientEvents): boolean {
   return STREAM_ACCESS[stream][role];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The staff area (issue 8): what each staff role may do outside a room
+
+/** Everything a signed-in staff member can ask of the staff area and the room doors. */
+export const StaffAction = {
+  patientsRead: "patients.read",
+  patientsWrite: "patients.write",
+  patientsArchive: "patients.archive",
+  appointmentsRead: "appointments.read",
+  appointmentsWrite: "appointments.write",
+  devicesRead: "devices.read",
+  /** Pair, unpair and rotate an SOE's key. */
+  devicesWrite: "devices.write",
+  staffRead: "staff.read",
+  /** Create, edit, disable staff accounts and hand out their enrolment links. */
+  staffWrite: "staff.write",
+  /** Enter an appointment's treatment room (as that appointment's clinician or assistant). */
+  roomsEnter: "rooms.enter",
+  /** Pair the patient's headset to an appointment, or hand it to the next patient. */
+  headsetPair: "headset.pair",
+  /** Invite (and revoke) observers of an appointment. */
+  observersInvite: "observers.invite",
+} as const;
+export type StaffAction = (typeof StaffAction)[keyof typeof StaffAction];
+
+/**
+ * Staff role × action. An admin runs the clinic's records but does not treat: an admin who is also
+ * a dentist has a second, clinician account. Assistants book, pair devices and headsets; inviting
+ * observers into a treatment is the clinician's call.
+ */
+export const STAFF_ACCESS: Readonly<Record<StaffRole, Readonly<Record<StaffAction, boolean>>>> = {
+  admin: {
+    "patients.read": true,
+    "patients.write": true,
+    "patients.archive": true,
+    "appointments.read": true,
+    "appointments.write": true,
+    "devices.read": true,
+    "devices.write": true,
+    "staff.read": true,
+    "staff.write": true,
+    "rooms.enter": false,
+    "headset.pair": false,
+    "observers.invite": false,
+  },
+  clinician: {
+    "patients.read": true,
+    "patients.write": true,
+    "patients.archive": true,
+    "appointments.read": true,
+    "appointments.write": true,
+    "devices.read": true,
+    "devices.write": true,
+    "staff.read": true,
+    "staff.write": false,
+    "rooms.enter": true,
+    "headset.pair": true,
+    "observers.invite": true,
+  },
+  assistant: {
+    "patients.read": true,
+    "patients.write": true,
+    "patients.archive": false,
+    "appointments.read": true,
+    "appointments.write": true,
+    "devices.read": true,
+    "devices.write": true,
+    "staff.read": true,
+    "staff.write": false,
+    "rooms.enter": true,
+    "headset.pair": true,
+    "observers.invite": false,
+  },
+};
+
+export function staffMay(role: StaffRole, action: StaffAction): boolean {
+  return STAFF_ACCESS[role][action];
 }

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CheckedReading } from "../../shared/soe/signals.ts";
-import { SqliteStorage } from "./sqliteStorage.ts";
-import type { StoredBatch } from "./storage.ts";
+import { SCHEMA_VERSION, SqliteStorage } from "./sqliteStorage.ts";
+import { RecordKind, type StoredBatch } from "./storage.ts";
 
 const dirs: string[] = [];
 function tempDb(): string {
@@ -215,5 +215,65 @@ describe("room state", () => {
     await again.deleteRoomState("room-julian");
     expect((await again.roomStates()).map((r) => r.roomId)).toEqual(["room-flower"]);
     await again.close();
+  });
+});
+
+describe("clinic records and schema migration", () => {
+  it("keeps records by kind and id, per clinic, and deletes only what is named", async () => {
+    const storage = new SqliteStorage(tempDb());
+    const rec = (id: string, clinicId: string) => ({
+      kind: RecordKind.patient,
+      id,
+      clinicId,
+      body: JSON.stringify({ name: id }),
+      updatedAt: 1,
+    });
+    await storage.putRecords([rec("p2", "main"), rec("p1", "main"), rec("p3", "demo")]);
+    await storage.putRecords([{ ...rec("p1", "main"), body: '{"name":"renamed"}', updatedAt: 2 }]);
+    expect((await storage.getRecord(RecordKind.patient, "p1"))?.body).toBe('{"name":"renamed"}');
+    expect(await storage.getRecord(RecordKind.staff, "p1")).toBeNull();
+    expect((await storage.listRecords(RecordKind.patient, "main")).map((r) => r.id)).toEqual(["p1", "p2"]);
+    expect((await storage.listRecords(RecordKind.patient)).map((r) => r.id)).toEqual(["p1", "p2", "p3"]);
+    await storage.deleteRecords(RecordKind.patient, ["p2", "nobody"]);
+    expect((await storage.listRecords(RecordKind.patient)).map((r) => r.id)).toEqual(["p1", "p3"]);
+    await storage.close();
+  });
+
+  it("upgrades a data folder from before the records in place, keeping what it held", async () => {
+    const path = tempDb();
+    const old = new Database(path);
+    // The schema as the first wave left it: no records table, user_version 0.
+    old.exec(
+      "CREATE TABLE audit_log (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, why TEXT NOT NULL)",
+    );
+    old
+      .prepare(
+        "INSERT INTO audit_log (at, who, action, subject, why) VALUES (1, 'dr-ray', 'ack', 'a1', 'seen')",
+      )
+      .run();
+    old.close();
+
+    const storage = new SqliteStorage(path);
+    expect((await storage.auditLog(10)).map((e) => e.subject)).toEqual(["a1"]);
+    await storage.putRecords([
+      { kind: RecordKind.staff, id: "s1", clinicId: "main", body: "{}", updatedAt: 1 },
+    ]);
+    await storage.close();
+
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    check.close();
+    // Opening again runs no step twice.
+    const again = new SqliteStorage(path);
+    expect(await again.listRecords(RecordKind.staff)).toHaveLength(1);
+    await again.close();
+  });
+
+  it("refuses a data folder written by a newer server instead of guessing", () => {
+    const path = tempDb();
+    const newer = new Database(path);
+    newer.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    newer.close();
+    expect(() => new SqliteStorage(path)).toThrow(/newer Chairside/);
   });
 });

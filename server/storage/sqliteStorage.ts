@@ -9,9 +9,11 @@ import type {
   AuditEntry,
   FirmwareRecord,
   FirmwareUsage,
+  RecordKind,
   RoomStateRow,
   Storage,
   StoredBatch,
+  StoredRecord,
   StoreOutcome,
 } from "./storage.ts";
 
@@ -48,6 +50,18 @@ CREATE TABLE IF NOT EXISTS firmware_actions (
   id INTEGER PRIMARY KEY, clinic_id TEXT NOT NULL, firmware TEXT NOT NULL, action TEXT NOT NULL,
   since INTEGER, at INTEGER NOT NULL, by TEXT NOT NULL, reason TEXT NOT NULL, retracted INTEGER NOT NULL DEFAULT 0);
 `;
+/**
+ * Schema versions (`PRAGMA user_version`): 0 is every data folder from before issue 8; 1 adds the
+ * clinic's records. Each step runs once, in a transaction, so an existing folder upgrades in place.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE records (
+     kind TEXT NOT NULL, id TEXT NOT NULL, clinic_id TEXT NOT NULL, body TEXT NOT NULL,
+     updated_at INTEGER NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
+   CREATE INDEX records_kind_clinic ON records (kind, clinic_id, id);`,
+];
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
 const LEGACY_CLINIC = "main";
 const LEGACY_REASON = "Recorded before quarantines needed a reason and a clinic";
 
@@ -75,6 +89,18 @@ interface ReadingRow {
   received_at: number;
 }
 
+interface RecordRow {
+  kind: RecordKind;
+  id: string;
+  clinic_id: string;
+  body: string;
+  updated_at: number;
+}
+
+function fromRecordRow(row: RecordRow): StoredRecord {
+  return { kind: row.kind, id: row.id, clinicId: row.clinic_id, body: row.body, updatedAt: row.updated_at };
+}
+
 export interface SqliteOptions {
   /** "full" fsyncs every commit; "normal" (default) survives a process kill, which is what acks promise. */
   synchronous?: "full" | "normal";
@@ -95,6 +121,7 @@ export class SqliteStorage implements Storage {
     this.db.pragma("busy_timeout = 2000");
     this.db.exec(SCHEMA);
     this.migrateSoe();
+    this.migrate();
     this.insertBatch = this.db.prepare(
       "INSERT INTO device_boot_batches (device_id, boot_id, seq, digest, received_at) VALUES (?, ?, ?, ?, ?)",
     );
@@ -251,6 +278,56 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     this.db.close();
+  }
+
+  // -- records (issue 8) --
+
+  private migrate(): void {
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(
+        `This data folder was written by a newer Chairside (schema ${version}, this one knows ${SCHEMA_VERSION}): update the server.`,
+      );
+    }
+    for (let v = version; v < SCHEMA_VERSION; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  async putRecords(records: readonly StoredRecord[]): Promise<void> {
+    const put = this.db.prepare(
+      "INSERT OR REPLACE INTO records (kind, id, clinic_id, body, updated_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.db.transaction(() => {
+      for (const r of records) put.run(r.kind, r.id, r.clinicId, r.body, r.updatedAt);
+    })();
+  }
+
+  async getRecord(kind: RecordKind, id: string): Promise<StoredRecord | null> {
+    const row = this.db
+      .prepare("SELECT kind, id, clinic_id, body, updated_at FROM records WHERE kind = ? AND id = ?")
+      .get(kind, id) as RecordRow | undefined;
+    return row ? fromRecordRow(row) : null;
+  }
+
+  async listRecords(kind: RecordKind, clinicId?: string): Promise<StoredRecord[]> {
+    const rows = (
+      clinicId === undefined
+        ? this.db.prepare("SELECT * FROM records WHERE kind = ? ORDER BY id").all(kind)
+        : this.db
+            .prepare("SELECT * FROM records WHERE kind = ? AND clinic_id = ? ORDER BY id")
+            .all(kind, clinicId)
+    ) as RecordRow[];
+    return rows.map(fromRecordRow);
+  }
+
+  async deleteRecords(kind: RecordKind, ids: readonly string[]): Promise<void> {
+    this.db
+      .prepare("DELETE FROM records WHERE kind = ? AND id IN (SELECT value FROM json_each(?))")
+      .run(kind, JSON.stringify(ids));
   }
 
   // -- soe (issue 7): firmware quarantines and lifts per clinic --

@@ -64,6 +64,32 @@ export interface RoomStateRow {
   body: string;
 }
 
+/**
+ * The clinic's records (issue 8): patients, appointments, devices, staff, their credentials and
+ * sessions. Each kind is owned by one service, which validates `body` (JSON) with its zod schema
+ * from `shared/` on the way in and out; storage only keeps them, keyed by (kind, id).
+ */
+export const RecordKind = {
+  patient: "patient",
+  appointment: "appointment",
+  device: "device",
+  staff: "staff",
+  passkey: "passkey",
+  staffSession: "staff_session",
+  headsetCredential: "headset_credential",
+  observerInvite: "observer_invite",
+} as const;
+export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
+
+export interface StoredRecord {
+  kind: RecordKind;
+  id: string;
+  clinicId: string;
+  /** JSON text of the record, checked by its owner's schema. */
+  body: string;
+  updatedAt: number;
+}
+
 export interface Storage {
   /** Stores batches atomically, exactly once per (device, boot, seq); resolves once durable. */
   storeBatches(batches: readonly StoredBatch[]): Promise<StoreOutcome[]>;
@@ -99,6 +125,14 @@ export interface Storage {
   roomStates(): Promise<RoomStateRow[]>;
   /** Forgets a room's state (the room starts fresh next time). */
   deleteRoomState(roomId: string): Promise<void>;
+  // -- records (issue 8) --
+  /** Inserts or replaces records in one transaction; resolves once durable. */
+  putRecords(records: readonly StoredRecord[]): Promise<void>;
+  getRecord(kind: RecordKind, id: string): Promise<StoredRecord | null>;
+  /** Records of a kind, of one clinic or of all, in id order. */
+  listRecords(kind: RecordKind, clinicId?: string): Promise<StoredRecord[]>;
+  /** Removes records (sessions that ended, for example); missing ids are ignored. */
+  deleteRecords(kind: RecordKind, ids: readonly string[]): Promise<void>;
   audit(entry: AuditEntry): Promise<void>;
   auditLog(limit: number): Promise<AuditEntry[]>;
   close(): Promise<void>;
