@@ -1,5 +1,6 @@
 /**
- * The browser's link to the room: handshake with version and token, the room view kept in step
+ * The browser's link to the room: handshake with version, appointment and (demo only) pass, while
+ * its cookies say who it is; the room view kept in step
  * with reliable events (resync on any gap), poses out and in, and RoomActions over acks. It comes
  * back by itself after any drop (see linkState.ts) and takes a fresh snapshot each time.
  */
@@ -22,7 +23,7 @@ import {
   type FirmwareQuarantineOutcome,
   type FirmwareQuarantinePayload,
   fail,
-  PROTOCOL_VERSION,
+  type PersonAuth,
   type ReadingsBatch,
   type Result,
   type RoomSnapshot,
@@ -62,14 +63,15 @@ export class RoomConnection implements RoomActions {
   /** Counters for tests and the status line. */
   readonly stats = { events: 0, resyncs: 0, posesIn: 0, posesOut: 0, welcomes: 0 };
 
+  /** `auth`: the handshake (server/auth decides who this is from the cookies or the demo pass in it). */
   constructor(
-    token: string,
+    auth: PersonAuth,
     private readonly listener: ConnectionListener,
   ) {
     // Socket.IO's own reconnection gives up after a server-side disconnect (a graceful restart);
     // the link state machine retries after every kind of drop instead.
     this.socket = io({
-      auth: { protocolVersion: PROTOCOL_VERSION, token },
+      auth,
       transports: ["websocket"],
       reconnection: false,
     });
@@ -91,6 +93,9 @@ export class RoomConnection implements RoomActions {
     this.socket.on(Ev.readings, (batch) => this.listener.onReadings(batch.readings));
     this.socket.on(Ev.protocolError, (err) => {
       if (err.event === CloseReason.replaced) this.step({ type: "replaced" });
+      // The credential ended (signed out, headset handed on, invitation withdrawn): no retrying.
+      else if (err.event === CloseReason.revoked)
+        this.step({ type: "connect_failed", refusal: { code: ErrorCode.forbidden, message: err.message } });
       else console.warn(`[chairside] ${err.code}: ${err.message}`);
     });
     this.socket.on("connect_error", (err) => {

@@ -1,21 +1,26 @@
-/** Wires one Chairside server: HTTP(S), Socket.IO for people and devices, storage, sessions. */
+/**
+ * Composes one Chairside server from its parts: storage, the one authenticator and its credential
+ * checkers, HTTP(S), Socket.IO for people and devices, the rooms, the SOE service and the demo.
+ * Each part lives in its own module; nothing here decides anything.
+ */
 import { join } from "node:path";
-import { Server } from "socket.io";
-import { DEVICE_NAMESPACE, RATES } from "../shared/protocol.ts";
+import { DEVICE_NAMESPACE } from "../shared/protocol.ts";
+import { ChairsideAuthenticator, staffSessionChecker } from "./auth/authenticator.ts";
+import { DemoPasses, demoPassRefusal } from "./auth/demoPass.ts";
 import { staffGuard } from "./auth/httpGuard.ts";
 import { DEFAULT_SESSION_POLICY, type SessionPolicy, StaffSessions } from "./auth/staffSessions.ts";
-import { boundedParser, type ParserStats } from "./boundedParser.ts";
-import { type Clinic, ClinicId, seedClinic } from "./clinic.ts";
+import type { ParserStats } from "./boundedParser.ts";
+import { type Clinic, seedClinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
 import { prepareDataFolder } from "./dataFolder.ts";
-import { DemoControl } from "./demo/demoControl.ts";
-import { DEMO_APPOINTMENT } from "./demo/demoDirector.ts";
+import { demoControlFor } from "./demo/demoControl.ts";
+import type { PeopleServer } from "./handshake.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
-import { InviteService } from "./invites.ts";
 import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
 import { createLogger, setLogLevel } from "./log.ts";
-import { attachPeopleGateway, type PeopleServer } from "./peopleGateway.ts";
-import { roomsFor, SessionRegistry } from "./sessionRegistry.ts";
+import { attachPeopleGateway } from "./peopleGateway.ts";
+import { SessionRegistry } from "./sessionRegistry.ts";
+import { createSocketServer } from "./socketServer.ts";
 import { attachDeviceGateway, type DeviceNamespace } from "./soe/deviceGateway.ts";
 import { SoeService } from "./soe/soeService.ts";
 import type { Storage } from "./storage/storage.ts";
@@ -29,13 +34,18 @@ export interface Chairside {
   origin: string;
   secret: Buffer;
   clinic: Clinic;
-  invites: InviteService;
+  /** Demo passes for the demo clinic (minted only while CHAIRSIDE_DEMO is on). */
+  demoPasses: DemoPasses;
+  /** Who a request or a socket is, for HTTP and Socket.IO alike; `revoked` cuts live sockets. */
+  authenticator: ChairsideAuthenticator;
   /** Staff sign-in sessions (cookie). */
   staffSessions: StaffSessions;
   sessions: SessionRegistry;
   soe: SoeService;
   storage: Storage;
   io: PeopleServer;
+  /** Every HTTP route the server answers. */
+  routes(): readonly { method: string; url: string }[];
   /** Raw packets rejected at the edge and protocol violations (each closed its connection). */
   parserStats: ParserStats;
   closeAsync(): Promise<void>;
@@ -52,62 +62,45 @@ export interface StartOptions {
 
 export async function startChairside(config: ServerConfig, opts: StartOptions = {}): Promise<Chairside> {
   setLogLevel(config.logLevel);
+  for (const warning of config.warnings) log.warn(warning);
   const now = opts.now ?? Date.now;
+  const https = Boolean(config.tlsCertPath);
   const clinic = opts.clinic ?? seedClinic();
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
   // SQLite runs on its own thread: a group commit never holds up the rooms' event loop.
   const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"));
-  const invites = new InviteService(secret, clinic, config.inviteTtlHours, now);
   const staffSessions = new StaffSessions(storage, opts.sessionPolicy ?? DEFAULT_SESSION_POLICY, now);
+  const demoPasses = new DemoPasses(secret, clinic, config.demoPassTtlHours, now);
+  // The one authenticator. Headset and observer checkers join here: cookieChecker(...) over pairing.
+  const authenticator = new ChairsideAuthenticator([staffSessionChecker(staffSessions, https)]);
+  if (config.demo) authenticator.use(demoPasses.checker());
+
   const httpDeps: HttpDeps = {
     config,
-    invites,
+    clinic,
+    authenticator,
+    demoPasses,
     demo: null,
-    guard: staffGuard(staffSessions, Boolean(config.tlsCertPath)),
+    guard: staffGuard(staffSessions, https),
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
-  const io: PeopleServer = new Server(http.server, {
-    // Size and depth are bounded on each raw packet, per namespace, before any JSON is parsed;
-    // handlers answer an over-bound event with a typed error. This cap only protects memory.
-    maxHttpBufferSize: 1_000_000,
-    parser: boundedParser(
-      (nsp) => ({
-        maxBytes: nsp === DEVICE_NAMESPACE ? RATES.maxDeviceMessageBytes : RATES.maxMessageBytes,
-        maxDepth: RATES.maxMessageDepth,
-      }),
-      parserStats,
-    ),
-    pingInterval: 2_000,
-    pingTimeout: 3_000,
-    serveClient: false,
-    allowRequest: http.allowSocketRequest,
-  });
-  io.engine.use(http.secureSocketResponse);
+  const io = createSocketServer(http, parserStats);
   const soe = new SoeService(clinic, storage, now);
   const sessions = new SessionRegistry({ clinic, storage, soe, io, now, poseTickHz: config.poseTickHz });
-  await soe.init({
-    onReadings: (patientId, readings) => sessions.onReadings(patientId, readings),
-    onDropouts: (patientId, findings) => sessions.onDropouts(patientId, findings),
-    onDevice: (patientId, device) => {
-      for (const s of sessions.forPatient(patientId)) s.upsertDevice(device);
-    },
-    onFirmwareAction: (clinicId, action) => {
-      for (const s of sessions.forClinic(clinicId)) s.room.applyFirmwareAction(action);
-    },
-    onSeqConflict: (patientId, device, seq) => {
-      for (const s of sessions.forPatient(patientId)) s.onSeqConflict(device.deviceId, device.tooth, seq);
-    },
-  });
+  await soe.init(sessions.soeListener());
   // Rooms come back before any client can connect, so no one ever sees a room that forgot.
   await sessions.restoreAsync();
   const limits = new Limits(opts.limits ?? DEFAULT_LIMITS, now);
-  attachPeopleGateway(io, { secret, clinic, sessions, limits, now });
-  // Runs right after the gateway's welcome, in the same tick: no room event can fall between.
-  io.on("connection", (socket) => {
-    const { roomId, role } = socket.data.claims;
-    if (socket.connected) void socket.join(roomsFor(roomId, role));
+  attachPeopleGateway(io, {
+    clinic,
+    sessions,
+    limits,
+    now,
+    authenticator,
+    demoOn: config.demo,
+    passRefusal: (pass) => demoPassRefusal(secret, clinic, pass, now(), config.demo),
   });
   attachDeviceGateway(io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace, {
     secret,
@@ -119,33 +112,9 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   sessions.start();
 
   const port = await http.listenAsync();
-  const scheme = config.tlsCertPath ? "https" : "http";
-  const origin = `${scheme}://localhost:${port}`;
-  log.info("listening", { origin, host: config.host, dataDir: config.dataDir });
-  const demo = new DemoControl({
-    origin,
-    secret,
-    clinic,
-    invites,
-    resetRoom: () => {
-      const roomId = clinic.appointments.get(DEMO_APPOINTMENT)!.roomId;
-      io.in(roomId).disconnectSockets(true);
-      sessions.reset(DEMO_APPOINTMENT);
-    },
-    resetClinicAsync: async () => {
-      for (const firmware of soe.quarantinedFirmware(ClinicId.demo)) {
-        await soe.lift(ClinicId.demo, firmware, "The demo story starts again from the beginning.", "demo");
-      }
-    },
-    procedure: () => sessions.forAppointment(DEMO_APPOINTMENT).room.getProcedure(),
-    checkinPending: () => sessions.forAppointment(DEMO_APPOINTMENT).room.getComfort().checkinPending !== null,
-    alarmIds: () =>
-      sessions
-        .forAppointment(DEMO_APPOINTMENT)
-        .room.activeAlarms()
-        .filter((a) => a.acknowledgedAt === undefined)
-        .map((a) => a.id),
-  });
+  const origin = `${https ? "https" : "http"}://localhost:${port}`;
+  log.info("listening", { origin, host: config.host, dataDir: config.dataDir, demo: config.demo });
+  const demo = demoControlFor({ origin, secret, clinic, demoPasses, io, sessions, soe });
   httpDeps.demo = demo;
 
   return {
@@ -153,12 +122,14 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     origin,
     secret,
     clinic,
-    invites,
+    demoPasses,
+    authenticator,
     staffSessions,
     sessions,
     soe,
     storage,
     io,
+    routes: http.routes,
     parserStats,
     async closeAsync() {
       await demo.stopAsync();

@@ -32,3 +32,21 @@ describe("loadConfig: host names and origins", () => {
     expect(() => loadConfig({ [key]: value })).toThrow(key);
   });
 });
+
+describe("loadConfig: the demo", () => {
+  it.each([
+    [{}, true, 0],
+    [{ CHAIRSIDE_DEMO: "false" }, false, 0],
+    [{ CHAIRSIDE_DEMO: "true", CHAIRSIDE_DEMO_LINKS: "false" }, true, 0],
+    [{ CHAIRSIDE_DEMO_LINKS: "false" }, false, 1],
+    [{ CHAIRSIDE_DEMO_LINKS: "1" }, true, 1],
+  ])("reads CHAIRSIDE_DEMO, and the old CHAIRSIDE_DEMO_LINKS with a warning: %j", (env, demo, warnings) => {
+    const config = loadConfig(env);
+    expect(config.demo).toBe(demo);
+    expect(config.warnings).toHaveLength(warnings);
+  });
+
+  it("refuses a demo flag that is neither true nor false", () => {
+    expect(() => loadConfig({ CHAIRSIDE_DEMO: "maybe" })).toThrow("CHAIRSIDE_DEMO");
+  });
+});

@@ -11,14 +11,18 @@ export interface ServerConfig {
   /** TLS certificate and key (PEM). Both set: the server speaks HTTPS (needed for WebXR on the LAN). */
   tlsCertPath: string | null;
   tlsKeyPath: string | null;
-  /** How long invite tokens stay valid. */
-  inviteTtlHours: number;
+  /** How long a demo pass stays valid. */
+  demoPassTtlHours: number;
   /** Room tick for pose fan-out (Hz). */
   poseTickHz: number;
   /** Run the built-in SOE simulator for the demo patients. */
   simulateSoe: boolean;
-  /** Serve /demo/join links that mint tokens for the seeded clinic (turn off outside demos). */
-  demoLinks: boolean;
+  /**
+   * The demo clinic is open to anyone without signing in (CHAIRSIDE_DEMO, default on): the start
+   * page lists it, `/join` links and `POST /api/demo/pass` hand out demo passes for it. Off, no
+   * route hands out any role without sign-in.
+   */
+  demo: boolean;
   /** Folder of the built client; absent in pure API tests. */
   clientDir: string | null;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -32,6 +36,8 @@ export interface ServerConfig {
    * server's own origin (CHAIRSIDE_ALLOWED_ORIGINS).
    */
   allowedOrigins: string[];
+  /** Things the operator should change in the configuration (logged at start). */
+  warnings: string[];
 }
 
 export class ConfigError extends Error {
@@ -54,6 +60,16 @@ function flag(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {
   if (["1", "true", "yes", "on"].includes(raw.toLowerCase())) return true;
   if (["0", "false", "no", "off"].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${key} must be true or false, got "${raw}"`);
+}
+
+/** CHAIRSIDE_DEMO, or its old name CHAIRSIDE_DEMO_LINKS (with a warning) when only that is set. */
+function demoFlag(env: NodeJS.ProcessEnv, warnings: string[]): boolean {
+  const old = env.CHAIRSIDE_DEMO_LINKS;
+  if ((env.CHAIRSIDE_DEMO ?? "") === "" && old !== undefined && old !== "") {
+    warnings.push("CHAIRSIDE_DEMO_LINKS is now called CHAIRSIDE_DEMO; the old name still works for now.");
+    return flag(env, "CHAIRSIDE_DEMO_LINKS", true);
+  }
+  return flag(env, "CHAIRSIDE_DEMO", true);
 }
 
 function list(env: NodeJS.ProcessEnv, key: string): string[] {
@@ -96,19 +112,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (!["debug", "info", "warn", "error", "silent"].includes(level)) {
     throw new ConfigError(`CHAIRSIDE_LOG_LEVEL must be debug, info, warn, error or silent, got "${level}"`);
   }
+  const warnings: string[] = [];
   return {
     port: int(env, "PORT", 8080, 0, 65535),
     host: env.HOST || "0.0.0.0",
     dataDir: resolve(env.CHAIRSIDE_DATA_DIR || "data"),
     tlsCertPath,
     tlsKeyPath,
-    inviteTtlHours: int(env, "CHAIRSIDE_INVITE_TTL_HOURS", 12, 1, 24 * 30),
+    demoPassTtlHours: int(env, "CHAIRSIDE_DEMO_PASS_TTL_HOURS", 12, 1, 24 * 30),
     poseTickHz: int(env, "CHAIRSIDE_POSE_TICK_HZ", 30, 10, 120),
     simulateSoe: flag(env, "CHAIRSIDE_SIMULATE_SOE", true),
-    demoLinks: flag(env, "CHAIRSIDE_DEMO_LINKS", true),
+    demo: demoFlag(env, warnings),
     clientDir: resolve(env.CHAIRSIDE_CLIENT_DIR || "dist"),
     logLevel: level as ServerConfig["logLevel"],
     hostnames: hostnames(env, "CHAIRSIDE_HOSTNAMES"),
     allowedOrigins: origins(env, "CHAIRSIDE_ALLOWED_ORIGINS"),
+    warnings,
   };
 }

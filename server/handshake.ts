@@ -7,14 +7,15 @@ import {
   type ClientToServerEvents,
   type ConnectRefusal,
   ErrorCode,
-  type InviteClaims,
   PROTOCOL_VERSION,
   type ServerToClientEvents,
 } from "../shared/protocol.ts";
+import type { RoomSeat } from "./auth/roomAdmission.ts";
 
 /** What the people handshake attaches to an admitted socket. */
 export interface PeopleSocketData {
-  claims: InviteClaims;
+  /** Who the connection is in its room, decided by server/auth/roomAdmission.ts. */
+  seat: RoomSeat;
   displayName: string;
   memberId: string;
 }

@@ -1,6 +1,8 @@
 /**
- * HTTP(S) on one origin and one port, on Fastify: the built client, demo join links for the seeded
- * clinic, the demo's control API and a health check. Socket.IO attaches to the same server (app.ts),
+ * HTTP(S) on one origin and one port, on Fastify: the built client, the demo clinic's doors (while
+ * CHAIRSIDE_DEMO is on: its appointment list, demo passes in a JSON body, `/join` convenience
+ * redirects that carry no credential, the self-running story's control), the room page's "who am
+ * I here" answer from the one authenticator, and a health check. Socket.IO attaches to the same server (app.ts),
  * guarded by `allowSocketRequest`. Everything the browser loads comes from here (no CDN), so a clinic
  * with no internet works.
  *
@@ -21,12 +23,25 @@ import { fastifyCookie } from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { z } from "zod";
-import { demoStartQuerySchema, joinParamsSchema } from "../shared/httpSchemas.ts";
+import { ApiErrorCode } from "../shared/apiErrors.ts";
+import {
+  demoPassRequestSchema,
+  demoStartQuerySchema,
+  joinParamsSchema,
+  type RoomSeatView,
+  roomSeatParamsSchema,
+} from "../shared/httpSchemas.ts";
+import { Role } from "../shared/roles.ts";
+import { apiError, apiOk, parseOr400 } from "./apiReply.ts";
+import type { DemoPasses } from "./auth/demoPass.ts";
 import type { StaffGuard } from "./auth/httpGuard.ts";
+import type { Authenticator } from "./auth/identity.ts";
+import { admitToRoom } from "./auth/roomAdmission.ts";
+import type { Clinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
 import type { DemoControl } from "./demo/demoControl.ts";
+import { DEMO_APPOINTMENT } from "./demo/demoDirector.ts";
 import { HostNames, originAllowed } from "./hostAndOrigin.ts";
-import type { InviteService } from "./invites.ts";
 import { createLogger } from "./log.ts";
 import { setSecurityHeaders } from "./securityHeaders.ts";
 
@@ -34,7 +49,10 @@ const log = createLogger("http");
 
 export interface HttpDeps {
   config: ServerConfig;
-  invites: InviteService;
+  clinic: Clinic;
+  /** The one authenticator: the same answer for HTTP as for the socket handshake. */
+  authenticator: Authenticator;
+  demoPasses: DemoPasses;
   /** Set once the server listens (the demo's simulated participants connect back to it). */
   demo: DemoControl | null;
   /** The staff API's door (server/auth/httpGuard.ts). */
@@ -53,6 +71,8 @@ export interface HttpServer {
   allowSocketRequest(req: IncomingMessage, callback: AllowCallback): void;
   /** Engine.IO middleware: the security headers on Socket.IO's own HTTP answers too. */
   secureSocketResponse(req: IncomingMessage, res: ServerResponse, next: (err?: Error) => void): void;
+  /** Every route Fastify serves (tests check each refuses an anonymous caller). */
+  routes(): readonly { method: string; url: string }[];
 }
 
 export function createHttpServer(deps: HttpDeps): HttpServer {
@@ -96,8 +116,12 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     return plain(reply, 404, "not found");
   });
 
+  const routes: { method: string; url: string }[] = [];
+  fastify.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   fastify.register(fastifyCookie);
-  registerRoutes(fastify, deps, scheme);
+  registerRoutes(fastify, deps);
   if (config.clientDir) registerClient(fastify, config.clientDir);
 
   return {
@@ -125,6 +149,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
       setSecurityHeaders(res);
       next();
     },
+    routes: () => routes,
   };
 }
 
@@ -168,25 +193,63 @@ function parse<T extends z.ZodType>(
   return null;
 }
 
-function registerRoutes(fastify: FastifyInstance, deps: HttpDeps, scheme: string): void {
-  const { config, invites } = deps;
+function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
+  const { config } = deps;
   fastify.get("/healthz", (_req, reply) => json(reply, { ok: true }));
 
-  if (config.demoLinks) {
-    // The Host header was checked in onRequest, so links built from it point at this server.
-    fastify.get("/api/invites", (req, reply) =>
-      json(reply, invites.demoInvites(`${scheme}://${req.headers.host}`)),
-    );
-    fastify.get("/join/:appointmentId/:role", (req, reply) => {
-      const params = parse(joinParamsSchema, req.params, reply, 404);
-      if (!params) return reply;
-      const token = invites.mint(params.appointmentId, params.role);
-      if (!token) return plain(reply, 404, "unknown appointment");
-      const search = new URL(req.url, "http://x").search;
-      const target = `/room.html?token=${encodeURIComponent(token)}${search ? `&${search.slice(1)}` : ""}`;
-      return reply.header("cache-control", "no-store").redirect(target, 302);
-    });
-  }
+  // The room page asks who its cookies seat in a room, so it opens the right view; the socket
+  // handshake asks the same authenticator and admission again (this answer grants nothing).
+  fastify.get("/api/rooms/:appointmentId/seat", async (req, reply) => {
+    const params = parseOr400(roomSeatParamsSchema, req.params, reply);
+    if (!params) return reply;
+    const identities = await deps.authenticator.identify({ cookieHeader: req.headers.cookie });
+    if (identities.length === 0) {
+      return apiError(reply, 401, ApiErrorCode.signedOut, "Sign in, or pair this headset, to enter a room.");
+    }
+    const appt = deps.clinic.appointments.get(params.appointmentId);
+    if (!appt) return apiError(reply, 404, ApiErrorCode.notFound, "There is no such appointment here.");
+    const admission = admitToRoom(identities, appt, { passSent: false, demoOn: config.demo });
+    if (!admission.ok) return apiError(reply, 403, ApiErrorCode.forbidden, admission.error.message);
+    const { seat } = admission;
+    const view: RoomSeatView = {
+      appointmentId: seat.appointmentId,
+      role: seat.role,
+      displayName: seat.displayName ?? deps.clinic.people.get(seat.personId)?.displayName ?? seat.personId,
+    };
+    return apiOk(reply, view);
+  });
+
+  // With the demo off, no route below exists: nothing hands out a role without sign-in.
+  if (!config.demo) return;
+
+  fastify.get("/api/demo/appointments", (_req, reply) => apiOk(reply, deps.demoPasses.appointments()));
+
+  fastify.post("/api/demo/pass", (req, reply) => {
+    const body = parseOr400(demoPassRequestSchema, req.body, reply);
+    if (!body) return reply;
+    const pass = deps.demoPasses.mint(body.appointmentId, body.role);
+    if (!pass) {
+      return apiError(reply, 404, ApiErrorCode.notFound, "The demo clinic has no such appointment.", {
+        problems: [{ path: "appointmentId", message: "not an appointment of the demo clinic" }],
+      });
+    }
+    return apiOk(reply, pass);
+  });
+
+  // A convenience link: it names a room and a role and carries no credential; the room page asks
+  // for a demo pass itself (POST, in a JSON body, kept in the tab's sessionStorage).
+  fastify.get("/join/:appointmentId/:role", (req, reply) => {
+    const params = parse(joinParamsSchema, req.params, reply, 404);
+    if (!params) return reply;
+    if (!deps.demoPasses.mint(params.appointmentId, params.role)) {
+      return plain(reply, 404, "The demo clinic has no such appointment.");
+    }
+    const target = new URLSearchParams({ appointment: params.appointmentId, as: params.role });
+    for (const [key, value] of new URL(req.url, "http://x").searchParams) {
+      if (!target.has(key)) target.append(key, value);
+    }
+    return reply.header("cache-control", "no-store").redirect(`/room.html?${target}`, 302);
+  });
 
   fastify.get("/demo", (req, reply) => {
     const search = new URL(req.url, "http://x").search;
@@ -194,16 +257,18 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps, scheme: string
   });
   fastify.get("/api/demo/:action", (req, reply) => {
     const demo = deps.demo;
-    if (!demo || !config.demoLinks) return plain(reply, 404, "the demo is turned off");
+    if (!demo) return plain(reply, 404, "the demo is not running yet");
     const { action } = req.params as { action: string };
     switch (action) {
       case "start": {
         const query = parse(demoStartQuerySchema, req.query, reply, 400);
         if (!query) return reply;
-        return json(
-          reply,
-          demo.start({ speed: query.speed, stepByStep: query.step === "1", restart: query.restart === "1" }),
-        );
+        const started = demo.start({
+          speed: query.speed,
+          stepByStep: query.step === "1",
+          restart: query.restart === "1",
+        });
+        return json(reply, { pass: deps.demoPasses.mint(DEMO_APPOINTMENT, Role.presenter), state: started });
       }
       case "state":
         return json(reply, demo.state());

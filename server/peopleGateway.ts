@@ -1,9 +1,11 @@
 /**
- * Socket.IO adapter for people (patients, clinicians, assistants, observers). It checks the
- * protocol version and the signed token in the handshake, validates every inbound payload at the
- * edge, applies the limits per person (which survive reconnects), and forwards parsed commands to
- * the session. No room logic here. Every handler is guarded: nothing a client sends can throw
- * out of it.
+ * Socket.IO adapter for people (patients, clinicians, assistants, observers, the demo screen). The
+ * handshake asks the one authenticator who the connection is (its cookies, or a demo pass) and the
+ * pure room admission what it may be in the appointment it asks for; it validates every inbound
+ * payload at the edge, applies the limits per person (which survive reconnects), and forwards
+ * parsed commands to the session. When a credential ends, the connections that rode on it are cut
+ * at once with a typed reason. No room logic here. Every handler is guarded: nothing a client
+ * sends can throw out of it.
  */
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "socket.io";
@@ -15,16 +17,18 @@ import {
   ErrorCode,
   Ev,
   fail,
-  type InviteClaims,
   type ProtocolError,
+  personAuthSchema,
   RATES,
   type Result,
   type ServerToClientEvents,
 } from "../shared/protocol.ts";
 import { type ClientPayloadEvent, clientPayloadSchemas, describeIssue } from "../shared/schemas.ts";
 import { AdmissionQueue } from "./admissionQueue.ts";
+import type { Authenticator } from "./auth/identity.ts";
+import { admitToRoom, type RoomSeat } from "./auth/roomAdmission.ts";
 import { RejectedPacket } from "./boundedParser.ts";
-import { type Clinic, ClinicId } from "./clinic.ts";
+import type { Clinic } from "./clinic.ts";
 import { ackOf, describeError, guard } from "./handlerGuard.ts";
 import {
   checkProtocolVersion,
@@ -38,9 +42,7 @@ import { LimitKind, type Limits, type Sender, Verdict } from "./limits.ts";
 import { createLogger } from "./log.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
 import { TurnCorking } from "./socketCorking.ts";
-import { verifyInvite } from "./tokens.ts";
-
-export { checkProtocolVersion, type PeopleServer, type PeopleSocketData, refusal } from "./handshake.ts";
+import { credentialRoom, roomsFor } from "./socketRooms.ts";
 
 const log = createLogger("people-gateway");
 
@@ -52,11 +54,16 @@ type PeopleSocket = Socket<
 >;
 
 export interface GatewayDeps {
-  secret: Buffer;
   clinic: Clinic;
   sessions: SessionRegistry;
   limits: Limits;
   now: () => number;
+  /** The one authenticator (server/auth/authenticator.ts). */
+  authenticator: Authenticator;
+  /** CHAIRSIDE_DEMO: demo passes admit to the demo clinic only while it is on. */
+  demoOn: boolean;
+  /** Why a demo pass the handshake carried proves nothing (expired, forged, not a demo room, demo off). */
+  passRefusal(pass: string): ProtocolError;
 }
 
 /**
@@ -71,16 +78,26 @@ export const gatewayStats = {
   internalErrors: 0,
   disconnectedOffenders: 0,
   refusedHandshakes: 0,
+  /** Connections cut because the credential they rode on ended. */
+  revokedConnections: 0,
 };
 
 const PAYLOAD_EVENTS = Object.keys(clientPayloadSchemas) as ClientPayloadEvent[];
 const KNOWN_EVENTS = new Set<string>([Ev.pose, Ev.snapshot, ...PAYLOAD_EVENTS]);
 
 /** The identity limits are kept for: one person in one appointment. */
-export function personIdentity(claims: InviteClaims): string {
+export function personIdentity(seat: RoomSeat): string {
   // Scoped by appointment: a clinician working in two rooms has a budget in each.
-  return `person:${claims.appointmentId}:${claims.personId}`;
+  return `person:${seat.appointmentId}:${seat.personId}`;
 }
+
+/** What a connection is told when its credential ends, by the kind of credential. */
+const REVOKED_MESSAGE: Record<RoomSeat["credentialKind"], string> = {
+  staff: "You were signed out (or your account was disabled): sign in again to return.",
+  headset: "This headset was handed to the next patient or its appointment ended.",
+  observer: "Your invitation to watch was withdrawn or has ended.",
+  demo: "Your demo pass ended: open the demo again from the start page.",
+};
 
 /** Joins handled per turn of the event loop; the rest of a storm waits for later turns. */
 const JOINS_PER_TURN = 4;
@@ -94,37 +111,60 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
       if (offence) deps.limits.offence({ address });
       next(error);
     };
-    try {
+    const fromError = (error: ProtocolError) => refusal(error.code, error.message);
+    const admitAsync = async () => {
       const byAddress = deps.limits.admitAddress(address);
       if (!byAddress.ok) return refuse(refusedForNow(byAddress.retryAfterMs), false);
       const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
       const versionError = checkProtocolVersion(auth.protocolVersion);
       if (versionError) return refuse(versionError, false);
-      const verified = verifyInvite(deps.secret, auth.token, deps.now());
-      if (!verified.ok) return refuse(refusal(verified.error.code, verified.error.message), true);
-      const claims = verified.value;
-      const appt = deps.clinic.appointments.get(claims.appointmentId);
-      // A token is bound to its appointment's room: a patient can only ever join their own.
-      if (!appt || appt.roomId !== claims.roomId) {
-        return refuse(refusal(ErrorCode.forbidden, "This join link does not belong to any room here."), true);
+      const parsed = personAuthSchema.safeParse(auth);
+      if (!parsed.success) {
+        return refuse(refusal(ErrorCode.badPayload, `Handshake: ${describeIssue(parsed.error)}`), true);
       }
-      // The presenter sees what the care team sees: only ever on the demo clinic's fictional patients.
-      if (claims.role === "presenter" && appt.clinicId !== ClinicId.demo) {
-        return refuse(refusal(ErrorCode.forbidden, "A presenter can only watch the demo clinic."), true);
+      const { appointmentId, pass, seat } = parsed.data;
+      const identities = await deps.authenticator.identify({
+        cookieHeader: socket.handshake.headers.cookie,
+        ...(pass !== undefined ? { demoPass: pass } : {}),
+      });
+      if (pass !== undefined && !identities.some((i) => i.kind === "demo")) {
+        return refuse(fromError(deps.passRefusal(pass)), true);
       }
-      if (claims.role === "patient" && appt.patientId !== claims.personId) {
-        return refuse(refusal(ErrorCode.forbidden, "A patient can only join their own appointment."), true);
+      const appt = deps.clinic.appointments.get(appointmentId);
+      if (!appt) {
+        return refuse(refusal(ErrorCode.forbidden, "There is no such appointment here."), true);
       }
-      const admission = deps.limits.admitIdentity({ identity: personIdentity(claims), address });
-      if (!admission.ok) return refuse(refusedForNow(admission.retryAfterMs), false);
-      const person = deps.clinic.people.get(claims.personId);
-      socket.data.claims = claims;
-      socket.data.displayName = person?.displayName ?? claims.personId;
+      const admission = admitToRoom(identities, appt, {
+        passSent: pass !== undefined,
+        ...(seat !== undefined ? { seat } : {}),
+        demoOn: deps.demoOn,
+      });
+      if (!admission.ok) return refuse(fromError(admission.error), true);
+      const admitted = admission.seat;
+      const byIdentity = deps.limits.admitIdentity({ identity: personIdentity(admitted), address });
+      if (!byIdentity.ok) return refuse(refusedForNow(byIdentity.retryAfterMs), false);
+      socket.data.seat = admitted;
+      socket.data.displayName =
+        admitted.displayName ?? deps.clinic.people.get(admitted.personId)?.displayName ?? admitted.personId;
       joins.admit(next);
-    } catch (error) {
+    };
+    admitAsync().catch((error: unknown) => {
       gatewayStats.internalErrors += 1;
       log.error("handshake threw", { error: describeError(error) });
       refuse(refusal(ErrorCode.internalError, "The server could not admit this connection."), true);
+    });
+  });
+
+  // A credential ended: every connection that rode on it goes at once, told why.
+  // One whose handshake was already past the authenticator when it ended is cut on arrival.
+  const revoked = new RecentlyRevoked(deps.now);
+  deps.authenticator.onRevoked((credentialIds) => {
+    for (const id of credentialIds) {
+      revoked.add(id);
+      for (const socketId of [...(io.sockets.adapter.rooms.get(credentialRoom(id)) ?? [])]) {
+        const live = io.sockets.sockets.get(socketId);
+        if (live) cutRevoked(live);
+      }
     }
   });
 
@@ -142,7 +182,10 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
     "connection",
     guard(
       "connection",
-      (socket: PeopleSocket) => onConnection(seats, socket, deps),
+      (socket: PeopleSocket) => {
+        if (revoked.has(socket.data.seat.credentialId)) return cutRevoked(socket);
+        onConnection(seats, socket, deps);
+      },
       (_error, [socket]) => {
         gatewayStats.internalErrors += 1;
         socket.emit(Ev.protocolError, {
@@ -156,13 +199,44 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
   );
 }
 
+/** Credentials that ended in the last minute (longer than any handshake takes). */
+class RecentlyRevoked {
+  private readonly ended = new Map<string, number>();
+  constructor(private readonly now: () => number) {}
+
+  add(credentialId: string): void {
+    const at = this.now();
+    for (const [id, when] of this.ended) if (at - when > 60_000) this.ended.delete(id);
+    this.ended.set(credentialId, at);
+  }
+
+  has(credentialId: string): boolean {
+    return this.ended.has(credentialId);
+  }
+}
+
+/** Cuts a connection whose credential ended, telling the page why (it does not retry). */
+function cutRevoked(socket: PeopleSocket): void {
+  gatewayStats.revokedConnections += 1;
+  socket.emit(Ev.protocolError, {
+    code: ErrorCode.forbidden,
+    message: REVOKED_MESSAGE[socket.data.seat.credentialKind],
+    event: CloseReason.revoked,
+  });
+  log.info("connection cut: credential ended", {
+    room: socket.data.seat.roomId,
+    kind: socket.data.seat.credentialKind,
+  });
+  socket.disconnect(true);
+}
+
 /** The live socket of each member, by room and member id: finding the one to replace is O(1). */
 type Seats = Map<string, PeopleSocket>;
 
 function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): void {
-  const { claims, displayName } = socket.data;
-  const session = deps.sessions.forAppointment(claims.appointmentId);
-  const joined = session.join({ personId: claims.personId, displayName, role: claims.role });
+  const { seat: admitted, displayName } = socket.data;
+  const session = deps.sessions.forAppointment(admitted.appointmentId);
+  const joined = session.join({ personId: admitted.personId, displayName, role: admitted.role });
   if (!joined.ok) {
     socket.emit(Ev.protocolError, {
       code: ErrorCode.forbidden,
@@ -175,9 +249,9 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
   const memberId = joined.member.memberId;
   socket.data.memberId = memberId;
   // One connection per member: a second tab or a reconnect replaces the older socket.
-  const seat = `${claims.roomId}|${memberId}`;
-  const other = seats.get(seat);
-  seats.set(seat, socket);
+  const seatKey = `${admitted.roomId}|${memberId}`;
+  const other = seats.get(seatKey);
+  seats.set(seatKey, socket);
   if (other && other.id !== socket.id && other.data.memberId === memberId) {
     other.data.memberId = "";
     other.emit(Ev.protocolError, {
@@ -187,19 +261,19 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
     });
     other.disconnect(true);
   }
-  void socket.join(claims.roomId);
+  void socket.join(roomsFor(admitted.roomId, admitted.role, admitted.credentialId));
   socket.emit(Ev.welcome, session.snapshotFor(memberId));
   const poses = session.room.allPoses();
   if (poses.length) socket.emit(Ev.poses, encodeBatch(deps.now(), session.room.lastSeq, poses));
   log.info("member connected", {
-    room: claims.roomId,
+    room: admitted.roomId,
     memberId,
-    role: claims.role,
+    role: admitted.role,
     rejoined: joined.rejoined,
   });
 
   const sender: Sender = {
-    identity: personIdentity(claims),
+    identity: personIdentity(admitted),
     address: remoteAddress(socket.handshake.address),
   };
   let lastPoseError = 0;
@@ -209,7 +283,7 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
     if (cut) return;
     cut = true;
     gatewayStats.disconnectedOffenders += 1;
-    log.warn("repeat offender disconnected", { room: claims.roomId, memberId });
+    log.warn("repeat offender disconnected", { room: admitted.roomId, memberId });
     socket.emit(Ev.protocolError, {
       code: ErrorCode.rateLimited,
       message: "Too many invalid or too frequent messages: disconnected.",
@@ -230,7 +304,7 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
   /** A bad message: typed reply, and an offence against the person and their address. */
   const reject = (event: string, error: ProtocolError, args: readonly unknown[], weight = 1) => {
     log.warn("message rejected", {
-      room: claims.roomId,
+      room: admitted.roomId,
       memberId,
       event: event.slice(0, 40),
       code: error.code,
@@ -289,7 +363,7 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
       lastPoseError = deps.now();
       return answer(Ev.pose, { code: ErrorCode.rateLimited, message: "Poses are sent too often." }, args);
     }
-    const refused = commandRefusal(claims.role, Ev.pose);
+    const refused = commandRefusal(admitted.role, Ev.pose);
     if (refused !== null) {
       // The presenter has no body in the scene, so its poses are refused, at most one reply a second.
       if (deps.now() - lastPoseError <= 1000 && !ackOf(args)) {
@@ -354,7 +428,7 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
         return;
       }
       session
-        .handle({ memberId, role: claims.role, personId: claims.personId }, event, parsed.data)
+        .handle({ memberId, role: admitted.role, personId: admitted.personId }, event, parsed.data)
         .then((result) => {
           if (
             !result.ok &&
@@ -367,7 +441,7 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
           reply(result);
         })
         .catch((err: unknown) => {
-          log.error("command failed", { room: claims.roomId, event, error: describeError(err) });
+          log.error("command failed", { room: admitted.roomId, event, error: describeError(err) });
           reply(
             fail(ErrorCode.storageFailed, "The server could not complete this request; nothing was changed."),
           );
@@ -381,10 +455,10 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
       "disconnect",
       (reason: string) => {
         if (socket.data.memberId !== memberId) return; // replaced by a newer connection
-        if (seats.get(seat) === socket) seats.delete(seat);
+        if (seats.get(seatKey) === socket) seats.delete(seatKey);
         if (reason === "client namespace disconnect") session.leave(memberId, "left");
         else session.drop(memberId);
-        log.info("member disconnected", { room: claims.roomId, memberId, reason });
+        log.info("member disconnected", { room: admitted.roomId, memberId, reason });
       },
       () => {
         gatewayStats.internalErrors += 1;

@@ -2,11 +2,10 @@
  * Holds the live treatment sessions and connects them to the outside: room events go to the
  * room's sockets and the session history; poses and telemetry are fanned out on fixed ticks.
  */
-import { mayReceive } from "../shared/access.ts";
 import { encodeBatch } from "../shared/poseCodec.ts";
 import { Ev, RATES } from "../shared/protocol.ts";
 import { mulberry32 } from "../shared/random.ts";
-import { AUDIENCE_ROLES, type AudienceRole } from "../shared/roles.ts";
+import { AUDIENCE_ROLES } from "../shared/roles.ts";
 import type { RuledReading } from "../shared/soe/alarmRules.ts";
 import type { DropoutFinding } from "../shared/soe/plausibility.ts";
 import type { Appointment, Clinic } from "./clinic.ts";
@@ -15,27 +14,11 @@ import { createLogger } from "./log.ts";
 import { decodeSessionState } from "./roomState.ts";
 import { RoomStateWriter, Urgency } from "./roomStateWriter.ts";
 import { type SessionOptions, TreatmentSession } from "./session.ts";
-import type { SoeService } from "./soe/soeService.ts";
+import { audienceRoom, careRoom } from "./socketRooms.ts";
+import type { SoeListener, SoeService } from "./soe/soeService.ts";
 import type { Storage } from "./storage/storage.ts";
 
 const log = createLogger("sessions");
-
-/** Socket.IO room for the care team of a treatment room (telemetry goes only there). */
-export function careRoom(roomId: string): string {
-  return `${roomId}:care`;
-}
-
-/** Socket.IO room for one role in a treatment room: room events reach it in that role's form. */
-export function audienceRoom(roomId: string, role: AudienceRole): string {
-  return `${roomId}:as:${role}`;
-}
-
-/** The Socket.IO rooms a person joins besides the treatment room itself, as shared/access.ts says. */
-export function roomsFor(roomId: string, role: AudienceRole): string[] {
-  const rooms = [audienceRoom(roomId, role)];
-  if (mayReceive(role, Ev.readings)) rooms.push(careRoom(roomId));
-  return rooms;
-}
 
 export interface RegistryDeps {
   clinic: Clinic;
@@ -186,6 +169,23 @@ export class SessionRegistry {
   /** Sessions of one clinic (clinic-wide events such as quarantines reach only these). */
   forClinic(clinicId: string): TreatmentSession[] {
     return [...this.sessions.values()].filter((s) => s.appointment.clinicId === clinicId);
+  }
+
+  /** What the SOE service tells the rooms: readings, dropouts, devices, clinic-wide firmware actions. */
+  soeListener(): SoeListener {
+    return {
+      onReadings: (patientId, readings) => this.onReadings(patientId, readings),
+      onDropouts: (patientId, findings) => this.onDropouts(patientId, findings),
+      onDevice: (patientId, device) => {
+        for (const s of this.forPatient(patientId)) s.upsertDevice(device);
+      },
+      onFirmwareAction: (clinicId, action) => {
+        for (const s of this.forClinic(clinicId)) s.room.applyFirmwareAction(action);
+      },
+      onSeqConflict: (patientId, device, seq) => {
+        for (const s of this.forPatient(patientId)) s.onSeqConflict(device.deviceId, device.tooth, seq);
+      },
+    };
   }
 
   onReadings(patientId: string, readings: readonly RuledReading[]): void {

@@ -1,6 +1,6 @@
 /**
- * Signed invite tokens (HMAC-SHA256). Identity, role and room come only from a token the server
- * signed; the signing secret is generated on first start and kept in the data folder.
+ * Signed tokens (HMAC-SHA256): the demo clinic's passes (server/auth/demoPass.ts) and the keys of
+ * the demo's SOE devices. The signing secret is generated on first start and kept in the data folder.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -43,22 +43,22 @@ export function signInvite(secret: Buffer, claims: InviteClaims): string {
 /** Verifies signature, shape and expiry. Never trusts anything the client adds besides the token. */
 export function verifyInvite(secret: Buffer, token: unknown, nowMs: number): Result<InviteClaims> {
   if (typeof token !== "string" || token.length === 0) {
-    return fail(ErrorCode.tokenMissing, "No join token: open the invite link you were given.");
+    return fail(ErrorCode.tokenMissing, "No demo pass: open the room from the start page.");
   }
-  if (token.length > 2048) return fail(ErrorCode.tokenInvalid, "This join link is not valid.");
+  if (token.length > 2048) return fail(ErrorCode.tokenInvalid, "This demo pass is not valid.");
   const [body, mac, extra] = token.split(".");
   if (!body || !mac || extra !== undefined)
-    return fail(ErrorCode.tokenInvalid, "This join link is not valid.");
+    return fail(ErrorCode.tokenInvalid, "This demo pass is not valid.");
   const expected = sign(secret, "invite", body);
   const given = Buffer.from(mac, "base64url");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return fail(ErrorCode.tokenInvalid, "This join link is not valid (its signature does not match).");
+    return fail(ErrorCode.tokenInvalid, "This demo pass is not valid (its signature does not match).");
   }
   let claims: InviteClaims;
   try {
     claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as InviteClaims;
   } catch {
-    return fail(ErrorCode.tokenInvalid, "This join link is not valid.");
+    return fail(ErrorCode.tokenInvalid, "This demo pass is not valid.");
   }
   if (
     typeof claims.appointmentId !== "string" ||
@@ -67,10 +67,13 @@ export function verifyInvite(secret: Buffer, token: unknown, nowMs: number): Res
     typeof claims.exp !== "number" ||
     !(AUDIENCE_ROLES as readonly string[]).includes(claims.role)
   ) {
-    return fail(ErrorCode.tokenInvalid, "This join link is not valid.");
+    return fail(ErrorCode.tokenInvalid, "This demo pass is not valid.");
   }
   if (claims.exp * 1000 <= nowMs) {
-    return fail(ErrorCode.tokenExpired, "This join link has expired: ask the clinic for a new one.");
+    return fail(
+      ErrorCode.tokenExpired,
+      "This demo pass has expired: open the room again from the start page.",
+    );
   }
   return ok(claims);
 }

@@ -3,6 +3,7 @@
  * Socket.IO event maps used by both `new Server<...>()` and `io<...>()`. Runtime schemas for
  * every inbound payload live in ./schemas.ts. SPEC.md describes each event in words.
  */
+import { z } from "zod";
 import type { Alarm } from "./alarms.ts";
 import type { OttoState, OttoUtterance } from "./otto.ts";
 import type { ProcedureTransition, ProcedureView } from "./procedure/types.ts";
@@ -71,17 +72,34 @@ export const CloseReason = {
   repeatOffender: "repeat_offender",
   replaced: "replaced_by_new_connection",
   left: "left",
+  /** The credential the connection rode on ended (signed out, account disabled, headset handed on, invite withdrawn). */
+  revoked: "credential_revoked",
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
 
 // ---------------------------------------------------------------------------------------------
 // Handshake
 
-/** What a person's client sends in `io({ auth })`. */
-export interface PersonAuth {
-  protocolVersion: number;
-  token: string;
-}
+/** Which of several credentials a browser holds should seat it (a staff member's desk that also paired a headset). */
+export const Seat = { staff: "staff", headset: "headset", observer: "observer" } as const;
+export type Seat = (typeof Seat)[keyof typeof Seat];
+
+/**
+ * What a person's client sends in `io({ auth })`: which appointment it wants to enter, and for the
+ * demo clinic its demo pass. Who it is comes from its cookies (staff session, paired headset,
+ * observer) or the pass, never from anything else it says; the room role is the server's decision.
+ * The protocol version is checked first, on its own, so a wrong one gets its own message.
+ */
+export const personAuthSchema = z.strictObject({
+  protocolVersion: z.number().int(),
+  appointmentId: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/, "an appointment id is lowercase letters, digits and -"),
+  /** A demo pass from `POST /api/demo/pass` (demo clinic only, while the demo is on). */
+  pass: z.string().min(1).max(2048).optional(),
+  seat: z.enum([Seat.staff, Seat.headset, Seat.observer]).optional(),
+});
+export type PersonAuth = z.infer<typeof personAuthSchema>;
 
 /** What a device sends in `io("/devices", { auth })`. */
 export interface DeviceAuth {
@@ -103,7 +121,7 @@ export interface ConnectRefusal {
   retryAfterMs?: number;
 }
 
-/** Claims inside a signed invite token. Identity comes only from here, never from the client. */
+/** Claims inside a signed demo pass (server/auth/demoPass.ts); the server signed them, the client cannot change them. */
 export interface InviteClaims {
   appointmentId: string;
   roomId: string;

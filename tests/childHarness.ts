@@ -12,7 +12,7 @@ export interface ChildStats {
 
 export interface ChildServer {
   origin: string;
-  /** Invite tokens by "appointmentId/role". */
+  /** Demo passes by "appointmentId/role" (demo-clinic appointments). */
   tokens: Record<string, string>;
   /** Device keys by device id. */
   devices: Record<string, string>;

@@ -2,7 +2,7 @@
  * A Chairside server in a child process, for tests that must see the process die if it does
  * (an uncaught exception in a vitest worker is caught by vitest, and the process lives on).
  * Started by `startChildServer` in ./childHarness.ts; talks over the IPC channel: on start it
- * sends the port, invite tokens and device keys; on "stats" it sends its counters and memory.
+ * sends the port, demo passes and device keys; on "stats" it sends its counters and memory.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const tokens: Record<string, string> = {};
   for (const appointmentId of app.clinic.appointments.keys()) {
     for (const role of INVITE_ROLES) {
-      const token = app.invites.mint(appointmentId, role);
+      const token = app.demoPasses.mint(appointmentId, role)?.pass;
       if (token) tokens[`${appointmentId}/${role}`] = token;
     }
   }

@@ -17,6 +17,7 @@ import {
 } from "../shared/protocol.ts";
 import type { AudienceRole } from "../shared/roles.ts";
 import { applyRoomEvent } from "../shared/roomView.ts";
+import { signedInStaff } from "./staffAccount.ts";
 
 export interface TestServer extends Chairside {
   dataDir: string;
@@ -59,8 +60,15 @@ export class TestClient {
   readonly poseBatches: Uint8Array[] = [];
   readonly socket: PeopleSocket;
 
-  constructor(url: string, auth: Record<string, unknown>) {
-    this.socket = io(url, { auth, transports: ["websocket"], forceNew: true, reconnectionDelay: 100 });
+  /** `cookie`: the Cookie header a browser would send (a staff session, a paired headset, an observer). */
+  constructor(url: string, auth: Record<string, unknown>, cookie?: string) {
+    this.socket = io(url, {
+      auth,
+      transports: ["websocket"],
+      forceNew: true,
+      reconnectionDelay: 100,
+      ...(cookie ? { extraHeaders: { cookie } } : {}),
+    });
     this.socket.on(Ev.welcome, (s) => {
       this.view = s;
     });
@@ -76,9 +84,27 @@ export class TestClient {
     this.socket.on(Ev.protocolError, (e) => this.errors.push(e));
   }
 
+  /** Joins a demo-clinic appointment in a role with a demo pass, as the room page does. */
   static async joinAsync(server: Chairside, appointmentId: string, role: AudienceRole): Promise<TestClient> {
-    const token = server.invites.mint(appointmentId, role)!;
-    const client = new TestClient(server.origin, { protocolVersion: PROTOCOL_VERSION, token });
+    const client = new TestClient(server.origin, passAuth(server, appointmentId, role));
+    await waitFor(() => client.view !== null, `${role} welcome`);
+    return client;
+  }
+
+  /**
+   * Joins a real clinic's appointment as its own clinician or assistant, signed in with a staff
+   * session cookie (as a browser at the desk does).
+   */
+  static async joinAsStaffAsync(
+    server: Chairside,
+    appointmentId: string,
+    role: "clinician" | "assistant" = "clinician",
+  ): Promise<TestClient> {
+    const appt = server.clinic.appointments.get(appointmentId);
+    const staffId = role === "clinician" ? appt?.staff.clinicianId : appt?.staff.assistantId;
+    if (!appt || !staffId) throw new Error(`no ${role} on appointment ${appointmentId}`);
+    const { cookie } = await signedInStaff(server, { staffId, role, clinicId: appt.clinicId });
+    const client = new TestClient(server.origin, cookieAuth(appointmentId), cookie);
     await waitFor(() => client.view !== null, `${role} welcome`);
     return client;
   }
@@ -99,12 +125,36 @@ export class TestClient {
   }
 }
 
+/** The handshake `auth` a page sends for a demo-clinic appointment in a role (a fresh demo pass). */
+export function passAuth(
+  server: Chairside,
+  appointmentId: string,
+  role: AudienceRole,
+  ttlSeconds?: number,
+): { protocolVersion: number; appointmentId: string; pass: string } {
+  const minted = server.demoPasses.mint(appointmentId, role, ttlSeconds);
+  if (!minted) throw new Error(`no demo pass for ${appointmentId}/${role}: is it a demo-clinic appointment?`);
+  return { protocolVersion: PROTOCOL_VERSION, appointmentId, pass: minted.pass };
+}
+
+/** The handshake `auth` of a page whose credential is a cookie (staff, headset, observer). */
+export function cookieAuth(appointmentId: string): { protocolVersion: number; appointmentId: string } {
+  return { protocolVersion: PROTOCOL_VERSION, appointmentId };
+}
+
 /** Connects and resolves with the refusal the server sent, or null if it admitted the client. */
 export async function connectRefusal(
   url: string,
   auth: Record<string, unknown>,
+  cookie?: string,
 ): Promise<ConnectRefusal | null> {
-  const socket = io(url, { auth, transports: ["websocket"], forceNew: true, reconnection: false });
+  const socket = io(url, {
+    auth,
+    transports: ["websocket"],
+    forceNew: true,
+    reconnection: false,
+    ...(cookie ? { extraHeaders: { cookie } } : {}),
+  });
   try {
     return await new Promise<ConnectRefusal | null>((resolve) => {
       socket.on("connect", () => resolve(null));

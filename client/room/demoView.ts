@@ -2,6 +2,8 @@
  * The flat-screen demo: starts (or joins) the server's self-running story and watches it as the
  * presenter (the care team's view, every control disabled), with the act shown over the room. Works on any screen, with no headset.
  */
+import type { DemoPass } from "../../shared/httpSchemas.ts";
+import { PROTOCOL_VERSION } from "../../shared/protocol.ts";
 import { startDeskAsync } from "./deskView.ts";
 import { exposeTestState } from "./testHooks.ts";
 
@@ -30,11 +32,16 @@ export async function startDemoAsync(
     root,
     async () => {
       const start = (await (await fetch(`/api/demo/start?${query}`)).json()) as {
-        token: string;
+        pass: DemoPass;
         state: DemoState;
       };
       state = start.state;
-      return start.token;
+      // The presenter's pass stays in memory: this page is the demo screen and nothing else.
+      return {
+        protocolVersion: PROTOCOL_VERSION,
+        appointmentId: start.pass.appointmentId,
+        pass: start.pass.pass,
+      };
     },
     { title: "Chairside demo" },
   );

@@ -1,6 +1,6 @@
 /** The desktop view for clinicians, assistants and observers: the 3D room beside the clinical panel. */
 import { SELECTABLE_PLANS } from "../../shared/procedure/plans.ts";
-import type { RoomSnapshot } from "../../shared/protocol.ts";
+import type { PersonAuth, RoomSnapshot } from "../../shared/protocol.ts";
 import { RoomConnection } from "../connection.ts";
 import { isLive } from "../linkState.ts";
 import { createClinicianLayout } from "../panel/layout.ts";
@@ -16,10 +16,10 @@ export interface DeskHandle {
   panel: ClinicianPanel;
 }
 
-/** `token`: the join token, or a function that fetches it once the room is drawn (the demo starts its story then). */
+/** `auth`: the handshake, or a function that makes it once the room is drawn (the demo starts its story then). */
 export async function startDeskAsync(
   root: HTMLElement,
-  token: string | (() => Promise<string>),
+  auth: PersonAuth | (() => Promise<PersonAuth>),
   opts: { title?: string } = {},
 ): Promise<DeskHandle> {
   const { canvasHost, panelRoot } = createClinicianLayout(root);
@@ -39,7 +39,7 @@ export async function startDeskAsync(
 
   let panel: ClinicianPanel | null = null;
   let role: PanelRole = "observer";
-  const connection = new RoomConnection(typeof token === "string" ? token : await token(), {
+  const connection = new RoomConnection(typeof auth === "function" ? await auth() : auth, {
     onView: (view) => {
       if (!panel) {
         const mine = view.members.find((m) => m.memberId === view.you)?.role;

@@ -1,7 +1,11 @@
-/** Entry point of room.html: joins with the token in the URL and opens the view for the role. */
+/**
+ * Entry point of room.html: finds out how this page enters the room (roomEntry.ts: cookies, or a
+ * demo pass for `?as=`) and opens the view for the role the server gives it.
+ */
 import { startDemoAsync } from "./demoView.ts";
 import { startDeskAsync } from "./deskView.ts";
 import { startPatientAsync } from "./patientView.ts";
+import { enterRoomAsync } from "./roomEntry.ts";
 import { showFatal } from "./status.ts";
 
 async function main(): Promise<void> {
@@ -14,31 +18,17 @@ async function main(): Promise<void> {
     });
     return;
   }
-  const token = params.get("token");
-  if (!token) {
-    showFatal(
-      app,
-      "No join link",
-      "Open the invite link the clinic gave you, or pick a role on the start page.",
-    );
+  const outcome = await enterRoomAsync(params);
+  if (!outcome.ok) {
+    showFatal(app, outcome.title, outcome.detail, outcome.signIn);
     return;
   }
-  const role = roleOf(token);
+  const { auth, role } = outcome.entry;
   // The patient's seated view; an observer can open it too (?view=patient), as a flat-screen viewer.
-  if (role === "patient") await startPatientAsync(app, token, { viewer: false });
+  if (role === "patient") await startPatientAsync(app, auth, { viewer: false });
   else if (role === "observer" && params.get("view") === "patient")
-    await startPatientAsync(app, token, { viewer: true });
-  else await startDeskAsync(app, token);
-}
-
-/** Reads the role claim to choose the view; the server never trusts it (it verifies the signature). */
-function roleOf(token: string): string | null {
-  try {
-    const body = token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/");
-    return (JSON.parse(atob(body)) as { role?: string }).role ?? null;
-  } catch {
-    return null;
-  }
+    await startPatientAsync(app, auth, { viewer: true });
+  else await startDeskAsync(app, auth);
 }
 
 main().catch((error: unknown) => {

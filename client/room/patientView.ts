@@ -8,7 +8,7 @@ import { Grant, grantFor, mayDo } from "../../shared/access.ts";
 import { MDAS_ANSWERS, MDAS_ITEMS } from "../../shared/comfort/mdas.ts";
 import { PatientQuestion } from "../../shared/otto.ts";
 import { ProcedureCommand, ProcedureStatus } from "../../shared/procedure/types.ts";
-import { ErrorCode, Ev, type RoomSnapshot } from "../../shared/protocol.ts";
+import { ErrorCode, Ev, type PersonAuth, type RoomSnapshot } from "../../shared/protocol.ts";
 import { Role } from "../../shared/roles.ts";
 import { type LinkStatus, RoomConnection } from "../connection.ts";
 import { isLive } from "../linkState.ts";
@@ -34,7 +34,7 @@ const QUESTIONS: { label: string; value: PatientQuestion }[] = [
  */
 export async function startPatientAsync(
   root: HTMLElement,
-  token: string,
+  auth: PersonAuth,
   opts: { viewer: boolean },
 ): Promise<void> {
   const xrDevice = await maybeEmulateXRAsync();
@@ -126,7 +126,7 @@ export async function startPatientAsync(
     document.body.dataset.xr = state;
   });
 
-  const connection = new RoomConnection(token, {
+  const connection = new RoomConnection(auth, {
     onView: (v) => {
       view = v;
       render();

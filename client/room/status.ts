@@ -4,7 +4,8 @@
  */
 import type { LinkStatus } from "../connection.ts";
 
-export function showFatal(root: HTMLElement, title: string, detail: string): void {
+/** `signIn`: the page needs a signed-in staff member (offers the sign-in page beside the start page). */
+export function showFatal(root: HTMLElement, title: string, detail: string, signIn = false): void {
   const box = document.createElement("div");
   box.className = "fatal";
   box.dataset.testid = "fatal";
@@ -15,7 +16,16 @@ export function showFatal(root: HTMLElement, title: string, detail: string): voi
   const a = document.createElement("a");
   a.href = "/";
   a.textContent = "Back to the start page";
-  box.append(h, p, a);
+  box.append(h, p);
+  if (signIn) {
+    const sign = document.createElement("a");
+    sign.href = `/signin.html?next=${encodeURIComponent(location.pathname + location.search)}`;
+    sign.className = "btn primary";
+    sign.dataset.testid = "sign-in";
+    sign.textContent = "Sign in";
+    box.append(sign, document.createTextNode(" "));
+  }
+  box.append(a);
   root.replaceChildren(box);
 }
 
@@ -102,8 +112,8 @@ function fullPageFor(status: LinkStatus): { title: string; detail: string; useHe
       };
     case "refused":
       return {
-        title: "This link cannot join the room",
-        detail: `${status.refusal.message} Ask the clinic for a new link.`,
+        title: "Not admitted to this room",
+        detail: status.refusal.message,
         useHere: false,
       };
     default:

@@ -1,10 +1,46 @@
 /** HTTP-facing control of the one demo run: start (or join) it, read its state, step it. */
-import { Role } from "../../shared/roles.ts";
+import type { DemoPasses } from "../auth/demoPass.ts";
+import { type Clinic, ClinicId } from "../clinic.ts";
+import type { PeopleServer } from "../handshake.ts";
+import type { SessionRegistry } from "../sessionRegistry.ts";
+import type { SoeService } from "../soe/soeService.ts";
 import { DEMO_APPOINTMENT, type DemoDeps, DemoDirector, type DemoState } from "./demoDirector.ts";
 
-export interface DemoStart {
-  token: string;
-  state: DemoState;
+/** The demo control over the live parts of a server: its story room, sessions and SOE service. */
+export function demoControlFor(parts: {
+  origin: string;
+  secret: Buffer;
+  clinic: Clinic;
+  demoPasses: DemoPasses;
+  io: PeopleServer;
+  sessions: SessionRegistry;
+  soe: SoeService;
+}): DemoControl {
+  const { clinic, io, sessions, soe } = parts;
+  const story = () => sessions.forAppointment(DEMO_APPOINTMENT);
+  return new DemoControl({
+    origin: parts.origin,
+    secret: parts.secret,
+    clinic,
+    demoPasses: parts.demoPasses,
+    resetRoom: () => {
+      const roomId = clinic.appointments.get(DEMO_APPOINTMENT)!.roomId;
+      io.in(roomId).disconnectSockets(true);
+      sessions.reset(DEMO_APPOINTMENT);
+    },
+    resetClinicAsync: async () => {
+      for (const firmware of soe.quarantinedFirmware(ClinicId.demo)) {
+        await soe.lift(ClinicId.demo, firmware, "The demo story starts again from the beginning.", "demo");
+      }
+    },
+    procedure: () => story().room.getProcedure(),
+    checkinPending: () => story().room.getComfort().checkinPending !== null,
+    alarmIds: () =>
+      story()
+        .room.activeAlarms()
+        .filter((a) => a.acknowledgedAt === undefined)
+        .map((a) => a.id),
+  });
 }
 
 export class DemoControl {
@@ -12,8 +48,8 @@ export class DemoControl {
 
   constructor(private readonly deps: DemoDeps) {}
 
-  /** Starts the demo if it is not running (or restarts it), and returns a presenter token for the screen. */
-  start(opts: { speed: number; stepByStep: boolean; restart: boolean }): DemoStart {
+  /** Starts the demo if it is not running (or restarts it); the screen gets a presenter's demo pass beside it. */
+  start(opts: { speed: number; stepByStep: boolean; restart: boolean }): DemoState {
     if (this.director && (opts.restart || this.director.state.status === "failed")) {
       void this.director.stopAsync();
       this.director = null;
@@ -26,7 +62,7 @@ export class DemoControl {
       });
       void this.director.runAsync();
     }
-    return { token: this.deps.invites.mint(DEMO_APPOINTMENT, Role.presenter)!, state: this.director.state };
+    return this.director.state;
   }
 
   state(): DemoState | null {

@@ -8,10 +8,10 @@
 import { PatientQuestion } from "../../shared/otto.ts";
 import type { Pose } from "../../shared/poseCodec.ts";
 import { ProcedureStatus, type ProcedureView, StepKind } from "../../shared/procedure/types.ts";
-import { Ev, type FirmwareQuarantinePayload } from "../../shared/protocol.ts";
+import { Ev, type FirmwareQuarantinePayload, PROTOCOL_VERSION } from "../../shared/protocol.ts";
 import type { InviteRole } from "../../shared/roles.ts";
+import type { DemoPasses } from "../auth/demoPass.ts";
 import { BETA_FIRMWARE, type Clinic, ClinicId, type PairedDevice } from "../clinic.ts";
-import type { InviteService } from "../invites.ts";
 import { createLogger } from "../log.ts";
 import { SimRunner } from "../soe/simRunner.ts";
 import { FaultMode } from "../soe/simulator.ts";
@@ -46,7 +46,7 @@ export interface DemoDeps {
   origin: string;
   secret: Buffer;
   clinic: Clinic;
-  invites: InviteService;
+  demoPasses: DemoPasses;
   /** Clears the demo room so each loop starts fresh. */
   resetRoom: () => void;
   /** Lifts the demo clinic's quarantines from the loop before, so each loop starts from a clean clinic. */
@@ -148,8 +148,12 @@ export class DemoDirector {
   }
 
   private async join(role: InviteRole): Promise<SimParticipant> {
-    const token = this.deps.invites.mint(DEMO_APPOINTMENT, role)!;
-    const person = new SimParticipant(this.deps.origin, token);
+    const { pass } = this.deps.demoPasses.mint(DEMO_APPOINTMENT, role)!;
+    const person = new SimParticipant(this.deps.origin, {
+      protocolVersion: PROTOCOL_VERSION,
+      appointmentId: DEMO_APPOINTMENT,
+      pass,
+    });
     this.people.push(person);
     return person.joinedAsync();
   }

@@ -7,7 +7,7 @@ import { encodePose, type Pose } from "../../shared/poseCodec.ts";
 import {
   type ClientToServerEvents,
   Ev,
-  PROTOCOL_VERSION,
+  type PersonAuth,
   type Result,
   type RoomSnapshot,
   type ServerToClientEvents,
@@ -19,9 +19,10 @@ export class SimParticipant {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private poseTimer: NodeJS.Timeout | null = null;
 
-  constructor(url: string, token: string, opts: { rejectUnauthorized?: boolean } = {}) {
+  /** `auth`: what a browser's handshake carries (a demo pass here: simulated people only ever sit in the demo clinic). */
+  constructor(url: string, auth: PersonAuth, opts: { rejectUnauthorized?: boolean } = {}) {
     this.socket = io(url, {
-      auth: { protocolVersion: PROTOCOL_VERSION, token },
+      auth,
       transports: ["websocket"],
       rejectUnauthorized: opts.rejectUnauthorized ?? false,
       forceNew: true,

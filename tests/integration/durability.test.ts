@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { DemoPasses } from "../../server/auth/demoPass.ts";
 import { seedClinic } from "../../server/clinic.ts";
-import { InviteService } from "../../server/invites.ts";
 import { DeviceClient } from "../../server/soe/deviceClient.ts";
 import { deviceKey, loadOrCreateSecret } from "../../server/tokens.ts";
 import type { ProcedureTransition } from "../../shared/procedure/types.ts";
@@ -54,9 +54,9 @@ class Participant {
   }
 }
 
-function participant(url: string, invites: InviteService, role: InviteRole): Participant {
-  const token = invites.mint("julian", role)!;
-  const client = new TestClient(url, { protocolVersion: PROTOCOL_VERSION, token });
+function participant(url: string, passes: DemoPasses, role: InviteRole): Participant {
+  const { pass } = passes.mint("julian", role)!;
+  const client = new TestClient(url, { protocolVersion: PROTOCOL_VERSION, appointmentId: "julian", pass });
   clients.push(client);
   return new Participant(client);
 }
@@ -97,7 +97,7 @@ describe("room state across a server restart", () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const secret = loadOrCreateSecret(dataDir);
-    const invites = new InviteService(secret, seedClinic(), 12, Date.now);
+    const invites = new DemoPasses(secret, seedClinic(), 12, Date.now);
     child = await startServerProcess(port, dataDir, serverErrors);
 
     const ray = participant(url, invites, "clinician");

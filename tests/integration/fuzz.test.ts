@@ -44,8 +44,10 @@ const nested = (depth: number, leaf = "1"): string => "[".repeat(depth) + leaf +
 
 async function person(appointment: string, role: string): Promise<RawClient> {
   const client = new RawClient(server.origin, "/");
-  const token = server.tokens[`${appointment}/${role}`];
-  expect(await client.connectAsync({ protocolVersion: PROTOCOL_VERSION, token })).toBeNull();
+  const pass = server.tokens[`${appointment}/${role}`];
+  expect(
+    await client.connectAsync({ protocolVersion: PROTOCOL_VERSION, appointmentId: appointment, pass }),
+  ).toBeNull();
   return client;
 }
 
@@ -64,8 +66,12 @@ async function device(deviceId: string): Promise<RawClient> {
 }
 
 async function watcher(appointment: string): Promise<TestClient> {
-  const token = server.tokens[`${appointment}/clinician`];
-  const client = new TestClient(server.origin, { protocolVersion: PROTOCOL_VERSION, token });
+  const pass = server.tokens[`${appointment}/clinician`];
+  const client = new TestClient(server.origin, {
+    protocolVersion: PROTOCOL_VERSION,
+    appointmentId: appointment,
+    pass,
+  });
   await waitFor(() => client.view !== null, "the watcher's welcome");
   return client;
 }

@@ -1,5 +1,5 @@
 /**
- * The HTTP side: start-page invites, join redirects, static files and hostile paths; the security
+ * The HTTP side: the demo clinic's list, passes and join redirects, static files and hostile paths; the security
  * headers on every kind of response; Host and Origin refusal for pages and sockets.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Ev, PROTOCOL_VERSION } from "../../shared/protocol.ts";
-import { startTestServer, type TestServer } from "../harness.ts";
+import { Ev } from "../../shared/protocol.ts";
+import { passAuth, startTestServer, type TestServer } from "../harness.ts";
 
 const EXTRA_ORIGIN = "https://chart.clinic.example";
 const EXTRA_NAME = "chairside.clinic.example";
@@ -108,36 +108,72 @@ function expectSecurityHeaders(what: string, headers: IncomingHttpHeaders): void
 }
 
 describe("HTTP", () => {
-  it("hands out join links on the origin the browser used, port included", async () => {
-    const invites = (await (await fetch(`${server.origin}/api/invites`)).json()) as {
-      links: Record<string, string>;
-    }[];
-    expect(invites[0]!.links.clinician).toBe(`http://localhost:${server.port}/join/julian/clinician`);
-    const named = JSON.parse((await raw("/api/invites", { host: `${EXTRA_NAME}:${server.port}` })).body) as {
-      links: Record<string, string>;
-    }[];
-    expect(named[0]!.links.clinician).toBe(`http://${EXTRA_NAME}:${server.port}/join/julian/clinician`);
+  it("lists the demo clinic's appointments and roles, with no credential in the list", async () => {
+    const r = await fetch(`${server.origin}/api/demo/appointments`);
+    expect(r.status).toBe(200);
+    const list = (await r.json()) as { appointmentId: string; patientName: string; roles: string[] }[];
+    expect(list.map((a) => [a.appointmentId, a.patientName])).toEqual([
+      ["julian", "Julian"],
+      ["flower", "Flower"],
+    ]);
+    for (const a of list) expect(a.roles).toEqual(["patient", "clinician", "assistant", "observer"]);
+    expect(JSON.stringify(list)).not.toMatch(/pass|token|\/join\//);
   });
 
-  it("redirects a join link to the room with a fresh signed token, keeping extra query options", async () => {
-    const r = await fetch(`${server.origin}/join/julian/patient?xr=emulate`, { redirect: "manual" });
+  it("redirects a join link to the room page with no credential in it, keeping extra query options", async () => {
+    const r = await fetch(`${server.origin}/join/julian/patient?xr=emulate&as=clinician`, {
+      redirect: "manual",
+    });
     expect(r.status).toBe(302);
-    expect(r.headers.get("location")).toMatch(/^\/room\.html\?token=[\w.%-]+&xr=emulate$/);
+    expect(r.headers.get("location")).toBe("/room.html?appointment=julian&as=patient&xr=emulate");
     expect((await fetch(`${server.origin}/join/nobody/patient`, { redirect: "manual" })).status).toBe(404);
     expect((await fetch(`${server.origin}/join/julian/dentist`, { redirect: "manual" })).status).toBe(404);
     expect((await fetch(`${server.origin}/join/Julian!/patient`, { redirect: "manual" })).status).toBe(404);
   });
 
-  it("never mints a presenter by a join link, for the real clinic or the demo one, nor lists one", async () => {
+  it("hands out a demo pass in a JSON body, and says by field what is wrong", async () => {
+    const post = (body: unknown, type = "application/json") =>
+      fetch(`${server.origin}/api/demo/pass`, {
+        method: "POST",
+        headers: { "content-type": type },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+    const ok = await post({ appointmentId: "julian", role: "clinician" });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("cache-control")).toBe("no-store");
+    const pass = (await ok.json()) as {
+      pass: string;
+      role: string;
+      appointmentId: string;
+      expiresAt: number;
+    };
+    expect(pass).toMatchObject({ appointmentId: "julian", role: "clinician" });
+    expect(pass.pass.length).toBeGreaterThan(20);
+    expect(pass.expiresAt).toBeGreaterThan(Date.now());
+
+    const bad = await post({ appointmentId: "Julian!", role: "dentist" });
+    expect(bad.status).toBe(400);
+    const problems = ((await bad.json()) as { error: { problems: { path: string }[] } }).error.problems;
+    expect(problems.map((p) => p.path).sort()).toEqual(["appointmentId", "role"]);
+    expect((await post({ appointmentId: "nobody", role: "patient" })).status).toBe(404);
+    expect((await post("{", "application/json")).status).toBe(400);
+    expect(
+      (await post("appointmentId=julian&role=patient", "application/x-www-form-urlencoded")).status,
+    ).toBe(415);
+  });
+
+  it("never mints a presenter by a join link or a pass request, for any appointment", async () => {
     for (const appointment of ["julian", "demo"]) {
       const r = await fetch(`${server.origin}/join/${appointment}/presenter`, { redirect: "manual" });
       expect(r.status, appointment).toBe(404);
       expect(r.headers.get("location")).toBeNull();
+      const pass = await fetch(`${server.origin}/api/demo/pass`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ appointmentId: appointment, role: "presenter" }),
+      });
+      expect(pass.status, appointment).toBe(400);
     }
-    const invites = (await (await fetch(`${server.origin}/api/invites`)).json()) as {
-      links: Record<string, string>;
-    }[];
-    for (const invite of invites) expect(Object.keys(invite.links)).not.toContain("presenter");
   });
 
   it("validates the demo's query and says what is wrong", async () => {
@@ -181,7 +217,8 @@ describe("security headers", () => {
       ["page", raw("/"), 200],
       ["asset", raw("/assets/room-AbCdEf12.js"), 200],
       ["health", raw("/healthz"), 200],
-      ["API", raw("/api/invites"), 200],
+      ["API", raw("/api/demo/appointments"), 200],
+      ["API refusal", raw("/api/rooms/julian/seat"), 401],
       ["HEAD", raw("/", {}, "HEAD"), 200],
       ["join redirect", raw("/join/julian/clinician"), 302],
       ["demo redirect", raw("/demo"), 302],
@@ -236,9 +273,9 @@ describe("Host", () => {
       "a b",
       "127.0.0.1.evil.example",
     ]) {
-      const page = await raw("/api/invites", { host });
+      const page = await raw("/api/demo/appointments", { host });
       expect(page.status, host).toBe(421);
-      expect(page.body, host).not.toContain("/join/");
+      expect(page.body, host).not.toContain("julian");
       const polling = await raw(POLLING, { host });
       expect([polling.status, polling.body], host).toEqual([403, expect.stringContaining("unknown host")]);
       // Engine.IO answers a refused upgrade with 400 and the reason.
@@ -250,7 +287,7 @@ describe("Host", () => {
     // A DNS-rebinding page can read the refusal: it must not learn the names and addresses that work.
     expect(r.body).not.toMatch(/localhost|127\.0\.0\.1|::1/);
     // No Host at all: Node itself refuses an HTTP/1.1 request without one.
-    expect((await raw("/api/invites", { host: "" })).status).toBe(400);
+    expect((await raw("/api/demo/appointments", { host: "" })).status).toBe(400);
   });
 });
 
@@ -285,7 +322,7 @@ describe("Socket.IO Origin", () => {
     const joinWith = (origin: string) =>
       new Promise<"welcome" | "refused">((resolve) => {
         const socket = io(server.origin, {
-          auth: { protocolVersion: PROTOCOL_VERSION, token: server.invites.mint("julian", "observer") },
+          auth: passAuth(server, "julian", "observer"),
           transports: ["websocket"],
           extraHeaders: { origin },
           forceNew: true,

@@ -10,7 +10,14 @@ import { DEFAULT_LIMITS } from "../../server/limits.ts";
 import { deviceKey } from "../../server/tokens.ts";
 import { encodePose } from "../../shared/poseCodec.ts";
 import { CloseReason, DEVICE_NAMESPACE, ErrorCode, Ev, PROTOCOL_VERSION } from "../../shared/protocol.ts";
-import { connectRefusal, startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
+import {
+  connectRefusal,
+  passAuth,
+  startTestServer,
+  TestClient,
+  type TestServer,
+  waitFor,
+} from "../harness.ts";
 
 const clock = { t: Date.now() };
 let server: TestServer;
@@ -23,10 +30,8 @@ afterAll(async () => {
   await server?.stopAsync();
 });
 
-const auth = (appointment: string, role: "patient" | "observer" | "assistant" | "clinician") => ({
-  protocolVersion: PROTOCOL_VERSION,
-  token: server.invites.mint(appointment, role)!,
-});
+const auth = (appointment: string, role: "patient" | "observer" | "assistant" | "clinician") =>
+  passAuth(server, appointment, role);
 
 async function cutAsync(client: TestClient): Promise<void> {
   await waitFor(() => !client.socket.connected, "the offender is cut", 10_000);

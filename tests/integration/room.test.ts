@@ -1,9 +1,16 @@
-/** The shared room over a real Socket.IO server: handshake, tokens, poses, late join, rejoin, bad input. */
+/** The shared room over a real Socket.IO server: handshake, demo passes, poses, late join, rejoin, bad input. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signInvite } from "../../server/tokens.ts";
 import { decodeBatch, encodePose, type Pose } from "../../shared/poseCodec.ts";
 import { ErrorCode, Ev, PROTOCOL_VERSION } from "../../shared/protocol.ts";
-import { connectRefusal, startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
+import {
+  connectRefusal,
+  passAuth,
+  startTestServer,
+  TestClient,
+  type TestServer,
+  waitFor,
+} from "../harness.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -19,53 +26,63 @@ const headAt = (x: number): Pose => ({
   right: { p: { x: x + 0.3, y: 0.9, z: 0.3 }, q: { x: 0, y: Math.SQRT1_2, z: 0, w: Math.SQRT1_2 } },
 });
 
-describe("handshake and tokens", () => {
+describe("handshake and demo passes", () => {
   it("refuses an old client and a newer client, saying which side is too old", async () => {
-    const token = server.invites.mint("julian", "clinician")!;
-    const old = await connectRefusal(server.origin, { protocolVersion: PROTOCOL_VERSION - 1, token });
+    const auth = passAuth(server, "julian", "clinician");
+    const old = await connectRefusal(server.origin, { ...auth, protocolVersion: PROTOCOL_VERSION - 1 });
     expect(old).toMatchObject({ code: ErrorCode.clientTooOld });
     expect(old!.message).toMatch(/older than the server/);
-    const newer = await connectRefusal(server.origin, { protocolVersion: PROTOCOL_VERSION + 1, token });
+    const newer = await connectRefusal(server.origin, { ...auth, protocolVersion: PROTOCOL_VERSION + 1 });
     expect(newer).toMatchObject({ code: ErrorCode.serverTooOld });
     expect(newer!.message).toMatch(/server is older/);
-    expect(await connectRefusal(server.origin, { token })).toMatchObject({ code: ErrorCode.clientTooOld });
+    const { protocolVersion: _v, ...unversioned } = auth;
+    expect(await connectRefusal(server.origin, unversioned)).toMatchObject({ code: ErrorCode.clientTooOld });
   });
 
-  it("refuses missing, forged, expired and wrong-room tokens with readable reasons", async () => {
+  it("refuses missing, forged, expired and wrong-room passes with readable reasons", async () => {
     const v = PROTOCOL_VERSION;
-    expect(await connectRefusal(server.origin, { protocolVersion: v })).toMatchObject({
-      code: ErrorCode.tokenMissing,
+    const julian = { protocolVersion: v, appointmentId: "julian" };
+    expect(await connectRefusal(server.origin, julian)).toMatchObject({ code: ErrorCode.tokenMissing });
+    // A credential in the old place (`token`) is not read: the handshake says what it expects.
+    expect(await connectRefusal(server.origin, { ...julian, token: "x" })).toMatchObject({
+      code: ErrorCode.badPayload,
     });
 
-    const real = server.invites.mint("julian", "patient")!;
+    const real = passAuth(server, "julian", "patient").pass;
     const [body, mac] = real.split(".");
     const claims = JSON.parse(Buffer.from(body!, "base64url").toString());
     const promoted = Buffer.from(JSON.stringify({ ...claims, role: "clinician" })).toString("base64url");
-    const forged = await connectRefusal(server.origin, { protocolVersion: v, token: `${promoted}.${mac}` });
+    const forged = await connectRefusal(server.origin, { ...julian, pass: `${promoted}.${mac}` });
     expect(forged).toMatchObject({ code: ErrorCode.tokenInvalid });
     expect(forged!.message).toMatch(/signature/);
     const otherKey = signInvite(Buffer.alloc(32, 7), claims);
-    expect(await connectRefusal(server.origin, { protocolVersion: v, token: otherKey })).toMatchObject({
+    expect(await connectRefusal(server.origin, { ...julian, pass: otherKey })).toMatchObject({
       code: ErrorCode.tokenInvalid,
     });
 
-    const expired = server.invites.mint("julian", "patient", -5)!;
-    const refusedExpired = await connectRefusal(server.origin, { protocolVersion: v, token: expired });
+    const expired = passAuth(server, "julian", "patient", -5);
+    const refusedExpired = await connectRefusal(server.origin, expired);
     expect(refusedExpired).toMatchObject({ code: ErrorCode.tokenExpired });
     expect(refusedExpired!.message).toMatch(/expired/);
 
     // Signed by the server, but naming another appointment's room: a patient only ever joins their own.
     const wrongRoom = signInvite(server.secret, { ...claims, roomId: "room-flower" });
-    expect(await connectRefusal(server.origin, { protocolVersion: v, token: wrongRoom })).toMatchObject({
+    expect(await connectRefusal(server.origin, { ...julian, pass: wrongRoom })).toMatchObject({
       code: ErrorCode.forbidden,
     });
     const otherPatient = signInvite(server.secret, { ...claims, personId: "flower" });
-    expect(await connectRefusal(server.origin, { protocolVersion: v, token: otherPatient })).toMatchObject({
+    expect(await connectRefusal(server.origin, { ...julian, pass: otherPatient })).toMatchObject({
+      code: ErrorCode.forbidden,
+    });
+    // A good pass for Julian's room does not open Flower's.
+    expect(
+      await connectRefusal(server.origin, { ...julian, appointmentId: "flower", pass: real }),
+    ).toMatchObject({
       code: ErrorCode.forbidden,
     });
   });
 
-  it("takes role, person and room from the token", async () => {
+  it("takes role, person and room from the pass", async () => {
     const julian = await TestClient.joinAsync(server, "julian", "patient");
     const me = julian.view!.members.find((m) => m.memberId === julian.memberId)!;
     expect(me).toMatchObject({ personId: "julian", role: "patient", displayName: "Julian" });

@@ -59,8 +59,8 @@ describe("SOE device uplink", () => {
         bootId,
       }),
     ).toMatchObject({ code: ErrorCode.deviceUnpaired });
-    // A person's invite token is not a device credential.
-    const token = server.invites.mint("flower", "clinician");
+    // A person's demo pass is not a device credential.
+    const token = server.demoPasses.mint("flower", "clinician")?.pass;
     expect(
       await connectRefusal(url, { protocolVersion: v, deviceId: DEVICE, deviceKey: token, bootId }),
     ).toMatchObject({

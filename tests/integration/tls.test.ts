@@ -6,8 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROTOCOL_VERSION } from "../../shared/protocol.ts";
-import { startTestServer, type TestServer } from "../harness.ts";
+import { passAuth, startTestServer, type TestServer } from "../harness.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "chairside-tls-"));
 let server: TestServer;
@@ -55,9 +54,8 @@ describe("HTTPS", () => {
         .end();
     });
     expect(status).toBe(200);
-    const token = server.invites.mint("julian", "clinician");
     const socket = io(server.origin, {
-      auth: { protocolVersion: PROTOCOL_VERSION, token },
+      auth: passAuth(server, "julian", "clinician"),
       transports: ["websocket"],
       rejectUnauthorized: false,
       forceNew: true,

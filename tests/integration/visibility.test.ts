@@ -8,7 +8,7 @@
  * nothing of one room reached the other room's patient or observer.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BETA_FIRMWARE } from "../../server/clinic.ts";
+import { BETA_FIRMWARE, syntheticClinic } from "../../server/clinic.ts";
 import { DeviceClient } from "../../server/soe/deviceClient.ts";
 import { deviceKey, signInvite } from "../../server/tokens.ts";
 import { EVENT_ACCESS, Sight, SNAPSHOT_ACCESS, STREAM_ACCESS } from "../../shared/access.ts";
@@ -24,7 +24,15 @@ import {
   type RoomSnapshot,
 } from "../../shared/protocol.ts";
 import { type AudienceRole, INVITE_ROLES, type InviteRole } from "../../shared/roles.ts";
-import { connectRefusal, startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
+import {
+  connectRefusal,
+  cookieAuth,
+  startTestServer,
+  TestClient,
+  type TestServer,
+  waitFor,
+} from "../harness.ts";
+import { IssuedCredentials } from "../issuedCredentials.ts";
 
 const QUARANTINED = "9.9.9-beta";
 const POSE: Pose = {
@@ -41,6 +49,7 @@ interface Seat {
 }
 
 let server: TestServer;
+let issued: IssuedCredentials;
 const julian = {} as Record<InviteRole, Seat>;
 const flower = {} as Record<InviteRole, Seat>;
 let alarmMessage = "";
@@ -52,19 +61,10 @@ async function seatAsync(appointmentId: string, role: AudienceRole): Promise<Sea
   return seat;
 }
 
-/** A guest observer (signed like any invite) who joins and leaves, so every seat sees member_left. */
+/** A guest observer (invited like any observer) who joins and leaves, so every seat sees member_left. */
 async function guestVisitAsync(): Promise<void> {
-  const claims = {
-    appointmentId: "julian",
-    roomId: "room-julian",
-    personId: "guest-student",
-    role: "observer" as const,
-    exp: Math.floor(Date.now() / 1000) + 600,
-  };
-  const guest = new TestClient(server.origin, {
-    protocolVersion: PROTOCOL_VERSION,
-    token: signInvite(server.secret, claims),
-  });
+  const { cookie } = issued.observer(server, "julian", "Guest student");
+  const guest = new TestClient(server.origin, cookieAuth("julian"), cookie);
   await waitFor(() => guest.view !== null, "guest welcome");
   guest.socket.disconnect();
 }
@@ -73,7 +73,12 @@ const ray = () => julian.clinician.client;
 const sawType = (seat: Seat, type: RoomEventType) => seat.client.events.some((e) => e.body.type === type);
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Julian's and Flower's rooms are the demo clinic's; Ada is a patient of the real clinic.
+  server = await startTestServer(
+    {},
+    { clinic: syntheticClinic({ patientIds: ["ada"], teeth: [36], planId: "cleaning" }) },
+  );
+  issued = IssuedCredentials.on(server);
   for (const role of INVITE_ROLES) {
     julian[role] = await seatAsync("julian", role);
     flower[role] = await seatAsync("flower", role);
@@ -493,21 +498,22 @@ describe("the presenter: the demo screen on the demo clinic's appointment", () =
   });
 
   it("cannot join a real clinic's room, even with a signed token; the invite service mints none", () => {
-    expect(server.invites.mint("julian", "presenter")).toBeNull();
-    expect(server.invites.mint("demo", "presenter")).not.toBeNull();
+    expect(server.demoPasses.mint("ada", "presenter")).toBeNull();
+    expect(server.demoPasses.mint("demo", "presenter")).not.toBeNull();
   });
 
   it("is refused at the handshake for a real clinic's room", async () => {
     const claims = {
-      appointmentId: "julian",
-      roomId: "room-julian",
+      appointmentId: "ada",
+      roomId: "room-ada",
       personId: "demo-screen",
       role: "presenter" as const,
       exp: Math.floor(Date.now() / 1000) + 600,
     };
     const refusal = await connectRefusal(server.origin, {
       protocolVersion: PROTOCOL_VERSION,
-      token: signInvite(server.secret, claims),
+      appointmentId: "ada",
+      pass: signInvite(server.secret, claims),
     });
     expect(refusal).toMatchObject({ code: ErrorCode.forbidden });
     expect(refusal?.message).toMatch(/demo clinic/);
