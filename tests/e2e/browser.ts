@@ -5,17 +5,22 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import type { StartOptions } from "../../server/app.ts";
+import type { ServerConfig } from "../../server/config.ts";
 import { startTestServer, type TestServer } from "../harness.ts";
 
 export const ARTIFACTS = resolve("test-results");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-export async function startE2eServer(): Promise<TestServer> {
+export async function startE2eServer(
+  overrides: Partial<ServerConfig> = {},
+  opts: StartOptions = {},
+): Promise<TestServer> {
   const clientDir = resolve("dist");
   if (!existsSync(join(clientDir, "room.html")))
     throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
   mkdirSync(ARTIFACTS, { recursive: true });
-  return startTestServer({ clientDir });
+  return startTestServer({ clientDir, ...overrides }, opts);
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -41,13 +46,21 @@ export interface WatchedPage {
   foreignRequests: string[];
 }
 
+/** `cookie`: a credential the browser holds already (a staff session from tests/staffAccount.ts). */
 export async function openPage(
   browser: Browser,
   origin: string,
   path: string,
   name: string,
+  cookie?: string,
 ): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport: { width: 1024, height: 640 } });
+  if (cookie) {
+    const [cookieName, ...value] = cookie.split("=");
+    await context.addCookies([
+      { name: cookieName!, value: value.join("="), url: origin, httpOnly: true, sameSite: "Strict" },
+    ]);
+  }
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   const foreignRequests: string[] = [];
