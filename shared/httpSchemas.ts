@@ -9,7 +9,7 @@ const flag = z.enum(["0", "1"]);
 
 const appointmentId = z
   .string()
-  .regex(/^[a-z0-9-]{1,64}$/, "an appointment id is lowercase letters, digits and -");
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "an appointment id is letters, digits, _ and -");
 
 /**
  * `/join/:appointmentId/:role`: a convenience link into the demo clinic; it redirects to

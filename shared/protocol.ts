@@ -92,9 +92,7 @@ export type Seat = (typeof Seat)[keyof typeof Seat];
  */
 export const personAuthSchema = z.strictObject({
   protocolVersion: z.number().int(),
-  appointmentId: z
-    .string()
-    .regex(/^[a-z0-9-]{1,64}$/, "an appointment id is lowercase letters, digits and -"),
+  appointmentId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an appointment id is letters, digits, _ and -"),
   /** A demo pass from `POST /api/demo/pass` (demo clinic only, while the demo is on). */
   pass: z.string().min(1).max(2048).optional(),
   seat: z.enum([Seat.staff, Seat.headset, Seat.observer]).optional(),

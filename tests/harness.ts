@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io, type Socket } from "socket.io-client";
 import { type Chairside, type StartOptions, startChairside } from "../server/app.ts";
+import { ClinicId } from "../server/clinic.ts";
 import { loadConfig, type ServerConfig } from "../server/config.ts";
 import {
   type ClientToServerEvents,
@@ -17,6 +18,7 @@ import {
 } from "../shared/protocol.ts";
 import type { AudienceRole } from "../shared/roles.ts";
 import { applyRoomEvent } from "../shared/roomView.ts";
+import { IssuedCredentials } from "./issuedCredentials.ts";
 import { signedInStaff } from "./staffAccount.ts";
 
 export interface TestServer extends Chairside {
@@ -82,10 +84,45 @@ export class TestClient {
     });
     this.socket.on(Ev.poses, (b) => this.poseBatches.push(b instanceof ArrayBuffer ? new Uint8Array(b) : b));
     this.socket.on(Ev.protocolError, (e) => this.errors.push(e));
+    this.socket.on("connect_error", (err) => {
+      this.refusal = (err as Error & { data?: ConnectRefusal }).data ?? {
+        code: "transport",
+        message: err.message,
+      };
+    });
   }
 
-  /** Joins a demo-clinic appointment in a role with a demo pass, as the room page does. */
+  /** The last handshake refusal, if any (for a readable failure). */
+  refusal: ConnectRefusal | { code: string; message: string } | null = null;
+
+  /** Resolves at the welcome; fails with the server's refusal in the message. */
+  async welcomedAsync(what: string): Promise<void> {
+    await waitFor(() => this.view !== null, `${what} welcome`).catch((error: Error) => {
+      throw new Error(
+        `${error.message}${this.refusal ? ` (refused: ${this.refusal.code} ${this.refusal.message})` : ""}`,
+      );
+    });
+  }
+
+  /**
+   * Joins an appointment in a role the way a browser in that role gets in: a demo pass in the demo
+   * clinic; in a real clinic the care team signs in (staff session cookie), the patient comes with
+   * a paired headset and an observer with an invitation (tests/issuedCredentials.ts).
+   */
   static async joinAsync(server: Chairside, appointmentId: string, role: AudienceRole): Promise<TestClient> {
+    const appt = server.clinic.appointments.get(appointmentId);
+    if (appt && appt.clinicId !== ClinicId.demo) {
+      if (role === "clinician" || role === "assistant")
+        return TestClient.joinAsStaffAsync(server, appointmentId, role);
+      const issued = IssuedCredentials.for(server);
+      const credential =
+        role === "patient"
+          ? issued.headset(server, appointmentId)
+          : issued.observer(server, appointmentId, "Observer");
+      const client = new TestClient(server.origin, cookieAuth(appointmentId), credential.cookie);
+      await client.welcomedAsync(role);
+      return client;
+    }
     const client = new TestClient(server.origin, passAuth(server, appointmentId, role));
     await waitFor(() => client.view !== null, `${role} welcome`);
     return client;
@@ -105,7 +142,7 @@ export class TestClient {
     if (!appt || !staffId) throw new Error(`no ${role} on appointment ${appointmentId}`);
     const { cookie } = await signedInStaff(server, { staffId, role, clinicId: appt.clinicId });
     const client = new TestClient(server.origin, cookieAuth(appointmentId), cookie);
-    await waitFor(() => client.view !== null, `${role} welcome`);
+    await client.welcomedAsync(role);
     return client;
   }
 

@@ -18,11 +18,22 @@ export class IssuedCredentials implements CredentialChecker {
   private readonly live = new Map<string, Issued>();
   private readonly listeners: RevokedListener[] = [];
 
-  /** Registers with a server's authenticator. */
-  static on(server: Chairside): IssuedCredentials {
-    const issued = new IssuedCredentials();
-    server.authenticator.use(issued);
+  private static readonly byServer = new WeakMap<Chairside["authenticator"], IssuedCredentials>();
+
+  /** The one instance registered with a server's authenticator (registered on first use). */
+  static for(server: Chairside): IssuedCredentials {
+    let issued = IssuedCredentials.byServer.get(server.authenticator);
+    if (!issued) {
+      issued = new IssuedCredentials();
+      server.authenticator.use(issued);
+      IssuedCredentials.byServer.set(server.authenticator, issued);
+    }
     return issued;
+  }
+
+  /** Same as `for`: registers with a server's authenticator. */
+  static on(server: Chairside): IssuedCredentials {
+    return IssuedCredentials.for(server);
   }
 
   /** A paired headset for an appointment's patient: the Cookie header the headset's browser sends. */
