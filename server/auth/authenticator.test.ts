@@ -30,7 +30,10 @@ function kind(identity: Identity, proves: (cookie: string | undefined, pass: unk
     async (cookie) => (proves(cookie, undefined) ? identity : null),
     (listener) => listeners.push(listener),
   );
-  return { checker, revoke: (ids: string[]) => listeners.forEach((l) => l(ids)) };
+  const revoke = (ids: string[]) => {
+    for (const listener of listeners) listener(ids);
+  };
+  return { checker, revoke };
 }
 
 describe("the one authenticator", () => {
