@@ -58,6 +58,8 @@ export interface StartOptions {
   limits?: LimitPolicy;
   /** Staff sessions' idle and absolute timeouts (tests shorten them). */
   sessionPolicy?: SessionPolicy;
+  /** How often live connections' credentials are checked again (tests shorten it). */
+  revalidateEveryMs?: number;
 }
 
 export async function startChairside(config: ServerConfig, opts: StartOptions = {}): Promise<Chairside> {
@@ -93,7 +95,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   // Rooms come back before any client can connect, so no one ever sees a room that forgot.
   await sessions.restoreAsync();
   const limits = new Limits(opts.limits ?? DEFAULT_LIMITS, now);
-  attachPeopleGateway(io, {
+  const gateway = attachPeopleGateway(io, {
     clinic,
     sessions,
     limits,
@@ -101,6 +103,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     authenticator,
     demoOn: config.demo,
     passRefusal: (pass) => demoPassRefusal(secret, clinic, pass, now(), config.demo),
+    ...(opts.revalidateEveryMs !== undefined ? { revalidateEveryMs: opts.revalidateEveryMs } : {}),
   });
   attachDeviceGateway(io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace, {
     secret,
@@ -133,6 +136,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     parserStats,
     async closeAsync() {
       await demo.stopAsync();
+      gateway.stop();
       sessions.stop();
       // io.close() ends each transport without a Socket.IO disconnect packet: clients see a
       // transport close and retry (disconnectSockets(true) would tell them never to). Each

@@ -64,6 +64,8 @@ export interface GatewayDeps {
   demoOn: boolean;
   /** Why a demo pass the handshake carried proves nothing (expired, forged, not a demo room, demo off). */
   passRefusal(pass: string): ProtocolError;
+  /** How often live connections' credentials are checked again (tests shorten it). */
+  revalidateEveryMs?: number;
 }
 
 /**
@@ -102,7 +104,15 @@ const REVOKED_MESSAGE: Record<RoomSeat["credentialKind"], string> = {
 /** Joins handled per turn of the event loop; the rest of a storm waits for later turns. */
 const JOINS_PER_TURN = 4;
 
-export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
+/** How often live connections' credentials are checked again (by default). */
+export const REVALIDATE_EVERY_MS = 5 * 60_000;
+
+export interface PeopleGateway {
+  /** Stops the periodic re-check (graceful shutdown). */
+  stop(): void;
+}
+
+export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): PeopleGateway {
   const joins = new AdmissionQueue(JOINS_PER_TURN);
   io.use((socket, next) => {
     const address = remoteAddress(socket.handshake.address);
@@ -197,6 +207,39 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): void {
       },
     ),
   );
+
+  // A credential can also end with nobody announcing it (a staff session's absolute timeout, a demo
+  // pass's expiry): every few minutes each live connection presents its handshake again. The same
+  // check keeps a signed-in clinician's idle clock moving while they work in a room without HTTP.
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    revalidateAsync(io, deps)
+      .catch((error: unknown) =>
+        log.error("re-check of live connections failed", { error: describeError(error) }),
+      )
+      .finally(() => {
+        checking = false;
+      });
+  }, deps.revalidateEveryMs ?? REVALIDATE_EVERY_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+/** Cuts each live connection whose credential no longer proves who it was admitted as. */
+async function revalidateAsync(io: PeopleServer, deps: GatewayDeps): Promise<void> {
+  for (const socket of [...io.sockets.sockets.values()]) {
+    if (!socket.connected || !socket.data.seat) continue;
+    const auth = (socket.handshake.auth ?? {}) as { pass?: unknown };
+    const identities = await deps.authenticator.identify({
+      cookieHeader: socket.handshake.headers.cookie,
+      ...(typeof auth.pass === "string" ? { demoPass: auth.pass } : {}),
+    });
+    if (!identities.some((i) => i.credentialId === socket.data.seat.credentialId) && socket.connected) {
+      cutRevoked(socket);
+    }
+  }
 }
 
 /** Credentials that ended in the last minute (longer than any handshake takes). */

@@ -228,6 +228,23 @@ describe("revocation", () => {
     expect(bystander.socket.connected).toBe(true);
   });
 
+  it("cuts a socket whose staff session ran out with nobody announcing it, at the next re-check", async () => {
+    const short = await startTestServer(
+      {},
+      { clinic: clinic(), sessionPolicy: { idleMs: 3_600_000, absoluteMs: 1_500 }, revalidateEveryMs: 200 },
+    );
+    try {
+      const appt = short.clinic.appointments.get("ada")!;
+      const { cookie } = await signedInStaff(short, { staffId: appt.staff.clinicianId, role: "clinician" });
+      const ray = keep(new TestClient(short.origin, cookieAuth("ada"), cookie));
+      await ray.welcomedAsync("clinician");
+      await waitFor(() => !ray.socket.connected, "the expired session's socket is cut", 5_000);
+      expect(ray.errors.at(-1)).toMatchObject({ event: CloseReason.revoked });
+    } finally {
+      await short.stopAsync();
+    }
+  });
+
   it("cuts a handed-on headset and a withdrawn observer", async () => {
     const headset = issued.headset(server, "ada");
     const patient = await joinAsync(cookieAuth("ada"), headset.cookie);
