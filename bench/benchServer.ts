@@ -11,6 +11,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startChairside } from "../server/app.ts";
 import { syntheticClinic } from "../server/clinic.ts";
 import { loadConfig } from "../server/config.ts";
+import { benchChecker } from "./benchCredentials.ts";
 
 const rooms = Number(process.env.BENCH_ROOMS ?? "50");
 const devicesPerPatient = Number(process.env.BENCH_DEVICES_PER_PATIENT ?? "2");
@@ -33,6 +34,8 @@ const config = {
   logLevel: "error" as const,
 };
 const app = await startChairside(config, { clinic: benchClinic() });
+// The generated people are the real clinic's: they come in with bench credentials (benchCredentials.ts).
+app.authenticator.use(benchChecker(app.secret, app.clinic));
 let lastCpu = process.cpuUsage();
 let lastAt = process.hrtime.bigint();
 process.send?.({ type: "ready", port: app.port, dataDir: config.dataDir });

@@ -6,7 +6,8 @@
 import { io, type Socket } from "socket.io-client";
 import { loadOrCreateSecret, signInvite } from "../server/tokens.ts";
 import { decodeBatch, encodePose } from "../shared/poseCodec.ts";
-import { Ev, PROTOCOL_VERSION, type RoomSnapshot } from "../shared/protocol.ts";
+import { Ev, type RoomSnapshot } from "../shared/protocol.ts";
+import { benchHandshake } from "./benchCredentials.ts";
 import { preciseNow } from "./stats.ts";
 
 interface Job {
@@ -44,7 +45,7 @@ const people: P[] = job.participants.map(({ appointmentId, personId }) => {
     exp: Math.floor(Date.now() / 1000) + 3600,
   });
   const socket = io(`http://127.0.0.1:${job.port}`, {
-    auth: { protocolVersion: PROTOCOL_VERSION, token },
+    ...benchHandshake(token),
     transports: ["websocket"],
     forceNew: true,
   });

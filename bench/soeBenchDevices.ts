@@ -7,7 +7,8 @@ import { ClinicId, type PairedDevice } from "../server/clinic.ts";
 import { DeviceClient } from "../server/soe/deviceClient.ts";
 import { SoeSimulator } from "../server/soe/simulator.ts";
 import { deviceKey, loadOrCreateSecret, signInvite } from "../server/tokens.ts";
-import { Ev, PROTOCOL_VERSION, type ReadingsBatch } from "../shared/protocol.ts";
+import { Ev, type ReadingsBatch } from "../shared/protocol.ts";
+import { benchHandshake } from "./benchCredentials.ts";
 import { preciseNow } from "./stats.ts";
 
 interface Job {
@@ -35,7 +36,7 @@ const clinicians = job.patients.map((i) => {
     exp: Math.floor(Date.now() / 1000) + 3600,
   });
   const socket = io(url, {
-    auth: { protocolVersion: PROTOCOL_VERSION, token },
+    ...benchHandshake(token),
     transports: ["websocket"],
     forceNew: true,
   });

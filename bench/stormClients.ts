@@ -5,12 +5,8 @@
  */
 import { io, type Socket } from "socket.io-client";
 import { loadOrCreateSecret, signInvite } from "../server/tokens.ts";
-import {
-  type ClientToServerEvents,
-  Ev,
-  PROTOCOL_VERSION,
-  type ServerToClientEvents,
-} from "../shared/protocol.ts";
+import { type ClientToServerEvents, Ev, type ServerToClientEvents } from "../shared/protocol.ts";
+import { benchHandshake } from "./benchCredentials.ts";
 import { preciseNow } from "./stats.ts";
 
 export interface StormJob {
@@ -53,7 +49,7 @@ function storm(round: number): void {
   const start = preciseNow();
   sockets = tokens.map((token) => {
     const socket = io(`http://127.0.0.1:${job.port}`, {
-      auth: { protocolVersion: PROTOCOL_VERSION, token },
+      ...benchHandshake(token),
       transports: ["websocket"],
       forceNew: true,
       reconnection: false,

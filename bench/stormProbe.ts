@@ -16,12 +16,12 @@ import {
   type DeliveredRoomEvent,
   Ev,
   type InviteClaims,
-  PROTOCOL_VERSION,
   type ReadingsBatch,
   type RoomSnapshot,
   type ServerToClientEvents,
 } from "../shared/protocol.ts";
 import type { Signal } from "../shared/soe/signals.ts";
+import { benchHandshake } from "./benchCredentials.ts";
 import { preciseNow } from "./stats.ts";
 
 export interface StormProbeJob {
@@ -67,7 +67,7 @@ function connect(personId: string, role: InviteClaims["role"]): PeopleSocket {
     exp: Math.floor(Date.now() / 1000) + 3600,
   });
   return io(url, {
-    auth: { protocolVersion: PROTOCOL_VERSION, token },
+    ...benchHandshake(token),
     transports: ["websocket"],
     forceNew: true,
   });
