@@ -74,7 +74,11 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"));
   const staffSessions = new StaffSessions(storage, opts.sessionPolicy ?? DEFAULT_SESSION_POLICY, now);
   const demoPasses = new DemoPasses(secret, clinic, config.demoPassTtlHours, now);
-  // The one authenticator. Headset and observer checkers join here: cookieChecker(...) over pairing.
+  // The one authenticator. The pairing service's checkers join it the same way:
+  //   authenticator.use(cookieChecker("headset", (c) => pairing.identifyHeadset(c), (l) => pairing.onRevoked(l)));
+  //   authenticator.use(cookieChecker("observer", (c) => pairing.identifyObserver(c)));
+  // and the auth slice's StaffAccounts replaces staffSessionChecker (sign-out and disabled accounts revoke):
+  //   cookieChecker("staff", (c) => staffAccounts.identifyStaff(c), (l) => staffAccounts.onRevoked(l)).
   const authenticator = new ChairsideAuthenticator([staffSessionChecker(staffSessions, https)]);
   if (config.demo) authenticator.use(demoPasses.checker());
 

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { setLogLevel } from "../log.ts";
 import {
   ChairsideAuthenticator,
   type CredentialChecker,
@@ -35,6 +36,8 @@ function kind(identity: Identity, proves: (cookie: string | undefined, pass: unk
   };
   return { checker, revoke };
 }
+
+beforeAll(() => setLogLevel("silent"));
 
 describe("the one authenticator", () => {
   it("returns every identity a request proves, and none for an anonymous one", async () => {
