@@ -227,7 +227,7 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   fastify.post("/api/demo/pass", (req, reply) => {
     const body = parseOr400(demoPassRequestSchema, req.body, reply);
     if (!body) return reply;
-    const pass = deps.demoPasses.mint(body.appointmentId, body.role);
+    const pass = deps.demoPasses.mintForVisitor(body.appointmentId, body.role);
     if (!pass) {
       return apiError(reply, 404, ApiErrorCode.notFound, "The demo clinic has no such appointment.", {
         problems: [{ path: "appointmentId", message: "not an appointment of the demo clinic" }],
@@ -241,7 +241,7 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   fastify.get("/join/:appointmentId/:role", (req, reply) => {
     const params = parse(joinParamsSchema, req.params, reply, 404);
     if (!params) return reply;
-    if (!deps.demoPasses.mint(params.appointmentId, params.role)) {
+    if (!deps.demoPasses.mintForVisitor(params.appointmentId, params.role)) {
       return plain(reply, 404, "The demo clinic has no such appointment.");
     }
     const target = new URLSearchParams({ appointment: params.appointmentId, as: params.role });

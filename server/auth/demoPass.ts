@@ -38,6 +38,16 @@ export class DemoPasses {
     return { pass: signInvite(this.secret, claims), appointmentId, role, expiresAt: exp * 1000 };
   }
 
+  /**
+   * A pass a visitor asked for (`POST /api/demo/pass`, `/join`): any role of the try-it-yourself
+   * appointments, never a seat of the self-running story (its simulated people hold those, and a
+   * visitor taking one would end the story for everyone watching).
+   */
+  mintForVisitor(appointmentId: string, role: AudienceRole): DemoPass | null {
+    if (appointmentId === STORY_APPOINTMENT) return null;
+    return this.mint(appointmentId, role);
+  }
+
   /** What the start page lists: the demo clinic's appointments and the roles anyone may try. */
   appointments(): DemoAppointment[] {
     return [...this.clinic.appointments.values()]

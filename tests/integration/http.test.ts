@@ -156,6 +156,9 @@ describe("HTTP", () => {
     const problems = ((await bad.json()) as { error: { problems: { path: string }[] } }).error.problems;
     expect(problems.map((p) => p.path).sort()).toEqual(["appointmentId", "role"]);
     expect((await post({ appointmentId: "nobody", role: "patient" })).status).toBe(404);
+    // The self-running story's seats belong to its simulated people: no visitor takes one.
+    expect((await post({ appointmentId: "demo", role: "clinician" })).status).toBe(404);
+    expect((await fetch(`${server.origin}/join/demo/patient`, { redirect: "manual" })).status).toBe(404);
     expect((await post("{", "application/json")).status).toBe(400);
     expect(
       (await post("appointmentId=julian&role=patient", "application/x-www-form-urlencoded")).status,
