@@ -41,7 +41,7 @@ async function realBetaReadingAsync(seq: number): Promise<void> {
 
 describe("demo director", () => {
   it("plays every act: interlock block, clinician override, patient stop, safe completion", async () => {
-    const realRay = await TestClient.joinAsStaffAsync(server, "ada");
+    const realRay = await TestClient.joinAsync(server, "ada", "clinician");
     await realBetaReadingAsync(1);
     const r = await fetch(`${server.origin}/api/demo/start?speed=8`);
     expect(r.ok).toBe(true);
