@@ -10,13 +10,16 @@ import type { ServerConfig } from "./config.ts";
 import { prepareDataFolder } from "./dataFolder.ts";
 import { DemoControl } from "./demo/demoControl.ts";
 import { DEMO_APPOINTMENT } from "./demo/demoDirector.ts";
+import { ClinicDirectory } from "./directory/clinicDirectory.ts";
+import { UNKNOWN_FIRMWARE } from "./directory/liveRecords.ts";
+import { StaffDirectory, storedStaffAccounts } from "./directory/staffDirectory.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
 import { InviteService } from "./invites.ts";
 import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
 import { createLogger, setLogLevel } from "./log.ts";
 import { attachPeopleGateway, type PeopleServer } from "./peopleGateway.ts";
 import { roomsFor, SessionRegistry } from "./sessionRegistry.ts";
-import { attachDeviceGateway, type DeviceNamespace } from "./soe/deviceGateway.ts";
+import { attachDeviceGateway, type DeviceNamespace, disconnectDevice } from "./soe/deviceGateway.ts";
 import { SoeService } from "./soe/soeService.ts";
 import type { Storage } from "./storage/storage.ts";
 import { openWorkerStorage } from "./storage/workerStorage.ts";
@@ -29,6 +32,9 @@ export interface Chairside {
   origin: string;
   secret: Buffer;
   clinic: Clinic;
+  // wiring: records
+  /** The real clinic's records (patients, appointments, devices), written through to the live maps. */
+  directory: ClinicDirectory;
   invites: InviteService;
   /** Staff sign-in sessions (cookie). */
   staffSessions: StaffSessions;
@@ -53,18 +59,40 @@ export interface StartOptions {
 export async function startChairside(config: ServerConfig, opts: StartOptions = {}): Promise<Chairside> {
   setLogLevel(config.logLevel);
   const now = opts.now ?? Date.now;
-  const clinic = opts.clinic ?? seedClinic();
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
   // SQLite runs on its own thread: a group commit never holds up the rooms' event loop.
   const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"));
+  // wiring: records — the demo clinic from code, the real clinic's records from storage
+  const directory = await ClinicDirectory.openAsync(storage, opts.clinic ?? seedClinic(), secret, now);
+  const clinic = directory.clinic;
   const invites = new InviteService(secret, clinic, config.inviteTtlHours, now);
   const staffSessions = new StaffSessions(storage, opts.sessionPolicy ?? DEFAULT_SESSION_POLICY, now);
+  const guard = staffGuard(staffSessions, Boolean(config.tlsCertPath));
+  // wiring: records — TODO(auth): enrolmentLink → Enrolments.create(staffId), disable → disableStaff(staffId)
+  const staffAccounts = storedStaffAccounts(storage, (staffId) => staffSessions.endAllFor(staffId), now);
+  let soeForRoutes: SoeService | null = null;
   const httpDeps: HttpDeps = {
     config,
     invites,
     demo: null,
-    guard: staffGuard(staffSessions, Boolean(config.tlsCertPath)),
+    guard,
+    // wiring: records
+    records: {
+      guard,
+      directory,
+      staff: new StaffDirectory(storage, directory, staffAccounts, now),
+      liveDevice: (deviceId) => {
+        const device = clinic.devices.get(deviceId);
+        if (!device || !soeForRoutes) return null;
+        const view = soeForRoutes.deviceView(device);
+        return {
+          firmware: view.firmware === UNKNOWN_FIRMWARE ? null : view.firmware,
+          lastSeenAt: view.lastSeenAt,
+        };
+      },
+      now,
+    },
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
@@ -86,6 +114,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   });
   io.engine.use(http.secureSocketResponse);
   const soe = new SoeService(clinic, storage, now);
+  soeForRoutes = soe; // wiring: records
   const sessions = new SessionRegistry({ clinic, storage, soe, io, now, poseTickHz: config.poseTickHz });
   await soe.init({
     onReadings: (patientId, readings) => sessions.onReadings(patientId, readings),
@@ -109,12 +138,23 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     const { roomId, role } = socket.data.claims;
     if (socket.connected) void socket.join(roomsFor(roomId, role));
   });
-  attachDeviceGateway(io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace, {
-    secret,
+  const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace;
+  attachDeviceGateway(devicesNsp, {
     clinic,
+    // wiring: records — device keys and last contact come from the directory
+    deviceKeyMatches: (deviceId, key) => directory.deviceKeyMatches(deviceId, key),
+    onContact: (deviceId, at, firmware) => void directory.noteContact(deviceId, at, firmware),
     soe,
     limits,
     now,
+  });
+  // wiring: records — what a change in the records ends or starts live
+  directory.listen({
+    onAppointmentEnded: (appt) => io.in(appt.roomId).disconnectSockets(true),
+    onDevicePaired: (device) => {
+      for (const s of sessions.forPatient(device.patientId)) s.upsertDevice(soe.deviceView(device));
+    },
+    onDeviceKeyRevoked: (deviceId) => disconnectDevice(devicesNsp, deviceId),
   });
   sessions.start();
 
@@ -153,6 +193,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     origin,
     secret,
     clinic,
+    directory, // wiring: records
     invites,
     staffSessions,
     sessions,

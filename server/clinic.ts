@@ -1,7 +1,9 @@
 /**
- * The seeded clinics: people, appointments and paired SOE devices of the real clinic and of the
- * separate demo clinic, each with its own firmware list. `npm start` runs on this with no
- * database or directory service to set up. Every record carries its clinic id, and everything
+ * The clinics the server hosts and the live maps the rooms read: people, appointments and paired
+ * SOE devices. The real clinic (`main`) starts empty here; its records live in the database and
+ * `server/directory/clinicDirectory.ts` loads them into these maps. The demo clinic is built in
+ * code on every start (Dr. Ray, Noah, Julian, Flower and the self-running story), so `npm start`
+ * gives the demo with nothing to set up. Every record carries its clinic id, and everything
  * clinic-wide (quarantines, firmware lists) is scoped by it, so the demo never touches real data.
  */
 import type { AppointmentView } from "../shared/protocol.ts";
@@ -39,7 +41,8 @@ export interface Appointment extends AppointmentView {
   /** Who may join with which role; a patient can only ever be the patient of their own appointment. */
   staff: {
     clinicianId: string;
-    assistantId: string;
+    /** null when the appointment has no assistant. */
+    assistantId: string | null;
     observerId: string;
     /** The demo screen; null outside the demo clinic, where no presenter may join. */
     presenterId: string | null;
@@ -56,7 +59,7 @@ export interface PairedDevice {
   firmware: string;
 }
 
-/** The directory the server runs on: every clinic it hosts and their records. */
+/** The directory the server runs on: every clinic it hosts and their records (read by the rooms). */
 export interface Clinic {
   clinics: ReadonlyMap<string, ClinicInfo>;
   people: ReadonlyMap<string, Person>;
@@ -64,7 +67,8 @@ export interface Clinic {
   devices: ReadonlyMap<string, PairedDevice>;
 }
 
-const TOOTH_SIGNALS: Signal[] = ["ph", "temperature", "biteForce", "plaque", "inflammation"];
+/** What an SOE on a tooth measures. */
+export const TOOTH_SIGNALS: Signal[] = ["ph", "temperature", "biteForce", "plaque", "inflammation"];
 export const STABLE_FIRMWARE = "2.3.1";
 export const BETA_FIRMWARE = "2.4.0-beta.1";
 
@@ -130,18 +134,22 @@ function appointment(
   };
 }
 
-/** Builds the real and the demo clinic. `today` fixes the appointment dates (injected for tests). */
+/**
+ * Builds both clinics as code knows them: the real clinic with no records (they come from the
+ * database) and the demo clinic, fictional from end to end. `today` fixes the demo's appointment
+ * dates (injected for tests).
+ */
 export function seedClinic(today = new Date()): Clinic {
   const day = today.toISOString().slice(0, 10);
-  const main = ClinicId.main;
   const demo = ClinicId.demo;
   const people: Person[] = [
-    { personId: "dr-ray", displayName: "Dr. Ray", clinicId: main },
-    { personId: "noah", displayName: "Noah", clinicId: main },
-    { personId: "julian", displayName: "Julian", clinicId: main },
-    { personId: "flower", displayName: "Flower", clinicId: main },
-    { personId: "observer", displayName: "Observer", clinicId: main },
-    // The demo clinic has its own people: its story never mixes with a real patient's data.
+    // The demo clinic's try-it-yourself appointments: anyone may take any role here.
+    { personId: "dr-ray", displayName: "Dr. Ray", clinicId: demo },
+    { personId: "noah", displayName: "Noah", clinicId: demo },
+    { personId: "julian", displayName: "Julian", clinicId: demo },
+    { personId: "flower", displayName: "Flower", clinicId: demo },
+    { personId: "observer", displayName: "Observer", clinicId: demo },
+    // The self-running story has its own people, so a visitor's clicks never change its plot.
     { personId: "demo-dr-ray", displayName: "Dr. Ray", clinicId: demo },
     { personId: "demo-noah", displayName: "Noah", clinicId: demo },
     { personId: "julian-demo", displayName: "Julian", clinicId: demo },
@@ -160,8 +168,8 @@ export function seedClinic(today = new Date()): Clinic {
     }),
   ];
   const devices = [
-    ...devicesFor("julian", main),
-    ...devicesFor("flower", main),
+    ...devicesFor("julian", demo),
+    ...devicesFor("flower", demo),
     ...devicesFor("julian-demo", demo),
   ];
   return {
@@ -195,20 +203,42 @@ export function clinicOf(clinic: Clinic, clinicId: string): ClinicInfo {
   return info;
 }
 
+/** The real clinic's care team in `syntheticClinic` (test fixtures, not demo people). */
+export const FIXTURE_STAFF = {
+  clinicianId: "fixture-clinician",
+  assistantId: "fixture-assistant",
+  observerId: "fixture-observer",
+  presenterId: null,
+} as const satisfies Appointment["staff"];
+
 /**
- * The seeded clinics plus generated patients of the real clinic, one appointment each, for
- * load tests, benchmarks and the fault corpus. Each patient gets SOEs on `teeth` and a heart-rate
- * wearable.
+ * The seeded clinics plus generated patients of the real clinic, one appointment each (and a
+ * fixture care team), for load tests, benchmarks, the fault corpus and tests that need a real
+ * clinic apart from the demo. Each patient gets SOEs on `teeth` and a heart-rate wearable; their
+ * devices' keys are derived from the server secret like the demo's.
  */
 export function syntheticClinic(opts: {
   patientIds: readonly string[];
   teeth: readonly number[];
   planId: string;
+  /** When the appointments are (clinic wall clock, YYYY-MM-DDTHH:MM:SS). */
+  scheduledAt?: string;
 }): Clinic {
   const base = seedClinic();
   const people = new Map(base.people);
-  const appointments = new Map<string, Appointment>();
-  const devices = new Map<string, PairedDevice>();
+  const main = ClinicId.main;
+  people.set(FIXTURE_STAFF.clinicianId, {
+    personId: FIXTURE_STAFF.clinicianId,
+    displayName: "Dr. Fixture",
+    clinicId: main,
+  });
+  people.set(FIXTURE_STAFF.assistantId, {
+    personId: FIXTURE_STAFF.assistantId,
+    displayName: "Assistant Fixture",
+    clinicId: main,
+  });
+  const appointments = new Map(base.appointments);
+  const devices = new Map(base.devices);
   for (const patientId of opts.patientIds) {
     const patient: Person = {
       personId: patientId,
@@ -216,7 +246,9 @@ export function syntheticClinic(opts: {
       clinicId: ClinicId.main,
     };
     people.set(patientId, patient);
-    appointments.set(patientId, appointment(patientId, patient, opts.planId, "2026-11-24T09:00:00"));
+    const at = opts.scheduledAt ?? "2026-11-24T09:00:00";
+    const appt = appointment(patientId, patient, opts.planId, at, { ...FIXTURE_STAFF });
+    appointments.set(patientId, { ...appt, clinicianName: "Dr. Fixture" });
     for (const d of devicesFor(patientId, ClinicId.main)) {
       if (d.tooth === null || opts.teeth.includes(d.tooth)) devices.set(d.deviceId, d);
     }

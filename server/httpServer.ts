@@ -25,6 +25,7 @@ import { demoStartQuerySchema, joinParamsSchema } from "../shared/httpSchemas.ts
 import type { StaffGuard } from "./auth/httpGuard.ts";
 import type { ServerConfig } from "./config.ts";
 import type { DemoControl } from "./demo/demoControl.ts";
+import { type RecordsRouteDeps, registerRecordsRoutes } from "./directory/recordsRoutes.ts";
 import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 import type { InviteService } from "./invites.ts";
 import { createLogger } from "./log.ts";
@@ -39,6 +40,9 @@ export interface HttpDeps {
   demo: DemoControl | null;
   /** The staff API's door (server/auth/httpGuard.ts). */
   guard: StaffGuard;
+  // wiring: records
+  /** The staff area's records API (server/directory/recordsRoutes.ts). */
+  records?: RecordsRouteDeps;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -171,6 +175,7 @@ function parse<T extends z.ZodType>(
 function registerRoutes(fastify: FastifyInstance, deps: HttpDeps, scheme: string): void {
   const { config, invites } = deps;
   fastify.get("/healthz", (_req, reply) => json(reply, { ok: true }));
+  if (deps.records) registerRecordsRoutes(fastify, deps.records); // wiring: records
 
   if (config.demoLinks) {
     // The Host header was checked in onRequest, so links built from it point at this server.

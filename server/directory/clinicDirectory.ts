@@ -1,0 +1,566 @@
+/**
+ * The real clinic's records, managed in the browser (issue 8): patients, appointments and SOE
+ * devices. At start it loads them from storage into the live maps the rooms and gateways read
+ * (`Clinic`); every change is written to storage first and then to the maps, so a new appointment
+ * is joinable at once and a restart finds everything as it was. The demo clinic comes from code
+ * (`seedClinic`) and is never written to storage. Changes are applied one at a time, so two
+ * requests never both pass a check that only one of them may pass.
+ *
+ * Staff accounts are read here (for names and pickers) but edited by `staffDirectory.ts`.
+ */
+import { randomBytes } from "node:crypto";
+import { ApiErrorCode } from "../../shared/apiErrors.ts";
+import { planById } from "../../shared/procedure/plans.ts";
+import {
+  type AppointmentEntry,
+  type AppointmentInput,
+  type AppointmentRecord,
+  AppointmentStatus,
+  appointmentRecordSchema,
+  type DeviceKeyIssued,
+  DeviceKind,
+  type DevicePairInput,
+  type DeviceRecord,
+  type DeviceView,
+  deviceRecordSchema,
+  type FieldProblem,
+  type PatientInput,
+  type PatientRecord,
+  patientRecordSchema,
+  roomUrlOf,
+  type StaffRecord,
+  staffRecordSchema,
+} from "../../shared/records.ts";
+import type { Appointment, Clinic, PairedDevice, Person } from "../clinic.ts";
+import { createLogger } from "../log.ts";
+import { RecordKind, type Storage } from "../storage/storage.ts";
+import { verifyDeviceKey } from "../tokens.ts";
+import { deviceKeyHash, deviceKeyMatches, newDeviceKey } from "./deviceKeys.ts";
+import {
+  isMine,
+  isOnDay,
+  liveAppointment,
+  liveDevice,
+  localDay,
+  personOfPatient,
+  personOfStaff,
+  UNKNOWN_FIRMWARE,
+} from "./liveRecords.ts";
+
+const log = createLogger("directory");
+
+/** An expected refusal, as a value: the route turns it into the API's error shape. */
+export interface Refusal {
+  ok: false;
+  code: typeof ApiErrorCode.notFound | typeof ApiErrorCode.conflict | typeof ApiErrorCode.invalid;
+  message: string;
+  problems?: FieldProblem[];
+}
+export type Outcome<T> = { ok: true; value: T } | Refusal;
+
+const done = <T>(value: T): Outcome<T> => ({ ok: true, value });
+const notFound = (message: string): Refusal => ({ ok: false, code: ApiErrorCode.notFound, message });
+const conflict = (message: string, path?: string): Refusal => ({
+  ok: false,
+  code: ApiErrorCode.conflict,
+  message,
+  ...(path ? { problems: [{ path, message }] } : {}),
+});
+const invalid = (problems: FieldProblem[]): Refusal => ({
+  ok: false,
+  code: ApiErrorCode.invalid,
+  message: problems[0]?.message ?? "The request is not valid.",
+  problems,
+});
+
+/** What the rest of the server hears of changes that end or start something live. */
+export interface DirectoryListener {
+  /** An appointment was finished or cancelled: its room admits nobody any more. */
+  onAppointmentEnded?(appointment: Appointment): void;
+  /** A device was paired: rooms of its patient show it. */
+  onDevicePaired?(device: PairedDevice): void;
+  /** A device's key no longer works (unpaired or re-keyed): its live connection must end. */
+  onDeviceKeyRevoked?(deviceId: string): void;
+}
+
+/** A record id the server makes: a prefix that says what it is, then 12 random characters. */
+function newId(prefix: string): string {
+  const alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+  const bytes = randomBytes(12);
+  let id = `${prefix}-`;
+  for (const b of bytes) id += alphabet[b % alphabet.length];
+  return id;
+}
+
+export class ClinicDirectory {
+  /** The live maps every room and gateway reads. */
+  readonly clinic: Clinic;
+  private readonly people: Map<string, Person>;
+  private readonly appointments: Map<string, Appointment>;
+  private readonly devices: Map<string, PairedDevice>;
+  /** Stored records of real clinics, by id (the demo clinic is not among them). */
+  private readonly patientRecords = new Map<string, PatientRecord>();
+  private readonly appointmentRecords = new Map<string, AppointmentRecord>();
+  private readonly deviceRecords = new Map<string, DeviceRecord>();
+  /** Devices built in code (demo, test fixtures): their keys derive from the server secret. */
+  private readonly codeDevices: ReadonlySet<string>;
+  private readonly listeners: DirectoryListener[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly storage: Storage,
+    base: Clinic,
+    private readonly secret: Buffer,
+    private readonly now: () => number,
+  ) {
+    this.people = new Map(base.people);
+    this.appointments = new Map(base.appointments);
+    this.devices = new Map(base.devices);
+    this.codeDevices = new Set(base.devices.keys());
+    this.clinic = {
+      clinics: base.clinics,
+      people: this.people,
+      appointments: this.appointments,
+      devices: this.devices,
+    };
+  }
+
+  /** Loads the stored records of every real clinic into the live maps, on top of `base`. */
+  static async openAsync(
+    storage: Storage,
+    base: Clinic,
+    secret: Buffer,
+    now: () => number = Date.now,
+  ): Promise<ClinicDirectory> {
+    const directory = new ClinicDirectory(storage, base, secret, now);
+    await directory.loadAsync();
+    return directory;
+  }
+
+  listen(listener: DirectoryListener): void {
+    this.listeners.push(listener);
+  }
+
+  private async loadAsync(): Promise<void> {
+    const read = async <T>(kind: RecordKind, parse: (body: unknown) => T | null): Promise<T[]> => {
+      const out: T[] = [];
+      for (const row of await this.storage.listRecords(kind)) {
+        const record = parse(safeJson(row.body));
+        if (record === null) log.error("stored record refused by its schema", { kind, id: row.id });
+        else if (this.clinic.clinics.has((record as { clinicId: string }).clinicId)) out.push(record);
+      }
+      return out;
+    };
+    const parser =
+      <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }) =>
+      (body: unknown): T | null => {
+        const r = schema.safeParse(body);
+        return r.success ? r.data : null;
+      };
+    for (const s of await read(RecordKind.staff, parser(staffRecordSchema))) {
+      this.people.set(s.staffId, personOfStaff(s));
+    }
+    for (const p of await read(RecordKind.patient, parser(patientRecordSchema))) {
+      this.patientRecords.set(p.patientId, p);
+      this.people.set(p.patientId, personOfPatient(p));
+    }
+    for (const a of await read(RecordKind.appointment, parser(appointmentRecordSchema))) {
+      this.appointmentRecords.set(a.appointmentId, a);
+      this.putLiveAppointment(a);
+    }
+    for (const d of await read(RecordKind.device, parser(deviceRecordSchema))) {
+      this.deviceRecords.set(d.deviceId, d);
+      const live = liveDevice(d);
+      if (live) this.devices.set(d.deviceId, live);
+    }
+    log.info("clinic records loaded", {
+      patients: this.patientRecords.size,
+      appointments: this.appointmentRecords.size,
+      devices: this.deviceRecords.size,
+    });
+  }
+
+  /** Runs changes one after another: each sees the records as the one before left them. */
+  private serial<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(change, change);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async putAsync(kind: RecordKind, id: string, clinicId: string, body: unknown): Promise<void> {
+    await this.storage.putRecords([
+      { kind, id, clinicId, body: JSON.stringify(body), updatedAt: this.now() },
+    ]);
+  }
+
+  /** A new id no record or live entry of any clinic uses. */
+  private freshId(prefix: string): string {
+    for (;;) {
+      const id = newId(prefix);
+      if (!this.people.has(id) && !this.appointments.has(id) && !this.appointmentRecords.has(id)) return id;
+    }
+  }
+
+  // -- staff, as the pickers and names need them ----------------------------------------------
+
+  /** Every staff account of a clinic, as stored now (sign-in may have changed them). */
+  async staffOf(clinicId: string): Promise<StaffRecord[]> {
+    const out: StaffRecord[] = [];
+    for (const row of await this.storage.listRecords(RecordKind.staff, clinicId)) {
+      const parsed = staffRecordSchema.safeParse(safeJson(row.body));
+      if (parsed.success) out.push(parsed.data);
+    }
+    return out;
+  }
+
+  /** Keeps a staff member's name in the live people (rooms show it). */
+  notePerson(staff: StaffRecord): void {
+    this.people.set(staff.staffId, personOfStaff(staff));
+  }
+
+  // -- patients -------------------------------------------------------------------------------
+
+  listPatients(clinicId: string, withArchived: boolean): PatientRecord[] {
+    return [...this.patientRecords.values()]
+      .filter((p) => p.clinicId === clinicId && (withArchived || p.archivedAt === null))
+      .sort((a, b) => a.displayName.localeCompare(b.displayName) || a.patientId.localeCompare(b.patientId));
+  }
+
+  private patientIn(clinicId: string, patientId: string): PatientRecord | null {
+    const p = this.patientRecords.get(patientId);
+    return p && p.clinicId === clinicId ? p : null;
+  }
+
+  createPatient(clinicId: string, input: PatientInput): Promise<PatientRecord> {
+    return this.serial(async () => {
+      const at = this.now();
+      const record = patientRecordSchema.parse({
+        ...input,
+        patientId: this.freshId("p"),
+        clinicId,
+        archivedAt: null,
+        createdAt: at,
+        updatedAt: at,
+      });
+      await this.putAsync(RecordKind.patient, record.patientId, clinicId, record);
+      this.patientRecords.set(record.patientId, record);
+      this.people.set(record.patientId, personOfPatient(record));
+      return record;
+    });
+  }
+
+  updatePatient(clinicId: string, patientId: string, input: PatientInput): Promise<Outcome<PatientRecord>> {
+    return this.serial(async () => {
+      const old = this.patientIn(clinicId, patientId);
+      if (!old) return notFound("There is no such patient in this clinic.");
+      const record = patientRecordSchema.parse({ ...old, ...input, updatedAt: this.now() });
+      await this.putAsync(RecordKind.patient, patientId, clinicId, record);
+      this.patientRecords.set(patientId, record);
+      this.people.set(patientId, personOfPatient(record));
+      // Open rooms hold their appointment object: renaming it in place reaches them too.
+      for (const a of this.appointments.values()) {
+        if (a.patientId === patientId) a.patientName = record.displayName;
+      }
+      return done(record);
+    });
+  }
+
+  /** Archived patients keep their records and appointments but get no new ones. */
+  setPatientArchived(
+    clinicId: string,
+    patientId: string,
+    archived: boolean,
+  ): Promise<Outcome<PatientRecord>> {
+    return this.serial(async () => {
+      const old = this.patientIn(clinicId, patientId);
+      if (!old) return notFound("There is no such patient in this clinic.");
+      const at = this.now();
+      const record = { ...old, archivedAt: archived ? (old.archivedAt ?? at) : null, updatedAt: at };
+      await this.putAsync(RecordKind.patient, patientId, clinicId, record);
+      this.patientRecords.set(patientId, record);
+      return done(record);
+    });
+  }
+
+  // -- appointments ---------------------------------------------------------------------------
+
+  /** A day's appointments of a clinic, by time. */
+  async appointmentsOn(clinicId: string, day: string): Promise<AppointmentEntry[]> {
+    const staff = new Map((await this.staffOf(clinicId)).map((s) => [s.staffId, s]));
+    return [...this.appointmentRecords.values()]
+      .filter((a) => a.clinicId === clinicId && isOnDay(a.scheduledAt, day))
+      .sort(
+        (a, b) =>
+          a.scheduledAt.localeCompare(b.scheduledAt) || a.appointmentId.localeCompare(b.appointmentId),
+      )
+      .map((a) => this.entryOf(a, staff));
+  }
+
+  /** Today's page: the day's appointments of this staff member (an admin sees all), not cancelled. */
+  async today(who: StaffRecord, day = localDay(this.now())): Promise<AppointmentEntry[]> {
+    return (await this.appointmentsOn(who.clinicId, day)).filter(
+      (a) => a.status !== AppointmentStatus.cancelled && isMine(a, who),
+    );
+  }
+
+  private entryOf(a: AppointmentRecord, staff: ReadonlyMap<string, StaffRecord>): AppointmentEntry {
+    return {
+      ...a,
+      patientName: this.patientRecords.get(a.patientId)?.displayName ?? a.patientId,
+      clinicianName: staff.get(a.clinicianId)?.displayName ?? a.clinicianId,
+      assistantName: a.assistantId === null ? null : (staff.get(a.assistantId)?.displayName ?? a.assistantId),
+      planName: planById(a.planId)?.name ?? a.planId,
+      roomUrl: a.status === AppointmentStatus.scheduled ? roomUrlOf(a.appointmentId) : null,
+    };
+  }
+
+  /** Checks an appointment's people: a current patient, an enabled clinician, an enabled assistant. */
+  private async checkPeople(
+    clinicId: string,
+    input: AppointmentInput,
+    old: AppointmentRecord | null,
+  ): Promise<FieldProblem[]> {
+    const problems: FieldProblem[] = [];
+    const patient = this.patientIn(clinicId, input.patientId);
+    if (!patient) problems.push({ path: "patientId", message: "Pick a patient of this clinic." });
+    else if (patient.archivedAt !== null && old?.patientId !== patient.patientId) {
+      problems.push({ path: "patientId", message: "This patient is archived: restore them to book." });
+    }
+    const staff = new Map((await this.staffOf(clinicId)).map((s) => [s.staffId, s]));
+    const clinician = staff.get(input.clinicianId);
+    if (!clinician || clinician.role !== "clinician" || clinician.disabledAt !== null) {
+      problems.push({ path: "clinicianId", message: "Pick a clinician whose account is active." });
+    }
+    if (input.assistantId !== null) {
+      const assistant = staff.get(input.assistantId);
+      if (!assistant || assistant.role === "admin" || assistant.disabledAt !== null) {
+        problems.push({
+          path: "assistantId",
+          message: "Pick an assistant whose account is active, or none.",
+        });
+      } else if (input.assistantId === input.clinicianId) {
+        problems.push({ path: "assistantId", message: "The assistant is someone other than the clinician." });
+      }
+    }
+    return problems;
+  }
+
+  private putLiveAppointment(a: AppointmentRecord): void {
+    const live = liveAppointment(a, {
+      patient: this.patientRecords.get(a.patientId)?.displayName ?? a.patientId,
+      clinician: this.people.get(a.clinicianId)?.displayName ?? a.clinicianId,
+    });
+    const existing = this.appointments.get(a.appointmentId);
+    if (!live) {
+      this.appointments.delete(a.appointmentId);
+      return;
+    }
+    // An open room holds the object it was opened with: change it in place so it sees the edit.
+    if (existing) Object.assign(existing, live);
+    else this.appointments.set(a.appointmentId, live);
+  }
+
+  createAppointment(clinicId: string, input: AppointmentInput): Promise<Outcome<AppointmentEntry>> {
+    return this.serial(async () => {
+      const problems = await this.checkPeople(clinicId, input, null);
+      if (problems.length > 0) return invalid(problems);
+      const at = this.now();
+      const appointmentId = this.freshId("a");
+      const record = appointmentRecordSchema.parse({
+        ...input,
+        appointmentId,
+        clinicId,
+        roomId: `room-${appointmentId}`,
+        status: AppointmentStatus.scheduled,
+        createdAt: at,
+        updatedAt: at,
+      });
+      await this.putAsync(RecordKind.appointment, appointmentId, clinicId, record);
+      this.appointmentRecords.set(appointmentId, record);
+      this.putLiveAppointment(record);
+      return done(this.entryOf(record, await this.staffMap(clinicId)));
+    });
+  }
+
+  private async staffMap(clinicId: string): Promise<Map<string, StaffRecord>> {
+    return new Map((await this.staffOf(clinicId)).map((s) => [s.staffId, s]));
+  }
+
+  private appointmentIn(clinicId: string, appointmentId: string): AppointmentRecord | null {
+    const a = this.appointmentRecords.get(appointmentId);
+    return a && a.clinicId === clinicId ? a : null;
+  }
+
+  updateAppointment(
+    clinicId: string,
+    appointmentId: string,
+    input: AppointmentInput,
+  ): Promise<Outcome<AppointmentEntry>> {
+    return this.serial(async () => {
+      const old = this.appointmentIn(clinicId, appointmentId);
+      if (!old) return notFound("There is no such appointment in this clinic.");
+      if (old.status !== AppointmentStatus.scheduled) {
+        return conflict(`This appointment is ${old.status}: it cannot be changed.`);
+      }
+      if (input.patientId !== old.patientId) {
+        // The room's sensors, history and seat belong to one patient.
+        return invalid([
+          {
+            path: "patientId",
+            message: "An appointment keeps its patient: book a new one for someone else.",
+          },
+        ]);
+      }
+      const problems = await this.checkPeople(clinicId, input, old);
+      if (problems.length > 0) return invalid(problems);
+      const record = appointmentRecordSchema.parse({ ...old, ...input, updatedAt: this.now() });
+      await this.putAsync(RecordKind.appointment, appointmentId, clinicId, record);
+      this.appointmentRecords.set(appointmentId, record);
+      this.putLiveAppointment(record);
+      return done(this.entryOf(record, await this.staffMap(clinicId)));
+    });
+  }
+
+  /** Finishes or cancels: the room admits nobody any more, and its credentials end with it. */
+  endAppointment(
+    clinicId: string,
+    appointmentId: string,
+    status: typeof AppointmentStatus.finished | typeof AppointmentStatus.cancelled,
+  ): Promise<Outcome<AppointmentEntry>> {
+    return this.serial(async () => {
+      const old = this.appointmentIn(clinicId, appointmentId);
+      if (!old) return notFound("There is no such appointment in this clinic.");
+      if (old.status !== AppointmentStatus.scheduled) {
+        return conflict(`This appointment is already ${old.status}.`);
+      }
+      const record = { ...old, status, updatedAt: this.now() };
+      await this.putAsync(RecordKind.appointment, appointmentId, clinicId, record);
+      this.appointmentRecords.set(appointmentId, record);
+      const live = this.appointments.get(appointmentId);
+      this.putLiveAppointment(record);
+      if (live) for (const l of this.listeners) l.onAppointmentEnded?.(live);
+      return done(this.entryOf(record, await this.staffMap(clinicId)));
+    });
+  }
+
+  // -- SOE devices ----------------------------------------------------------------------------
+
+  listDevices(clinicId: string): DeviceRecord[] {
+    return [...this.deviceRecords.values()]
+      .filter((d) => d.clinicId === clinicId)
+      .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+  }
+
+  /** Pairs a device with a patient (and tooth); the new key is in the answer and nowhere else. */
+  pairDevice(clinicId: string, input: DevicePairInput): Promise<Outcome<DeviceKeyIssued>> {
+    return this.serial(async () => {
+      const known = this.deviceRecords.get(input.deviceId);
+      if (this.codeDevices.has(input.deviceId) || (known && known.clinicId !== clinicId)) {
+        return conflict("This device id belongs to another clinic.", "deviceId");
+      }
+      if (known && known.patientId !== null) {
+        return conflict("This device is paired with a patient: unpair it first.", "deviceId");
+      }
+      const patient = this.patientIn(clinicId, input.patientId);
+      if (!patient) return invalid([{ path: "patientId", message: "Pick a patient of this clinic." }]);
+      if (patient.archivedAt !== null) {
+        return invalid([{ path: "patientId", message: "This patient is archived: restore them first." }]);
+      }
+      const taken = [...this.deviceRecords.values()].find(
+        (d) =>
+          d.patientId === input.patientId &&
+          d.kind === input.kind &&
+          (input.kind === DeviceKind.wearable || d.tooth === input.tooth),
+      );
+      if (taken) {
+        const where = input.kind === DeviceKind.soe ? `tooth ${input.tooth}` : "a heart-rate wearable";
+        return conflict(`This patient already has ${where}: ${taken.deviceId}. Unpair it first.`, "tooth");
+      }
+      const key = newDeviceKey();
+      const record: DeviceRecord = deviceRecordSchema.parse({
+        deviceId: input.deviceId,
+        clinicId,
+        kind: input.kind,
+        patientId: input.patientId,
+        tooth: input.tooth,
+        keyHash: deviceKeyHash(key),
+        pairedAt: this.now(),
+        firmware: known?.firmware ?? null,
+        lastContactAt: known?.lastContactAt ?? null,
+      });
+      await this.putAsync(RecordKind.device, record.deviceId, clinicId, record);
+      this.deviceRecords.set(record.deviceId, record);
+      const live = liveDevice(record)!;
+      this.devices.set(record.deviceId, live);
+      // A device paired again (to another patient) must not keep a connection made under the old pairing.
+      if (known) for (const l of this.listeners) l.onDeviceKeyRevoked?.(record.deviceId);
+      for (const l of this.listeners) l.onDevicePaired?.(live);
+      return done({ device: deviceViewOf(record), deviceKey: key });
+    });
+  }
+
+  /** Unpairs: the device sends for nobody and its key stops working at once. */
+  unpairDevice(clinicId: string, deviceId: string): Promise<Outcome<DeviceView>> {
+    return this.serial(async () => {
+      const known = this.deviceRecords.get(deviceId);
+      if (!known || known.clinicId !== clinicId) return notFound("There is no such device in this clinic.");
+      if (known.patientId === null) return conflict("This device is not paired.");
+      const record: DeviceRecord = { ...known, patientId: null, tooth: null, keyHash: "", pairedAt: null };
+      await this.putAsync(RecordKind.device, deviceId, clinicId, record);
+      this.deviceRecords.set(deviceId, record);
+      this.devices.delete(deviceId);
+      for (const l of this.listeners) l.onDeviceKeyRevoked?.(deviceId);
+      return done(deviceViewOf(record));
+    });
+  }
+
+  /** A new key for a paired device; the old one stops working at once (its connection ends). */
+  rotateDeviceKey(clinicId: string, deviceId: string): Promise<Outcome<DeviceKeyIssued>> {
+    return this.serial(async () => {
+      const known = this.deviceRecords.get(deviceId);
+      if (!known || known.clinicId !== clinicId) return notFound("There is no such device in this clinic.");
+      if (known.patientId === null) return conflict("Pair this device to give it a key.");
+      const key = newDeviceKey();
+      const record: DeviceRecord = { ...known, keyHash: deviceKeyHash(key) };
+      await this.putAsync(RecordKind.device, deviceId, clinicId, record);
+      this.deviceRecords.set(deviceId, record);
+      for (const l of this.listeners) l.onDeviceKeyRevoked?.(deviceId);
+      return done({ device: deviceViewOf(record), deviceKey: key });
+    });
+  }
+
+  /**
+   * Whether a device presents its current key: a stored device its random key (hash compared),
+   * a device built in code (demo, fixtures) the key derived from the server secret.
+   */
+  deviceKeyMatches(deviceId: string, key: unknown): boolean {
+    const record = this.deviceRecords.get(deviceId);
+    if (record) return record.patientId !== null && deviceKeyMatches(record.keyHash, key);
+    return this.codeDevices.has(deviceId) && verifyDeviceKey(this.secret, deviceId, key);
+  }
+
+  /** Notes a device's contact (and the firmware it reported), so the list shows it after a restart. */
+  noteContact(deviceId: string, at: number, firmware: string | null): Promise<void> {
+    return this.serial(async () => {
+      const known = this.deviceRecords.get(deviceId);
+      if (!known) return;
+      const reported = firmware !== null && firmware !== UNKNOWN_FIRMWARE ? firmware : known.firmware;
+      const record: DeviceRecord = { ...known, lastContactAt: at, firmware: reported };
+      await this.putAsync(RecordKind.device, deviceId, known.clinicId, record);
+      this.deviceRecords.set(deviceId, record);
+    });
+  }
+}
+
+export function deviceViewOf(record: DeviceRecord): DeviceView {
+  const { keyHash: _hash, ...view } = record;
+  return view;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
