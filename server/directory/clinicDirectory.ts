@@ -345,7 +345,15 @@ export class ClinicDirectory {
     return problems;
   }
 
-  private putLiveAppointment(a: AppointmentRecord): void {
+  /**
+   * Sets an appointment's live entry. `staff`, when given, is the clinic's accounts as stored now
+   * (accounts made since start, by sign-in setup for example): their names join the live people.
+   */
+  private putLiveAppointment(a: AppointmentRecord, staff?: ReadonlyMap<string, StaffRecord>): void {
+    for (const id of [a.clinicianId, a.assistantId]) {
+      const s = id === null ? undefined : staff?.get(id);
+      if (s) this.notePerson(s);
+    }
     const live = liveAppointment(a, {
       patient: this.patientRecords.get(a.patientId)?.displayName ?? a.patientId,
       clinician: this.people.get(a.clinicianId)?.displayName ?? a.clinicianId,
@@ -377,8 +385,9 @@ export class ClinicDirectory {
       });
       await this.putAsync(RecordKind.appointment, appointmentId, clinicId, record);
       this.appointmentRecords.set(appointmentId, record);
-      this.putLiveAppointment(record);
-      return done(this.entryOf(record, await this.staffMap(clinicId)));
+      const staff = await this.staffMap(clinicId);
+      this.putLiveAppointment(record, staff);
+      return done(this.entryOf(record, staff));
     });
   }
 
@@ -416,8 +425,9 @@ export class ClinicDirectory {
       const record = appointmentRecordSchema.parse({ ...old, ...input, updatedAt: this.now() });
       await this.putAsync(RecordKind.appointment, appointmentId, clinicId, record);
       this.appointmentRecords.set(appointmentId, record);
-      this.putLiveAppointment(record);
-      return done(this.entryOf(record, await this.staffMap(clinicId)));
+      const staff = await this.staffMap(clinicId);
+      this.putLiveAppointment(record, staff);
+      return done(this.entryOf(record, staff));
     });
   }
 
