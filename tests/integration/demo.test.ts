@@ -3,7 +3,7 @@
  * in its own demo clinic: the real clinic's patients get no alarm, retraction or quarantine from it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BETA_FIRMWARE, ClinicId } from "../../server/clinic.ts";
+import { BETA_FIRMWARE, ClinicId, syntheticClinic } from "../../server/clinic.ts";
 import { DeviceClient } from "../../server/soe/deviceClient.ts";
 import { deviceKey } from "../../server/tokens.ts";
 import { planById } from "../../shared/procedure/plans.ts";
@@ -13,15 +13,17 @@ import { startTestServer, TestClient, type TestServer } from "../harness.ts";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ demoLinks: true });
+  // A real clinic's patient, Ada, beside the demo clinic.
+  const clinic = syntheticClinic({ patientIds: ["ada"], teeth: [36], planId: "filling-36" });
+  server = await startTestServer({ demoLinks: true }, { clinic });
 });
 afterAll(async () => {
   await server.stopAsync();
 });
 
-/** The real Julian's sensor on 36 runs the same beta version string as the demo's faulty one. */
+/** The real Ada's sensor on 36 runs the same beta version string as the demo's faulty one. */
 async function realBetaReadingAsync(seq: number): Promise<void> {
-  const id = "soe-julian-36";
+  const id = "soe-ada-36";
   const device = new DeviceClient({
     url: server.origin,
     deviceId: id,
@@ -39,7 +41,7 @@ async function realBetaReadingAsync(seq: number): Promise<void> {
 
 describe("demo director", () => {
   it("plays every act: interlock block, clinician override, patient stop, safe completion", async () => {
-    const realRay = await TestClient.joinAsync(server, "julian", "clinician");
+    const realRay = await TestClient.joinAsync(server, "ada", "clinician");
     await realBetaReadingAsync(1);
     const r = await fetch(`${server.origin}/api/demo/start?speed=8`);
     expect(r.ok).toBe(true);
@@ -75,13 +77,13 @@ describe("demo director", () => {
     await realBetaReadingAsync(2);
     expect(server.soe.quarantinedFirmware(ClinicId.main)).toEqual([]);
     expect(server.soe.firmwareHistory(ClinicId.main)).toEqual([]);
-    expect(await server.storage.countReadings({ deviceId: "soe-julian-36" })).toBe(2);
+    expect(await server.storage.countReadings({ deviceId: "soe-ada-36" })).toBe(2);
     expect(
-      await server.storage.countReadings({ deviceId: "soe-julian-36", status: ReadingStatus.enteredInError }),
+      await server.storage.countReadings({ deviceId: "soe-ada-36", status: ReadingStatus.enteredInError }),
     ).toBe(0);
     // The test's own device stops after each reading, so a gap (dropout) is expected; nothing else is.
     const notGaps = (alarms: { key: string }[]) => alarms.filter((a) => !a.key.startsWith("dropout:"));
-    for (const roomId of ["room-julian", "room-flower"]) {
+    for (const roomId of ["room-ada"]) {
       expect(notGaps(await server.storage.alarms(roomId))).toEqual([]);
     }
     expect(notGaps(realRay.view!.alarms)).toEqual([]);

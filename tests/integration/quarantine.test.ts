@@ -7,7 +7,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BETA_FIRMWARE, ClinicId, STABLE_FIRMWARE } from "../../server/clinic.ts";
+import {
+  BETA_FIRMWARE,
+  ClinicId,
+  FIXTURE_STAFF,
+  STABLE_FIRMWARE,
+  syntheticClinic,
+} from "../../server/clinic.ts";
 import { DeviceClient } from "../../server/soe/deviceClient.ts";
 import { deviceKey } from "../../server/tokens.ts";
 import {
@@ -22,9 +28,12 @@ import { ReadingStatus } from "../../shared/soe/signals.ts";
 import { startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "chairside-quarantine-"));
+/** Two patients of the real clinic (Ada, Ben) beside the demo clinic's, on the same firmware. */
+const clinic = () =>
+  syntheticClinic({ patientIds: ["ada", "ben"], teeth: [16, 26, 36, 46], planId: "sensor-check-36" });
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ dataDir });
+  server = await startTestServer({ dataDir }, { clinic: clinic() });
 });
 afterAll(async () => {
   await server.stopAsync();
@@ -58,8 +67,8 @@ async function statuses(patientId: string, deviceId: string): Promise<string[]> 
 
 describe("firmware quarantine", () => {
   it("names one exact, known version with a written reason, and only a clinician may ask", async () => {
-    const ray = await TestClient.joinAsync(server, "julian", "clinician");
-    const noah = await TestClient.joinAsync(server, "julian", "assistant");
+    const ray = await TestClient.joinAsync(server, "ada", "clinician");
+    const noah = await TestClient.joinAsync(server, "ada", "assistant");
     const since = Date.now() - 60_000;
     const ask = (firmware: string, extra: Record<string, unknown> = {}) =>
       ray.command(Ev.firmwareQuarantine, { firmware, since, reason: REASON, ...extra });
@@ -103,19 +112,19 @@ describe("firmware quarantine", () => {
   it("asks for confirmation with counts for a version in normal use, then retracts in its own clinic only", async () => {
     const t0 = Date.now() - 30_000;
     await sendAsync(
-      "soe-julian-36",
+      "soe-ada-36",
       [1, 2, 3].map((s) => tempBatch(s, t0 + s * 1000, 36)),
     );
     await sendAsync(
-      "soe-flower-16",
+      "soe-ben-16",
       [1, 2].map((s) => tempBatch(s, t0 + s * 1000, 16)),
     );
     await sendAsync(
       "soe-julian-demo-36",
       [1, 2].map((s) => tempBatch(s, t0 + s * 1000, 36)),
     );
-    const ray = await TestClient.joinAsync(server, "julian", "clinician");
-    const flowerRay = await TestClient.joinAsync(server, "flower", "clinician");
+    const ray = await TestClient.joinAsync(server, "ada", "clinician");
+    const benRay = await TestClient.joinAsync(server, "ben", "clinician");
     const demoRay = await TestClient.joinAsync(server, "demo", "clinician");
     const payload = { firmware: STABLE_FIRMWARE, since: t0, reason: REASON };
 
@@ -136,20 +145,20 @@ describe("firmware quarantine", () => {
       confirm: true,
     });
     expect(confirmed).toEqual({ ok: true, value: { devices: 10, patients: 2, retracted: 5 } });
-    expect(await statuses("julian", "soe-julian-36")).toEqual(Array(3).fill(ReadingStatus.enteredInError));
-    expect(await statuses("flower", "soe-flower-16")).toEqual(Array(2).fill(ReadingStatus.enteredInError));
+    expect(await statuses("ada", "soe-ada-36")).toEqual(Array(3).fill(ReadingStatus.enteredInError));
+    expect(await statuses("ben", "soe-ben-16")).toEqual(Array(2).fill(ReadingStatus.enteredInError));
     // The demo clinic runs the same version string, and is untouched.
     expect(await statuses("julian-demo", "soe-julian-demo-36")).toEqual(Array(2).fill(ReadingStatus.final));
     expect(server.soe.quarantinedFirmware(ClinicId.demo)).toEqual([]);
 
     // Both rooms of the real clinic hear of it, with the reason; the demo room does not.
-    for (const c of [ray, flowerRay]) {
+    for (const c of [ray, benRay]) {
       await waitFor(() => c.view!.quarantinedFirmware.includes(STABLE_FIRMWARE), "quarantine in view");
       expect(c.view!.firmwareHistory).toEqual([
         expect.objectContaining({
           action: "quarantine",
           firmware: STABLE_FIRMWARE,
-          by: "dr-ray",
+          by: FIXTURE_STAFF.clinicianId,
           reason: REASON,
           retracted: 5,
         }),
@@ -168,23 +177,23 @@ describe("firmware quarantine", () => {
     const audit = await server.storage.auditLog(50);
     expect(audit.filter((a) => a.action === "firmware_quarantine")).toEqual([
       expect.objectContaining({
-        who: "dr-ray",
+        who: FIXTURE_STAFF.clinicianId,
         why: REASON,
         subject: expect.stringContaining("clinic main"),
       }),
     ]);
     ray.close();
-    flowerRay.close();
+    benRay.close();
     demoRay.close();
   });
 
   it("lifts with a reason: new readings trusted again, earlier retractions kept, history shown", async () => {
-    const ray = await TestClient.joinAsync(server, "julian", "clinician");
-    const noah = await TestClient.joinAsync(server, "julian", "assistant");
+    const ray = await TestClient.joinAsync(server, "ada", "clinician");
+    const noah = await TestClient.joinAsync(server, "ada", "assistant");
     const t1 = Date.now() - 5_000;
     // Sent while quarantined: stored, and retracted from the start.
-    await sendAsync("soe-julian-26", [tempBatch(1, t1, 26)]);
-    expect(await statuses("julian", "soe-julian-26")).toEqual([ReadingStatus.enteredInError]);
+    await sendAsync("soe-ada-26", [tempBatch(1, t1, 26)]);
+    expect(await statuses("ada", "soe-ada-26")).toEqual([ReadingStatus.enteredInError]);
 
     expect(await ray.command(Ev.firmwareLift, { firmware: STABLE_FIRMWARE, reason: "ok" })).toMatchObject({
       ok: false,
@@ -206,18 +215,20 @@ describe("firmware quarantine", () => {
     });
     expect(lifted).toMatchObject({
       ok: true,
-      value: { action: "lift", firmware: STABLE_FIRMWARE, by: "dr-ray", reason: LIFT_REASON },
+      value: {
+        action: "lift",
+        firmware: STABLE_FIRMWARE,
+        by: FIXTURE_STAFF.clinicianId,
+        reason: LIFT_REASON,
+      },
     });
     await waitFor(() => ray.view!.quarantinedFirmware.length === 0, "lift in view");
     expect(ray.view!.firmwareHistory.map((a) => a.action)).toEqual(["quarantine", "lift"]);
     await waitFor(() => ray.view!.devices.every((d) => !d.quarantined), "devices trusted again");
 
-    await sendAsync("soe-julian-26", [tempBatch(1, t1 + 1_000, 26)]);
-    expect(await statuses("julian", "soe-julian-26")).toEqual([
-      ReadingStatus.enteredInError,
-      ReadingStatus.final,
-    ]);
-    expect(await statuses("julian", "soe-julian-36")).toEqual(Array(3).fill(ReadingStatus.enteredInError));
+    await sendAsync("soe-ada-26", [tempBatch(1, t1 + 1_000, 26)]);
+    expect(await statuses("ada", "soe-ada-26")).toEqual([ReadingStatus.enteredInError, ReadingStatus.final]);
+    expect(await statuses("ada", "soe-ada-36")).toEqual(Array(3).fill(ReadingStatus.enteredInError));
     expect(
       await ray.command(Ev.firmwareLift, { firmware: STABLE_FIRMWARE, reason: LIFT_REASON }),
     ).toMatchObject({
@@ -226,7 +237,7 @@ describe("firmware quarantine", () => {
     });
     const audit = await server.storage.auditLog(50);
     expect(audit.filter((a) => a.action === "firmware_lift")).toEqual([
-      expect.objectContaining({ who: "dr-ray", why: LIFT_REASON }),
+      expect.objectContaining({ who: FIXTURE_STAFF.clinicianId, why: LIFT_REASON }),
     ]);
     ray.close();
     noah.close();
@@ -249,10 +260,10 @@ describe("firmware quarantine", () => {
     demoRay.close();
 
     await server.stopAsync();
-    server = await startTestServer({ dataDir });
+    server = await startTestServer({ dataDir }, { clinic: clinic() });
     expect(server.soe.quarantinedFirmware(ClinicId.demo)).toEqual([BETA_FIRMWARE]);
     expect(server.soe.quarantinedFirmware(ClinicId.main)).toEqual([]);
-    const ray = await TestClient.joinAsync(server, "julian", "clinician");
+    const ray = await TestClient.joinAsync(server, "ada", "clinician");
     expect(ray.view!.quarantinedFirmware).toEqual([]);
     expect(ray.view!.firmwareHistory.map((a) => [a.action, a.firmware, a.reason])).toEqual([
       ["quarantine", STABLE_FIRMWARE, REASON],

@@ -8,7 +8,7 @@
  * nothing of one room reached the other room's patient or observer.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BETA_FIRMWARE } from "../../server/clinic.ts";
+import { BETA_FIRMWARE, syntheticClinic } from "../../server/clinic.ts";
 import { DeviceClient } from "../../server/soe/deviceClient.ts";
 import { deviceKey, signInvite } from "../../server/tokens.ts";
 import { EVENT_ACCESS, Sight, SNAPSHOT_ACCESS, STREAM_ACCESS } from "../../shared/access.ts";
@@ -73,7 +73,11 @@ const ray = () => julian.clinician.client;
 const sawType = (seat: Seat, type: RoomEventType) => seat.client.events.some((e) => e.body.type === type);
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Julian's and Flower's rooms are the demo clinic's; Ada is a patient of the real clinic.
+  server = await startTestServer(
+    {},
+    { clinic: syntheticClinic({ patientIds: ["ada"], teeth: [36], planId: "cleaning" }) },
+  );
   for (const role of INVITE_ROLES) {
     julian[role] = await seatAsync("julian", role);
     flower[role] = await seatAsync("flower", role);
@@ -493,14 +497,14 @@ describe("the presenter: the demo screen on the demo clinic's appointment", () =
   });
 
   it("cannot join a real clinic's room, even with a signed token; the invite service mints none", () => {
-    expect(server.invites.mint("julian", "presenter")).toBeNull();
+    expect(server.invites.mint("ada", "presenter")).toBeNull();
     expect(server.invites.mint("demo", "presenter")).not.toBeNull();
   });
 
   it("is refused at the handshake for a real clinic's room", async () => {
     const claims = {
-      appointmentId: "julian",
-      roomId: "room-julian",
+      appointmentId: "ada",
+      roomId: "room-ada",
       personId: "demo-screen",
       role: "presenter" as const,
       exp: Math.floor(Date.now() / 1000) + 600,
