@@ -226,6 +226,12 @@ export interface StaffCreated {
   enrolment: EnrolmentLink | null;
 }
 
+/** `GET /api/staff/me`: who the staff page is for, and the CSRF token its writes carry. */
+export interface StaffMe {
+  staff: StaffView;
+  csrfToken: string;
+}
+
 /** The room page of an appointment (no credential in it: the cookie says who opens it). */
 export function roomUrlOf(appointmentId: string): string {
   return `/room.html?appointment=${encodeURIComponent(appointmentId)}`;

@@ -85,6 +85,11 @@ export class StaffDirectory {
       .map((s) => staffView(s, passkeys.get(s.staffId) ?? 0));
   }
 
+  /** One account as the staff area shows it. */
+  async view(s: StaffRecord): Promise<StaffView> {
+    return staffView(s, (await this.passkeyCounts()).get(s.staffId) ?? 0);
+  }
+
   private async passkeyCounts(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     for (const row of await this.storage.listRecords(RecordKind.passkey)) {
