@@ -24,6 +24,7 @@ const notes = z.string().trim().max(2000, "Notes are at most 2,000 characters.")
 /** A calendar date, YYYY-MM-DD, that exists. */
 export const isoDateSchema = z
   .string()
+  .min(1, "Enter a date.")
   .regex(/^\d{4}-\d{2}-\d{2}$/, "Write the date as YYYY-MM-DD.")
   .refine((s) => {
     const d = new Date(`${s}T00:00:00Z`);
@@ -33,6 +34,7 @@ export const isoDateSchema = z
 /** Clinic-local date and time, YYYY-MM-DDTHH:MM (the clinic's wall clock, as on the appointment card). */
 export const localDateTimeSchema = z
   .string()
+  .min(1, "Enter a date and time.")
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, "Write the time as YYYY-MM-DDTHH:MM.")
   .refine((s) => {
     const d = new Date(`${s}:00Z`);

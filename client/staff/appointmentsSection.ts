@@ -3,7 +3,7 @@
  * with the tooth and surfaces for a filling, clinician and assistant), finishing and cancelling.
  */
 import { staffMay } from "../../shared/access.ts";
-import { SELECTABLE_PLANS } from "../../shared/procedure/plans.ts";
+import { fillingPlan, SELECTABLE_PLANS } from "../../shared/procedure/plans.ts";
 import { type AppointmentEntry, appointmentInputSchema, type StaffView } from "../../shared/records.ts";
 import { button, h } from "../panel/dom.ts";
 import type { ClinicData } from "./clinicData.ts";
@@ -13,6 +13,20 @@ import { formPanel, rowButton, section, table, timeOf } from "./sectionFrame.ts"
 /** The plan picker's choice for a filling on a tooth the fixed list does not name. */
 const OTHER_FILLING = "filling";
 const FILLING_ID = /^filling-(\d{2})-([A-Z]{1,5})$/;
+
+/** A filling on the tooth and surfaces typed in: its canonical plan id, or what is wrong. */
+function filling(v: Record<string, string>): { ok: true; id: string } | { ok: false; message: string } {
+  const tooth = Number((v.tooth ?? "").trim());
+  const surfaces = [...(v.surfaces ?? "").trim().toUpperCase()];
+  const plan = fillingPlan(tooth, surfaces);
+  return plan.ok ? { ok: true, id: plan.value.id } : { ok: false, message: plan.error.message };
+}
+
+/** The plan id a filling's fields make; an invalid filling gives an id the schema refuses. */
+function filledPlanId(v: Record<string, string>): string {
+  const r = filling(v);
+  return r.ok ? r.id : OTHER_FILLING;
+}
 
 function planFields(planId: string): { plan: string; tooth: string; surfaces: string } {
   if (SELECTABLE_PLANS.some((p) => p.id === planId)) return { plan: planId, tooth: "", surfaces: "" };
@@ -71,11 +85,15 @@ export function appointmentsSection(data: ClinicData, me: StaffView): HTMLElemen
     toInput: (v) => ({
       patientId: v.patientId,
       scheduledAt: v.scheduledAt,
-      planId:
-        v.plan === OTHER_FILLING ? `filling-${v.tooth?.trim()}-${v.surfaces?.trim().toUpperCase()}` : v.plan,
+      planId: v.plan === OTHER_FILLING ? filledPlanId(v) : v.plan,
       clinicianId: v.clinicianId,
       assistantId: v.assistantId ? v.assistantId : null,
     }),
+    check: (v) => {
+      if (v.plan !== OTHER_FILLING) return [];
+      const r = filling(v);
+      return r.ok ? [] : [{ path: /surface/i.test(r.message) ? "surfaces" : "tooth", message: r.message }];
+    },
     onChange: (v, f) => {
       f.setVisible("tooth", v.plan === OTHER_FILLING);
       f.setVisible("surfaces", v.plan === OTHER_FILLING);

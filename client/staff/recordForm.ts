@@ -30,6 +30,8 @@ export interface RecordFormOptions<S extends z.ZodType, T> {
   submitLabel: string;
   submitAsync(input: z.infer<S>): Promise<ApiResult<T>>;
   onDone(value: T): void;
+  /** Checks the schema cannot make from its input alone (a filling's tooth and surfaces), by field. */
+  check?(values: Record<string, string>): FieldProblem[];
   /** Fields that change others (the plan kind shows or hides the tooth). */
   onChange?(values: Record<string, string>, form: RecordForm<S, T>): void;
 }
@@ -122,9 +124,11 @@ export class RecordForm<S extends z.ZodType, T> {
   }
 
   private async submitAsync(): Promise<void> {
-    const parsed = this.opts.schema.safeParse(this.opts.toInput(this.values()));
-    if (!parsed.success) {
-      this.showProblems(fieldProblems(parsed.error));
+    const values = this.values();
+    const own = this.opts.check?.(values) ?? [];
+    const parsed = this.opts.schema.safeParse(this.opts.toInput(values));
+    if (own.length > 0 || !parsed.success) {
+      this.showProblems([...own, ...(parsed.success ? [] : fieldProblems(parsed.error))]);
       return;
     }
     this.showProblems([]);

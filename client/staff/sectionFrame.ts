@@ -51,7 +51,16 @@ export function formPanel(title: string): {
 } {
   const heading = h("h3", {}, title);
   const body = h("div", {});
-  const root = h("div", { class: "st-form-panel", hidden: true }, heading, body);
+  const close = h("button", { type: "button", class: "cp-btn cp-btn-sm cp-btn-ghost" }, "Close");
+  const root = h(
+    "div",
+    { class: "st-form-panel", hidden: true },
+    h("div", { class: "st-form-panel-header" }, heading, close),
+    body,
+  );
+  close.addEventListener("click", () => {
+    root.hidden = true;
+  });
   return { root, setTitle: (t) => (heading.textContent = t), body };
 }
 
