@@ -142,8 +142,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   attachDeviceGateway(devicesNsp, {
     clinic,
     // wiring: records — device keys and last contact come from the directory
-    deviceKeyMatches: (deviceId, key) => directory.deviceKeyMatches(deviceId, key),
-    onContact: (deviceId, at, firmware) => void directory.noteContact(deviceId, at, firmware),
+    deviceKeyMatches: (deviceId, key) => directory.deviceRegistry.keyMatches(deviceId, key),
+    onContact: (deviceId, at, firmware) => void directory.deviceRegistry.noteContact(deviceId, at, firmware),
     soe,
     limits,
     now,

@@ -149,7 +149,7 @@ describe("the clinic directory", () => {
     const patient = await directory.createPatient(ClinicId.main, PATIENT);
     const revoked: string[] = [];
     directory.listen({ onDeviceKeyRevoked: (id) => revoked.push(id) });
-    const paired = await directory.pairDevice(ClinicId.main, {
+    const paired = await directory.deviceRegistry.pair(ClinicId.main, {
       deviceId: "soe-ada-36",
       kind: "soe",
       patientId: patient.patientId,
@@ -160,21 +160,21 @@ describe("the clinic directory", () => {
     expect(paired.value.device).not.toHaveProperty("keyHash");
     const stored = await storage.getRecord(RecordKind.device, "soe-ada-36");
     expect(stored?.body).not.toContain(key);
-    expect(directory.deviceKeyMatches("soe-ada-36", key)).toBe(true);
+    expect(directory.deviceRegistry.keyMatches("soe-ada-36", key)).toBe(true);
     // The derived key of the secret is not this device's key.
-    expect(directory.deviceKeyMatches("soe-ada-36", deviceKey(SECRET, "soe-ada-36"))).toBe(false);
+    expect(directory.deviceRegistry.keyMatches("soe-ada-36", deviceKey(SECRET, "soe-ada-36"))).toBe(false);
     expect(directory.clinic.devices.get("soe-ada-36")).toMatchObject({
       patientId: patient.patientId,
       tooth: 36,
     });
 
-    const rotated = await directory.rotateDeviceKey(ClinicId.main, "soe-ada-36");
+    const rotated = await directory.deviceRegistry.rotateKey(ClinicId.main, "soe-ada-36");
     if (!rotated.ok) throw new Error(rotated.message);
-    expect(directory.deviceKeyMatches("soe-ada-36", key)).toBe(false);
-    expect(directory.deviceKeyMatches("soe-ada-36", rotated.value.deviceKey)).toBe(true);
+    expect(directory.deviceRegistry.keyMatches("soe-ada-36", key)).toBe(false);
+    expect(directory.deviceRegistry.keyMatches("soe-ada-36", rotated.value.deviceKey)).toBe(true);
     expect(revoked).toEqual(["soe-ada-36"]);
 
-    const twice = await directory.pairDevice(ClinicId.main, {
+    const twice = await directory.deviceRegistry.pair(ClinicId.main, {
       deviceId: "soe-ada-37",
       kind: "soe",
       patientId: patient.patientId,
@@ -182,16 +182,18 @@ describe("the clinic directory", () => {
     });
     expect(twice.ok ? "" : twice.code).toBe("conflict");
 
-    expect((await directory.unpairDevice(ClinicId.main, "soe-ada-36")).ok).toBe(true);
-    expect(directory.deviceKeyMatches("soe-ada-36", rotated.value.deviceKey)).toBe(false);
+    expect((await directory.deviceRegistry.unpair(ClinicId.main, "soe-ada-36")).ok).toBe(true);
+    expect(directory.deviceRegistry.keyMatches("soe-ada-36", rotated.value.deviceKey)).toBe(false);
     expect(directory.clinic.devices.has("soe-ada-36")).toBe(false);
   });
 
   it("keeps the demo's devices on keys derived from the secret, and their ids out of reach", async () => {
     const { directory } = await openDirectory(tempDb());
-    expect(directory.deviceKeyMatches("soe-julian-36", deviceKey(SECRET, "soe-julian-36"))).toBe(true);
+    expect(directory.deviceRegistry.keyMatches("soe-julian-36", deviceKey(SECRET, "soe-julian-36"))).toBe(
+      true,
+    );
     const patient = await directory.createPatient(ClinicId.main, PATIENT);
-    const taken = await directory.pairDevice(ClinicId.main, {
+    const taken = await directory.deviceRegistry.pair(ClinicId.main, {
       deviceId: "soe-julian-36",
       kind: "soe",
       patientId: patient.patientId,

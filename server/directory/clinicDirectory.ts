@@ -6,10 +6,10 @@
  * (`seedClinic`) and is never written to storage. Changes are applied one at a time, so two
  * requests never both pass a check that only one of them may pass.
  *
- * Staff accounts are read here (for names and pickers) but edited by `staffDirectory.ts`.
+ * Staff accounts are read here (for names and pickers) but edited by `staffDirectory.ts`; SOE
+ * devices and their keys are `deviceRegistry.ts`'s.
  */
 import { randomBytes } from "node:crypto";
-import { ApiErrorCode } from "../../shared/apiErrors.ts";
 import { planById } from "../../shared/procedure/plans.ts";
 import {
   type AppointmentEntry,
@@ -17,11 +17,6 @@ import {
   type AppointmentRecord,
   AppointmentStatus,
   appointmentRecordSchema,
-  type DeviceKeyIssued,
-  DeviceKind,
-  type DevicePairInput,
-  type DeviceRecord,
-  type DeviceView,
   deviceRecordSchema,
   type FieldProblem,
   type PatientInput,
@@ -34,44 +29,11 @@ import {
 import type { Appointment, Clinic, PairedDevice, Person } from "../clinic.ts";
 import { createLogger } from "../log.ts";
 import { RecordKind, type Storage } from "../storage/storage.ts";
-import { verifyDeviceKey } from "../tokens.ts";
-import { deviceKeyHash, deviceKeyMatches, newDeviceKey } from "./deviceKeys.ts";
-import {
-  isMine,
-  isOnDay,
-  liveAppointment,
-  liveDevice,
-  localDay,
-  personOfPatient,
-  personOfStaff,
-  UNKNOWN_FIRMWARE,
-} from "./liveRecords.ts";
+import { DeviceRegistry } from "./deviceRegistry.ts";
+import { isMine, isOnDay, liveAppointment, localDay, personOfPatient, personOfStaff } from "./liveRecords.ts";
+import { ChangeQueue, conflict, done, invalid, notFound, type Outcome, safeJson } from "./outcome.ts";
 
 const log = createLogger("directory");
-
-/** An expected refusal, as a value: the route turns it into the API's error shape. */
-export interface Refusal {
-  ok: false;
-  code: typeof ApiErrorCode.notFound | typeof ApiErrorCode.conflict | typeof ApiErrorCode.invalid;
-  message: string;
-  problems?: FieldProblem[];
-}
-export type Outcome<T> = { ok: true; value: T } | Refusal;
-
-const done = <T>(value: T): Outcome<T> => ({ ok: true, value });
-const notFound = (message: string): Refusal => ({ ok: false, code: ApiErrorCode.notFound, message });
-const conflict = (message: string, path?: string): Refusal => ({
-  ok: false,
-  code: ApiErrorCode.conflict,
-  message,
-  ...(path ? { problems: [{ path, message }] } : {}),
-});
-const invalid = (problems: FieldProblem[]): Refusal => ({
-  ok: false,
-  code: ApiErrorCode.invalid,
-  message: problems[0]?.message ?? "The request is not valid.",
-  problems,
-});
 
 /** What the rest of the server hears of changes that end or start something live. */
 export interface DirectoryListener {
@@ -98,25 +60,33 @@ export class ClinicDirectory {
   private readonly people: Map<string, Person>;
   private readonly appointments: Map<string, Appointment>;
   private readonly devices: Map<string, PairedDevice>;
+  /** The real clinic's SOE devices: pairing and keys. */
+  readonly deviceRegistry: DeviceRegistry;
   /** Stored records of real clinics, by id (the demo clinic is not among them). */
   private readonly patientRecords = new Map<string, PatientRecord>();
   private readonly appointmentRecords = new Map<string, AppointmentRecord>();
-  private readonly deviceRecords = new Map<string, DeviceRecord>();
-  /** Devices built in code (demo, test fixtures): their keys derive from the server secret. */
-  private readonly codeDevices: ReadonlySet<string>;
   private readonly listeners: DirectoryListener[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly changes = new ChangeQueue();
 
   private constructor(
     private readonly storage: Storage,
     base: Clinic,
-    private readonly secret: Buffer,
+    secret: Buffer,
     private readonly now: () => number,
   ) {
     this.people = new Map(base.people);
     this.appointments = new Map(base.appointments);
     this.devices = new Map(base.devices);
-    this.codeDevices = new Set(base.devices.keys());
+    this.deviceRegistry = new DeviceRegistry({
+      storage,
+      secret,
+      now,
+      changes: this.changes,
+      liveDevices: this.devices,
+      codeDevices: new Set(base.devices.keys()),
+      patientIn: (clinicId, patientId) => this.patientIn(clinicId, patientId),
+      listeners: this.listeners,
+    });
     this.clinic = {
       clinics: base.clinics,
       people: this.people,
@@ -168,23 +138,16 @@ export class ClinicDirectory {
       this.appointmentRecords.set(a.appointmentId, a);
       this.putLiveAppointment(a);
     }
-    for (const d of await read(RecordKind.device, parser(deviceRecordSchema))) {
-      this.deviceRecords.set(d.deviceId, d);
-      const live = liveDevice(d);
-      if (live) this.devices.set(d.deviceId, live);
-    }
+    for (const d of await read(RecordKind.device, parser(deviceRecordSchema))) this.deviceRegistry.load(d);
     log.info("clinic records loaded", {
       patients: this.patientRecords.size,
       appointments: this.appointmentRecords.size,
-      devices: this.deviceRecords.size,
+      devices: this.deviceRegistry.size,
     });
   }
 
-  /** Runs changes one after another: each sees the records as the one before left them. */
   private serial<T>(change: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(change, change);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.changes.run(change);
   }
 
   private async putAsync(kind: RecordKind, id: string, clinicId: string, body: unknown): Promise<void> {
@@ -451,126 +414,5 @@ export class ClinicDirectory {
       if (live) for (const l of this.listeners) l.onAppointmentEnded?.(live);
       return done(this.entryOf(record, await this.staffMap(clinicId)));
     });
-  }
-
-  // -- SOE devices ----------------------------------------------------------------------------
-
-  listDevices(clinicId: string): DeviceRecord[] {
-    return [...this.deviceRecords.values()]
-      .filter((d) => d.clinicId === clinicId)
-      .sort((a, b) => a.deviceId.localeCompare(b.deviceId));
-  }
-
-  /** Pairs a device with a patient (and tooth); the new key is in the answer and nowhere else. */
-  pairDevice(clinicId: string, input: DevicePairInput): Promise<Outcome<DeviceKeyIssued>> {
-    return this.serial(async () => {
-      const known = this.deviceRecords.get(input.deviceId);
-      if (this.codeDevices.has(input.deviceId) || (known && known.clinicId !== clinicId)) {
-        return conflict("This device id belongs to another clinic.", "deviceId");
-      }
-      if (known && known.patientId !== null) {
-        return conflict("This device is paired with a patient: unpair it first.", "deviceId");
-      }
-      const patient = this.patientIn(clinicId, input.patientId);
-      if (!patient) return invalid([{ path: "patientId", message: "Pick a patient of this clinic." }]);
-      if (patient.archivedAt !== null) {
-        return invalid([{ path: "patientId", message: "This patient is archived: restore them first." }]);
-      }
-      const taken = [...this.deviceRecords.values()].find(
-        (d) =>
-          d.patientId === input.patientId &&
-          d.kind === input.kind &&
-          (input.kind === DeviceKind.wearable || d.tooth === input.tooth),
-      );
-      if (taken) {
-        const where = input.kind === DeviceKind.soe ? `tooth ${input.tooth}` : "a heart-rate wearable";
-        return conflict(`This patient already has ${where}: ${taken.deviceId}. Unpair it first.`, "tooth");
-      }
-      const key = newDeviceKey();
-      const record: DeviceRecord = deviceRecordSchema.parse({
-        deviceId: input.deviceId,
-        clinicId,
-        kind: input.kind,
-        patientId: input.patientId,
-        tooth: input.tooth,
-        keyHash: deviceKeyHash(key),
-        pairedAt: this.now(),
-        firmware: known?.firmware ?? null,
-        lastContactAt: known?.lastContactAt ?? null,
-      });
-      await this.putAsync(RecordKind.device, record.deviceId, clinicId, record);
-      this.deviceRecords.set(record.deviceId, record);
-      const live = liveDevice(record)!;
-      this.devices.set(record.deviceId, live);
-      // A device paired again (to another patient) must not keep a connection made under the old pairing.
-      if (known) for (const l of this.listeners) l.onDeviceKeyRevoked?.(record.deviceId);
-      for (const l of this.listeners) l.onDevicePaired?.(live);
-      return done({ device: deviceViewOf(record), deviceKey: key });
-    });
-  }
-
-  /** Unpairs: the device sends for nobody and its key stops working at once. */
-  unpairDevice(clinicId: string, deviceId: string): Promise<Outcome<DeviceView>> {
-    return this.serial(async () => {
-      const known = this.deviceRecords.get(deviceId);
-      if (!known || known.clinicId !== clinicId) return notFound("There is no such device in this clinic.");
-      if (known.patientId === null) return conflict("This device is not paired.");
-      const record: DeviceRecord = { ...known, patientId: null, tooth: null, keyHash: "", pairedAt: null };
-      await this.putAsync(RecordKind.device, deviceId, clinicId, record);
-      this.deviceRecords.set(deviceId, record);
-      this.devices.delete(deviceId);
-      for (const l of this.listeners) l.onDeviceKeyRevoked?.(deviceId);
-      return done(deviceViewOf(record));
-    });
-  }
-
-  /** A new key for a paired device; the old one stops working at once (its connection ends). */
-  rotateDeviceKey(clinicId: string, deviceId: string): Promise<Outcome<DeviceKeyIssued>> {
-    return this.serial(async () => {
-      const known = this.deviceRecords.get(deviceId);
-      if (!known || known.clinicId !== clinicId) return notFound("There is no such device in this clinic.");
-      if (known.patientId === null) return conflict("Pair this device to give it a key.");
-      const key = newDeviceKey();
-      const record: DeviceRecord = { ...known, keyHash: deviceKeyHash(key) };
-      await this.putAsync(RecordKind.device, deviceId, clinicId, record);
-      this.deviceRecords.set(deviceId, record);
-      for (const l of this.listeners) l.onDeviceKeyRevoked?.(deviceId);
-      return done({ device: deviceViewOf(record), deviceKey: key });
-    });
-  }
-
-  /**
-   * Whether a device presents its current key: a stored device its random key (hash compared),
-   * a device built in code (demo, fixtures) the key derived from the server secret.
-   */
-  deviceKeyMatches(deviceId: string, key: unknown): boolean {
-    const record = this.deviceRecords.get(deviceId);
-    if (record) return record.patientId !== null && deviceKeyMatches(record.keyHash, key);
-    return this.codeDevices.has(deviceId) && verifyDeviceKey(this.secret, deviceId, key);
-  }
-
-  /** Notes a device's contact (and the firmware it reported), so the list shows it after a restart. */
-  noteContact(deviceId: string, at: number, firmware: string | null): Promise<void> {
-    return this.serial(async () => {
-      const known = this.deviceRecords.get(deviceId);
-      if (!known) return;
-      const reported = firmware !== null && firmware !== UNKNOWN_FIRMWARE ? firmware : known.firmware;
-      const record: DeviceRecord = { ...known, lastContactAt: at, firmware: reported };
-      await this.putAsync(RecordKind.device, deviceId, known.clinicId, record);
-      this.deviceRecords.set(deviceId, record);
-    });
-  }
-}
-
-export function deviceViewOf(record: DeviceRecord): DeviceView {
-  const { keyHash: _hash, ...view } = record;
-  return view;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
   }
 }

@@ -25,8 +25,10 @@ import {
 } from "../../shared/records.ts";
 import { apiError, apiOk, parseOr400 } from "../apiReply.ts";
 import type { StaffGuard } from "../auth/httpGuard.ts";
-import { type ClinicDirectory, deviceViewOf, type Outcome } from "./clinicDirectory.ts";
+import type { ClinicDirectory } from "./clinicDirectory.ts";
+import { deviceViewOf } from "./deviceRegistry.ts";
 import { localDay } from "./liveRecords.ts";
+import type { Outcome } from "./outcome.ts";
 import type { StaffDirectory } from "./staffDirectory.ts";
 
 export interface RecordsRouteDeps {
@@ -163,23 +165,25 @@ export function registerRecordsRoutes(fastify: FastifyInstance, deps: RecordsRou
     };
   };
   fastify.get("/api/devices", read(StaffAction.devicesRead), async (request, reply) => {
-    const devices = directory.listDevices(who(request).clinicId).map((d) => withLive(deviceViewOf(d)));
+    const devices = directory.deviceRegistry
+      .list(who(request).clinicId)
+      .map((d) => withLive(deviceViewOf(d)));
     return apiOk(reply, devices);
   });
   fastify.post("/api/devices", write(StaffAction.devicesWrite), async (request, reply) => {
     const input = parseOr400(devicePairInputSchema, request.body, reply);
     if (!input) return reply;
-    return answer(reply, await directory.pairDevice(who(request).clinicId, input), 201);
+    return answer(reply, await directory.deviceRegistry.pair(who(request).clinicId, input), 201);
   });
   fastify.post("/api/devices/:deviceId/unpair", write(StaffAction.devicesWrite), async (request, reply) => {
     const params = parseOr400(deviceParamsSchema, request.params, reply);
     if (!params) return reply;
-    return answer(reply, await directory.unpairDevice(who(request).clinicId, params.deviceId));
+    return answer(reply, await directory.deviceRegistry.unpair(who(request).clinicId, params.deviceId));
   });
   fastify.post("/api/devices/:deviceId/key", write(StaffAction.devicesWrite), async (request, reply) => {
     const params = parseOr400(deviceParamsSchema, request.params, reply);
     if (!params) return reply;
-    return answer(reply, await directory.rotateDeviceKey(who(request).clinicId, params.deviceId));
+    return answer(reply, await directory.deviceRegistry.rotateKey(who(request).clinicId, params.deviceId));
   });
 
   // -- staff accounts -------------------------------------------------------------------------

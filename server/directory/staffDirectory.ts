@@ -6,7 +6,6 @@
  * (`StaffAccountsPort.disable`): it marks the account, ends its sessions and cuts its live sockets.
  */
 import { randomBytes } from "node:crypto";
-import { ApiErrorCode } from "../../shared/apiErrors.ts";
 import {
   type EnrolmentLink,
   type StaffCreated,
@@ -16,7 +15,8 @@ import {
   staffRecordSchema,
 } from "../../shared/records.ts";
 import { RecordKind, type Storage } from "../storage/storage.ts";
-import type { ClinicDirectory, Outcome } from "./clinicDirectory.ts";
+import type { ClinicDirectory } from "./clinicDirectory.ts";
+import { ChangeQueue, conflict, notFound, type Outcome } from "./outcome.ts";
 
 /** What the records side needs of the auth side (auth's `Enrolments.create` and `disableStaff`). */
 export interface StaffAccountsPort {
@@ -43,7 +43,7 @@ function parseStaff(body: string): StaffRecord | null {
 }
 
 export class StaffDirectory {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly changes = new ChangeQueue();
 
   constructor(
     private readonly storage: Storage,
@@ -53,9 +53,7 @@ export class StaffDirectory {
   ) {}
 
   private serial<T>(change: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(change, change);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.changes.run(change);
   }
 
   private async putAsync(staff: StaffRecord): Promise<void> {
@@ -135,9 +133,9 @@ export class StaffDirectory {
   async enrol(clinicId: string, staffId: string): Promise<Outcome<EnrolmentLink>> {
     const staff = await this.getAsync(clinicId, staffId);
     if (!staff) return noStaff();
-    if (staff.disabledAt !== null) return conflictOf("Enable this account before enrolling it.");
+    if (staff.disabledAt !== null) return conflict("Enable this account before enrolling it.");
     const link = await this.accounts.enrolmentLink(staffId);
-    if (!link) return conflictOf("Enrolment links cannot be made on this server yet.");
+    if (!link) return conflict("Enrolment links cannot be made on this server yet.");
     return { ok: true, value: link };
   }
 
@@ -146,7 +144,7 @@ export class StaffDirectory {
       const old = await this.getAsync(clinicId, staffId);
       if (!old) return noStaff();
       if (staffId === by.staffId && input.role !== old.role) {
-        return conflictOf("You cannot change your own role: ask another admin.", "role");
+        return conflict("You cannot change your own role: ask another admin.", "role");
       }
       if (await this.emailTaken(input.email, staffId)) return emailConflict();
       const staff = staffRecordSchema.parse({ ...old, ...input, updatedAt: this.now() });
@@ -160,7 +158,7 @@ export class StaffDirectory {
     return this.serial(async () => {
       const old = await this.getAsync(clinicId, staffId);
       if (!old) return noStaff();
-      if (staffId === by.staffId) return conflictOf("You cannot disable your own account.");
+      if (staffId === by.staffId) return conflict("You cannot disable your own account.");
       await this.accounts.disable(staffId);
       const now = await this.getAsync(clinicId, staffId);
       return { ok: true, value: staffView(now ?? old, (await this.passkeyCounts()).get(staffId) ?? 0) };
@@ -207,19 +205,10 @@ export function staffView(s: StaffRecord, passkeys: number): StaffView {
   return { ...rest, hasPassword: passwordHash !== null, passkeys };
 }
 
-function noStaff(): { ok: false; code: typeof ApiErrorCode.notFound; message: string } {
-  return { ok: false, code: ApiErrorCode.notFound, message: "There is no such account in this clinic." };
-}
-
-function conflictOf(message: string, path?: string) {
-  return {
-    ok: false as const,
-    code: ApiErrorCode.conflict,
-    message,
-    ...(path ? { problems: [{ path, message }] } : {}),
-  };
+function noStaff() {
+  return notFound("There is no such account in this clinic.");
 }
 
 function emailConflict() {
-  return conflictOf("Another account already signs in with this e-mail address.", "email");
+  return conflict("Another account already signs in with this e-mail address.", "email");
 }
