@@ -14,6 +14,9 @@ import { type Clinic, seedClinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
 import { prepareDataFolder } from "./dataFolder.ts";
 import { demoControlFor } from "./demo/demoControl.ts";
+import { ClinicDirectory } from "./directory/clinicDirectory.ts";
+import { UNKNOWN_FIRMWARE } from "./directory/liveRecords.ts";
+import { StaffDirectory, storedStaffAccounts } from "./directory/staffDirectory.ts";
 import type { PeopleServer } from "./handshake.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
 import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
@@ -21,7 +24,7 @@ import { createLogger, setLogLevel } from "./log.ts";
 import { attachPeopleGateway } from "./peopleGateway.ts";
 import { SessionRegistry } from "./sessionRegistry.ts";
 import { createSocketServer } from "./socketServer.ts";
-import { attachDeviceGateway, type DeviceNamespace } from "./soe/deviceGateway.ts";
+import { attachDeviceGateway, type DeviceNamespace, disconnectDevice } from "./soe/deviceGateway.ts";
 import { SoeService } from "./soe/soeService.ts";
 import type { Storage } from "./storage/storage.ts";
 import { openWorkerStorage } from "./storage/workerStorage.ts";
@@ -38,6 +41,8 @@ export interface Chairside {
   demoPasses: DemoPasses;
   /** Who a request or a socket is, for HTTP and Socket.IO alike; `revoked` cuts live sockets. */
   authenticator: ChairsideAuthenticator;
+  /** The real clinic's records (patients, appointments, devices), written through to the live maps. */
+  directory: ClinicDirectory;
   /** Staff sign-in sessions (cookie). */
   staffSessions: StaffSessions;
   sessions: SessionRegistry;
@@ -67,11 +72,13 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   for (const warning of config.warnings) log.warn(warning);
   const now = opts.now ?? Date.now;
   const https = Boolean(config.tlsCertPath);
-  const clinic = opts.clinic ?? seedClinic();
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
   // SQLite runs on its own thread: a group commit never holds up the rooms' event loop.
   const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"));
+  // The demo clinic from code, the real clinic's records from storage.
+  const directory = await ClinicDirectory.openAsync(storage, opts.clinic ?? seedClinic(), secret, now);
+  const clinic = directory.clinic;
   const staffSessions = new StaffSessions(storage, opts.sessionPolicy ?? DEFAULT_SESSION_POLICY, now);
   const demoPasses = new DemoPasses(secret, clinic, config.demoPassTtlHours, now);
   // The one authenticator. The pairing service's checkers join it the same way:
@@ -82,18 +89,37 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const authenticator = new ChairsideAuthenticator([staffSessionChecker(staffSessions, https)]);
   if (config.demo) authenticator.use(demoPasses.checker());
 
+  const guard = staffGuard(staffSessions, https);
+  const staffAccounts = storedStaffAccounts(storage, (staffId) => staffSessions.endAllFor(staffId), now);
+  let soeForRoutes: SoeService | null = null;
   const httpDeps: HttpDeps = {
     config,
     clinic,
     authenticator,
     demoPasses,
     demo: null,
-    guard: staffGuard(staffSessions, https),
+    guard,
+    records: {
+      guard,
+      directory,
+      staff: new StaffDirectory(storage, directory, staffAccounts, now),
+      liveDevice: (deviceId) => {
+        const device = clinic.devices.get(deviceId);
+        if (!device || !soeForRoutes) return null;
+        const view = soeForRoutes.deviceView(device);
+        return {
+          firmware: view.firmware === UNKNOWN_FIRMWARE ? null : view.firmware,
+          lastSeenAt: view.lastSeenAt,
+        };
+      },
+      now,
+    },
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
   const io = createSocketServer(http, parserStats);
   const soe = new SoeService(clinic, storage, now);
+  soeForRoutes = soe;
   const sessions = new SessionRegistry({ clinic, storage, soe, io, now, poseTickHz: config.poseTickHz });
   await soe.init(sessions.soeListener());
   // Rooms come back before any client can connect, so no one ever sees a room that forgot.
@@ -109,12 +135,23 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     passRefusal: (pass) => demoPassRefusal(secret, clinic, pass, now(), config.demo),
     ...(opts.revalidateEveryMs !== undefined ? { revalidateEveryMs: opts.revalidateEveryMs } : {}),
   });
-  attachDeviceGateway(io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace, {
-    secret,
+  const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace;
+  attachDeviceGateway(devicesNsp, {
     clinic,
+    // Device keys and last contact come from the directory.
+    deviceKeyMatches: (deviceId, key) => directory.deviceRegistry.keyMatches(deviceId, key),
+    onContact: (deviceId, at, firmware) => void directory.deviceRegistry.noteContact(deviceId, at, firmware),
     soe,
     limits,
     now,
+  });
+  // What a change in the records ends or starts live.
+  directory.listen({
+    onAppointmentEnded: (appt) => io.in(appt.roomId).disconnectSockets(true),
+    onDevicePaired: (device) => {
+      for (const s of sessions.forPatient(device.patientId)) s.upsertDevice(soe.deviceView(device));
+    },
+    onDeviceKeyRevoked: (deviceId) => disconnectDevice(devicesNsp, deviceId),
   });
   sessions.start();
 
@@ -129,6 +166,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     origin,
     secret,
     clinic,
+    directory,
     demoPasses,
     authenticator,
     staffSessions,

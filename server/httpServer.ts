@@ -41,6 +41,7 @@ import type { Clinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
 import type { DemoControl } from "./demo/demoControl.ts";
 import { DEMO_APPOINTMENT } from "./demo/demoDirector.ts";
+import { type RecordsRouteDeps, registerRecordsRoutes } from "./directory/recordsRoutes.ts";
 import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 import { createLogger } from "./log.ts";
 import { setSecurityHeaders } from "./securityHeaders.ts";
@@ -57,6 +58,8 @@ export interface HttpDeps {
   demo: DemoControl | null;
   /** The staff API's door (server/auth/httpGuard.ts). */
   guard: StaffGuard;
+  /** The staff area's records API (server/directory/recordsRoutes.ts). */
+  records?: RecordsRouteDeps;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -196,6 +199,7 @@ function parse<T extends z.ZodType>(
 function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   const { config } = deps;
   fastify.get("/healthz", (_req, reply) => json(reply, { ok: true }));
+  if (deps.records) registerRecordsRoutes(fastify, deps.records);
 
   // The room page asks who its cookies seat in a room, so it opens the right view; the socket
   // handshake asks the same authenticator and admission again (this answer grants nothing).

@@ -24,6 +24,7 @@ const notes = z.string().trim().max(2000, "Notes are at most 2,000 characters.")
 /** A calendar date, YYYY-MM-DD, that exists. */
 export const isoDateSchema = z
   .string()
+  .min(1, "Enter a date.")
   .regex(/^\d{4}-\d{2}-\d{2}$/, "Write the date as YYYY-MM-DD.")
   .refine((s) => {
     const d = new Date(`${s}T00:00:00Z`);
@@ -33,6 +34,7 @@ export const isoDateSchema = z
 /** Clinic-local date and time, YYYY-MM-DDTHH:MM (the clinic's wall clock, as on the appointment card). */
 export const localDateTimeSchema = z
   .string()
+  .min(1, "Enter a date and time.")
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, "Write the time as YYYY-MM-DDTHH:MM.")
   .refine((s) => {
     const d = new Date(`${s}:00Z`);
@@ -188,6 +190,63 @@ export type StaffRecord = z.infer<typeof staffRecordSchema>;
 
 /** What the staff area and the session endpoint show of an account: never its password hash. */
 export type StaffView = Omit<StaffRecord, "passwordHash"> & { hasPassword: boolean; passkeys: number };
+
+// -- what the staff API answers, and its params and queries -----------------------------------
+
+/** An appointment as the staff area lists it: the record with its people's names and room link. */
+export type AppointmentEntry = AppointmentRecord & {
+  patientName: string;
+  clinicianName: string;
+  assistantName: string | null;
+  planName: string;
+  /** The treatment room's page; null once the appointment is finished or cancelled. */
+  roomUrl: string | null;
+};
+
+/** `GET /api/today`: the signed-in person's appointments of the day, by time. */
+export interface TodayView {
+  day: string;
+  appointments: AppointmentEntry[];
+}
+
+/** A device paired or re-keyed: its key appears in this answer and never again. */
+export interface DeviceKeyIssued {
+  device: DeviceView;
+  deviceKey: string;
+}
+
+/** A staff enrolment link (the token sits in the `#fragment`), shown to the admin once. */
+export interface EnrolmentLink {
+  url: string;
+  expiresAt: number;
+}
+
+/** `POST /api/staff`: the account, and the link its owner sets a password or passkey with. */
+export interface StaffCreated {
+  staff: StaffView;
+  /** null when no link could be made (the account can be enrolled later). */
+  enrolment: EnrolmentLink | null;
+}
+
+/** `GET /api/staff/me`: who the staff page is for, and the CSRF token its writes carry. */
+export interface StaffMe {
+  staff: StaffView;
+  csrfToken: string;
+}
+
+/** The room page of an appointment (no credential in it: the cookie says who opens it). */
+export function roomUrlOf(appointmentId: string): string {
+  return `/room.html?appointment=${encodeURIComponent(appointmentId)}`;
+}
+
+export const recordParamsSchema = z.strictObject({ id: recordIdSchema });
+export const deviceParamsSchema = z.strictObject({ deviceId: deviceIdSchema });
+
+/** `?day=YYYY-MM-DD` (default: today on the clinic's clock). */
+export const dayQuerySchema = z.strictObject({ day: isoDateSchema.optional() });
+
+/** `?archived=1` lists archived patients too. */
+export const patientsQuerySchema = z.strictObject({ archived: z.enum(["0", "1"]).default("0") });
 
 /** One field's problem, as every 400 from the staff API lists them (the form shows it by the field). */
 export interface FieldProblem {

@@ -1,6 +1,7 @@
 /**
  * Socket.IO adapter for SOE devices on their own namespace. Devices authenticate with their own
- * credentials (never a person's token); each batch is bounded on its raw packet, validated at the
+ * credentials (never a person's token): the key their pairing issued, checked by the clinic
+ * directory (a re-keyed or unpaired device's connection is cut at once, `disconnectDevice`); each batch is bounded on its raw packet, validated at the
  * edge, rate-limited per device (across reconnects), and acknowledged only once stored. Every
  * handler is guarded: nothing a device sends can throw out of it.
  */
@@ -20,7 +21,6 @@ import { ackOf, describeError, guard } from "../handlerGuard.ts";
 import { checkProtocolVersion, refusal, refusedForNow, remoteAddress } from "../handshake.ts";
 import { LimitKind, type Limits, type Sender, Verdict } from "../limits.ts";
 import { createLogger } from "../log.ts";
-import { verifyDeviceKey } from "../tokens.ts";
 import type { SoeService } from "./soeService.ts";
 
 const log = createLogger("device-gateway");
@@ -38,10 +38,26 @@ export const deviceGatewayStats = { rejected: 0, dropped: 0, internalErrors: 0, 
 /** The identity limits are kept for. */
 export const deviceIdentity = (deviceId: string): string => `device:${deviceId}`;
 
-export function attachDeviceGateway(
-  nsp: DeviceNamespace,
-  deps: { secret: Buffer; clinic: Clinic; soe: SoeService; limits: Limits; now: () => number },
-): void {
+/** The Socket.IO room each device's connections sit in. */
+const deviceRoom = (deviceId: string): string => `device:${deviceId}`;
+
+/** Ends a device's live connections (its key was rotated, or it was unpaired). */
+export function disconnectDevice(nsp: DeviceNamespace, deviceId: string): void {
+  nsp.in(deviceRoom(deviceId)).disconnectSockets(true);
+}
+
+export interface DeviceGatewayDeps {
+  clinic: Clinic;
+  /** Whether a device presents its current key (server/directory/clinicDirectory.ts). */
+  deviceKeyMatches(deviceId: string, key: unknown): boolean;
+  /** A device connected or left; `firmware` is what it last reported, if anything. */
+  onContact?(deviceId: string, at: number, firmware: string | null): void;
+  soe: SoeService;
+  limits: Limits;
+  now: () => number;
+}
+
+export function attachDeviceGateway(nsp: DeviceNamespace, deps: DeviceGatewayDeps): void {
   nsp.use((socket, next) => {
     const address = remoteAddress(socket.handshake.address);
     try {
@@ -55,7 +71,7 @@ export function attachDeviceGateway(
         deps.limits.offence({ address });
         return next(refusal(ErrorCode.deviceUnpaired, "This device is not paired with any patient."));
       }
-      if (!verifyDeviceKey(deps.secret, deviceId, auth.deviceKey)) {
+      if (!deps.deviceKeyMatches(deviceId, auth.deviceKey)) {
         deps.limits.offence({ address });
         return next(refusal(ErrorCode.tokenInvalid, "Device credentials are not valid."));
       }
@@ -88,6 +104,8 @@ export function attachDeviceGateway(
           address: remoteAddress(socket.handshake.address),
         };
         log.info("device connected", { deviceId, bootId });
+        void socket.join(deviceRoom(deviceId));
+        deps.onContact?.(deviceId, deps.now(), null);
 
         const cutOff = () => {
           if (!socket.connected) return;
@@ -186,7 +204,11 @@ export function attachDeviceGateway(
           "disconnect",
           guard(
             "device disconnect",
-            (reason: string) => log.info("device disconnected", { deviceId, reason }),
+            (reason: string) => {
+              log.info("device disconnected", { deviceId, reason });
+              const device = deps.clinic.devices.get(deviceId);
+              deps.onContact?.(deviceId, deps.now(), device ? deps.soe.deviceView(device).firmware : null);
+            },
             () => {
               deviceGatewayStats.internalErrors += 1;
             },
