@@ -113,6 +113,9 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     if (req.method !== "GET" && req.method !== "HEAD") {
       return plain(reply.header("allow", "GET, HEAD"), 405, "method not allowed");
     }
+    // An API path that does not exist is a 404 whether or not the client is built.
+    if (req.url.startsWith("/api/"))
+      return apiError(reply, 404, ApiErrorCode.notFound, "There is no such API route.");
     if (!config.clientDir || !existsSync(config.clientDir)) {
       return plain(reply, 503, "The client is not built: run `npm run build` (npm start does it for you).");
     }
