@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { Server } from "socket.io";
 import { DEVICE_NAMESPACE, RATES } from "../shared/protocol.ts";
 import { staffGuard } from "./auth/httpGuard.ts";
+import type { SigninLimitPolicy } from "./auth/signinLimits.ts"; // wiring: auth
+import { StaffAuth } from "./auth/staffAuth.ts"; // wiring: auth
 import { DEFAULT_SESSION_POLICY, type SessionPolicy, StaffSessions } from "./auth/staffSessions.ts";
 import { boundedParser, type ParserStats } from "./boundedParser.ts";
 import { type Clinic, ClinicId, seedClinic } from "./clinic.ts";
@@ -32,6 +34,9 @@ export interface Chairside {
   invites: InviteService;
   /** Staff sign-in sessions (cookie). */
   staffSessions: StaffSessions;
+  // wiring: auth
+  /** Staff sign-in: accounts (disableStaff, identifyStaff, onRevoked), passkeys, enrolment links. */
+  staffAuth: StaffAuth;
   sessions: SessionRegistry;
   soe: SoeService;
   storage: Storage;
@@ -48,6 +53,9 @@ export interface StartOptions {
   limits?: LimitPolicy;
   /** Staff sessions' idle and absolute timeouts (tests shorten them). */
   sessionPolicy?: SessionPolicy;
+  // wiring: auth
+  /** Sign-in failure limits per account and address (tests tighten them). */
+  signinLimits?: SigninLimitPolicy;
 }
 
 export async function startChairside(config: ServerConfig, opts: StartOptions = {}): Promise<Chairside> {
@@ -60,11 +68,26 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"));
   const invites = new InviteService(secret, clinic, config.inviteTtlHours, now);
   const staffSessions = new StaffSessions(storage, opts.sessionPolicy ?? DEFAULT_SESSION_POLICY, now);
+  // wiring: auth
+  let publicOrigin = "";
+  const staffAuth = new StaffAuth({
+    storage,
+    sessions: staffSessions,
+    sessionPolicy: opts.sessionPolicy ?? DEFAULT_SESSION_POLICY,
+    https: Boolean(config.tlsCertPath),
+    demo: config.demoLinks,
+    // TODO(wiring: oidc) use oidcConfigFromEnv(process.env) once the oidc slice lands.
+    ssoName: process.env.CHAIRSIDE_OIDC_ISSUER ? (process.env.CHAIRSIDE_OIDC_NAME ?? "single sign-on") : null,
+    publicOrigin: () => publicOrigin,
+    signinLimits: opts.signinLimits,
+    now,
+  });
   const httpDeps: HttpDeps = {
     config,
     invites,
     demo: null,
     guard: staffGuard(staffSessions, Boolean(config.tlsCertPath)),
+    staffAuth, // wiring: auth
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
@@ -122,6 +145,9 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const scheme = config.tlsCertPath ? "https" : "http";
   const origin = `${scheme}://localhost:${port}`;
   log.info("listening", { origin, host: config.host, dataDir: config.dataDir });
+  // wiring: auth
+  publicOrigin = config.hostnames[0] ? `${scheme}://${config.hostnames[0]}:${port}` : origin;
+  await staffAuth.announceFirstAdminAsync();
   const demo = new DemoControl({
     origin,
     secret,
@@ -155,6 +181,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     clinic,
     invites,
     staffSessions,
+    staffAuth, // wiring: auth
     sessions,
     soe,
     storage,
