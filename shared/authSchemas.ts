@@ -50,7 +50,12 @@ export const enrolmentLookupSchema = z.strictObject({ token: enrolmentTokenSchem
  */
 export const enrolmentFinishSchema = z.strictObject({
   token: enrolmentTokenSchema,
-  displayName: z.string().trim().min(1, "Enter your name.").max(80, "A name is at most 80 characters.").optional(),
+  displayName: z
+    .string()
+    .trim()
+    .min(1, "Enter your name.")
+    .max(80, "A name is at most 80 characters.")
+    .optional(),
   email: emailSchema.optional(),
   password: newPasswordSchema.nullable().default(null),
 });

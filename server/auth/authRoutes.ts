@@ -67,7 +67,8 @@ export function registerAuthRoutes(fastify: FastifyInstance, deps: AuthRouteDeps
         });
       }
       if (status === 415) return apiError(reply, 415, ApiErrorCode.invalid, "Send JSON.");
-      if (status < 500) return apiError(reply, status, ApiErrorCode.invalid, "The request is not valid JSON.");
+      if (status < 500)
+        return apiError(reply, status, ApiErrorCode.invalid, "The request is not valid JSON.");
       log.error("auth request failed", { error: String(error) });
       return apiError(reply, 500, ApiErrorCode.internal, "Something went wrong on the server.");
     });
@@ -90,7 +91,8 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
   const outer = { rateLimit: { max: deps.requestsPerMinute ?? 60, timeWindow: 60_000 } };
   const cookie = cookieName(CookieName.staffSession, https);
 
-  const view = async (staff: StaffRecord) => staffView(staff, (await passkeys.forStaff(staff.staffId)).length);
+  const view = async (staff: StaffRecord) =>
+    staffView(staff, (await passkeys.forStaff(staff.staffId)).length);
 
   async function signIn(reply: FastifyReply, staff: StaffRecord, method: string): Promise<FastifyReply> {
     const { token, session } = await sessions.create(staff, method);
@@ -174,7 +176,12 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
     const staff = staffId ? await accounts.get(staffId) : null;
     if (!staff) {
       limits.fail(`passkey:${req.ip}`, req.ip);
-      return apiError(reply, 401, ApiErrorCode.signedOut, "This passkey is not known here. Try again or use your password.");
+      return apiError(
+        reply,
+        401,
+        ApiErrorCode.signedOut,
+        "This passkey is not known here. Try again or use your password.",
+      );
     }
     if (staff.disabledAt !== null) return disabled(reply);
     return signIn(reply, staff, "passkey");
@@ -194,7 +201,10 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
     if (staff.passwordHash !== null) {
       const l = limits.check(staff.email, req.ip);
       if (l) return limited(reply, l);
-      if (input.currentPassword === null || !(await verifyPassword(staff.passwordHash, input.currentPassword))) {
+      if (
+        input.currentPassword === null ||
+        !(await verifyPassword(staff.passwordHash, input.currentPassword))
+      ) {
         limits.fail(staff.email, req.ip);
         const message = "This is not your current password.";
         return apiError(reply, 400, ApiErrorCode.invalid, message, {
@@ -221,7 +231,12 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
       relyingParty(req),
     );
     if (!ok) {
-      return apiError(reply, 400, ApiErrorCode.invalid, "The passkey could not be checked. Please try again.");
+      return apiError(
+        reply,
+        400,
+        ApiErrorCode.invalid,
+        "The passkey could not be checked. Please try again.",
+      );
     }
     log.info("passkey added", { staffId: staff.staffId });
     return apiOk(reply, { staff: await view(staff) }, 201);
@@ -257,11 +272,18 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
         return apiError(reply, 400, ApiErrorCode.invalid, problems[0]!.message, { problems });
       if (await accounts.hasEnabledAdmin()) {
         enrolments.consume(input.token);
-        return apiError(reply, 409, ApiErrorCode.conflict, "This clinic already has an admin: ask them for an account.");
+        return apiError(
+          reply,
+          409,
+          ApiErrorCode.conflict,
+          "This clinic already has an admin: ask them for an account.",
+        );
       }
       if (await accounts.byEmail(input.email!)) {
         const message = "An account with this e-mail address exists already.";
-        return apiError(reply, 409, ApiErrorCode.conflict, message, { problems: [{ path: "email", message }] });
+        return apiError(reply, 409, ApiErrorCode.conflict, message, {
+          problems: [{ path: "email", message }],
+        });
       }
       if (!enrolments.consume(input.token)) return expiredLink(reply);
       staff = await accounts.create({ displayName: input.displayName!, email: input.email!, role: "admin" });
@@ -270,7 +292,8 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
       staff = await accounts.get(e.staffId);
       if (!staff || staff.disabledAt !== null || !enrolments.consume(input.token)) return expiredLink(reply);
     }
-    if (input.password !== null) staff = await accounts.setPasswordHash(staff, await hashPassword(input.password));
+    if (input.password !== null)
+      staff = await accounts.setPasswordHash(staff, await hashPassword(input.password));
     return signIn(reply, staff, "setup");
   });
 }

@@ -3,7 +3,10 @@ import { ENROLMENT_TTL_MS, Enrolments, SETUP_TTL_MS } from "./enrolments.ts";
 
 function enrolments() {
   let now = 5_000_000;
-  const e = new Enrolments(() => "https://chairside.clinic.example", () => now);
+  const e = new Enrolments(
+    () => "https://chairside.clinic.example",
+    () => now,
+  );
   return { e, advance: (ms: number) => (now += ms) };
 }
 const tokenOf = (url: string) => url.split("#")[1]!;

@@ -71,7 +71,10 @@ export class Passkeys {
     return out;
   }
 
-  async registrationOptions(staff: StaffRecord, rp: RelyingParty): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  async registrationOptions(
+    staff: StaffRecord,
+    rp: RelyingParty,
+  ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.forStaff(staff.staffId);
     const options = await generateRegistrationOptions({
       rpName: "Chairside",
@@ -106,7 +109,10 @@ export class Passkeys {
         requireUserVerification: true,
       });
     } catch (error) {
-      log.info("passkey registration refused", { staffId: staff.staffId, reason: String(error).slice(0, 200) });
+      log.info("passkey registration refused", {
+        staffId: staff.staffId,
+        reason: String(error).slice(0, 200),
+      });
       return false;
     }
     if (!verified.verified) return false;

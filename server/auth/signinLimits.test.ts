@@ -16,7 +16,10 @@ describe("sign-in limits", () => {
       expect(l.check("ana@clinic.example", `10.0.0.${i}`)).toBeNull();
       l.fail("ana@clinic.example", `10.0.0.${i}`);
     }
-    expect(l.check("ana@clinic.example", "10.0.0.99")).toEqual({ by: "account", retryAfterMs: policy.windowMs });
+    expect(l.check("ana@clinic.example", "10.0.0.99")).toEqual({
+      by: "account",
+      retryAfterMs: policy.windowMs,
+    });
     expect(l.check("ben@clinic.example", "10.0.0.99")).toBeNull();
   });
 

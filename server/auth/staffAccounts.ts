@@ -9,7 +9,7 @@
  * and the gateway cuts the sockets that rode on them at once.
  */
 import { randomBytes } from "node:crypto";
-import { type StaffRecord, type StaffRole, staffRecordSchema, type StaffView } from "../../shared/records.ts";
+import { type StaffRecord, type StaffRole, type StaffView, staffRecordSchema } from "../../shared/records.ts";
 import { createLogger } from "../log.ts";
 import { RecordKind, type Storage } from "../storage/storage.ts";
 import { staffSessionToken } from "./httpGuard.ts";

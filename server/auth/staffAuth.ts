@@ -92,10 +92,13 @@ export class StaffAuth {
       return null;
     }
     this.firstAdminLink = this.enrolments.createFirstAdmin();
-    log.warn("This clinic has no admin yet. Open this one-time link within 30 minutes to create the first admin account", {
-      setupLink: this.firstAdminLink.url,
-      expiresAt: new Date(this.firstAdminLink.expiresAt).toISOString(),
-    });
+    log.warn(
+      "This clinic has no admin yet. Open this one-time link within 30 minutes to create the first admin account",
+      {
+        setupLink: this.firstAdminLink.url,
+        expiresAt: new Date(this.firstAdminLink.expiresAt).toISOString(),
+      },
+    );
     return this.firstAdminLink;
   }
 }
