@@ -13,6 +13,8 @@ export default defineConfig({
       input: {
         index: resolve(import.meta.dirname, "client/index.html"),
         room: resolve(import.meta.dirname, "client/room.html"),
+        signin: resolve(import.meta.dirname, "client/signin.html"), // auth
+        setup: resolve(import.meta.dirname, "client/setup.html"), // auth
       },
     },
   },
