@@ -44,6 +44,10 @@ function showAccount(info: SessionInfo): void {
       : `${staff.passkeys} passkey${staff.passkeys === 1 ? "" : "s"} registered.`;
   $("current-password-row").hidden = !staff.hasPassword;
   $("passkey-form").hidden = !passkeysAvailable();
+  if (new URLSearchParams(location.search).get("passkey") === "failed") {
+    const line = $("passkey-form").querySelector<HTMLElement>("[data-form-error]")!;
+    line.textContent = "Your account is ready, but the passkey was not added. Try again here.";
+  }
 }
 
 function wireSignIn(): void {
