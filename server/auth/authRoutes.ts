@@ -97,6 +97,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
   async function signIn(reply: FastifyReply, staff: StaffRecord, method: string): Promise<FastifyReply> {
     const { token, session } = await sessions.create(staff, method);
     log.info("signed in", { staffId: staff.staffId, method });
+    await accounts.audit(staff.staffId, "auth.signin", staff.staffId, method);
     reply.setCookie(cookie, token, {
       path: "/",
       httpOnly: true,
@@ -190,6 +191,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
   f.post("/api/auth/signout", { preHandler: guard(null) }, async (req, reply) => {
     await accounts.signOut(req.staff!.session.sessionId);
     log.info("signed out", { staffId: req.staff!.staff.staffId });
+    await accounts.audit(req.staff!.staff.staffId, "auth.signout", req.staff!.staff.staffId, "signed out");
     reply.clearCookie(cookie, { path: "/", httpOnly: true, sameSite: "strict", secure: https });
     return apiOk(reply, { ok: true });
   });
@@ -213,6 +215,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
       }
     }
     const next = await accounts.setPasswordHash(staff, await hashPassword(input.newPassword));
+    await accounts.audit(staff.staffId, "account.password", staff.staffId, "changed own password");
     return apiOk(reply, { staff: await view(next) });
   });
 
@@ -239,6 +242,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
       );
     }
     log.info("passkey added", { staffId: staff.staffId });
+    await accounts.audit(staff.staffId, "account.passkey", staff.staffId, "added a passkey");
     return apiOk(reply, { staff: await view(staff) }, 201);
   });
 
@@ -288,6 +292,12 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
       if (!enrolments.consume(input.token)) return expiredLink(reply);
       staff = await accounts.create({ displayName: input.displayName!, email: input.email!, role: "admin" });
       log.info("first admin created", { staffId: staff.staffId });
+      await accounts.audit(
+        staff.staffId,
+        "account.create",
+        staff.staffId,
+        "first admin, from the setup link",
+      );
     } else {
       staff = await accounts.get(e.staffId);
       if (!staff || staff.disabledAt !== null || !enrolments.consume(input.token)) return expiredLink(reply);

@@ -103,7 +103,7 @@ export class StaffAccounts {
    * Disables an account: it cannot sign in, every session ends, and every live connection that
    * rode on one is cut (through `onRevoked`). Returns the ended session ids; false if no such account.
    */
-  async disableStaff(staffId: string): Promise<string[] | false> {
+  async disableStaff(staffId: string, by = "admin"): Promise<string[] | false> {
     const staff = await this.get(staffId);
     if (!staff) return false;
     if (staff.disabledAt === null) {
@@ -112,8 +112,14 @@ export class StaffAccounts {
     }
     const ended = await this.sessions.endAllFor(staffId);
     log.info("account disabled", { staffId, sessionsEnded: ended.length });
+    await this.audit(by, "account.disable", staffId, `${ended.length} session(s) ended`);
     this.revoked(ended);
     return ended;
+  }
+
+  /** One line in the append-only audit log: who did what to which account, and why. */
+  async audit(who: string, action: string, subject: string, why: string): Promise<void> {
+    await this.storage.audit({ at: this.now(), who, action, subject, why });
   }
 
   /** Ends one session (sign-out) and cuts its live connections. */

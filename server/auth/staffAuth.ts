@@ -50,10 +50,13 @@ export class StaffAuth {
     this.limits = new SigninLimits(opts.signinLimits ?? DEFAULT_SIGNIN_LIMITS, now);
   }
 
-  /** Disables an account: no sign-in, no pending enrolment link, every session and live connection ended. */
-  async disableStaff(staffId: string): Promise<string[] | false> {
+  /**
+   * Disables an account: no sign-in, no pending enrolment link, every session and live connection
+   * ended. `by` is the admin's staff id, for the audit log. Returns the ended session ids.
+   */
+  async disableStaff(staffId: string, by = "admin"): Promise<string[] | false> {
     this.enrolments.revokeFor(staffId);
-    return this.accounts.disableStaff(staffId);
+    return this.accounts.disableStaff(staffId, by);
   }
 
   /** The staff credential checker for the one authenticator (see StaffAccounts.identifyStaff). */
