@@ -24,9 +24,9 @@ import { apiError, apiOk, parseOr400 } from "../apiReply.ts";
 import { createLogger } from "../log.ts";
 import type { Enrolments } from "./enrolments.ts";
 import { type StaffGuard, staffSessionToken } from "./httpGuard.ts";
-import { CookieName, cookieName } from "./identity.ts";
 import type { Passkeys, RelyingParty } from "./passkeys.ts";
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from "./passwords.ts";
+import { clearStaffSessionCookie, setStaffSessionCookie } from "./sessionCookie.ts";
 import type { Limited, SigninLimits } from "./signinLimits.ts";
 import { type StaffAccounts, staffView } from "./staffAccounts.ts";
 import type { SessionPolicy, StaffSessions } from "./staffSessions.ts";
@@ -89,7 +89,6 @@ function relyingParty(req: FastifyRequest): RelyingParty {
 function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
   const { accounts, sessions, passkeys, enrolments, limits, guard, https } = deps;
   const outer = { rateLimit: { max: deps.requestsPerMinute ?? 60, timeWindow: 60_000 } };
-  const cookie = cookieName(CookieName.staffSession, https);
 
   const view = async (staff: StaffRecord) =>
     staffView(staff, (await passkeys.forStaff(staff.staffId)).length);
@@ -98,13 +97,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
     const { token, session } = await sessions.create(staff, method);
     log.info("signed in", { staffId: staff.staffId, method });
     await accounts.audit(staff.staffId, "auth.signin", staff.staffId, method);
-    reply.setCookie(cookie, token, {
-      path: "/",
-      httpOnly: true,
-      sameSite: "strict",
-      secure: https,
-      maxAge: Math.floor(deps.sessionPolicy.absoluteMs / 1000),
-    });
+    setStaffSessionCookie(reply, token, https, deps.sessionPolicy);
     const body: SessionInfo = {
       staff: await view(staff),
       csrfToken: session.csrfToken,
@@ -192,7 +185,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
     await accounts.signOut(req.staff!.session.sessionId);
     log.info("signed out", { staffId: req.staff!.staff.staffId });
     await accounts.audit(req.staff!.staff.staffId, "auth.signout", req.staff!.staff.staffId, "signed out");
-    reply.clearCookie(cookie, { path: "/", httpOnly: true, sameSite: "strict", secure: https });
+    clearStaffSessionCookie(reply, https);
     return apiOk(reply, { ok: true });
   });
 
