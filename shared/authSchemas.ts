@@ -81,6 +81,19 @@ export const passkeyVerifySchema = z.strictObject({
   response: webAuthnResponse,
 });
 
+/** `DELETE /api/account/passkeys/:credentialId`: one of one's own passkeys (a lost laptop). */
+export const passkeyParamsSchema = z.strictObject({
+  credentialId: z.string().regex(/^[A-Za-z0-9_-]{1,1024}$/, "Not a passkey id."),
+});
+
+/** What the account card lists of a passkey: never the key itself. */
+export interface PasskeyView {
+  credentialId: string;
+  label: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
 /** Setup page: a passkey for the account being enrolled (before anyone is signed in). */
 export const enrolmentPasskeyOptionsSchema = z.strictObject({ token: enrolmentTokenSchema });
 

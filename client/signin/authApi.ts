@@ -10,9 +10,13 @@ export type Answer<T> = { ok: true; value: T } | { ok: false; status: number; er
 
 let csrfToken: string | null = null;
 
-export async function callAsync<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<Answer<T>> {
+export async function callAsync<T>(
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<Answer<T>> {
   const headers: Record<string, string> = {};
-  if (method !== "GET") headers["content-type"] = "application/json";
+  if (method === "POST") headers["content-type"] = "application/json";
   if (method !== "GET" && csrfToken) headers[CSRF_HEADER] = csrfToken;
   let res: Response;
   try {
@@ -20,7 +24,7 @@ export async function callAsync<T>(method: "GET" | "POST", path: string, body?: 
       method,
       headers,
       credentials: "same-origin",
-      body: method === "GET" ? undefined : JSON.stringify(body ?? {}),
+      body: method === "POST" ? JSON.stringify(body ?? {}) : undefined,
     });
   } catch {
     return {

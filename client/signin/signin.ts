@@ -2,7 +2,12 @@
  * The sign-in page: a passkey first, a password as the fallback, single sign-on where the clinic
  * has it; once signed in, the account card (add a passkey, change the password, sign out).
  */
-import { changePasswordSchema, passwordSignInSchema, type SessionInfo } from "../../shared/authSchemas.ts";
+import {
+  changePasswordSchema,
+  type PasskeyView,
+  passwordSignInSchema,
+  type SessionInfo,
+} from "../../shared/authSchemas.ts";
 import { fieldProblems } from "../../shared/records.ts";
 import { callAsync, sessionAsync, showAnswerError, showProblems } from "./authApi.ts";
 import { addPasskeyAsync, passkeysAvailable, signInWithPasskeyAsync } from "./passkeyCeremony.ts";
@@ -44,9 +49,38 @@ function showAccount(info: SessionInfo): void {
       : `${staff.passkeys} passkey${staff.passkeys === 1 ? "" : "s"} registered.`;
   $("current-password-row").hidden = !staff.hasPassword;
   $("passkey-form").hidden = !passkeysAvailable();
+  void renderPasskeysAsync();
   if (new URLSearchParams(location.search).get("passkey") === "failed") {
     const line = $("passkey-form").querySelector<HTMLElement>("[data-form-error]")!;
     line.textContent = "Your account is ready, but the passkey was not added. Try again here.";
+  }
+}
+
+/** The account's passkeys, each with "Remove" (a lost or retired device). */
+async function renderPasskeysAsync(): Promise<void> {
+  const list = $("passkey-list");
+  const answer = await callAsync<{ passkeys: PasskeyView[] }>("GET", "/api/account/passkeys");
+  list.replaceChildren();
+  if (!answer.ok) return;
+  for (const p of answer.value.passkeys) {
+    const li = document.createElement("li");
+    const name = document.createElement("span");
+    const added = new Date(p.createdAt).toLocaleDateString();
+    const used = p.lastUsedAt ? `, last used ${new Date(p.lastUsedAt).toLocaleDateString()}` : "";
+    name.textContent = `${p.label} · added ${added}${used}`;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "link-button";
+    remove.textContent = "Remove";
+    remove.addEventListener("click", () => {
+      void (async () => {
+        remove.disabled = true;
+        await callAsync("DELETE", `/api/account/passkeys/${encodeURIComponent(p.credentialId)}`);
+        await refreshAsync();
+      })();
+    });
+    li.append(name, remove);
+    list.append(li);
   }
 }
 

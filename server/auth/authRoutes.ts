@@ -14,6 +14,8 @@ import {
   type EnrolmentInfo,
   enrolmentFinishSchema,
   enrolmentLookupSchema,
+  type PasskeyView,
+  passkeyParamsSchema,
   passkeyRegisterSchema,
   passkeyVerifySchema,
   passwordSignInSchema,
@@ -237,6 +239,27 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
     log.info("passkey added", { staffId: staff.staffId });
     await accounts.audit(staff.staffId, "account.passkey", staff.staffId, "added a passkey");
     return apiOk(reply, { staff: await view(staff) }, 201);
+  });
+
+  f.get("/api/account/passkeys", { preHandler: guard(null) }, async (req, reply) => {
+    const list: PasskeyView[] = (await passkeys.forStaff(req.staff!.staff.staffId)).map((p) => ({
+      credentialId: p.credentialId,
+      label: p.label,
+      createdAt: p.createdAt,
+      lastUsedAt: p.lastUsedAt,
+    }));
+    return apiOk(reply, { passkeys: list });
+  });
+
+  f.delete("/api/account/passkeys/:credentialId", { preHandler: guard(null) }, async (req, reply) => {
+    const params = parseOr400(passkeyParamsSchema, req.params, reply);
+    if (!params) return reply;
+    const staff = req.staff!.staff;
+    if (!(await passkeys.remove(staff.staffId, params.credentialId))) {
+      return apiError(reply, 404, ApiErrorCode.notFound, "You have no such passkey.");
+    }
+    await accounts.audit(staff.staffId, "account.passkey", staff.staffId, "removed a passkey");
+    return apiOk(reply, { staff: await view(staff) });
   });
 
   f.post("/api/auth/setup/lookup", { config: outer }, async (req, reply) => {

@@ -180,6 +180,15 @@ export class Passkeys {
     }
   }
 
+  /** Removes one of an account's passkeys; false when it is not that account's. */
+  async remove(staffId: string, credentialId: string): Promise<boolean> {
+    const row = await this.storage.getRecord(RecordKind.passkey, credentialId);
+    const body = row ? passkeyBodySchema.safeParse(JSON.parse(row.body)) : null;
+    if (!body?.success || body.data.staffId !== staffId) return false;
+    await this.storage.deleteRecords(RecordKind.passkey, [credentialId]);
+    return true;
+  }
+
   /** Forgets every passkey of an account (the account was removed); returns how many. */
   async removeAllFor(staffId: string): Promise<number> {
     const ids = (await this.forStaff(staffId)).map((p) => p.credentialId);

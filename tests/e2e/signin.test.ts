@@ -158,6 +158,8 @@ describe("staff sign-in in Chromium", () => {
     );
     const passkeys = await server.staffAuth.passkeys.forStaff(staff.staffId);
     expect(passkeys.map((p) => p.label)).toEqual(["Surgery laptop"]);
+    await page.waitForSelector('[data-testid="passkey-list"] li');
+    expect(await page.textContent('[data-testid="passkey-list"] li')).toMatch(/^Surgery laptop · added /);
 
     await page.click('[data-testid="signout"]');
     await page.waitForSelector("#signin:not([hidden])");
@@ -165,9 +167,26 @@ describe("staff sign-in in Chromium", () => {
     await page.click('[data-testid="passkey-signin"]');
     await page.waitForURL(`${server.origin}/staff.html`);
     expect((await sessionOf(page)).staff?.staffId).toBe(staff.staffId);
+
+    // A lost laptop: remove the passkey; it no longer signs anyone in.
+    await page.goto(`${server.origin}/signin.html`);
+    await page.waitForSelector('[data-testid="passkey-list"] li');
+    await page.click('[data-testid="passkey-list"] li button');
+    await page.waitForFunction(() =>
+      document.getElementById("passkey-count")?.textContent?.startsWith("No passkey"),
+    );
+    expect(await server.staffAuth.passkeys.forStaff(staff.staffId)).toEqual([]);
+    await page.click('[data-testid="signout"]');
+    await page.waitForSelector("#signin:not([hidden])");
+    await page.click('[data-testid="passkey-signin"]');
+    await page.waitForSelector("#passkey-error:not(:empty)");
+    expect(await page.textContent("#passkey-error")).toMatch(/not known here/);
+    expect((await sessionOf(page)).staff).toBeNull();
+
     // Chromium logs the refused wrong password (401) itself; nothing else went wrong.
-    expect(tab.errors).toEqual([
-      "[clinician] Failed to load resource: the server responded with a status of 401 (Unauthorized)",
-    ]);
+    // Chromium also logs the refused removed passkey (401).
+    const refused =
+      "[clinician] Failed to load resource: the server responded with a status of 401 (Unauthorized)";
+    expect(tab.errors).toEqual([refused, refused]);
   });
 });

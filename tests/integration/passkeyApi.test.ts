@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../../server/auth/passwords.ts";
+import { RecordKind } from "../../server/storage/storage.ts";
 import { ApiBrowser } from "../authHttp.ts";
 import { startTestServer, type TestServer } from "../harness.ts";
 
@@ -121,5 +122,47 @@ describe("audit", () => {
   it("records sign-ins in the append-only audit log", async () => {
     const log = await server.storage.auditLog(50);
     expect(log.some((e) => e.action === "auth.signin" && e.why === "password")).toBe(true);
+  });
+});
+
+describe("removing a passkey", () => {
+  it("only one's own, only with the CSRF token", async () => {
+    const rhea = (await server.staffAuth.accounts.byEmail("rhea@clinic.example"))!;
+    const other = await server.staffAuth.accounts.create({
+      displayName: "Sam",
+      email: "sam@clinic.example",
+      role: "assistant",
+    });
+    const stored = (id: string, staffId: string) => ({
+      kind: RecordKind.passkey,
+      id,
+      clinicId: "main",
+      updatedAt: Date.now(),
+      body: JSON.stringify({
+        credentialId: id,
+        staffId,
+        publicKey: "AAAA",
+        counter: 0,
+        transports: ["internal"],
+        label: "Laptop",
+        createdAt: Date.now(),
+        lastUsedAt: null,
+      }),
+    });
+    await server.storage.putRecords([stored("rhea-key", rhea.staffId), stored("sam-key", other.staffId)]);
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answer
+    const list = await signedIn.call<any>("GET", "/api/account/passkeys");
+    expect(list.body.passkeys.map((p: { credentialId: string }) => p.credentialId)).toEqual(["rhea-key"]);
+    expect(JSON.stringify(list.body)).not.toContain("publicKey");
+
+    expect(
+      (await signedIn.call("DELETE", "/api/account/passkeys/rhea-key", undefined, { "x-csrf-token": "no" }))
+        .status,
+    ).toBe(403);
+    expect((await signedIn.call("DELETE", "/api/account/passkeys/sam-key")).status).toBe(404);
+    expect((await signedIn.call("DELETE", "/api/account/passkeys/bad%20id")).status).toBe(400);
+    expect((await signedIn.call("DELETE", "/api/account/passkeys/rhea-key")).status).toBe(200);
+    expect(await server.staffAuth.passkeys.forStaff(rhea.staffId)).toEqual([]);
+    expect(await server.staffAuth.passkeys.forStaff(other.staffId)).toHaveLength(1);
   });
 });
