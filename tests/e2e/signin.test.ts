@@ -79,6 +79,7 @@ describe("staff sign-in in Chromium", () => {
     await page.click('[data-testid="setup-submit"]');
     await page.waitForSelector('[data-field="email"]:not(:empty)');
     expect(await page.textContent('[data-field="password"]')).toMatch(/at least 12/);
+    await screenshot(page, "setup-page");
 
     await page.fill("#setup-email", "ana@clinic.example");
     await page.fill("#setup-password", "a calm long passphrase");
