@@ -94,9 +94,6 @@ export interface PasskeyView {
   lastUsedAt: number | null;
 }
 
-/** Setup page: a passkey for the account being enrolled (before anyone is signed in). */
-export const enrolmentPasskeyOptionsSchema = z.strictObject({ token: enrolmentTokenSchema });
-
 /** `GET /api/session`: who is signed in on this browser, and what the start and sign-in pages offer. */
 export interface SessionInfo {
   staff: StaffView | null;

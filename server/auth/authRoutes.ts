@@ -48,6 +48,8 @@ export interface AuthRouteDeps {
   demo: boolean;
   /** The single sign-on button's name, or null without SSO. */
   ssoName: string | null;
+  /** Some enabled admin can sign in already (then a first-admin link is refused). */
+  hasUsableAdmin: () => Promise<boolean>;
   /** Coarse outer limit per address on the sign-in routes (requests per minute). */
   requestsPerMinute?: number;
 }
@@ -290,7 +292,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
       if (!input.email) problems.push({ path: "email", message: "Enter your e-mail address." });
       if (problems.length > 0)
         return apiError(reply, 400, ApiErrorCode.invalid, problems[0]!.message, { problems });
-      if (await accounts.hasEnabledAdmin()) {
+      if (await deps.hasUsableAdmin()) {
         enrolments.consume(input.token);
         return apiError(
           reply,

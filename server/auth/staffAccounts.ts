@@ -53,13 +53,15 @@ export class StaffAccounts {
     return null;
   }
 
-  /** True while the main clinic has at least one enabled admin (else the setup link is printed). */
-  async hasEnabledAdmin(): Promise<boolean> {
+  /** The main clinic's enabled admin accounts. */
+  async enabledAdmins(): Promise<StaffRecord[]> {
+    const out: StaffRecord[] = [];
     for (const row of await this.storage.listRecords(RecordKind.staff, MAIN_CLINIC)) {
       const parsed = staffRecordSchema.safeParse(JSON.parse(row.body));
-      if (parsed.success && parsed.data.role === "admin" && parsed.data.disabledAt === null) return true;
+      if (parsed.success && parsed.data.role === "admin" && parsed.data.disabledAt === null)
+        out.push(parsed.data);
     }
-    return false;
+    return out;
   }
 
   async save(staff: StaffRecord): Promise<void> {

@@ -69,6 +69,19 @@ export class StaffAuth {
     this.accounts.onRevoked(listener);
   }
 
+  /**
+   * True while some enabled admin of the main clinic can sign in (has a password or a passkey). An
+   * admin whose setup stopped before any credential was added does not count, so the next start
+   * prints a setup link again instead of locking the clinic out.
+   */
+  async hasUsableAdminAsync(): Promise<boolean> {
+    for (const admin of await this.accounts.enabledAdmins()) {
+      if (admin.passwordHash !== null) return true;
+      if ((await this.passkeys.forStaff(admin.staffId)).length > 0) return true;
+    }
+    return false;
+  }
+
   registerRoutes(fastify: FastifyInstance, guard: StaffGuard): void {
     registerAuthRoutes(fastify, {
       accounts: this.accounts,
@@ -82,6 +95,7 @@ export class StaffAuth {
       demo: this.opts.demo,
       ssoName: this.opts.ssoName,
       requestsPerMinute: this.opts.requestsPerMinute,
+      hasUsableAdmin: () => this.hasUsableAdminAsync(),
     });
   }
 
@@ -90,7 +104,7 @@ export class StaffAuth {
    * use) to the server's log, and nowhere else. Returns it (tests read it from here, not over HTTP).
    */
   async announceFirstAdminAsync(): Promise<EnrolmentLink | null> {
-    if (await this.accounts.hasEnabledAdmin()) {
+    if (await this.hasUsableAdminAsync()) {
       this.firstAdminLink = null;
       return null;
     }

@@ -67,3 +67,28 @@ describe("expiry", () => {
     expect((await busy.call<SessionInfo>("GET", "/api/session")).body.staff).toBeNull();
   });
 });
+
+describe("a first admin who never finished", () => {
+  it("does not lock the clinic out: until some admin has a password or passkey, a start prints a new link", async () => {
+    const link = (await server.staffAuth.announceFirstAdminAsync())!;
+    const b = new ApiBrowser(server.origin);
+    // Setup chose "passkey only" and the passkey step never happened.
+    const r = await b.call<SessionInfo>("POST", "/api/auth/setup", {
+      token: link.url.split("#")[1],
+      displayName: "Quinn Admin",
+      email: "quinn@clinic.example",
+      password: null,
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.staff).toMatchObject({ role: "admin", hasPassword: false, passkeys: 0 });
+    expect(await server.staffAuth.hasUsableAdminAsync()).toBe(false);
+    expect(await server.staffAuth.announceFirstAdminAsync()).not.toBeNull();
+
+    const set = await b.call("POST", "/api/account/password", {
+      currentPassword: null,
+      newPassword: "now a real passphrase",
+    });
+    expect(set.status).toBe(200);
+    expect(await server.staffAuth.announceFirstAdminAsync()).toBeNull();
+  });
+});
