@@ -113,6 +113,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
   }
 
   function limited(reply: FastifyReply, l: Limited): FastifyReply {
+    log.warn("sign-in limited", { by: l.by, retryAfterMs: l.retryAfterMs });
     return apiError(reply, 429, ApiErrorCode.rateLimited, tooMany(l.retryAfterMs), {
       retryAfterMs: l.retryAfterMs,
     });
@@ -141,6 +142,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
       : await verifyNothing(input.password);
     if (!staff || !ok) {
       limits.fail(input.email, req.ip);
+      log.info("password sign-in refused", { staffId: staff?.staffId ?? null });
       return apiError(reply, 401, ApiErrorCode.signedOut, "That e-mail and password do not match.", {
         problems: [{ path: "password", message: "That e-mail and password do not match." }],
       });
