@@ -201,6 +201,22 @@ describe("password sign-in", () => {
   });
 });
 
+describe("the staff credential checker", () => {
+  it("answers null, never throws, for absent, garbage or forged cookies", async () => {
+    const headers = [
+      undefined,
+      "",
+      "chairside_session=%E0%A4%A",
+      "=;;;=",
+      "chairside_session",
+      `chairside_session=${"x".repeat(5000)}`,
+      `chairside_session=${"A".repeat(43)}`,
+      "__Host-chairside_session=abc; chairside_session=def",
+    ];
+    for (const h of headers) expect(await server.staffAuth.identifyStaff(h)).toBeNull();
+  });
+});
+
 describe("disabled accounts", () => {
   it("end their sessions at once, tell the authenticator, and cannot sign in again", async () => {
     const staff = await account("ivy@clinic.example");
