@@ -31,7 +31,7 @@ import { hashPassword, needsRehash, verifyNothing, verifyPassword } from "./pass
 import { clearStaffSessionCookie, setStaffSessionCookie } from "./sessionCookie.ts";
 import type { Limited, SigninLimits } from "./signinLimits.ts";
 import { type StaffAccounts, staffView } from "./staffAccounts.ts";
-import type { SessionPolicy, StaffSessions } from "./staffSessions.ts";
+import { type SessionPolicy, type StaffSessions, sessionIdOf } from "./staffSessions.ts";
 
 const log = createLogger("auth");
 
@@ -97,7 +97,15 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
   const view = async (staff: StaffRecord) =>
     staffView(staff, (await passkeys.forStaff(staff.staffId)).length);
 
-  async function signIn(reply: FastifyReply, staff: StaffRecord, method: string): Promise<FastifyReply> {
+  async function signIn(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    staff: StaffRecord,
+    method: string,
+  ): Promise<FastifyReply> {
+    // A session this browser held before ends here: one browser, one session, never a stale one left behind.
+    const previous = staffSessionToken(req.headers.cookie, https);
+    if (previous) await accounts.signOut(sessionIdOf(previous));
     const { token, session } = await sessions.create(staff, method);
     log.info("signed in", { staffId: staff.staffId, method });
     await accounts.audit(staff.staffId, "auth.signin", staff.staffId, method);
@@ -154,7 +162,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
     if (staff.passwordHash && needsRehash(staff.passwordHash)) {
       current = await accounts.setPasswordHash(staff, await hashPassword(input.password));
     }
-    return signIn(reply, current, "password");
+    return signIn(req, reply, current, "password");
   });
 
   f.post("/api/auth/passkey/options", { config: outer }, async (req, reply) => {
@@ -184,7 +192,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
       );
     }
     if (staff.disabledAt !== null) return disabled(reply);
-    return signIn(reply, staff, "passkey");
+    return signIn(req, reply, staff, "passkey");
   });
 
   f.post("/api/auth/signout", { preHandler: guard(null) }, async (req, reply) => {
@@ -324,7 +332,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
     }
     if (input.password !== null)
       staff = await accounts.setPasswordHash(staff, await hashPassword(input.password));
-    return signIn(reply, staff, "setup");
+    return signIn(req, reply, staff, "setup");
   });
 }
 

@@ -178,6 +178,19 @@ describe("password sign-in", () => {
     expect(refused.status).toBe(401);
   });
 
+  it("signing in again ends the session this browser held before", async () => {
+    await account("jon@clinic.example");
+    const b = await signedIn("jon@clinic.example");
+    const before = b.cookie;
+    expect(
+      (await b.call("POST", "/api/auth/password", { email: "jon@clinic.example", password: PASSWORD }))
+        .status,
+    ).toBe(200);
+    expect(b.cookie).not.toBe(before);
+    expect(await server.staffAuth.identifyStaff(before)).toBeNull();
+    expect(await server.staffAuth.identifyStaff(b.cookie)).not.toBeNull();
+  });
+
   it("changes one's own password only with the current one", async () => {
     await account("fay@clinic.example");
     const b = await signedIn("fay@clinic.example");
