@@ -14,6 +14,8 @@ export default defineConfig({
         index: resolve(import.meta.dirname, "client/index.html"),
         room: resolve(import.meta.dirname, "client/room.html"),
         staff: resolve(import.meta.dirname, "client/staff.html"),
+        signin: resolve(import.meta.dirname, "client/signin.html"),
+        setup: resolve(import.meta.dirname, "client/setup.html"),
       },
     },
   },

@@ -5,9 +5,11 @@
  */
 import { join } from "node:path";
 import { DEVICE_NAMESPACE } from "../shared/protocol.ts";
-import { ChairsideAuthenticator, staffSessionChecker } from "./auth/authenticator.ts";
+import { ChairsideAuthenticator, cookieChecker } from "./auth/authenticator.ts";
 import { DemoPasses, demoPassRefusal } from "./auth/demoPass.ts";
 import { staffGuard } from "./auth/httpGuard.ts";
+import type { SigninLimitPolicy } from "./auth/signinLimits.ts";
+import { StaffAuth } from "./auth/staffAuth.ts";
 import { DEFAULT_SESSION_POLICY, type SessionPolicy, StaffSessions } from "./auth/staffSessions.ts";
 import type { ParserStats } from "./boundedParser.ts";
 import { type Clinic, seedClinic } from "./clinic.ts";
@@ -16,7 +18,7 @@ import { prepareDataFolder } from "./dataFolder.ts";
 import { demoControlFor } from "./demo/demoControl.ts";
 import { ClinicDirectory } from "./directory/clinicDirectory.ts";
 import { UNKNOWN_FIRMWARE } from "./directory/liveRecords.ts";
-import { StaffDirectory, storedStaffAccounts } from "./directory/staffDirectory.ts";
+import { StaffDirectory } from "./directory/staffDirectory.ts";
 import type { PeopleServer } from "./handshake.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
 import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
@@ -45,6 +47,8 @@ export interface Chairside {
   directory: ClinicDirectory;
   /** Staff sign-in sessions (cookie). */
   staffSessions: StaffSessions;
+  /** Staff sign-in: accounts (disableStaff, identifyStaff, onRevoked), passkeys, enrolment links. */
+  staffAuth: StaffAuth;
   sessions: SessionRegistry;
   soe: SoeService;
   storage: Storage;
@@ -63,6 +67,8 @@ export interface StartOptions {
   limits?: LimitPolicy;
   /** Staff sessions' idle and absolute timeouts (tests shorten them). */
   sessionPolicy?: SessionPolicy;
+  /** Sign-in failure limits per account and address (tests tighten them). */
+  signinLimits?: SigninLimitPolicy;
   /** How often live connections' credentials are checked again (tests shorten it). */
   revalidateEveryMs?: number;
 }
@@ -81,16 +87,33 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const clinic = directory.clinic;
   const staffSessions = new StaffSessions(storage, opts.sessionPolicy ?? DEFAULT_SESSION_POLICY, now);
   const demoPasses = new DemoPasses(secret, clinic, config.demoPassTtlHours, now);
-  // The one authenticator. The pairing service's checkers join it the same way:
-  //   authenticator.use(cookieChecker("headset", (c) => pairing.identifyHeadset(c), (l) => pairing.onRevoked(l)));
-  //   authenticator.use(cookieChecker("observer", (c) => pairing.identifyObserver(c)));
-  // and the auth slice's StaffAccounts replaces staffSessionChecker (sign-out and disabled accounts revoke):
-  //   cookieChecker("staff", (c) => staffAccounts.identifyStaff(c), (l) => staffAccounts.onRevoked(l)).
-  const authenticator = new ChairsideAuthenticator([staffSessionChecker(staffSessions, https)]);
+  let publicOrigin = "";
+  const staffAuth = new StaffAuth({
+    storage,
+    sessions: staffSessions,
+    sessionPolicy: opts.sessionPolicy ?? DEFAULT_SESSION_POLICY,
+    https,
+    demo: config.demo,
+    ssoName: null,
+    publicOrigin: () => publicOrigin,
+    signinLimits: opts.signinLimits,
+    now,
+  });
+  // The one authenticator: each kind of credential joins it as a checker with its revocation feed.
+  const authenticator = new ChairsideAuthenticator([
+    cookieChecker(
+      "staff",
+      (c) => staffAuth.identifyStaff(c),
+      (l) => staffAuth.onRevoked(l),
+    ),
+  ]);
   if (config.demo) authenticator.use(demoPasses.checker());
 
   const guard = staffGuard(staffSessions, https);
-  const staffAccounts = storedStaffAccounts(storage, (staffId) => staffSessions.endAllFor(staffId), now);
+  const staffAccounts = {
+    enrolmentLink: async (staffId: string) => staffAuth.enrolments.create(staffId),
+    disable: async (staffId: string) => void (await staffAuth.disableStaff(staffId)),
+  };
   let soeForRoutes: SoeService | null = null;
   const httpDeps: HttpDeps = {
     config,
@@ -99,6 +122,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     demoPasses,
     demo: null,
     guard,
+    staffAuth,
     records: {
       guard,
       directory,
@@ -160,6 +184,10 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   log.info("listening", { origin, host: config.host, dataDir: config.dataDir, demo: config.demo });
   const demo = demoControlFor({ origin, secret, clinic, demoPasses, io, sessions, soe });
   httpDeps.demo = demo;
+  publicOrigin = config.hostnames[0]
+    ? `${https ? "https" : "http"}://${config.hostnames[0]}:${port}`
+    : origin;
+  await staffAuth.announceFirstAdminAsync();
 
   return {
     port,
@@ -170,6 +198,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     demoPasses,
     authenticator,
     staffSessions,
+    staffAuth,
     sessions,
     soe,
     storage,

@@ -37,6 +37,7 @@ import type { DemoPasses } from "./auth/demoPass.ts";
 import type { StaffGuard } from "./auth/httpGuard.ts";
 import type { Authenticator } from "./auth/identity.ts";
 import { admitToRoom } from "./auth/roomAdmission.ts";
+import type { StaffAuth } from "./auth/staffAuth.ts";
 import type { Clinic } from "./clinic.ts";
 import type { ServerConfig } from "./config.ts";
 import type { DemoControl } from "./demo/demoControl.ts";
@@ -58,6 +59,8 @@ export interface HttpDeps {
   demo: DemoControl | null;
   /** The staff API's door (server/auth/httpGuard.ts). */
   guard: StaffGuard;
+  /** Staff sign-in: accounts, passkeys, setup links and their routes. */
+  staffAuth: StaffAuth;
   /** The staff area's records API (server/directory/recordsRoutes.ts). */
   records?: RecordsRouteDeps;
 }
@@ -128,6 +131,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   });
   fastify.register(fastifyCookie);
   registerRoutes(fastify, deps);
+  deps.staffAuth.registerRoutes(fastify, deps.guard);
   if (config.clientDir) registerClient(fastify, config.clientDir);
 
   return {

@@ -7,9 +7,7 @@
  * from this, by the pure `roomAdmission.ts`.
  */
 import { createLogger } from "../log.ts";
-import { staffSessionToken } from "./httpGuard.ts";
 import type { Authenticator, Identity, Presented } from "./identity.ts";
-import type { StaffSessions } from "./staffSessions.ts";
 
 const log = createLogger("authenticator");
 
@@ -82,28 +80,4 @@ export class ChairsideAuthenticator implements Authenticator {
       }
     }
   }
-}
-
-/**
- * The staff checker over the staff sessions already on main: the session id is the credential id,
- * so ending that session revokes exactly its sockets. The auth slice's `StaffAccounts`
- * (`identifyStaff`, with its own `onRevoked` for sign-out and disabled accounts) takes its place at
- * merge, through `cookieChecker`; until then whoever ends a session calls `revoked` on the authenticator.
- */
-export function staffSessionChecker(sessions: StaffSessions, https: boolean): CredentialChecker {
-  return {
-    name: "staff",
-    async identify(presented) {
-      const live = await sessions.lookup(staffSessionToken(presented.cookieHeader, https));
-      if (!live) return null;
-      return {
-        kind: "staff",
-        credentialId: live.session.sessionId,
-        staffId: live.staff.staffId,
-        clinicId: live.staff.clinicId,
-        role: live.staff.role,
-        displayName: live.staff.displayName,
-      };
-    },
-  };
 }

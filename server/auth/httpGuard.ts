@@ -24,10 +24,17 @@ export type StaffGuard = (
   action: StaffAction | null,
 ) => (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
 
-/** The session token a request's cookies carry, if any. */
+/**
+ * The session token a request's cookies carry, if any. @fastify/cookie loads its parser when the
+ * plugin registers (httpServer.ts does, before listening); a header it cannot read carries no token.
+ */
 export function staffSessionToken(cookieHeader: string | undefined, https: boolean): string | undefined {
   if (!cookieHeader) return undefined;
-  return fastifyCookie.parse(cookieHeader)[cookieName(CookieName.staffSession, https)];
+  try {
+    return fastifyCookie.parse(cookieHeader)[cookieName(CookieName.staffSession, https)];
+  } catch {
+    return undefined;
+  }
 }
 
 /**

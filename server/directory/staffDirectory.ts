@@ -176,30 +176,6 @@ export class StaffDirectory {
   }
 }
 
-/**
- * Until the auth side's `disableStaff` is wired in, disabling marks the account and ends its
- * sessions here (a disabled account's session is refused by `StaffSessions.lookup` anyway).
- */
-export function storedStaffAccounts(
-  storage: Storage,
-  endSessions: (staffId: string) => Promise<unknown>,
-  now: () => number,
-): StaffAccountsPort {
-  return {
-    enrolmentLink: async () => null,
-    async disable(staffId) {
-      const row = await storage.getRecord(RecordKind.staff, staffId);
-      const staff = row ? parseStaff(row.body) : null;
-      if (staff && staff.disabledAt === null) {
-        const at = now();
-        const disabled = { ...staff, disabledAt: at, updatedAt: at };
-        await storage.putRecords([{ ...row!, body: JSON.stringify(disabled), updatedAt: at }]);
-      }
-      await endSessions(staffId);
-    },
-  };
-}
-
 export function staffView(s: StaffRecord, passkeys: number): StaffView {
   const { passwordHash, ...rest } = s;
   return { ...rest, hasPassword: passwordHash !== null, passkeys };

@@ -1,0 +1,78 @@
+/** Under HTTPS the session cookie is `__Host-` prefixed and Secure, besides HttpOnly and SameSite=Strict. */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashPassword } from "../../server/auth/passwords.ts";
+import { startTestServer, type TestServer } from "../harness.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "chairside-auth-tls-"));
+let server: TestServer;
+
+beforeAll(async () => {
+  const cert = join(dir, "cert.pem");
+  const key = join(dir, "key.pem");
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=chairside"].concat([
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ]),
+    { stdio: "ignore" },
+  );
+  server = await startTestServer({ tlsCertPath: cert, tlsKeyPath: key });
+});
+afterAll(async () => {
+  await server.stopAsync();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function post(path: string, body: unknown): Promise<{ status: number; setCookie: string[] }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${server.origin}${path}`,
+      { method: "POST", rejectUnauthorized: false, headers: { "content-type": "application/json" } },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, setCookie: res.headers["set-cookie"] ?? [] }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe("session cookie under HTTPS", () => {
+  it("is __Host-chairside_session; Secure; HttpOnly; SameSite=Strict; Path=/", async () => {
+    const staff = await server.staffAuth.accounts.create({
+      displayName: "Pia",
+      email: "pia@clinic.example",
+      role: "admin",
+    });
+    await server.staffAuth.accounts.setPasswordHash(staff, await hashPassword("a long enough password"));
+    const r = await post("/api/auth/password", {
+      email: "pia@clinic.example",
+      password: "a long enough password",
+    });
+    expect(r.status).toBe(200);
+    const cookie = r.setCookie[0]!;
+    expect(cookie).toMatch(/^__Host-chairside_session=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Strict/);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).not.toMatch(/Domain=/);
+    const token = cookie.split(";")[0]!;
+    expect(await server.staffAuth.identifyStaff(token)).toMatchObject({ staffId: staff.staffId });
+    // The plain name is not accepted under HTTPS (a cookie an attacker could plant over HTTP).
+    expect(await server.staffAuth.identifyStaff(token.replace("__Host-", ""))).toBeNull();
+  });
+});
