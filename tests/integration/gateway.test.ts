@@ -29,6 +29,8 @@ import { signedInStaff } from "../staffAccount.ts";
 const PUBLIC_BY_DESIGN: Record<string, string> = {
   "GET /healthz": "says only that the server is up",
   "GET /*": "the built client's pages and assets (no data in them)",
+  "GET /api/session": "says only whether this browser is signed in and how one can sign in",
+  "POST /api/auth/passkey/options": "a passkey sign-in challenge: the first step of signing in",
 };
 /** The demo clinic's doors: public while CHAIRSIDE_DEMO is on, and only ever about the demo clinic. */
 const DEMO_DOORS = ["GET /api/demo/appointments", "POST /api/demo/pass", "GET /join/:appointmentId/:role"];
