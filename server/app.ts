@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Server } from "socket.io";
 import { DEVICE_NAMESPACE, RATES } from "../shared/protocol.ts";
 import { staffGuard } from "./auth/httpGuard.ts";
+import { type OidcConfig, oidcConfigFromEnv } from "./auth/oidc.ts"; // wiring: oidc
 import { DEFAULT_SESSION_POLICY, type SessionPolicy, StaffSessions } from "./auth/staffSessions.ts";
 import { boundedParser, type ParserStats } from "./boundedParser.ts";
 import { type Clinic, ClinicId, seedClinic } from "./clinic.ts";
@@ -48,11 +49,17 @@ export interface StartOptions {
   limits?: LimitPolicy;
   /** Staff sessions' idle and absolute timeouts (tests shorten them). */
   sessionPolicy?: SessionPolicy;
+  // wiring: oidc
+  /** Single sign-on settings; by default from CHAIRSIDE_OIDC_* (null: off). */
+  oidc?: OidcConfig | null;
 }
 
 export async function startChairside(config: ServerConfig, opts: StartOptions = {}): Promise<Chairside> {
   setLogLevel(config.logLevel);
   const now = opts.now ?? Date.now;
+  // wiring: oidc (read before anything opens, so a bad setting stops nothing half-started; at merge
+  // CHAIRSIDE_OIDC_* may move into loadConfig as `config.oidc`)
+  const oidc = opts.oidc === undefined ? oidcConfigFromEnv(process.env) : opts.oidc;
   const clinic = opts.clinic ?? seedClinic();
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
@@ -65,7 +72,13 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     invites,
     demo: null,
     guard: staffGuard(staffSessions, Boolean(config.tlsCertPath)),
+    oidc: null,
   };
+  // wiring: oidc
+  if (oidc) {
+    const https = Boolean(config.tlsCertPath);
+    httpDeps.oidc = { config: oidc, storage, sessions: staffSessions, secret, https, now };
+  }
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
   const io: PeopleServer = new Server(http.server, {

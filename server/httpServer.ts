@@ -23,6 +23,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import type { z } from "zod";
 import { demoStartQuerySchema, joinParamsSchema } from "../shared/httpSchemas.ts";
 import type { StaffGuard } from "./auth/httpGuard.ts";
+import { type OidcDeps, registerOidcRoutes } from "./auth/oidc.ts"; // wiring: oidc
 import type { ServerConfig } from "./config.ts";
 import type { DemoControl } from "./demo/demoControl.ts";
 import { HostNames, originAllowed } from "./hostAndOrigin.ts";
@@ -39,6 +40,9 @@ export interface HttpDeps {
   demo: DemoControl | null;
   /** The staff API's door (server/auth/httpGuard.ts). */
   guard: StaffGuard;
+  // wiring: oidc
+  /** Single sign-on (server/auth/oidc.ts); null when CHAIRSIDE_OIDC_ISSUER is not set. */
+  oidc: OidcDeps | null;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -98,6 +102,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
 
   fastify.register(fastifyCookie);
   registerRoutes(fastify, deps, scheme);
+  if (deps.oidc) registerOidcRoutes(fastify, deps.oidc); // wiring: oidc
   if (config.clientDir) registerClient(fastify, config.clientDir);
 
   return {
