@@ -189,6 +189,9 @@ async function verifiedEmail(
   }
   const currentUrl = new URL(pending.redirectUri);
   currentUrl.search = new URL(req.url, "http://callback").search;
+  // An answer carrying another state belongs to another browser's sign-in (or is a forged one, to
+  // sign this browser in as someone else): refused before the code goes anywhere.
+  if (currentUrl.searchParams.get("state") !== pending.state) return { reason: Refusal.expired };
   let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
   try {
     tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
@@ -200,14 +203,6 @@ async function verifiedEmail(
   } catch (error) {
     if (error instanceof client.AuthorizationResponseError) {
       return { reason: Refusal.refused, providerError: error.error.slice(0, 60) };
-    }
-    // A state that does not match is this browser's sign-in gone stale, not a provider fault.
-    if (
-      error instanceof client.ClientError &&
-      error.code === "OAUTH_INVALID_RESPONSE" &&
-      /state/i.test(error.message)
-    ) {
-      return { reason: Refusal.expired };
     }
     log.warn("code exchange or ID token check failed", { error: String(error) });
     return { reason: Refusal.unverified };

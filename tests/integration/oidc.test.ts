@@ -1,0 +1,339 @@
+/**
+ * Single sign-on against a real OpenID Provider (`oidc-provider` v9 on loopback), driven over HTTP
+ * the way a browser would: Chairside's start route, the provider's login and consent forms, the
+ * redirect back, and the staff session cookie at the end. Nothing of ours is mocked; the provider
+ * signs real ID tokens and Chairside checks them.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RecordKind } from "../../server/storage/storage.ts";
+import { type StaffRecord, staffRecordSchema } from "../../shared/records.ts";
+import { startTestServer, type TestServer } from "../harness.ts";
+
+const CLIENT_ID = "chairside";
+const CLIENT_SECRET = "a-long-client-secret-for-the-loopback-provider";
+
+/** The provider's users: login name → the claims it vouches for. */
+const PROVIDER_USERS: Record<string, { email: string; email_verified: boolean }> = {
+  dana: { email: "Dana@Clinic.example", email_verified: true },
+  stranger: { email: "stranger@clinic.example", email_verified: true },
+  former: { email: "former@clinic.example", email_verified: true },
+  "demo-only": { email: "demo-only@clinic.example", email_verified: true },
+  unverified: { email: "unverified@clinic.example", email_verified: false },
+};
+
+/** The few parts of oidc-provider (untyped JavaScript) this test uses. */
+interface OidcProvider {
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+}
+type ProviderClass = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;
+
+let server: TestServer;
+let chairside: string;
+let providerServer: Server;
+let issuer: string;
+
+beforeAll(async () => {
+  // The provider's address must be known before Chairside starts, and Chairside's callback before
+  // the provider is made: listen first, then attach the provider to the listening server.
+  providerServer = createServer();
+  await new Promise<void>((resolve) => providerServer.listen(0, "127.0.0.1", resolve));
+  issuer = `http://127.0.0.1:${(providerServer.address() as AddressInfo).port}`;
+  server = await startTestServer(
+    {},
+    {
+      oidc: {
+        issuer: new URL(issuer),
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        name: "Clinic Login",
+        allowInsecure: true,
+      },
+    },
+  );
+  chairside = `http://127.0.0.1:${server.port}`;
+  // A variable specifier: the package ships no types, and this test only needs its constructor.
+  const providerModule: string = "oidc-provider";
+  const Provider = ((await import(providerModule)) as { default: ProviderClass }).default;
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        redirect_uris: [`${chairside}/auth/oidc/callback`],
+        response_types: ["code"],
+        grant_types: ["authorization_code"],
+      },
+    ],
+    async findAccount(_ctx: unknown, sub: string) {
+      const user = PROVIDER_USERS[sub];
+      return user && { accountId: sub, claims: async () => ({ sub, ...user }) };
+    },
+    claims: { openid: ["sub"], email: ["email", "email_verified"] },
+    cookies: { keys: ["loopback-provider-cookie-key"] },
+    ttl: { AccessToken: 600, Grant: 600, IdToken: 600, Interaction: 600, Session: 600 },
+    features: { devInteractions: { enabled: true } },
+  });
+  providerServer.on("request", provider.callback());
+
+  await putStaff({ staffId: "dana", clinicId: "main", email: "dana@clinic.example", disabledAt: null });
+  await putStaff({ staffId: "former", clinicId: "main", email: "former@clinic.example", disabledAt: 1 });
+  await putStaff({
+    staffId: "demo-only",
+    clinicId: "demo",
+    email: "demo-only@clinic.example",
+    disabledAt: null,
+  });
+  await putStaff({
+    staffId: "unverified",
+    clinicId: "main",
+    email: "unverified@clinic.example",
+    disabledAt: null,
+  });
+});
+
+afterAll(async () => {
+  await server?.stopAsync();
+  await new Promise((resolve) => providerServer?.close(resolve));
+});
+
+async function putStaff(who: Pick<StaffRecord, "staffId" | "clinicId" | "email" | "disabledAt">) {
+  const at = Date.now();
+  const staff = staffRecordSchema.parse({
+    ...who,
+    displayName: who.staffId,
+    role: "clinician",
+    passwordHash: null,
+    createdAt: at,
+    updatedAt: at,
+  });
+  await server.storage.putRecords([
+    {
+      kind: RecordKind.staff,
+      id: staff.staffId,
+      clinicId: staff.clinicId,
+      body: JSON.stringify(staff),
+      updatedAt: at,
+    },
+  ]);
+}
+
+/** One browser: a cookie jar per origin, redirects followed by hand so each hop can be checked. */
+class Browser {
+  private readonly jars = new Map<string, Map<string, string>>();
+  /** Every Set-Cookie header Chairside sent, as sent. */
+  readonly chairsideSetCookies: string[] = [];
+
+  async request(url: string, form?: Record<string, string>): Promise<Response> {
+    const target = new URL(url);
+    const jar = this.jars.get(target.origin) ?? new Map<string, string>();
+    this.jars.set(target.origin, jar);
+    const headers: Record<string, string> = {};
+    if (jar.size > 0) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+    if (form) headers["content-type"] = "application/x-www-form-urlencoded";
+    const res = await fetch(target, {
+      method: form ? "POST" : "GET",
+      headers,
+      body: form ? new URLSearchParams(form).toString() : undefined,
+      redirect: "manual",
+    });
+    for (const line of res.headers.getSetCookie()) {
+      if (target.origin === chairside) this.chairsideSetCookies.push(line);
+      const [pair = "", ...attributes] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const gone = value === "" || attributes.some((a) => /^\s*max-age=0\s*$/i.test(a));
+      if (gone) jar.delete(name);
+      else jar.set(name, value);
+    }
+    return res;
+  }
+
+  cookie(origin: string, name: string): string | undefined {
+    return this.jars.get(origin)?.get(name);
+  }
+
+  /**
+   * From Chairside's start route through the provider's login (as `login`) and consent forms, up to
+   * the redirect back to Chairside's callback, which is returned unopened. With `cancel`, the person
+   * presses cancel at the login form instead.
+   */
+  async throughProvider(login: string, cancel = false): Promise<string> {
+    let res = await this.request(`${chairside}/auth/oidc/start`);
+    expect(res.status).toBe(303);
+    let url = new URL(res.headers.get("location")!, chairside).href;
+    for (let hop = 0; hop < 20; hop++) {
+      if (url.startsWith(`${chairside}/auth/oidc/callback`)) return url;
+      res = await this.request(url);
+      if (res.status >= 300 && res.status < 400) {
+        url = new URL(res.headers.get("location")!, url).href;
+        continue;
+      }
+      expect(res.status, `${url}: ${res.status}`).toBe(200);
+      const html = await res.text();
+      const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+      const prompt = /name="prompt" value="([a-z]+)"/.exec(html)?.[1];
+      expect(action && prompt, `a form at ${url}`).toBeTruthy();
+      const submit = new URL(action!.replaceAll("&amp;", "&"), url).href;
+      if (cancel) {
+        url = `${submit}/abort`;
+        continue;
+      }
+      res = await this.request(
+        submit,
+        prompt === "login" ? { prompt, login, password: "any" } : { prompt: prompt! },
+      );
+      expect(res.status).toBeGreaterThanOrEqual(300);
+      url = new URL(res.headers.get("location")!, submit).href;
+    }
+    throw new Error("the provider never sent the browser back to Chairside");
+  }
+}
+
+function refusalOf(res: Response): string | null {
+  return res.headers.get("x-chairside-sso");
+}
+
+describe("single sign-on with OpenID Connect", () => {
+  it("signs in the staff member whose verified e-mail names their account, with PKCE, state and nonce", async () => {
+    const browser = new Browser();
+    const start = await browser.request(`${chairside}/auth/oidc/start`);
+    expect(start.status).toBe(303);
+    const authorize = new URL(start.headers.get("location")!);
+    expect(authorize.origin).toBe(issuer);
+    expect(authorize.searchParams.get("response_type")).toBe("code");
+    expect(authorize.searchParams.get("scope")).toBe("openid email");
+    expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(authorize.searchParams.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(authorize.searchParams.get("state")).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(authorize.searchParams.get("nonce")).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(authorize.searchParams.get("redirect_uri")).toBe(`${chairside}/auth/oidc/callback`);
+    const pending = browser.chairsideSetCookies.find((c) => c.startsWith("chairside_oidc="));
+    expect(pending).toMatch(/HttpOnly/i);
+    expect(pending).toMatch(/SameSite=Lax/i);
+    // The verifier, state and nonce are sealed: none of them is readable in the cookie.
+    const sealed = decodeURIComponent(pending!.split(";")[0]!.slice("chairside_oidc=".length));
+    expect(sealed).not.toContain(authorize.searchParams.get("state")!);
+
+    const callbackUrl = await browser.throughProvider("dana");
+    const callback = await browser.request(callbackUrl);
+    expect(refusalOf(callback)).toBeNull();
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get("location")).toBe("/staff.html");
+    const sessionCookie = browser.chairsideSetCookies.find((c) => c.startsWith("chairside_session="));
+    expect(sessionCookie).toMatch(/HttpOnly/i);
+    expect(sessionCookie).toMatch(/SameSite=Strict/i);
+    expect(sessionCookie).toMatch(/Path=\//);
+    expect(browser.cookie(chairside, "chairside_oidc")).toBeUndefined();
+
+    const token = browser.cookie(chairside, "chairside_session");
+    const live = await server.staffSessions.lookup(token);
+    expect(live?.staff.staffId).toBe("dana");
+    expect(live?.session.method).toBe("sso");
+
+    // The same answer opened again (a back button, or someone replaying it) signs nobody in.
+    const again = await browser.request(callbackUrl);
+    expect(again.status).toBe(400);
+    expect(refusalOf(again)).toBe("expired");
+  });
+
+  it.each([
+    ["stranger", "no_account", 403, "There is no Chairside account for stranger@clinic.example"],
+    ["former", "disabled", 403, "The Chairside account for former@clinic.example is disabled"],
+    // Only the real clinic's accounts count: a demo-clinic account is no way in.
+    ["demo-only", "no_account", 403, "There is no Chairside account for demo-only@clinic.example"],
+    ["unverified", "email_unverified", 403, "has not verified unverified@clinic.example"],
+  ])("refuses %s with a clear page (%s)", async (login, reason, status, sentence) => {
+    const browser = new Browser();
+    const callback = await browser.request(await browser.throughProvider(login));
+    expect(callback.status).toBe(status);
+    expect(refusalOf(callback)).toBe(reason);
+    expect(callback.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await callback.text()).toContain(sentence);
+    expect(browser.cookie(chairside, "chairside_session")).toBeUndefined();
+    expect(browser.cookie(chairside, "chairside_oidc")).toBeUndefined();
+  });
+
+  it("says so when the person cancels at the provider", async () => {
+    const browser = new Browser();
+    const callbackUrl = await browser.throughProvider("dana", true);
+    expect(new URL(callbackUrl).searchParams.get("error")).toBe("access_denied");
+    const callback = await browser.request(callbackUrl);
+    expect(callback.status).toBe(400);
+    expect(refusalOf(callback)).toBe("refused");
+    expect(await callback.text()).toContain("Signing in with Clinic Login was cancelled or refused");
+    expect(browser.cookie(chairside, "chairside_session")).toBeUndefined();
+  });
+
+  it("does not let an answer meant for one browser sign in another (login CSRF)", async () => {
+    const attacker = new Browser();
+    const attackersAnswer = await attacker.throughProvider("dana");
+    // The victim has a sign-in of their own under way; the attacker's answer carries another state.
+    const victim = new Browser();
+    expect((await victim.request(`${chairside}/auth/oidc/start`)).status).toBe(303);
+    const forged = await victim.request(attackersAnswer);
+    expect(forged.status).toBe(400);
+    expect(refusalOf(forged)).toBe("expired");
+    expect(victim.cookie(chairside, "chairside_session")).toBeUndefined();
+    // A browser with no sign-in under way at all gets the same answer.
+    const stranger = new Browser();
+    const bare = await stranger.request(attackersAnswer);
+    expect(refusalOf(bare)).toBe("expired");
+    expect(stranger.cookie(chairside, "chairside_session")).toBeUndefined();
+  });
+
+  it("refuses a forged pending-sign-in cookie", async () => {
+    const browser = new Browser();
+    const res = await fetch(`${chairside}/auth/oidc/callback?code=x&state=y`, {
+      headers: { cookie: "chairside_oidc=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
+      redirect: "manual",
+    });
+    expect(res.status).toBe(400);
+    expect(refusalOf(res)).toBe("expired");
+    expect(browser.cookie(chairside, "chairside_session")).toBeUndefined();
+  });
+});
+
+describe("single sign-on when the provider is down", () => {
+  it("answers the start route with a page that offers the other ways in", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const deadIssuer = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const down = await startTestServer(
+      {},
+      {
+        oidc: {
+          issuer: new URL(deadIssuer),
+          clientId: CLIENT_ID,
+          clientSecret: CLIENT_SECRET,
+          name: "Clinic Login",
+          allowInsecure: true,
+        },
+      },
+    );
+    try {
+      const res = await fetch(`http://127.0.0.1:${down.port}/auth/oidc/start`, { redirect: "manual" });
+      expect(res.status).toBe(503);
+      expect(refusalOf(res)).toBe("unreachable");
+      expect(await res.text()).toContain("Sign in with your passkey or password");
+    } finally {
+      await down.stopAsync();
+    }
+  });
+
+  it("has no single sign-on routes when it is not configured", async () => {
+    const off = await startTestServer({}, { oidc: null });
+    try {
+      const res = await fetch(`http://127.0.0.1:${off.port}/auth/oidc/start`, { redirect: "manual" });
+      // Not found (this test server has no built client, so the not-found answer says that).
+      expect([404, 503]).toContain(res.status);
+      expect(res.headers.get("location")).toBeNull();
+      expect(refusalOf(res)).toBeNull();
+    } finally {
+      await off.stopAsync();
+    }
+  });
+});
