@@ -4,18 +4,19 @@
  * redirect back, and the staff session cookie at the end. Nothing of ours is mocked; the provider
  * signs real ID tokens and Chairside checks them.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordKind } from "../../server/storage/storage.ts";
 import { type StaffRecord, staffRecordSchema } from "../../shared/records.ts";
 import { startTestServer, type TestServer } from "../harness.ts";
-
-const CLIENT_ID = "chairside";
-const CLIENT_SECRET = "a-long-client-secret-for-the-loopback-provider";
+import {
+  type LoopbackProvider,
+  listenLoopbackProvider,
+  type ProviderUsers,
+  unreachableProviderConfig,
+} from "../oidcProvider.ts";
 
 /** The provider's users: login name → the claims it vouches for. */
-const PROVIDER_USERS: Record<string, { email: string; email_verified: boolean }> = {
+const PROVIDER_USERS: ProviderUsers = {
   dana: { email: "Dana@Clinic.example", email_verified: true },
   stranger: { email: "stranger@clinic.example", email_verified: true },
   former: { email: "former@clinic.example", email_verified: true },
@@ -23,59 +24,15 @@ const PROVIDER_USERS: Record<string, { email: string; email_verified: boolean }>
   unverified: { email: "unverified@clinic.example", email_verified: false },
 };
 
-/** The few parts of oidc-provider (untyped JavaScript) this test uses. */
-interface OidcProvider {
-  callback(): (req: IncomingMessage, res: ServerResponse) => void;
-}
-type ProviderClass = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;
-
 let server: TestServer;
 let chairside: string;
-let providerServer: Server;
-let issuer: string;
+let provider: LoopbackProvider;
 
 beforeAll(async () => {
-  // The provider's address must be known before Chairside starts, and Chairside's callback before
-  // the provider is made: listen first, then attach the provider to the listening server.
-  providerServer = createServer();
-  await new Promise<void>((resolve) => providerServer.listen(0, "127.0.0.1", resolve));
-  issuer = `http://127.0.0.1:${(providerServer.address() as AddressInfo).port}`;
-  server = await startTestServer(
-    {},
-    {
-      oidc: {
-        issuer: new URL(issuer),
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        name: "Clinic Login",
-        allowInsecure: true,
-      },
-    },
-  );
+  provider = await listenLoopbackProvider(PROVIDER_USERS);
+  server = await startTestServer({}, { oidc: provider.config });
   chairside = `http://127.0.0.1:${server.port}`;
-  // A variable specifier: the package ships no types, and this test only needs its constructor.
-  const providerModule: string = "oidc-provider";
-  const Provider = ((await import(providerModule)) as { default: ProviderClass }).default;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        client_secret: CLIENT_SECRET,
-        redirect_uris: [`${chairside}/auth/oidc/callback`],
-        response_types: ["code"],
-        grant_types: ["authorization_code"],
-      },
-    ],
-    async findAccount(_ctx: unknown, sub: string) {
-      const user = PROVIDER_USERS[sub];
-      return user && { accountId: sub, claims: async () => ({ sub, ...user }) };
-    },
-    claims: { openid: ["sub"], email: ["email", "email_verified"] },
-    cookies: { keys: ["loopback-provider-cookie-key"] },
-    ttl: { AccessToken: 600, Grant: 600, IdToken: 600, Interaction: 600, Session: 600 },
-    features: { devInteractions: { enabled: true } },
-  });
-  providerServer.on("request", provider.callback());
+  await provider.serveAsync(`${chairside}/auth/oidc/callback`);
 
   await putStaff({ staffId: "dana", clinicId: "main", email: "dana@clinic.example", disabledAt: null });
   await putStaff({ staffId: "former", clinicId: "main", email: "former@clinic.example", disabledAt: 1 });
@@ -95,7 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stopAsync();
-  await new Promise((resolve) => providerServer?.close(resolve));
+  await provider?.closeAsync();
 });
 
 async function putStaff(who: Pick<StaffRecord, "staffId" | "clinicId" | "email" | "disabledAt">) {
@@ -202,7 +159,7 @@ describe("single sign-on with OpenID Connect", () => {
     const start = await browser.request(`${chairside}/auth/oidc/start`);
     expect(start.status).toBe(303);
     const authorize = new URL(start.headers.get("location")!);
-    expect(authorize.origin).toBe(issuer);
+    expect(authorize.origin).toBe(provider.issuer);
     expect(authorize.searchParams.get("response_type")).toBe("code");
     expect(authorize.searchParams.get("scope")).toBe("openid email");
     expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
@@ -298,22 +255,7 @@ describe("single sign-on with OpenID Connect", () => {
 
 describe("single sign-on when the provider is down", () => {
   it("answers the start route with a page that offers the other ways in", async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const deadIssuer = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
-    await new Promise((resolve) => closed.close(resolve));
-    const down = await startTestServer(
-      {},
-      {
-        oidc: {
-          issuer: new URL(deadIssuer),
-          clientId: CLIENT_ID,
-          clientSecret: CLIENT_SECRET,
-          name: "Clinic Login",
-          allowInsecure: true,
-        },
-      },
-    );
+    const down = await startTestServer({}, { oidc: await unreachableProviderConfig() });
     try {
       const res = await fetch(`http://127.0.0.1:${down.port}/auth/oidc/start`, { redirect: "manual" });
       expect(res.status).toBe(503);
