@@ -6,7 +6,13 @@ import { ConfigError } from "../config.ts";
 import { matchAccount } from "./oidcAccount.ts";
 import { oidcConfigFromEnv } from "./oidcConfig.ts";
 import { escapeHtml } from "./oidcPages.ts";
-import { PENDING_TTL_MS, PendingSeal, type PendingSignIn } from "./oidcPending.ts";
+import {
+  PENDING_TTL_MS,
+  type PendingSignIn,
+  pendingSignInSchema,
+  Seal,
+  ssoOutcomeSchema,
+} from "./oidcPending.ts";
 
 describe("oidcConfigFromEnv", () => {
   it("is off without an issuer", () => {
@@ -78,7 +84,7 @@ describe("oidcConfigFromEnv", () => {
   });
 });
 
-describe("PendingSeal", () => {
+describe("Seal", () => {
   const secret = randomBytes(32);
   const pending: PendingSignIn = {
     state: "s".repeat(43),
@@ -88,8 +94,10 @@ describe("PendingSeal", () => {
     expiresAt: 1_000 + PENDING_TTL_MS,
   };
 
+  const pendingSeal = (key = secret) => new Seal(key, "pending sign-in", pendingSignInSchema);
+
   it("opens what it sealed, and hides it", () => {
-    const seal = new PendingSeal(secret);
+    const seal = pendingSeal();
     const value = seal.seal(pending);
     expect(value).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(value).not.toContain("sss");
@@ -98,19 +106,28 @@ describe("PendingSeal", () => {
   });
 
   it("refuses it once expired", () => {
-    const seal = new PendingSeal(secret);
+    const seal = pendingSeal();
     expect(seal.open(seal.seal(pending), pending.expiresAt)).toBeNull();
   });
 
   it("refuses a value sealed under another secret, tampered with, or not a seal at all", () => {
-    const value = new PendingSeal(secret).seal(pending);
-    expect(new PendingSeal(randomBytes(32)).open(value, 1_000)).toBeNull();
+    const value = pendingSeal().seal(pending);
+    expect(pendingSeal(randomBytes(32)).open(value, 1_000)).toBeNull();
     const raw = Buffer.from(value, "base64url");
     raw[raw.length - 1]! ^= 1;
-    expect(new PendingSeal(secret).open(raw.toString("base64url"), 1_000)).toBeNull();
+    expect(pendingSeal().open(raw.toString("base64url"), 1_000)).toBeNull();
     for (const junk of [undefined, "", "abc", "A".repeat(5000), "%%%"]) {
-      expect(new PendingSeal(secret).open(junk, 1_000)).toBeNull();
+      expect(pendingSeal().open(junk, 1_000)).toBeNull();
     }
+  });
+
+  it("never opens a value sealed for another purpose", () => {
+    const refusal = new Seal(secret, "refusal", ssoOutcomeSchema).seal({
+      reason: "no_account",
+      expiresAt: 2_000,
+    });
+    expect(new Seal(secret, "pending sign-in", ssoOutcomeSchema).open(refusal, 1_000)).toBeNull();
+    expect(new Seal(secret, "refusal", ssoOutcomeSchema).open(refusal, 1_000)?.reason).toBe("no_account");
   });
 });
 

@@ -8,6 +8,10 @@
  *                              address must name one enabled staff account of the real clinic
  *                              (oidcAccount.ts); then a staff session starts exactly as after a
  *                              password or passkey sign-in, and the browser goes on to /staff.html.
+ *   GET /auth/oidc/refused   → otherwise, the page saying why (oidcPages.ts).
+ *
+ * Either way the callback answers 303, so the provider's answer (code and state) leaves the address
+ * bar and the history at once; the refusal travels in the same sealed cookie to the page that shows it.
  *
  * The provider only vouches for who the person is; the account, its role and its sessions stay
  * Chairside's. The pending cookie is SameSite=Lax, not Strict: the provider's redirect back is a
@@ -22,7 +26,14 @@ import { CookieName, cookieName } from "./identity.ts";
 import { findStaffByEmail } from "./oidcAccount.ts";
 import type { OidcConfig } from "./oidcConfig.ts";
 import { SsoRefusal as Refusal, type RefusalContext, type SsoRefusal, sendRefusal } from "./oidcPages.ts";
-import { PENDING_TTL_MS, PendingSeal } from "./oidcPending.ts";
+import {
+  PENDING_TTL_MS,
+  pendingSignInSchema,
+  REFUSAL_TTL_MS,
+  Seal,
+  type SsoOutcome,
+  ssoOutcomeSchema,
+} from "./oidcPending.ts";
 import type { StaffSessions } from "./staffSessions.ts";
 
 export { type OidcConfig, oidcConfigFromEnv } from "./oidcConfig.ts";
@@ -31,6 +42,7 @@ const log = createLogger("oidc");
 
 export const OIDC_START_PATH = "/auth/oidc/start";
 export const OIDC_CALLBACK_PATH = "/auth/oidc/callback";
+export const OIDC_REFUSED_PATH = "/auth/oidc/refused";
 /** Where a signed-in staff member lands. Fixed: no return-to parameter, so no open redirect. */
 const SIGNED_IN_PAGE = "/staff.html";
 /** Only what finding the account needs (minimum necessary). */
@@ -92,7 +104,8 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcDeps): vo
   const { config, https } = deps;
   const now = deps.now ?? Date.now;
   const rp = new RelyingParty(config);
-  const seal = new PendingSeal(deps.secret);
+  const pendingSeal = new Seal(deps.secret, "pending sign-in", pendingSignInSchema);
+  const outcomeSeal = new Seal(deps.secret, "refusal", ssoOutcomeSchema);
   const pendingCookie = https ? "__Host-chairside_oidc" : "chairside_oidc";
   const pendingOptions: CookieSerializeOptions = {
     httpOnly: true,
@@ -103,6 +116,13 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcDeps): vo
   const refuse = (reply: FastifyReply, reason: SsoRefusal, ctx: Omit<RefusalContext, "provider"> = {}) => {
     log.info("single sign-on refused", { reason, providerError: ctx.providerError });
     return sendRefusal(reply, reason, { provider: config.name, ...ctx });
+  };
+  /** From the callback: the refusal goes into the cookie, the browser to a URL without the answer. */
+  const refuseAway = (reply: FastifyReply, outcome: Omit<SsoOutcome, "expiresAt">) => {
+    log.info("single sign-on refused", { reason: outcome.reason, providerError: outcome.providerError });
+    const value = outcomeSeal.seal({ ...outcome, expiresAt: now() + REFUSAL_TTL_MS });
+    reply.setCookie(pendingCookie, value, { ...pendingOptions, maxAge: REFUSAL_TTL_MS / 1000 });
+    return reply.redirect(OIDC_REFUSED_PATH, 303);
   };
 
   fastify.get(OIDC_START_PATH, async (req, reply) => {
@@ -129,7 +149,7 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcDeps): vo
     });
     reply.setCookie(
       pendingCookie,
-      seal.seal({ state, nonce, codeVerifier, redirectUri, expiresAt: now() + PENDING_TTL_MS }),
+      pendingSeal.seal({ state, nonce, codeVerifier, redirectUri, expiresAt: now() + PENDING_TTL_MS }),
       { ...pendingOptions, maxAge: PENDING_TTL_MS / 1000 },
     );
     return reply.header("cache-control", "no-store").redirect(target.href, 303);
@@ -137,25 +157,25 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcDeps): vo
 
   fastify.get(OIDC_CALLBACK_PATH, async (req, reply) => {
     reply.header("cache-control", "no-store");
-    const pending = seal.open(req.cookies[pendingCookie], now());
-    // Single use: whatever happens next, this browser's pending sign-in is over.
-    reply.clearCookie(pendingCookie, pendingOptions);
-    if (!pending) return refuse(reply, Refusal.expired);
+    const pending = pendingSeal.open(req.cookies[pendingCookie], now());
+    if (!pending) return refuseAway(reply, { reason: Refusal.expired });
 
     const email = await verifiedEmail(rp, req, pending);
-    if (typeof email !== "string") return refuse(reply, email.reason, email);
+    if (typeof email !== "string") return refuseAway(reply, email);
 
     const match = await findStaffByEmail(deps.storage, email);
     switch (match.kind) {
       case "none":
-        return refuse(reply, Refusal.noAccount, { email });
+        return refuseAway(reply, { reason: Refusal.noAccount, email });
       case "disabled":
-        return refuse(reply, Refusal.disabled, { email });
+        return refuseAway(reply, { reason: Refusal.disabled, email });
       case "ambiguous":
-        return refuse(reply, Refusal.ambiguous, { email });
+        return refuseAway(reply, { reason: Refusal.ambiguous, email });
       case "found":
         break;
     }
+    // Single use: this browser's pending sign-in is over.
+    reply.clearCookie(pendingCookie, pendingOptions);
     const { token } = await deps.sessions.create(match.staff, SESSION_METHOD);
     reply.setCookie(cookieName(CookieName.staffSession, https), token, {
       httpOnly: true,
@@ -166,9 +186,15 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcDeps): vo
     log.info("signed in with single sign-on", { staffId: match.staff.staffId });
     return reply.redirect(SIGNED_IN_PAGE, 303);
   });
+
+  fastify.get(OIDC_REFUSED_PATH, async (req, reply) => {
+    const outcome = outcomeSeal.open(req.cookies[pendingCookie], now());
+    const { reason, ...ctx } = outcome ?? { reason: Refusal.expired };
+    return sendRefusal(reply, reason, { provider: config.name, ...ctx });
+  });
 }
 
-type EmailFailure = { reason: SsoRefusal; email?: string; providerError?: string };
+type EmailFailure = Omit<SsoOutcome, "expiresAt">;
 
 /**
  * Exchanges the code (checking state, PKCE and the ID token's signature, issuer, audience, expiry

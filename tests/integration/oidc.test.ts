@@ -108,6 +108,11 @@ class Browser {
     return res;
   }
 
+  setCookie(origin: string, name: string, value: string): void {
+    const jar = this.jars.get(origin) ?? new Map<string, string>();
+    this.jars.set(origin, jar.set(name, value));
+  }
+
   cookie(origin: string, name: string): string | undefined {
     return this.jars.get(origin)?.get(name);
   }
@@ -153,6 +158,20 @@ function refusalOf(res: Response): string | null {
   return res.headers.get("x-chairside-sso");
 }
 
+/**
+ * Opens the provider's answer at Chairside's callback, which must send the browser on at once to a
+ * URL without the answer (the refusal page), and returns that page.
+ */
+async function refusedAt(browser: Browser, callbackUrl: string): Promise<Response> {
+  const callback = await browser.request(callbackUrl);
+  expect(callback.status).toBe(303);
+  expect(callback.headers.get("location")).toBe("/auth/oidc/refused");
+  const page = await browser.request(`${chairside}/auth/oidc/refused`);
+  expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+  expect(page.headers.get("cache-control")).toBe("no-store");
+  return page;
+}
+
 describe("single sign-on with OpenID Connect", () => {
   it("signs in the staff member whose verified e-mail names their account, with PKCE, state and nonce", async () => {
     const browser = new Browser();
@@ -191,7 +210,7 @@ describe("single sign-on with OpenID Connect", () => {
     expect(live?.session.method).toBe("sso");
 
     // The same answer opened again (a back button, or someone replaying it) signs nobody in.
-    const again = await browser.request(callbackUrl);
+    const again = await refusedAt(browser, callbackUrl);
     expect(again.status).toBe(400);
     expect(refusalOf(again)).toBe("expired");
   });
@@ -204,23 +223,24 @@ describe("single sign-on with OpenID Connect", () => {
     ["unverified", "email_unverified", 403, "has not verified unverified@clinic.example"],
   ])("refuses %s with a clear page (%s)", async (login, reason, status, sentence) => {
     const browser = new Browser();
-    const callback = await browser.request(await browser.throughProvider(login));
-    expect(callback.status).toBe(status);
-    expect(refusalOf(callback)).toBe(reason);
-    expect(callback.headers.get("content-type")).toMatch(/^text\/html/);
-    expect(await callback.text()).toContain(sentence);
+    const callbackUrl = await browser.throughProvider(login);
+    const page = await refusedAt(browser, callbackUrl);
+    expect(page.status).toBe(status);
+    expect(refusalOf(page)).toBe(reason);
+    expect(await page.text()).toContain(sentence);
     expect(browser.cookie(chairside, "chairside_session")).toBeUndefined();
-    expect(browser.cookie(chairside, "chairside_oidc")).toBeUndefined();
+    // The sign-in is over: the same answer again finds no sign-in under way.
+    expect(refusalOf(await refusedAt(browser, callbackUrl))).toBe("expired");
   });
 
   it("says so when the person cancels at the provider", async () => {
     const browser = new Browser();
     const callbackUrl = await browser.throughProvider("dana", true);
     expect(new URL(callbackUrl).searchParams.get("error")).toBe("access_denied");
-    const callback = await browser.request(callbackUrl);
-    expect(callback.status).toBe(400);
-    expect(refusalOf(callback)).toBe("refused");
-    expect(await callback.text()).toContain("Signing in with Clinic Login was cancelled or refused");
+    const page = await refusedAt(browser, callbackUrl);
+    expect(page.status).toBe(400);
+    expect(refusalOf(page)).toBe("refused");
+    expect(await page.text()).toContain("Signing in with Clinic Login was cancelled or refused");
     expect(browser.cookie(chairside, "chairside_session")).toBeUndefined();
   });
 
@@ -230,25 +250,23 @@ describe("single sign-on with OpenID Connect", () => {
     // The victim has a sign-in of their own under way; the attacker's answer carries another state.
     const victim = new Browser();
     expect((await victim.request(`${chairside}/auth/oidc/start`)).status).toBe(303);
-    const forged = await victim.request(attackersAnswer);
+    const forged = await refusedAt(victim, attackersAnswer);
     expect(forged.status).toBe(400);
     expect(refusalOf(forged)).toBe("expired");
     expect(victim.cookie(chairside, "chairside_session")).toBeUndefined();
     // A browser with no sign-in under way at all gets the same answer.
     const stranger = new Browser();
-    const bare = await stranger.request(attackersAnswer);
+    const bare = await refusedAt(stranger, attackersAnswer);
     expect(refusalOf(bare)).toBe("expired");
     expect(stranger.cookie(chairside, "chairside_session")).toBeUndefined();
   });
 
   it("refuses a forged pending-sign-in cookie", async () => {
     const browser = new Browser();
-    const res = await fetch(`${chairside}/auth/oidc/callback?code=x&state=y`, {
-      headers: { cookie: "chairside_oidc=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
-      redirect: "manual",
-    });
-    expect(res.status).toBe(400);
-    expect(refusalOf(res)).toBe("expired");
+    browser.setCookie(chairside, "chairside_oidc", "A".repeat(80));
+    const page = await refusedAt(browser, `${chairside}/auth/oidc/callback?code=x&state=y`);
+    expect(page.status).toBe(400);
+    expect(refusalOf(page)).toBe("expired");
     expect(browser.cookie(chairside, "chairside_session")).toBeUndefined();
   });
 });
