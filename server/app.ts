@@ -77,7 +77,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   // wiring: oidc
   if (oidc) {
     const https = Boolean(config.tlsCertPath);
-    httpDeps.oidc = { config: oidc, storage, sessions: staffSessions, secret, https, now };
+    const sessionPolicy = opts.sessionPolicy ?? DEFAULT_SESSION_POLICY;
+    httpDeps.oidc = { config: oidc, storage, sessions: staffSessions, secret, https, sessionPolicy, now };
   }
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };

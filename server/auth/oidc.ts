@@ -18,6 +18,7 @@
  * cross-site navigation, and a Strict cookie would not come with it.
  */
 import type { CookieSerializeOptions } from "@fastify/cookie";
+import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import * as client from "openid-client";
 import { createLogger } from "../log.ts";
@@ -34,7 +35,7 @@ import {
   type SsoOutcome,
   ssoOutcomeSchema,
 } from "./oidcPending.ts";
-import type { StaffSessions } from "./staffSessions.ts";
+import type { SessionPolicy, StaffSessions } from "./staffSessions.ts";
 
 export { type OidcConfig, oidcConfigFromEnv } from "./oidcConfig.ts";
 
@@ -58,18 +59,11 @@ export interface OidcDeps {
   secret: Buffer;
   /** The server speaks HTTPS: cookies get Secure and the `__Host-` prefix, and the callback URL is https. */
   https: boolean;
+  /** The session cookie lives as long as the session can (its absolute timeout), as after any sign-in. */
+  sessionPolicy: SessionPolicy;
+  /** Coarse limit per address on these routes (requests per minute); the callback talks to the provider. */
+  requestsPerMinute?: number;
   now?: () => number;
-}
-
-/** What GET /api/session and the sign-in page need to know: whether to show the button, and its words. */
-export interface SsoOffer {
-  sso: boolean;
-  /** "Sign in with <name>"; null when single sign-on is off. */
-  ssoName: string | null;
-}
-
-export function ssoOffer(config: OidcConfig | null): SsoOffer {
-  return { sso: config !== null, ssoName: config?.name ?? null };
 }
 
 /** The provider's metadata, discovered on first use and kept; a failed discovery is tried again next time. */
@@ -99,9 +93,30 @@ class RelyingParty {
   }
 }
 
-/** Registers GET /auth/oidc/start and GET /auth/oidc/callback (only when single sign-on is configured). */
+/**
+ * Registers GET /auth/oidc/start, /callback and /refused (only when single sign-on is configured),
+ * in their own scope with their own per-address rate limit and refusal page for it.
+ */
 export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcDeps): void {
+  fastify.register(async (scope) => {
+    await scope.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: () => Object.assign(new Error("rate limited"), { statusCode: 429 }),
+    });
+    scope.setErrorHandler((error: Error & { statusCode?: number }, _req, reply) => {
+      if (error.statusCode === 429) {
+        return sendRefusal(reply, Refusal.rateLimited, { provider: deps.config.name });
+      }
+      log.error("single sign-on request failed", { error: String(error) });
+      return sendRefusal(reply, Refusal.unverified, { provider: deps.config.name });
+    });
+    routes(scope, deps);
+  });
+}
+
+function routes(fastify: FastifyInstance, deps: OidcDeps): void {
   const { config, https } = deps;
+  const limit = { config: { rateLimit: { max: deps.requestsPerMinute ?? 60, timeWindow: 60_000 } } };
   const now = deps.now ?? Date.now;
   const rp = new RelyingParty(config);
   const pendingSeal = new Seal(deps.secret, "pending sign-in", pendingSignInSchema);
@@ -125,7 +140,7 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcDeps): vo
     return reply.redirect(OIDC_REFUSED_PATH, 303);
   };
 
-  fastify.get(OIDC_START_PATH, async (req, reply) => {
+  fastify.get(OIDC_START_PATH, limit, async (req, reply) => {
     let configuration: client.Configuration;
     try {
       configuration = await rp.configuration();
@@ -155,7 +170,7 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcDeps): vo
     return reply.header("cache-control", "no-store").redirect(target.href, 303);
   });
 
-  fastify.get(OIDC_CALLBACK_PATH, async (req, reply) => {
+  fastify.get(OIDC_CALLBACK_PATH, limit, async (req, reply) => {
     reply.header("cache-control", "no-store");
     const pending = pendingSeal.open(req.cookies[pendingCookie], now());
     if (!pending) return refuseAway(reply, { reason: Refusal.expired });
@@ -182,12 +197,13 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcDeps): vo
       sameSite: "strict",
       secure: https,
       path: "/",
+      maxAge: Math.floor(deps.sessionPolicy.absoluteMs / 1000),
     });
     log.info("signed in with single sign-on", { staffId: match.staff.staffId });
     return reply.redirect(SIGNED_IN_PAGE, 303);
   });
 
-  fastify.get(OIDC_REFUSED_PATH, async (req, reply) => {
+  fastify.get(OIDC_REFUSED_PATH, limit, async (req, reply) => {
     const outcome = outcomeSeal.open(req.cookies[pendingCookie], now());
     const { reason, ...ctx } = outcome ?? { reason: Refusal.expired };
     return sendRefusal(reply, reason, { provider: config.name, ...ctx });

@@ -22,6 +22,8 @@ export const SsoRefusal = {
   noAccount: "no_account",
   disabled: "disabled",
   ambiguous: "ambiguous",
+  /** Too many requests from this address (the coarse per-address limit). */
+  rateLimited: "rate_limited",
 } as const;
 export type SsoRefusal = (typeof SsoRefusal)[keyof typeof SsoRefusal];
 
@@ -96,6 +98,12 @@ export function refusalText(
         status: 409,
         title: "More than one account",
         message: `More than one Chairside account uses ${email}, so Chairside cannot tell which one is yours. Ask your clinic's admin to fix it.`,
+      };
+    case SsoRefusal.rateLimited:
+      return {
+        status: 429,
+        title: "Too many sign-in attempts",
+        message: "Too many sign-in attempts came from this network. Please wait a minute and try again.",
       };
   }
 }

@@ -202,6 +202,8 @@ describe("single sign-on with OpenID Connect", () => {
     expect(sessionCookie).toMatch(/HttpOnly/i);
     expect(sessionCookie).toMatch(/SameSite=Strict/i);
     expect(sessionCookie).toMatch(/Path=\//);
+    // As long as the session can live (its absolute timeout, 12 h), like any other sign-in's cookie.
+    expect(sessionCookie).toMatch(/Max-Age=43200/);
     expect(browser.cookie(chairside, "chairside_oidc")).toBeUndefined();
 
     const token = browser.cookie(chairside, "chairside_session");
@@ -271,7 +273,7 @@ describe("single sign-on with OpenID Connect", () => {
   });
 });
 
-describe("single sign-on when the provider is down", () => {
+describe("single sign-on's edges", () => {
   it("answers the start route with a page that offers the other ways in", async () => {
     const down = await startTestServer({}, { oidc: await unreachableProviderConfig() });
     try {
@@ -281,6 +283,23 @@ describe("single sign-on when the provider is down", () => {
       expect(await res.text()).toContain("Sign in with your passkey or password");
     } finally {
       await down.stopAsync();
+    }
+  });
+
+  it("limits requests per address, with a page that says so", async () => {
+    const limited = await startTestServer({}, { oidc: await unreachableProviderConfig() });
+    try {
+      const url = `http://127.0.0.1:${limited.port}/auth/oidc/refused`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 60; i++) statuses.push((await fetch(url, { redirect: "manual" })).status);
+      expect(new Set(statuses)).toEqual(new Set([400]));
+      const res = await fetch(url, { redirect: "manual" });
+      expect(res.status).toBe(429);
+      expect(refusalOf(res)).toBe("rate_limited");
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await res.text()).toContain("Too many sign-in attempts");
+    } finally {
+      await limited.stopAsync();
     }
   });
 
