@@ -8,6 +8,7 @@ import { DEVICE_NAMESPACE } from "../shared/protocol.ts";
 import { ChairsideAuthenticator, cookieChecker } from "./auth/authenticator.ts";
 import { DemoPasses, demoPassRefusal } from "./auth/demoPass.ts";
 import { staffGuard } from "./auth/httpGuard.ts";
+import { type OidcConfig, oidcConfigFromEnv } from "./auth/oidc.ts";
 import type { SigninLimitPolicy } from "./auth/signinLimits.ts";
 import { StaffAuth } from "./auth/staffAuth.ts";
 import { DEFAULT_SESSION_POLICY, type SessionPolicy, StaffSessions } from "./auth/staffSessions.ts";
@@ -69,6 +70,8 @@ export interface StartOptions {
   sessionPolicy?: SessionPolicy;
   /** Sign-in failure limits per account and address (tests tighten them). */
   signinLimits?: SigninLimitPolicy;
+  /** Single sign-on settings; by default from CHAIRSIDE_OIDC_* (null: off). */
+  oidc?: OidcConfig | null;
   /** How often live connections' credentials are checked again (tests shorten it). */
   revalidateEveryMs?: number;
 }
@@ -77,6 +80,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   setLogLevel(config.logLevel);
   for (const warning of config.warnings) log.warn(warning);
   const now = opts.now ?? Date.now;
+  // Read before anything opens, so a wrong setting stops nothing half-started.
+  const oidc = opts.oidc === undefined ? oidcConfigFromEnv(process.env) : opts.oidc;
   const https = Boolean(config.tlsCertPath);
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
@@ -94,7 +99,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     sessionPolicy: opts.sessionPolicy ?? DEFAULT_SESSION_POLICY,
     https,
     demo: config.demo,
-    ssoName: null,
+    ssoName: oidc?.name ?? null,
     publicOrigin: () => publicOrigin,
     signinLimits: opts.signinLimits,
     now,
@@ -123,6 +128,17 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     demo: null,
     guard,
     staffAuth,
+    oidc: oidc
+      ? {
+          config: oidc,
+          storage,
+          sessions: staffSessions,
+          secret,
+          https,
+          sessionPolicy: opts.sessionPolicy ?? DEFAULT_SESSION_POLICY,
+          now,
+        }
+      : null,
     records: {
       guard,
       directory,

@@ -36,6 +36,7 @@ import { apiError, apiOk, parseOr400 } from "./apiReply.ts";
 import type { DemoPasses } from "./auth/demoPass.ts";
 import type { StaffGuard } from "./auth/httpGuard.ts";
 import type { Authenticator } from "./auth/identity.ts";
+import { type OidcDeps, registerOidcRoutes } from "./auth/oidc.ts";
 import { admitToRoom } from "./auth/roomAdmission.ts";
 import type { StaffAuth } from "./auth/staffAuth.ts";
 import type { Clinic } from "./clinic.ts";
@@ -61,6 +62,8 @@ export interface HttpDeps {
   guard: StaffGuard;
   /** Staff sign-in: accounts, passkeys, setup links and their routes. */
   staffAuth: StaffAuth;
+  /** Single sign-on (server/auth/oidc.ts); null when CHAIRSIDE_OIDC_ISSUER is not set. */
+  oidc: OidcDeps | null;
   /** The staff area's records API (server/directory/recordsRoutes.ts). */
   records?: RecordsRouteDeps;
 }
@@ -132,6 +135,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   fastify.register(fastifyCookie);
   registerRoutes(fastify, deps);
   deps.staffAuth.registerRoutes(fastify, deps.guard);
+  if (deps.oidc) registerOidcRoutes(fastify, deps.oidc);
   if (config.clientDir) registerClient(fastify, config.clientDir);
 
   return {
