@@ -14,6 +14,9 @@ import { createHttpServer, type HttpDeps } from "./httpServer.ts";
 import { InviteService } from "./invites.ts";
 import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
 import { createLogger, setLogLevel } from "./log.ts";
+// wiring: headset
+import { appointmentsFromClinic } from "./pairing/pairableAppointments.ts";
+import { Pairing } from "./pairing/pairing.ts";
 import { attachPeopleGateway, type PeopleServer } from "./peopleGateway.ts";
 import { roomsFor, SessionRegistry } from "./sessionRegistry.ts";
 import { attachDeviceGateway, type DeviceNamespace } from "./soe/deviceGateway.ts";
@@ -32,6 +35,9 @@ export interface Chairside {
   invites: InviteService;
   /** Staff sign-in sessions (cookie). */
   staffSessions: StaffSessions;
+  // wiring: headset
+  /** Headset pairing and observer invites: their credentials, checkers and revocations. */
+  pairing: Pairing;
   sessions: SessionRegistry;
   soe: SoeService;
   storage: Storage;
@@ -60,11 +66,19 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"));
   const invites = new InviteService(secret, clinic, config.inviteTtlHours, now);
   const staffSessions = new StaffSessions(storage, opts.sessionPolicy ?? DEFAULT_SESSION_POLICY, now);
+  // wiring: headset
+  const pairing = new Pairing({
+    storage,
+    appointments: appointmentsFromClinic(clinic),
+    https: Boolean(config.tlsCertPath),
+    now,
+  });
   const httpDeps: HttpDeps = {
     config,
     invites,
     demo: null,
     guard: staffGuard(staffSessions, Boolean(config.tlsCertPath)),
+    pairing, // wiring: headset
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
@@ -155,6 +169,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     clinic,
     invites,
     staffSessions,
+    pairing, // wiring: headset
     sessions,
     soe,
     storage,
@@ -162,6 +177,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     parserStats,
     async closeAsync() {
       await demo.stopAsync();
+      pairing.dispose(); // wiring: headset
       sessions.stop();
       // io.close() ends each transport without a Socket.IO disconnect packet: clients see a
       // transport close and retry (disconnectSockets(true) would tell them never to). Each

@@ -28,6 +28,9 @@ import type { DemoControl } from "./demo/demoControl.ts";
 import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 import type { InviteService } from "./invites.ts";
 import { createLogger } from "./log.ts";
+// wiring: headset
+import type { Pairing } from "./pairing/pairing.ts";
+import { registerPairingRoutes } from "./pairing/pairingRoutes.ts";
 import { setSecurityHeaders } from "./securityHeaders.ts";
 
 const log = createLogger("http");
@@ -39,6 +42,9 @@ export interface HttpDeps {
   demo: DemoControl | null;
   /** The staff API's door (server/auth/httpGuard.ts). */
   guard: StaffGuard;
+  // wiring: headset
+  /** Headset pairing and observer invites (server/pairing/pairing.ts). */
+  pairing: Pairing;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -171,6 +177,8 @@ function parse<T extends z.ZodType>(
 function registerRoutes(fastify: FastifyInstance, deps: HttpDeps, scheme: string): void {
   const { config, invites } = deps;
   fastify.get("/healthz", (_req, reply) => json(reply, { ok: true }));
+  // wiring: headset
+  registerPairingRoutes(fastify, { pairing: deps.pairing, guard: deps.guard });
 
   if (config.demoLinks) {
     // The Host header was checked in onRequest, so links built from it point at this server.

@@ -36,6 +36,9 @@ export const userCodeSchema = z
       ),
   );
 
+/** `POST /api/headset/code`: the headset sends an empty object. */
+export const headsetCodeRequestSchema = z.strictObject({});
+
 /** `POST /api/headset/token`: the headset's poll with its secret device code. */
 export const headsetTokenInputSchema = z.strictObject({
   deviceCode: z.string().min(20).max(100),

@@ -110,20 +110,13 @@ describe("pairing codes (RFC 8628 device grant)", () => {
     expect(codes.poll(code.deviceCode).status).toBe(PollStatus.pending);
   });
 
-  it("a denied headset hears access_denied", () => {
-    const { codes, issue } = machine();
-    const code = issue();
-    expect(codes.deny(code.userCode, ALICE).ok).toBe(true);
-    expect(codes.poll(code.deviceCode)).toEqual({ status: PollStatus.denied });
-    expect(codes.approve(code.userCode, APPROVAL, ALICE).ok).toBe(false);
-  });
-
-  it("withdraws an approval no headset collected yet when the appointment's headset is handed on", () => {
+  it("withdraws an approval no headset collected yet (headset handed on): the headset hears access_denied", () => {
     const { codes, issue } = machine();
     const code = issue();
     codes.approve(code.userCode, APPROVAL, ALICE);
     expect(codes.withdraw("appt-1")).toBe(1);
     expect(codes.poll(code.deviceCode)).toEqual({ status: PollStatus.denied });
+    expect(codes.approve(code.userCode, APPROVAL, ALICE)).toEqual({ ok: false, refusal: CodeRefusal.used });
   });
 
   it("a wrong code is refused and counted", () => {

@@ -235,14 +235,6 @@ export class PairingCodes {
     return checked;
   }
 
-  /** Refuses the waiting headset (the clinician said "not this one"): its poll answers access_denied. */
-  deny(userCode: string, who: Typist): CodeCheck {
-    const checked = this.check(userCode, who);
-    if (!checked.ok) return checked;
-    this.byUser.get(userCode)!.state = "denied";
-    return checked;
-  }
-
   /**
    * Withdraws approvals for an appointment that no headset has collected yet (the headset is handed
    * to the next patient, or the appointment ended before the poll came). Returns how many.
