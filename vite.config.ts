@@ -13,6 +13,7 @@ export default defineConfig({
       input: {
         index: resolve(import.meta.dirname, "client/index.html"),
         room: resolve(import.meta.dirname, "client/room.html"),
+        headset: resolve(import.meta.dirname, "client/headset.html"), // headset slice
       },
     },
   },
