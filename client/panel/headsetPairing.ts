@@ -8,7 +8,6 @@ import type { HeadsetLookup, HeadsetStatus } from "../../shared/pairing.ts";
 import { headsetCodeInputSchema } from "../../shared/pairing.ts";
 import type { AppointmentApi } from "./appointmentApi.ts";
 import { button, card, h, setText } from "./dom.ts";
-import { formatClock } from "./format.ts";
 
 /** After approving, look for the headset's arrival this often, this long. */
 const ARRIVAL_POLL_MS = 1_500;
@@ -93,7 +92,11 @@ export class HeadsetPairingCard {
           h("label", { class: "cp-field-label", for: "cp-pair-code" }, "Code on the headset"),
           h("div", { class: "cp-row" }, this.codeInput, find),
           this.codeError,
-          h("p", { class: "cp-hint" }, "The headset shows 6 letters and digits, and a QR code of this page."),
+          h(
+            "p",
+            { class: "cp-hint" },
+            'The headset shows 6 letters and digits under "Ask your dentist to pair this headset".',
+          ),
         );
         find.type = "submit";
         form.addEventListener("submit", (e) => {
@@ -149,7 +152,7 @@ export class HeadsetPairingCard {
             "p",
             { class: "cp-pair-state", "data-testid": "pair-paired" },
             h("span", { class: "cp-pair-dot", "aria-hidden": "true" }),
-            `Headset paired at ${formatClock(stage.pairedAt)}.`,
+            `Headset paired at ${clockTime(stage.pairedAt)}.`,
           ),
           h("p", { class: "cp-hint" }, "Handing it on signs it out of this appointment at once."),
           h("div", { class: "cp-row" }, handOn),
@@ -244,4 +247,9 @@ export class HeadsetPairingCard {
       "The headset is signed out of this appointment. For the next patient, open the pairing page on it again.",
     );
   }
+}
+
+/** "09:12": minutes are enough here. */
+function clockTime(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }

@@ -13,7 +13,6 @@ import {
 } from "../../shared/pairing.ts";
 import type { AppointmentApi } from "./appointmentApi.ts";
 import { button, card, h, setText } from "./dom.ts";
-import { formatClock } from "./format.ts";
 
 const HOURS = [1, 2, 4, 8, OBSERVER_MAX_HOURS] as const;
 
@@ -154,7 +153,7 @@ export class ObserverInvitesCard {
       h(
         "p",
         { class: "cp-hint" },
-        `It opens the room once, in one browser, until ${formatClock(made.invite.expiresAt)}. Send it privately.`,
+        `It opens the room once, in one browser, until ${clockTime(made.invite.expiresAt)}. Send it privately.`,
       ),
     );
     this.created.hidden = false;
@@ -185,7 +184,7 @@ export class ObserverInvitesCard {
             "span",
             { class: "cp-hint" },
             live
-              ? `${STATE_WORDS[invite.state]} · until ${formatClock(invite.expiresAt)}`
+              ? `${STATE_WORDS[invite.state]} · until ${clockTime(invite.expiresAt)}`
               : STATE_WORDS[invite.state],
           ),
           revoke,
@@ -206,4 +205,9 @@ export class ObserverInvitesCard {
     this.created.hidden = true;
     await this.refreshAsync();
   }
+}
+
+/** "09:12": minutes are enough here. */
+function clockTime(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
