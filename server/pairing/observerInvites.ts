@@ -42,6 +42,9 @@ export type Redeemed =
   | { ok: false; refusal: RedeemRefusal };
 
 export class ObserverInvites {
+  /** Invites being opened right now: a second, simultaneous opening of one link is refused. */
+  private readonly opening = new Set<string>();
+
   constructor(
     private readonly storage: Storage,
     private readonly appointments: AppointmentLookup,
@@ -89,6 +92,19 @@ export class ObserverInvites {
   async redeem(linkToken: string, presented: string | undefined): Promise<Redeemed> {
     const parts = splitToken(linkToken);
     if (!parts) return { ok: false, refusal: RedeemRefusal.invalid };
+    if (this.opening.has(parts.id)) return { ok: false, refusal: RedeemRefusal.used };
+    this.opening.add(parts.id);
+    try {
+      return await this.redeemOnce(parts, presented);
+    } finally {
+      this.opening.delete(parts.id);
+    }
+  }
+
+  private async redeemOnce(
+    parts: { id: string; secret: string },
+    presented: string | undefined,
+  ): Promise<Redeemed> {
     const row = await this.row(parts.id);
     if (!row || !tokenMatches(parts.secret, row.body.linkHash))
       return { ok: false, refusal: RedeemRefusal.invalid };

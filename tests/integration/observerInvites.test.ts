@@ -95,6 +95,13 @@ describe("observer invites", () => {
     ).toBe("joined");
   });
 
+  it("two browsers opening one link at once: exactly one gets in", async () => {
+    const created = await invite();
+    const path = `/observe/${created.link.split("/observe/")[1]}`;
+    const answers = await Promise.all([api("GET", path), api("GET", path), api("GET", path)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([303, 410, 410]);
+  });
+
   it("revoking ends the link and the observer's cookie, and the listener hears it", async () => {
     const created = await invite();
     const token = created.link.split("/observe/")[1]!;
