@@ -38,7 +38,15 @@ export const RedeemRefusal = { invalid: "invalid", used: "used", ended: "ended" 
 export type RedeemRefusal = (typeof RedeemRefusal)[keyof typeof RedeemRefusal];
 
 export type Redeemed =
-  | { ok: true; appointmentId: string; cookieToken: string; maxAgeS: number }
+  | {
+      ok: true;
+      inviteId: string;
+      appointmentId: string;
+      cookieToken: string;
+      maxAgeS: number;
+      /** False when the browser that opened it before opens it again. */
+      firstOpening: boolean;
+    }
   | { ok: false; refusal: RedeemRefusal };
 
 export class ObserverInvites {
@@ -114,9 +122,11 @@ export class ObserverInvites {
       if (mine?.id === row.inviteId && tokenMatches(mine.secret, row.body.sessionHash))
         return {
           ok: true,
+          inviteId: row.inviteId,
           appointmentId: row.body.appointmentId,
           cookieToken: presented!,
           maxAgeS: this.maxAgeS(row),
+          firstOpening: false,
         };
       return { ok: false, refusal: RedeemRefusal.used };
     }
@@ -126,9 +136,11 @@ export class ObserverInvites {
     await this.put(row);
     return {
       ok: true,
+      inviteId: row.inviteId,
       appointmentId: row.body.appointmentId,
       cookieToken: `${row.inviteId}.${secret}`,
       maxAgeS: this.maxAgeS(row),
+      firstOpening: true,
     };
   }
 

@@ -29,6 +29,15 @@ export interface PairingOptions {
   policy?: PairingPolicy;
 }
 
+export const PairingAuditAction = {
+  headsetPaired: "headset_paired",
+  headsetHandedOn: "headset_handed_on",
+  observerInvited: "observer_invited",
+  observerJoined: "observer_joined",
+  observerRevoked: "observer_revoked",
+} as const;
+export type PairingAuditAction = (typeof PairingAuditAction)[keyof typeof PairingAuditAction];
+
 export type RevokedListener = (credentialIds: readonly string[]) => void;
 
 export class Pairing {
@@ -37,11 +46,15 @@ export class Pairing {
   readonly invites: ObserverInvites;
   readonly appointments: AppointmentLookup;
   readonly https: boolean;
+  private readonly storage: Storage;
+  private readonly now: () => number;
   private readonly listeners = new Set<RevokedListener>();
   private readonly pruneTimer: ReturnType<typeof setInterval>;
 
   constructor(opts: PairingOptions) {
     const now = opts.now ?? Date.now;
+    this.now = now;
+    this.storage = opts.storage;
     this.https = opts.https;
     this.appointments = opts.appointments;
     this.codes = new PairingCodes(opts.policy ?? DEFAULT_PAIRING_POLICY, now);
@@ -90,6 +103,21 @@ export class Pairing {
   revoked(credentialIds: readonly string[]): void {
     if (credentialIds.length === 0) return;
     for (const listener of [...this.listeners]) listener(credentialIds);
+  }
+
+  /**
+   * Writes who gave or took which access to a patient's appointment into the append-only audit
+   * log (HIPAA 164.312(b)): pairing and handing on a headset, inviting, admitting and revoking observers.
+   */
+  async audit(who: string, action: PairingAuditAction, appointmentId: string, why: string): Promise<void> {
+    const subject = this.appointments(appointmentId)?.patientId ?? `appointment:${appointmentId}`;
+    await this.storage.audit({
+      at: this.now(),
+      who,
+      action,
+      subject,
+      why: `${why} (appointment ${appointmentId})`,
+    });
   }
 
   dispose(): void {

@@ -29,7 +29,7 @@ import { createLogger } from "../log.ts";
 import { cookieValue } from "./credentialTokens.ts";
 import { RedeemRefusal } from "./observerInvites.ts";
 import type { PairableAppointment } from "./pairableAppointments.ts";
-import type { Pairing } from "./pairing.ts";
+import { type Pairing, PairingAuditAction } from "./pairing.ts";
 import { type CodeCheck, CodeRefusal } from "./pairingCodes.ts";
 
 const log = createLogger("pairing");
@@ -75,6 +75,12 @@ export function registerPairingRoutes(fastify: FastifyInstance, deps: PairingRou
     const minted = await pairing.headsets.mint(appointment, outcome.approval.staffId);
     pairing.revoked(minted.ended);
     log.info("headset paired", { appointmentId: appointment.appointmentId, by: outcome.approval.staffId });
+    await pairing.audit(
+      outcome.approval.staffId,
+      PairingAuditAction.headsetPaired,
+      appointment.appointmentId,
+      `paired headset ${minted.credentialId} to the patient's seat`,
+    );
     reply.setCookie(cookieName(CookieName.headset, https), minted.token, {
       path: "/",
       httpOnly: true,
@@ -181,6 +187,12 @@ export function registerPairingRoutes(fastify: FastifyInstance, deps: PairingRou
     if (!appointment) return reply;
     const ended = await pairing.unpairHeadset(appointment.appointmentId);
     log.info("headset handed on", { appointmentId: appointment.appointmentId, ended: ended.length });
+    await pairing.audit(
+      request.staff!.staff.staffId,
+      PairingAuditAction.headsetHandedOn,
+      appointment.appointmentId,
+      `handed the headset on (${ended.length} credential(s) ended)`,
+    );
     return apiOk(reply, { ended: ended.length });
   });
 
@@ -200,6 +212,12 @@ export function registerPairingRoutes(fastify: FastifyInstance, deps: PairingRou
     const input = parseOr400(observerInviteInputSchema, request.body, reply);
     if (!input) return reply;
     const created = await pairing.invites.create(appointment, input, request.staff!.staff.staffId);
+    await pairing.audit(
+      request.staff!.staff.staffId,
+      PairingAuditAction.observerInvited,
+      appointment.appointmentId,
+      `invited observer ${created.invite.inviteId} for ${input.hours} h`,
+    );
     // The Host header was checked on the way in, so the link points at this server.
     const link = `${https ? "https" : "http"}://${request.headers.host}/observe/${created.linkToken}`;
     return apiOk(reply, { invite: created.invite, link } satisfies ObserverInviteCreated, 201);
@@ -216,6 +234,12 @@ export function registerPairingRoutes(fastify: FastifyInstance, deps: PairingRou
       if (!(await pairing.invites.revoke(appointment.appointmentId, params.inviteId)))
         return apiError(reply, 404, ApiErrorCode.notFound, "There is no such live invite.");
       pairing.revoked([params.inviteId]);
+      await pairing.audit(
+        request.staff!.staff.staffId,
+        PairingAuditAction.observerRevoked,
+        appointment.appointmentId,
+        `revoked observer ${params.inviteId}`,
+      );
       return apiOk(reply, { revoked: true });
     },
   );
@@ -229,6 +253,14 @@ export function registerPairingRoutes(fastify: FastifyInstance, deps: PairingRou
     const presented = cookieValue(request.headers.cookie, CookieName.observer, https);
     const redeemed = await pairing.invites.redeem(token, presented);
     if (!redeemed.ok) return observePage(reply, redeemed.refusal);
+    if (redeemed.firstOpening) {
+      await pairing.audit(
+        `observer:${redeemed.inviteId}`,
+        PairingAuditAction.observerJoined,
+        redeemed.appointmentId,
+        "opened the invite link",
+      );
+    }
     reply.setCookie(cookieName(CookieName.observer, https), redeemed.cookieToken, {
       path: "/",
       httpOnly: true,
