@@ -77,14 +77,7 @@ export class HeadsetCredentials {
     if (!parts) return null;
     const row = await this.row(parts.id);
     if (!row || !tokenMatches(parts.secret, row.body.secretHash)) return null;
-    const appointment = this.appointments(row.body.appointmentId);
-    const alive =
-      this.now() < row.body.expiresAt &&
-      appointment !== null &&
-      appointment.open &&
-      appointment.clinicId === row.clinicId &&
-      appointment.patientId === row.body.patientId;
-    if (!alive) {
+    if (!this.alive(row)) {
       await this.storage.deleteRecords(RecordKind.headsetCredential, [row.credentialId]);
       return null;
     }
@@ -95,6 +88,35 @@ export class HeadsetCredentials {
       appointmentId: row.body.appointmentId,
       patientId: row.body.patientId,
     };
+  }
+
+  /**
+   * Ends the credentials that are over (expired, or their appointment finished, cancelled or gone)
+   * and returns their ids, so live sockets holding them can be cut.
+   */
+  async endDead(): Promise<string[]> {
+    const dead: string[] = [];
+    for (const stored of await this.storage.listRecords(RecordKind.headsetCredential)) {
+      const body = headsetBodySchema.safeParse(JSON.parse(stored.body));
+      if (
+        !body.success ||
+        !this.alive({ credentialId: stored.id, clinicId: stored.clinicId, body: body.data })
+      )
+        dead.push(stored.id);
+    }
+    if (dead.length > 0) await this.storage.deleteRecords(RecordKind.headsetCredential, dead);
+    return dead;
+  }
+
+  private alive(row: HeadsetRow): boolean {
+    const appointment = this.appointments(row.body.appointmentId);
+    return (
+      this.now() < row.body.expiresAt &&
+      appointment !== null &&
+      appointment.open &&
+      appointment.clinicId === row.clinicId &&
+      appointment.patientId === row.body.patientId
+    );
   }
 
   /** When the appointment's live headset was paired; null when none is. */

@@ -182,6 +182,29 @@ export class ObserverInvites {
     return ended;
   }
 
+  /**
+   * Ids of opened invites that ended since `since` by running out of time, and of live ones whose
+   * appointment is over (those are marked revoked now), so live sockets holding them can be cut.
+   */
+  async endDead(since: number): Promise<string[]> {
+    const at = this.now();
+    const dead: string[] = [];
+    for (const stored of await this.storage.listRecords(RecordKind.observerInvite)) {
+      const body = inviteBodySchema.safeParse(JSON.parse(stored.body));
+      if (!body.success || body.data.revokedAt !== null) continue;
+      const row = { inviteId: stored.id, clinicId: stored.clinicId, body: body.data };
+      if (this.alive(row)) continue;
+      if (at >= row.body.expiresAt) {
+        if (row.body.expiresAt > since && row.body.sessionHash !== null) dead.push(row.inviteId);
+        continue;
+      }
+      row.body.revokedAt = at;
+      await this.put(row);
+      if (row.body.sessionHash !== null) dead.push(row.inviteId);
+    }
+    return dead;
+  }
+
   private alive(row: InviteRow): boolean {
     const appointment = this.appointments(row.body.appointmentId);
     return (

@@ -13,6 +13,7 @@
  */
 import type { Identity } from "../auth/identity.ts";
 import { CookieName } from "../auth/identity.ts";
+import { createLogger } from "../log.ts";
 import type { Storage } from "../storage/storage.ts";
 import { cookieValue } from "./credentialTokens.ts";
 import { HeadsetCredentials } from "./headsetCredentials.ts";
@@ -38,6 +39,14 @@ export const PairingAuditAction = {
 } as const;
 export type PairingAuditAction = (typeof PairingAuditAction)[keyof typeof PairingAuditAction];
 
+const log = createLogger("pairing");
+
+/**
+ * How often credentials that ran out of time, or whose appointment closed without a call to
+ * `endForAppointment`, are looked for, so their live sockets are cut within this long.
+ */
+const SWEEP_EVERY_MS = 30_000;
+
 export type RevokedListener = (credentialIds: readonly string[]) => void;
 
 export class Pairing {
@@ -50,6 +59,8 @@ export class Pairing {
   private readonly now: () => number;
   private readonly listeners = new Set<RevokedListener>();
   private readonly pruneTimer: ReturnType<typeof setInterval>;
+  private lastSweepAt: number;
+  private sweeping = false;
 
   constructor(opts: PairingOptions) {
     const now = opts.now ?? Date.now;
@@ -60,7 +71,11 @@ export class Pairing {
     this.codes = new PairingCodes(opts.policy ?? DEFAULT_PAIRING_POLICY, now);
     this.headsets = new HeadsetCredentials(opts.storage, opts.appointments, now);
     this.invites = new ObserverInvites(opts.storage, opts.appointments, now);
-    this.pruneTimer = setInterval(() => this.codes.prune(), 60_000);
+    this.lastSweepAt = now();
+    this.pruneTimer = setInterval(() => {
+      this.codes.prune();
+      this.sweepAsync().catch((error: unknown) => log.warn("sweep failed", { error: String(error) }));
+    }, SWEEP_EVERY_MS);
     this.pruneTimer.unref();
   }
 
@@ -97,6 +112,21 @@ export class Pairing {
     const ended = await this.headsets.endForAppointment(appointmentId);
     this.revoked(ended);
     return ended;
+  }
+
+  /** Ends credentials that are over by time or by their appointment, and tells the listeners. */
+  async sweepAsync(): Promise<string[]> {
+    if (this.sweeping) return [];
+    this.sweeping = true;
+    try {
+      const since = this.lastSweepAt;
+      this.lastSweepAt = this.now();
+      const ended = [...(await this.headsets.endDead()), ...(await this.invites.endDead(since))];
+      this.revoked(ended);
+      return ended;
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   /** Called by the routes when credentials ended for another reason (replaced, revoked). */

@@ -144,6 +144,12 @@ describe("observer invites", () => {
     );
     expect(await server.pairing.identifyObserver(cookie)).not.toBeNull();
     clock += 3_600_000;
+    // The sweep tells the authenticator, so the observer's live socket is cut on time.
+    const swept = await server.pairing.sweepAsync();
+    expect(swept).toContain(created.invite.inviteId);
+    expect(swept).not.toContain(unopened.invite.inviteId);
+    expect(revoked).toContain(created.invite.inviteId);
+    expect(await server.pairing.sweepAsync()).not.toContain(created.invite.inviteId);
     // An hour on, the staff sessions have gone idle too: sign in again.
     staff = await pairingStaff(server);
     expect(await server.pairing.identifyObserver(cookie)).toBeNull();

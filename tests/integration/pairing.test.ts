@@ -276,6 +276,46 @@ describe("headset pairing over HTTP", () => {
   });
 });
 
+describe("a paired headset's lifetime", () => {
+  it("ends after 12 hours, or when its appointment leaves the clinic, and the sweep says so", async () => {
+    let clock = Date.now();
+    const timed = await startPairingServer({}, { now: () => clock });
+    try {
+      const ended: string[] = [];
+      timed.pairing.onRevoked((ids) => ended.push(...ids));
+      const { clinician } = await pairingStaff(timed);
+      const pair = async (appointmentId: string) => {
+        const code = (await callApi(timed.origin, "POST", "/api/headset/code", { body: {} }))
+          .body as HeadsetCode;
+        await callApi(timed.origin, "POST", headsetPath(appointmentId), {
+          staff: clinician,
+          body: { userCode: code.userCode },
+        });
+        const poll = await callApi(timed.origin, "POST", "/api/headset/token", {
+          body: { deviceCode: code.deviceCode },
+        });
+        return cookieFrom(poll, CookieName.headset);
+      };
+      const a = await pair(APPOINTMENT.appointmentId);
+      const b = await pair(OTHER_APPOINTMENT.appointmentId);
+      const idA = (await timed.pairing.identifyHeadset(a))!.credentialId;
+      const idB = (await timed.pairing.identifyHeadset(b))!.credentialId;
+      expect(await timed.pairing.sweepAsync()).toEqual([]);
+
+      // The records drop an appointment (finished elsewhere): the sweep ends its headset.
+      (timed.clinic.appointments as Map<string, unknown>).delete(OTHER_APPOINTMENT.appointmentId);
+      expect(await timed.pairing.sweepAsync()).toEqual([idB]);
+      expect(ended).toEqual([idB]);
+
+      clock += 12 * 3_600_000;
+      expect(await timed.pairing.sweepAsync()).toEqual([idA]);
+      expect(await timed.pairing.identifyHeadset(a)).toBeNull();
+    } finally {
+      await timed.stopAsync();
+    }
+  });
+});
+
 describe("a paired headset across a restart", () => {
   it("keeps its credential: it is stored, not held in memory", async () => {
     const first = await startPairingServer();
