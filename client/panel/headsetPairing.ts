@@ -8,6 +8,7 @@ import type { HeadsetLookup, HeadsetStatus } from "../../shared/pairing.ts";
 import { headsetCodeInputSchema } from "../../shared/pairing.ts";
 import type { AppointmentApi } from "./appointmentApi.ts";
 import { button, card, h, setText } from "./dom.ts";
+import { canScan, PairingScanner } from "./pairingScan.ts";
 
 /** After approving, look for the headset's arrival this often, this long. */
 const ARRIVAL_POLL_MS = 1_500;
@@ -28,6 +29,7 @@ export class HeadsetPairingCard {
   private stage: Stage = { kind: "enter" };
   private busy = false;
   private arrivalTimer: ReturnType<typeof setTimeout> | null = null;
+  private scanner: PairingScanner | null = null;
   private disposed = false;
 
   constructor(
@@ -79,6 +81,7 @@ export class HeadsetPairingCard {
   dispose(): void {
     this.disposed = true;
     if (this.arrivalTimer !== null) clearTimeout(this.arrivalTimer);
+    this.scanner?.stop();
   }
 
   private render(): void {
@@ -103,7 +106,7 @@ export class HeadsetPairingCard {
           e.preventDefault();
           void this.lookupAsync();
         });
-        this.body.replaceChildren(form, this.message);
+        this.body.replaceChildren(...[form, this.scanControls(), this.message].filter((n) => n !== null));
         return;
       }
       case "confirm": {
@@ -163,7 +166,39 @@ export class HeadsetPairingCard {
     }
   }
 
+  /** "Scan the QR code" where the browser has a camera and a QR detector; nothing elsewhere. */
+  private scanControls(): HTMLElement | null {
+    if (!canScan()) return null;
+    const box = h("div", { class: "cp-scan" });
+    const start = button("Scan the headset's QR code", { class: "cp-btn", "data-testid": "pair-scan" });
+    start.addEventListener("click", () => {
+      const scanner = new PairingScanner();
+      this.scanner = scanner;
+      const stop = button("Stop camera", { class: "cp-btn cp-btn-ghost" });
+      stop.addEventListener("click", () => {
+        scanner.stop();
+        box.replaceChildren(start);
+      });
+      box.replaceChildren(scanner.video, stop);
+      scanner
+        .startAsync((code) => {
+          box.replaceChildren(start);
+          this.codeInput.value = code;
+          void this.lookupAsync();
+        })
+        .catch(() => {
+          scanner.stop();
+          box.replaceChildren(start);
+          this.say("The camera could not be opened: type the code instead.", "problem");
+        });
+    });
+    box.append(start);
+    return box;
+  }
+
   private go(stage: Stage): void {
+    this.scanner?.stop();
+    this.scanner = null;
     this.stage = stage;
     this.render();
   }
