@@ -102,8 +102,11 @@ describe("pairing the patient's headset in headless Chromium", () => {
     await page.close();
   }, 180_000);
 
+  // Needs the gateway slice: room.html?appointment= admitting a staff session and a headset cookie
+  // (server/auth/authenticator.ts + roomAdmission.ts calling Pairing.identifyHeadset), and the desk
+  // view passing `staffSignedIn: true` to ClinicianPanel for a staff seat.
   it("the clinician pairs it from the room's panel; the headset enters immersive VR as that patient", async () => {
-    // The clinician's desk, signed in by the staff session cookie (gateway admission by staff).
+    // The clinician's desk, signed in by the staff session cookie.
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const [name, value] = staff.clinician.cookie.split("=") as [string, string];
     await context.addCookies([{ name, value, url: server.origin, httpOnly: true, sameSite: "Strict" }]);
