@@ -165,6 +165,39 @@ describe("pairing the patient's headset in headless Chromium", () => {
     await screenshot(desk, "headset-paired-desk");
   }, 300_000);
 
+  it("an observer's link lands on the room's address: the token is in neither the address bar nor the history", async () => {
+    const made = await callApi(
+      server.origin,
+      "POST",
+      `/api/appointments/${APPOINTMENT.appointmentId}/observers`,
+      {
+        staff: staff.clinician,
+        body: { displayName: "Sam (student)", hours: 1 },
+      },
+    );
+    expect(made.status).toBe(201);
+    const link = made.body.link as string;
+    const token = link.split("/observe/")[1]!;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(m.text());
+    });
+    pages.push({ page, consoleErrors, foreignRequests: [] });
+    await page.goto(link, { waitUntil: "domcontentloaded" });
+    expect(page.url()).toBe(`${server.origin}/room.html?appointment=${APPOINTMENT.appointmentId}`);
+    expect(await page.evaluate(() => location.href + document.referrer)).not.toContain(token);
+    const cookie = (await context.cookies()).find((c) => c.name === CookieName.observer)!;
+    expect(cookie.httpOnly).toBe(true);
+    expect(cookie.sameSite).toBe("Strict");
+    expect(cookie.value).not.toContain(token.split(".")[1]!);
+    // Going back does not reach the link: the 303 left no history entry for it.
+    await page.goBack();
+    expect(page.url()).toBe("about:blank");
+    await page.close();
+  });
+
   it("requested nothing from any other origin and logged no console errors", () => {
     expect(pages.flatMap((p) => p.foreignRequests)).toEqual([]);
     expect(pages.flatMap((p) => p.consoleErrors)).toEqual([]);
