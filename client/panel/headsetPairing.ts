@@ -1,5 +1,5 @@
 /**
- * The "Patient's headset" card (issue 8, RFC 8628): the clinician or assistant types the code the
+ * The "Pair headset" card (issue 8, RFC 8628): the clinician or assistant types the code the
  * headset shows, sees whose appointment it would join, and confirms; the headset then enters the
  * room as this patient. "Hand headset to next patient" signs it out of this appointment. The card
  * stays hidden where the staff API does not know the page's user (the demo, an observer).
@@ -36,7 +36,7 @@ export class HeadsetPairingCard {
     private readonly api: AppointmentApi,
     opts: { initialCode?: string } = {},
   ) {
-    const c = card("Patient's headset", "headset-pairing");
+    const c = card("Pair headset", "headset-pairing");
     this.root = c.root;
     this.root.hidden = true;
     this.body = c.body;
