@@ -1,6 +1,6 @@
 /**
  * One place for what the pairing tests need of the clinic: a real server whose `main` clinic has
- * two appointments (`pat-a`, `pat-b`, clinician `dr-ray`, assistant `noah`), signed-in staff with
+ * two appointments (`pat-a`, `pat-b`, with syntheticClinic's care team), signed-in staff with
  * and without a part in them, and a small JSON client for the staff API. When the records'
  * directory replaces seeded appointments, only this file changes.
  */
@@ -34,12 +34,19 @@ export async function startPairingServer(
   return startTestServer(overrides, { clinic, ...opts });
 }
 
-export async function pairingStaff(server: TestServer): Promise<PairingStaff> {
+/** The staff ids of the fixture appointments' clinician and assistant, as the clinic has them. */
+export function careTeamOf(server: TestServer): { clinicianId: string; assistantId: string } {
+  const { clinicianId, assistantId } = server.clinic.appointments.get(APPOINTMENT.appointmentId)!.staff;
+  return { clinicianId, assistantId };
+}
+
+export async function pairingStaff(server: TestServer, https = false): Promise<PairingStaff> {
+  const team = careTeamOf(server);
   return {
-    clinician: await signedInStaff(server, { staffId: "dr-ray", role: "clinician", displayName: "Dr. Ray" }),
-    assistant: await signedInStaff(server, { staffId: "noah", role: "assistant", displayName: "Noah" }),
-    otherClinician: await signedInStaff(server, { staffId: "dr-other", role: "clinician" }),
-    admin: await signedInStaff(server, { staffId: "admin-ann", role: "admin" }),
+    clinician: await signedInStaff(server, { staffId: team.clinicianId, role: "clinician" }, https),
+    assistant: await signedInStaff(server, { staffId: team.assistantId, role: "assistant" }, https),
+    otherClinician: await signedInStaff(server, { staffId: "dr-other", role: "clinician" }, https),
+    admin: await signedInStaff(server, { staffId: "admin-ann", role: "admin" }, https),
   };
 }
 

@@ -258,7 +258,7 @@ export function registerPairingRoutes(fastify: FastifyInstance, deps: PairingRou
         `observer:${redeemed.inviteId}`,
         PairingAuditAction.observerJoined,
         redeemed.appointmentId,
-        "opened the invite link",
+        `opened invite ${redeemed.inviteId}`,
       );
     }
     reply.setCookie(cookieName(CookieName.observer, https), redeemed.cookieToken, {

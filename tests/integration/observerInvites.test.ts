@@ -93,6 +93,12 @@ describe("observer invites", () => {
     expect(
       list.body.invites.find((i: { inviteId: string }) => i.inviteId === created.invite.inviteId).state,
     ).toBe("joined");
+    // Who invited whom, and who opened it, is in the audit log, under the patient.
+    const audit = (await server.storage.auditLog(100)).filter((e) => e.why.includes(created.invite.inviteId));
+    expect(audit.map((e) => [e.who, e.action, e.subject])).toEqual([
+      [staff.clinician.staff.staffId, "observer_invited", APPOINTMENT.patientId],
+      [`observer:${created.invite.inviteId}`, "observer_joined", APPOINTMENT.patientId],
+    ]);
   });
 
   it("two browsers opening one link at once: exactly one gets in", async () => {

@@ -235,6 +235,14 @@ describe("headset pairing over HTTP", () => {
     expect(res.body.ended).toBeGreaterThanOrEqual(1);
     expect(revoked).toContain(identity!.credentialId);
     expect(await server.pairing.identifyHeadset(cookie)).toBeNull();
+    // Who paired and who handed on the patient's headset is in the audit log, under the patient.
+    const audit = (await server.storage.auditLog(200)).filter((e) => e.subject === APPOINTMENT.patientId);
+    expect(audit.some((e) => e.action === "headset_paired" && e.why.includes(identity!.credentialId))).toBe(
+      true,
+    );
+    expect(
+      audit.some((e) => e.action === "headset_handed_on" && e.who === staff.clinician.staff.staffId),
+    ).toBe(true);
     expect(
       (await api("GET", headsetPath(APPOINTMENT.appointmentId), { staff: staff.clinician })).body,
     ).toEqual({

@@ -12,8 +12,8 @@ import { CookieName, cookieName } from "../../server/auth/identity.ts";
 import { CSRF_HEADER } from "../../shared/apiErrors.ts";
 import type { HeadsetCode } from "../../shared/pairing.ts";
 import type { TestServer } from "../harness.ts";
-import { APPOINTMENT, startPairingServer } from "../pairingFixture.ts";
-import { type SignedInStaff, signedInStaff } from "../staffAccount.ts";
+import { APPOINTMENT, pairingStaff, startPairingServer } from "../pairingFixture.ts";
+import type { SignedInStaff } from "../staffAccount.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "chairside-pairing-tls-"));
 let server: TestServer;
@@ -44,7 +44,7 @@ beforeAll(async () => {
     { stdio: "ignore" },
   );
   server = await startPairingServer({ tlsCertPath: cert, tlsKeyPath: key });
-  clinician = await signedInStaff(server, { staffId: "dr-ray", role: "clinician" }, true);
+  clinician = (await pairingStaff(server, true)).clinician;
 });
 afterAll(async () => {
   await server?.stopAsync();
