@@ -16,6 +16,7 @@ export default defineConfig({
         staff: resolve(import.meta.dirname, "client/staff.html"),
         signin: resolve(import.meta.dirname, "client/signin.html"),
         setup: resolve(import.meta.dirname, "client/setup.html"),
+        headset: resolve(import.meta.dirname, "client/headset.html"),
       },
     },
   },

@@ -24,6 +24,8 @@ import type { PeopleServer } from "./handshake.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
 import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
 import { createLogger, setLogLevel } from "./log.ts";
+import { appointmentsFromClinic } from "./pairing/pairableAppointments.ts";
+import { Pairing } from "./pairing/pairing.ts";
 import { attachPeopleGateway } from "./peopleGateway.ts";
 import { SessionRegistry } from "./sessionRegistry.ts";
 import { createSocketServer } from "./socketServer.ts";
@@ -50,6 +52,8 @@ export interface Chairside {
   staffSessions: StaffSessions;
   /** Staff sign-in: accounts (disableStaff, identifyStaff, onRevoked), passkeys, enrolment links. */
   staffAuth: StaffAuth;
+  /** Headset pairing and observer invites: their credentials, checkers and revocations. */
+  pairing: Pairing;
   sessions: SessionRegistry;
   soe: SoeService;
   storage: Storage;
@@ -92,6 +96,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const clinic = directory.clinic;
   const staffSessions = new StaffSessions(storage, opts.sessionPolicy ?? DEFAULT_SESSION_POLICY, now);
   const demoPasses = new DemoPasses(secret, clinic, config.demoPassTtlHours, now);
+  const pairing = new Pairing({ storage, appointments: appointmentsFromClinic(clinic), https, now });
   let publicOrigin = "";
   const staffAuth = new StaffAuth({
     storage,
@@ -111,6 +116,12 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       (c) => staffAuth.identifyStaff(c),
       (l) => staffAuth.onRevoked(l),
     ),
+    cookieChecker(
+      "headset",
+      (c) => pairing.identifyHeadset(c),
+      (l) => pairing.onRevoked(l),
+    ),
+    cookieChecker("observer", (c) => pairing.identifyObserver(c)),
   ]);
   if (config.demo) authenticator.use(demoPasses.checker());
 
@@ -128,6 +139,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     demo: null,
     guard,
     staffAuth,
+    pairing,
     oidc: oidc
       ? {
           config: oidc,
@@ -187,7 +199,10 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   });
   // What a change in the records ends or starts live.
   directory.listen({
-    onAppointmentEnded: (appt) => io.in(appt.roomId).disconnectSockets(true),
+    onAppointmentEnded: (appt) => {
+      void pairing.endForAppointment(appt.appointmentId);
+      io.in(appt.roomId).disconnectSockets(true);
+    },
     onDevicePaired: (device) => {
       for (const s of sessions.forPatient(device.patientId)) s.upsertDevice(soe.deviceView(device));
     },
@@ -215,6 +230,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     authenticator,
     staffSessions,
     staffAuth,
+    pairing,
     sessions,
     soe,
     storage,
@@ -224,6 +240,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     async closeAsync() {
       await demo.stopAsync();
       gateway.stop();
+      pairing.dispose();
       sessions.stop();
       // io.close() ends each transport without a Socket.IO disconnect packet: clients see a
       // transport close and retry (disconnectSockets(true) would tell them never to). Each

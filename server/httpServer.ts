@@ -46,6 +46,8 @@ import { DEMO_APPOINTMENT } from "./demo/demoDirector.ts";
 import { type RecordsRouteDeps, registerRecordsRoutes } from "./directory/recordsRoutes.ts";
 import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 import { createLogger } from "./log.ts";
+import type { Pairing } from "./pairing/pairing.ts";
+import { registerPairingRoutes } from "./pairing/pairingRoutes.ts";
 import { setSecurityHeaders } from "./securityHeaders.ts";
 
 const log = createLogger("http");
@@ -64,6 +66,8 @@ export interface HttpDeps {
   staffAuth: StaffAuth;
   /** Single sign-on (server/auth/oidc.ts); null when CHAIRSIDE_OIDC_ISSUER is not set. */
   oidc: OidcDeps | null;
+  /** Headset pairing and observer invites (server/pairing/pairing.ts). */
+  pairing: Pairing;
   /** The staff area's records API (server/directory/recordsRoutes.ts). */
   records?: RecordsRouteDeps;
 }
@@ -136,6 +140,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
   registerRoutes(fastify, deps);
   deps.staffAuth.registerRoutes(fastify, deps.guard);
   if (deps.oidc) registerOidcRoutes(fastify, deps.oidc);
+  registerPairingRoutes(fastify, { pairing: deps.pairing, guard: deps.guard });
   if (config.clientDir) registerClient(fastify, config.clientDir);
 
   return {

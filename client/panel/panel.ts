@@ -9,15 +9,18 @@ import type { RoomSnapshot } from "../../shared/protocol.ts";
 import type { CheckedReading } from "../../shared/soe/signals.ts";
 import type { RoomActions, RoomListener } from "../roomActions.ts";
 import { AlarmsView } from "./alarmsView.ts";
+import { AppointmentApi } from "./appointmentApi.ts";
 import { Captions } from "./captions.ts";
 import { COMFORT_WINDOW_MS, ComfortHistory } from "./comfortHistory.ts";
 import { ComfortPanel } from "./comfortView.ts";
 import { DevicesView } from "./devicesView.ts";
 import { h, PanelEvent, setText } from "./dom.ts";
 import { formatClock, roleText } from "./format.ts";
+import { HeadsetPairingCard } from "./headsetPairing.ts";
 import { LatestReadings } from "./latestReadings.ts";
 import { MembersList } from "./membersList.ts";
-import { isViewOnly, type PanelRole, panelCards } from "./permissions.ts";
+import { ObserverInvitesCard } from "./observerInvites.ts";
+import { isCareRole, isViewOnly, type PanelRole, panelCards } from "./permissions.ts";
 import { ProcedureControls } from "./procedureControls.ts";
 import { SoeCharts } from "./soeCharts.ts";
 import { CHART_TEETH, TeethView } from "./teethView.ts";
@@ -35,6 +38,11 @@ export interface ClinicianPanelOptions {
   loadHistory?: boolean;
   /** Speak Otto's lines with speechSynthesis when available. Default true. */
   speech?: boolean;
+  /**
+   * The room admitted this page by a staff member's session (not a demo pass): show the cards that
+   * use the staff API (the patient's headset, observers). Default false.
+   */
+  staffSignedIn?: boolean;
 }
 
 export interface ToothStatesChange {
@@ -68,6 +76,10 @@ export class ClinicianPanel implements RoomListener {
   private readonly teeth: TeethView;
   private readonly devices: DevicesView;
   private readonly captions: Captions;
+  /** Staff-API cards of a signed-in care team (headset pairing, observer invites); empty in the demo. */
+  private readonly staffCards: HTMLElement;
+  private headsetCard: HeadsetPairingCard | null = null;
+  private observersCard: ObserverInvitesCard | null = null;
   private readonly header: { patient: HTMLElement; meta: HTMLElement; you: HTMLElement };
   private readonly offline: HTMLElement;
   /** The sections whose controls need the server; disabled together while the link is down. */
@@ -134,6 +146,7 @@ export class ClinicianPanel implements RoomListener {
       live(this.comfort.root),
       live(this.devices.root),
     ];
+    this.staffCards = h("div", { class: "cp-staff-cards" });
     this.liveSets = [alarms, procedure, comfort, devices];
     root.classList.add("cp-panel");
     root.replaceChildren(
@@ -149,6 +162,7 @@ export class ClinicianPanel implements RoomListener {
         comfort,
         this.teeth.root,
         devices,
+        this.staffCards,
         this.members.root,
       ),
       this.captions.root,
@@ -203,6 +217,7 @@ export class ClinicianPanel implements RoomListener {
     this.comfort.update(view.comfort);
     this.captions.update(view.otto, sameView);
     if (first) {
+      this.mountStaffCards(a.appointmentId);
       this.captions.markJoined();
       if ((this.opts.loadHistory ?? true) && panelCards(this.opts.role).telemetry)
         void this.loadHistoryAsync();
@@ -296,10 +311,26 @@ export class ClinicianPanel implements RoomListener {
     this.charts.dispose();
     this.comfort.dispose();
     this.captions.dispose();
+    this.headsetCard?.dispose();
+    this.observersCard?.dispose();
     this.onHighlightTeeth.clear();
     this.toothStatesEvent.clear();
     this.root.replaceChildren();
     this.root.classList.remove("cp-panel");
+  }
+
+  /**
+   * The care team's cards that use the staff API: each shows itself only if the API lets this
+   * page's signed-in user act on the appointment (so none appear for a demo seat).
+   */
+  private mountStaffCards(appointmentId: string): void {
+    if (!this.opts.staffSignedIn || !isCareRole(this.opts.role)) return;
+    const api = new AppointmentApi(appointmentId);
+    this.headsetCard = new HeadsetPairingCard(api);
+    this.observersCard = new ObserverInvitesCard(api);
+    this.staffCards.replaceChildren(this.headsetCard.root, this.observersCard.root);
+    void this.headsetCard.startAsync();
+    void this.observersCard.startAsync();
   }
 
   private async loadHistoryAsync(): Promise<void> {

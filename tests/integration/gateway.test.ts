@@ -31,6 +31,10 @@ const PUBLIC_BY_DESIGN: Record<string, string> = {
   "GET /*": "the built client's pages and assets (no data in them)",
   "GET /api/session": "says only whether this browser is signed in and how one can sign in",
   "POST /api/auth/passkey/options": "a passkey sign-in challenge: the first step of signing in",
+  "POST /api/headset/code": "a pairing code for a headset: it grants nothing until a clinician approves it",
+  "POST /api/headset/token":
+    "a headset asking whether it was paired (RFC 8628 polling); grants only after approval",
+  "GET /observe/:token": "an observer's invite link: only a valid, unrevoked invite opens anything",
 };
 /** The demo clinic's doors: public while CHAIRSIDE_DEMO is on, and only ever about the demo clinic. */
 const DEMO_DOORS = ["GET /api/demo/appointments", "POST /api/demo/pass", "GET /join/:appointmentId/:role"];
