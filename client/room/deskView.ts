@@ -39,13 +39,17 @@ export async function startDeskAsync(
 
   let panel: ClinicianPanel | null = null;
   let role: PanelRole = "observer";
-  const connection = new RoomConnection(typeof auth === "function" ? await auth() : auth, {
+  const handshake = typeof auth === "function" ? await auth() : auth;
+  // A page seated by a staff cookie (no demo pass) may pair the headset and invite observers.
+  const staffSignedIn = handshake.pass === undefined;
+  const connection = new RoomConnection(handshake, {
     onView: (view) => {
       if (!panel) {
         const mine = view.members.find((m) => m.memberId === view.you)?.role;
         role = mine === "clinician" || mine === "assistant" || mine === "presenter" ? mine : "observer";
         panel = new ClinicianPanel(panelRoot, connection, {
           role,
+          staffSignedIn,
           plans: SELECTABLE_PLANS.map((p) => ({ id: p.id, name: p.name })),
         });
         panel.setLive(isLive(connection.link));
