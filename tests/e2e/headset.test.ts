@@ -117,6 +117,13 @@ describe("pairing the patient's headset in headless Chromium", () => {
     });
     await desk.goto(`${server.origin}/room.html?appointment=${APPOINTMENT.appointmentId}&quality=low`);
     pages.push({ page: desk, consoleErrors: deskErrors, foreignRequests: [] });
+    // A headset paired earlier (the test above) is still paired: hand it to the next patient first.
+    await desk.waitForSelector('[data-testid="pair-code-input"], [data-testid="pair-hand-on"]', {
+      timeout: 60_000,
+    });
+    if (await desk.isVisible('[data-testid="pair-hand-on"]')) {
+      await desk.click('[data-testid="pair-hand-on"]');
+    }
     await desk.waitForSelector('[data-testid="pair-code-input"]', { timeout: 60_000 });
 
     const { watched, userCode } = await openHeadset("headset-panel");
