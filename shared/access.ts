@@ -332,13 +332,20 @@ export const StaffAction = {
   headsetPair: "headset.pair",
   /** Invite (and revoke) observers of an appointment. */
   observersInvite: "observers.invite",
+  /** Open a patient's record: visits, timelines, SOE trends, anxiety, replays (every read is audited). */
+  recordsRead: "records.read",
+  /** Download a visit or a patient's whole record as FHIR R4 (audited). */
+  recordsExport: "records.export",
+  /** Read, filter, export and verify the clinic's audit trail. */
+  auditRead: "audit.read",
 } as const;
 export type StaffAction = (typeof StaffAction)[keyof typeof StaffAction];
 
 /**
  * Staff role × action. An admin runs the clinic's records but does not treat: an admin who is also
  * a dentist has a second, clinician account. Assistants book, pair devices and headsets; inviting
- * observers into a treatment is the clinician's call.
+ * observers into a treatment is the clinician's call. Patients' records are read by the care team
+ * (exported only by clinicians); the admin reads the audit trail, which names patients by id only.
  */
 export const STAFF_ACCESS: Readonly<Record<StaffRole, Readonly<Record<StaffAction, boolean>>>> = {
   admin: {
@@ -354,6 +361,9 @@ export const STAFF_ACCESS: Readonly<Record<StaffRole, Readonly<Record<StaffActio
     "rooms.enter": false,
     "headset.pair": false,
     "observers.invite": false,
+    "records.read": false,
+    "records.export": false,
+    "audit.read": true,
   },
   clinician: {
     "patients.read": true,
@@ -368,6 +378,9 @@ export const STAFF_ACCESS: Readonly<Record<StaffRole, Readonly<Record<StaffActio
     "rooms.enter": true,
     "headset.pair": true,
     "observers.invite": true,
+    "records.read": true,
+    "records.export": true,
+    "audit.read": false,
   },
   assistant: {
     "patients.read": true,
@@ -382,6 +395,9 @@ export const STAFF_ACCESS: Readonly<Record<StaffRole, Readonly<Record<StaffActio
     "rooms.enter": true,
     "headset.pair": true,
     "observers.invite": false,
+    "records.read": true,
+    "records.export": false,
+    "audit.read": false,
   },
 };
 

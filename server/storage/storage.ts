@@ -52,6 +52,10 @@ export interface AuditEntry {
   action: string;
   subject: string;
   why: string;
+  /** The patient whose data was read or changed, so the trail answers "who saw Julian's record". */
+  patientId?: string;
+  /** The treatment room (appointment) it happened in, where there is one. */
+  roomId?: string;
 }
 
 /** One treatment room's saved state (server/roomState.ts encodes and checks `body`). */
