@@ -64,6 +64,7 @@ export async function startDeskAsync(
     onLinkState: (status) => {
       presenter.set(status);
       panel?.setLive(isLive(status));
+      scene.setIdle(status.kind === "replaced" || status.kind === "refused");
     },
     onEvent: (event) => {
       // Retracted readings must show as retracted: reload the chart history after a quarantine.

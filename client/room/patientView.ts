@@ -140,6 +140,7 @@ export async function startPatientAsync(
     presenter.set(status);
     live = isLive(status);
     away = status.kind === "replaced" || status.kind === "refused";
+    scene.setIdle(away);
     if (live) {
       stopMissed = false;
       deliverPendingStop();

@@ -71,6 +71,8 @@ export interface SceneTestState {
   /** The VR controller's stop button is down, as the last XR frame saw it. */
   xrStopButtonHeld: boolean;
   cameraPosition: [number, number, number];
+  /** The room is hidden and not drawn (the seat went to another window). */
+  idle: boolean;
 }
 
 export class TreatmentScene {
@@ -91,6 +93,7 @@ export class TreatmentScene {
   private lastFrame: number | null = null;
   private readonly cleanups: (() => void)[] = [];
   private disposed = false;
+  private idle = false;
 
   private constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -121,6 +124,7 @@ export class TreatmentScene {
     let lastFrame = 0;
     engine.runRenderLoop(() => {
       const now = performance.now();
+      if (this.idle) return;
       if (minFrameMs > 0 && this.xrState !== "in_xr" && now - lastFrame < minFrameMs) return;
       lastFrame = now;
       scene.render();
@@ -329,7 +333,16 @@ export class TreatmentScene {
       stopShown: this.parts.hud.stopShown,
       xrStopButtonHeld: this.xr?.stopButtonHeld ?? false,
       cameraPosition: [cp.x, cp.y, cp.z],
+      idle: this.idle,
     };
+  }
+
+  /**
+   * A window whose seat went elsewhere (or was refused) hides its room: it stops drawing it too, so a
+   * forgotten window does not keep a PC (or the headset's battery) busy. `false` draws again.
+   */
+  setIdle(idle: boolean): void {
+    this.idle = idle;
   }
 
   dispose(): void {

@@ -74,6 +74,11 @@ describe("one person, one seat", () => {
     expect((await stateOf(second.page)).link).toBe("connected");
     expect(patientConnection()).toBe("connected");
     expect([...first.consoleErrors, ...second.consoleErrors]).toEqual([]);
+    // The window that gave its seat up no longer draws the room it hides.
+    expect((await stateOf(first.page)).scene.idle).toBe(true);
+    expect((await stateOf(second.page)).scene.idle).toBe(false);
+    await first.page.context().close();
+    await second.page.context().close();
   });
 
   it("shows no STOP in an observer's view from the chair", async () => {
