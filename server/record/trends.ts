@@ -14,7 +14,7 @@ import type { StoredReading } from "../storage/storage.ts";
 export const CRITICAL_PH = 5.5;
 /** Points per series a chart is given at most. */
 export const MAX_POINTS = 3000;
-/** A reading counts for at most this long toward "time below pH 5.5" (a silent sensor proves nothing). */
+/** A reading counts until the next one if that comes within this time; else for one sample period (a silent sensor proves nothing). */
 const MAX_HOLD_MS = 5000;
 
 function isRetracted(r: StoredReading): boolean {
@@ -92,7 +92,7 @@ interface DayAcc {
 
 /**
  * Per day: minutes below pH 5.5 (each usable pH reading below it counts until the next reading of
- * its tooth, at most 5 s), the bite-force peak, and the mean plaque and gingival index. Readings of
+ * its tooth, or one sample period when the next is more than 5 s away), the bite-force peak, and the mean plaque and gingival index. Readings of
  * other signals are ignored; days with none of these are left out. Oldest day first.
  */
 export function dailySummaries(readings: readonly StoredReading[]): DailySummary[] {
@@ -142,7 +142,9 @@ export function dailySummaries(readings: readonly StoredReading[]): DailySummary
       a.phSeen = true;
       if (r.value >= CRITICAL_PH) return;
       const next = list[i + 1];
-      a.belowMs += Math.min(MAX_HOLD_MS, next ? next.t - r.t : 1000 / SIGNAL_SPECS.ph.sampleHz);
+      const held = next === undefined ? Number.POSITIVE_INFINITY : next.t - r.t;
+      // Readings stopped: the last one counts for one sample period, not for the silence after it.
+      a.belowMs += held <= MAX_HOLD_MS ? held : 1000 / SIGNAL_SPECS.ph.sampleHz;
     });
   }
   const mean = (m: { sum: number; n: number }) => (m.n === 0 ? null : m.sum / m.n);
