@@ -1,13 +1,10 @@
 /**
- * The patient's record over real HTTP on a real server and SQLite file: a patient and appointment
- * made through the staff API, two treatment sessions' events and SOE readings written through
- * Storage as the rooms and the device gateway write them; then the record, a visit's timeline,
+ * The patient's record over real HTTP on a real server and SQLite file, on the history of
+ * tests/recordSeed.ts: the record, a visit's timeline,
  * trends and anxiety as each role and another clinic see them, the audit entry of every read, and
  * 400s that list the problems by field.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventLog } from "../../server/record/visitFixtures.ts";
-import { CSRF_HEADER } from "../../shared/apiErrors.ts";
 import type {
   PatientAnxiety,
   PatientRecordView,
@@ -21,8 +18,8 @@ import {
   visitTimelineSchema,
 } from "../../shared/patientRecord.ts";
 import type { AppointmentEntry, PatientRecord } from "../../shared/records.ts";
-import type { CheckedReading } from "../../shared/soe/signals.ts";
 import { startTestServer, type TestServer } from "../harness.ts";
+import { SEED_SECOND, seedRecordAsync, staffApi } from "../recordSeed.ts";
 import { type SignedInStaff, signedInStaff } from "../staffAccount.ts";
 
 let server: TestServer;
@@ -32,41 +29,9 @@ let admin: SignedInStaff;
 let elsewhere: SignedInStaff;
 let patient: PatientRecord;
 let appointment: AppointmentEntry;
-const T0 = Date.UTC(2026, 9, 5, 9, 0, 0);
 
-interface Answer<T> {
-  status: number;
-  body: T & { error?: { code: string; message: string; problems?: { path: string; message: string }[] } };
-}
-
-async function api<T = unknown>(method: string, path: string, who: SignedInStaff | null, body?: unknown) {
-  const headers: Record<string, string> = {};
-  if (who) {
-    headers.cookie = who.cookie;
-    headers[CSRF_HEADER] = who.csrfToken;
-  }
-  if (method !== "GET") headers["content-type"] = "application/json";
-  const r = await fetch(`${server.origin}${path}`, {
-    method,
-    headers,
-    ...(method === "GET" ? {} : { body: JSON.stringify(body ?? {}) }),
-  });
-  return { status: r.status, body: (await r.json()) as Answer<T>["body"] };
-}
-
-function ph(t: number, value: number, status: CheckedReading["status"] = "final"): CheckedReading {
-  return {
-    deviceId: "soe-ada-36",
-    signal: "ph",
-    t,
-    value,
-    unit: "[pH]",
-    tooth: 36,
-    quality: "valid",
-    status,
-    receivedAt: t + 2,
-  };
-}
+const api = <T = unknown>(method: string, path: string, who: SignedInStaff | null) =>
+  staffApi<T>(server, method, path, who);
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -74,52 +39,7 @@ beforeAll(async () => {
   noa = await signedInStaff(server, { staffId: "noa", role: "assistant", displayName: "Noa" });
   admin = await signedInStaff(server, { staffId: "boss", role: "admin" });
   elsewhere = await signedInStaff(server, { staffId: "kai", role: "clinician", clinicId: "north" });
-  const made = await api<PatientRecord>("POST", "/api/patients", ray, {
-    displayName: "Ada Lovelace",
-    dateOfBirth: "1985-12-10",
-    anxietyNotes: "",
-    preferences: "",
-  });
-  expect(made.status).toBe(201);
-  patient = made.body;
-  const day = new Date().toISOString().slice(0, 10);
-  const appt = await api<AppointmentEntry>("POST", "/api/appointments", noa, {
-    patientId: patient.patientId,
-    scheduledAt: `${day}T09:30`,
-    planId: "filling-36-MO",
-    clinicianId: "ray",
-    assistantId: "noa",
-  });
-  expect(appt.status).toBe(201);
-  appointment = appt.body;
-  // Two sessions in the room: one the patient stopped, then one completed a week later.
-  const log = new EventLog(1, T0);
-  log.session("abort_after_stop");
-  log.at = T0 + 7 * 86_400_000;
-  log.session("complete");
-  for (const e of log.events) await server.storage.appendRoomEvent(appointment.roomId, e);
-  // pH in both visits; 90 s without readings in the second one is a gap.
-  const second = T0 + 7 * 86_400_000;
-  await server.storage.storeBatches([
-    {
-      deviceId: "soe-ada-36",
-      bootId: "b1",
-      patientId: patient.patientId,
-      seq: 1,
-      digest: "d1",
-      firmware: "2.3.1",
-      readings: [ph(T0 + 2000, 6.9), ph(T0 + 3000, 5.2)],
-    },
-    {
-      deviceId: "soe-ada-36",
-      bootId: "b1",
-      patientId: patient.patientId,
-      seq: 2,
-      digest: "d2",
-      firmware: "2.3.1",
-      readings: [ph(second, 7), ph(second + 1000, 4.1, "entered-in-error"), ph(second + 91_000, 6.8)],
-    },
-  ]);
+  ({ patient, appointment } = await seedRecordAsync(server, ray, noa));
 });
 afterAll(async () => {
   await server?.stopAsync();
@@ -179,7 +99,7 @@ describe("the patient's record API", () => {
     expect(trends.daily[0]!.minutesBelowPh55).toBeCloseTo(1 / 60);
     expect(await lastAudit()).toMatchObject({ who: "ray", action: "record.trends" });
     // Zoomed into the second visit, its 90 s without readings is a gap too.
-    const second = T0 + 7 * 86_400_000;
+    const second = SEED_SECOND;
     const zoomed = await api<PatientTrends>(
       "GET",
       `/api/patients/${patient.patientId}/trends?signal=ph&from=${second - 1000}&to=${second + 100_000}`,
