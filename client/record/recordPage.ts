@@ -23,6 +23,9 @@ import { SIGN_IN_PAGE, StaffApi } from "../staff/staffApi.ts";
 import { renderTrendChart } from "./trendChart.ts";
 
 const api = new StaffApi();
+/** Staff names by id, from the record answer. */
+let staffNames: Record<string, string> = {};
+const nameOf = (id: string) => staffNames[id] ?? id;
 const app = document.getElementById("record-app")!;
 
 const OUTCOME_WORDS: Record<Visit["outcome"], string> = {
@@ -47,6 +50,12 @@ const KIND_WORDS: Record<TimelineKind, string> = {
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const clock = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
 const fmt = (n: number | null, digits = 1) => (n === null ? "–" : n.toFixed(digits));
+
+/** Time below pH 5.5: seconds while under a minute (a single dip must not read as "0.0 min"). */
+function belowText(mins: number | null): string {
+  if (mins === null) return "–";
+  return mins < 1 ? `${Math.round(mins * 60)} s` : `${fmt(mins)} min`;
+}
 
 function minutes(ms: number | null): string {
   if (ms === null) return "–";
@@ -78,7 +87,7 @@ function visitsList(visits: readonly Visit[], onPick: (v: Visit) => void): HTMLE
         "span",
         { class: "rc-visit-meta" },
         h("span", { class: `rc-outcome rc-outcome-${v.outcome}` }, OUTCOME_WORDS[v.outcome]),
-        ` ${minutes(v.durationMs)} · ${v.clinicianId}${v.assistantId ? `, ${v.assistantId}` : ""}`,
+        ` ${minutes(v.durationMs)} · ${nameOf(v.clinicianId)}${v.assistantId ? `, ${nameOf(v.assistantId)}` : ""}`,
       ),
     );
     button.addEventListener("click", () => {
@@ -218,7 +227,7 @@ function dailyTable(trends: PatientTrends): HTMLElement {
           "tr",
           {},
           h("td", {}, d.day),
-          h("td", {}, d.minutesBelowPh55 === null ? "–" : `${fmt(d.minutesBelowPh55)} min`),
+          h("td", {}, belowText(d.minutesBelowPh55)),
           h("td", {}, fmt(d.biteForcePeak, 0)),
           h("td", {}, fmt(d.plaqueMean, 2)),
           h("td", {}, fmt(d.gingivalMean, 2)),
@@ -285,6 +294,7 @@ async function startAsync(): Promise<void> {
   );
   if (!record) return;
   const { patient, visits } = record;
+  staffNames = record.staffNames;
   document.title = `Chairside · ${patient.displayName}`;
   const timeline = h(
     "section",

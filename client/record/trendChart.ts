@@ -56,7 +56,8 @@ export function renderTrendChart(host: HTMLElement, trends: PatientTrends, width
       stroke: seriesColour(tooth),
       width: 1.5,
       spanGaps: false,
-      points: { show: false },
+      // Shown where there is room (uPlot's default): a short visit at a weeks-wide scale stays visible.
+      points: { size: 5, fill: seriesColour(tooth) },
     })),
     ...teeth.map((tooth) => ({
       label: `${label(tooth)} retracted`,

@@ -134,8 +134,15 @@ export function registerRecordRoutes(fastify: FastifyInstance, deps: RecordRoute
     const patient = await patientOf(staff.clinicId, params.id);
     if (!patient) return notFound(reply, "patient");
     const visits = await visitsOfAppointmentsAsync(storage, await appointmentsOf(patient.patientId));
+    const staffNames: Record<string, string> = {};
+    for (const v of visits) {
+      for (const id of [v.clinicianId, v.assistantId]) {
+        const name = id === null ? undefined : clinic.people.get(id)?.displayName;
+        if (id !== null && name !== undefined) staffNames[id] = name;
+      }
+    }
     await audit(staff, RecordAudit.read, `record of ${patient.patientId}`, patient.patientId);
-    return apiOk(reply, { patient, visits } satisfies PatientRecordView);
+    return apiOk(reply, { patient, visits, staffNames } satisfies PatientRecordView);
   });
 
   fastify.get("/api/visits/:id/timeline", { preHandler: guard }, async (req, reply) => {

@@ -73,7 +73,7 @@ describe("visitTimeline", () => {
       ["people", "dr-lee joined as clinician", null, null],
       ["mdas", "MDAS 21 of 25", null, null],
       ["procedure", "Step 1: What we'll do today", null, null],
-      ["procedure", "Started Plan filling-36-MO", "clinician", null],
+      ["procedure", "Started Filling 36 MO", "clinician", null],
       ["otto", "We start now.", "Otto", null],
       ["stop", "Paused by patient", "patient", null],
       ["stop", "Resumed after the patient's stop", "clinician", "Patient nodded, ready again"],

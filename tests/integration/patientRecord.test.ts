@@ -62,6 +62,7 @@ describe("the patient's record API", () => {
       ["completed", "filling-36-MO", 36, "ray", "noa"],
       ["stopped_by_patient", "filling-36-MO", 36, "ray", "noa"],
     ]);
+    expect(view.staffNames).toEqual({ ray: "Dr. Ray", noa: "Noa" });
     expect(await lastAudit()).toMatchObject({ who: "ray", action: "record.read" });
   });
 
