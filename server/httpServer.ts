@@ -48,6 +48,8 @@ import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 import { createLogger } from "./log.ts";
 import type { Pairing } from "./pairing/pairing.ts";
 import { registerPairingRoutes } from "./pairing/pairingRoutes.ts";
+// -- record (issue 9) --
+import { type RecordRouteDeps, registerRecordRoutes } from "./record/recordRoutes.ts";
 import { setSecurityHeaders } from "./securityHeaders.ts";
 
 const log = createLogger("http");
@@ -70,6 +72,9 @@ export interface HttpDeps {
   pairing: Pairing;
   /** The staff area's records API (server/directory/recordsRoutes.ts). */
   records?: RecordsRouteDeps;
+  // -- record (issue 9) --
+  /** The patient's record: visits, timeline, trends, anxiety (server/record/recordRoutes.ts). */
+  patientRecord?: RecordRouteDeps;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -216,6 +221,8 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   const { config } = deps;
   fastify.get("/healthz", (_req, reply) => json(reply, { ok: true }));
   if (deps.records) registerRecordsRoutes(fastify, deps.records);
+  // -- record (issue 9) --
+  if (deps.patientRecord) registerRecordRoutes(fastify, deps.patientRecord);
 
   // The room page asks who its cookies seat in a room, so it opens the right view; the socket
   // handshake asks the same authenticator and admission again (this answer grants nothing).

@@ -9,10 +9,13 @@ import type {
   AuditEntry,
   FirmwareRecord,
   FirmwareUsage,
+  ReadingRange,
   RecordKind,
+  RoomEventRange,
   RoomStateRow,
   Storage,
   StoredBatch,
+  StoredReading,
   StoredRecord,
   StoreOutcome,
 } from "./storage.ts";
@@ -59,6 +62,12 @@ const MIGRATIONS: readonly string[] = [
      kind TEXT NOT NULL, id TEXT NOT NULL, clinic_id TEXT NOT NULL, body TEXT NOT NULL,
      updated_at INTEGER NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
    CREATE INDEX records_kind_clinic ON records (kind, clinic_id, id);`,
+  // -- record (issue 9) --: per-visit reads (a room's events by seq and type), trends (a patient's
+  // readings per signal by device time) and a patient's appointments without parsing every one.
+  `CREATE INDEX IF NOT EXISTS room_events_room_seq ON room_events (room_id, seq);
+   CREATE INDEX IF NOT EXISTS room_events_room_type_seq ON room_events (room_id, type, seq);
+   CREATE INDEX IF NOT EXISTS readings_patient_signal_t ON readings (patient_id, signal, t);
+   CREATE INDEX IF NOT EXISTS records_kind_patient ON records (kind, json_extract(body, '$.patientId'), id);`,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -77,6 +86,7 @@ interface FirmwareActionRow {
 }
 
 interface ReadingRow {
+  firmware?: string;
   device_id: string;
   signal: string;
   t: number;
@@ -99,6 +109,21 @@ interface RecordRow {
 
 function fromRecordRow(row: RecordRow): StoredRecord {
   return { kind: row.kind, id: row.id, clinicId: row.clinic_id, body: row.body, updatedAt: row.updated_at };
+}
+
+function fromReadingRow(row: ReadingRow): CheckedReading {
+  return {
+    deviceId: row.device_id,
+    signal: row.signal as Signal,
+    t: row.t,
+    value: row.value,
+    unit: row.unit,
+    ...(row.tooth === null ? {} : { tooth: row.tooth }),
+    quality: row.quality as Quality,
+    ...(row.reason === null ? {} : { reason: row.reason }),
+    status: row.status as ReadingStatus,
+    receivedAt: row.received_at,
+  };
 }
 
 export interface SqliteOptions {
@@ -182,18 +207,7 @@ export class SqliteStorage implements Storage {
            FROM readings WHERE patient_id = ? AND received_at >= ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC`,
       )
       .all(patientId, sinceMs, limit) as ReadingRow[];
-    return rows.map((row) => ({
-      deviceId: row.device_id,
-      signal: row.signal as Signal,
-      t: row.t,
-      value: row.value,
-      unit: row.unit,
-      ...(row.tooth === null ? {} : { tooth: row.tooth }),
-      quality: row.quality as Quality,
-      ...(row.reason === null ? {} : { reason: row.reason }),
-      status: row.status as ReadingStatus,
-      receivedAt: row.received_at,
-    }));
+    return rows.map(fromReadingRow);
   }
 
   async countReadings(filter: { deviceId?: string; status?: string } = {}): Promise<number> {
@@ -328,6 +342,61 @@ export class SqliteStorage implements Storage {
     this.db
       .prepare("DELETE FROM records WHERE kind = ? AND id IN (SELECT value FROM json_each(?))")
       .run(kind, JSON.stringify(ids));
+  }
+
+  // -- record (issue 9) --
+
+  async roomEventsBetween(roomId: string, range: RoomEventRange): Promise<RoomEvent[]> {
+    const where = ["room_id = ?"];
+    const args: (string | number)[] = [roomId];
+    const bound = (sql: string, value: number | undefined) => {
+      if (value === undefined) return;
+      where.push(sql);
+      args.push(value);
+    };
+    bound("seq >= ?", range.fromSeq);
+    bound("seq <= ?", range.toSeq);
+    bound("at >= ?", range.fromAt);
+    bound("at <= ?", range.toAt);
+    if (range.types !== undefined) {
+      where.push("type IN (SELECT value FROM json_each(?))");
+      args.push(JSON.stringify(range.types));
+    }
+    const limit = range.limit ?? -1;
+    const rows = this.db
+      .prepare(`SELECT seq, at, body FROM room_events WHERE ${where.join(" AND ")} ORDER BY seq, id LIMIT ?`)
+      .all(...args, limit) as { seq: number; at: number; body: string }[];
+    return rows.map((r) => ({ seq: r.seq, at: r.at, body: JSON.parse(r.body) }));
+  }
+
+  async readingsBetween(patientId: string, range: ReadingRange): Promise<StoredReading[]> {
+    const where = ["patient_id = ?", "t >= ?", "t <= ?"];
+    const args: (string | number)[] = [patientId, range.from, range.to];
+    if (range.signal !== undefined) {
+      where.push("signal = ?");
+      args.push(range.signal);
+    }
+    if (range.tooth !== undefined) {
+      where.push("tooth = ?");
+      args.push(range.tooth);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT firmware, device_id, signal, t, value, unit, tooth, quality, reason, status, received_at
+         FROM readings WHERE ${where.join(" AND ")} ORDER BY t, id LIMIT ?`,
+      )
+      .all(...args, range.limit ?? -1) as ReadingRow[];
+    return rows.map((row) => ({ ...fromReadingRow(row), firmware: row.firmware ?? "" }));
+  }
+
+  async recordsOfPatient(kind: RecordKind, patientId: string): Promise<StoredRecord[]> {
+    // INDEXED BY: without ANALYZE statistics SQLite prefers the primary key and reads every record of the kind.
+    const rows = this.db
+      .prepare(
+        "SELECT * FROM records INDEXED BY records_kind_patient WHERE kind = ? AND json_extract(body, '$.patientId') = ? ORDER BY id",
+      )
+      .all(kind, patientId) as RecordRow[];
+    return rows.map(fromRecordRow);
   }
 
   // -- soe (issue 7): firmware quarantines and lifts per clinic --

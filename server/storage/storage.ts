@@ -4,8 +4,8 @@
  * networked backend fits; the SQLite one completes synchronously inside them.
  */
 import type { Alarm } from "../../shared/alarms.ts";
-import type { FirmwareAction, RoomEvent } from "../../shared/protocol.ts";
-import type { CheckedReading } from "../../shared/soe/signals.ts";
+import type { FirmwareAction, RoomEvent, RoomEventType } from "../../shared/protocol.ts";
+import type { CheckedReading, Signal } from "../../shared/soe/signals.ts";
 
 /** One device batch, checked, ready to be stored exactly once per (device, boot, seq). */
 export interface StoredBatch {
@@ -94,6 +94,36 @@ export interface StoredRecord {
   updatedAt: number;
 }
 
+// -- record (issue 9) --
+/** Which of a room's events to read: a seq range and/or a time range, optionally only some types. */
+export interface RoomEventRange {
+  /** Seq at or after / at or before (both included). */
+  fromSeq?: number;
+  toSeq?: number;
+  /** Event time (`at`, epoch ms) at or after / at or before. */
+  fromAt?: number;
+  toAt?: number;
+  types?: readonly RoomEventType[];
+  /** At most this many, oldest first (default: all). */
+  limit?: number;
+}
+
+/** Which of a patient's readings to read: device time `t` in [from, to], optionally one signal or tooth. */
+export interface ReadingRange {
+  from: number;
+  to: number;
+  signal?: Signal;
+  tooth?: number;
+  /** At most this many, oldest first (default: all). */
+  limit?: number;
+}
+
+/** A reading as stored: the checked reading with the firmware that measured it. */
+export interface StoredReading extends CheckedReading {
+  firmware: string;
+}
+// -- end record --
+
 export interface Storage {
   /** Stores batches atomically, exactly once per (device, boot, seq); resolves once durable. */
   storeBatches(batches: readonly StoredBatch[]): Promise<StoreOutcome[]>;
@@ -137,6 +167,14 @@ export interface Storage {
   listRecords(kind: RecordKind, clinicId?: string): Promise<StoredRecord[]>;
   /** Removes records (sessions that ended, for example); missing ids are ignored. */
   deleteRecords(kind: RecordKind, ids: readonly string[]): Promise<void>;
+  // -- record (issue 9) --
+  /** A room's events in a seq and/or time range, oldest first (index room_events (room_id, seq)). */
+  roomEventsBetween(roomId: string, range: RoomEventRange): Promise<RoomEvent[]>;
+  /** A patient's readings by device time, oldest first, retracted and invalid ones included. */
+  readingsBetween(patientId: string, range: ReadingRange): Promise<StoredReading[]>;
+  /** Records of a kind whose body names this patient (`patientId`), in id order (indexed). */
+  recordsOfPatient(kind: RecordKind, patientId: string): Promise<StoredRecord[]>;
+  // -- end record --
   audit(entry: AuditEntry): Promise<void>;
   auditLog(limit: number): Promise<AuditEntry[]>;
   close(): Promise<void>;
