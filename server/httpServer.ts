@@ -48,6 +48,8 @@ import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 import { createLogger } from "./log.ts";
 import type { Pairing } from "./pairing/pairing.ts";
 import { registerPairingRoutes } from "./pairing/pairingRoutes.ts";
+// wiring: audit (issue 9)
+import { type AuditRouteDeps, registerAuditRoutes } from "./audit/auditRoutes.ts";
 import { setSecurityHeaders } from "./securityHeaders.ts";
 
 const log = createLogger("http");
@@ -70,6 +72,9 @@ export interface HttpDeps {
   pairing: Pairing;
   /** The staff area's records API (server/directory/recordsRoutes.ts). */
   records?: RecordsRouteDeps;
+  // -- audit (issue 9) --
+  /** The admin's audit trail: filtered pages, CSV, verify (server/audit/auditRoutes.ts). */
+  audit?: AuditRouteDeps;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -216,6 +221,7 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   const { config } = deps;
   fastify.get("/healthz", (_req, reply) => json(reply, { ok: true }));
   if (deps.records) registerRecordsRoutes(fastify, deps.records);
+  if (deps.audit) registerAuditRoutes(fastify, deps.audit); // wiring: audit
 
   // The room page asks who its cookies seat in a room, so it opens the right view; the socket
   // handshake asks the same authenticator and admission again (this answer grants nothing).

@@ -537,7 +537,7 @@ export class TreatmentSession {
   private async history(actor: SessionActor, sinceMs: number): Promise<Result<ReadingsBatch>> {
     this.ports.audit(
       actor.personId,
-      "read_readings",
+      "soe.history", // audit (issue 9): the contract's name for the SOE history read
       `chart history for appointment ${this.appointment.appointmentId}`,
     );
     const readings = await this.ports.readingsSince(Math.max(sinceMs, this.now() - 30 * 60_000));
