@@ -33,6 +33,8 @@ import {
 } from "../shared/httpSchemas.ts";
 import { Role } from "../shared/roles.ts";
 import { apiError, apiOk, parseOr400 } from "./apiReply.ts";
+// wiring: audit (issue 9)
+import { type AuditRouteDeps, registerAuditRoutes } from "./audit/auditRoutes.ts";
 import type { DemoPasses } from "./auth/demoPass.ts";
 import type { StaffGuard } from "./auth/httpGuard.ts";
 import type { Authenticator } from "./auth/identity.ts";
@@ -48,8 +50,6 @@ import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 import { createLogger } from "./log.ts";
 import type { Pairing } from "./pairing/pairing.ts";
 import { registerPairingRoutes } from "./pairing/pairingRoutes.ts";
-// wiring: audit (issue 9)
-import { type AuditRouteDeps, registerAuditRoutes } from "./audit/auditRoutes.ts";
 import { setSecurityHeaders } from "./securityHeaders.ts";
 
 const log = createLogger("http");

@@ -108,7 +108,15 @@ export class SessionRegistry {
         audit: (who, action, why) =>
           void storage
             // wiring: audit (issue 9): the trail names the patient and room of every in-room read
-            .audit({ at: now(), who, action, subject: appt.patientId, why, patientId: appt.patientId, roomId: appt.roomId })
+            .audit({
+              at: now(),
+              who,
+              action,
+              subject: appt.patientId,
+              why,
+              patientId: appt.patientId,
+              roomId: appt.roomId,
+            })
             .catch(logFailure("audit")),
         flushState: () => this.writers.get(appt.appointmentId)?.flushAsync() ?? Promise.resolve(),
       },

@@ -14,7 +14,11 @@ const epochMs = z.coerce
   .int("Give the time as whole milliseconds since 1970.")
   .nonnegative("A time cannot be before 1970.");
 const name = (what: string) =>
-  z.string().trim().min(1, `Enter a ${what}, or leave it out.`).max(64, `A ${what} id is at most 64 characters.`);
+  z
+    .string()
+    .trim()
+    .min(1, `Enter a ${what}, or leave it out.`)
+    .max(64, `A ${what} id is at most 64 characters.`);
 
 /** The filter: by person (staff or patient id who acted), by patient read or changed, by time [from, to). */
 export const auditQuerySchema = z

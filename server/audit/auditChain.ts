@@ -59,7 +59,10 @@ export function verifyAuditRows(
   let prev = previousHash;
   for (const row of rows) {
     if (row.prevHash !== prev) {
-      return { broken: { id: row.id, field: "prev_hash", expected: prev, found: row.prevHash }, lastHash: prev };
+      return {
+        broken: { id: row.id, field: "prev_hash", expected: prev, found: row.prevHash },
+        lastHash: prev,
+      };
     }
     const expected = auditHash(prev, row.id, row);
     if (row.hash !== expected) {
@@ -91,7 +94,11 @@ export async function verifyAuditChainAsync(
     if (rows.length === 0) return { checked, broken: null, lastHash };
     const result = verifyAuditRows(rows, lastHash);
     if (result.broken) {
-      return { checked: checked + rows.findIndex((r) => r.id === result.broken?.id), broken: result.broken, lastHash };
+      return {
+        checked: checked + rows.findIndex((r) => r.id === result.broken?.id),
+        broken: result.broken,
+        lastHash,
+      };
     }
     checked += rows.length;
     lastHash = result.lastHash;

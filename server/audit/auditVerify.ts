@@ -52,9 +52,13 @@ export async function verifyDataFolderAsync(
   try {
     const key = process.env.CHAIRSIDE_DB_KEY;
     if (key) db.pragma(`key = '${key.replaceAll("'", "''")}'`);
-    const columns = (db.prepare("PRAGMA table_info(audit_log)").all() as { name: string }[]).map((c) => c.name);
+    const columns = (db.prepare("PRAGMA table_info(audit_log)").all() as { name: string }[]).map(
+      (c) => c.name,
+    );
     if (!columns.includes("hash")) {
-      print("This database's audit trail is not chained yet: start this version of the server once to chain it.");
+      print(
+        "This database's audit trail is not chained yet: start this version of the server once to chain it.",
+      );
       return 2;
     }
     const page = db.prepare("SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?");

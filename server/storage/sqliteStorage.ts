@@ -325,9 +325,7 @@ export class SqliteStorage implements Storage {
   }
 
   async auditLog(limit: number): Promise<AuditEntry[]> {
-    return (
-      this.db.prepare("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?").all(limit) as AuditRow[]
-    )
+    return (this.db.prepare("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?").all(limit) as AuditRow[])
       .reverse()
       .map((row) => {
         const { id: _id, prevHash: _p, hash: _h, ...entry } = fromAuditRow(row);
@@ -359,7 +357,9 @@ export class SqliteStorage implements Storage {
   /** Rows of the chain after an id, oldest first, hashes included: what the verify command walks. */
   async auditChain(afterId: number, limit: number): Promise<ChainedAuditRow[]> {
     return (
-      this.db.prepare("SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?").all(afterId, limit) as AuditRow[]
+      this.db
+        .prepare("SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?")
+        .all(afterId, limit) as AuditRow[]
     ).map(fromAuditRow);
   }
 
