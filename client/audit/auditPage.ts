@@ -243,7 +243,12 @@ async function startAsync(): Promise<void> {
     summary.textContent = "Loading…";
     const result = await api.getAsync<AuditPageView>(`/api/audit${query(filter, true)}`);
     if (!result.ok) {
-      summary.textContent = "";
+      // Never leave the rows of an earlier filter under a filter that was not applied.
+      body.replaceChildren();
+      table.hidden = true;
+      empty.hidden = true;
+      summary.textContent =
+        result.error.code === ApiErrorCode.invalid ? "Fix the filter above to see entries." : "";
       if (result.error.code === ApiErrorCode.invalid) showProblems(result);
       else signedOut(result.status, result.error.message);
       return;

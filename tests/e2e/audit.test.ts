@@ -105,6 +105,10 @@ describe("the audit trail page", () => {
     await page.fill("#au-from", "2026-11-21T00:00");
     await page.click("[data-testid=audit-filter] button[type=submit]");
     await page.waitForSelector("#au-to-problem:has-text('must be after its start')");
+    expect(await page.textContent("[data-testid=audit-summary]")).toBe(
+      "Fix the filter above to see entries.",
+    );
+    expect(await page.locator("[data-testid=audit-rows] tr").count()).toBe(0);
 
     await page.click("[data-testid=audit-verify]");
     await page.waitForSelector("[data-testid=audit-verify-result][data-intact=true]");
