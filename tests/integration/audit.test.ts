@@ -94,6 +94,36 @@ describe("every read of patient data", () => {
   });
 });
 
+describe("every change made on someone's word", () => {
+  it("writes an interlock override with who, the patient, the room and the written reason", async () => {
+    const ray = await TestClient.joinAsync(server, "flower", "clinician");
+    try {
+      const command = (c: string, reason?: string) =>
+        ray.command<{ status: string }>(
+          Ev.procedureCommand,
+          reason ? { command: c, reason } : { command: c },
+        );
+      expect((await ray.command(Ev.procedureSelect, { planId: "sensor-check-36" })).ok).toBe(true);
+      expect((await command("start")).ok).toBe(true);
+      // No SOE data has arrived for tooth 36: the automated step is held by the interlock.
+      const next = await command("next");
+      expect(next.ok && next.value.status).toBe("blocked");
+      expect((await command("override", "Checked clinically, sensor cable reseated")).ok).toBe(true);
+    } finally {
+      ray.close();
+    }
+    const flower = server.clinic.appointments.get("flower")!;
+    const entry = (await entriesOf("procedure.override")).at(-1)!;
+    expect(entry).toMatchObject({
+      patientId: flower.patientId,
+      roomId: flower.roomId,
+      subject: flower.patientId,
+    });
+    expect(entry.who).not.toBe("");
+    expect(entry.why).toMatch(/Checked clinically, sensor cable reseated$/);
+  });
+});
+
 describe("the admin's audit API", () => {
   it("refuses the signed-out (401) and staff without audit.read (403)", async () => {
     for (const path of ["/api/audit", "/api/audit.csv", "/api/audit/verify"]) {
