@@ -1,15 +1,18 @@
 /**
  * The chain as storage writes it: a data folder from before the chain is chained once at upgrade,
- * concurrent writes through the storage thread never fork it, quarantines' own audit rows join it.
+ * concurrent writes through the storage thread never fork it, quarantines' own audit rows join it;
+ * the verify command reads an encrypted folder with the server's key.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
+import CipherDatabase from "better-sqlite3-multiple-ciphers";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqliteStorage } from "../storage/sqliteStorage.ts";
 import { openWorkerStorage } from "../storage/workerStorage.ts";
-import { GENESIS_HASH, verifyAuditChainAsync } from "./auditChain.ts";
+import { auditHash, GENESIS_HASH, verifyAuditChainAsync } from "./auditChain.ts";
+import { verifyDataFolderAsync } from "./auditVerify.ts";
 
 const dirs: string[] = [];
 function dbPath(): string {
@@ -107,6 +110,52 @@ describe("the audit chain in storage", () => {
       expect(report).toMatchObject({ checked: 2, broken: null });
     } finally {
       await storage.close();
+    }
+  });
+});
+
+describe("audit:verify on an encrypted data folder", () => {
+  it("opens the file with CHAIRSIDE_DB_KEY as the server does, and says so when the key is missing", async () => {
+    const path = dbPath();
+    const db = new CipherDatabase(path);
+    db.pragma("cipher = 'sqlcipher'");
+    db.pragma("legacy = 4");
+    db.pragma("key = 'correct horse'");
+    db.exec(`CREATE TABLE audit_log (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+      subject TEXT NOT NULL, why TEXT NOT NULL, patient_id TEXT, room_id TEXT, prev_hash TEXT, hash TEXT)`);
+    let prev = GENESIS_HASH;
+    for (let id = 1; id <= 3; id++) {
+      const entry = { at: id, who: "ray", action: "record.read", subject: "p", why: "", patientId: "p" };
+      const hash = auditHash(prev, id, entry);
+      db.prepare("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)").run(
+        id,
+        entry.at,
+        entry.who,
+        entry.action,
+        entry.subject,
+        entry.why,
+        entry.patientId,
+        prev,
+        hash,
+      );
+      prev = hash;
+    }
+    db.close();
+
+    const folder = dirname(path);
+    const saved = process.env.CHAIRSIDE_DB_KEY;
+    try {
+      delete process.env.CHAIRSIDE_DB_KEY;
+      const without: string[] = [];
+      expect(await verifyDataFolderAsync(folder, (l) => without.push(l))).toBe(2);
+      expect(without.join("\n")).toMatch(/^Could not read the audit trail/);
+      process.env.CHAIRSIDE_DB_KEY = "correct horse";
+      const lines: string[] = [];
+      expect(await verifyDataFolderAsync(folder, (l) => lines.push(l))).toBe(0);
+      expect(lines[0]).toBe("The audit trail is intact: 3 entries, every link holds.");
+    } finally {
+      if (saved === undefined) delete process.env.CHAIRSIDE_DB_KEY;
+      else process.env.CHAIRSIDE_DB_KEY = saved;
     }
   });
 });

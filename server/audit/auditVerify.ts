@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 import { type ChainedAuditRow, describeChainReport, verifyAuditChainAsync } from "./auditChain.ts";
 
 interface Row {
@@ -51,7 +51,12 @@ export async function verifyDataFolderAsync(
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const key = process.env.CHAIRSIDE_DB_KEY;
-    if (key) db.pragma(`key = '${key.replaceAll("'", "''")}'`);
+    if (key) {
+      // As the server opens it (SQLCipher 4 compatible): the cipher is chosen before the key.
+      db.pragma("cipher = 'sqlcipher'");
+      db.pragma("legacy = 4");
+      db.pragma(`key = '${key.replaceAll("'", "''")}'`);
+    }
     const columns = (db.prepare("PRAGMA table_info(audit_log)").all() as { name: string }[]).map(
       (c) => c.name,
     );
