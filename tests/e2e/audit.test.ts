@@ -64,6 +64,13 @@ describe("the audit trail page", () => {
     expect(await page.textContent("[data-testid=audit-summary]")).toMatch(/^Entries 1–50 of \d+$/);
     expect(await page.locator("[data-testid=audit-rows] tr").count()).toBe(50);
     expect(await screenshot(page, "audit-all")).toBeGreaterThan(10_000);
+    await page.click("[data-testid=audit-older]");
+    await page.waitForSelector("[data-testid=audit-summary]:has-text('Entries 51–')");
+    expect(page.url()).toContain("page=2");
+    expect(await page.locator("[data-testid=audit-rows] tr").count()).toBeGreaterThanOrEqual(11);
+    expect(await page.locator("[data-testid=audit-older]").isDisabled()).toBe(true);
+    await page.click("[data-testid=audit-newer]");
+    await page.waitForSelector("[data-testid=audit-summary]:has-text('Entries 1–50')");
 
     // Dr. Ray's reads of Ada: i = 0, 12, 24, 36, 48 (i % 3 == 0 and i % 4 == 0).
     await page.fill("#au-who", "dr-ray");
