@@ -19,6 +19,8 @@ export default defineConfig({
         headset: resolve(import.meta.dirname, "client/headset.html"),
         // wiring: record (issue 9)
         record: resolve(import.meta.dirname, "client/record.html"),
+        // wiring: audit (issue 9)
+        audit: resolve(import.meta.dirname, "client/audit.html"),
       },
     },
   },

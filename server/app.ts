@@ -168,6 +168,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     },
     // -- record (issue 9) --
     patientRecord: { guard, storage, clinic, now },
+    // -- audit (issue 9) --
+    audit: { guard, storage, now },
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };

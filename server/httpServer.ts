@@ -33,6 +33,8 @@ import {
 } from "../shared/httpSchemas.ts";
 import { Role } from "../shared/roles.ts";
 import { apiError, apiOk, parseOr400 } from "./apiReply.ts";
+// wiring: audit (issue 9)
+import { type AuditRouteDeps, registerAuditRoutes } from "./audit/auditRoutes.ts";
 import type { DemoPasses } from "./auth/demoPass.ts";
 import type { StaffGuard } from "./auth/httpGuard.ts";
 import type { Authenticator } from "./auth/identity.ts";
@@ -75,6 +77,9 @@ export interface HttpDeps {
   // -- record (issue 9) --
   /** The patient's record: visits, timeline, trends, anxiety (server/record/recordRoutes.ts). */
   patientRecord?: RecordRouteDeps;
+  // -- audit (issue 9) --
+  /** The admin's audit trail: filtered pages, CSV, verify (server/audit/auditRoutes.ts). */
+  audit?: AuditRouteDeps;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -223,6 +228,7 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   if (deps.records) registerRecordsRoutes(fastify, deps.records);
   // -- record (issue 9) --
   if (deps.patientRecord) registerRecordRoutes(fastify, deps.patientRecord);
+  if (deps.audit) registerAuditRoutes(fastify, deps.audit); // wiring: audit
 
   // The room page asks who its cookies seat in a room, so it opens the right view; the socket
   // handshake asks the same authenticator and admission again (this answer grants nothing).

@@ -315,6 +315,10 @@ export class TreatmentSession {
     const mark = this.machine.history().length;
     const result = this.machine.command({ memberId: actor.memberId, role: actor.role }, command, reason);
     if (!result.ok) return result;
+    // -- audit (issue 9): an interlock override is a change made on the clinician's word: who, why --
+    if (command === ProcedureCommand.override) {
+      this.ports.audit(actor.personId, "procedure.override", `step ${before.stepIndex + 1}: ${reason ?? ""}`);
+    }
     this.publishSince(mark, before.stepIndex, before.status);
     return ok(this.machine.view());
   }
@@ -537,7 +541,7 @@ export class TreatmentSession {
   private async history(actor: SessionActor, sinceMs: number): Promise<Result<ReadingsBatch>> {
     this.ports.audit(
       actor.personId,
-      "read_readings",
+      "soe.history", // audit (issue 9): the contract's name for the SOE history read
       `chart history for appointment ${this.appointment.appointmentId}`,
     );
     const readings = await this.ports.readingsSince(Math.max(sinceMs, this.now() - 30 * 60_000));

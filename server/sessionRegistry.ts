@@ -107,7 +107,16 @@ export class SessionRegistry {
         lift: (firmware, reason, by) => soe.lift(appt.clinicId, firmware, reason, by),
         audit: (who, action, why) =>
           void storage
-            .audit({ at: now(), who, action, subject: appt.patientId, why })
+            // wiring: audit (issue 9): the trail names the patient and room of every in-room read
+            .audit({
+              at: now(),
+              who,
+              action,
+              subject: appt.patientId,
+              why,
+              patientId: appt.patientId,
+              roomId: appt.roomId,
+            })
             .catch(logFailure("audit")),
         flushState: () => this.writers.get(appt.appointmentId)?.flushAsync() ?? Promise.resolve(),
       },

@@ -5,8 +5,12 @@ import Database from "better-sqlite3";
 import type { Alarm } from "../../shared/alarms.ts";
 import type { FirmwareAction, RoomEvent } from "../../shared/protocol.ts";
 import type { CheckedReading, Quality, ReadingStatus, Signal } from "../../shared/soe/signals.ts";
+// -- audit (issue 9) --
+import { auditHash, type ChainedAuditRow, GENESIS_HASH } from "../audit/auditChain.ts";
 import type {
   AuditEntry,
+  AuditFilter,
+  AuditPage,
   FirmwareRecord,
   FirmwareUsage,
   ReadingRange,
@@ -57,6 +61,56 @@ CREATE TABLE IF NOT EXISTS firmware_actions (
  * Schema versions (`PRAGMA user_version`): 0 is every data folder from before issue 8; 1 adds the
  * clinic's records. Each step runs once, in a transaction, so an existing folder upgrades in place.
  */
+// -- audit (issue 9) --
+/**
+ * The audit trail learns the patient and room an entry is about, and becomes a hash chain: each row
+ * keeps the previous row's hash and its own (server/audit/auditChain.ts). The rows already there are
+ * chained once, in the same transaction (`chainExistingAudit`); after that, triggers refuse UPDATE
+ * and DELETE, so the trail is append-only for this server, and the chain shows any change made
+ * around it (another handle dropping the triggers, an edited file).
+ */
+const AUDIT_CHAIN_MIGRATION = `
+  ALTER TABLE audit_log ADD COLUMN patient_id TEXT;
+  ALTER TABLE audit_log ADD COLUMN room_id TEXT;
+  ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+  ALTER TABLE audit_log ADD COLUMN hash TEXT;
+  CREATE INDEX audit_log_who ON audit_log (who, id);
+  CREATE INDEX audit_log_patient ON audit_log (patient_id, id);
+  CREATE INDEX audit_log_at ON audit_log (at);`;
+const AUDIT_APPEND_ONLY = `
+  CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+  CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`;
+
+interface AuditRow {
+  id: number;
+  at: number;
+  who: string;
+  action: string;
+  subject: string;
+  why: string;
+  patient_id: string | null;
+  room_id: string | null;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+function fromAuditRow(row: AuditRow): ChainedAuditRow {
+  return {
+    id: row.id,
+    at: row.at,
+    who: row.who,
+    action: row.action,
+    subject: row.subject,
+    why: row.why,
+    ...(row.patient_id !== null ? { patientId: row.patient_id } : {}),
+    ...(row.room_id !== null ? { roomId: row.room_id } : {}),
+    prevHash: row.prev_hash ?? "",
+    hash: row.hash ?? "",
+  };
+}
+
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE records (
      kind TEXT NOT NULL, id TEXT NOT NULL, clinic_id TEXT NOT NULL, body TEXT NOT NULL,
@@ -68,6 +122,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX IF NOT EXISTS room_events_room_type_seq ON room_events (room_id, type, seq);
    CREATE INDEX IF NOT EXISTS readings_patient_signal_t ON readings (patient_id, signal, t);
    CREATE INDEX IF NOT EXISTS records_kind_patient ON records (kind, json_extract(body, '$.patientId'), id);`,
+  // -- audit (issue 9) --
+  AUDIT_CHAIN_MIGRATION,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -276,18 +332,88 @@ export class SqliteStorage implements Storage {
     this.db.prepare("DELETE FROM room_state WHERE room_id = ?").run(roomId);
   }
 
+  // -- audit (issue 9) --
+  /** Appends one entry to the chain. Calls run one at a time on the storage thread, so it never forks. */
   async audit(entry: AuditEntry): Promise<void> {
-    this.db
-      .prepare("INSERT INTO audit_log (at, who, action, subject, why) VALUES (?, ?, ?, ?, ?)")
-      .run(entry.at, entry.who, entry.action, entry.subject, entry.why);
+    this.appendAudit(entry);
   }
 
   async auditLog(limit: number): Promise<AuditEntry[]> {
+    return (this.db.prepare("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?").all(limit) as AuditRow[])
+      .reverse()
+      .map((row) => {
+        const { id: _id, prevHash: _p, hash: _h, ...entry } = fromAuditRow(row);
+        return entry;
+      });
+  }
+
+  /** One page of the trail, newest first, filtered by person, patient and time; and how many match. */
+  async auditQuery(filter: AuditFilter): Promise<AuditPage> {
+    const conditions: [string, string | number | undefined][] = [
+      ["who = ?", filter.who],
+      ["patient_id = ?", filter.patientId],
+      ["at >= ?", filter.from],
+      ["at < ?", filter.to],
+    ];
+    const used = conditions.filter(([, value]) => value !== undefined);
+    const where = used.map(([sql]) => sql);
+    const args = used.map(([, value]) => value as string | number);
+    const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+    const total = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM audit_log ${clause}`).get(...args) as { n: number }
+    ).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM audit_log ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .all(...args, filter.limit, filter.offset) as AuditRow[];
+    return { total, entries: rows.map(fromAuditRow) };
+  }
+
+  /** Rows of the chain after an id, oldest first, hashes included: what the verify command walks. */
+  async auditChain(afterId: number, limit: number): Promise<ChainedAuditRow[]> {
     return (
       this.db
-        .prepare("SELECT at, who, action, subject, why FROM audit_log ORDER BY id DESC LIMIT ?")
-        .all(limit) as AuditEntry[]
-    ).reverse();
+        .prepare("SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?")
+        .all(afterId, limit) as AuditRow[]
+    ).map(fromAuditRow);
+  }
+
+  private appendAudit(entry: AuditEntry): void {
+    const last = this.db.prepare("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").get() as
+      | { id: number; hash: string | null }
+      | undefined;
+    const id = (last?.id ?? 0) + 1;
+    const prevHash = last ? (last.hash ?? "") : GENESIS_HASH;
+    this.db
+      .prepare(
+        `INSERT INTO audit_log (id, at, who, action, subject, why, patient_id, room_id, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        entry.at,
+        entry.who,
+        entry.action,
+        entry.subject,
+        entry.why,
+        entry.patientId ?? null,
+        entry.roomId ?? null,
+        prevHash,
+        auditHash(prevHash, id, entry),
+      );
+  }
+
+  /** Chains the rows written before the trail was a chain, oldest first (inside the migration). */
+  private chainExistingAudit(): void {
+    const rows = this.db.prepare("SELECT * FROM audit_log ORDER BY id").all() as AuditRow[];
+    const set = this.db.prepare("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?");
+    let prev = GENESIS_HASH;
+    for (const row of rows) {
+      const { prevHash: _p, hash: _h, ...entry } = fromAuditRow(row);
+      const hash = auditHash(prev, row.id, entry);
+      set.run(prev, hash, row.id);
+      prev = hash;
+    }
+    this.db.exec(AUDIT_APPEND_ONLY);
   }
 
   async close(): Promise<void> {
@@ -306,6 +432,7 @@ export class SqliteStorage implements Storage {
     for (let v = version; v < SCHEMA_VERSION; v++) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v]!);
+        if (MIGRATIONS[v] === AUDIT_CHAIN_MIGRATION) this.chainExistingAudit(); // wiring: audit
         this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
@@ -502,8 +629,6 @@ export class SqliteStorage implements Storage {
       a.action === "quarantine"
         ? `firmware ${a.firmware} in clinic ${clinicId}, readings since ${a.since} (${a.retracted} retracted)`
         : `firmware ${a.firmware} in clinic ${clinicId}`;
-    this.db
-      .prepare("INSERT INTO audit_log (at, who, action, subject, why) VALUES (?, ?, ?, ?, ?)")
-      .run(a.at, a.by, `firmware_${a.action}`, what, a.reason);
+    this.appendAudit({ at: a.at, who: a.by, action: `firmware_${a.action}`, subject: what, why: a.reason }); // wiring: audit
   }
 }

@@ -6,6 +6,7 @@
 import type { Alarm } from "../../shared/alarms.ts";
 import type { FirmwareAction, RoomEvent, RoomEventType } from "../../shared/protocol.ts";
 import type { CheckedReading, Signal } from "../../shared/soe/signals.ts";
+import type { ChainedAuditRow } from "../audit/auditChain.ts";
 
 /** One device batch, checked, ready to be stored exactly once per (device, boot, seq). */
 export interface StoredBatch {
@@ -56,6 +57,23 @@ export interface AuditEntry {
   patientId?: string;
   /** The treatment room (appointment) it happened in, where there is one. */
   roomId?: string;
+}
+
+// -- audit (issue 9) --
+/** Which audit entries to read: every field optional but the page; `to` is exclusive. */
+export interface AuditFilter {
+  who?: string;
+  patientId?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+  offset: number;
+}
+
+/** One page of the trail and how many entries match the filter in all. */
+export interface AuditPage {
+  total: number;
+  entries: ChainedAuditRow[];
 }
 
 /** One treatment room's saved state (server/roomState.ts encodes and checks `body`). */
@@ -177,5 +195,10 @@ export interface Storage {
   // -- end record --
   audit(entry: AuditEntry): Promise<void>;
   auditLog(limit: number): Promise<AuditEntry[]>;
+  // -- audit (issue 9) --
+  /** A page of the trail, newest first, filtered by person, patient and time (indexed). */
+  auditQuery(filter: AuditFilter): Promise<AuditPage>;
+  /** The chained rows after `afterId`, oldest first, for verifying the hash chain page by page. */
+  auditChain(afterId: number, limit: number): Promise<ChainedAuditRow[]>;
   close(): Promise<void>;
 }

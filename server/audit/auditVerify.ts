@@ -1,0 +1,87 @@
+/**
+ * Verifies a data folder's audit trail for `npm run audit:verify` (verifyCli.ts): walks the audit trail's hash chain in a data folder's
+ * database, read-only (it may run beside a live server: WAL readers do not block it), prints how
+ * many entries hold and the first broken link (row id and what differs), and exits 1 when the chain
+ * is broken, 2 when the folder cannot be read. With CHAIRSIDE_DB_KEY set, the key opens the file
+ * as the server does.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3-multiple-ciphers";
+import { type ChainedAuditRow, describeChainReport, verifyAuditChainAsync } from "./auditChain.ts";
+
+interface Row {
+  id: number;
+  at: number;
+  who: string;
+  action: string;
+  subject: string;
+  why: string;
+  patient_id: string | null;
+  room_id: string | null;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+function chained(row: Row): ChainedAuditRow {
+  return {
+    id: row.id,
+    at: row.at,
+    who: row.who,
+    action: row.action,
+    subject: row.subject,
+    why: row.why,
+    ...(row.patient_id !== null ? { patientId: row.patient_id } : {}),
+    ...(row.room_id !== null ? { roomId: row.room_id } : {}),
+    prevHash: row.prev_hash ?? "",
+    hash: row.hash ?? "",
+  };
+}
+
+/** Verifies the trail in a data folder; answers the exit code and prints the report. */
+export async function verifyDataFolderAsync(
+  folder: string,
+  print: (line: string) => void = console.log,
+): Promise<number> {
+  const file = join(folder, "chairside.db");
+  if (!existsSync(file)) {
+    print(`No Chairside database in ${folder} (looked for chairside.db).`);
+    return 2;
+  }
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const key = process.env.CHAIRSIDE_DB_KEY;
+    if (key) {
+      // As the server opens it (SQLCipher 4 compatible): the cipher is chosen before the key.
+      db.pragma("cipher = 'sqlcipher'");
+      db.pragma("legacy = 4");
+      db.pragma(`key = '${key.replaceAll("'", "''")}'`);
+    }
+    const columns = (db.prepare("PRAGMA table_info(audit_log)").all() as { name: string }[]).map(
+      (c) => c.name,
+    );
+    if (!columns.includes("hash")) {
+      print(
+        "This database's audit trail is not chained yet: start this version of the server once to chain it.",
+      );
+      return 2;
+    }
+    const page = db.prepare("SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?");
+    const report = await verifyAuditChainAsync(async (afterId, limit) =>
+      (page.all(afterId, limit) as Row[]).map(chained),
+    );
+    print(describeChainReport(report));
+    if (report.broken) {
+      const { id, field, expected, found } = report.broken;
+      print(`first broken link: row id ${id}, ${field}: expected ${expected}, found ${found || "(none)"}`);
+      return 1;
+    }
+    print(`last hash: ${report.lastHash}`);
+    return 0;
+  } catch (error) {
+    print(`Could not read the audit trail: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  } finally {
+    db.close();
+  }
+}
