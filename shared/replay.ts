@@ -120,13 +120,13 @@ export class ReplayEngine {
     this.events = sorted.filter((e) => e.seq >= firstSeq);
     if (before.length === 0 && this.events.length > 0) base.seq = this.events[0]!.seq - 1;
     this.base = base;
-    this.keyframes = [...keyframes].sort((a, b) => a.at - b.at || a.seq - b.seq);
-    const instants = [
-      ...this.events.map((e) => e.at),
-      ...(this.keyframes.length ? [this.keyframes[0]!.at, this.keyframes.at(-1)!.at] : []),
-    ];
-    this.startAt = instants.length ? Math.min(...instants) : 0;
-    this.endAt = instants.length ? Math.max(...instants) : 0;
+    // The visit begins at its first own event; keyframes from before it belong to the scene, not the visit.
+    const sortedFrames = [...keyframes].sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const firstEventAt = this.events[0]?.at;
+    this.keyframes =
+      firstEventAt === undefined ? sortedFrames : sortedFrames.filter((k) => k.at >= firstEventAt);
+    this.startAt = firstEventAt ?? this.keyframes[0]?.at ?? 0;
+    this.endAt = Math.max(this.startAt, this.events.at(-1)?.at ?? 0, this.keyframes.at(-1)?.at ?? 0);
     this.view = structuredClone(base);
     this.t = this.startAt;
   }
