@@ -48,6 +48,8 @@ import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 import { createLogger } from "./log.ts";
 import type { Pairing } from "./pairing/pairing.ts";
 import { registerPairingRoutes } from "./pairing/pairingRoutes.ts";
+// -- replay (issue 9) --
+import { type ReplayRouteDeps, registerReplayRoutes } from "./record/replayRoutes.ts";
 import { setSecurityHeaders } from "./securityHeaders.ts";
 
 const log = createLogger("http");
@@ -70,6 +72,9 @@ export interface HttpDeps {
   pairing: Pairing;
   /** The staff area's records API (server/directory/recordsRoutes.ts). */
   records?: RecordsRouteDeps;
+  // -- replay (issue 9) --
+  /** A past visit's replay (server/record/replayRoutes.ts). */
+  replay?: ReplayRouteDeps;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -216,6 +221,8 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   const { config } = deps;
   fastify.get("/healthz", (_req, reply) => json(reply, { ok: true }));
   if (deps.records) registerRecordsRoutes(fastify, deps.records);
+  // -- replay (issue 9) --
+  if (deps.replay) registerReplayRoutes(fastify, deps.replay);
 
   // The room page asks who its cookies seat in a room, so it opens the right view; the socket
   // handshake asks the same authenticator and admission again (this answer grants nothing).
