@@ -89,11 +89,17 @@ export async function startReplayAsync(root: HTMLElement, visitId: string): Prom
     { type: "button", class: "btn", "data-testid": "replay-next-stop" },
     "Next stop by patient",
   );
-  panelRoot.append(
+  panelRoot.classList.add("cp-panel", "replay-panel");
+  const card = (title: string, ...children: HTMLElement[]) =>
     h(
       "section",
-      { class: "cp-card replay-card" },
-      h("h2", {}, "Replay"),
+      { class: "cp-card" },
+      h("header", { class: "cp-card-header" }, h("h3", { class: "cp-card-title" }, title)),
+      h("div", { class: "cp-card-body" }, ...children),
+    );
+  panelRoot.append(
+    card(
+      "Replay of a visit",
       h(
         "p",
         { class: "replay-who" },
@@ -103,10 +109,10 @@ export async function startReplayAsync(root: HTMLElement, visitId: string): Prom
       seek,
       stopButton,
     ),
-    h("section", { class: "cp-card" }, h("h3", {}, "Procedure"), procedure, step),
-    h("section", { class: "cp-card" }, h("h3", {}, "Otto"), caption),
-    h("section", { class: "cp-card" }, h("h3", {}, "Alarms"), alarms),
-    h("section", { class: "cp-card" }, h("h3", {}, "In the room"), people),
+    card("Procedure", procedure, step),
+    card("Otto said", caption),
+    card("Alarms", alarms),
+    card("In the room", people),
   );
 
   let shown: ReplayState | null = null;

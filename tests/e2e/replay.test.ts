@@ -32,30 +32,30 @@ async function recordVisitAsync(): Promise<Visit> {
   }, 1000 / 30);
   try {
     const roomId = server.clinic.appointments.get(APPOINTMENT)!.roomId;
+    const keyframeCount = async () =>
+      (await server.storage.poseKeyframesBetween(roomId, 0, Date.now() + 1000)).length;
+    /** Waits until n more keyframes are stored (n / 10 seconds of the visit at 10 Hz). */
     const keyframesAfter = async (n: number) => {
+      const target = (await keyframeCount()) + n;
       let count = 0;
       await waitFor(
         () => {
-          void server.storage.poseKeyframesBetween(roomId, 0, Date.now() + 1000).then((f) => {
-            count = f.length;
+          void keyframeCount().then((c) => {
+            count = c;
           });
-          return count >= n;
+          return count >= target;
         },
-        `${n} keyframes`,
+        `${n} more keyframes`,
         15_000,
       );
-      return count;
     };
     await keyframesAfter(5);
     expect((await ray.command(Ev.procedureCommand, { command: "start" })).ok).toBe(true);
-    const started = await keyframesAfter(0);
-    await keyframesAfter(started + 10);
+    await keyframesAfter(20);
     expect((await julian.command(Ev.procedureCommand, { command: "stop" })).ok).toBe(true);
-    const stopped = await keyframesAfter(0);
-    await keyframesAfter(stopped + 10);
+    await keyframesAfter(30);
     expect((await julian.command(Ev.procedureCommand, { command: "ready" })).ok).toBe(true);
-    const resumed = await keyframesAfter(0);
-    await keyframesAfter(resumed + 10);
+    await keyframesAfter(20);
     await waitFor(() => ray.view?.procedure?.status === ProcedureStatus.running, "running again");
   } finally {
     clearInterval(timer);
@@ -112,6 +112,10 @@ describe("replaying a recorded visit in headless Chromium", () => {
     expect(await page.textContent('[data-testid="replay-procedure"]')).toContain("Paused by patient");
     const atStop = await stateOf(page);
     expect(atStop.replay.procedure).toBe("paused_by_patient");
+    // The stop lies inside the visit (about 2 s after the start of a visit about 7 s long).
+    expect(atStop.replay.endAt - atStop.replay.startAt).toBeGreaterThan(4000);
+    expect(atStop.replay.t).toBeGreaterThan(atStop.replay.startAt);
+    expect(atStop.replay.t).toBeLessThan(atStop.replay.endAt);
     expect(Object.keys(atStop.scene.avatars).length).toBeGreaterThan(0);
     await screenshot(page, "replay-paused-by-patient");
 
