@@ -123,10 +123,11 @@ export class ReplayEngine {
     // The visit begins at its first own event; keyframes from before it belong to the scene, not the visit.
     const sortedFrames = [...keyframes].sort((a, b) => a.at - b.at || a.seq - b.seq);
     const firstEventAt = this.events[0]?.at;
-    this.keyframes =
-      firstEventAt === undefined ? sortedFrames : sortedFrames.filter((k) => k.at >= firstEventAt);
+    // The last keyframe before the visit stays, so its people stand where they were from its first instant.
+    const lead = firstEventAt === undefined ? -1 : lastAtOrBefore(sortedFrames, firstEventAt - 1);
+    this.keyframes = firstEventAt === undefined ? sortedFrames : sortedFrames.slice(Math.max(lead, 0));
     this.startAt = firstEventAt ?? this.keyframes[0]?.at ?? 0;
-    this.endAt = Math.max(this.startAt, this.events.at(-1)?.at ?? 0, this.keyframes.at(-1)?.at ?? 0);
+    this.endAt = Math.max(this.startAt, this.events.at(-1)?.at ?? 0, sortedFrames.at(-1)?.at ?? 0);
     this.view = structuredClone(base);
     this.t = this.startAt;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeBatch, encodePose, type Pose } from "../../shared/poseCodec.ts";
+import { decodeBatch, encodeBatch, encodePose, type Pose } from "../../shared/poseCodec.ts";
 import { ProcedureStatus } from "../../shared/procedure/types.ts";
 import { PROTOCOL_VERSION, type RoomSnapshot } from "../../shared/protocol.ts";
 import {
@@ -110,6 +110,15 @@ describe("replay engine", () => {
     const state = engine.seek(k.at + 50);
     expect(state.poses?.poses[0]?.slot).toBe(1);
     expect(state.poses?.poses[0]?.pose.head.p.x).toBeCloseTo((r.keyframes.length - 5) / 100, 3);
+  });
+
+  it("places people from the last keyframe before the visit at its first instant", () => {
+    const r = recording();
+    // Keyframes half-way between events, so none falls on the visit's first instant.
+    const shifted = r.keyframes.map((k) => ({ ...k, at: k.at + 50 }));
+    const engine = new ReplayEngine(initial(), r.events, r.firstSeq, shifted);
+    const lead = shifted.filter((k) => k.at < engine.startAt).at(-1)!;
+    expect(engine.seek(engine.startAt).poses).toEqual(decodeBatch(lead.poses));
   });
 
   it("goes on past an event missing from the log instead of freezing", () => {
