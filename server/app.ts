@@ -27,6 +27,7 @@ import { createLogger, setLogLevel } from "./log.ts";
 import { appointmentsFromClinic } from "./pairing/pairableAppointments.ts";
 import { Pairing } from "./pairing/pairing.ts";
 import { attachPeopleGateway } from "./peopleGateway.ts";
+import { PoseKeyframeRecorder, poseKeyframeHzFromEnv } from "./record/replayKeyframes.ts";
 import { SessionRegistry } from "./sessionRegistry.ts";
 import { createSocketServer } from "./socketServer.ts";
 import { attachDeviceGateway, type DeviceNamespace, disconnectDevice } from "./soe/deviceGateway.ts";
@@ -78,6 +79,9 @@ export interface StartOptions {
   oidc?: OidcConfig | null;
   /** How often live connections' credentials are checked again (tests shorten it). */
   revalidateEveryMs?: number;
+  // -- replay (issue 9) --
+  /** Pose keyframes a second for replay; by default CHAIRSIDE_POSE_KEYFRAME_HZ (10). */
+  poseKeyframeHz?: number;
 }
 
 export async function startChairside(config: ServerConfig, opts: StartOptions = {}): Promise<Chairside> {
@@ -86,6 +90,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const now = opts.now ?? Date.now;
   // Read before anything opens, so a wrong setting stops nothing half-started.
   const oidc = opts.oidc === undefined ? oidcConfigFromEnv(process.env) : opts.oidc;
+  // -- replay (issue 9) --
+  const poseKeyframeHz = opts.poseKeyframeHz ?? poseKeyframeHzFromEnv(process.env);
   const https = Boolean(config.tlsCertPath);
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
@@ -170,6 +176,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     patientRecord: { guard, storage, clinic, now },
     // -- audit (issue 9) --
     audit: { guard, storage, now },
+    // -- replay (issue 9) --
+    replay: { guard, storage, clinic, now },
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
@@ -213,6 +221,14 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     onDeviceKeyRevoked: (deviceId) => disconnectDevice(devicesNsp, deviceId),
   });
   sessions.start();
+  // -- replay (issue 9) --: every room's poses a few times a second, for replaying the visit later.
+  const poseKeyframes = new PoseKeyframeRecorder({
+    storage,
+    rooms: () => sessions.all().map((s) => ({ roomId: s.appointment.roomId, room: s.room })),
+    now,
+    hz: poseKeyframeHz,
+  });
+  poseKeyframes.start();
 
   const port = await http.listenAsync();
   const origin = `${https ? "https" : "http"}://localhost:${port}`;
@@ -246,6 +262,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       gateway.stop();
       pairing.dispose();
       sessions.stop();
+      poseKeyframes.stop(); // -- replay (issue 9) --
       // io.close() ends each transport without a Socket.IO disconnect packet: clients see a
       // transport close and retry (disconnectSockets(true) would tell them never to). Each
       // member is dropped (reconnecting) on the way out, and that is part of the state written below.

@@ -52,6 +52,8 @@ import type { Pairing } from "./pairing/pairing.ts";
 import { registerPairingRoutes } from "./pairing/pairingRoutes.ts";
 // -- record (issue 9) --
 import { type RecordRouteDeps, registerRecordRoutes } from "./record/recordRoutes.ts";
+// -- replay (issue 9) --
+import { type ReplayRouteDeps, registerReplayRoutes } from "./record/replayRoutes.ts";
 import { setSecurityHeaders } from "./securityHeaders.ts";
 
 const log = createLogger("http");
@@ -80,6 +82,9 @@ export interface HttpDeps {
   // -- audit (issue 9) --
   /** The admin's audit trail: filtered pages, CSV, verify (server/audit/auditRoutes.ts). */
   audit?: AuditRouteDeps;
+  // -- replay (issue 9) --
+  /** A past visit's replay (server/record/replayRoutes.ts). */
+  replay?: ReplayRouteDeps;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -229,6 +234,8 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   // -- record (issue 9) --
   if (deps.patientRecord) registerRecordRoutes(fastify, deps.patientRecord);
   if (deps.audit) registerAuditRoutes(fastify, deps.audit); // wiring: audit
+  // -- replay (issue 9) --
+  if (deps.replay) registerReplayRoutes(fastify, deps.replay);
 
   // The room page asks who its cookies seat in a room, so it opens the right view; the socket
   // handshake asks the same authenticator and admission again (this answer grants nothing).

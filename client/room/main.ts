@@ -2,6 +2,8 @@
  * Entry point of room.html: finds out how this page enters the room (roomEntry.ts: cookies, or a
  * demo pass for `?as=`) and opens the view for the role the server gives it.
  */
+
+import { startReplayAsync } from "../replay/replayView.ts";
 import { startDemoAsync } from "./demoView.ts";
 import { startDeskAsync } from "./deskView.ts";
 import { startPatientAsync } from "./patientView.ts";
@@ -16,6 +18,12 @@ async function main(): Promise<void> {
       stepByStep: params.get("step") === "1",
       speed: Number(params.get("speed") ?? "1") || 1,
     });
+    return;
+  }
+  // -- replay (issue 9) --: a past visit, read over HTTP; no seat, no socket.
+  const replay = params.get("replay");
+  if (replay) {
+    await startReplayAsync(app, replay);
     return;
   }
   const outcome = await enterRoomAsync(params);

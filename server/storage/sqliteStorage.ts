@@ -13,6 +13,7 @@ import type {
   AuditPage,
   FirmwareRecord,
   FirmwareUsage,
+  PoseKeyframe,
   ReadingRange,
   RecordKind,
   RoomEventRange,
@@ -124,6 +125,12 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX IF NOT EXISTS records_kind_patient ON records (kind, json_extract(body, '$.patientId'), id);`,
   // -- audit (issue 9) --
   AUDIT_CHAIN_MIGRATION,
+  // -- replay (issue 9) --: pose keyframes, one row per room and instant (all its poses in one blob,
+  // a third of the size of a row per member); read per visit by time, deleted by age.
+  `CREATE TABLE IF NOT EXISTS pose_keyframes (
+     id INTEGER PRIMARY KEY, room_id TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL, poses BLOB NOT NULL);
+   CREATE INDEX IF NOT EXISTS pose_keyframes_room_at ON pose_keyframes (room_id, at);
+   CREATE INDEX IF NOT EXISTS pose_keyframes_at ON pose_keyframes (at);`,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -524,6 +531,30 @@ export class SqliteStorage implements Storage {
       )
       .all(kind, patientId) as RecordRow[];
     return rows.map(fromRecordRow);
+  }
+
+  // -- replay (issue 9) --
+
+  async appendPoseKeyframes(frames: readonly PoseKeyframe[]): Promise<void> {
+    const put = this.db.prepare("INSERT INTO pose_keyframes (room_id, at, seq, poses) VALUES (?, ?, ?, ?)");
+    this.db.transaction(() => {
+      // A Buffer arrived from the main thread as a plain Uint8Array, which SQLite will not bind.
+      for (const f of frames)
+        put.run(f.roomId, f.at, f.seq, Buffer.from(f.poses.buffer, f.poses.byteOffset, f.poses.byteLength));
+    })();
+  }
+
+  async poseKeyframesBetween(roomId: string, fromAt: number, toAt: number): Promise<PoseKeyframe[]> {
+    const rows = this.db
+      .prepare(
+        "SELECT room_id, at, seq, poses FROM pose_keyframes WHERE room_id = ? AND at >= ? AND at <= ? ORDER BY at, id",
+      )
+      .all(roomId, fromAt, toAt) as { room_id: string; at: number; seq: number; poses: Buffer }[];
+    return rows.map((r) => ({ roomId: r.room_id, at: r.at, seq: r.seq, poses: new Uint8Array(r.poses) }));
+  }
+
+  async deletePoseKeyframesBefore(ms: number): Promise<number> {
+    return this.db.prepare("DELETE FROM pose_keyframes WHERE at < ?").run(ms).changes;
   }
 
   // -- soe (issue 7): firmware quarantines and lifts per clinic --

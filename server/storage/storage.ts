@@ -142,6 +142,21 @@ export interface StoredReading extends CheckedReading {
 }
 // -- end record --
 
+// -- replay (issue 9) --
+/**
+ * Every pose in one room at one instant, stored a few times a second while people are in it so a
+ * visit can be replayed. `poses` is a pose batch as shared/poseCodec.ts encodes it (slots and poses).
+ */
+export interface PoseKeyframe {
+  roomId: string;
+  /** Server time, epoch ms. */
+  at: number;
+  /** The room's last reliable event when the keyframe was taken. */
+  seq: number;
+  poses: Uint8Array;
+}
+// -- end replay --
+
 export interface Storage {
   /** Stores batches atomically, exactly once per (device, boot, seq); resolves once durable. */
   storeBatches(batches: readonly StoredBatch[]): Promise<StoreOutcome[]>;
@@ -193,6 +208,14 @@ export interface Storage {
   /** Records of a kind whose body names this patient (`patientId`), in id order (indexed). */
   recordsOfPatient(kind: RecordKind, patientId: string): Promise<StoredRecord[]>;
   // -- end record --
+  // -- replay (issue 9) --
+  /** Stores pose keyframes of any rooms in one transaction (index pose_keyframes (room_id, at)). */
+  appendPoseKeyframes(frames: readonly PoseKeyframe[]): Promise<void>;
+  /** A room's keyframes taken at or after `fromAt` and at or before `toAt`, oldest first. */
+  poseKeyframesBetween(roomId: string, fromAt: number, toAt: number): Promise<PoseKeyframe[]>;
+  /** Deletes every keyframe taken before `ms` (the replay retention); returns how many went. */
+  deletePoseKeyframesBefore(ms: number): Promise<number>;
+  // -- end replay --
   audit(entry: AuditEntry): Promise<void>;
   auditLog(limit: number): Promise<AuditEntry[]>;
   // -- audit (issue 9) --
