@@ -1,15 +1,19 @@
 /** The default storage: one SQLite file in the data folder (WAL), no server to install. */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3-multiple-ciphers";
 import type { Alarm } from "../../shared/alarms.ts";
 import type { FirmwareAction, RoomEvent } from "../../shared/protocol.ts";
 import type { CheckedReading, Quality, ReadingStatus, Signal } from "../../shared/soe/signals.ts";
+import { openDatabase } from "./encryption.ts";
+import { deleteKeyframesBefore, RETENTION_MIGRATION, readMinutes, rollupBatch } from "./retention.ts";
 import type {
   AuditEntry,
   FirmwareRecord,
   FirmwareUsage,
+  ReadingMinute,
   RecordKind,
+  RollupOutcome,
   RoomStateRow,
   Storage,
   StoredBatch,
@@ -59,6 +63,8 @@ const MIGRATIONS: readonly string[] = [
      kind TEXT NOT NULL, id TEXT NOT NULL, clinic_id TEXT NOT NULL, body TEXT NOT NULL,
      updated_at INTEGER NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
    CREATE INDEX records_kind_clinic ON records (kind, clinic_id, id);`,
+  // -- retention (issue 9) --
+  RETENTION_MIGRATION,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -104,6 +110,9 @@ function fromRecordRow(row: RecordRow): StoredRecord {
 export interface SqliteOptions {
   /** "full" fsyncs every commit; "normal" (default) survives a process kill, which is what acks promise. */
   synchronous?: "full" | "normal";
+  // -- retention (issue 9) --
+  /** CHAIRSIDE_DB_KEY: the file is encrypted with it (server/storage/encryption.ts); none: plain. */
+  key?: string;
 }
 
 export class SqliteStorage implements Storage {
@@ -115,7 +124,7 @@ export class SqliteStorage implements Storage {
 
   constructor(path: string, opts: SqliteOptions = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    this.db = openDatabase(path, opts.key); // wiring: retention (key before any read)
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 2000");
@@ -295,6 +304,20 @@ export class SqliteStorage implements Storage {
         this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
+  }
+
+  // -- retention (issue 9) --
+
+  async rollupReadings(beforeMs: number, batchSize: number): Promise<RollupOutcome> {
+    return rollupBatch(this.db, beforeMs, batchSize);
+  }
+
+  async readingMinutes(patientId: string, fromMs: number, toMs: number): Promise<ReadingMinute[]> {
+    return readMinutes(this.db, patientId, fromMs, toMs);
+  }
+
+  async deletePoseKeyframesBefore(ms: number): Promise<number> {
+    return deleteKeyframesBefore(this.db, ms);
   }
 
   async putRecords(records: readonly StoredRecord[]): Promise<void> {

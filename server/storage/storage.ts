@@ -5,7 +5,7 @@
  */
 import type { Alarm } from "../../shared/alarms.ts";
 import type { FirmwareAction, RoomEvent } from "../../shared/protocol.ts";
-import type { CheckedReading } from "../../shared/soe/signals.ts";
+import type { CheckedReading, Signal } from "../../shared/soe/signals.ts";
 
 /** One device batch, checked, ready to be stored exactly once per (device, boot, seq). */
 export interface StoredBatch {
@@ -94,6 +94,32 @@ export interface StoredRecord {
   updatedAt: number;
 }
 
+// -- retention (issue 9) --
+/** One minute of one signal of one device on one tooth, after the raw readings were rolled up. */
+export interface ReadingMinute {
+  patientId: string;
+  /** Start of the minute (device clock), epoch ms. */
+  minute: number;
+  deviceId: string;
+  signal: Signal;
+  tooth: number | null;
+  unit: string;
+  /** Over the usable readings (neither invalid nor retracted); null when there were none. */
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  count: number;
+  invalidCount: number;
+  retractedCount: number;
+}
+
+/** One rollup batch: readings replaced, minutes written to, and whether nothing older is left. */
+export interface RollupOutcome {
+  rolledUp: number;
+  minutes: number;
+  done: boolean;
+}
+
 export interface Storage {
   /** Stores batches atomically, exactly once per (device, boot, seq); resolves once durable. */
   storeBatches(batches: readonly StoredBatch[]): Promise<StoreOutcome[]>;
@@ -137,6 +163,13 @@ export interface Storage {
   listRecords(kind: RecordKind, clinicId?: string): Promise<StoredRecord[]>;
   /** Removes records (sessions that ended, for example); missing ids are ignored. */
   deleteRecords(kind: RecordKind, ids: readonly string[]): Promise<void>;
+  // -- retention (issue 9) --
+  /** Rolls up (then deletes) up to `batchSize` readings received before `beforeMs`, in one transaction. */
+  rollupReadings(beforeMs: number, batchSize: number): Promise<RollupOutcome>;
+  /** A patient's per-minute aggregates with `fromMs <= minute < toMs`, oldest first. */
+  readingMinutes(patientId: string, fromMs: number, toMs: number): Promise<ReadingMinute[]>;
+  /** Deletes pose keyframes stored before `ms` (replay's table); returns how many. */
+  deletePoseKeyframesBefore(ms: number): Promise<number>;
   audit(entry: AuditEntry): Promise<void>;
   auditLog(limit: number): Promise<AuditEntry[]>;
   close(): Promise<void>;
