@@ -42,7 +42,7 @@ function randomBatches(seed: number): StoredBatch[] {
   for (let seq = 1; seq <= 60; seq++) {
     const patientId = rnd() < 0.5 ? "julian" : "amara";
     const deviceId = `soe-${patientId}-${Math.floor(rnd() * 2)}`;
-    const base = (rnd() < 0.8 ? OLD : NOW - DAY) + Math.floor(rnd() * 10 * 60_000);
+    const base = (seq <= 48 ? OLD : NOW - DAY) + Math.floor(rnd() * 10 * 60_000);
     const readings: CheckedReading[] = [];
     for (let i = 0; i < 5 + Math.floor(rnd() * 30); i++) {
       const signal = SIGNALS[Math.floor(rnd() * SIGNALS.length)]!;
@@ -62,7 +62,8 @@ function randomBatches(seed: number): StoredBatch[] {
     }
     batches.push({ deviceId, bootId: "b1", patientId, seq, digest: `d${seq}`, firmware: "2.3.1", readings });
   }
-  return batches;
+  // Stored in the order the server would have received them (rowid order is receive order).
+  return batches.sort((a, b) => a.readings[0]!.receivedAt - b.readings[0]!.receivedAt);
 }
 
 interface RawRow {
@@ -215,7 +216,7 @@ describe("raw reading rollup", () => {
     // A second handle makes the delete of one old row fail, as a crash would in the middle of a batch.
     const side = new Database(path);
     const victim = side
-      .prepare("SELECT id FROM readings WHERE received_at < ? ORDER BY received_at, id LIMIT 1 OFFSET 250")
+      .prepare("SELECT id FROM readings WHERE received_at < ? ORDER BY id LIMIT 1 OFFSET 250")
       .get(cutoff) as { id: number };
     side.exec(
       `CREATE TRIGGER crash BEFORE DELETE ON readings WHEN old.id = ${victim.id} BEGIN SELECT RAISE(ABORT, 'crash'); END`,
