@@ -31,7 +31,7 @@ function snapshot(dir: string): Map<string, Buffer> {
 }
 
 // Each keyed open derives the key (PBKDF2, 256 000 rounds): about a second on this shared machine.
-describe("encryption at rest", { timeout: 30_000 }, () => {
+describe("encryption at rest", { timeout: 60_000 }, () => {
   it("with a key the file on disk is ciphertext, and the same key reads it back", async () => {
     const dir = tempDir();
     const path = join(dir, "chairside.db");
