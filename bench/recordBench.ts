@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3-multiple-ciphers";
+import { DEFAULT_RETENTION } from "../server/storage/retention.ts";
 import { SqliteStorage } from "../server/storage/sqliteStorage.ts";
 import type { StoredBatch } from "../server/storage/storage.ts";
 import { type CheckedReading, SIGNAL_SPECS, SIGNALS, type Signal } from "../shared/soe/signals.ts";
@@ -139,7 +140,7 @@ try {
   let longest = 0;
   for (;;) {
     const b0 = performance.now();
-    const out = await roll.rollupReadings(Number.MAX_SAFE_INTEGER, 2000);
+    const out = await roll.rollupReadings(Number.MAX_SAFE_INTEGER, DEFAULT_RETENTION.batchSize);
     longest = Math.max(longest, performance.now() - b0);
     batches++;
     if (out.done) break;
@@ -165,7 +166,7 @@ try {
     `    of which:          aggregates ${fmt(((parts.reading_minutes ?? 0) * scale) / MB, 3)} MB, batch keys (device, boot, seq; kept for resend checks) ${fmt(((parts.device_boot_batches ?? 0) * scale) / MB, 3)} MB`,
   );
   console.log(
-    `  rollup:              ${fmt(rollupMs / 1000)} s in ${batches} batches of 2000, longest batch ${fmt(longest)} ms (storage thread)`,
+    `  rollup:              ${fmt(rollupMs / 1000)} s in ${batches} batches of ${DEFAULT_RETENTION.batchSize}, longest batch ${fmt(longest)} ms (storage thread)`,
   );
 
   // -- a patient with 50 visits: the rolled-up trend reads the record page makes --

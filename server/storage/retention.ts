@@ -213,7 +213,7 @@ export interface RetentionPolicy {
 export const DEFAULT_RETENTION: RetentionPolicy = {
   rawDays: 30,
   replayDays: 30,
-  batchSize: 2000,
+  batchSize: 500,
   everyMs: 60 * 60_000,
 };
 
