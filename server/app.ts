@@ -32,6 +32,7 @@ import { SessionRegistry } from "./sessionRegistry.ts";
 import { createSocketServer } from "./socketServer.ts";
 import { attachDeviceGateway, type DeviceNamespace, disconnectDevice } from "./soe/deviceGateway.ts";
 import { SoeService } from "./soe/soeService.ts";
+import { retentionPolicyFromEnv, startRetention } from "./storage/retention.ts"; // wiring: retention
 import type { Storage } from "./storage/storage.ts";
 import { openWorkerStorage } from "./storage/workerStorage.ts";
 import { loadOrCreateSecret } from "./tokens.ts";
@@ -96,7 +97,25 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
   // SQLite runs on its own thread: a group commit never holds up the rooms' event loop.
-  const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"));
+  // -- retention (issue 9): encryption at rest, and the rollup of old raw readings --
+  const retentionPolicy = retentionPolicyFromEnv(process.env);
+  const dbKey = process.env.CHAIRSIDE_DB_KEY || undefined;
+  const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"), { key: dbKey });
+  if (dbKey) log.info("the database is encrypted at rest (CHAIRSIDE_DB_KEY)");
+  else
+    log.warn(
+      "the database is NOT encrypted: patient data is stored in plain text; set CHAIRSIDE_DB_KEY to encrypt it",
+    );
+  const retention = startRetention(
+    storage,
+    retentionPolicy,
+    now,
+    (error) => log.error("retention pass failed", { error: String(error) }),
+    (run) => {
+      if (run.rolledUp > 0 || run.keyframesDeleted > 0) log.info("retention pass", { ...run });
+    },
+  );
+  // -- end retention --
   // The demo clinic from code, the real clinic's records from storage.
   const directory = await ClinicDirectory.openAsync(storage, opts.clinic ?? seedClinic(), secret, now);
   const clinic = directory.clinic;
@@ -269,6 +288,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await soe.drain();
       await sessions.flushAllAsync();
+      await retention.stop(); // wiring: retention
       await storage.close();
     },
   };

@@ -1,12 +1,14 @@
 /** The default storage: one SQLite file in the data folder (WAL), no server to install. */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3-multiple-ciphers";
 import type { Alarm } from "../../shared/alarms.ts";
 import type { FirmwareAction, RoomEvent } from "../../shared/protocol.ts";
 import type { CheckedReading, Quality, ReadingStatus, Signal } from "../../shared/soe/signals.ts";
 // -- audit (issue 9) --
 import { auditHash, type ChainedAuditRow, GENESIS_HASH } from "../audit/auditChain.ts";
+import { openDatabase } from "./encryption.ts";
+import { RETENTION_MIGRATION, readMinutes, rollupBatch } from "./retention.ts";
 import type {
   AuditEntry,
   AuditFilter,
@@ -14,8 +16,10 @@ import type {
   FirmwareRecord,
   FirmwareUsage,
   PoseKeyframe,
+  ReadingMinute,
   ReadingRange,
   RecordKind,
+  RollupOutcome,
   RoomEventRange,
   RoomStateRow,
   Storage,
@@ -131,6 +135,8 @@ const MIGRATIONS: readonly string[] = [
      id INTEGER PRIMARY KEY, room_id TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL, poses BLOB NOT NULL);
    CREATE INDEX IF NOT EXISTS pose_keyframes_room_at ON pose_keyframes (room_id, at);
    CREATE INDEX IF NOT EXISTS pose_keyframes_at ON pose_keyframes (at);`,
+  // -- retention (issue 9) --
+  RETENTION_MIGRATION,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -192,6 +198,9 @@ function fromReadingRow(row: ReadingRow): CheckedReading {
 export interface SqliteOptions {
   /** "full" fsyncs every commit; "normal" (default) survives a process kill, which is what acks promise. */
   synchronous?: "full" | "normal";
+  // -- retention (issue 9) --
+  /** CHAIRSIDE_DB_KEY: the file is encrypted with it (server/storage/encryption.ts); none: plain. */
+  key?: string;
 }
 
 export class SqliteStorage implements Storage {
@@ -203,7 +212,7 @@ export class SqliteStorage implements Storage {
 
   constructor(path: string, opts: SqliteOptions = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    this.db = openDatabase(path, opts.key); // wiring: retention (key before any read)
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 2000");
@@ -443,6 +452,16 @@ export class SqliteStorage implements Storage {
         this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
+  }
+
+  // -- retention (issue 9) --
+
+  async rollupReadings(beforeMs: number, batchSize: number): Promise<RollupOutcome> {
+    return rollupBatch(this.db, beforeMs, batchSize);
+  }
+
+  async readingMinutes(patientId: string, fromMs: number, toMs: number): Promise<ReadingMinute[]> {
+    return readMinutes(this.db, patientId, fromMs, toMs);
   }
 
   async putRecords(records: readonly StoredRecord[]): Promise<void> {

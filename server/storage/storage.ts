@@ -157,6 +157,32 @@ export interface PoseKeyframe {
 }
 // -- end replay --
 
+// -- retention (issue 9) --
+/** One minute of one signal of one device on one tooth, after the raw readings were rolled up. */
+export interface ReadingMinute {
+  patientId: string;
+  /** Start of the minute (device clock), epoch ms. */
+  minute: number;
+  deviceId: string;
+  signal: Signal;
+  tooth: number | null;
+  unit: string;
+  /** Over the usable readings (neither invalid nor retracted); null when there were none. */
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  count: number;
+  invalidCount: number;
+  retractedCount: number;
+}
+
+/** One rollup batch: readings replaced, minutes written to, and whether nothing older is left. */
+export interface RollupOutcome {
+  rolledUp: number;
+  minutes: number;
+  done: boolean;
+}
+
 export interface Storage {
   /** Stores batches atomically, exactly once per (device, boot, seq); resolves once durable. */
   storeBatches(batches: readonly StoredBatch[]): Promise<StoreOutcome[]>;
@@ -216,6 +242,11 @@ export interface Storage {
   /** Deletes every keyframe taken before `ms` (the replay retention); returns how many went. */
   deletePoseKeyframesBefore(ms: number): Promise<number>;
   // -- end replay --
+  // -- retention (issue 9) --
+  /** Rolls up (then deletes) up to `batchSize` readings received before `beforeMs`, in one transaction. */
+  rollupReadings(beforeMs: number, batchSize: number): Promise<RollupOutcome>;
+  /** A patient's per-minute aggregates with `fromMs <= minute < toMs`, oldest first. */
+  readingMinutes(patientId: string, fromMs: number, toMs: number): Promise<ReadingMinute[]>;
   audit(entry: AuditEntry): Promise<void>;
   auditLog(limit: number): Promise<AuditEntry[]>;
   // -- audit (issue 9) --

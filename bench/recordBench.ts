@@ -1,0 +1,205 @@
+/**
+ * `npm run bench:record` (issue 9): what a patient's record costs on disk and to read.
+ * - Database bytes per patient-hour of raw readings from 5 SOEs at the DOMAIN.md rates (four 1 Hz
+ *   signals and 50 Hz bite force per SOE, 1 Hz heart rate from the wearable), written through
+ *   SqliteStorage.storeBatches as one-second batches; then after the rollup (VACUUMed, as the file
+ *   would be once SQLite reuses the freed pages). Targets: ≤ 25 MB raw, ≤ 1 MB rolled up.
+ * - Reads for a patient with 50 visits (the rolled-up trend data the record page charts).
+ * - FHIR export: measured by the integrator once server/fhir is merged.
+ * BENCH_RECORD_MINUTES (default 60) shortens the raw hour; figures are scaled to one hour.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3-multiple-ciphers";
+import { DEFAULT_RETENTION } from "../server/storage/retention.ts";
+import { SqliteStorage } from "../server/storage/sqliteStorage.ts";
+import type { StoredBatch } from "../server/storage/storage.ts";
+import { type CheckedReading, SIGNAL_SPECS, SIGNALS, type Signal } from "../shared/soe/signals.ts";
+import { fmt, summary } from "./stats.ts";
+
+const MINUTES = Number(process.env.BENCH_RECORD_MINUTES ?? "60");
+const VISITS = Number(process.env.BENCH_RECORD_VISITS ?? "50");
+const VISIT_MINUTES = Number(process.env.BENCH_RECORD_VISIT_MINUTES ?? "45");
+const SOES = 5;
+const TEETH = [36, 37, 46, 47, 11];
+const MB = 1024 * 1024;
+
+const dir = mkdtempSync(join(tmpdir(), "chairside-recordbench-"));
+
+const bootIds = new Map<string, string>();
+/** A device's boot id is a UUID (server/soe/deviceClient.ts): its length counts in the batch keys. */
+function boots(deviceId: string, boot: number): string {
+  const key = `${deviceId}/${boot}`;
+  if (!bootIds.has(key)) bootIds.set(key, randomUUID());
+  return bootIds.get(key)!;
+}
+
+/** One second of one SOE: every signal at its nominal rate, plausible values around normal. */
+function second(
+  deviceIndex: number,
+  startMs: number,
+  patientId: string,
+  seq: number,
+  boot: number,
+): StoredBatch {
+  const deviceId = `soe-${patientId}-${deviceIndex}`;
+  const readings: CheckedReading[] = [];
+  for (const signal of SIGNALS as Signal[]) {
+    const spec = SIGNAL_SPECS[signal];
+    // The heart rate comes from one wearable per patient, not from every SOE.
+    if (!spec.perTooth && deviceIndex !== 0) continue;
+    for (let i = 0; i < spec.sampleHz; i++) {
+      const t = startMs + Math.floor((i * 1000) / spec.sampleHz);
+      const mid = (spec.normalLow + spec.normalHigh) / 2;
+      const value = mid + ((spec.normalHigh - spec.normalLow) / 2) * Math.sin(t / 7_000 + deviceIndex);
+      readings.push({
+        deviceId,
+        signal,
+        t,
+        value: Math.round(value * 100) / 100,
+        unit: spec.unit,
+        ...(spec.perTooth ? { tooth: TEETH[deviceIndex]! } : {}),
+        quality: "valid",
+        status: "final",
+        receivedAt: t + 40,
+      });
+    }
+  }
+  return {
+    deviceId,
+    bootId: boots(deviceId, boot),
+    patientId,
+    seq,
+    digest: `d${seq}`,
+    firmware: "2.3.1",
+    readings,
+  };
+}
+
+async function writeMinutes(storage: SqliteStorage, patientId: string, startMs: number, minutes: number) {
+  let rows = 0;
+  for (let s = 0; s < minutes * 60; s++) {
+    const batches = Array.from({ length: SOES }, (_, d) =>
+      second(d, startMs + s * 1000, patientId, s + 1, startMs),
+    );
+    // One group commit per second of five SOEs, as the server's storage thread does under load.
+    await storage.storeBatches(batches);
+    rows += batches.reduce((n, b) => n + b.readings.length, 0);
+  }
+  return rows;
+}
+
+function fileBytes(path: string): number {
+  const db = new Database(path);
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  db.close();
+  return statSync(path).size;
+}
+
+/** Bytes per table and index (SQLite's dbstat), to say where the rolled-up file goes. */
+function tableBytes(path: string): Record<string, number> {
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db.prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name").all() as {
+      name: string;
+      bytes: number;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.name, r.bytes]));
+  } finally {
+    db.close();
+  }
+}
+
+function vacuum(path: string): void {
+  const db = new Database(path);
+  db.exec("VACUUM");
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  db.close();
+}
+
+try {
+  // -- bytes per patient-hour --
+  const emptyPath = join(dir, "empty.db");
+  await new SqliteStorage(emptyPath).close();
+  const empty = fileBytes(emptyPath);
+
+  const path = join(dir, "hour.db");
+  const storage = new SqliteStorage(path);
+  const t0 = performance.now();
+  const rows = await writeMinutes(storage, "julian", Date.UTC(2026, 0, 5, 9), MINUTES);
+  const writeMs = performance.now() - t0;
+  await storage.close();
+  const scale = 60 / MINUTES;
+  const raw = (fileBytes(path) - empty) * scale;
+
+  const roll = new SqliteStorage(path);
+  const r0 = performance.now();
+  let batches = 0;
+  let longest = 0;
+  for (;;) {
+    const b0 = performance.now();
+    const out = await roll.rollupReadings(Number.MAX_SAFE_INTEGER, DEFAULT_RETENTION.batchSize);
+    longest = Math.max(longest, performance.now() - b0);
+    batches++;
+    if (out.done) break;
+  }
+  const rollupMs = performance.now() - r0;
+  const minuteRows = (await roll.readingMinutes("julian", 0, Number.MAX_SAFE_INTEGER)).length;
+  await roll.close();
+  vacuum(path);
+  const rolled = (fileBytes(path) - empty) * scale;
+  const parts = tableBytes(path);
+
+  console.log(`bench:record — ${SOES} SOEs, ${MINUTES} min written (scaled to one patient-hour)`);
+  console.log(
+    `  raw readings:        ${Math.round(rows * scale)} per patient-hour (written in ${fmt(writeMs / 1000)} s)`,
+  );
+  console.log(
+    `  raw bytes:           ${fmt(raw / MB, 2)} MB per patient-hour (target ≤ 25 MB) ${raw <= 25 * MB ? "MET" : "NOT MET"}`,
+  );
+  console.log(
+    `  after rollup:        ${fmt(rolled / MB, 3)} MB per patient-hour (target ≤ 1 MB) ${rolled <= MB ? "MET" : "NOT MET"}; ${Math.round(minuteRows * scale)} minute rows`,
+  );
+  console.log(
+    `    of which:          aggregates ${fmt(((parts.reading_minutes ?? 0) * scale) / MB, 3)} MB, batch keys (device, boot, seq; kept for resend checks) ${fmt(((parts.device_boot_batches ?? 0) * scale) / MB, 3)} MB`,
+  );
+  console.log(
+    `  rollup:              ${fmt(rollupMs / 1000)} s in ${batches} batches of ${DEFAULT_RETENTION.batchSize}, longest batch ${fmt(longest)} ms (storage thread)`,
+  );
+
+  // -- a patient with 50 visits: the rolled-up trend reads the record page makes --
+  const manyPath = join(dir, "visits.db");
+  const many = new SqliteStorage(manyPath);
+  const visitStart = Date.UTC(2025, 0, 6, 9);
+  // Two minutes of raw data per visit, rolled up, then the aggregates copied to the full visit length:
+  // writing 50 × 45 minutes of raw readings would take this shared machine most of an hour.
+  for (let v = 0; v < VISITS; v++) await writeMinutes(many, "amara", visitStart + v * 7 * 24 * 3_600_000, 2);
+  while (!(await many.rollupReadings(Number.MAX_SAFE_INTEGER, 5000)).done) {}
+  await many.close();
+  const fill = new Database(manyPath);
+  fill.exec(`WITH RECURSIVE k(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM k WHERE i < ${VISIT_MINUTES - 1})
+    INSERT OR IGNORE INTO reading_minutes SELECT patient_id, minute + i * 60000, device_id,
+      signal, tooth, unit, value_min, value_max, value_sum, valid_count, invalid_count, retracted_count
+    FROM reading_minutes, k WHERE minute % 120000 = 0`);
+  fill.close();
+  const reader = new SqliteStorage(manyPath);
+  const times: number[] = [];
+  let minutes = 0;
+  for (let i = 0; i < 20; i++) {
+    const s0 = performance.now();
+    minutes = (await reader.readingMinutes("amara", 0, Number.MAX_SAFE_INTEGER)).length;
+    times.push(performance.now() - s0);
+  }
+  await reader.close();
+  const read = summary(times);
+  console.log(
+    `  50-visit trend read: readingMinutes over ${VISITS} visits (${minutes} minute rows): p50 ${fmt(read.p50)} ms, max ${fmt(read.max)} ms`,
+  );
+  console.log("  record page load:    not measured: record API not merged (the integrator reruns it)");
+  console.log("  FHIR export 1 visit: not measured: export not merged (the integrator reruns it)");
+  console.log("  FHIR export 50 visits: not measured: export not merged (the integrator reruns it)");
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,283 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3-multiple-ciphers";
+import { afterEach, describe, expect, it } from "vitest";
+import { type CheckedReading, SIGNAL_SPECS, type Signal } from "../../shared/soe/signals.ts";
+import { retentionPolicyFromEnv, startRetention } from "./retention.ts";
+import { SqliteStorage } from "./sqliteStorage.ts";
+import type { ReadingMinute, StoredBatch } from "./storage.ts";
+
+const dirs: string[] = [];
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), "chairside-retention-"));
+  dirs.push(dir);
+  return join(dir, "chairside.db");
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** mulberry32: the same seed gives the same data, so a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DAY = 24 * 60 * 60_000;
+const NOW = Date.UTC(2026, 10, 26, 12);
+const OLD = NOW - 40 * DAY;
+const SIGNALS: Signal[] = ["ph", "biteForce", "heartRate"];
+
+/** Random batches over two patients, three devices, three signals; old and recent, some invalid or retracted. */
+function randomBatches(seed: number): StoredBatch[] {
+  const rnd = random(seed);
+  const batches: StoredBatch[] = [];
+  for (let seq = 1; seq <= 60; seq++) {
+    const patientId = rnd() < 0.5 ? "julian" : "amara";
+    const deviceId = `soe-${patientId}-${Math.floor(rnd() * 2)}`;
+    const base = (seq <= 48 ? OLD : NOW - DAY) + Math.floor(rnd() * 10 * 60_000);
+    const readings: CheckedReading[] = [];
+    for (let i = 0; i < 5 + Math.floor(rnd() * 30); i++) {
+      const signal = SIGNALS[Math.floor(rnd() * SIGNALS.length)]!;
+      const spec = SIGNAL_SPECS[signal];
+      const invalid = rnd() < 0.1;
+      readings.push({
+        deviceId,
+        signal,
+        t: base + i * 700 + Math.floor(rnd() * 300),
+        value: invalid ? spec.max + 1 + rnd() : spec.min + rnd() * (spec.max - spec.min),
+        unit: spec.unit,
+        ...(spec.perTooth ? { tooth: rnd() < 0.5 ? 36 : 11 } : {}),
+        quality: invalid ? "invalid" : rnd() < 0.1 ? "suspect" : "valid",
+        status: rnd() < 0.08 ? "entered-in-error" : "final",
+        receivedAt: base + i * 700 + 400,
+      });
+    }
+    batches.push({ deviceId, bootId: "b1", patientId, seq, digest: `d${seq}`, firmware: "2.3.1", readings });
+  }
+  // Stored in the order the server would have received them (rowid order is receive order).
+  return batches.sort((a, b) => a.readings[0]!.receivedAt - b.readings[0]!.receivedAt);
+}
+
+interface RawRow {
+  patient_id: string;
+  device_id: string;
+  signal: string;
+  tooth: number | null;
+  t: number;
+  value: number;
+  quality: string;
+  status: string;
+  received_at: number;
+}
+
+function keyOf(m: {
+  patientId: string;
+  minute: number;
+  deviceId: string;
+  signal: string;
+  tooth: number | null;
+}) {
+  return `${m.patientId}|${m.minute}|${m.deviceId}|${m.signal}|${m.tooth ?? "-"}`;
+}
+
+/** What the aggregates must say, computed straight from the raw rows they replace. */
+function expectedMinutes(rows: RawRow[], beforeMs: number): Map<string, ReadingMinute> {
+  const out = new Map<string, ReadingMinute & { sum: number }>();
+  for (const r of rows) {
+    if (r.received_at >= beforeMs) continue;
+    const minute = Math.floor(r.t / 60_000) * 60_000;
+    const m0 = {
+      patientId: r.patient_id,
+      minute,
+      deviceId: r.device_id,
+      signal: r.signal as Signal,
+      tooth: r.tooth,
+    };
+    const key = keyOf(m0);
+    const m = out.get(key) ?? {
+      ...m0,
+      unit: SIGNAL_SPECS[r.signal as Signal].unit,
+      min: null,
+      max: null,
+      mean: null,
+      sum: 0,
+      count: 0,
+      invalidCount: 0,
+      retractedCount: 0,
+    };
+    if (r.status === "entered-in-error") m.retractedCount++;
+    else if (r.quality === "invalid") m.invalidCount++;
+    else {
+      m.count++;
+      m.sum += r.value;
+      m.min = m.min === null ? r.value : Math.min(m.min, r.value);
+      m.max = m.max === null ? r.value : Math.max(m.max, r.value);
+      m.mean = m.sum / m.count;
+    }
+    out.set(key, m);
+  }
+  return out;
+}
+
+function rawRows(path: string): RawRow[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db
+      .prepare(
+        "SELECT patient_id, device_id, signal, tooth, t, value, quality, status, received_at FROM readings",
+      )
+      .all() as RawRow[];
+  } finally {
+    db.close();
+  }
+}
+
+async function allMinutes(storage: SqliteStorage): Promise<ReadingMinute[]> {
+  return [
+    ...(await storage.readingMinutes("julian", 0, Number.MAX_SAFE_INTEGER)),
+    ...(await storage.readingMinutes("amara", 0, Number.MAX_SAFE_INTEGER)),
+  ];
+}
+
+function expectExact(actual: ReadingMinute[], expected: Map<string, ReadingMinute>): void {
+  expect(actual.length).toBe(expected.size);
+  for (const m of actual) {
+    const e = expected.get(keyOf(m));
+    expect(e, keyOf(m)).toBeDefined();
+    expect(m.min).toBe(e!.min);
+    expect(m.max).toBe(e!.max);
+    expect(m.count).toBe(e!.count);
+    expect(m.invalidCount).toBe(e!.invalidCount);
+    expect(m.retractedCount).toBe(e!.retractedCount);
+    expect(m.unit).toBe(e!.unit);
+    if (e!.mean === null) expect(m.mean).toBeNull();
+    // The sum is added in another order across batches: equal to the last bits of a double.
+    else expect(Math.abs(m.mean! - e!.mean) / Math.max(1, Math.abs(e!.mean))).toBeLessThan(1e-12);
+  }
+}
+
+describe("raw reading rollup", () => {
+  for (const seed of [1, 7, 42, 1234, 99_991]) {
+    it(`keeps min, max, mean and the counts exact against the raw rows it replaces (seed ${seed})`, async () => {
+      const path = tempDb();
+      const storage = new SqliteStorage(path);
+      await storage.storeBatches(randomBatches(seed));
+      const before = rawRows(path);
+      const cutoff = NOW - 30 * DAY;
+      const expected = expectedMinutes(before, cutoff);
+      expect(expected.size).toBeGreaterThan(10);
+
+      // Small batches, so one minute is filled by several of them.
+      let passes = 0;
+      for (;;) {
+        const batch = await storage.rollupReadings(cutoff, 37);
+        passes++;
+        if (batch.done) break;
+      }
+      expect(passes).toBeGreaterThan(3);
+      expectExact(await allMinutes(storage), expected);
+
+      // The recent readings stay raw, untouched; the old ones are gone.
+      const after = rawRows(path);
+      expect(after).toEqual(before.filter((r) => r.received_at >= cutoff));
+      expect(after.length).toBeGreaterThan(0);
+      await storage.close();
+    });
+  }
+
+  it("is idempotent: a second pass changes nothing", async () => {
+    const path = tempDb();
+    const storage = new SqliteStorage(path);
+    await storage.storeBatches(randomBatches(5));
+    const cutoff = NOW - 30 * DAY;
+    while (!(await storage.rollupReadings(cutoff, 100)).done) {}
+    const once = await allMinutes(storage);
+    const raw = rawRows(path);
+    expect(await storage.rollupReadings(cutoff, 100)).toEqual({ rolledUp: 0, minutes: 0, done: true });
+    expect(await allMinutes(storage)).toEqual(once);
+    expect(rawRows(path)).toEqual(raw);
+    await storage.close();
+  });
+
+  it("loses nothing and counts nothing twice when a batch fails half-way (one transaction per batch)", async () => {
+    const path = tempDb();
+    const storage = new SqliteStorage(path);
+    await storage.storeBatches(randomBatches(11));
+    const cutoff = NOW - 30 * DAY;
+    const expected = expectedMinutes(rawRows(path), cutoff);
+    // A second handle makes the delete of one old row fail, as a crash would in the middle of a batch.
+    const side = new Database(path);
+    const victim = side
+      .prepare("SELECT id FROM readings WHERE received_at < ? ORDER BY id LIMIT 1 OFFSET 250")
+      .get(cutoff) as { id: number };
+    side.exec(
+      `CREATE TRIGGER crash BEFORE DELETE ON readings WHEN old.id = ${victim.id} BEGIN SELECT RAISE(ABORT, 'crash'); END`,
+    );
+    await expect(
+      (async () => {
+        while (!(await storage.rollupReadings(cutoff, 100)).done) {}
+      })(),
+    ).rejects.toThrow(/crash/);
+    // Every old reading is either still raw or in exactly one aggregate.
+    const partial = await allMinutes(storage);
+    const stillRaw = rawRows(path).filter((r) => r.received_at < cutoff).length;
+    const aggregated = partial.reduce((n, m) => n + m.count + m.invalidCount + m.retractedCount, 0);
+    const total = [...expected.values()].reduce((n, m) => n + m.count + m.invalidCount + m.retractedCount, 0);
+    expect(stillRaw).toBeGreaterThan(0);
+    expect(aggregated).toBeGreaterThan(0);
+    expect(aggregated + stillRaw).toBe(total);
+
+    side.exec("DROP TRIGGER crash");
+    side.close();
+    while (!(await storage.rollupReadings(cutoff, 100)).done) {}
+    expectExact(await allMinutes(storage), expected);
+    await storage.close();
+  });
+
+  it("the schedule rolls up at start up to the configured age and deletes no record data", async () => {
+    const path = tempDb();
+    const storage = new SqliteStorage(path);
+    await storage.storeBatches(randomBatches(3));
+    await storage.appendRoomEvent("room-1", {
+      seq: 1,
+      at: OLD,
+      body: { type: "member_left", memberId: "m-1", reason: "left" },
+    });
+    await storage.audit({ at: OLD, who: "dr-okafor", action: "record.read", subject: "julian", why: "" });
+    const policy = { ...retentionPolicyFromEnv({ CHAIRSIDE_RAW_RETENTION_DAYS: "30" }), batchSize: 50 };
+    const errors: unknown[] = [];
+    const schedule = startRetention(
+      storage,
+      policy,
+      () => NOW,
+      (e) => errors.push(e),
+    );
+    const run = await schedule.runOnce();
+    await schedule.stop();
+    expect(errors).toEqual([]);
+    expect(run.rolledUp).toBeGreaterThan(0);
+    expect(rawRows(path).every((r) => r.received_at >= NOW - 30 * DAY)).toBe(true);
+    expect(await storage.roomEvents("room-1", 10)).toHaveLength(1);
+    expect(await storage.auditLog(10)).toHaveLength(1);
+    expect(await storage.deletePoseKeyframesBefore(NOW)).toBe(0);
+    await storage.close();
+  });
+
+  it("refuses a retention setting that is not a positive number of days, naming it", () => {
+    expect(() => retentionPolicyFromEnv({ CHAIRSIDE_RAW_RETENTION_DAYS: "thirty" })).toThrow(
+      /CHAIRSIDE_RAW_RETENTION_DAYS/,
+    );
+    expect(() => retentionPolicyFromEnv({ CHAIRSIDE_REPLAY_RETENTION_DAYS: "0" })).toThrow(
+      /CHAIRSIDE_REPLAY_RETENTION_DAYS/,
+    );
+    expect(retentionPolicyFromEnv({}).rawDays).toBe(30);
+  });
+});
