@@ -93,6 +93,8 @@ export function deviceFactsOf(input: FhirExportInput): DeviceFacts[] {
   for (const d of input.devices) firmware(fact(d.deviceId, d.tooth), d.firmware);
   for (const v of input.visits) {
     for (const e of v.events) {
+      if (e.body.type === "alarm" && e.body.alarm.deviceId !== undefined)
+        fact(e.body.alarm.deviceId, e.body.alarm.tooth ?? null);
       if (e.body.type === "device")
         firmware(fact(e.body.device.deviceId, e.body.device.tooth), e.body.device.firmware);
     }
