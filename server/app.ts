@@ -166,6 +166,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       },
       now,
     },
+    // -- fhir (issue 9) --
+    fhir: { guard, storage, clinic, now },
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
