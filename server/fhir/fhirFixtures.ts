@@ -118,6 +118,8 @@ export function demoVisitInput(): { input: FhirExportInput; counts: DemoVisitCou
     type: "alarm",
     alarm: { ...alarm, acknowledgedAt: start + 40_000, acknowledgedBy: "Dr. Lee", clearedAt: start + 70_000 },
   });
+  // The treatment runs four minutes, so every reading below falls inside the visit.
+  log.at = Math.max(log.at, start + 240_000);
   log.procedure("next", "running", "completed", { stepIndex: 2 });
   const [visit] = deriveVisits({ ...FIXTURE_APPOINTMENT, open: false }, log.events, null);
 
