@@ -159,4 +159,18 @@ describe("FHIR export of a demo visit", () => {
   it("is a function of its input: the same record exports to the same Bundle", () => {
     expect(exportBundle(demoVisitInput().input, "export-1")).toEqual(bundle);
   });
+
+  it("exports a visit without readings and a patient without a date of birth without empty values", () => {
+    const bare = demoVisitInput().input;
+    const quiet = {
+      ...bare,
+      patient: { ...bare.patient, dateOfBirth: "" },
+      visits: bare.visits.map((v) => ({ ...v, readings: [] })),
+    };
+    const b = exportBundle(quiet, "export-2");
+    expect(bundleProblems(b)).toEqual([]);
+    expect(resources(b, "Binary")[0]?.data).toBeUndefined();
+    expect(resources(b, "Observation")).toEqual([]);
+    expect(resources(b, "Patient")[0]?.birthDate).toBeUndefined();
+  });
 });

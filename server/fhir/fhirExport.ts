@@ -57,7 +57,8 @@ export async function patientInClinicAsync(
     patientId,
     clinicId,
     displayName: live.patientName,
-    dateOfBirth: "1900-01-01",
+    // Unknown: never invent one; patientResource leaves birthDate out.
+    dateOfBirth: "",
     anxietyNotes: "",
     preferences: "",
     archivedAt: null,

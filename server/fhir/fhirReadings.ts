@@ -167,7 +167,8 @@ export function readingsBinary(
     id,
     contentType: NDJSON_CONTENT_TYPE,
     securityContext: ref("Patient", ctx.patientId),
-    data: Buffer.from(ndjson, "utf8").toString("base64"),
+    // FHIR primitives may not be empty: a visit without readings has a Binary without data.
+    ...(ndjson === "" ? {} : { data: Buffer.from(ndjson, "utf8").toString("base64") }),
   };
 }
 

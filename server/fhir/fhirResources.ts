@@ -31,7 +31,8 @@ export function patientResource(p: PatientRecord): Patient {
     identifier: [{ system: LocalSystem.patientId, value: p.patientId }],
     active: p.archivedAt === null,
     name: [{ text: p.displayName }],
-    birthDate: p.dateOfBirth,
+    // A patient known only from a live appointment (the demo clinic) has no date of birth on file.
+    ...(p.dateOfBirth === "" ? {} : { birthDate: p.dateOfBirth }),
   };
 }
 
