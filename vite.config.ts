@@ -17,6 +17,8 @@ export default defineConfig({
         signin: resolve(import.meta.dirname, "client/signin.html"),
         setup: resolve(import.meta.dirname, "client/setup.html"),
         headset: resolve(import.meta.dirname, "client/headset.html"),
+        // wiring: record (issue 9)
+        record: resolve(import.meta.dirname, "client/record.html"),
       },
     },
   },

@@ -168,6 +168,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     },
     // -- fhir (issue 9) --
     fhir: { guard, storage, clinic, now },
+    // -- record (issue 9) --
+    patientRecord: { guard, storage, clinic, now },
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };

@@ -50,6 +50,8 @@ import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 import { createLogger } from "./log.ts";
 import type { Pairing } from "./pairing/pairing.ts";
 import { registerPairingRoutes } from "./pairing/pairingRoutes.ts";
+// -- record (issue 9) --
+import { type RecordRouteDeps, registerRecordRoutes } from "./record/recordRoutes.ts";
 import { setSecurityHeaders } from "./securityHeaders.ts";
 
 const log = createLogger("http");
@@ -75,6 +77,9 @@ export interface HttpDeps {
   // -- fhir (issue 9) --
   /** The FHIR R4 export (server/fhir/fhirRoutes.ts). */
   fhir?: FhirRouteDeps;
+  // -- record (issue 9) --
+  /** The patient's record: visits, timeline, trends, anxiety (server/record/recordRoutes.ts). */
+  patientRecord?: RecordRouteDeps;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -223,6 +228,8 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   if (deps.records) registerRecordsRoutes(fastify, deps.records);
   // -- fhir (issue 9) --
   if (deps.fhir) registerFhirRoutes(fastify, deps.fhir);
+  // -- record (issue 9) --
+  if (deps.patientRecord) registerRecordRoutes(fastify, deps.patientRecord);
 
   // The room page asks who its cookies seat in a room, so it opens the right view; the socket
   // handshake asks the same authenticator and admission again (this answer grants nothing).

@@ -80,6 +80,8 @@ export type RecordPatient = z.infer<typeof recordPatientSchema>;
 export const patientRecordViewSchema = z.object({
   patient: recordPatientSchema,
   visits: z.array(visitSchema),
+  /** Display names of the visits' staff, by id (ids alone mean nothing to a reader). */
+  staffNames: z.record(z.string(), z.string()),
 });
 export type PatientRecordView = z.infer<typeof patientRecordViewSchema>;
 

@@ -3,6 +3,7 @@
  * procedure starts, the patient stops and resumes, and it ends. Built from the shared types, so a
  * change to the event shapes breaks these fixtures at compile time, not silently.
  */
+import { planById } from "../../shared/procedure/plans.ts";
 import { ProcedureStatus, type ProcedureTransition } from "../../shared/procedure/types.ts";
 import type { MemberView, RoomEvent, RoomEventBody } from "../../shared/protocol.ts";
 import type { VisitAppointment } from "./visits.ts";
@@ -58,7 +59,7 @@ export class EventLog {
       type: "procedure",
       procedure: {
         planId,
-        planName: `Plan ${planId}`,
+        planName: planById(planId)?.name ?? planId,
         status: to,
         stepIndex: extra.stepIndex ?? 0,
         stepCount: 5,

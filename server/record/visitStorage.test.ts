@@ -197,7 +197,7 @@ describe("the record's storage reads", () => {
     expect(readings.map((r) => r.value)).toEqual([6.8]);
   });
 
-  it("adds its indexes to an existing data folder and uses them for the per-visit reads", () => {
+  it("creates its indexes and the per-visit, per-patient reads use them", () => {
     const dir = mkdtempSync(join(tmpdir(), "chairside-record-"));
     dirs.push(dir);
     const sqlite = new SqliteStorage(join(dir, "chairside.db"));

@@ -129,8 +129,10 @@ export function deriveVisits(
     });
     nextFirstSeq = Math.max(lastSeq, v.startSeq) + 1;
   };
+  let maxSeq = 0;
   for (const event of events) {
     const body = event.body;
+    maxSeq = Math.max(maxSeq, event.seq);
     if (body.type === "member_joined") {
       if (current?.ended && current.splitSeq === null) current.splitSeq = event.seq;
       continue;
@@ -163,7 +165,7 @@ export function deriveVisits(
     }
   }
   if (current !== null) {
-    const lastSeq = current.splitSeq !== null ? current.splitSeq - 1 : (logEnd?.seq ?? current.startSeq);
+    const lastSeq = current.splitSeq !== null ? current.splitSeq - 1 : Math.max(logEnd?.seq ?? 0, maxSeq);
     close(current, lastSeq, false);
   }
   return visits;

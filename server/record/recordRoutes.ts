@@ -1,0 +1,236 @@
+/**
+ * The patient's record over HTTP (issue 9): the record (patient and visits), one visit's timeline,
+ * SOE trends and anxiety across visits. Every route is guarded by `records.read`, answers only for
+ * patients of the signed-in person's own clinic (another clinic's patient is "not found", so the
+ * answer does not even say the patient exists), parses params and query with the schemas of
+ * `shared/patientRecord.ts` (400 lists the problems by field) and writes one audit entry per read.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { StaffAction } from "../../shared/access.ts";
+import { ApiErrorCode } from "../../shared/apiErrors.ts";
+import {
+  type PatientAnxiety,
+  type PatientRecordView,
+  type PatientTrends,
+  parseVisitId,
+  type RecordPatient,
+  timelineQuerySchema,
+  trendsQuerySchema,
+  type VisitTimeline,
+  visitIdSchema,
+} from "../../shared/patientRecord.ts";
+import {
+  appointmentRecordSchema,
+  patientRecordSchema,
+  recordIdSchema,
+  type StaffRecord,
+} from "../../shared/records.ts";
+import { SIGNAL_SPECS } from "../../shared/soe/signals.ts";
+import { apiError, apiOk, parseOr400 } from "../apiReply.ts";
+import type { StaffGuard } from "../auth/httpGuard.ts";
+import type { Clinic } from "../clinic.ts";
+import { RecordKind, type Storage, type StoredReading } from "../storage/storage.ts";
+import { ANXIETY_EVENT_TYPES, patientAnxiety } from "./anxiety.ts";
+import { visitTimeline } from "./timeline.ts";
+import { dailySummaries, trendPoints } from "./trends.ts";
+import {
+  findVisitAsync,
+  patientAppointmentsAsync,
+  type VisitAppointment,
+  visitAppointmentOfLive,
+  visitAppointmentOfRecord,
+  visitEventsAsync,
+  visitReadingsAsync,
+  visitsOfAppointmentsAsync,
+} from "./visits.ts";
+
+export interface RecordRouteDeps {
+  guard: StaffGuard;
+  storage: Storage;
+  /** The live directory: the demo clinic's patients and appointments live only here. */
+  clinic: Clinic;
+  now: () => number;
+}
+
+/** The audit actions of the record's reads (the Contracts every slice shares). */
+export const RecordAudit = {
+  read: "record.read",
+  timeline: "record.timeline",
+  trends: "record.trends",
+  anxiety: "record.read",
+} as const;
+
+const patientParamsSchema = z.strictObject({ id: recordIdSchema });
+const visitParamsSchema = z.strictObject({ id: visitIdSchema });
+const noQuerySchema = z.strictObject({});
+/** Daily summaries read these signals, whichever one the chart shows. */
+const SUMMARY_SIGNALS = ["ph", "biteForce", "plaque", "inflammation"] as const;
+
+function who(request: FastifyRequest): StaffRecord {
+  const live = request.staff;
+  if (!live) throw new Error("record route without the staff guard");
+  return live.staff;
+}
+
+function notFound(reply: FastifyReply, what: string): FastifyReply {
+  return apiError(reply, 404, ApiErrorCode.notFound, `There is no such ${what} in your clinic.`);
+}
+
+export function registerRecordRoutes(fastify: FastifyInstance, deps: RecordRouteDeps): void {
+  const { storage, clinic, now } = deps;
+  const guard = deps.guard(StaffAction.recordsRead);
+
+  /** The patient, if they belong to this clinic: a stored record, or a person of a live appointment (demo). */
+  const patientOf = async (clinicId: string, patientId: string): Promise<RecordPatient | null> => {
+    const row = await storage.getRecord(RecordKind.patient, patientId);
+    if (row) {
+      const parsed = patientRecordSchema.safeParse(JSON.parse(row.body));
+      if (!parsed.success || parsed.data.clinicId !== clinicId) return null;
+      const p = parsed.data;
+      return { patientId: p.patientId, displayName: p.displayName, dateOfBirth: p.dateOfBirth, clinicId };
+    }
+    const live = [...clinic.appointments.values()].some(
+      (a) => a.patientId === patientId && a.clinicId === clinicId,
+    );
+    const person = clinic.people.get(patientId);
+    if (!live || !person) return null;
+    return { patientId, displayName: person.displayName, dateOfBirth: null, clinicId };
+  };
+
+  const appointmentsOf = (patientId: string) =>
+    patientAppointmentsAsync(storage, clinic.appointments.values(), patientId);
+
+  /** The appointment a visit id names, if it is one of this clinic's: the stored record, else the live one (demo). */
+  const visitAppointmentOf = async (visitId: string, clinicId: string): Promise<VisitAppointment | null> => {
+    const named = parseVisitId(visitId);
+    if (!named) return null;
+    const row = await storage.getRecord(RecordKind.appointment, named.appointmentId);
+    const stored = row ? appointmentRecordSchema.safeParse(JSON.parse(row.body)) : null;
+    const live = clinic.appointments.get(named.appointmentId);
+    const appt = stored?.success
+      ? visitAppointmentOfRecord(stored.data)
+      : live
+        ? visitAppointmentOfLive(live)
+        : null;
+    return appt !== null && appt.clinicId === clinicId ? appt : null;
+  };
+
+  const audit = (staff: StaffRecord, action: string, subject: string, patientId: string, roomId?: string) =>
+    storage.audit({
+      at: now(),
+      who: staff.staffId,
+      action,
+      subject,
+      why: "",
+      patientId,
+      ...(roomId === undefined ? {} : { roomId }),
+    });
+
+  fastify.get("/api/patients/:id/record", { preHandler: guard }, async (req, reply) => {
+    const params = parseOr400(patientParamsSchema, req.params, reply);
+    if (!params || !parseOr400(noQuerySchema, req.query, reply)) return reply;
+    const staff = who(req);
+    const patient = await patientOf(staff.clinicId, params.id);
+    if (!patient) return notFound(reply, "patient");
+    const visits = await visitsOfAppointmentsAsync(storage, await appointmentsOf(patient.patientId));
+    const staffNames: Record<string, string> = {};
+    for (const v of visits) {
+      for (const id of [v.clinicianId, v.assistantId]) {
+        const name = id === null ? undefined : clinic.people.get(id)?.displayName;
+        if (id !== null && name !== undefined) staffNames[id] = name;
+      }
+    }
+    await audit(staff, RecordAudit.read, `record of ${patient.patientId}`, patient.patientId);
+    return apiOk(reply, { patient, visits, staffNames } satisfies PatientRecordView);
+  });
+
+  fastify.get("/api/visits/:id/timeline", { preHandler: guard }, async (req, reply) => {
+    const params = parseOr400(visitParamsSchema, req.params, reply);
+    if (!params) return reply;
+    const query = parseOr400(timelineQuerySchema, req.query, reply);
+    if (!query) return reply;
+    const staff = who(req);
+    const appt = await visitAppointmentOf(params.id, staff.clinicId);
+    const visit = appt ? await findVisitAsync(storage, appt, params.id) : null;
+    if (!appt || !visit) return notFound(reply, "visit");
+    const entries = visitTimeline(await visitEventsAsync(storage, visit), query.kinds);
+    await audit(staff, RecordAudit.timeline, `visit ${visit.id}`, visit.patientId, visit.roomId);
+    return apiOk(reply, { visit, entries } satisfies VisitTimeline);
+  });
+
+  fastify.get("/api/patients/:id/trends", { preHandler: guard }, async (req, reply) => {
+    const params = parseOr400(patientParamsSchema, req.params, reply);
+    if (!params) return reply;
+    const query = parseOr400(trendsQuerySchema, req.query, reply);
+    if (!query) return reply;
+    const staff = who(req);
+    const patient = await patientOf(staff.clinicId, params.id);
+    if (!patient) return notFound(reply, "patient");
+    const range = { from: query.from ?? 0, to: query.to ?? now() };
+    const readings = await storage.readingsBetween(patient.patientId, {
+      ...range,
+      signal: query.signal,
+      ...(query.tooth === undefined ? {} : { tooth: query.tooth }),
+    });
+    const byTooth = new Map<number | null, StoredReading[]>();
+    for (const r of readings) {
+      const key = r.tooth ?? null;
+      const list = byTooth.get(key) ?? [];
+      list.push(r);
+      byTooth.set(key, list);
+    }
+    const summaryReadings = (
+      await Promise.all(
+        SUMMARY_SIGNALS.map((signal) =>
+          signal === query.signal && query.tooth === undefined
+            ? readings
+            : storage.readingsBetween(patient.patientId, { ...range, signal }),
+        ),
+      )
+    ).flat();
+    const trends: PatientTrends = {
+      signal: query.signal,
+      unit: SIGNAL_SPECS[query.signal].unit,
+      series: [...byTooth.entries()]
+        .sort(([a], [b]) => (a ?? 0) - (b ?? 0))
+        .map(([tooth, list]) => ({ tooth, visitId: null, points: trendPoints(list, query.signal) })),
+      daily: dailySummaries(summaryReadings),
+    };
+    await audit(
+      staff,
+      RecordAudit.trends,
+      `${query.signal} trends of ${patient.patientId}${query.tooth === undefined ? "" : ` tooth ${query.tooth}`}`,
+      patient.patientId,
+    );
+    return apiOk(reply, trends);
+  });
+
+  fastify.get("/api/patients/:id/anxiety", { preHandler: guard }, async (req, reply) => {
+    const params = parseOr400(patientParamsSchema, req.params, reply);
+    if (!params || !parseOr400(noQuerySchema, req.query, reply)) return reply;
+    const staff = who(req);
+    const patient = await patientOf(staff.clinicId, params.id);
+    if (!patient) return notFound(reply, "patient");
+    const visits = await visitsOfAppointmentsAsync(storage, await appointmentsOf(patient.patientId));
+    const at = now();
+    const inputs = await Promise.all(
+      visits.map(async (visit) => ({
+        visit,
+        events: await storage.roomEventsBetween(visit.roomId, {
+          fromSeq: visit.firstSeq,
+          toSeq: visit.lastSeq,
+          types: ANXIETY_EVENT_TYPES,
+        }),
+        heartRate: await visitReadingsAsync(storage, visit, at, { signal: "heartRate" }),
+      })),
+    );
+    await audit(
+      staff,
+      RecordAudit.anxiety,
+      `anxiety across visits of ${patient.patientId}`,
+      patient.patientId,
+    );
+    return apiOk(reply, patientAnxiety(inputs) satisfies PatientAnxiety);
+  });
+}
