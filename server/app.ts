@@ -191,6 +191,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       },
       now,
     },
+    // -- fhir (issue 9) --
+    fhir: { guard, storage, clinic, now },
     // -- record (issue 9) --
     patientRecord: { guard, storage, clinic, now },
     // -- audit (issue 9) --

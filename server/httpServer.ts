@@ -46,6 +46,8 @@ import type { ServerConfig } from "./config.ts";
 import type { DemoControl } from "./demo/demoControl.ts";
 import { DEMO_APPOINTMENT } from "./demo/demoDirector.ts";
 import { type RecordsRouteDeps, registerRecordsRoutes } from "./directory/recordsRoutes.ts";
+// -- fhir (issue 9) --
+import { type FhirRouteDeps, registerFhirRoutes } from "./fhir/fhirRoutes.ts";
 import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 import { createLogger } from "./log.ts";
 import type { Pairing } from "./pairing/pairing.ts";
@@ -76,6 +78,9 @@ export interface HttpDeps {
   pairing: Pairing;
   /** The staff area's records API (server/directory/recordsRoutes.ts). */
   records?: RecordsRouteDeps;
+  // -- fhir (issue 9) --
+  /** The FHIR R4 export (server/fhir/fhirRoutes.ts). */
+  fhir?: FhirRouteDeps;
   // -- record (issue 9) --
   /** The patient's record: visits, timeline, trends, anxiety (server/record/recordRoutes.ts). */
   patientRecord?: RecordRouteDeps;
@@ -231,6 +236,8 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   const { config } = deps;
   fastify.get("/healthz", (_req, reply) => json(reply, { ok: true }));
   if (deps.records) registerRecordsRoutes(fastify, deps.records);
+  // -- fhir (issue 9) --
+  if (deps.fhir) registerFhirRoutes(fastify, deps.fhir);
   // -- record (issue 9) --
   if (deps.patientRecord) registerRecordRoutes(fastify, deps.patientRecord);
   if (deps.audit) registerAuditRoutes(fastify, deps.audit); // wiring: audit

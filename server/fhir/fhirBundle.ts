@@ -1,0 +1,144 @@
+/**
+ * A patient's record (or one visit of it) as one FHIR R4 `collection` Bundle: the pure assembly
+ * from what the export read. What comes out of the room events (the MDAS intake, alarms, why a visit
+ * stopped, each device's firmware) is picked here; each resource is made by fhirResources.ts or
+ * fhirReadings.ts. Same input, same Bundle: ids derive from our ids, the export time is passed in.
+ */
+import type { Bundle, BundleEntry, Resource } from "@medplum/fhirtypes";
+import type { Alarm } from "../../shared/alarms.ts";
+import type { Visit } from "../../shared/patientRecord.ts";
+import type { RoomEvent } from "../../shared/protocol.ts";
+import type { DeviceRecord, PatientRecord, StaffRecord } from "../../shared/records.ts";
+import type { AuditEntry, StoredReading } from "../storage/storage.ts";
+import { CHAIRSIDE_FHIR_BASE, localSignalCodeSystem } from "./fhirCodes.ts";
+import { fhirId, instant } from "./fhirIds.ts";
+import { groupByMinute, minuteSummaryObservation, readingsBinary } from "./fhirReadings.ts";
+import {
+  auditEventResource,
+  type DeviceFacts,
+  detectedIssueResource,
+  deviceResource,
+  encounterResource,
+  type MdasIntake,
+  mdasQuestionnaire,
+  mdasResponse,
+  patientResource,
+  practitionerResource,
+  procedureResource,
+} from "./fhirResources.ts";
+
+/** One visit with what was stored while it ran. */
+export interface VisitData {
+  visit: Visit;
+  events: readonly RoomEvent[];
+  readings: readonly StoredReading[];
+}
+
+/** Everything one export reads; the Bundle is a function of this alone. */
+export interface FhirExportInput {
+  patient: PatientRecord;
+  /** Staff records by id (clinicians and assistants of the visits; missing ones are exported by id). */
+  staff: ReadonlyMap<string, StaffRecord>;
+  visits: readonly VisitData[];
+  /** The patient's paired devices as the directory knows them (tooth, kind). */
+  devices: readonly DeviceRecord[];
+  audit: readonly AuditEntry[];
+  exportedAt: number;
+}
+
+/** Why a visit stopped: the reason written with its abort (or the last stop), if any. */
+export function stopReasonOf(events: readonly RoomEvent[]): string | null {
+  let reason: string | null = null;
+  for (const e of events) {
+    const t = e.body.type === "procedure" ? e.body.transition : null;
+    if (t && (t.command === "abort" || t.command === "stop") && t.reason) reason = t.reason;
+  }
+  return reason;
+}
+
+/** The MDAS intake of a visit: the last comfort state with a score (the intake is filled in once). */
+export function mdasIntakeOf(events: readonly RoomEvent[]): MdasIntake | null {
+  const intakes: MdasIntake[] = [];
+  for (const e of events) {
+    if (e.body.type !== "comfort" || e.body.comfort.mdasScore === null) continue;
+    // Every later comfort change repeats the score: the intake is when the score first appears.
+    if (intakes.at(-1)?.total === e.body.comfort.mdasScore) continue;
+    intakes.push({ at: e.at, total: e.body.comfort.mdasScore, pathway: e.body.comfort.pathway });
+  }
+  return intakes.at(-1) ?? null;
+}
+
+/** Each alarm of a visit once, as it last stood (raised, then acknowledged, then cleared). */
+export function alarmsOf(events: readonly RoomEvent[]): Alarm[] {
+  const byId = new Map<string, Alarm>();
+  for (const e of events) if (e.body.type === "alarm") byId.set(e.body.alarm.id, e.body.alarm);
+  return [...byId.values()];
+}
+
+/** The devices behind the readings and device events, with every firmware version they reported. */
+export function deviceFactsOf(input: FhirExportInput): DeviceFacts[] {
+  const facts = new Map<string, DeviceFacts>();
+  const fact = (deviceId: string, tooth: number | null): DeviceFacts => {
+    let f = facts.get(deviceId);
+    if (!f) {
+      f = { deviceId, patientId: input.patient.patientId, tooth, firmware: [] };
+      facts.set(deviceId, f);
+    }
+    if (f.tooth === null && tooth !== null) f.tooth = tooth;
+    return f;
+  };
+  const firmware = (f: DeviceFacts, version: string | null) => {
+    if (version && !f.firmware.includes(version)) f.firmware.push(version);
+  };
+  for (const d of input.devices) firmware(fact(d.deviceId, d.tooth), d.firmware);
+  for (const v of input.visits) {
+    for (const e of v.events) {
+      if (e.body.type === "alarm" && e.body.alarm.deviceId !== undefined)
+        fact(e.body.alarm.deviceId, e.body.alarm.tooth ?? null);
+      if (e.body.type === "device")
+        firmware(fact(e.body.device.deviceId, e.body.device.tooth), e.body.device.firmware);
+    }
+    for (const r of v.readings) firmware(fact(r.deviceId, r.tooth ?? null), r.firmware);
+  }
+  return [...facts.values()].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+}
+
+function entry(resource: Resource & { id?: string }): BundleEntry {
+  return { fullUrl: `${CHAIRSIDE_FHIR_BASE}/${resource.resourceType}/${resource.id}`, resource };
+}
+
+/** The Bundle: definitions, patient, staff, devices, then per visit everything it holds, then the audit. */
+export function exportBundle(input: FhirExportInput, bundleId: string): Bundle {
+  const resources: Resource[] = [
+    localSignalCodeSystem(),
+    mdasQuestionnaire(),
+    patientResource(input.patient),
+  ];
+  const staffIds = new Set<string>();
+  for (const { visit } of input.visits) {
+    staffIds.add(visit.clinicianId);
+    if (visit.assistantId !== null) staffIds.add(visit.assistantId);
+  }
+  for (const id of [...staffIds].sort())
+    resources.push(practitionerResource(id, input.staff.get(id) ?? null));
+  for (const d of deviceFactsOf(input)) resources.push(deviceResource(d));
+  for (const { visit, events, readings } of input.visits) {
+    const ctx = { patientId: visit.patientId, encounterId: visit.id };
+    resources.push(encounterResource(visit), procedureResource(visit, stopReasonOf(events)));
+    const intake = mdasIntakeOf(events);
+    if (intake) resources.push(mdasResponse(visit, intake));
+    for (const alarm of alarmsOf(events)) resources.push(detectedIssueResource(visit, alarm));
+    for (const group of groupByMinute(readings)) resources.push(minuteSummaryObservation(group, ctx));
+    resources.push(readingsBinary(fhirId("readings", visit.id), readings, ctx));
+  }
+  input.audit.forEach((e, i) => {
+    resources.push(auditEventResource(e, i));
+  });
+  return {
+    resourceType: "Bundle",
+    id: bundleId,
+    type: "collection",
+    timestamp: instant(input.exportedAt),
+    entry: resources.map(entry),
+  };
+}
