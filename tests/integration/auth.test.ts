@@ -87,7 +87,7 @@ describe("first start", () => {
       email: "ben@clinic.example",
       role: "assistant",
     });
-    const { url, expiresAt } = server.staffAuth.enrolments.create(staff.staffId, server.origin);
+    const { url, expiresAt } = await server.staffAuth.enrolments.create(staff.staffId, server.origin);
     expect(expiresAt).toBeGreaterThan(Date.now());
     expect(url.startsWith(`${server.origin}/setup.html#`)).toBe(true);
     const token = url.split("#")[1]!;
