@@ -500,6 +500,9 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
         if (socket.data.memberId !== memberId) return; // replaced by a newer connection
         if (seats.get(seatKey) === socket) seats.delete(seatKey);
         if (reason === "client namespace disconnect") session.leave(memberId, "left");
+        // -- finish8 (issue 8) -- the server cut it on purpose (credential ended, room closed,
+        // offender): the page does not come back, so the person leaves now, not after the rejoin window.
+        else if (reason === "server namespace disconnect") session.leave(memberId, "cut by the server");
         else session.drop(memberId);
         log.info("member disconnected", { room: admitted.roomId, memberId, reason });
       },
