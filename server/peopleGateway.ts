@@ -95,7 +95,7 @@ export function personIdentity(seat: RoomSeat): string {
 
 /** What a connection is told when its credential ends, by the kind of credential. */
 const REVOKED_MESSAGE: Record<RoomSeat["credentialKind"], string> = {
-  staff: "You were signed out (or your account was disabled): sign in again to return.",
+  staff: "Your sign-in ended (signed out, timed out, or account disabled): sign in again to return.",
   headset: "This headset was handed to the next patient or its appointment ended.",
   observer: "Your invitation to watch was withdrawn or has ended.",
   demo: "Your demo pass ended: open the demo again from the start page.",

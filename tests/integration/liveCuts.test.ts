@@ -13,7 +13,7 @@ import type { HeadsetCode } from "../../shared/pairing.ts";
 import { CloseReason } from "../../shared/protocol.ts";
 import type { AppointmentEntry, PatientRecord } from "../../shared/records.ts";
 import { cookieAuth, startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
-import { callApi, cookieFrom } from "../pairingFixture.ts";
+import { APPOINTMENT, callApi, careTeamOf, cookieFrom, startPairingServer } from "../pairingFixture.ts";
 import { type SignedInStaff, signedInStaff } from "../staffAccount.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "chairside-cuts-"));
@@ -168,4 +168,33 @@ describe("live sockets cut when a right to the room ends", () => {
       await waitFor(() => again.refusal !== null, "the closed room refuses a rejoin");
     });
   }
+});
+
+describe("a staff session running out", () => {
+  it("cuts its live socket at the moment it expires, not at the 5-minute re-check", async () => {
+    const idleMs = 1_500;
+    const short = await startPairingServer({}, { sessionPolicy: { idleMs, absoluteMs: 3_600_000 } });
+    try {
+      const { cookie } = await signedInStaff(short, {
+        staffId: careTeamOf(short).clinicianId,
+        role: "clinician",
+      });
+      const appointment = { appointmentId: APPOINTMENT.appointmentId };
+      const signedInAt = Date.now();
+      const desk = new TestClient(short.origin, cookieAuth(appointment.appointmentId), cookie);
+      clients.push(desk);
+      await desk.welcomedAsync("clinician");
+      await waitFor(() => !desk.socket.connected, "the expired session's socket is cut", 5_000);
+      const cutAfter = Date.now() - signedInAt;
+      // Not before the session ran out, and long before any re-check (5 minutes by default).
+      expect(cutAfter).toBeGreaterThanOrEqual(idleMs - 50);
+      expect(cutAfter).toBeLessThan(idleMs + 2_000);
+      expect(desk.errors.at(-1)).toMatchObject({
+        event: CloseReason.revoked,
+        message: expect.stringMatching(/timed out/),
+      });
+    } finally {
+      await short.stopAsync();
+    }
+  });
 });
