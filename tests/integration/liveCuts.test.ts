@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CookieName } from "../../server/auth/identity.ts";
+import { localDay } from "../../server/directory/liveRecords.ts";
 import type { HeadsetCode } from "../../shared/pairing.ts";
 import { CloseReason } from "../../shared/protocol.ts";
 import type { AppointmentEntry, PatientRecord } from "../../shared/records.ts";
@@ -22,11 +23,7 @@ let ray: SignedInStaff;
 let noa: SignedInStaff;
 const clients: TestClient[] = [];
 
-const TODAY = (() => {
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-})();
+const TODAY = localDay(Date.now());
 
 beforeAll(async () => {
   server = await startTestServer({ dataDir });
