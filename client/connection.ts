@@ -93,8 +93,9 @@ export class RoomConnection implements RoomActions {
     this.socket.on(Ev.readings, (batch) => this.listener.onReadings(batch.readings));
     this.socket.on(Ev.protocolError, (err) => {
       if (err.event === CloseReason.replaced) this.step({ type: "replaced" });
-      // The credential ended (signed out, headset handed on, invitation withdrawn): no retrying.
-      else if (err.event === CloseReason.revoked)
+      // The credential ended (signed out, headset handed on, invitation withdrawn) or the appointment
+      // did (finished, cancelled): no retrying, the page says why.
+      else if (err.event === CloseReason.revoked || err.event === CloseReason.appointmentEnded)
         this.step({ type: "connect_failed", refusal: { code: ErrorCode.forbidden, message: err.message } });
       else console.warn(`[chairside] ${err.code}: ${err.message}`);
     });

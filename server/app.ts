@@ -4,7 +4,7 @@
  * Each part lives in its own module; nothing here decides anything.
  */
 import { join } from "node:path";
-import { DEVICE_NAMESPACE } from "../shared/protocol.ts";
+import { CloseReason, DEVICE_NAMESPACE } from "../shared/protocol.ts";
 import { ChairsideAuthenticator, cookieChecker } from "./auth/authenticator.ts";
 import { DemoPasses, demoPassRefusal } from "./auth/demoPass.ts";
 import { staffGuard } from "./auth/httpGuard.ts";
@@ -26,6 +26,8 @@ import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
 import { createLogger, setLogLevel } from "./log.ts";
 import { appointmentsFromClinic } from "./pairing/pairableAppointments.ts";
 import { Pairing } from "./pairing/pairing.ts";
+// wiring: finish8
+import { APPOINTMENT_ENDED_MESSAGE, cutRoom } from "./pairing/roomCuts.ts";
 import { attachPeopleGateway } from "./peopleGateway.ts";
 import { PoseKeyframeRecorder, poseKeyframeHzFromEnv } from "./record/replayKeyframes.ts";
 import { SessionRegistry } from "./sessionRegistry.ts";
@@ -233,8 +235,9 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   // What a change in the records ends or starts live.
   directory.listen({
     onAppointmentEnded: (appt) => {
+      // wiring: finish8 -- everyone in the room is told why before the cut, then the credentials end
+      cutRoom(io, appt.roomId, CloseReason.appointmentEnded, APPOINTMENT_ENDED_MESSAGE);
       void pairing.endForAppointment(appt.appointmentId);
-      io.in(appt.roomId).disconnectSockets(true);
     },
     onDevicePaired: (device) => {
       for (const s of sessions.forPatient(device.patientId)) s.upsertDevice(soe.deviceView(device));

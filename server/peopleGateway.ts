@@ -95,7 +95,7 @@ export function personIdentity(seat: RoomSeat): string {
 
 /** What a connection is told when its credential ends, by the kind of credential. */
 const REVOKED_MESSAGE: Record<RoomSeat["credentialKind"], string> = {
-  staff: "You were signed out (or your account was disabled): sign in again to return.",
+  staff: "Your sign-in ended (signed out, timed out, or account disabled): sign in again to return.",
   headset: "This headset was handed to the next patient or its appointment ended.",
   observer: "Your invitation to watch was withdrawn or has ended.",
   demo: "Your demo pass ended: open the demo again from the start page.",
@@ -500,6 +500,9 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
         if (socket.data.memberId !== memberId) return; // replaced by a newer connection
         if (seats.get(seatKey) === socket) seats.delete(seatKey);
         if (reason === "client namespace disconnect") session.leave(memberId, "left");
+        // -- finish8 (issue 8) -- the server cut it on purpose (credential ended, room closed,
+        // offender): the page does not come back, so the person leaves now, not after the rejoin window.
+        else if (reason === "server namespace disconnect") session.leave(memberId, "cut by the server");
         else session.drop(memberId);
         log.info("member disconnected", { room: admitted.roomId, memberId, reason });
       },

@@ -347,58 +347,44 @@ export type StaffAction = (typeof StaffAction)[keyof typeof StaffAction];
  * observers into a treatment is the clinician's call. Patients' records are read by the care team
  * (exported only by clinicians); the admin reads the audit trail, which names patients by id only.
  */
-export const STAFF_ACCESS: Readonly<Record<StaffRole, Readonly<Record<StaffAction, boolean>>>> = {
-  admin: {
-    "patients.read": true,
-    "patients.write": true,
-    "patients.archive": true,
-    "appointments.read": true,
-    "appointments.write": true,
-    "devices.read": true,
-    "devices.write": true,
-    "staff.read": true,
-    "staff.write": true,
-    "rooms.enter": false,
-    "headset.pair": false,
-    "observers.invite": false,
-    "records.read": false,
-    "records.export": false,
-    "audit.read": true,
-  },
+type ActionTable = Readonly<Record<StaffAction, boolean>>;
+
+/** What every staff member may do: keep the clinic's patients, appointments and devices, see colleagues. */
+const FRONT_DESK: ActionTable = {
+  "patients.read": true,
+  "patients.write": true,
+  "patients.archive": false,
+  "appointments.read": true,
+  "appointments.write": true,
+  "devices.read": true,
+  "devices.write": true,
+  "staff.read": true,
+  "staff.write": false,
+  "rooms.enter": false,
+  "headset.pair": false,
+  "observers.invite": false,
+  "records.read": false,
+  "records.export": false,
+  "audit.read": false,
+};
+
+/** The assistant: the front desk, plus the treatment room, the patient's headset and record. */
+const ASSISTANT: ActionTable = {
+  ...FRONT_DESK,
+  "rooms.enter": true,
+  "headset.pair": true,
+  "records.read": true,
+};
+
+export const STAFF_ACCESS: Readonly<Record<StaffRole, ActionTable>> = {
+  admin: { ...FRONT_DESK, "patients.archive": true, "staff.write": true, "audit.read": true },
   clinician: {
-    "patients.read": true,
-    "patients.write": true,
+    ...ASSISTANT,
     "patients.archive": true,
-    "appointments.read": true,
-    "appointments.write": true,
-    "devices.read": true,
-    "devices.write": true,
-    "staff.read": true,
-    "staff.write": false,
-    "rooms.enter": true,
-    "headset.pair": true,
     "observers.invite": true,
-    "records.read": true,
     "records.export": true,
-    "audit.read": false,
   },
-  assistant: {
-    "patients.read": true,
-    "patients.write": true,
-    "patients.archive": false,
-    "appointments.read": true,
-    "appointments.write": true,
-    "devices.read": true,
-    "devices.write": true,
-    "staff.read": true,
-    "staff.write": false,
-    "rooms.enter": true,
-    "headset.pair": true,
-    "observers.invite": false,
-    "records.read": true,
-    "records.export": false,
-    "audit.read": false,
-  },
+  assistant: ASSISTANT,
 };
 
 export function staffMay(role: StaffRole, action: StaffAction): boolean {

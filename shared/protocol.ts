@@ -12,7 +12,7 @@ import type { ClientPayload, ClientPayloadEvent, DeviceBatchPayload } from "./sc
 import type { CheckedReading } from "./soe/signals.ts";
 
 /** Bumped on any incompatible change to events or payloads. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Namespace for people; SOE devices use their own. */
 export const PEOPLE_NAMESPACE = "/";
@@ -74,6 +74,11 @@ export const CloseReason = {
   left: "left",
   /** The credential the connection rode on ended (signed out, account disabled, headset handed on, invite withdrawn). */
   revoked: "credential_revoked",
+  /**
+   * The appointment was finished or cancelled: everyone in its room (staff, headset, observers)
+   * leaves at once and does not retry; the page says so.
+   */
+  appointmentEnded: "appointment_ended",
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
 

@@ -4,6 +4,7 @@
  * "sign in again", "not for your role"). The cookie travels by itself (same origin).
  */
 import { type ApiError, ApiErrorCode, CSRF_HEADER } from "../../shared/apiErrors.ts";
+import type { SessionInfo } from "../../shared/authSchemas.ts";
 import type { StaffMe } from "../../shared/records.ts";
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; status: number; error: ApiError["error"] };
@@ -30,11 +31,20 @@ async function parse<T>(response: Response): Promise<ApiResult<T>> {
 export class StaffApi {
   private csrfToken = "";
 
-  /** Who is signed in, or the refusal (401 when nobody is). */
+  /**
+   * Who is signed in, or the refusal (401 when nobody is): the one self-view every page reads,
+   * `GET /api/session` (the sign-in page and the room's desk read it too).
+   */
   async meAsync(): Promise<ApiResult<StaffMe>> {
-    const me = await this.getAsync<StaffMe>("/api/staff/me");
-    if (me.ok) this.csrfToken = me.value.csrfToken;
-    return me;
+    const session = await this.getAsync<SessionInfo>("/api/session");
+    if (!session.ok) return session;
+    const { staff, csrfToken } = session.value;
+    if (!staff || !csrfToken) {
+      const error = { code: ApiErrorCode.signedOut, message: "Sign in to open the staff area." };
+      return { ok: false, status: 401, error };
+    }
+    this.csrfToken = csrfToken;
+    return { ok: true, value: { staff, csrfToken } };
   }
 
   async getAsync<T>(path: string): Promise<ApiResult<T>> {

@@ -277,7 +277,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
   f.post("/api/auth/setup/lookup", { config: outer }, async (req, reply) => {
     const input = parseOr400(enrolmentLookupSchema, req.body, reply);
     if (!input) return reply;
-    const e = enrolments.peek(input.token);
+    const e = await enrolments.peek(input.token);
     if (!e) return expiredLink(reply);
     const staff = e.staffId ? await accounts.get(e.staffId) : null;
     if (e.staffId && (!staff || staff.disabledAt !== null)) return expiredLink(reply);
@@ -293,7 +293,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
   f.post("/api/auth/setup", { config: outer }, async (req, reply) => {
     const input = parseOr400(enrolmentFinishSchema, req.body, reply);
     if (!input) return reply;
-    const e = enrolments.peek(input.token);
+    const e = await enrolments.peek(input.token);
     if (!e) return expiredLink(reply);
     let staff: StaffRecord | null;
     if (e.staffId === null) {
@@ -303,7 +303,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
       if (problems.length > 0)
         return apiError(reply, 400, ApiErrorCode.invalid, problems[0]!.message, { problems });
       if (await deps.hasUsableAdmin()) {
-        enrolments.consume(input.token);
+        await enrolments.consume(input.token);
         return apiError(
           reply,
           409,
@@ -317,7 +317,7 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
           problems: [{ path: "email", message }],
         });
       }
-      if (!enrolments.consume(input.token)) return expiredLink(reply);
+      if (!(await enrolments.consume(input.token))) return expiredLink(reply);
       staff = await accounts.create({ displayName: input.displayName!, email: input.email!, role: "admin" });
       log.info("first admin created", { staffId: staff.staffId });
       await accounts.audit(
@@ -328,7 +328,8 @@ function routes(f: FastifyInstance, deps: AuthRouteDeps): void {
       );
     } else {
       staff = await accounts.get(e.staffId);
-      if (!staff || staff.disabledAt !== null || !enrolments.consume(input.token)) return expiredLink(reply);
+      if (!staff || staff.disabledAt !== null || !(await enrolments.consume(input.token)))
+        return expiredLink(reply);
     }
     if (input.password !== null)
       staff = await accounts.setPasswordHash(staff, await hashPassword(input.password));

@@ -1,13 +1,44 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { SqliteStorage } from "../storage/sqliteStorage.ts";
 import { ENROLMENT_TTL_MS, Enrolments, SETUP_TTL_MS } from "./enrolments.ts";
 
-function enrolments() {
+const dirs: string[] = [];
+const open: SqliteStorage[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function dataFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), "chairside-enrol-"));
+  dirs.push(dir);
+  return join(dir, "chairside.db");
+}
+
+/** Enrolment links over a real SQLite file; `reopen()` is a server restart on the same file. */
+function enrolments(path = dataFile()) {
   let now = 5_000_000;
-  const e = new Enrolments(
-    () => "https://chairside.clinic.example",
-    () => now,
-  );
-  return { e, advance: (ms: number) => (now += ms) };
+  const make = () => {
+    const storage = new SqliteStorage(path);
+    open.push(storage);
+    return new Enrolments(
+      storage,
+      () => "https://chairside.clinic.example",
+      () => now,
+    );
+  };
+  const e = make();
+  return {
+    e,
+    advance: (ms: number) => (now += ms),
+    reopen: () => {
+      for (const s of open.splice(0)) s.close();
+      return make();
+    },
+  };
 }
 const tokenOf = (url: string) => url.split("#")[1]!;
 
@@ -18,34 +49,49 @@ describe("enrolment and setup links", () => {
     expect(url).toMatch(/^https:\/\/chairside\.clinic\.example\/setup\.html#[A-Za-z0-9_-]{43}$/);
   });
 
-  it("work once", () => {
+  it("work once", async () => {
     const { e } = enrolments();
-    const token = tokenOf(e.create("ana-1").url);
-    expect(e.peek(token)?.staffId).toBe("ana-1");
-    expect(e.consume(token)?.staffId).toBe("ana-1");
-    expect(e.consume(token)).toBeNull();
-    expect(e.peek(token)).toBeNull();
+    const token = tokenOf((await e.create("ana-1")).url);
+    expect((await e.peek(token))?.staffId).toBe("ana-1");
+    expect((await e.consume(token))?.staffId).toBe("ana-1");
+    expect(await e.consume(token)).toBeNull();
+    expect(await e.peek(token)).toBeNull();
+    const setup = tokenOf(e.createFirstAdmin().url);
+    expect(await e.consume(setup)).toEqual({ staffId: null, expiresAt: expect.any(Number) });
+    expect(await e.consume(setup)).toBeNull();
   });
 
-  it("expire: setup after 30 minutes, enrolment after a day", () => {
+  it("expire: setup after 30 minutes, enrolment after a day", async () => {
     const { e, advance } = enrolments();
     const setup = tokenOf(e.createFirstAdmin().url);
-    const enrol = tokenOf(e.create("ana-1").url);
+    const enrol = tokenOf((await e.create("ana-1")).url);
     advance(SETUP_TTL_MS - 1);
-    expect(e.peek(setup)).not.toBeNull();
+    expect(await e.peek(setup)).not.toBeNull();
     advance(1);
-    expect(e.consume(setup)).toBeNull();
-    advance(ENROLMENT_TTL_MS - SETUP_TTL_MS);
-    expect(e.consume(enrol)).toBeNull();
+    expect(await e.consume(setup)).toBeNull();
+    advance(ENROLMENT_TTL_MS - SETUP_TTL_MS - 1);
+    expect(await e.peek(enrol)).not.toBeNull();
+    advance(1);
+    expect(await e.consume(enrol)).toBeNull();
   });
 
-  it("a new link for the same account replaces the old one", () => {
+  it("a new link for the same account replaces the old one", async () => {
     const { e } = enrolments();
-    const first = tokenOf(e.create("ana-1").url);
-    const second = tokenOf(e.create("ana-1", "http://localhost:8080").url);
-    expect(e.peek(first)).toBeNull();
-    expect(e.peek(second)?.staffId).toBe("ana-1");
-    e.revokeFor("ana-1");
-    expect(e.peek(second)).toBeNull();
+    const first = tokenOf((await e.create("ana-1")).url);
+    const second = tokenOf((await e.create("ana-1", "http://localhost:8080")).url);
+    expect(await e.peek(first)).toBeNull();
+    expect((await e.peek(second))?.staffId).toBe("ana-1");
+    await e.revokeFor("ana-1");
+    expect(await e.peek(second)).toBeNull();
+  });
+
+  it("an enrolment link survives a restart; the setup link does not (a new one is printed)", async () => {
+    const { e, reopen } = enrolments();
+    const enrol = tokenOf((await e.create("ana-1")).url);
+    const setup = tokenOf(e.createFirstAdmin().url);
+    const after = reopen();
+    expect(await after.peek(setup)).toBeNull();
+    expect((await after.consume(enrol))?.staffId).toBe("ana-1");
+    expect(await after.consume(enrol)).toBeNull();
   });
 });

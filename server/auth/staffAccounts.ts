@@ -14,6 +14,7 @@ import { createLogger } from "../log.ts";
 import { RecordKind, type Storage } from "../storage/storage.ts";
 import { staffSessionToken } from "./httpGuard.ts";
 import type { Identity } from "./identity.ts";
+import { SessionExpiry, type Timers } from "./sessionExpiry.ts";
 import type { StaffSessions } from "./staffSessions.ts";
 
 const log = createLogger("staff-accounts");
@@ -25,13 +26,18 @@ export const MAIN_CLINIC = "main";
 
 export class StaffAccounts {
   private readonly listeners: RevokedListener[] = [];
+  /** A timer per session a live connection rides on: it is cut the moment the session runs out. */
+  readonly expiry: SessionExpiry;
 
   constructor(
     private readonly storage: Storage,
     private readonly sessions: StaffSessions,
     private readonly https: boolean,
     private readonly now: () => number = Date.now,
-  ) {}
+    timers?: Timers,
+  ) {
+    this.expiry = new SessionExpiry(sessions, (ids) => this.revoked(ids), now, timers);
+  }
 
   async get(staffId: string): Promise<StaffRecord | null> {
     const row = await this.storage.getRecord(RecordKind.staff, staffId);
@@ -113,6 +119,7 @@ export class StaffAccounts {
       await this.save({ ...staff, disabledAt: at, updatedAt: at });
     }
     const ended = await this.sessions.endAllFor(staffId);
+    this.expiry.forget(ended);
     log.info("account disabled", { staffId, sessionsEnded: ended.length });
     await this.audit(by, "account.disable", staffId, `${ended.length} session(s) ended`);
     this.revoked(ended);
@@ -127,6 +134,7 @@ export class StaffAccounts {
   /** Ends one session (sign-out) and cuts its live connections. */
   async signOut(sessionId: string): Promise<void> {
     await this.sessions.end(sessionId);
+    this.expiry.forget([sessionId]);
     this.revoked([sessionId]);
   }
 
@@ -137,6 +145,8 @@ export class StaffAccounts {
   async identifyStaff(cookieHeader: string | undefined): Promise<Identity | null> {
     const live = await this.sessions.lookup(staffSessionToken(cookieHeader, this.https));
     if (!live) return null;
+    // Whoever asks (a socket's handshake or its re-check) may ride on it: cut it when it runs out.
+    this.expiry.watch(live.session);
     return {
       kind: "staff",
       credentialId: live.session.sessionId,

@@ -47,7 +47,7 @@ export class StaffAuth {
     const now = opts.now ?? Date.now;
     this.accounts = new StaffAccounts(opts.storage, opts.sessions, opts.https, now);
     this.passkeys = new Passkeys(opts.storage, now);
-    this.enrolments = new Enrolments(opts.publicOrigin, now);
+    this.enrolments = new Enrolments(opts.storage, opts.publicOrigin, now);
     this.limits = new SigninLimits(opts.signinLimits ?? DEFAULT_SIGNIN_LIMITS, now);
   }
 
@@ -56,7 +56,7 @@ export class StaffAuth {
    * ended. `by` is the admin's staff id, for the audit log. Returns the ended session ids.
    */
   async disableStaff(staffId: string, by = "admin"): Promise<string[] | false> {
-    this.enrolments.revokeFor(staffId);
+    await this.enrolments.revokeFor(staffId);
     return this.accounts.disableStaff(staffId, by);
   }
 

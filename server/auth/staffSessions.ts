@@ -111,6 +111,26 @@ export class StaffSessions {
     return { session, staff: staff.data };
   }
 
+  /** When a session ends if no request moves its idle clock on. */
+  endsAt(s: Pick<StaffSession, "createdAt" | "lastSeenAt">): number {
+    return Math.min(s.createdAt + this.policy.absoluteMs, s.lastSeenAt + this.policy.idleMs);
+  }
+
+  /**
+   * Reads a session again at what was its end time: if it is over (or gone) it is removed and the
+   * answer is null; if a request moved its idle clock on meanwhile, the answer is its new end time.
+   */
+  async endIfOver(sessionId: string): Promise<number | null> {
+    const row = await this.storage.getRecord(RecordKind.staffSession, sessionId);
+    if (!row) return null;
+    const parsed = sessionBodySchema.safeParse(JSON.parse(row.body));
+    if (!parsed.success || sessionEnd(parsed.data, this.now(), this.policy) !== null) {
+      await this.storage.deleteRecords(RecordKind.staffSession, [sessionId]);
+      return null;
+    }
+    return this.endsAt(parsed.data);
+  }
+
   /** Ends one session (sign-out). */
   async end(sessionId: string): Promise<void> {
     await this.storage.deleteRecords(RecordKind.staffSession, [sessionId]);

@@ -18,7 +18,6 @@ import {
   patientInputSchema,
   patientsQuerySchema,
   recordParamsSchema,
-  type StaffMe,
   type StaffRecord,
   staffInputSchema,
   type TodayView,
@@ -187,12 +186,7 @@ export function registerRecordsRoutes(fastify: FastifyInstance, deps: RecordsRou
   });
 
   // -- staff accounts -------------------------------------------------------------------------
-  // The staff page's own account and the CSRF token its writes carry (readable same-origin only).
-  fastify.get("/api/staff/me", { preHandler: guard(null) }, async (request, reply) => {
-    const live = request.staff!;
-    const body: StaffMe = { staff: await staff.view(live.staff), csrfToken: live.session.csrfToken };
-    return apiOk(reply, body);
-  });
+  // Who is signed in (the staff page's own account and its CSRF token) is `GET /api/session`.
   fastify.get("/api/staff", read(StaffAction.staffRead), async (request, reply) => {
     return apiOk(reply, await staff.list(who(request).clinicId));
   });

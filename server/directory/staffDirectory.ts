@@ -14,6 +14,7 @@ import {
   type StaffView,
   staffRecordSchema,
 } from "../../shared/records.ts";
+import { staffView } from "../auth/staffAccounts.ts";
 import { RecordKind, type Storage } from "../storage/storage.ts";
 import type { ClinicDirectory } from "./clinicDirectory.ts";
 import { ChangeQueue, conflict, notFound, type Outcome } from "./outcome.ts";
@@ -174,11 +175,6 @@ export class StaffDirectory {
       return { ok: true, value: staffView(staff, (await this.passkeyCounts()).get(staffId) ?? 0) };
     });
   }
-}
-
-export function staffView(s: StaffRecord, passkeys: number): StaffView {
-  const { passwordHash, ...rest } = s;
-  return { ...rest, hasPassword: passwordHash !== null, passkeys };
 }
 
 function noStaff() {

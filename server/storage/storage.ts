@@ -100,6 +100,9 @@ export const RecordKind = {
   staffSession: "staff_session",
   headsetCredential: "headset_credential",
   observerInvite: "observer_invite",
+  // -- finish8 (issue 8) --
+  /** A staff enrolment link, by its token's SHA-256 (server/auth/enrolments.ts). */
+  enrolment: "enrolment",
 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 

@@ -4,33 +4,19 @@
  * and a signed-in clinician opening a real appointment's room by its plain link, who is put out
  * with "You were signed out" the moment the session ends.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { syntheticClinic } from "../../server/clinic.ts";
-import type { TestServer } from "../harness.ts";
 import { signedInStaff } from "../staffAccount.ts";
-import { launchBrowser, openPage, screenshot, startE2eServer, stateOf, type WatchedPage } from "./browser.ts";
+import { screenshot, startE2eServer, stateOf } from "./browser.ts";
+import { e2eRoom, linkIs } from "./roomPages.ts";
 
-let server: TestServer;
-let browser: Browser;
-const pages: WatchedPage[] = [];
-
-beforeAll(async () => {
-  const clinic = syntheticClinic({ patientIds: ["ada"], teeth: [36], planId: "sensor-check-36" });
-  server = await startE2eServer({}, { clinic });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  for (const p of pages) await p.page.context().close();
-  await browser?.close();
-  await server?.stopAsync();
-});
-
-async function linkIs(page: Page, kind: string): Promise<void> {
-  await page.waitForFunction((k) => (window.__chairside?.() as { link?: string } | null)?.link === k, kind, {
-    timeout: 90_000,
-  });
-}
+const room = e2eRoom(() =>
+  startE2eServer(
+    {},
+    { clinic: syntheticClinic({ patientIds: ["ada"], teeth: [36], planId: "sensor-check-36" }) },
+  ),
+);
 
 /** Every URL the page's history and requests carried, for "no credential in a URL" checks. */
 function watchUrls(page: Page): string[] {
@@ -42,8 +28,7 @@ function watchUrls(page: Page): string[] {
 
 describe("into a room with no credential in a URL", () => {
   it("opens the demo clinic from the start page with a demo pass kept in the tab", async () => {
-    const w = await openPage(browser, server.origin, "/", "start");
-    pages.push(w);
+    const w = await room.open("/", "start");
     const urls = watchUrls(w.page);
     await w.page.waitForSelector('[data-testid="join-julian-clinician"]', { timeout: 30_000 });
     expect(await w.page.isVisible('[data-testid="staff-sign-in"]')).toBe(true);
@@ -62,26 +47,18 @@ describe("into a room with no credential in a URL", () => {
   });
 
   it("opens a real appointment's room for its signed-in clinician, and shows 'signed out' when the session ends", async () => {
-    const appt = server.clinic.appointments.get("ada")!;
-    const signed = await signedInStaff(server, { staffId: appt.staff.clinicianId, role: "clinician" });
-    const w = await openPage(
-      browser,
-      server.origin,
-      "/room.html?appointment=ada",
-      "clinician",
-      signed.cookie,
-    );
-    pages.push(w);
+    const appt = room.server.clinic.appointments.get("ada")!;
+    const signed = await signedInStaff(room.server, { staffId: appt.staff.clinicianId, role: "clinician" });
+    const w = await room.open("/room.html?appointment=ada", "clinician", signed.cookie);
     await linkIs(w.page, "connected");
     expect((await stateOf(w.page)).role).toBe("clinician");
     // Without the cookie the same link is a sign-in page, not a room.
-    const anon = await openPage(browser, server.origin, "/room.html?appointment=ada", "anonymous");
-    pages.push(anon);
+    const anon = await room.open("/room.html?appointment=ada", "anonymous");
     await anon.page.waitForSelector('[data-testid="fatal"]', { timeout: 30_000 });
     expect(await anon.page.textContent('[data-testid="fatal"] h1')).toBe("Please sign in");
     expect(await anon.page.isVisible('[data-testid="sign-in"]')).toBe(true);
 
-    server.authenticator.revoked(await server.staffSessions.endAllFor(appt.staff.clinicianId));
+    room.server.authenticator.revoked(await room.server.staffSessions.endAllFor(appt.staff.clinicianId));
     await linkIs(w.page, "refused");
     await w.page.waitForSelector('[data-testid="seat-notice"]', { state: "visible", timeout: 30_000 });
     expect(await w.page.textContent('[data-testid="seat-notice"]')).toMatch(/signed out/);

@@ -1,14 +1,3 @@
-/**
- * Single sign-on in real Chromium, with the provider on another site (127.0.0.1) than Chairside
- * (localhost): this is what shows the cookie choices hold in a browser. The pending sign-in cookie
- * must come back with the provider's cross-site redirect (so it is SameSite=Lax), and the staff
- * session cookie it sets must be the strict, HttpOnly one the rest of the staff area uses; under
- * HTTPS both carry the `__Host-` prefix and Secure.
- */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServerConfig } from "../../server/config.ts";
@@ -16,9 +5,10 @@ import { RecordKind } from "../../server/storage/storage.ts";
 import { staffRecordSchema } from "../../shared/records.ts";
 import { startTestServer, type TestServer } from "../harness.ts";
 import { type LoopbackProvider, listenLoopbackProvider } from "../oidcProvider.ts";
+import { selfSignedCertificate } from "../tlsCertificate.ts";
 import { launchBrowser } from "./browser.ts";
 
-const certDir = mkdtempSync(join(tmpdir(), "chairside-oidc-tls-"));
+const certificate = selfSignedCertificate();
 let browser: Browser;
 
 beforeAll(async () => {
@@ -27,34 +17,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  rmSync(certDir, { recursive: true, force: true });
+  certificate.remove();
 });
 
-/** A self-signed certificate for localhost, as the README shows for a LAN address. */
+/** A self-signed certificate for localhost (tests/tlsCertificate.ts); removed after the file. */
 function selfSigned(): Partial<ServerConfig> {
-  const tlsCertPath = join(certDir, "cert.pem");
-  const tlsKeyPath = join(certDir, "key.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=chairside",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      "-keyout",
-      tlsKeyPath,
-      "-out",
-      tlsCertPath,
-    ],
-    { stdio: "ignore" },
-  );
+  const { tlsCertPath, tlsKeyPath } = certificate;
   return { tlsCertPath, tlsKeyPath };
 }
 

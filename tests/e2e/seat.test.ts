@@ -2,36 +2,17 @@
  * One person, one seat, clearly: a second window for the same patient takes the seat, and the
  * first one shows "This seat is open in another window" with nothing live in it (no STOP, no
  * reconnect loop) until "Use it here" takes the seat back. An observer's view from the chair shows
- * no STOP, because it has none that could work.
+ * no STOP, because it has none that could work. (Server, browser and page cleanup: roomPages.ts.)
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../harness.ts";
-import { launchBrowser, openPage, screenshot, startE2eServer, stateOf, type WatchedPage } from "./browser.ts";
+import { describe, expect, it } from "vitest";
+import { screenshot, stateOf, type WatchedPage } from "./browser.ts";
+import { e2eRoom, linkIs } from "./roomPages.ts";
 
-let server: TestServer;
-let browser: Browser;
-const pages: WatchedPage[] = [];
+const room = e2eRoom();
 
-beforeAll(async () => {
-  server = await startE2eServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  for (const p of pages) await p.page.context().close();
-  await browser?.close();
-  await server?.stopAsync();
-});
-
-async function linkIs(page: Page, kind: string): Promise<void> {
-  await page.waitForFunction((k) => (window.__chairside?.() as { link?: string } | null)?.link === k, kind, {
-    timeout: 60_000,
-  });
-}
-
+/** Opens a page and waits until it is live in its room. */
 async function open(path: string, name: string): Promise<WatchedPage> {
-  const w = await openPage(browser, server.origin, path, name);
-  pages.push(w);
+  const w = await room.open(path, name);
   await linkIs(w.page, "connected");
   return w;
 }
@@ -50,7 +31,7 @@ async function expectSeatTakenAsync(w: WatchedPage): Promise<void> {
 }
 
 function patientConnection(): string | undefined {
-  return server.sessions.forAppointment("flower").room.member("m-flower")?.connection;
+  return room.server.sessions.forAppointment("flower").room.member("m-flower")?.connection;
 }
 
 describe("one person, one seat", () => {

@@ -1,4 +1,7 @@
 /** Staff sign-in over real HTTP: setup link, password sign-in and out, cookies, limits, disabled accounts. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../../server/auth/passwords.ts";
 import type { EnrolmentInfo, SessionInfo } from "../../shared/authSchemas.ts";
@@ -29,6 +32,48 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.stopAsync();
+});
+
+describe("the one self-view", () => {
+  it("GET /api/session says who is signed in (account without its hash, CSRF token); there is no second endpoint", async () => {
+    await account("selma@clinic.example");
+    const b = await signedIn("selma@clinic.example");
+    const me = await b.call<SessionInfo>("GET", "/api/session");
+    expect(me.body.staff).toMatchObject({ email: "selma@clinic.example", hasPassword: true, passkeys: 0 });
+    expect(me.body.staff).not.toHaveProperty("passwordHash");
+    expect(me.body.csrfToken).toEqual(expect.any(String));
+    expect((await b.call("GET", "/api/staff/me")).status).toBe(404);
+  });
+
+  it("an enrolment link made before a restart still works after it (same data folder)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "chairside-enrol-restart-"));
+    try {
+      const before = await startTestServer({ dataDir });
+      const staff = await before.staffAuth.accounts.create({
+        displayName: "Rhea",
+        email: "rhea@clinic.example",
+        role: "assistant",
+      });
+      const link = await before.staffAuth.enrolments.create(staff.staffId, before.origin);
+      await before.stopAsync();
+      const after = await startTestServer({ dataDir });
+      try {
+        const token = link.url.split("#")[1];
+        const b = new ApiBrowser(after.origin);
+        const lookup = await b.call<EnrolmentInfo>("POST", "/api/auth/setup/lookup", { token });
+        expect(lookup.status).toBe(200);
+        expect(lookup.body.email).toBe("rhea@clinic.example");
+        const done = await b.call("POST", "/api/auth/setup", { token, password: PASSWORD });
+        expect(done.status).toBe(200);
+        // Used once: gone after the next restart too.
+        expect((await b.call("POST", "/api/auth/setup/lookup", { token })).status).toBe(410);
+      } finally {
+        await after.stopAsync();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("first start", () => {
@@ -87,7 +132,7 @@ describe("first start", () => {
       email: "ben@clinic.example",
       role: "assistant",
     });
-    const { url, expiresAt } = server.staffAuth.enrolments.create(staff.staffId, server.origin);
+    const { url, expiresAt } = await server.staffAuth.enrolments.create(staff.staffId, server.origin);
     expect(expiresAt).toBeGreaterThan(Date.now());
     expect(url.startsWith(`${server.origin}/setup.html#`)).toBe(true);
     const token = url.split("#")[1]!;

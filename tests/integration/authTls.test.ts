@@ -1,36 +1,21 @@
-/** Under HTTPS the session cookie is `__Host-` prefixed and Secure, besides HttpOnly and SameSite=Strict. */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../../server/auth/passwords.ts";
 import { startTestServer, type TestServer } from "../harness.ts";
+import { selfSignedCertificate } from "../tlsCertificate.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "chairside-auth-tls-"));
+const certificate = selfSignedCertificate();
 let server: TestServer;
 
 beforeAll(async () => {
-  const cert = join(dir, "cert.pem");
-  const key = join(dir, "key.pem");
-  execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=chairside"].concat([
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ]),
-    { stdio: "ignore" },
-  );
-  server = await startTestServer({ tlsCertPath: cert, tlsKeyPath: key });
+  server = await startTestServer({
+    tlsCertPath: certificate.tlsCertPath,
+    tlsKeyPath: certificate.tlsKeyPath,
+  });
 });
 afterAll(async () => {
   await server.stopAsync();
-  rmSync(dir, { recursive: true, force: true });
+  certificate.remove();
 });
 
 function post(path: string, body: unknown): Promise<{ status: number; setCookie: string[] }> {

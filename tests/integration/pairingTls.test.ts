@@ -1,12 +1,4 @@
-/**
- * Pairing credentials under HTTPS: the headset's and the observer's cookies are `__Host-` cookies
- * (Secure, no Domain, Path=/), HttpOnly and SameSite=Strict, and invite links are https.
- */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CookieName, cookieName } from "../../server/auth/identity.ts";
 import { CSRF_HEADER } from "../../shared/apiErrors.ts";
@@ -14,41 +6,22 @@ import type { HeadsetCode } from "../../shared/pairing.ts";
 import type { TestServer } from "../harness.ts";
 import { APPOINTMENT, pairingStaff, startPairingServer } from "../pairingFixture.ts";
 import type { SignedInStaff } from "../staffAccount.ts";
+import { selfSignedCertificate } from "../tlsCertificate.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "chairside-pairing-tls-"));
+const certificate = selfSignedCertificate();
 let server: TestServer;
 let clinician: SignedInStaff;
 
 beforeAll(async () => {
-  const cert = join(dir, "cert.pem");
-  const key = join(dir, "key.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=chairside",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
-    { stdio: "ignore" },
-  );
-  server = await startPairingServer({ tlsCertPath: cert, tlsKeyPath: key });
+  server = await startPairingServer({
+    tlsCertPath: certificate.tlsCertPath,
+    tlsKeyPath: certificate.tlsKeyPath,
+  });
   clinician = (await pairingStaff(server, true)).clinician;
 });
 afterAll(async () => {
   await server?.stopAsync();
-  rmSync(dir, { recursive: true, force: true });
+  certificate.remove();
 });
 
 interface Answer {

@@ -1,46 +1,21 @@
-/** HTTPS from configuration (a headset on the LAN needs a secure context): the page and Socket.IO over TLS. */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { passAuth, startTestServer, type TestServer } from "../harness.ts";
+import { selfSignedCertificate } from "../tlsCertificate.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "chairside-tls-"));
+const certificate = selfSignedCertificate();
 let server: TestServer;
 
 beforeAll(async () => {
-  const cert = join(dir, "cert.pem");
-  const key = join(dir, "key.pem");
-  // The same self-signed certificate the README shows for a LAN address.
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=chairside",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
-    { stdio: "ignore" },
-  );
-  server = await startTestServer({ tlsCertPath: cert, tlsKeyPath: key });
+  server = await startTestServer({
+    tlsCertPath: certificate.tlsCertPath,
+    tlsKeyPath: certificate.tlsKeyPath,
+  });
 });
 afterAll(async () => {
   await server.stopAsync();
-  rmSync(dir, { recursive: true, force: true });
+  certificate.remove();
 });
 
 describe("HTTPS", () => {
