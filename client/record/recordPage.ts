@@ -4,6 +4,7 @@
  * anxiety across visits. Everything comes from the record API (guarded, audited, own clinic only);
  * every answer is parsed with the schemas of `shared/patientRecord.ts`.
  */
+import { staffMay } from "../../shared/access.ts";
 import {
   type PatientAnxiety,
   type PatientRecordView,
@@ -27,6 +28,8 @@ const api = new StaffApi();
 let staffNames: Record<string, string> = {};
 const nameOf = (id: string) => staffNames[id] ?? id;
 const app = document.getElementById("record-app")!;
+/** Whether the signed-in person may download FHIR exports (shared/access.ts); set at start. */
+let mayExport = false;
 
 const OUTCOME_WORDS: Record<Visit["outcome"], string> = {
   completed: "Completed",
@@ -146,6 +149,30 @@ function timelineView(host: HTMLElement, visit: Visit): void {
     });
     filters.append(h("label", { class: "rc-filter" }, box, ` ${KIND_WORDS[kind]}`));
   }
+  const actions = h(
+    "p",
+    { class: "rc-visit-actions" },
+    h(
+      "a",
+      {
+        class: "cp-btn cp-btn-sm",
+        href: `/room.html?replay=${encodeURIComponent(visit.id)}`,
+        "data-testid": "visit-replay",
+      },
+      "Replay this visit",
+    ),
+    mayExport
+      ? h(
+          "a",
+          {
+            class: "cp-btn cp-btn-sm",
+            href: `/api/visits/${encodeURIComponent(visit.id)}/fhir`,
+            "data-testid": "visit-fhir",
+          },
+          "Download as FHIR",
+        )
+      : null,
+  );
   host.replaceChildren(
     h(
       "h2",
@@ -153,6 +180,7 @@ function timelineView(host: HTMLElement, visit: Visit): void {
       `${visit.planName}, ${dateTime.format(visit.startedAt)}`,
       h("span", { class: `rc-outcome rc-outcome-${visit.outcome}` }, OUTCOME_WORDS[visit.outcome]),
     ),
+    actions,
     filters,
     list,
   );
@@ -293,6 +321,8 @@ async function startAsync(): Promise<void> {
     (v) => patientRecordViewSchema.parse(v),
   );
   if (!record) return;
+  const me = await api.meAsync();
+  mayExport = me.ok && staffMay(me.value.staff.role, "records.export");
   const { patient, visits } = record;
   staffNames = record.staffNames;
   document.title = `Chairside · ${patient.displayName}`;
@@ -310,6 +340,17 @@ async function startAsync(): Promise<void> {
       h("a", { href: "/staff.html", class: "rc-back" }, "← Staff area"),
       h("h1", {}, patient.displayName),
       h("span", { class: "rc-muted" }, patient.dateOfBirth ? `born ${patient.dateOfBirth}` : ""),
+      mayExport
+        ? h(
+            "a",
+            {
+              class: "rc-link-btn rc-export",
+              href: `/fhir/Patient/${encodeURIComponent(patient.patientId)}/$everything`,
+              "data-testid": "record-fhir",
+            },
+            "Download the whole record (FHIR R4)",
+          )
+        : null,
     ),
     h(
       "main",

@@ -10,6 +10,7 @@ export function patientsSection(data: ClinicData, me: StaffView): HTMLElement {
   const frame = section("Patients", "patients");
   const mayWrite = staffMay(me.role, "patients.write");
   const mayArchive = staffMay(me.role, "patients.archive");
+  const mayReadRecord = staffMay(me.role, "records.read");
   const panel = formPanel("New patient");
   let editing: string | null = null;
 
@@ -76,6 +77,17 @@ export function patientsSection(data: ClinicData, me: StaffView): HTMLElement {
         h(
           "td",
           { class: "st-actions" },
+          mayReadRecord
+            ? h(
+                "a",
+                {
+                  class: "cp-btn cp-btn-sm",
+                  href: `/record.html?patient=${encodeURIComponent(p.patientId)}`,
+                  "data-testid": `record-${p.patientId}`,
+                },
+                "Record",
+              )
+            : null,
           mayWrite ? rowButton("Edit", `edit-patient-${p.patientId}`, () => open(p)) : null,
           mayArchive
             ? rowButton("Archive", `archive-patient-${p.patientId}`, () => {

@@ -62,6 +62,9 @@ function header(me: StaffView, api: StaffApi): HTMLElement {
         h("strong", {}, me.displayName),
         h("span", { class: "st-muted" }, ` · ${ROLE_NAMES[me.role]}`),
       ),
+      staffMay(me.role, "audit.read")
+        ? h("a", { class: "cp-btn", href: "/audit.html", "data-testid": "audit-link" }, "Audit trail")
+        : null,
       signOut,
     ),
   );
