@@ -8,7 +8,7 @@
  * .cpuprofile lands in the folder it prints).
  */
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { syntheticClinic } from "../server/clinic.ts";
@@ -153,5 +153,10 @@ const verdict = (value: number, target: number) => (value <= target ? "met" : "M
 console.log(
   `  targets       stop p99 ${fmt(stopP99)} ms <= ${STOP_TARGET_MS} ms: ${verdict(stopP99, STOP_TARGET_MS)}   ` +
     `SOE p99 ${fmt(soeP99)} ms <= ${SOE_TARGET_MS} ms: ${verdict(soeP99, SOE_TARGET_MS)}`,
+);
+console.log(
+  `  machine load  ${loadavg()
+    .map((l) => fmt(l, 1))
+    .join(" / ")} (1 / 5 / 15 min run queue, ${COUNT} storm sockets' work included)`,
 );
 if (profileDir) console.log(`  server CPU profile in ${profileDir}`);
