@@ -11,6 +11,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startChairside } from "../server/app.ts";
 import { syntheticClinic } from "../server/clinic.ts";
 import { loadConfig } from "../server/config.ts";
+import { ingestStoreDelay } from "../server/soe/ingestWriter.ts";
 import { benchChecker } from "./benchCredentials.ts";
 
 const rooms = Number(process.env.BENCH_ROOMS ?? "50");
@@ -66,6 +67,8 @@ export interface ServerProbe {
   /** CPU time of the whole process (every thread), user + system, since the previous probe. */
   cpuMs: number;
   dbBytes: number;
+  /** SOE batches: hand-in to durable outcome (storage thread round trip), ms, since the previous probe. */
+  storeDelay: { p50: number; p99: number; max: number; samples: number };
 }
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -99,6 +102,13 @@ function probe(): ServerProbe {
   gc?.();
   const mem = process.memoryUsage();
   loopDelay.reset();
+  const storeDelay = {
+    p50: ms(ingestStoreDelay.percentile(50)),
+    p99: ms(ingestStoreDelay.percentile(99)),
+    max: ms(ingestStoreDelay.max),
+    samples: ingestStoreDelay.count,
+  };
+  ingestStoreDelay.reset();
   return {
     type: "probe",
     loopDelay: delay,
@@ -107,6 +117,7 @@ function probe(): ServerProbe {
     afterGc: gc !== undefined,
     cpuMs: (cpu.user + cpu.system) / 1000,
     dbBytes: dbBytes(),
+    storeDelay,
   };
 }
 

@@ -6,6 +6,7 @@
  *
  * Flags: --minutes N (default 20), --rooms N (default 20), --per-room N (default 4).
  */
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { forkClient, nextMessageAsync, startBenchServerAsync } from "./benchProcesses.ts";
 import type { ServerProbe } from "./benchServer.ts";
@@ -69,7 +70,7 @@ console.log(
     `${MINUTES} min; server, participants and devices in 3 processes; this machine: 2 cores, shared`,
 );
 console.log(
-  "  min   loop delay ms p50 / p99 / max   RSS MB   heap after GC MB   database MB (+ this minute)   readings/s",
+  "  min   loop delay ms p50 / p99 / max   RSS MB   heap after GC MB   database MB (+ this minute)   readings/s   load (1 min)",
 );
 await new Promise((r) => setTimeout(r, WARMUP_MS));
 await server.probeAsync();
@@ -86,7 +87,9 @@ for (let minute = 1; minute <= MINUTES; minute++) {
     `  ${String(minute).padStart(3)}   ${fmt(p.loopDelay.p50).padStart(6)} ${fmt(p.loopDelay.p99).padStart(7)} ${fmt(p.loopDelay.max).padStart(7)}` +
       `        ${fmt(p.rssMb, 0).padStart(5)}   ${fmt(p.heapUsedMb).padStart(9)}${p.afterGc ? "" : " (no GC)"}` +
       `          ${fmt(mb(p.dbBytes)).padStart(8)} (+${fmt(mb(p.dbBytes - lastDb), 2)})` +
-      `         ${fmt((readings - lastReadings) / 60, 0).padStart(6)}`,
+      `         ${fmt((readings - lastReadings) / 60, 0).padStart(6)}` +
+      // The machine's run queue: on a shared 2-core machine a stall is often the OS, not our code.
+      `   ${fmt(loadavg()[0]!, 1).padStart(10)}`,
   );
   lastDb = p.dbBytes;
   lastReadings = readings;

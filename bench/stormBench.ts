@@ -8,7 +8,7 @@
  * .cpuprofile lands in the folder it prints).
  */
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { syntheticClinic } from "../server/clinic.ts";
@@ -117,7 +117,9 @@ const latency = (values: number[] | undefined) => {
 const loop = (probes: ServerProbe[]) => {
   const p99 = Math.max(...probes.map((p) => p.loopDelay.p99));
   const max = Math.max(...probes.map((p) => p.loopDelay.max));
-  return `${fmt(p99).padStart(7)} ${fmt(max).padStart(7)}`;
+  const storeP99 = Math.max(...probes.map((p) => p.storeDelay.p99));
+  const storeMax = Math.max(...probes.map((p) => p.storeDelay.max));
+  return `${fmt(p99).padStart(7)} ${fmt(max).padStart(7)}   ${fmt(storeP99).padStart(7)} ${fmt(storeMax).padStart(7)}`;
 };
 const row = (name: string, phase: string, probes: ServerProbe[]) => {
   const s = samples[phase];
@@ -129,7 +131,7 @@ console.log(
     "(clinician, patient, 2 SOEs). Server, storm and probe in 3 processes; this machine: 2 cores, shared",
 );
 console.log(
-  `  ${"".padEnd(14)}${"pose ms p50 / p99 / max (n)".padEnd(32)}${"SOE ms p50 / p99 / max (n)".padEnd(32)}${"stop ms p50 / p99 / max (n)".padEnd(32)}loop delay ms p99 / max`,
+  `  ${"".padEnd(14)}${"pose ms p50 / p99 / max (n)".padEnd(32)}${"SOE ms p50 / p99 / max (n)".padEnd(32)}${"stop ms p50 / p99 / max (n)".padEnd(32)}loop delay ms p99 / max   SOE store ms p99 / max`,
 );
 row("quiet", "quiet", [quietLoop]);
 row("during storm", "storm", stormLoops);
@@ -151,5 +153,10 @@ const verdict = (value: number, target: number) => (value <= target ? "met" : "M
 console.log(
   `  targets       stop p99 ${fmt(stopP99)} ms <= ${STOP_TARGET_MS} ms: ${verdict(stopP99, STOP_TARGET_MS)}   ` +
     `SOE p99 ${fmt(soeP99)} ms <= ${SOE_TARGET_MS} ms: ${verdict(soeP99, SOE_TARGET_MS)}`,
+);
+console.log(
+  `  machine load  ${loadavg()
+    .map((l) => fmt(l, 1))
+    .join(" / ")} (1 / 5 / 15 min run queue, ${COUNT} storm sockets' work included)`,
 );
 if (profileDir) console.log(`  server CPU profile in ${profileDir}`);

@@ -105,6 +105,30 @@ describe("WorkerStorage (SQLite on a worker thread, real database file)", () => 
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
   });
 
+  it("keeps the order when device batches go as a second message in flight", async () => {
+    const storage = await openAsync();
+    const event = (seq: number): RoomEvent => ({
+      seq,
+      at: seq,
+      body: { type: "checkin", score: seq % 10, by: "m-julian" },
+    });
+    const writes: Promise<unknown>[] = [];
+    // One message in flight (100 events), then a batch that may overtake the one-in-flight rule
+    // and an event behind it, then the same batch again while both are in flight.
+    for (let seq = 1; seq <= 100; seq++) writes.push(storage.appendRoomEvent("room-1", event(seq)));
+    await new Promise((r) => setImmediate(r));
+    const first = storage.storeBatches([batch(1)]);
+    writes.push(storage.appendRoomEvent("room-1", event(101)));
+    await new Promise((r) => setImmediate(r));
+    const again = storage.storeBatches([batch(1)]);
+    const events = storage.roomEvents("room-1", 500);
+    expect(await first).toEqual([{ stored: 2, duplicate: false, conflict: false }]);
+    expect(await again).toEqual([{ stored: 0, duplicate: true, conflict: false }]);
+    expect((await events).map((e) => e.seq)).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
+    await Promise.all(writes);
+    expect(await storage.countReadings({ deviceId: "soe-julian-36" })).toBe(2);
+  });
+
   it("turns the storage's errors into rejections with the SQLite code", async () => {
     const storage = await openAsync();
     const broken = { id: "al-1", raisedAt: null } as unknown as Alarm;
