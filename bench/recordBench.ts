@@ -5,7 +5,9 @@
  *   SqliteStorage.storeBatches as one-second batches; then after the rollup (VACUUMed, as the file
  *   would be once SQLite reuses the freed pages). Targets: ≤ 25 MB raw, ≤ 1 MB rolled up.
  * - Reads for a patient with 50 visits (the rolled-up trend data the record page charts).
- * - FHIR export: measured by the integrator once server/fhir is merged.
+ * - Through a real server over HTTP, as a signed-in clinician: the record page's first load (the
+ *   record, a visit's timeline, the pH trend and the anxiety table) for a patient with 50 visits,
+ *   and the FHIR export of one visit and of the whole record (time and size).
  * BENCH_RECORD_MINUTES (default 60) shortens the raw hour; figures are scaled to one hour.
  */
 import { randomUUID } from "node:crypto";
@@ -13,10 +15,16 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3-multiple-ciphers";
+import { EventLog } from "../server/record/visitFixtures.ts";
 import { DEFAULT_RETENTION } from "../server/storage/retention.ts";
 import { SqliteStorage } from "../server/storage/sqliteStorage.ts";
-import type { StoredBatch } from "../server/storage/storage.ts";
+import type { Storage, StoredBatch } from "../server/storage/storage.ts";
+import type { PatientRecordView } from "../shared/patientRecord.ts";
+import { ProcedureStatus } from "../shared/procedure/types.ts";
 import { type CheckedReading, SIGNAL_SPECS, SIGNALS, type Signal } from "../shared/soe/signals.ts";
+import { startTestServer } from "../tests/harness.ts";
+import { seedRecordAsync, staffApi } from "../tests/recordSeed.ts";
+import { signedInStaff } from "../tests/staffAccount.ts";
 import { fmt, summary } from "./stats.ts";
 
 const MINUTES = Number(process.env.BENCH_RECORD_MINUTES ?? "60");
@@ -78,7 +86,12 @@ function second(
   };
 }
 
-async function writeMinutes(storage: SqliteStorage, patientId: string, startMs: number, minutes: number) {
+async function writeMinutes(
+  storage: Pick<Storage, "storeBatches">,
+  patientId: string,
+  startMs: number,
+  minutes: number,
+) {
   let rows = 0;
   for (let s = 0; s < minutes * 60; s++) {
     const batches = Array.from({ length: SOES }, (_, d) =>
@@ -197,9 +210,72 @@ try {
   console.log(
     `  50-visit trend read: readingMinutes over ${VISITS} visits (${minutes} minute rows): p50 ${fmt(read.p50)} ms, max ${fmt(read.max)} ms`,
   );
-  console.log("  record page load:    not measured: record API not merged (the integrator reruns it)");
-  console.log("  FHIR export 1 visit: not measured: export not merged (the integrator reruns it)");
-  console.log("  FHIR export 50 visits: not measured: export not merged (the integrator reruns it)");
+
+  // -- the record page and the FHIR export, over HTTP, for a patient with 50 visits --
+  const server = await startTestServer({ logLevel: "warn" });
+  try {
+    const ray = await signedInStaff(server, { staffId: "bench-ray", role: "clinician" });
+    const noah = await signedInStaff(server, { staffId: "bench-noah", role: "assistant" });
+    const { patient, appointment } = await seedRecordAsync(server, ray, noah);
+    // 48 more visits of 45 minutes a week apart (the seed made 2): join, start, complete.
+    const S = ProcedureStatus;
+    const log = new EventLog(1_000);
+    const visitStarts: number[] = [];
+    for (let v = 0; v < VISITS - 2; v++) {
+      log.at = Date.UTC(2025, 0, 6, 9) + v * 7 * 86_400_000;
+      visitStarts.push(log.at);
+      log.join(patient.patientId);
+      log.join("bench-ray", "clinician");
+      log.procedure("start", S.notStarted, S.running);
+      log.at += VISIT_MINUTES * 60_000;
+      log.procedure("next", S.running, S.completed, { stepIndex: 2 });
+    }
+    for (const e of log.events) await server.storage.appendRoomEvent(appointment.roomId, e);
+    // Raw readings: the newest of these visits gets 10 minutes of the 5-SOE stream, the others 6 s.
+    let stored = 0;
+    for (const [i, start] of visitStarts.entries()) {
+      const minutes = i === visitStarts.length - 1 ? 10 : 0.1;
+      stored += await writeMinutes(server.storage, patient.patientId, start + 60_000, minutes);
+    }
+    const get = async (path: string) => {
+      const t = performance.now();
+      const r = await fetch(`${server.origin}${path}`, { headers: { cookie: ray.cookie } });
+      const bytes = (await r.arrayBuffer()).byteLength;
+      if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+      return { ms: performance.now() - t, bytes };
+    };
+    const path = `/api/patients/${patient.patientId}/record`;
+    const record = (await staffApi<PatientRecordView>(server, "GET", path, ray)).body;
+    // The visit with 10 minutes of readings (it starts two joins after its first event).
+    const lastStart = visitStarts.at(-1)!;
+    const full = record.visits.find((v) => v.startedAt >= lastStart && v.startedAt < lastStart + 60_000);
+    if (!full) throw new Error("the benchmark's visits were not found in the record");
+    const loads: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      await Promise.all([
+        get(path),
+        get(`/api/visits/${encodeURIComponent(full.id)}/timeline`),
+        get(`/api/patients/${patient.patientId}/trends?signal=ph`),
+        get(`/api/patients/${patient.patientId}/anxiety`),
+      ]);
+      loads.push(performance.now() - t);
+    }
+    const load = summary(loads);
+    console.log(
+      `  record page load:    ${record.visits.length} visits, ${stored} raw readings: the page's 4 reads p50 ${fmt(load.p50)} ms, max ${fmt(load.max)} ms (10 loads)`,
+    );
+    const one = await get(`/api/visits/${encodeURIComponent(full.id)}/fhir`);
+    console.log(
+      `  FHIR export 1 visit: ${fmt(one.ms)} ms, ${fmt(one.bytes / MB, 2)} MB (45 min, 10 min of raw readings from 5 SOEs, NDJSON included)`,
+    );
+    const all = await get(`/fhir/Patient/${patient.patientId}/$everything`);
+    console.log(
+      `  FHIR export ${record.visits.length} visits: ${fmt(all.ms)} ms, ${fmt(all.bytes / MB, 2)} MB (all ${stored} raw readings as NDJSON)`,
+    );
+  } finally {
+    await server.stopAsync();
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

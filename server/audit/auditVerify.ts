@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3-multiple-ciphers";
+import { openDatabase } from "../storage/encryption.ts";
 import { type ChainedAuditRow, describeChainReport, verifyAuditChainAsync } from "./auditChain.ts";
 
 interface Row {
@@ -48,15 +48,16 @@ export async function verifyDataFolderAsync(
     print(`No Chairside database in ${folder} (looked for chairside.db).`);
     return 2;
   }
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  // Opened as the server opens it (the same key handling); `query_only` keeps it from writing.
+  let db: ReturnType<typeof openDatabase>;
   try {
-    const key = process.env.CHAIRSIDE_DB_KEY;
-    if (key) {
-      // As the server opens it (SQLCipher 4 compatible): the cipher is chosen before the key.
-      db.pragma("cipher = 'sqlcipher'");
-      db.pragma("legacy = 4");
-      db.pragma(`key = '${key.replaceAll("'", "''")}'`);
-    }
+    db = openDatabase(file, process.env.CHAIRSIDE_DB_KEY || undefined);
+    db.pragma("query_only = 1");
+  } catch (error) {
+    print(`Could not read the audit trail: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+  try {
     const columns = (db.prepare("PRAGMA table_info(audit_log)").all() as { name: string }[]).map(
       (c) => c.name,
     );

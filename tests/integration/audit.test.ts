@@ -6,9 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyDataFolderAsync } from "../../server/audit/auditVerify.ts";
 import { AuditAction, type AuditPageView, type AuditVerifyView } from "../../shared/auditTrail.ts";
 import { Ev } from "../../shared/protocol.ts";
 import { startTestServer, TestClient, type TestServer } from "../harness.ts";
@@ -213,51 +211,70 @@ describe("the admin's audit API", () => {
   });
 });
 
+/**
+ * `npm run audit:verify` in its own process, as an operator runs it. Every other handle on the live
+ * file in these tests is another process too: a second SQLite handle in the server's own process
+ * shares its POSIX locks, and closing it drops the server's (SQLite's documented pitfall).
+ */
+function verifyCommand(): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, ["--import", "tsx", "server/audit/verifyCli.ts", server.dataDir], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+}
+
 describe("tamper evidence", () => {
   it("refuses UPDATE and DELETE on the trail from any handle", () => {
-    const db = new Database(join(server.dataDir, "chairside.db"));
-    try {
-      expect(() => db.prepare("UPDATE audit_log SET why = 'x' WHERE id = 1").run()).toThrow(/append-only/);
-      expect(() => db.prepare("DELETE FROM audit_log WHERE id = 1").run()).toThrow(/append-only/);
-    } finally {
-      db.close();
-    }
+    const attempt = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        `const db = new (require("better-sqlite3-multiple-ciphers"))(process.argv[1]);
+         for (const sql of ["UPDATE audit_log SET why = 'x' WHERE id = 1", "DELETE FROM audit_log WHERE id = 1"]) {
+           try { db.prepare(sql).run(); console.log("allowed"); } catch (e) { console.log(e.message); }
+         }
+         db.close();`,
+        join(server.dataDir, "chairside.db"),
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(attempt.status, attempt.stderr).toBe(0);
+    expect(attempt.stdout.trim().split("\n")).toEqual([
+      "the audit trail is append-only",
+      "the audit trail is append-only",
+    ]);
   });
 
   it("finds a row changed through a second SQLite handle, with its row id", async () => {
     const intact = await getJson<AuditVerifyView>("/api/audit/verify");
     expect(intact).toMatchObject({ intact: true, brokenAt: null });
     expect(intact.checked).toBeGreaterThan(5);
-    const lines: string[] = [];
-    expect(await verifyDataFolderAsync(server.dataDir, (l) => lines.push(l))).toBe(0);
+    const before = verifyCommand();
+    expect(before.status, before.stdout + before.stderr).toBe(0);
 
     const target = (await server.storage.auditChain(0, 100_000)).find((r) => r.who === "filter-nurse")!;
-    const db = new Database(join(server.dataDir, "chairside.db"));
-    try {
-      // Someone with the file: drops the guard, edits one entry's reason, puts the guard back.
-      db.exec("DROP TRIGGER audit_log_no_update");
-      db.prepare("UPDATE audit_log SET who = 'filter-dr' WHERE id = ?").run(target.id);
-    } finally {
-      db.close();
-    }
+    // Someone with the file, in another process: drops the guard and edits one entry.
+    const tamper = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        `const db = new (require("better-sqlite3-multiple-ciphers"))(process.argv[1]);
+         db.exec("DROP TRIGGER audit_log_no_update");
+         db.prepare("UPDATE audit_log SET who = 'filter-dr' WHERE id = ?").run(Number(process.argv[2]));
+         db.close();`,
+        join(server.dataDir, "chairside.db"),
+        String(target.id),
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(tamper.status, tamper.stderr).toBe(0);
 
-    const found: string[] = [];
-    expect(await verifyDataFolderAsync(server.dataDir, (l) => found.push(l))).toBe(1);
-    expect(found.join("\n")).toContain(`row id ${target.id}, hash`);
+    // The command, as an operator runs it beside the live server: exit 1 and the row id.
+    const after = verifyCommand();
+    expect(after.status, after.stderr).toBe(1);
+    expect(after.stdout).toContain(`row id ${target.id}, hash`);
     const page = await getJson<AuditVerifyView>("/api/audit/verify");
     expect(page).toMatchObject({ intact: false, brokenAt: target.id });
     expect(page.message).toMatch(new RegExp(`^Broken at entry ${target.id}: its content was changed`));
-
-    // The command itself, as an operator runs it: exit 1 and the row id.
-    const cli = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "server/audit/verifyCli.ts", server.dataDir],
-      {
-        encoding: "utf8",
-        timeout: 60_000,
-      },
-    );
-    expect(cli.status, cli.stderr).toBe(1);
-    expect(cli.stdout).toContain(`row id ${target.id}`);
   });
 });
