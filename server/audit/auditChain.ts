@@ -114,3 +114,32 @@ export function describeChainReport(report: ChainReport): string {
     ? `Broken at entry ${id}: its content was changed after it was written (hash ${found.slice(0, 12)}…, content hashes to ${expected.slice(0, 12)}…). ${report.checked} entries before it hold.`
     : `Broken at entry ${id}: it does not follow the entry before it (previous hash ${found.slice(0, 12)}…, expected ${expected.slice(0, 12)}…): an entry was removed, inserted or reordered. ${report.checked} entries before it hold.`;
 }
+
+/** A row of `audit_log` as SQLite returns it (the server's storage and `audit:verify` read it). */
+export interface AuditRow {
+  id: number;
+  at: number;
+  who: string;
+  action: string;
+  subject: string;
+  why: string;
+  patient_id: string | null;
+  room_id: string | null;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+export function fromAuditRow(row: AuditRow): ChainedAuditRow {
+  return {
+    id: row.id,
+    at: row.at,
+    who: row.who,
+    action: row.action,
+    subject: row.subject,
+    why: row.why,
+    ...(row.patient_id !== null ? { patientId: row.patient_id } : {}),
+    ...(row.room_id !== null ? { roomId: row.room_id } : {}),
+    prevHash: row.prev_hash ?? "",
+    hash: row.hash ?? "",
+  };
+}

@@ -8,35 +8,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { openDatabase } from "../storage/encryption.ts";
-import { type ChainedAuditRow, describeChainReport, verifyAuditChainAsync } from "./auditChain.ts";
-
-interface Row {
-  id: number;
-  at: number;
-  who: string;
-  action: string;
-  subject: string;
-  why: string;
-  patient_id: string | null;
-  room_id: string | null;
-  prev_hash: string | null;
-  hash: string | null;
-}
-
-function chained(row: Row): ChainedAuditRow {
-  return {
-    id: row.id,
-    at: row.at,
-    who: row.who,
-    action: row.action,
-    subject: row.subject,
-    why: row.why,
-    ...(row.patient_id !== null ? { patientId: row.patient_id } : {}),
-    ...(row.room_id !== null ? { roomId: row.room_id } : {}),
-    prevHash: row.prev_hash ?? "",
-    hash: row.hash ?? "",
-  };
-}
+import { type AuditRow, describeChainReport, fromAuditRow, verifyAuditChainAsync } from "./auditChain.ts";
 
 /** Verifies the trail in a data folder; answers the exit code and prints the report. */
 export async function verifyDataFolderAsync(
@@ -69,7 +41,7 @@ export async function verifyDataFolderAsync(
     }
     const page = db.prepare("SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?");
     const report = await verifyAuditChainAsync(async (afterId, limit) =>
-      (page.all(afterId, limit) as Row[]).map(chained),
+      (page.all(afterId, limit) as AuditRow[]).map(fromAuditRow),
     );
     print(describeChainReport(report));
     if (report.broken) {

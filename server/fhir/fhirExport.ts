@@ -4,9 +4,8 @@
  * see only their own clinic's patients: a patient or visit of another clinic is "not found".
  */
 import type { Bundle } from "@medplum/fhirtypes";
-import { parseVisitId, type Visit } from "../../shared/patientRecord.ts";
+import type { Visit } from "../../shared/patientRecord.ts";
 import {
-  appointmentRecordSchema,
   type DeviceRecord,
   deviceRecordSchema,
   type PatientRecord,
@@ -18,9 +17,7 @@ import type { Clinic } from "../clinic.ts";
 import {
   findVisitAsync,
   patientAppointmentsAsync,
-  type VisitAppointment,
-  visitAppointmentOfLive,
-  visitAppointmentOfRecord,
+  visitAppointmentAsync,
   visitEventsAsync,
   visitReadingsAsync,
   visitsOfAppointmentsAsync,
@@ -73,17 +70,8 @@ export async function visitInClinicAsync(
   visitId: string,
   clinicId: string,
 ): Promise<Visit | null> {
-  const parsed = parseVisitId(visitId);
-  if (!parsed) return null;
-  let appt: VisitAppointment | null = null;
-  const row = await deps.storage.getRecord(RecordKind.appointment, parsed.appointmentId);
-  const record = row ? appointmentRecordSchema.safeParse(JSON.parse(row.body)) : null;
-  if (record?.success) appt = visitAppointmentOfRecord(record.data);
-  else {
-    const live = deps.clinic.appointments.get(parsed.appointmentId);
-    if (live) appt = visitAppointmentOfLive(live);
-  }
-  if (!appt || appt.clinicId !== clinicId) return null;
+  const appt = await visitAppointmentAsync(deps.storage, deps.clinic.appointments, visitId, clinicId);
+  if (!appt) return null;
   return findVisitAsync(deps.storage, appt, visitId);
 }
 

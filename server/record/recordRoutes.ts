@@ -13,19 +13,13 @@ import {
   type PatientAnxiety,
   type PatientRecordView,
   type PatientTrends,
-  parseVisitId,
   type RecordPatient,
   timelineQuerySchema,
   trendsQuerySchema,
   type VisitTimeline,
   visitIdSchema,
 } from "../../shared/patientRecord.ts";
-import {
-  appointmentRecordSchema,
-  patientRecordSchema,
-  recordIdSchema,
-  type StaffRecord,
-} from "../../shared/records.ts";
+import { patientRecordSchema, recordIdSchema, type StaffRecord } from "../../shared/records.ts";
 import { SIGNAL_SPECS } from "../../shared/soe/signals.ts";
 import { apiError, apiOk, parseOr400 } from "../apiReply.ts";
 import type { StaffGuard } from "../auth/httpGuard.ts";
@@ -37,9 +31,7 @@ import { dailySummaries, trendPoints } from "./trends.ts";
 import {
   findVisitAsync,
   patientAppointmentsAsync,
-  type VisitAppointment,
-  visitAppointmentOfLive,
-  visitAppointmentOfRecord,
+  visitAppointmentAsync,
   visitEventsAsync,
   visitReadingsAsync,
   visitsOfAppointmentsAsync,
@@ -101,20 +93,8 @@ export function registerRecordRoutes(fastify: FastifyInstance, deps: RecordRoute
   const appointmentsOf = (patientId: string) =>
     patientAppointmentsAsync(storage, clinic.appointments.values(), patientId);
 
-  /** The appointment a visit id names, if it is one of this clinic's: the stored record, else the live one (demo). */
-  const visitAppointmentOf = async (visitId: string, clinicId: string): Promise<VisitAppointment | null> => {
-    const named = parseVisitId(visitId);
-    if (!named) return null;
-    const row = await storage.getRecord(RecordKind.appointment, named.appointmentId);
-    const stored = row ? appointmentRecordSchema.safeParse(JSON.parse(row.body)) : null;
-    const live = clinic.appointments.get(named.appointmentId);
-    const appt = stored?.success
-      ? visitAppointmentOfRecord(stored.data)
-      : live
-        ? visitAppointmentOfLive(live)
-        : null;
-    return appt !== null && appt.clinicId === clinicId ? appt : null;
-  };
+  const visitAppointmentOf = (visitId: string, clinicId: string) =>
+    visitAppointmentAsync(storage, clinic.appointments, visitId, clinicId);
 
   const audit = (staff: StaffRecord, action: string, subject: string, patientId: string, roomId?: string) =>
     storage.audit({

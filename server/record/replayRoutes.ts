@@ -10,21 +10,16 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { StaffAction } from "../../shared/access.ts";
 import { ApiErrorCode } from "../../shared/apiErrors.ts";
-import { parseVisitId, visitIdSchema } from "../../shared/patientRecord.ts";
+import { visitIdSchema } from "../../shared/patientRecord.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol.ts";
-import { appointmentRecordSchema, type StaffRecord } from "../../shared/records.ts";
+import type { StaffRecord } from "../../shared/records.ts";
 import { emptyRoomView, keyframeToJson, type ReplayRecording } from "../../shared/replay.ts";
 import { apiError, apiOk, parseOr400 } from "../apiReply.ts";
 import type { StaffGuard } from "../auth/httpGuard.ts";
 import type { Clinic } from "../clinic.ts";
 import { initialComfort } from "../room.ts";
-import { RecordKind, type Storage } from "../storage/storage.ts";
-import {
-  findVisitAsync,
-  type VisitAppointment,
-  visitAppointmentOfLive,
-  visitAppointmentOfRecord,
-} from "./visits.ts";
+import type { Storage } from "../storage/storage.ts";
+import { findVisitAsync, visitAppointmentAsync } from "./visits.ts";
 
 export interface ReplayRouteDeps {
   guard: StaffGuard;
@@ -47,20 +42,8 @@ function notFound(reply: FastifyReply): FastifyReply {
 export function registerReplayRoutes(fastify: FastifyInstance, deps: ReplayRouteDeps): void {
   const { storage, clinic, now } = deps;
 
-  /** The appointment a visit id names, if it is one of this clinic's: the stored record, else the live one. */
-  const appointmentOf = async (visitId: string, clinicId: string): Promise<VisitAppointment | null> => {
-    const named = parseVisitId(visitId);
-    if (!named) return null;
-    const row = await storage.getRecord(RecordKind.appointment, named.appointmentId);
-    const stored = row ? appointmentRecordSchema.safeParse(JSON.parse(row.body)) : null;
-    const live = clinic.appointments.get(named.appointmentId);
-    const appt = stored?.success
-      ? visitAppointmentOfRecord(stored.data)
-      : live
-        ? visitAppointmentOfLive(live)
-        : null;
-    return appt !== null && appt.clinicId === clinicId ? appt : null;
-  };
+  const appointmentOf = (visitId: string, clinicId: string) =>
+    visitAppointmentAsync(storage, clinic.appointments, visitId, clinicId);
 
   fastify.get(
     "/api/visits/:id/replay",

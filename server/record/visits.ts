@@ -9,7 +9,7 @@
  * (the next session's people arriving), or to the next start, or to the end of the log; so the MDAS
  * intake and people joining before the start belong to the visit, and so do Otto's closing words.
  */
-import { type Visit, VisitOutcome, visitIdOf } from "../../shared/patientRecord.ts";
+import { parseVisitId, type Visit, VisitOutcome, visitIdOf } from "../../shared/patientRecord.ts";
 import { planById } from "../../shared/procedure/plans.ts";
 import { ProcedureStatus } from "../../shared/procedure/types.ts";
 import type { RoomEvent, RoomEventType } from "../../shared/protocol.ts";
@@ -212,6 +212,29 @@ export async function patientAppointmentsAsync(
       byId.set(a.appointmentId, visitAppointmentOfLive(a));
   }
   return [...byId.values()];
+}
+
+/**
+ * The appointment a visit id names, if it is one of `clinicId`'s: the stored record, else the live
+ * one (the demo clinic lives only in memory). The record, replay and export routes all ask this.
+ */
+export async function visitAppointmentAsync(
+  storage: Pick<Storage, "getRecord">,
+  live: ReadonlyMap<string, Appointment>,
+  visitId: string,
+  clinicId: string,
+): Promise<VisitAppointment | null> {
+  const named = parseVisitId(visitId);
+  if (!named) return null;
+  const row = await storage.getRecord(RecordKind.appointment, named.appointmentId);
+  const stored = row ? appointmentRecordSchema.safeParse(JSON.parse(row.body)) : null;
+  const liveOne = live.get(named.appointmentId);
+  const appt = stored?.success
+    ? visitAppointmentOfRecord(stored.data)
+    : liveOne
+      ? visitAppointmentOfLive(liveOne)
+      : null;
+  return appt !== null && appt.clinicId === clinicId ? appt : null;
 }
 
 /** One visit by id among an appointment's visits, or null. */

@@ -6,7 +6,13 @@ import type { Alarm } from "../../shared/alarms.ts";
 import type { FirmwareAction, RoomEvent } from "../../shared/protocol.ts";
 import type { CheckedReading, Quality, ReadingStatus, Signal } from "../../shared/soe/signals.ts";
 // -- audit (issue 9) --
-import { auditHash, type ChainedAuditRow, GENESIS_HASH } from "../audit/auditChain.ts";
+import {
+  type AuditRow,
+  auditHash,
+  type ChainedAuditRow,
+  fromAuditRow,
+  GENESIS_HASH,
+} from "../audit/auditChain.ts";
 import { openDatabase } from "./encryption.ts";
 import { RETENTION_MIGRATION, readMinutes, rollupBatch } from "./retention.ts";
 import type {
@@ -87,34 +93,6 @@ const AUDIT_APPEND_ONLY = `
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
   CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`;
-
-interface AuditRow {
-  id: number;
-  at: number;
-  who: string;
-  action: string;
-  subject: string;
-  why: string;
-  patient_id: string | null;
-  room_id: string | null;
-  prev_hash: string | null;
-  hash: string | null;
-}
-
-function fromAuditRow(row: AuditRow): ChainedAuditRow {
-  return {
-    id: row.id,
-    at: row.at,
-    who: row.who,
-    action: row.action,
-    subject: row.subject,
-    why: row.why,
-    ...(row.patient_id !== null ? { patientId: row.patient_id } : {}),
-    ...(row.room_id !== null ? { roomId: row.room_id } : {}),
-    prevHash: row.prev_hash ?? "",
-    hash: row.hash ?? "",
-  };
-}
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE records (
