@@ -181,6 +181,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     records: {
       guard,
       directory,
+      audit: (entry) => storage.audit(entry),
       staff: new StaffDirectory(storage, directory, staffAccounts, now),
       liveDevice: (deviceId) => {
         const device = clinic.devices.get(deviceId);

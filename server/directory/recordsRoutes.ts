@@ -24,11 +24,15 @@ import {
 } from "../../shared/records.ts";
 import { apiError, apiOk, parseOr400 } from "../apiReply.ts";
 import type { StaffGuard } from "../auth/httpGuard.ts";
+import { createLogger } from "../log.ts";
+import type { AuditEntry } from "../storage/storage.ts";
 import type { ClinicDirectory } from "./clinicDirectory.ts";
 import { deviceViewOf } from "./deviceRegistry.ts";
 import { localDay } from "./liveRecords.ts";
 import type { Outcome } from "./outcome.ts";
 import type { StaffDirectory } from "./staffDirectory.ts";
+
+const log = createLogger("records");
 
 export interface RecordsRouteDeps {
   guard: StaffGuard;
@@ -36,6 +40,8 @@ export interface RecordsRouteDeps {
   staff: StaffDirectory;
   /** What the device gateway knows now of a paired device (firmware reported, last contact). */
   liveDevice(deviceId: string): { firmware: string | null; lastSeenAt: number | null } | null;
+  /** Writes one entry of the audit trail (storage.audit). */
+  audit(entry: AuditEntry): Promise<void>;
   now: () => number;
 }
 
@@ -80,8 +86,32 @@ async function jsonOnly(request: FastifyRequest, reply: FastifyReply): Promise<F
 
 export function registerRecordsRoutes(fastify: FastifyInstance, deps: RecordsRouteDeps): void {
   const { guard, directory, staff } = deps;
+  /**
+   * Every change that went through is on the audit trail: who, which route, what it named and, where
+   * the route or the body names one, the patient. A refused or invalid write changed nothing.
+   */
+  const auditChange = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (reply.statusCode >= 300 || !request.staff) return;
+    const params = (request.params ?? {}) as Record<string, string | undefined>;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const patientId = request.routeOptions.url?.startsWith("/api/patients/")
+      ? params.id
+      : typeof body.patientId === "string"
+        ? body.patientId
+        : undefined;
+    await deps
+      .audit({
+        at: deps.now(),
+        who: request.staff.staff.staffId,
+        action: `${request.method} ${request.routeOptions.url ?? request.url}`,
+        subject: params.id ?? params.deviceId ?? "new record",
+        why: "",
+        ...(patientId ? { patientId } : {}),
+      })
+      .catch((error: unknown) => log.error("audit of a change failed", { error: String(error) }));
+  };
   const read = (action: StaffAction) => ({ preHandler: guard(action) });
-  const write = (action: StaffAction) => ({ preHandler: [guard(action), jsonOnly] });
+  const write = (action: StaffAction) => ({ preHandler: [guard(action), jsonOnly], onResponse: auditChange });
 
   // -- today ----------------------------------------------------------------------------------
   fastify.get("/api/today", read(StaffAction.appointmentsRead), async (request, reply) => {

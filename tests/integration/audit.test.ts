@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditAction, type AuditPageView, type AuditVerifyView } from "../../shared/auditTrail.ts";
 import { Ev } from "../../shared/protocol.ts";
 import { startTestServer, TestClient, type TestServer } from "../harness.ts";
+import { staffApi } from "../recordSeed.ts";
 import { type SignedInStaff, signedInStaff } from "../staffAccount.ts";
 
 let server: TestServer;
@@ -105,6 +106,36 @@ describe("every read of patient data", () => {
 });
 
 describe("every change made on someone's word", () => {
+  it("writes each change to the clinic's records with who, the route and the patient; a refused one writes nothing", async () => {
+    const made = await staffApi<{ patientId: string }>(server, "POST", "/api/patients", ray, {
+      displayName: "Grace Hopper",
+      dateOfBirth: "1976-12-09",
+      anxietyNotes: "",
+      preferences: "",
+    });
+    expect(made.status).toBe(201);
+    const id = made.body.patientId;
+    const edited = await staffApi(server, "PUT", `/api/patients/${id}`, ray, {
+      displayName: "Grace Hopper",
+      dateOfBirth: "1976-12-09",
+      anxietyNotes: "Prefers the chair upright",
+      preferences: "",
+    });
+    expect(edited.status).toBe(200);
+    const archived = await staffApi(server, "POST", `/api/patients/${id}/archive`, ray, {});
+    expect(archived.status).toBe(200);
+    const refused = await staffApi(server, "POST", "/api/patients", ray, { displayName: "" });
+    expect(refused.status).toBe(400);
+
+    const trail = (await server.storage.auditLog(100_000)).filter((e) => e.who === "aud-ray");
+    expect(trail.map((e) => e.action)).toEqual([
+      "POST /api/patients",
+      "PUT /api/patients/:id",
+      "POST /api/patients/:id/archive",
+    ]);
+    expect(trail.slice(1).every((e) => e.patientId === id && e.subject === id)).toBe(true);
+  });
+
   it("writes an interlock override with who, the patient, the room and the written reason", async () => {
     const ray = await TestClient.joinAsync(server, "flower", "clinician");
     try {
