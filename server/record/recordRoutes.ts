@@ -5,6 +5,7 @@
  * answer does not even say the patient exists), parses params and query with the schemas of
  * `shared/patientRecord.ts` (400 lists the problems by field) and writes one audit entry per read.
  */
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { StaffAction } from "../../shared/access.ts";
@@ -90,6 +91,28 @@ export function registerRecordRoutes(fastify: FastifyInstance, deps: RecordRoute
     return { patientId, displayName: person.displayName, dateOfBirth: null, clinicId };
   };
 
+  /**
+   * What a `/api/patients/:id/...` read needs: the id and the query checked (400 with problems),
+   * the caller, and the patient in the caller's clinic (404 otherwise). Null: the reply is sent.
+   */
+  const patientReadAsync = async <Q extends z.ZodType>(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    querySchema: Q,
+  ) => {
+    const params = parseOr400(patientParamsSchema, req.params, reply);
+    if (!params) return null;
+    const query = parseOr400(querySchema, req.query, reply);
+    if (!query) return null;
+    const staff = who(req);
+    const patient = await patientOf(staff.clinicId, params.id);
+    if (!patient) {
+      notFound(reply, "patient");
+      return null;
+    }
+    return { staff, patient, query };
+  };
+
   const appointmentsOf = (patientId: string) =>
     patientAppointmentsAsync(storage, clinic.appointments.values(), patientId);
 
@@ -108,11 +131,9 @@ export function registerRecordRoutes(fastify: FastifyInstance, deps: RecordRoute
     });
 
   fastify.get("/api/patients/:id/record", { preHandler: guard }, async (req, reply) => {
-    const params = parseOr400(patientParamsSchema, req.params, reply);
-    if (!params || !parseOr400(noQuerySchema, req.query, reply)) return reply;
-    const staff = who(req);
-    const patient = await patientOf(staff.clinicId, params.id);
-    if (!patient) return notFound(reply, "patient");
+    const read = await patientReadAsync(req, reply, noQuerySchema);
+    if (!read) return reply;
+    const { staff, patient } = read;
     const visits = await visitsOfAppointmentsAsync(storage, await appointmentsOf(patient.patientId));
     const staffNames: Record<string, string> = {};
     for (const v of visits) {
@@ -140,13 +161,9 @@ export function registerRecordRoutes(fastify: FastifyInstance, deps: RecordRoute
   });
 
   fastify.get("/api/patients/:id/trends", { preHandler: guard }, async (req, reply) => {
-    const params = parseOr400(patientParamsSchema, req.params, reply);
-    if (!params) return reply;
-    const query = parseOr400(trendsQuerySchema, req.query, reply);
-    if (!query) return reply;
-    const staff = who(req);
-    const patient = await patientOf(staff.clinicId, params.id);
-    if (!patient) return notFound(reply, "patient");
+    const read = await patientReadAsync(req, reply, trendsQuerySchema);
+    if (!read) return reply;
+    const { staff, patient, query } = read;
     const range = { from: query.from ?? 0, to: query.to ?? now() };
     const readings = await storage.readingsBetween(patient.patientId, {
       ...range,
@@ -187,11 +204,9 @@ export function registerRecordRoutes(fastify: FastifyInstance, deps: RecordRoute
   });
 
   fastify.get("/api/patients/:id/anxiety", { preHandler: guard }, async (req, reply) => {
-    const params = parseOr400(patientParamsSchema, req.params, reply);
-    if (!params || !parseOr400(noQuerySchema, req.query, reply)) return reply;
-    const staff = who(req);
-    const patient = await patientOf(staff.clinicId, params.id);
-    if (!patient) return notFound(reply, "patient");
+    const read = await patientReadAsync(req, reply, noQuerySchema);
+    if (!read) return reply;
+    const { staff, patient } = read;
     const visits = await visitsOfAppointmentsAsync(storage, await appointmentsOf(patient.patientId));
     const at = now();
     const inputs = await Promise.all(
