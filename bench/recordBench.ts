@@ -125,6 +125,15 @@ function tableBytes(path: string): Record<string, number> {
   }
 }
 
+/** The parts above 10 kB, largest first, in MB per patient-hour. */
+function breakdown(parts: Record<string, number>, scale: number): string {
+  return Object.entries(parts)
+    .filter(([, bytes]) => bytes > 10_000)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, bytes]) => `${name} ${fmt((bytes * scale) / MB, 3)}`)
+    .join(", ");
+}
+
 function vacuum(path: string): void {
   const db = new Database(path);
   db.exec("VACUUM");
@@ -146,6 +155,7 @@ try {
   await storage.close();
   const scale = 60 / MINUTES;
   const raw = (fileBytes(path) - empty) * scale;
+  const rawParts = tableBytes(path);
 
   const roll = new SqliteStorage(path);
   const r0 = performance.now();
@@ -175,9 +185,11 @@ try {
   console.log(
     `  after rollup:        ${fmt(rolled / MB, 3)} MB per patient-hour (target ≤ 1 MB) ${rolled <= MB ? "MET" : "NOT MET"}; ${Math.round(minuteRows * scale)} minute rows`,
   );
+  console.log(`    raw, by table and index: ${breakdown(rawParts, scale)}`);
   console.log(
-    `    of which:          aggregates ${fmt(((parts.reading_minutes ?? 0) * scale) / MB, 3)} MB, batch keys (device, boot, seq; kept for resend checks) ${fmt(((parts.device_boot_batches ?? 0) * scale) / MB, 3)} MB`,
+    `    of which:          aggregates ${fmt(((parts.reading_minutes ?? 0) * scale) / MB, 3)} MB, batch keys (device, boot, seq; kept for resend checks) ${fmt((((parts.soe_batch_keys ?? 0) + (parts.soe_boots ?? 0) + (parts.device_boot_batches ?? 0)) * scale) / MB, 3)} MB`,
   );
+  console.log(`    rolled up, by table and index: ${breakdown(parts, scale)}`);
   console.log(
     `  rollup:              ${fmt(rollupMs / 1000)} s in ${batches} batches of ${DEFAULT_RETENTION.batchSize}, longest batch ${fmt(longest)} ms (storage thread)`,
   );

@@ -207,9 +207,12 @@ describe("the record's storage reads", () => {
     expect(plan("SELECT * FROM room_events WHERE room_id = 'r' AND seq >= 3 ORDER BY seq")).toContain(
       "room_events_room_seq",
     );
+    // -- store (issue 9) --: readings are packed per stream, found by (stream_id, t0).
     expect(
-      plan("SELECT * FROM readings WHERE patient_id = 'p' AND signal = 'ph' AND t >= 1 AND t <= 2"),
-    ).toContain("readings_patient_signal_t");
+      plan(
+        "SELECT * FROM reading_streams s CROSS JOIN reading_packs p ON p.stream_id = s.id WHERE s.patient_id = 'p' AND s.signal = 'ph' AND p.t0 >= 1 - s.max_span AND p.t0 <= 2",
+      ),
+    ).toContain("reading_packs_stream_t");
     expect(
       plan(
         "SELECT * FROM records INDEXED BY records_kind_patient WHERE kind = 'appointment' AND json_extract(body, '$.patientId') = 'p'",

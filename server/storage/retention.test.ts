@@ -127,17 +127,25 @@ function expectedMinutes(rows: RawRow[], beforeMs: number): Map<string, ReadingM
   return out;
 }
 
-function rawRows(path: string): RawRow[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db
-      .prepare(
-        "SELECT patient_id, device_id, signal, tooth, t, value, quality, status, received_at FROM readings",
-      )
-      .all() as RawRow[];
-  } finally {
-    db.close();
+/** Every raw reading still stored, through the storage's own read (the packs are not rows to SELECT). */
+async function rawRows(storage: SqliteStorage): Promise<RawRow[]> {
+  const rows: RawRow[] = [];
+  for (const patientId of ["julian", "amara"]) {
+    for (const r of await storage.readingsBetween(patientId, { from: 0, to: Number.MAX_SAFE_INTEGER })) {
+      rows.push({
+        patient_id: patientId,
+        device_id: r.deviceId,
+        signal: r.signal,
+        tooth: r.tooth ?? null,
+        t: r.t,
+        value: r.value,
+        quality: r.quality,
+        status: r.status,
+        received_at: r.receivedAt,
+      });
+    }
   }
+  return rows;
 }
 
 async function allMinutes(storage: SqliteStorage): Promise<ReadingMinute[]> {
@@ -170,7 +178,7 @@ describe("raw reading rollup", () => {
       const path = tempDb();
       const storage = new SqliteStorage(path);
       await storage.storeBatches(randomBatches(seed));
-      const before = rawRows(path);
+      const before = await rawRows(storage);
       const cutoff = NOW - 30 * DAY;
       const expected = expectedMinutes(before, cutoff);
       expect(expected.size).toBeGreaterThan(10);
@@ -186,7 +194,7 @@ describe("raw reading rollup", () => {
       expectExact(await allMinutes(storage), expected);
 
       // The recent readings stay raw, untouched; the old ones are gone.
-      const after = rawRows(path);
+      const after = await rawRows(storage);
       expect(after).toEqual(before.filter((r) => r.received_at >= cutoff));
       expect(after.length).toBeGreaterThan(0);
       await storage.close();
@@ -200,10 +208,10 @@ describe("raw reading rollup", () => {
     const cutoff = NOW - 30 * DAY;
     while (!(await storage.rollupReadings(cutoff, 100)).done) {}
     const once = await allMinutes(storage);
-    const raw = rawRows(path);
+    const raw = await rawRows(storage);
     expect(await storage.rollupReadings(cutoff, 100)).toEqual({ rolledUp: 0, minutes: 0, done: true });
     expect(await allMinutes(storage)).toEqual(once);
-    expect(rawRows(path)).toEqual(raw);
+    expect(await rawRows(storage)).toEqual(raw);
     await storage.close();
   });
 
@@ -212,14 +220,14 @@ describe("raw reading rollup", () => {
     const storage = new SqliteStorage(path);
     await storage.storeBatches(randomBatches(11));
     const cutoff = NOW - 30 * DAY;
-    const expected = expectedMinutes(rawRows(path), cutoff);
-    // A second handle makes the delete of one old row fail, as a crash would in the middle of a batch.
+    const expected = expectedMinutes(await rawRows(storage), cutoff);
+    // A second handle makes the delete of one old pack fail, as a crash would in the middle of a batch.
     const side = new Database(path);
     const victim = side
-      .prepare("SELECT id FROM readings WHERE received_at < ? ORDER BY id LIMIT 1 OFFSET 250")
+      .prepare("SELECT id FROM reading_packs WHERE received_at < ? ORDER BY id LIMIT 1 OFFSET 80")
       .get(cutoff) as { id: number };
     side.exec(
-      `CREATE TRIGGER crash BEFORE DELETE ON readings WHEN old.id = ${victim.id} BEGIN SELECT RAISE(ABORT, 'crash'); END`,
+      `CREATE TRIGGER crash BEFORE DELETE ON reading_packs WHEN old.id = ${victim.id} BEGIN SELECT RAISE(ABORT, 'crash'); END`,
     );
     await expect(
       (async () => {
@@ -228,7 +236,7 @@ describe("raw reading rollup", () => {
     ).rejects.toThrow(/crash/);
     // Every old reading is either still raw or in exactly one aggregate.
     const partial = await allMinutes(storage);
-    const stillRaw = rawRows(path).filter((r) => r.received_at < cutoff).length;
+    const stillRaw = (await rawRows(storage)).filter((r) => r.received_at < cutoff).length;
     const aggregated = partial.reduce((n, m) => n + m.count + m.invalidCount + m.retractedCount, 0);
     const total = [...expected.values()].reduce((n, m) => n + m.count + m.invalidCount + m.retractedCount, 0);
     expect(stillRaw).toBeGreaterThan(0);
@@ -264,7 +272,7 @@ describe("raw reading rollup", () => {
     await schedule.stop();
     expect(errors).toEqual([]);
     expect(run.rolledUp).toBeGreaterThan(0);
-    expect(rawRows(path).every((r) => r.received_at >= NOW - 30 * DAY)).toBe(true);
+    expect((await rawRows(storage)).every((r) => r.received_at >= NOW - 30 * DAY)).toBe(true);
     expect(await storage.roomEvents("room-1", 10)).toHaveLength(1);
     expect(await storage.auditLog(10)).toHaveLength(1);
     expect(await storage.deletePoseKeyframesBefore(NOW)).toBe(0);

@@ -12,12 +12,13 @@
  */
 import type Database from "better-sqlite3-multiple-ciphers";
 import type { Signal } from "../../shared/soe/signals.ts";
+import { NO_TOOTH, oldestPacks, type RollupPack } from "./readingStore.ts";
 import type { ReadingMinute, RollupOutcome, Storage } from "./storage.ts";
 
 /**
- * Schema step (appended to MIGRATIONS): the aggregates. No index on the raw readings' age: it
- * would cost ~20 bytes on each of ~1 million readings per patient-hour. The scan walks rowid order
- * instead, which is the order readings were received in (see `rollupBatch`).
+ * Schema step (appended to MIGRATIONS): the aggregates. No index on the raw readings' age: the
+ * scan walks the packs' rowid order instead, which is the order they were received in (see
+ * `rollupBatch`).
  */
 export const RETENTION_MIGRATION = `
   CREATE TABLE reading_minutes (
@@ -26,23 +27,7 @@ export const RETENTION_MIGRATION = `
     valid_count INTEGER NOT NULL, invalid_count INTEGER NOT NULL, retracted_count INTEGER NOT NULL,
     PRIMARY KEY (patient_id, minute, device_id, signal, tooth)) WITHOUT ROWID;`;
 
-/** Stored for readings without a tooth (heart rate): FDI tooth numbers are 11–48, never 0. */
-const NO_TOOTH = 0;
 const MINUTE_MS = 60_000;
-
-interface RawRow {
-  id: number;
-  patient_id: string;
-  device_id: string;
-  signal: string;
-  tooth: number | null;
-  t: number;
-  value: number;
-  unit: string;
-  quality: string;
-  status: string;
-  received_at: number;
-}
 
 interface Bucket {
   patientId: string;
@@ -60,17 +45,13 @@ interface Bucket {
 }
 
 /**
- * One batch: the oldest `batchSize` readings received before `beforeMs` become aggregates and are
- * deleted, in one transaction (a savepoint when the caller already holds one).
+ * One batch: the oldest packs received before `beforeMs`, up to about `batchSize` readings, become
+ * aggregates and are deleted, in one transaction (a savepoint when the caller already holds one).
  */
 export function rollupBatch(db: Database.Database, beforeMs: number, batchSize: number): RollupOutcome {
-  // Rows are inserted as they are received, so rowid order is receive order: the oldest rows are
-  // first, and the batch is the run of them received before the cut-off. A row behind a newer one
-  // (the server clock stepped back) waits for that one to age: late, never lost.
-  const page = db.prepare(
-    `SELECT id, patient_id, device_id, signal, tooth, t, value, unit, quality, status, received_at FROM readings
-     ORDER BY id LIMIT ?`,
-  );
+  // Packs are inserted as they are received, so rowid order is receive order: the oldest are first,
+  // and the batch is the run of them received before the cut-off. A pack behind a newer one (the
+  // server clock stepped back) waits for that one to age: late, never lost.
   const upsert = db.prepare(
     `INSERT INTO reading_minutes (patient_id, minute, device_id, signal, tooth, unit, value_min, value_max,
        value_sum, valid_count, invalid_count, retracted_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -82,44 +63,55 @@ export function rollupBatch(db: Database.Database, beforeMs: number, batchSize: 
        value_sum = value_sum + excluded.value_sum, valid_count = valid_count + excluded.valid_count,
        invalid_count = invalid_count + excluded.invalid_count, retracted_count = retracted_count + excluded.retracted_count`,
   );
-  const remove = db.prepare("DELETE FROM readings WHERE id = ?");
+  const remove = db.prepare("DELETE FROM reading_packs WHERE id = ?");
   return db.transaction((): RollupOutcome => {
-    const all = page.all(batchSize) as RawRow[];
-    const stop = all.findIndex((r) => r.received_at >= beforeMs);
-    const rows = stop === -1 ? all : all.slice(0, stop);
-    const buckets = new Map<string, Bucket>();
-    for (const r of rows) {
-      const minute = Math.floor(r.t / MINUTE_MS) * MINUTE_MS;
-      const tooth = r.tooth ?? NO_TOOTH;
-      const key = `${r.patient_id}\u0000${minute}\u0000${r.device_id}\u0000${r.signal}\u0000${tooth}`;
-      let b = buckets.get(key);
-      if (!b) {
-        b = {
-          patientId: r.patient_id,
-          minute,
-          deviceId: r.device_id,
-          signal: r.signal,
-          tooth,
-          unit: r.unit,
-          min: null,
-          max: null,
-          sum: 0,
-          valid: 0,
-          invalid: 0,
-          retracted: 0,
-        };
-        buckets.set(key, b);
+    // A pack holds up to a batch of readings; this many packs always cover `batchSize` readings.
+    const fetched = oldestPacks(db, batchSize);
+    const packs: RollupPack[] = [];
+    let readings = 0;
+    let reachedCutoff = false;
+    for (const p of fetched) {
+      if (readings >= batchSize) break;
+      if (p.receivedAt >= beforeMs) {
+        reachedCutoff = true;
+        break;
       }
-      // A retracted reading counts as retracted whatever its quality; neither kind enters the values.
-      if (r.status === "entered-in-error") b.retracted += 1;
-      else if (r.quality === "invalid") b.invalid += 1;
-      else {
-        b.valid += 1;
-        b.sum += r.value;
-        b.min = b.min === null ? r.value : Math.min(b.min, r.value);
-        b.max = b.max === null ? r.value : Math.max(b.max, r.value);
-      }
+      packs.push(p);
+      readings += p.n;
     }
+    const buckets = new Map<string, Bucket>();
+    for (const p of packs)
+      for (const r of p.readings()) {
+        const minute = Math.floor(r.t / MINUTE_MS) * MINUTE_MS;
+        const key = `${p.patientId}\u0000${minute}\u0000${p.deviceId}\u0000${p.signal}\u0000${p.tooth}`;
+        let b = buckets.get(key);
+        if (!b) {
+          b = {
+            patientId: p.patientId,
+            minute,
+            deviceId: p.deviceId,
+            signal: p.signal,
+            tooth: p.tooth,
+            unit: p.unit,
+            min: null,
+            max: null,
+            sum: 0,
+            valid: 0,
+            invalid: 0,
+            retracted: 0,
+          };
+          buckets.set(key, b);
+        }
+        // A retracted reading counts as retracted whatever its quality; neither kind enters the values.
+        if (r.status === "entered-in-error") b.retracted += 1;
+        else if (r.quality === "invalid") b.invalid += 1;
+        else {
+          b.valid += 1;
+          b.sum += r.value;
+          b.min = b.min === null ? r.value : Math.min(b.min, r.value);
+          b.max = b.max === null ? r.value : Math.max(b.max, r.value);
+        }
+      }
     for (const b of buckets.values()) {
       upsert.run(
         b.patientId,
@@ -136,8 +128,9 @@ export function rollupBatch(db: Database.Database, beforeMs: number, batchSize: 
         b.retracted,
       );
     }
-    for (const r of rows) remove.run(r.id);
-    return { rolledUp: rows.length, minutes: buckets.size, done: rows.length < batchSize };
+    for (const p of packs) remove.run(p.id);
+    const done = reachedCutoff || (packs.length === fetched.length && fetched.length < batchSize);
+    return { rolledUp: readings, minutes: buckets.size, done };
   })();
 }
 

@@ -269,6 +269,58 @@ describe("clinic records and schema migration", () => {
     await again.close();
   });
 
+  // -- store (issue 9) --
+  it("moves a folder's per-reading rows and batch keys into packs, reading back the same", async () => {
+    const path = tempDb();
+    const old = new Database(path);
+    // The tables as they were before the packs: a row per reading and per batch key.
+    old.exec(`
+      CREATE TABLE readings (
+        id INTEGER PRIMARY KEY, patient_id TEXT NOT NULL, device_id TEXT NOT NULL, batch_seq INTEGER NOT NULL,
+        firmware TEXT NOT NULL, signal TEXT NOT NULL, t INTEGER NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL,
+        tooth INTEGER, quality TEXT NOT NULL, reason TEXT, status TEXT NOT NULL, received_at INTEGER NOT NULL);
+      CREATE TABLE device_boot_batches (
+        device_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, digest TEXT NOT NULL,
+        received_at INTEGER NOT NULL, PRIMARY KEY (device_id, boot_id, seq)) WITHOUT ROWID;`);
+    const put = old.prepare(
+      `INSERT INTO readings (patient_id, device_id, batch_seq, firmware, signal, t, value, unit, tooth, quality, reason, status, received_at)
+       VALUES ('julian', 'soe-julian-36', ?, '2.3.1', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    put.run(1, "ph", 1000, 7.1, "[pH]", 36, "valid", null, "final", 1005);
+    put.run(1, "heartRate", 1000, 72, "/min", null, "valid", null, "final", 1005);
+    put.run(1, "ph", 1500, 2.2, "[pH]", 36, "invalid", "below the sensor's range", "final", 1505);
+    put.run(2, "ph", 2000, 7.0, "[pH]", 36, "valid", null, "entered-in-error", 2005);
+    const key = old.prepare("INSERT INTO device_boot_batches VALUES ('soe-julian-36', 'boot-one', ?, ?, ?)");
+    key.run(1, "d1", 1005);
+    key.run(2, "d2", 2005);
+    old.close();
+
+    const storage = new SqliteStorage(path);
+    const all = await storage.readingsBetween("julian", { from: 0, to: 10_000 });
+    expect(
+      all.map((r) => [r.signal, r.t, r.value, r.tooth ?? null, r.quality, r.reason ?? null, r.status]),
+    ).toEqual([
+      ["ph", 1000, 7.1, 36, "valid", null, "final"],
+      ["heartRate", 1000, 72, null, "valid", null, "final"],
+      ["ph", 1500, 2.2, 36, "invalid", "below the sensor's range", "final"],
+      ["ph", 2000, 7.0, 36, "valid", null, "entered-in-error"],
+    ]);
+    expect(all.every((r) => r.firmware === "2.3.1" && r.receivedAt === r.t + 5)).toBe(true);
+    expect(await storage.countReadings({ status: "entered-in-error" })).toBe(1);
+    expect(await storage.lastSeq("soe-julian-36", "boot-one")).toBe(2);
+    // The batch keys came along: a resend is still a resend, other content under seq 2 a conflict.
+    expect(await storage.storeBatches([batch(1), batch(2, "2.3.1", "boot-one", "other")])).toEqual([
+      duplicate,
+      conflict,
+    ]);
+    await storage.close();
+    const check = new Database(path, { readonly: true });
+    const tables = check.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+    expect(tables).not.toContain("readings");
+    expect(check.prepare("SELECT COUNT(*) FROM device_boot_batches").pluck().get()).toBe(2);
+    check.close();
+  });
+
   it("refuses a data folder written by a newer server instead of guessing", () => {
     const path = tempDb();
     const newer = new Database(path);

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import type Database from "better-sqlite3-multiple-ciphers";
 import type { Alarm } from "../../shared/alarms.ts";
 import type { FirmwareAction, RoomEvent } from "../../shared/protocol.ts";
-import type { CheckedReading, Quality, ReadingStatus, Signal } from "../../shared/soe/signals.ts";
+import type { CheckedReading } from "../../shared/soe/signals.ts";
 // -- audit (issue 9) --
 import {
   type AuditRow,
@@ -14,6 +14,7 @@ import {
   GENESIS_HASH,
 } from "../audit/auditChain.ts";
 import { openDatabase } from "./encryption.ts";
+import { migrateToPacks, READING_PACKS_MIGRATION, ReadingStore } from "./readingStore.ts";
 import { RETENTION_MIGRATION, readMinutes, rollupBatch } from "./retention.ts";
 import type {
   AuditEntry,
@@ -35,13 +36,21 @@ import type {
   StoreOutcome,
 } from "./storage.ts";
 
-const SCHEMA = `
+// -- store (issue 9) --: a row per reading and per batch key, only until READING_PACKS_MIGRATION
+// moves them into packs (server/storage/readingStore.ts); a fresh file gets them for that step too.
+const LEGACY_READINGS = `
 CREATE TABLE IF NOT EXISTS readings (
   id INTEGER PRIMARY KEY, patient_id TEXT NOT NULL, device_id TEXT NOT NULL, batch_seq INTEGER NOT NULL,
   firmware TEXT NOT NULL, signal TEXT NOT NULL, t INTEGER NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL,
   tooth INTEGER, quality TEXT NOT NULL, reason TEXT, status TEXT NOT NULL, received_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS readings_patient_received ON readings (patient_id, received_at);
 CREATE INDEX IF NOT EXISTS readings_firmware_t ON readings (firmware, t);
+CREATE TABLE IF NOT EXISTS device_boot_batches (
+  device_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, digest TEXT NOT NULL,
+  received_at INTEGER NOT NULL, PRIMARY KEY (device_id, boot_id, seq)) WITHOUT ROWID;
+`;
+
+const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alarms (id TEXT PRIMARY KEY, room_id TEXT NOT NULL, raised_at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS alarms_room ON alarms (room_id, raised_at);
 CREATE TABLE IF NOT EXISTS room_events (
@@ -61,9 +70,6 @@ CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY, at INTEGER NOT NUL
  * `quarantines` move into `firmware_actions` as quarantines of the real clinic, liftable now.
  */
 const SOE_SCHEMA = `
-CREATE TABLE IF NOT EXISTS device_boot_batches (
-  device_id TEXT NOT NULL, boot_id TEXT NOT NULL, seq INTEGER NOT NULL, digest TEXT NOT NULL,
-  received_at INTEGER NOT NULL, PRIMARY KEY (device_id, boot_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS firmware_actions (
   id INTEGER PRIMARY KEY, clinic_id TEXT NOT NULL, firmware TEXT NOT NULL, action TEXT NOT NULL,
   since INTEGER, at INTEGER NOT NULL, by TEXT NOT NULL, reason TEXT NOT NULL, retracted INTEGER NOT NULL DEFAULT 0);
@@ -115,8 +121,11 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX IF NOT EXISTS pose_keyframes_at ON pose_keyframes (at);`,
   // -- retention (issue 9) --
   RETENTION_MIGRATION,
+  // -- store (issue 9) --: readings packed per batch and stream, compact batch keys (readingStore.ts).
+  READING_PACKS_MIGRATION,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
+const PACKS_VERSION = MIGRATIONS.indexOf(READING_PACKS_MIGRATION) + 1;
 
 const LEGACY_CLINIC = "main";
 const LEGACY_REASON = "Recorded before quarantines needed a reason and a clinic";
@@ -132,20 +141,6 @@ interface FirmwareActionRow {
   retracted: number;
 }
 
-interface ReadingRow {
-  firmware?: string;
-  device_id: string;
-  signal: string;
-  t: number;
-  value: number;
-  unit: string;
-  tooth: number | null;
-  quality: string;
-  reason: string | null;
-  status: string;
-  received_at: number;
-}
-
 interface RecordRow {
   kind: RecordKind;
   id: string;
@@ -158,21 +153,6 @@ function fromRecordRow(row: RecordRow): StoredRecord {
   return { kind: row.kind, id: row.id, clinicId: row.clinic_id, body: row.body, updatedAt: row.updated_at };
 }
 
-function fromReadingRow(row: ReadingRow): CheckedReading {
-  return {
-    deviceId: row.device_id,
-    signal: row.signal as Signal,
-    t: row.t,
-    value: row.value,
-    unit: row.unit,
-    ...(row.tooth === null ? {} : { tooth: row.tooth }),
-    quality: row.quality as Quality,
-    ...(row.reason === null ? {} : { reason: row.reason }),
-    status: row.status as ReadingStatus,
-    receivedAt: row.received_at,
-  };
-}
-
 export interface SqliteOptions {
   /** "full" fsyncs every commit; "normal" (default) survives a process kill, which is what acks promise. */
   synchronous?: "full" | "normal";
@@ -183,9 +163,7 @@ export interface SqliteOptions {
 
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
-  private readonly insertBatch: Database.Statement;
-  private readonly findBatch: Database.Statement;
-  private readonly insertReading: Database.Statement;
+  private readonly readings: ReadingStore;
   private readonly storeTx: (batches: readonly StoredBatch[]) => StoreOutcome[];
 
   constructor(path: string, opts: SqliteOptions = {}) {
@@ -195,48 +173,29 @@ export class SqliteStorage implements Storage {
     this.db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 2000");
     this.db.exec(SCHEMA);
+    // wiring: store (the per-reading tables exist only until the packs migration has run)
+    if ((this.db.pragma("user_version", { simple: true }) as number) < PACKS_VERSION)
+      this.db.exec(LEGACY_READINGS);
     this.migrateSoe();
     this.migrate();
-    this.insertBatch = this.db.prepare(
-      "INSERT INTO device_boot_batches (device_id, boot_id, seq, digest, received_at) VALUES (?, ?, ?, ?, ?)",
-    );
-    this.findBatch = this.db.prepare(
-      "SELECT digest FROM device_boot_batches WHERE device_id = ? AND boot_id = ? AND seq = ?",
-    );
-    this.insertReading = this.db.prepare(
-      `INSERT INTO readings (patient_id, device_id, batch_seq, firmware, signal, t, value, unit, tooth, quality, reason, status, received_at)
-       VALUES (@patientId, @deviceId, @seq, @firmware, @signal, @t, @value, @unit, @tooth, @quality, @reason, @status, @receivedAt)`,
-    );
+    this.readings = new ReadingStore(this.db);
     // One transaction for many device batches: group commit keeps ingest fast and atomic.
-    this.storeTx = this.db.transaction((batches: readonly StoredBatch[]) =>
-      batches.map((b) => {
-        const receivedAt = b.readings[0]?.receivedAt ?? Date.now();
-        const before = this.findBatch.get(b.deviceId, b.bootId, b.seq) as { digest: string } | undefined;
-        if (before !== undefined) {
-          const duplicate = before.digest === b.digest;
-          return { duplicate, conflict: !duplicate, stored: 0 };
-        }
-        this.insertBatch.run(b.deviceId, b.bootId, b.seq, b.digest, receivedAt);
-        for (const r of b.readings) {
-          this.insertReading.run({
-            patientId: b.patientId,
-            deviceId: b.deviceId,
-            seq: b.seq,
-            firmware: b.firmware,
-            signal: r.signal,
-            t: r.t,
-            value: r.value,
-            unit: r.unit,
-            tooth: r.tooth ?? null,
-            quality: r.quality,
-            reason: r.reason ?? null,
-            status: r.status,
-            receivedAt: r.receivedAt,
-          });
-        }
-        return { duplicate: false, conflict: false, stored: b.readings.length };
-      }),
+    const storeTx = this.db.transaction((batches: readonly StoredBatch[]) =>
+      batches.map((b) => this.readings.storeBatch(b)),
     );
+    this.storeTx = (batches) => {
+      try {
+        return storeTx(batches);
+      } catch (error) {
+        this.readings.forget();
+        throw error;
+      }
+    };
+  }
+
+  /** A transaction around these calls was rolled back: ids cached since may name rows that are gone. */
+  forgetCachedIds(): void {
+    this.readings.forget();
   }
 
   async storeBatches(batches: readonly StoredBatch[]): Promise<StoreOutcome[]> {
@@ -244,35 +203,15 @@ export class SqliteStorage implements Storage {
   }
 
   async lastSeq(deviceId: string, bootId: string): Promise<number> {
-    const row = this.db
-      .prepare("SELECT MAX(seq) AS seq FROM device_boot_batches WHERE device_id = ? AND boot_id = ?")
-      .get(deviceId, bootId) as { seq: number | null } | undefined;
-    return row?.seq ?? 0;
+    return this.readings.lastSeq(deviceId, bootId);
   }
 
   async recentReadings(patientId: string, sinceMs: number, limit: number): Promise<CheckedReading[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM (SELECT device_id, signal, t, value, unit, tooth, quality, reason, status, received_at, id
-           FROM readings WHERE patient_id = ? AND received_at >= ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC`,
-      )
-      .all(patientId, sinceMs, limit) as ReadingRow[];
-    return rows.map(fromReadingRow);
+    return this.readings.recentReadings(patientId, sinceMs, limit);
   }
 
   async countReadings(filter: { deviceId?: string; status?: string } = {}): Promise<number> {
-    const where: string[] = [];
-    const args: string[] = [];
-    if (filter.deviceId) {
-      where.push("device_id = ?");
-      args.push(filter.deviceId);
-    }
-    if (filter.status) {
-      where.push("status = ?");
-      args.push(filter.status);
-    }
-    const sql = `SELECT COUNT(*) AS n FROM readings${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
-    return (this.db.prepare(sql).get(...args) as { n: number }).n;
+    return this.readings.countReadings(filter);
   }
 
   async saveAlarm(roomId: string, alarm: Alarm): Promise<void> {
@@ -427,6 +366,7 @@ export class SqliteStorage implements Storage {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v]!);
         if (MIGRATIONS[v] === AUDIT_CHAIN_MIGRATION) this.chainExistingAudit(); // wiring: audit
+        if (MIGRATIONS[v] === READING_PACKS_MIGRATION) migrateToPacks(this.db); // wiring: store
         this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
@@ -501,23 +441,7 @@ export class SqliteStorage implements Storage {
   }
 
   async readingsBetween(patientId: string, range: ReadingRange): Promise<StoredReading[]> {
-    const where = ["patient_id = ?", "t >= ?", "t <= ?"];
-    const args: (string | number)[] = [patientId, range.from, range.to];
-    if (range.signal !== undefined) {
-      where.push("signal = ?");
-      args.push(range.signal);
-    }
-    if (range.tooth !== undefined) {
-      where.push("tooth = ?");
-      args.push(range.tooth);
-    }
-    const rows = this.db
-      .prepare(
-        `SELECT firmware, device_id, signal, t, value, unit, tooth, quality, reason, status, received_at
-         FROM readings WHERE ${where.join(" AND ")} ORDER BY t, id LIMIT ?`,
-      )
-      .all(...args, range.limit ?? -1) as ReadingRow[];
-    return rows.map((row) => ({ ...fromReadingRow(row), firmware: row.firmware ?? "" }));
+    return this.readings.readingsBetween(patientId, range);
   }
 
   async recordsOfPatient(kind: RecordKind, patientId: string): Promise<StoredRecord[]> {
@@ -578,24 +502,7 @@ export class SqliteStorage implements Storage {
     deviceIds: readonly string[],
     sinceMs: number,
   ): Promise<FirmwareUsage> {
-    const devices = JSON.stringify(deviceIds);
-    const rows = this.db
-      .prepare(
-        `SELECT patient_id AS patientId, COUNT(*) AS n FROM readings
-         WHERE firmware = ? AND t >= ? AND status != 'entered-in-error'
-           AND device_id IN (SELECT value FROM json_each(?)) GROUP BY patient_id`,
-      )
-      .all(firmware, sinceMs, devices) as { patientId: string; n: number }[];
-    const seen = this.db
-      .prepare(
-        "SELECT 1 FROM readings WHERE firmware = ? AND device_id IN (SELECT value FROM json_each(?)) LIMIT 1",
-      )
-      .get(firmware, devices);
-    return {
-      readings: rows.reduce((sum, r) => sum + r.n, 0),
-      patientIds: rows.map((r) => r.patientId),
-      seen: seen !== undefined,
-    };
+    return this.readings.firmwareUsage(firmware, deviceIds, sinceMs);
   }
 
   async quarantineFirmware(
@@ -604,13 +511,7 @@ export class SqliteStorage implements Storage {
     action: Omit<Extract<FirmwareAction, { action: "quarantine" }>, "retracted">,
   ): Promise<number> {
     return this.db.transaction(() => {
-      const retracted = this.db
-        .prepare(
-          `UPDATE readings SET status = 'entered-in-error'
-           WHERE firmware = ? AND t >= ? AND status != 'entered-in-error'
-             AND device_id IN (SELECT value FROM json_each(?))`,
-        )
-        .run(action.firmware, action.since, JSON.stringify(deviceIds)).changes;
+      const retracted = this.readings.retract(action.firmware, deviceIds, action.since);
       this.insertFirmwareAction(clinicId, { ...action, retracted });
       return retracted;
     })();
