@@ -28,7 +28,7 @@ import type { Clinic } from "../clinic.ts";
 import { RecordKind, type Storage, type StoredReading } from "../storage/storage.ts";
 import { ANXIETY_EVENT_TYPES, patientAnxiety } from "./anxiety.ts";
 import { visitTimeline } from "./timeline.ts";
-import { dailySummaries, trendPoints } from "./trends.ts";
+import { patientTrendsAsync } from "./trends.ts";
 import {
   findVisitAsync,
   patientAppointmentsAsync,
@@ -57,9 +57,6 @@ export const RecordAudit = {
 const patientParamsSchema = z.strictObject({ id: recordIdSchema });
 const visitParamsSchema = z.strictObject({ id: visitIdSchema });
 const noQuerySchema = z.strictObject({});
-/** Daily summaries read these signals, whichever one the chart shows. */
-const SUMMARY_SIGNALS = ["ph", "biteForce", "plaque", "inflammation"] as const;
-
 function who(request: FastifyRequest): StaffRecord {
   const live = request.staff;
   if (!live) throw new Error("record route without the staff guard");
@@ -164,36 +161,13 @@ export function registerRecordRoutes(fastify: FastifyInstance, deps: RecordRoute
     const read = await patientReadAsync(req, reply, trendsQuerySchema);
     if (!read) return reply;
     const { staff, patient, query } = read;
-    const range = { from: query.from ?? 0, to: query.to ?? now() };
-    const readings = await storage.readingsBetween(patient.patientId, {
-      ...range,
+    // -- store (issue 9) --: bounded reads (trends.ts): raw where it is small, per-minute aggregates elsewhere.
+    const trends: PatientTrends = await patientTrendsAsync(storage, patient.patientId, {
       signal: query.signal,
       ...(query.tooth === undefined ? {} : { tooth: query.tooth }),
+      from: query.from ?? 0,
+      to: query.to ?? now(),
     });
-    const byTooth = new Map<number | null, StoredReading[]>();
-    for (const r of readings) {
-      const key = r.tooth ?? null;
-      const list = byTooth.get(key) ?? [];
-      list.push(r);
-      byTooth.set(key, list);
-    }
-    const summaryReadings = (
-      await Promise.all(
-        SUMMARY_SIGNALS.map((signal) =>
-          signal === query.signal && query.tooth === undefined
-            ? readings
-            : storage.readingsBetween(patient.patientId, { ...range, signal }),
-        ),
-      )
-    ).flat();
-    const trends: PatientTrends = {
-      signal: query.signal,
-      unit: SIGNAL_SPECS[query.signal].unit,
-      series: [...byTooth.entries()]
-        .sort(([a], [b]) => (a ?? 0) - (b ?? 0))
-        .map(([tooth, list]) => ({ tooth, visitId: null, points: trendPoints(list, query.signal) })),
-      daily: dailySummaries(summaryReadings),
-    };
     await audit(
       staff,
       RecordAudit.trends,

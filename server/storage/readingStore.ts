@@ -10,10 +10,18 @@ import { createHash } from "node:crypto";
 import type Database from "better-sqlite3-multiple-ciphers";
 import { type CheckedReading, type Quality, ReadingStatus, type Signal } from "../../shared/soe/signals.ts";
 import { decodePack, effectiveStatus, encodePack, type PackedReading } from "./readingPack.ts";
-import type { FirmwareUsage, ReadingRange, StoredBatch, StoredReading, StoreOutcome } from "./storage.ts";
+import type {
+  FirmwareUsage,
+  ReadingMinute,
+  ReadingRange,
+  StoredBatch,
+  StoredReading,
+  StoreOutcome,
+} from "./storage.ts";
 
 /** Stored for readings without a tooth (heart rate): FDI tooth numbers are 11–48, never 0. */
 export const NO_TOOTH = 0;
+const MINUTE_MS = 60_000;
 
 /**
  * Schema step (appended to MIGRATIONS). `max_span` is the longest pack of a stream (device time),
@@ -279,6 +287,24 @@ export class ReadingStore {
 
   /** A patient's readings by device time, oldest first (ties in the order they were stored). */
   readingsBetween(patientId: string, range: ReadingRange): StoredReading[] {
+    const { where, args } = this.rangeWhere(patientId, range);
+    // CROSS JOIN: the streams first, then each stream's packs by time through (stream_id, t0).
+    const rows = this.db
+      .prepare(
+        `SELECT ${PACK_COLUMNS} FROM reading_streams s CROSS JOIN reading_packs p ON p.stream_id = s.id
+         WHERE ${where} ORDER BY p.id`,
+      )
+      .all(...args) as PackRow[];
+    const out: StoredReading[] = [];
+    for (const row of rows)
+      for (const p of decodeRow(row)) if (p.t >= range.from && p.t <= range.to) out.push(toStored(row, p));
+    // Stable: equal times keep the order they were stored in, as `ORDER BY t, id` did.
+    out.sort((a, b) => a.t - b.t);
+    return range.limit === undefined || range.limit < 0 ? out : out.slice(0, range.limit);
+  }
+
+  /** The streams and time filter of a patient's range, for the reads below. */
+  private rangeWhere(patientId: string, range: ReadingRange): { where: string; args: (string | number)[] } {
     const where = ["s.patient_id = ?"];
     const args: (string | number)[] = [patientId];
     if (range.signal !== undefined) {
@@ -289,19 +315,75 @@ export class ReadingStore {
       where.push("s.tooth = ?");
       args.push(range.tooth);
     }
-    // CROSS JOIN: the streams first, then each stream's packs by time through (stream_id, t0).
+    where.push("p.t0 >= ? - s.max_span", "p.t0 <= ?");
+    args.push(range.from, range.to);
+    return { where: where.join(" AND "), args };
+  }
+
+  /** About how many raw readings a range holds (whole packs that start in it): cheap, no decoding. */
+  countBetween(patientId: string, range: ReadingRange): number {
+    const { where, args } = this.rangeWhere(patientId, range);
+    return (
+      this.db
+        .prepare(
+          `SELECT COALESCE(SUM(p.n), 0) AS n FROM reading_streams s CROSS JOIN reading_packs p ON p.stream_id = s.id WHERE ${where}`,
+        )
+        .get(...args) as { n: number }
+    ).n;
+  }
+
+  /**
+   * A range's raw readings as per-minute aggregates, computed here from the packs (the same buckets
+   * and counting as the rollup): a long range costs its minutes, not a reading object each.
+   */
+  minutesBetween(patientId: string, range: ReadingRange): ReadingMinute[] {
+    const { where, args } = this.rangeWhere(patientId, range);
     const rows = this.db
       .prepare(
-        `SELECT ${PACK_COLUMNS} FROM reading_streams s CROSS JOIN reading_packs p ON p.stream_id = s.id
-         WHERE ${where.join(" AND ")} AND p.t0 >= ? - s.max_span AND p.t0 <= ? ORDER BY p.id`,
+        `SELECT ${PACK_COLUMNS} FROM reading_streams s CROSS JOIN reading_packs p ON p.stream_id = s.id WHERE ${where}`,
       )
-      .all(...args, range.from, range.to) as PackRow[];
-    const out: StoredReading[] = [];
-    for (const row of rows)
-      for (const p of decodeRow(row)) if (p.t >= range.from && p.t <= range.to) out.push(toStored(row, p));
-    // Stable: equal times keep the order they were stored in, as `ORDER BY t, id` did.
-    out.sort((a, b) => a.t - b.t);
-    return range.limit === undefined || range.limit < 0 ? out : out.slice(0, range.limit);
+      .iterate(...args) as IterableIterator<PackRow>;
+    const minutes = new Map<string, ReadingMinute & { sum: number }>();
+    for (const row of rows) {
+      for (const p of decodeRow(row)) {
+        if (p.t < range.from || p.t > range.to) continue;
+        const minute = Math.floor(p.t / MINUTE_MS) * MINUTE_MS;
+        const key = `${minute}\u0000${row.device_id}\u0000${row.signal}\u0000${row.tooth}`;
+        let m = minutes.get(key);
+        if (!m) {
+          m = {
+            patientId,
+            minute,
+            deviceId: row.device_id,
+            signal: row.signal as Signal,
+            tooth: row.tooth === NO_TOOTH ? null : row.tooth,
+            unit: row.unit,
+            min: null,
+            max: null,
+            mean: null,
+            sum: 0,
+            count: 0,
+            invalidCount: 0,
+            retractedCount: 0,
+          };
+          minutes.set(key, m);
+        }
+        if (effectiveStatus(p, row.retracted_since) === ReadingStatus.enteredInError) m.retractedCount++;
+        else if (p.quality === "invalid") m.invalidCount++;
+        else {
+          m.count++;
+          m.sum += p.value;
+          m.min = m.min === null ? p.value : Math.min(m.min, p.value);
+          m.max = m.max === null ? p.value : Math.max(m.max, p.value);
+        }
+      }
+    }
+    return [...minutes.values()]
+      .map(({ sum, ...m }) => ({ ...m, mean: m.count > 0 ? sum / m.count : null }))
+      .sort(
+        (a, b) =>
+          a.minute - b.minute || a.deviceId.localeCompare(b.deviceId) || a.signal.localeCompare(b.signal),
+      );
   }
 
   /** The newest `limit` readings of a patient received at or after `sinceMs`, oldest first. */

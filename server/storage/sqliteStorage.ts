@@ -444,6 +444,15 @@ export class SqliteStorage implements Storage {
     return this.readings.readingsBetween(patientId, range);
   }
 
+  // -- store (issue 9) --
+  async countReadingsBetween(patientId: string, range: ReadingRange): Promise<number> {
+    return this.readings.countBetween(patientId, range);
+  }
+
+  async rawReadingMinutes(patientId: string, range: ReadingRange): Promise<ReadingMinute[]> {
+    return this.readings.minutesBetween(patientId, range);
+  }
+
   async recordsOfPatient(kind: RecordKind, patientId: string): Promise<StoredRecord[]> {
     // INDEXED BY: without ANALYZE statistics SQLite prefers the primary key and reads every record of the kind.
     const rows = this.db

@@ -250,6 +250,11 @@ export interface Storage {
   rollupReadings(beforeMs: number, batchSize: number): Promise<RollupOutcome>;
   /** A patient's per-minute aggregates with `fromMs <= minute < toMs`, oldest first. */
   readingMinutes(patientId: string, fromMs: number, toMs: number): Promise<ReadingMinute[]>;
+  // -- store (issue 9) --
+  /** About how many raw readings `readingsBetween` would decode for a range (no decoding: cheap). */
+  countReadingsBetween(patientId: string, range: ReadingRange): Promise<number>;
+  /** The raw (not yet rolled-up) readings of a range as per-minute aggregates, oldest minute first. */
+  rawReadingMinutes(patientId: string, range: ReadingRange): Promise<ReadingMinute[]>;
   audit(entry: AuditEntry): Promise<void>;
   auditLog(limit: number): Promise<AuditEntry[]>;
   // -- audit (issue 9) --
