@@ -21,11 +21,10 @@ import {
   visitIdSchema,
 } from "../../shared/patientRecord.ts";
 import { patientRecordSchema, recordIdSchema, type StaffRecord } from "../../shared/records.ts";
-import { SIGNAL_SPECS } from "../../shared/soe/signals.ts";
 import { apiError, apiOk, parseOr400 } from "../apiReply.ts";
 import type { StaffGuard } from "../auth/httpGuard.ts";
 import type { Clinic } from "../clinic.ts";
-import { RecordKind, type Storage, type StoredReading } from "../storage/storage.ts";
+import { RecordKind, type Storage } from "../storage/storage.ts";
 import { ANXIETY_EVENT_TYPES, patientAnxiety } from "./anxiety.ts";
 import { visitTimeline } from "./timeline.ts";
 import { patientTrendsAsync } from "./trends.ts";
