@@ -9,6 +9,7 @@
  *   record, a visit's timeline, the pH trend and the anxiety table) for a patient with 50 visits,
  *   and the FHIR export of one visit and of the whole record (time and size).
  * BENCH_RECORD_MINUTES (default 60) shortens the raw hour; figures are scaled to one hour.
+ * BENCH_RECORD_FHIR=0 leaves out the FHIR exports.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -277,14 +278,17 @@ try {
     console.log(
       `  record page load:    ${record.visits.length} visits, ${stored} raw readings: the page's 4 reads p50 ${fmt(load.p50)} ms, max ${fmt(load.max)} ms (10 loads)`,
     );
-    const one = await get(`/api/visits/${encodeURIComponent(full.id)}/fhir`);
-    console.log(
-      `  FHIR export 1 visit: ${fmt(one.ms)} ms, ${fmt(one.bytes / MB, 2)} MB (45 min, 10 min of raw readings from 5 SOEs, NDJSON included)`,
-    );
-    const all = await get(`/fhir/Patient/${patient.patientId}/$everything`);
-    console.log(
-      `  FHIR export ${record.visits.length} visits: ${fmt(all.ms)} ms, ${fmt(all.bytes / MB, 2)} MB (all ${stored} raw readings as NDJSON)`,
-    );
+    // BENCH_RECORD_FHIR=0 skips the exports (minutes on a busy machine) to compare the page alone.
+    if (process.env.BENCH_RECORD_FHIR !== "0") {
+      const one = await get(`/api/visits/${encodeURIComponent(full.id)}/fhir`);
+      console.log(
+        `  FHIR export 1 visit: ${fmt(one.ms)} ms, ${fmt(one.bytes / MB, 2)} MB (45 min, 10 min of raw readings from 5 SOEs, NDJSON included)`,
+      );
+      const all = await get(`/fhir/Patient/${patient.patientId}/$everything`);
+      console.log(
+        `  FHIR export ${record.visits.length} visits: ${fmt(all.ms)} ms, ${fmt(all.bytes / MB, 2)} MB (all ${stored} raw readings as NDJSON)`,
+      );
+    }
   } finally {
     await server.stopAsync();
   }
