@@ -197,9 +197,9 @@ describe("patientTrendsAsync (real SQLite storage in memory)", () => {
     // A month wide: 15-minute buckets, so each 10 minutes is one point, a gap between; the mean of 1 and 2.
     expect(points.map((p) => p.value)).toEqual([1.5, null, 1.5]);
     expect(trends.daily.map((d) => d.biteForcePeak)).toEqual([2, 2]);
-    // Half the pH readings are 5 (below 5.5): 5 minutes of today's 10, read raw (600 readings). The
-    // rolled-up day is estimated from each minute's range (5–7: a quarter of it below 5.5).
-    expect(trends.daily.map((d) => d.minutesBelowPh55)).toEqual([2.5, 5]);
+    // Half the pH readings are 5 (below 5.5): 5 minutes of each 10, the rolled-up day's from the
+    // minutes' counts, today's from its 600 raw readings.
+    expect(trends.daily.map((d) => d.minutesBelowPh55)).toEqual([5, 5]);
     await storage.close();
   });
 });

@@ -14,10 +14,10 @@
  */
 import type { DailySummary, PatientTrends, TrendPoint } from "../../shared/patientRecord.ts";
 import { SIGNAL_SPECS, type Signal } from "../../shared/soe/signals.ts";
+import { CRITICAL_PH } from "../storage/readingStore.ts";
 import type { ReadingMinute, ReadingRange, Storage, StoredReading } from "../storage/storage.ts";
 
-/** pH below which enamel demineralises (DOMAIN.md). */
-export const CRITICAL_PH = 5.5;
+export { CRITICAL_PH };
 /** Points per series a chart is given at most. */
 export const MAX_POINTS = 3000;
 /** A reading counts until the next one if that comes within this time; else for one sample period (a silent sensor proves nothing). */
@@ -156,8 +156,9 @@ export function dailySummaries(
       a.belowMs += held <= MAX_HOLD_MS ? held : 1000 / SIGNAL_SPECS.ph.sampleHz;
     });
   }
-  // Per-minute aggregates (long ranges, rolled-up days): peaks and means are exact; the time below
-  // pH 5.5 is estimated from each minute's min, max and count (all, none, or the share of the range).
+  // Per-minute aggregates (long ranges, rolled-up days): peaks and means are exact, and so is the time
+  // below pH 5.5 (readings below it × the sample period); a minute rolled up before that count was
+  // kept is estimated from its min, max and count (all, none, or the share of its range).
   const phPeriod = 1000 / SIGNAL_SPECS.ph.sampleHz;
   for (const m of minutes) {
     if (m.count === 0 || m.min === null || m.max === null || m.mean === null) continue;
@@ -167,7 +168,7 @@ export function dailySummaries(
         a.phSeen = true;
         const share =
           m.max < CRITICAL_PH ? 1 : m.min >= CRITICAL_PH ? 0 : (CRITICAL_PH - m.min) / (m.max - m.min);
-        a.belowMs += share * m.count * phPeriod;
+        a.belowMs += (m.belowCriticalCount ?? share * m.count) * phPeriod;
         break;
       }
       case "biteForce":

@@ -21,6 +21,13 @@ import type {
 
 /** Stored for readings without a tooth (heart rate): FDI tooth numbers are 11–48, never 0. */
 export const NO_TOOTH = 0;
+/** pH below which enamel demineralises (DOMAIN.md): minutes count the readings under it. */
+export const CRITICAL_PH = 5.5;
+
+/** Whether a usable reading counts towards a minute's `belowCriticalCount`. */
+export function isBelowCritical(signal: string, value: number): boolean {
+  return signal === "ph" && value < CRITICAL_PH;
+}
 const MINUTE_MS = 60_000;
 
 /**
@@ -43,7 +50,8 @@ export const READING_PACKS_MIGRATION = `
   CREATE TABLE soe_boots (
     id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, boot_id TEXT NOT NULL, UNIQUE (device_id, boot_id));
   CREATE TABLE soe_batch_keys (
-    boot INTEGER NOT NULL, seq INTEGER NOT NULL, digest BLOB NOT NULL, PRIMARY KEY (boot, seq)) WITHOUT ROWID;`;
+    boot INTEGER NOT NULL, seq INTEGER NOT NULL, digest BLOB NOT NULL, PRIMARY KEY (boot, seq)) WITHOUT ROWID;
+  ALTER TABLE reading_minutes ADD COLUMN below_count INTEGER;`;
 
 /** Run after the schema step, in its transaction: moves the per-reading rows and batch keys over. */
 export function migrateToPacks(db: Database.Database): void {
@@ -365,6 +373,7 @@ export class ReadingStore {
             count: 0,
             invalidCount: 0,
             retractedCount: 0,
+            ...(row.signal === "ph" ? { belowCriticalCount: 0 } : {}),
           };
           minutes.set(key, m);
         }
@@ -373,6 +382,7 @@ export class ReadingStore {
         else {
           m.count++;
           m.sum += p.value;
+          if (isBelowCritical(row.signal, p.value)) m.belowCriticalCount = (m.belowCriticalCount ?? 0) + 1;
           m.min = m.min === null ? p.value : Math.min(m.min, p.value);
           m.max = m.max === null ? p.value : Math.max(m.max, p.value);
         }

@@ -121,7 +121,9 @@ function expectedMinutes(rows: RawRow[], beforeMs: number): Map<string, ReadingM
       m.min = m.min === null ? r.value : Math.min(m.min, r.value);
       m.max = m.max === null ? r.value : Math.max(m.max, r.value);
       m.mean = m.sum / m.count;
+      if (r.signal === "ph" && r.value < 5.5) m.belowCriticalCount = (m.belowCriticalCount ?? 0) + 1;
     }
+    if (r.signal === "ph") m.belowCriticalCount ??= 0;
     out.set(key, m);
   }
   return out;
@@ -166,6 +168,7 @@ function expectExact(actual: ReadingMinute[], expected: Map<string, ReadingMinut
     expect(m.invalidCount).toBe(e!.invalidCount);
     expect(m.retractedCount).toBe(e!.retractedCount);
     expect(m.unit).toBe(e!.unit);
+    expect(m.belowCriticalCount).toBe(e!.belowCriticalCount);
     if (e!.mean === null) expect(m.mean).toBeNull();
     // The sum is added in another order across batches: equal to the last bits of a double.
     else expect(Math.abs(m.mean! - e!.mean) / Math.max(1, Math.abs(e!.mean))).toBeLessThan(1e-12);

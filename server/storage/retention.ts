@@ -12,7 +12,7 @@
  */
 import type Database from "better-sqlite3-multiple-ciphers";
 import type { Signal } from "../../shared/soe/signals.ts";
-import { NO_TOOTH, oldestPacks, type RollupPack } from "./readingStore.ts";
+import { isBelowCritical, NO_TOOTH, oldestPacks, type RollupPack } from "./readingStore.ts";
 import type { ReadingMinute, RollupOutcome, Storage } from "./storage.ts";
 
 /**
@@ -42,6 +42,7 @@ interface Bucket {
   valid: number;
   invalid: number;
   retracted: number;
+  below: number;
 }
 
 /**
@@ -54,14 +55,15 @@ export function rollupBatch(db: Database.Database, beforeMs: number, batchSize: 
   // server clock stepped back) waits for that one to age: late, never lost.
   const upsert = db.prepare(
     `INSERT INTO reading_minutes (patient_id, minute, device_id, signal, tooth, unit, value_min, value_max,
-       value_sum, valid_count, invalid_count, retracted_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       value_sum, valid_count, invalid_count, retracted_count, below_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (patient_id, minute, device_id, signal, tooth) DO UPDATE SET
        value_min = CASE WHEN excluded.value_min IS NULL THEN value_min WHEN value_min IS NULL THEN excluded.value_min
                         ELSE min(value_min, excluded.value_min) END,
        value_max = CASE WHEN excluded.value_max IS NULL THEN value_max WHEN value_max IS NULL THEN excluded.value_max
                         ELSE max(value_max, excluded.value_max) END,
        value_sum = value_sum + excluded.value_sum, valid_count = valid_count + excluded.valid_count,
-       invalid_count = invalid_count + excluded.invalid_count, retracted_count = retracted_count + excluded.retracted_count`,
+       invalid_count = invalid_count + excluded.invalid_count, retracted_count = retracted_count + excluded.retracted_count,
+       below_count = CASE WHEN excluded.below_count IS NULL THEN below_count ELSE COALESCE(below_count, 0) + excluded.below_count END`,
   );
   const remove = db.prepare("DELETE FROM reading_packs WHERE id = ?");
   return db.transaction((): RollupOutcome => {
@@ -99,6 +101,7 @@ export function rollupBatch(db: Database.Database, beforeMs: number, batchSize: 
             valid: 0,
             invalid: 0,
             retracted: 0,
+            below: 0,
           };
           buckets.set(key, b);
         }
@@ -110,6 +113,7 @@ export function rollupBatch(db: Database.Database, beforeMs: number, batchSize: 
           b.sum += r.value;
           b.min = b.min === null ? r.value : Math.min(b.min, r.value);
           b.max = b.max === null ? r.value : Math.max(b.max, r.value);
+          if (isBelowCritical(p.signal, r.value)) b.below += 1;
         }
       }
     for (const b of buckets.values()) {
@@ -126,6 +130,7 @@ export function rollupBatch(db: Database.Database, beforeMs: number, batchSize: 
         b.valid,
         b.invalid,
         b.retracted,
+        b.signal === "ph" ? b.below : null,
       );
     }
     for (const p of packs) remove.run(p.id);
@@ -147,6 +152,7 @@ interface MinuteRow {
   valid_count: number;
   invalid_count: number;
   retracted_count: number;
+  below_count: number | null;
 }
 
 /** A patient's per-minute aggregates with `from <= minute < to`, oldest first (primary-key order). */
@@ -175,6 +181,7 @@ export function readMinutes(
     count: r.valid_count,
     invalidCount: r.invalid_count,
     retractedCount: r.retracted_count,
+    ...(r.below_count === null ? {} : { belowCriticalCount: r.below_count }),
   }));
 }
 

@@ -177,6 +177,12 @@ export interface ReadingMinute {
   count: number;
   invalidCount: number;
   retractedCount: number;
+  // -- store (issue 9) --
+  /**
+   * pH only: how many usable readings were below 5.5 (enamel demineralises), so a day's time below
+   * it stays exact after the rollup. Absent for minutes rolled up before it was counted.
+   */
+  belowCriticalCount?: number;
 }
 
 /** One rollup batch: readings replaced, minutes written to, and whether nothing older is left. */
