@@ -53,10 +53,10 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** "14:03:27" in local time. */
+/** "14:03" in local time: clinicians read hours and minutes; seconds are noise on a clock. */
 export function formatClock(ms: number): string {
   const d = new Date(ms);
-  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
 /** "just now", "12 s ago", "3 min ago", "2 h ago". */
