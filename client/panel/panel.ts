@@ -5,7 +5,7 @@
  */
 import "./panel.css";
 import type { ProcedureStatus, ProcedureTransition } from "../../shared/procedure/types.ts";
-import type { RoomSnapshot } from "../../shared/protocol.ts";
+import type { ReadingsBatch, RoomSnapshot } from "../../shared/protocol.ts";
 import type { CheckedReading } from "../../shared/soe/signals.ts";
 import type { RoomActions, RoomListener } from "../roomActions.ts";
 import { AlarmsView } from "./alarmsView.ts";
@@ -17,6 +17,7 @@ import { DevicesView } from "./devicesView.ts";
 import { h, PanelEvent, setText } from "./dom.ts";
 import { formatClock, roleText } from "./format.ts";
 import { HeadsetPairingCard } from "./headsetPairing.ts";
+import { HistoryLoad } from "./historyLoad.ts";
 import { LatestReadings } from "./latestReadings.ts";
 import { MembersList } from "./membersList.ts";
 import { ObserverInvitesCard } from "./observerInvites.ts";
@@ -105,6 +106,7 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
   private ticks = 0;
   private readonly timer: ReturnType<typeof setInterval>;
   private disposed = false;
+  private history: HistoryLoad<ReadingsBatch> | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -221,8 +223,7 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     if (first) {
       this.mountStaffCards(a.appointmentId);
       this.captions.markJoined();
-      if ((this.opts.loadHistory ?? true) && panelCards(this.opts.role).telemetry)
-        void this.loadHistoryAsync();
+      if ((this.opts.loadHistory ?? true) && panelCards(this.opts.role).telemetry) this.startHistoryLoad();
     }
     this.emitHighlight();
     this.heatDirty = true;
@@ -235,6 +236,8 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     if (this.disposed) return;
     this.offline.hidden = live;
     for (const set of this.liveSets) set.disabled = !live;
+    // The link is back: a history load waiting out its pause tries again at once.
+    if (live) this.history?.retryNow();
     this.root.classList.toggle("cp-is-offline", !live);
   }
 
@@ -314,6 +317,7 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     if (this.disposed) return;
     this.disposed = true;
     clearInterval(this.timer);
+    this.history?.stop();
     if (this.frame !== 0) cancelAnimationFrame(this.frame);
     this.charts.dispose();
     this.comfort.dispose();
@@ -340,16 +344,14 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     void this.observersCard.startAsync();
   }
 
-  private async loadHistoryAsync(): Promise<void> {
-    this.charts.setStatus("Loading recent readings…");
-    const result = await this.actions.loadHistory(this.now() - COMFORT_WINDOW_MS);
-    if (this.disposed) return;
-    if (!result.ok) {
-      this.charts.setStatus(`Recent readings could not be loaded: ${result.error.message}`);
-      return;
-    }
-    this.charts.setStatus(null);
-    this.onReadings(result.value.readings);
+  /** Recent readings for the charts, retried with backoff until they arrive (historyLoad.ts). */
+  private startHistoryLoad(): void {
+    this.history = new HistoryLoad({
+      load: () => this.actions.loadHistory(this.now() - COMFORT_WINDOW_MS),
+      status: (text) => this.charts.setStatus(text),
+      loaded: (batch) => this.onReadings(batch.readings),
+    });
+    this.history.start();
   }
 
   private schedule(): void {
@@ -398,6 +400,7 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
       latest: (signal, tooth) => this.latest.forTooth(signal, tooth),
       teethWithReadings: this.latest.teethWithReadings(),
       nowMs: this.now(),
+      alarms: view?.alarms ?? [],
     });
     const changed = !sameStates(states, this.states) || this.notifiedSignal !== this.signal;
     this.states = states;
