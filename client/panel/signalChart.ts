@@ -22,10 +22,13 @@ const GRID = { stroke: "#e9edf1", width: 1 };
 export interface ChartContext {
   now(): number;
   isQuarantined(deviceId: string): boolean;
+  /** A tooth's number in the reader's notation; FDI when absent. */
+  toothName?(fdi: number): string;
 }
 
 interface Chip {
   root: HTMLElement;
+  label: HTMLElement;
   value: HTMLElement;
 }
 
@@ -284,12 +287,12 @@ export class SignalChart {
       setAttr(
         chip.root,
         "title",
-        `${e.label}: ${why ?? "valid"}${quarantined ? " · device quarantined" : ""}`,
+        `${this.labelOf(e)}: ${why ?? "valid"}${quarantined ? " · device quarantined" : ""}`,
       );
       if (stale) continue;
       const q: BadgeQuality = retractedNow ? "invalid" : r.quality;
       if (rank(q) > rank(worst)) worst = q;
-      if (why !== null) problems.push(`${e.label} ${why}`);
+      if (why !== null) problems.push(`${this.labelOf(e)} ${why}`);
     }
     entries.forEach((e, i) => {
       const root = this.chips.get(e.key)!.root;
@@ -314,10 +317,25 @@ export class SignalChart {
     setText(this.note, noteParts.join(" · "));
   }
 
+  /** A series' name as the reader reads teeth ("36", "19" or "LL6"); "HR" for the wearable. */
+  private labelOf(e: SeriesEntry): string {
+    return e.tooth !== null && this.ctx.toothName ? this.ctx.toothName(e.tooth) : e.label;
+  }
+
+  /** Renames the legend chips after the reader switched tooth notation. */
+  relabel(): void {
+    for (const e of this.set.entries()) {
+      const chip = this.chips.get(e.key);
+      if (chip !== undefined) setText(chip.label, this.labelOf(e));
+    }
+    this.dirty = true;
+  }
+
   private chipFor(e: SeriesEntry, single: boolean): Chip {
     let chip = this.chips.get(e.key);
     if (chip === undefined) {
       const value = h("b", { class: "cp-val-num" }, "—");
+      const label = h("span", { class: "cp-val-label" }, this.labelOf(e));
       const root = h(
         "span",
         {
@@ -325,10 +343,10 @@ export class SignalChart {
           "data-testid": `value-${this.signal}-${e.label}`,
         },
         h("i", { class: "cp-swatch", style: `background:${seriesColour(e.tooth)}` }),
-        h("span", { class: "cp-val-label" }, e.label),
+        label,
         value,
       );
-      chip = { root, value };
+      chip = { root, label, value };
       this.chips.set(e.key, chip);
       this.values.append(root);
     }
