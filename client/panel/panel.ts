@@ -27,6 +27,7 @@ import { SoeCharts } from "./soeCharts.ts";
 import { CHART_TEETH, TeethView } from "./teethView.ts";
 import { computeToothStates, type HeatmapSignal, sameStates, type ToothState } from "./toothHeatmap.ts";
 import type { ToothHighlightSource } from "./toothLink.ts";
+import { notationSwitch, ToothNames } from "./toothNames.ts";
 
 export { createClinicianLayout } from "./layout.ts";
 export type { HeatmapSignal, ToothState } from "./toothHeatmap.ts";
@@ -56,10 +57,21 @@ export interface ToothStatesChange {
 /** Read-only state for end-to-end tests. */
 export interface PanelTestState {
   procedureStatus: string | null;
-  alarms: { id: string; priority: string; acknowledged: boolean }[];
+  alarms: {
+    id: string;
+    priority: string;
+    kind: string;
+    deviceId: string | null;
+    acknowledged: boolean;
+    cleared: boolean;
+  }[];
   chartPoints: Record<string, number>;
   toothStates: Record<number, string>;
   caption: string | null;
+  /** The reader's tooth notation and the teeth the panel asks the 3D scene to light up. */
+  notation: string;
+  highlighted: number[];
+  selectedTooth: number | null;
 }
 
 const TICK_MS = 500;
@@ -85,6 +97,9 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
   private observersCard: ObserverInvitesCard | null = null;
   private readonly header: { patient: HTMLElement; meta: HTMLElement; you: HTMLElement };
   private readonly offline: HTMLElement;
+  private readonly alarmBar: HTMLElement;
+  /** The tooth notation this person reads; every tooth the panel names goes through it. */
+  readonly names = new ToothNames();
   /** The sections whose controls need the server; disabled together while the link is down. */
   private readonly liveSets: HTMLFieldSetElement[];
   private readonly now: () => number;
@@ -117,9 +132,14 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     const nameOf = (id: string) => this.nameOf(id);
     const role = opts.role;
     this.members = new MembersList();
-    this.procedure = new ProcedureControls(actions, role, opts.plans, { nameOf });
+    const toothName = (fdi: number) => this.names.number(fdi);
+    this.procedure = new ProcedureControls(actions, role, opts.plans, { nameOf, toothName });
     this.alarms = new AlarmsView(actions, role, { now: this.now, nameOf });
-    this.charts = new SoeCharts({ now: this.now, isQuarantined: (id) => this.isQuarantined(id) });
+    this.charts = new SoeCharts({
+      now: this.now,
+      isQuarantined: (id) => this.isQuarantined(id),
+      toothName,
+    });
     this.comfort = new ComfortPanel(actions, role, this.comfortHistory, this.now);
     this.teeth = new TeethView({
       latest: (signal, tooth) => this.latest.forTooth(signal, tooth),
@@ -152,22 +172,44 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     ];
     this.staffCards = h("div", { class: "cp-staff-cards" });
     this.liveSets = [alarms, procedure, comfort, devices];
+    // The alarms slice's compact alarm bar lives in this slot, above everything, never scrolled away.
+    this.alarmBar = h("div", { id: "alarm-bar", class: "cp-alarm-bar", "data-testid": "alarm-bar-slot" });
+    this.alarmBar.append(this.alarms.banner);
     root.classList.add("cp-panel");
     root.replaceChildren(
       this.offline,
-      this.alarms.banner,
+      this.alarmBar,
       h(
         "div",
-        { class: "cp-scroll" },
-        h("header", { class: "cp-header" }, this.header.patient, this.header.meta, this.header.you),
-        alarms,
-        procedure,
-        this.charts.root,
-        comfort,
-        this.teeth.root,
-        devices,
-        this.staffCards,
-        this.members.root,
+        { class: "cp-body", "data-testid": "panel-body" },
+        // Column 1: who and what (the procedure controls stay in view: sticky at its top), alarms, comfort.
+        h(
+          "div",
+          { class: "cp-col cp-col-care" },
+          h(
+            "div",
+            { class: "cp-top", "data-testid": "panel-top" },
+            h(
+              "header",
+              { class: "cp-header" },
+              h("div", { class: "cp-header-id" }, this.header.patient, this.header.meta, this.header.you),
+              notationSwitch(this.names),
+            ),
+            procedure,
+          ),
+          alarms,
+          comfort,
+        ),
+        // Column 2: the live charts. Column 3 (or below column 2): teeth, devices, people.
+        h("div", { class: "cp-col cp-col-charts" }, this.charts.root),
+        h(
+          "div",
+          { class: "cp-col cp-col-mouth" },
+          this.teeth.root,
+          devices,
+          this.staffCards,
+          this.members.root,
+        ),
       ),
       this.captions.root,
     );
@@ -178,6 +220,7 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     this.teeth.root.hidden = !cards.telemetry;
     this.comfort.root.hidden = !cards.comfort;
     this.devices.root.hidden = !cards.devices;
+    this.names.onChange.add(() => this.renameTeeth());
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.schedule();
   }
@@ -200,6 +243,7 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     setText(this.header.patient, a.patientName);
     setText(this.header.meta, `Appointment ${formatClock(this.sessionStart)} · ${a.clinicianName}`);
     const me = view.members.find((m) => m.memberId === view.you);
+    if (me !== undefined) this.names.forPerson(me.personId);
     setText(
       this.header.you,
       `You: ${me?.displayName ?? "—"} · ${roleText(this.opts.role)}${isViewOnly(this.opts.role) ? " · view only" : ""}`,
@@ -305,11 +349,17 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
       alarms: (this.view?.alarms ?? []).map((a) => ({
         id: a.id,
         priority: a.priority,
+        kind: a.kind,
+        deviceId: a.deviceId ?? null,
         acknowledged: a.acknowledgedAt !== undefined,
+        cleared: a.clearedAt !== undefined,
       })),
       chartPoints: this.charts.plottedCounts(),
       toothStates,
       caption: this.captions.current,
+      notation: this.names.current,
+      highlighted: this.highlightedTeeth(),
+      selectedTooth: this.selected,
     };
   }
 
@@ -416,6 +466,18 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     if (key === this.highlight) return;
     this.highlight = key;
     this.onHighlightTeeth.notify([...teeth]);
+  }
+
+  /** Every tooth the panel names follows the reader's notation; ids and data stay FDI. */
+  private renameTeeth(): void {
+    this.procedure.refresh();
+    this.charts.relabel();
+    for (const cell of this.teeth.root.querySelectorAll<HTMLElement>("[data-fdi]")) {
+      const fdi = Number(cell.dataset.fdi);
+      if (cell.firstChild?.nodeType === Node.TEXT_NODE) cell.firstChild.textContent = this.names.number(fdi);
+    }
+    this.heatDirty = true;
+    this.schedule();
   }
 
   private isQuarantined(deviceId: string): boolean {
