@@ -15,7 +15,7 @@ import { COMFORT_WINDOW_MS, ComfortHistory } from "./comfortHistory.ts";
 import { ComfortPanel } from "./comfortView.ts";
 import { DevicesView } from "./devicesView.ts";
 import { h, PanelEvent, setText } from "./dom.ts";
-import { formatClock, roleText } from "./format.ts";
+import { formatTime, roleText } from "./format.ts";
 import { HeadsetPairingCard } from "./headsetPairing.ts";
 import { HistoryLoad } from "./historyLoad.ts";
 import { LatestReadings } from "./latestReadings.ts";
@@ -241,7 +241,7 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
 
     const a = view.appointment;
     setText(this.header.patient, a.patientName);
-    setText(this.header.meta, `Appointment ${formatClock(this.sessionStart)} · ${a.clinicianName}`);
+    setText(this.header.meta, `Appointment ${formatTime(this.sessionStart)} · ${a.clinicianName}`);
     const me = view.members.find((m) => m.memberId === view.you);
     if (me !== undefined) this.names.forPerson(me.personId);
     setText(

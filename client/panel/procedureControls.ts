@@ -7,7 +7,7 @@ import type { ProcedureCommand, ProcedureView } from "../../shared/procedure/typ
 import type { Result } from "../../shared/protocol.ts";
 import type { RoomActions } from "../roomActions.ts";
 import { append, button, card, h, icon, setAttr, setText } from "./dom.ts";
-import { formatClock, statusText } from "./format.ts";
+import { formatTime, statusText } from "./format.ts";
 import {
   CONTROL_ACTIONS,
   type ControlAction,
@@ -220,7 +220,7 @@ export class ProcedureControls {
     this.renderStep(procedure);
 
     this.patientStop.hidden = status !== "paused_by_patient";
-    setText(this.patientStopTime, patientStoppedAt !== null ? ` at ${formatClock(patientStoppedAt)}` : "");
+    setText(this.patientStopTime, patientStoppedAt !== null ? ` at ${formatTime(patientStoppedAt)}` : "");
 
     const reason = procedure?.blockedReason ?? null;
     this.blocked.hidden = reason === null;
@@ -230,7 +230,7 @@ export class ProcedureControls {
     if (ov !== null) {
       setText(
         this.overrideNote,
-        `Interlock overridden by ${this.ctx.nameOf(ov.by)} at ${formatClock(ov.at)}: “${ov.reason}”`,
+        `Interlock overridden by ${this.ctx.nameOf(ov.by)} at ${formatTime(ov.at)}: “${ov.reason}”`,
       );
     }
 

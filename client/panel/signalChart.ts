@@ -10,7 +10,7 @@ import { type CheckedReading, SIGNAL_SPECS, type Signal } from "../../shared/soe
 import { type SeriesEntry, SignalSeriesSet } from "./chartSeries.ts";
 import { clinicalBands, displayRange, seriesColour, thresholdLines } from "./chartStyle.ts";
 import { h, setAttr, setText } from "./dom.ts";
-import { formatClock, formatValue, SIGNAL_SHORT, unitText } from "./format.ts";
+import { formatTime, formatValue, SIGNAL_SHORT, unitText } from "./format.ts";
 
 /** A series with no reading for this long shows its last value greyed as stale. */
 export const SERIES_STALE_MS = 10_000;
@@ -150,7 +150,7 @@ export class SignalChart {
           ticks: { show: false },
           // Clock minutes (hh:mm) inside the window, and "now" at the right edge.
           splits: () => minuteSplits(this.ctx.now(), windowMs),
-          values: (_u, splits) => splits.map((v, i) => (i === splits.length - 1 ? "now" : formatClock(v))),
+          values: (_u, splits) => splits.map((v, i) => (i === splits.length - 1 ? "now" : formatTime(v))),
         },
         {
           size: 34,
