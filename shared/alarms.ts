@@ -12,6 +12,18 @@ export const ALARM_VISUALS: Readonly<Record<AlarmPriority, { colour: string; fla
   low: { colour: "#00acc1", flashHz: 0 },
 };
 
+/**
+ * One cause of a device's technical alarm: a failing measurement, a dropout, quarantined firmware
+ * or a resend conflict. A device's causes are listed in ONE alarm (IEC 60601-1-8 practice).
+ */
+export interface AlarmCause {
+  /** Condition key, e.g. "technical:soe-julian-36:ph", "dropout:soe-julian-36". */
+  key: string;
+  priority: AlarmPriority;
+  /** Plain words, e.g. "pH unreliable (stuck at one value)". */
+  words: string;
+}
+
 export interface Alarm {
   id: string;
   kind: AlarmKind;
@@ -28,6 +40,10 @@ export interface Alarm {
   acknowledgedBy?: string;
   /** Sound silenced until this time; the visual always stays. */
   silencedUntil?: number;
+  /** Technical alarms: the device's current causes, most severe first. */
+  causes?: AlarmCause[];
+  /** When a medium alarm left unacknowledged was raised to high. */
+  escalatedAt?: number;
 }
 
 /**
