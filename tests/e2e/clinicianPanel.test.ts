@@ -209,6 +209,18 @@ describe("the clinician panel in headless Chromium", () => {
     const teeth = await box(page, '[data-testid="tooth-heatmap"]');
     expect(teeth.x).toBeGreaterThanOrEqual(wideCharts.x + wideCharts.width);
 
+    // One technical alarm per affected device, updated in place (alarms grouped by cause).
+    const { alarms } = (await stateOf(page)).panel as {
+      alarms: { kind: string; deviceId: string | null; cleared: boolean }[];
+    };
+    const perDevice = new Map<string, number>();
+    for (const a of alarms) {
+      if (a.kind !== "technical" || a.cleared || a.deviceId === null) continue;
+      perDevice.set(a.deviceId, (perDevice.get(a.deviceId) ?? 0) + 1);
+    }
+    expect(perDevice.size).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...perDevice.values())).toBe(1);
+
     expect(foreignRequests).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });
