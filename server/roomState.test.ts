@@ -258,7 +258,7 @@ describe("a whole TreatmentSession survives a restart", () => {
     ]);
     advance(1000);
     session.onDropouts([]);
-    const latched = session.room.activeAlarms().find((a) => a.key === "dropout:soe-julian-46")!;
+    const latched = session.room.activeAlarms().find((a) => a.key === "device:soe-julian-46")!;
     expect(latched.clearedAt).toBeDefined();
     expect(latched.acknowledgedAt).toBeUndefined();
     expect((await session.handle(julian, Ev.procedureCommand, { command: "stop" })).ok).toBe(true);

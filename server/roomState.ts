@@ -127,6 +127,11 @@ const alarmSchema = z.object({
   acknowledgedAt: time.optional(),
   acknowledgedBy: text.optional(),
   silencedUntil: time.optional(),
+  // -- alarms (issue 10) --
+  causes: z
+    .array(z.object({ key: text, priority: z.enum(Object.values(AlarmPriority)), words: text }))
+    .optional(),
+  escalatedAt: time.optional(),
 });
 
 const faultSchema = z.object({

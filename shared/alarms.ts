@@ -12,6 +12,18 @@ export const ALARM_VISUALS: Readonly<Record<AlarmPriority, { colour: string; fla
   low: { colour: "#00acc1", flashHz: 0 },
 };
 
+/**
+ * One cause of a device's technical alarm: a failing measurement, a dropout, quarantined firmware
+ * or a resend conflict. A device's causes are listed in ONE alarm (IEC 60601-1-8 practice).
+ */
+export interface AlarmCause {
+  /** Condition key, e.g. "technical:soe-julian-36:ph", "dropout:soe-julian-36". */
+  key: string;
+  priority: AlarmPriority;
+  /** Plain words, e.g. "pH unreliable (stuck at one value)". */
+  words: string;
+}
+
 export interface Alarm {
   id: string;
   kind: AlarmKind;
@@ -28,6 +40,10 @@ export interface Alarm {
   acknowledgedBy?: string;
   /** Sound silenced until this time; the visual always stays. */
   silencedUntil?: number;
+  /** Technical alarms: the device's current causes, most severe first. */
+  causes?: AlarmCause[];
+  /** When a medium alarm left unacknowledged was raised to high. */
+  escalatedAt?: number;
 }
 
 /**
@@ -36,4 +52,52 @@ export interface Alarm {
  */
 export function isTeamChecking(alarms: readonly Alarm[]): boolean {
   return alarms.some((a) => a.clearedAt === undefined && a.priority !== AlarmPriority.low);
+}
+
+/**
+ * What the 3D teeth, the tooth grid and the device table show of one tooth's alarms: the most
+ * severe active alarm on it (its priority and words) and how many are active. The panel puts it
+ * on each tooth state (`ToothState.alarm` in client/panel/toothHeatmap.ts), which reaches the
+ * scene through `ClinicianPanel.onToothStatesChanged`; the scene colours an outline by
+ * `ALARM_VISUALS[alarm.priority]` and flashes it at its rate.
+ */
+export interface ToothAlarm {
+  priority: AlarmPriority;
+  kind: AlarmKind;
+  /** Active alarms on the tooth. */
+  count: number;
+  /** The most severe one's message. */
+  message: string;
+  /** Whether every active alarm on the tooth has been acknowledged (a steady outline then). */
+  acknowledged: boolean;
+}
+
+const PRIORITY_RANK: Readonly<Record<AlarmPriority, number>> = { low: 0, medium: 1, high: 2 };
+
+/** Active alarms per tooth, the most severe first (ties: technical, then newest). Pure. */
+export function toothAlarms(alarms: readonly Alarm[]): Map<number, ToothAlarm> {
+  const out = new Map<number, ToothAlarm>();
+  const worst = new Map<number, Alarm>();
+  for (const a of alarms) {
+    if (a.tooth === undefined || a.clearedAt !== undefined) continue;
+    const prev = out.get(a.tooth);
+    const top = worst.get(a.tooth);
+    if (top === undefined || moreSevere(a, top)) worst.set(a.tooth, a);
+    const best = worst.get(a.tooth)!;
+    out.set(a.tooth, {
+      priority: best.priority,
+      kind: best.kind,
+      count: (prev?.count ?? 0) + 1,
+      message: best.message,
+      acknowledged: (prev?.acknowledged ?? true) && a.acknowledgedAt !== undefined,
+    });
+  }
+  return out;
+}
+
+function moreSevere(a: Alarm, b: Alarm): boolean {
+  const d = PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority];
+  if (d !== 0) return d > 0;
+  if (a.kind !== b.kind) return a.kind === AlarmKind.technical;
+  return a.raisedAt > b.raisedAt;
 }

@@ -9,7 +9,7 @@ import type { RoomActions } from "../roomActions.ts";
 import { AnxietyTimeline } from "./anxietyTimeline.ts";
 import type { ComfortHistory } from "./comfortHistory.ts";
 import { button, card, h, setAttr, setText } from "./dom.ts";
-import { formatAgo, formatClock } from "./format.ts";
+import { formatAgo, formatTime } from "./format.ts";
 import type { LatestEntry } from "./latestReadings.ts";
 import { canUseComfort, type PanelRole, viewerText } from "./permissions.ts";
 
@@ -189,7 +189,7 @@ export class ComfortPanel {
     if (pending !== null) {
       setText(this.checkin.sub, `waiting for answer · asked ${formatAgo(pending.requestedAt, this.now())}`);
     } else if (c.lastCheckin !== null) {
-      setText(this.checkin.sub, `at ${formatClock(c.lastCheckin.at)}`);
+      setText(this.checkin.sub, `at ${formatTime(c.lastCheckin.at)}`);
     } else {
       setText(this.checkin.sub, "none yet");
     }

@@ -53,10 +53,16 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** "14:03:27" in local time. */
+/** "14:03" in local time: what the panel shows for a time; clinicians read hours and minutes. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/** "14:03:27" in local time, only where the second matters (a quarantine's retraction boundary). */
 export function formatClock(ms: number): string {
   const d = new Date(ms);
-  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  return `${formatTime(ms)}:${pad2(d.getSeconds())}`;
 }
 
 /** "just now", "12 s ago", "3 min ago", "2 h ago". */

@@ -5,7 +5,7 @@
  */
 import "./panel.css";
 import type { ProcedureStatus, ProcedureTransition } from "../../shared/procedure/types.ts";
-import type { RoomSnapshot } from "../../shared/protocol.ts";
+import type { ReadingsBatch, RoomSnapshot } from "../../shared/protocol.ts";
 import type { CheckedReading } from "../../shared/soe/signals.ts";
 import type { RoomActions, RoomListener } from "../roomActions.ts";
 import { AlarmsView } from "./alarmsView.ts";
@@ -15,8 +15,9 @@ import { COMFORT_WINDOW_MS, ComfortHistory } from "./comfortHistory.ts";
 import { ComfortPanel } from "./comfortView.ts";
 import { DevicesView } from "./devicesView.ts";
 import { h, PanelEvent, setText } from "./dom.ts";
-import { formatClock, roleText } from "./format.ts";
+import { formatTime, roleText } from "./format.ts";
 import { HeadsetPairingCard } from "./headsetPairing.ts";
+import { HistoryLoad } from "./historyLoad.ts";
 import { LatestReadings } from "./latestReadings.ts";
 import { MembersList } from "./membersList.ts";
 import { ObserverInvitesCard } from "./observerInvites.ts";
@@ -25,9 +26,12 @@ import { ProcedureControls } from "./procedureControls.ts";
 import { SoeCharts } from "./soeCharts.ts";
 import { CHART_TEETH, TeethView } from "./teethView.ts";
 import { computeToothStates, type HeatmapSignal, sameStates, type ToothState } from "./toothHeatmap.ts";
+import type { ToothHighlightSource } from "./toothLink.ts";
+import { notationSwitch, ToothNames } from "./toothNames.ts";
 
 export { createClinicianLayout } from "./layout.ts";
 export type { HeatmapSignal, ToothState } from "./toothHeatmap.ts";
+export { linkTeeth, type ToothHighlightSource, type ToothHighlightTarget } from "./toothLink.ts";
 
 export interface ClinicianPanelOptions {
   role: PanelRole;
@@ -53,16 +57,27 @@ export interface ToothStatesChange {
 /** Read-only state for end-to-end tests. */
 export interface PanelTestState {
   procedureStatus: string | null;
-  alarms: { id: string; priority: string; acknowledged: boolean }[];
+  alarms: {
+    id: string;
+    priority: string;
+    kind: string;
+    deviceId: string | null;
+    acknowledged: boolean;
+    cleared: boolean;
+  }[];
   chartPoints: Record<string, number>;
   toothStates: Record<number, string>;
   caption: string | null;
+  /** The reader's tooth notation and the teeth the panel asks the 3D scene to light up. */
+  notation: string;
+  highlighted: number[];
+  selectedTooth: number | null;
 }
 
 const TICK_MS = 500;
 const HEAT_REFRESH_MS = 250;
 
-export class ClinicianPanel implements RoomListener {
+export class ClinicianPanel implements RoomListener, ToothHighlightSource {
   /** Teeth the 3D view should highlight: the selected tooth, else the current step's teeth. */
   readonly onHighlightTeeth = new PanelEvent<number[]>();
   private readonly toothStatesEvent = new PanelEvent<ToothStatesChange>();
@@ -82,6 +97,9 @@ export class ClinicianPanel implements RoomListener {
   private observersCard: ObserverInvitesCard | null = null;
   private readonly header: { patient: HTMLElement; meta: HTMLElement; you: HTMLElement };
   private readonly offline: HTMLElement;
+  private readonly alarmBar: HTMLElement;
+  /** The tooth notation this person reads; every tooth the panel names goes through it. */
+  readonly names = new ToothNames();
   /** The sections whose controls need the server; disabled together while the link is down. */
   private readonly liveSets: HTMLFieldSetElement[];
   private readonly now: () => number;
@@ -103,6 +121,7 @@ export class ClinicianPanel implements RoomListener {
   private ticks = 0;
   private readonly timer: ReturnType<typeof setInterval>;
   private disposed = false;
+  private history: HistoryLoad<ReadingsBatch> | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -113,9 +132,14 @@ export class ClinicianPanel implements RoomListener {
     const nameOf = (id: string) => this.nameOf(id);
     const role = opts.role;
     this.members = new MembersList();
-    this.procedure = new ProcedureControls(actions, role, opts.plans, { nameOf });
+    const toothName = (fdi: number) => this.names.number(fdi);
+    this.procedure = new ProcedureControls(actions, role, opts.plans, { nameOf, toothName });
     this.alarms = new AlarmsView(actions, role, { now: this.now, nameOf });
-    this.charts = new SoeCharts({ now: this.now, isQuarantined: (id) => this.isQuarantined(id) });
+    this.charts = new SoeCharts({
+      now: this.now,
+      isQuarantined: (id) => this.isQuarantined(id),
+      toothName,
+    });
     this.comfort = new ComfortPanel(actions, role, this.comfortHistory, this.now);
     this.teeth = new TeethView({
       latest: (signal, tooth) => this.latest.forTooth(signal, tooth),
@@ -148,22 +172,44 @@ export class ClinicianPanel implements RoomListener {
     ];
     this.staffCards = h("div", { class: "cp-staff-cards" });
     this.liveSets = [alarms, procedure, comfort, devices];
+    // The alarms slice's compact alarm bar lives in this slot, above everything, never scrolled away.
+    this.alarmBar = h("div", { id: "alarm-bar", class: "cp-alarm-bar", "data-testid": "alarm-bar-slot" });
+    this.alarmBar.append(this.alarms.banner);
     root.classList.add("cp-panel");
     root.replaceChildren(
       this.offline,
-      this.alarms.banner,
+      this.alarmBar,
       h(
         "div",
-        { class: "cp-scroll" },
-        h("header", { class: "cp-header" }, this.header.patient, this.header.meta, this.header.you),
-        alarms,
-        procedure,
-        this.charts.root,
-        comfort,
-        this.teeth.root,
-        devices,
-        this.staffCards,
-        this.members.root,
+        { class: "cp-body", "data-testid": "panel-body" },
+        // Column 1: who and what (the procedure controls stay in view: sticky at its top), alarms, comfort.
+        h(
+          "div",
+          { class: "cp-col cp-col-care" },
+          h(
+            "div",
+            { class: "cp-top", "data-testid": "panel-top" },
+            h(
+              "header",
+              { class: "cp-header" },
+              h("div", { class: "cp-header-id" }, this.header.patient, this.header.meta, this.header.you),
+              notationSwitch(this.names),
+            ),
+            procedure,
+          ),
+          alarms,
+          comfort,
+        ),
+        // Column 2: the live charts. Column 3 (or below column 2): teeth, devices, people.
+        h("div", { class: "cp-col cp-col-charts" }, this.charts.root),
+        h(
+          "div",
+          { class: "cp-col cp-col-mouth" },
+          this.teeth.root,
+          devices,
+          this.staffCards,
+          this.members.root,
+        ),
       ),
       this.captions.root,
     );
@@ -174,6 +220,7 @@ export class ClinicianPanel implements RoomListener {
     this.teeth.root.hidden = !cards.telemetry;
     this.comfort.root.hidden = !cards.comfort;
     this.devices.root.hidden = !cards.devices;
+    this.names.onChange.add(() => this.renameTeeth());
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.schedule();
   }
@@ -194,8 +241,9 @@ export class ClinicianPanel implements RoomListener {
 
     const a = view.appointment;
     setText(this.header.patient, a.patientName);
-    setText(this.header.meta, `Appointment ${formatClock(this.sessionStart)} · ${a.clinicianName}`);
+    setText(this.header.meta, `Appointment ${formatTime(this.sessionStart)} · ${a.clinicianName}`);
     const me = view.members.find((m) => m.memberId === view.you);
+    if (me !== undefined) this.names.forPerson(me.personId);
     setText(
       this.header.you,
       `You: ${me?.displayName ?? "—"} · ${roleText(this.opts.role)}${isViewOnly(this.opts.role) ? " · view only" : ""}`,
@@ -219,8 +267,7 @@ export class ClinicianPanel implements RoomListener {
     if (first) {
       this.mountStaffCards(a.appointmentId);
       this.captions.markJoined();
-      if ((this.opts.loadHistory ?? true) && panelCards(this.opts.role).telemetry)
-        void this.loadHistoryAsync();
+      if ((this.opts.loadHistory ?? true) && panelCards(this.opts.role).telemetry) this.startHistoryLoad();
     }
     this.emitHighlight();
     this.heatDirty = true;
@@ -233,6 +280,8 @@ export class ClinicianPanel implements RoomListener {
     if (this.disposed) return;
     this.offline.hidden = live;
     for (const set of this.liveSets) set.disabled = !live;
+    // The link is back: a history load waiting out its pause tries again at once.
+    if (live) this.history?.retryNow();
     this.root.classList.toggle("cp-is-offline", !live);
   }
 
@@ -268,6 +317,11 @@ export class ClinicianPanel implements RoomListener {
     this.emitHighlight();
   }
 
+  /** The teeth lit up now (see `onHighlightTeeth`). */
+  highlightedTeeth(): number[] {
+    return this.highlight === "" ? [] : this.highlight.split(",").map(Number);
+  }
+
   toothStates(): Map<number, ToothState> {
     return new Map(this.states);
   }
@@ -295,11 +349,17 @@ export class ClinicianPanel implements RoomListener {
       alarms: (this.view?.alarms ?? []).map((a) => ({
         id: a.id,
         priority: a.priority,
+        kind: a.kind,
+        deviceId: a.deviceId ?? null,
         acknowledged: a.acknowledgedAt !== undefined,
+        cleared: a.clearedAt !== undefined,
       })),
       chartPoints: this.charts.plottedCounts(),
       toothStates,
       caption: this.captions.current,
+      notation: this.names.current,
+      highlighted: this.highlightedTeeth(),
+      selectedTooth: this.selected,
     };
   }
 
@@ -307,6 +367,7 @@ export class ClinicianPanel implements RoomListener {
     if (this.disposed) return;
     this.disposed = true;
     clearInterval(this.timer);
+    this.history?.stop();
     if (this.frame !== 0) cancelAnimationFrame(this.frame);
     this.charts.dispose();
     this.comfort.dispose();
@@ -333,16 +394,14 @@ export class ClinicianPanel implements RoomListener {
     void this.observersCard.startAsync();
   }
 
-  private async loadHistoryAsync(): Promise<void> {
-    this.charts.setStatus("Loading recent readings…");
-    const result = await this.actions.loadHistory(this.now() - COMFORT_WINDOW_MS);
-    if (this.disposed) return;
-    if (!result.ok) {
-      this.charts.setStatus(`Recent readings could not be loaded: ${result.error.message}`);
-      return;
-    }
-    this.charts.setStatus(null);
-    this.onReadings(result.value.readings);
+  /** Recent readings for the charts, retried with backoff until they arrive (historyLoad.ts). */
+  private startHistoryLoad(): void {
+    this.history = new HistoryLoad({
+      load: () => this.actions.loadHistory(this.now() - COMFORT_WINDOW_MS),
+      status: (text) => this.charts.setStatus(text),
+      loaded: (batch) => this.onReadings(batch.readings),
+    });
+    this.history.start();
   }
 
   private schedule(): void {
@@ -391,6 +450,7 @@ export class ClinicianPanel implements RoomListener {
       latest: (signal, tooth) => this.latest.forTooth(signal, tooth),
       teethWithReadings: this.latest.teethWithReadings(),
       nowMs: this.now(),
+      alarms: view?.alarms ?? [],
     });
     const changed = !sameStates(states, this.states) || this.notifiedSignal !== this.signal;
     this.states = states;
@@ -406,6 +466,18 @@ export class ClinicianPanel implements RoomListener {
     if (key === this.highlight) return;
     this.highlight = key;
     this.onHighlightTeeth.notify([...teeth]);
+  }
+
+  /** Every tooth the panel names follows the reader's notation; ids and data stay FDI. */
+  private renameTeeth(): void {
+    this.procedure.refresh();
+    this.charts.relabel();
+    for (const cell of this.teeth.root.querySelectorAll<HTMLElement>("[data-fdi]")) {
+      const fdi = Number(cell.dataset.fdi);
+      if (cell.firstChild?.nodeType === Node.TEXT_NODE) cell.firstChild.textContent = this.names.number(fdi);
+    }
+    this.heatDirty = true;
+    this.schedule();
   }
 
   private isQuarantined(deviceId: string): boolean {

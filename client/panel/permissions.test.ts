@@ -10,6 +10,7 @@ import {
   canSilenceAlarm,
   canUseComfort,
   controlStates,
+  disabledReasons,
   isViewOnly,
   type PanelRole,
   panelCards,
@@ -33,6 +34,7 @@ describe("controlStates", () => {
   it("lets only the clinician start, abort and override", () => {
     const nurse = controlStates("assistant", procedure("not_started"));
     expect(nurse.start.enabled).toBe(false);
+    expect(nurse.start.why).toBe("Only the clinician starts the procedure");
     expect(controlStates("clinician", procedure("not_started")).start.enabled).toBe(true);
     expect(controlStates("assistant", procedure("running")).abort.enabled).toBe(false);
     expect(controlStates("clinician", procedure("running")).abort.enabled).toBe(true);
@@ -164,5 +166,36 @@ describe("alarm order", () => {
     expect(isSilenced(alarms[3]!, 50)).toBe(true);
     expect(isSilenced(alarms[3]!, 150)).toBe(false);
     expect(activeAlarms(alarms).some((a) => a.id === "high-new")).toBe(true);
+  });
+});
+
+describe("disabledReasons: a disabled control says why", () => {
+  const LABEL = {
+    start: "Start",
+    pause: "Pause",
+    resume: "Resume",
+    next: "Next",
+    repeat: "Repeat",
+    abort: "Abort",
+    override: "Override",
+  } as const;
+
+  it("tells the assistant why Start is greyed out", () => {
+    const states = controlStates("assistant", procedure("not_started"));
+    expect(disabledReasons("assistant", states, ["start"], LABEL)).toEqual([
+      "Start: Only the clinician starts the procedure",
+    ]);
+  });
+
+  it("groups buttons that share a reason and says nothing of enabled ones", () => {
+    const states = controlStates("assistant", procedure("running"));
+    const lines = disabledReasons("assistant", states, ["pause", "resume", "next", "repeat", "abort"], LABEL);
+    expect(lines).toContain("Abort: Only the clinician aborts the procedure");
+    expect(lines.some((l) => l.startsWith("Pause"))).toBe(false);
+  });
+
+  it("prints nothing for view-only roles (their card says they watch)", () => {
+    const states = controlStates("observer", procedure("running"));
+    expect(disabledReasons("observer", states, ["pause", "abort"], LABEL)).toEqual([]);
   });
 });

@@ -27,13 +27,29 @@ export interface ControlState {
   why: string | null;
   /** Resuming after the patient's stop needs a written note from the clinician. */
   needsNote: boolean;
+  /**
+   * Disabled for who you are or for a hold, not for the plain state of the procedure (Resume while
+   * running): these reasons are printed under the buttons; the others stay tooltips.
+   */
+  notable?: boolean;
 }
 
 const ON: ControlState = { enabled: true, why: null, needsNote: false };
 
-function off(why: string): ControlState {
-  return { enabled: false, why, needsNote: false };
+function off(why: string, notable = false): ControlState {
+  return { enabled: false, why, needsNote: false, notable };
 }
+
+/** What only the clinician does, in the words a disabled button shows ("Only the clinician …"). */
+const CLINICIAN_ONLY: Readonly<Record<ControlAction, string>> = {
+  start: "starts the procedure",
+  pause: "pauses the procedure",
+  resume: "resumes the procedure",
+  next: "moves to the next step",
+  repeat: "repeats a step",
+  abort: "aborts the procedure",
+  override: "overrides the safety interlock",
+};
 
 const ACTIVE: readonly ProcedureStatus[] = ["running", "paused", "paused_by_patient", "blocked"];
 
@@ -61,8 +77,8 @@ export function controlStates(
   const viewOnly = off(`View only: ${viewerText(role)} cannot control the procedure`);
   const gate = (action: ControlAction, allowedStatus: boolean, statusWhy: string): ControlState => {
     if (!isCareRole(role)) return viewOnly;
-    if (grantFor(role, action) === Grant.no) return off("Only the clinician can do this");
-    if (procedure === null) return off("Choose a procedure plan first");
+    if (grantFor(role, action) === Grant.no) return off(`Only the clinician ${CLINICIAN_ONLY[action]}`, true);
+    if (procedure === null) return off("Choose a procedure plan first", true);
     return allowedStatus ? ON : off(statusWhy);
   };
 
@@ -74,9 +90,9 @@ export function controlStates(
     resume =
       grantFor(role, "resume") === Grant.yes
         ? { enabled: true, why: null, needsNote: true }
-        : off("After the patient's stop, only the clinician can resume");
+        : off("After the patient's stop, only the clinician can resume", true);
   } else if (status === "blocked") {
-    resume = off("Held by the safety interlock: use Override… or wait for valid data");
+    resume = off("Held by the safety interlock: use Override… or wait for valid data", true);
   } else {
     resume = gate("resume", status === "paused", "Nothing to resume");
   }
@@ -102,6 +118,27 @@ export function controlStates(
       "Nothing is held by the interlock",
     ),
   };
+}
+
+/**
+ * The reasons to print under the procedure buttons: why each shown button that is disabled is
+ * disabled ("Start: Only the clinician starts the procedure"), one line per distinct reason.
+ * A view-only role gets none (its card already says it only watches).
+ */
+export function disabledReasons(
+  role: PanelRole,
+  states: Record<ControlAction, ControlState>,
+  shown: readonly ControlAction[],
+  label: Readonly<Record<ControlAction, string>>,
+): string[] {
+  if (isViewOnly(role)) return [];
+  const byWhy = new Map<string, string[]>();
+  for (const action of shown) {
+    const { enabled, why, notable } = states[action];
+    if (enabled || why === null || notable !== true) continue;
+    byWhy.set(why, [...(byWhy.get(why) ?? []), label[action].replace(/…$/, "")]);
+  }
+  return [...byWhy].map(([why, actions]) => `${actions.join(", ")}: ${why}`);
 }
 
 /** Plans can be chosen by the clinician before a procedure starts or after one ends. */

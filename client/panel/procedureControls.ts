@@ -7,12 +7,13 @@ import type { ProcedureCommand, ProcedureView } from "../../shared/procedure/typ
 import type { Result } from "../../shared/protocol.ts";
 import type { RoomActions } from "../roomActions.ts";
 import { append, button, card, h, icon, setAttr, setText } from "./dom.ts";
-import { formatClock, statusText } from "./format.ts";
+import { formatTime, statusText } from "./format.ts";
 import {
   CONTROL_ACTIONS,
   type ControlAction,
   canChoosePlan,
   controlStates,
+  disabledReasons,
   isViewOnly,
   type PanelRole,
   viewerText,
@@ -21,6 +22,8 @@ import { BUTTON_LABEL, FORM, type FormMode, stepChips } from "./procedureWords.t
 
 export interface ProcedureContext {
   nameOf(id: string): string;
+  /** A tooth's number in the reader's notation (FDI, Universal or Palmer). */
+  toothName(fdi: number): string;
 }
 
 export class ProcedureControls {
@@ -47,6 +50,8 @@ export class ProcedureControls {
   private readonly formConfirm: HTMLButtonElement;
   private readonly formHint: HTMLElement;
   private readonly error: HTMLElement;
+  /** Why the shown, disabled buttons are disabled, in words (a tooltip alone is never seen on touch). */
+  private readonly why: HTMLElement;
   private procedure: ProcedureView | null = null;
   private stoppedAt: number | null = null;
   private mode: FormMode | null = null;
@@ -164,6 +169,7 @@ export class ProcedureControls {
     cancel.addEventListener("click", () => this.closeForm());
 
     this.error = h("p", { class: "cp-error", role: "alert", "data-testid": "procedure-error", hidden: true });
+    this.why = h("p", { class: "cp-hint cp-why", id: "cp-procedure-why", "data-testid": "procedure-why" });
     const viewOnly = isViewOnly(role)
       ? h(
           "p",
@@ -182,11 +188,17 @@ export class ProcedureControls {
       this.overrideNote,
       this.nextLine,
       row,
+      this.why,
       viewOnly,
       this.form,
       this.error,
     ]);
     this.update(null, null);
+  }
+
+  /** Redraws after the reader switched tooth notation. */
+  refresh(): void {
+    this.update(this.procedure, this.stoppedAt);
   }
 
   /** `patientStoppedAt`: when the patient's stop was seen, if the procedure is paused by the patient. */
@@ -208,7 +220,7 @@ export class ProcedureControls {
     this.renderStep(procedure);
 
     this.patientStop.hidden = status !== "paused_by_patient";
-    setText(this.patientStopTime, patientStoppedAt !== null ? ` at ${formatClock(patientStoppedAt)}` : "");
+    setText(this.patientStopTime, patientStoppedAt !== null ? ` at ${formatTime(patientStoppedAt)}` : "");
 
     const reason = procedure?.blockedReason ?? null;
     this.blocked.hidden = reason === null;
@@ -218,15 +230,17 @@ export class ProcedureControls {
     if (ov !== null) {
       setText(
         this.overrideNote,
-        `Interlock overridden by ${this.ctx.nameOf(ov.by)} at ${formatClock(ov.at)}: “${ov.reason}”`,
+        `Interlock overridden by ${this.ctx.nameOf(ov.by)} at ${formatTime(ov.at)}: “${ov.reason}”`,
       );
     }
 
     const states = controlStates(this.role, procedure);
     // Start only matters before the procedure begins; the other controls only once it has.
     const before = procedure === null || status === "not_started";
+    const shown: ControlAction[] = [];
     for (const [action, b] of this.buttons) {
       if (action !== "override") b.hidden = action === "start" ? !before : before;
+      if (!b.hidden && (action !== "override" || !this.blocked.hidden)) shown.push(action);
       const s = states[action];
       b.disabled = !s.enabled || this.busy;
       setAttr(
@@ -235,7 +249,11 @@ export class ProcedureControls {
         s.why ?? (s.needsNote ? "Resume after a note that you spoke with the patient" : null),
       );
       if (action === "resume") setText(b, s.needsNote ? "Resume…" : "Resume");
+      setAttr(b, "aria-describedby", !s.enabled && s.why !== null ? "cp-procedure-why" : null);
     }
+    const reasons = disabledReasons(this.role, states, shown, BUTTON_LABEL);
+    this.why.hidden = reasons.length === 0;
+    this.why.replaceChildren(...reasons.map((r) => h("span", { class: "cp-why-line" }, r)));
     if (this.mode !== null) {
       const stillValid =
         this.mode === "abort"
@@ -261,7 +279,11 @@ export class ProcedureControls {
     else if (step !== null)
       setText(this.stepLine, `Step ${p.stepIndex + 1} of ${p.stepCount}: ${step.title}`);
     else setText(this.stepLine, `Step ${p.stepIndex + 1} of ${p.stepCount}`);
-    this.stepMeta.replaceChildren(...(step !== null && p.status !== "not_started" ? stepChips(step) : []));
+    this.stepMeta.replaceChildren(
+      ...(step !== null && p.status !== "not_started"
+        ? stepChips(step, (fdi) => this.ctx.toothName(fdi))
+        : []),
+    );
     const segs: HTMLElement[] = [];
     for (let i = 0; i < p.stepCount; i++) {
       const state =

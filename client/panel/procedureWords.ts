@@ -42,14 +42,15 @@ export const FORM: Readonly<
   },
 };
 
-export function stepChips(step: ProcedureStep): HTMLElement[] {
+/** The step's kind, teeth (in the reader's notation: `toothName`) and what it needs, as chips. */
+export function stepChips(step: ProcedureStep, toothName: (fdi: number) => string = String): HTMLElement[] {
   const chips: HTMLElement[] = [h("span", { class: `cp-chip cp-chip-${step.kind}` }, kindWord(step.kind))];
   if (step.teeth.length > 0) {
     chips.push(
       h(
         "span",
         { class: "cp-chip" },
-        `Tooth ${step.teeth.join(", ")}${step.surfaces.length > 0 ? ` ${step.surfaces.join("")}` : ""}`,
+        `Tooth ${step.teeth.map(toothName).join(", ")}${step.surfaces.length > 0 ? ` ${step.surfaces.join("")}` : ""}`,
       ),
     );
   }

@@ -14,7 +14,7 @@ import {
   quarantineResultText,
   reasonReady,
 } from "./firmwareText.ts";
-import { formatClock } from "./format.ts";
+import { formatTime } from "./format.ts";
 
 /** The server retracts at most 30 days back; the widest choice stays a minute inside that. */
 const WIDEST_SINCE_MS = 30 * 24 * 60 * 60_000 - 60_000;
@@ -262,12 +262,9 @@ export class QuarantineControls {
       ...(this.sessionStart === null
         ? []
         : [
-            [`since session start (${formatClock(this.sessionStart)})`, this.sessionStart] as [
-              string,
-              number,
-            ],
+            [`since session start (${formatTime(this.sessionStart)})`, this.sessionStart] as [string, number],
           ]),
-      [`from today (since ${formatClock(startOfDay(now))})`, startOfDay(now)],
+      [`from today (since ${formatTime(startOfDay(now))})`, startOfDay(now)],
       [`from the last 30 days (since ${formatDateTime(now - WIDEST_SINCE_MS)})`, now - WIDEST_SINCE_MS],
     ];
     replaceChildren(

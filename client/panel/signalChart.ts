@@ -8,9 +8,9 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { type CheckedReading, SIGNAL_SPECS, type Signal } from "../../shared/soe/signals.ts";
 import { type SeriesEntry, SignalSeriesSet } from "./chartSeries.ts";
-import { displayRange, seriesColour, showsNormalBand, thresholdLines } from "./chartStyle.ts";
+import { clinicalBands, displayRange, seriesColour, thresholdLines } from "./chartStyle.ts";
 import { h, setAttr, setText } from "./dom.ts";
-import { formatValue, SIGNAL_SHORT, unitText } from "./format.ts";
+import { formatTime, formatValue, SIGNAL_SHORT, unitText } from "./format.ts";
 
 /** A series with no reading for this long shows its last value greyed as stale. */
 export const SERIES_STALE_MS = 10_000;
@@ -22,10 +22,13 @@ const GRID = { stroke: "#e9edf1", width: 1 };
 export interface ChartContext {
   now(): number;
   isQuarantined(deviceId: string): boolean;
+  /** A tooth's number in the reader's notation; FDI when absent. */
+  toothName?(fdi: number): string;
 }
 
 interface Chip {
   root: HTMLElement;
+  label: HTMLElement;
   value: HTMLElement;
 }
 
@@ -125,7 +128,6 @@ export class SignalChart {
   private createPlot(entries: SeriesEntry[]): uPlot {
     const signal = this.signal;
     const windowMs = this.set.windowMs;
-    const decimals = signal === "ph" || signal === "plaque" || signal === "inflammation" ? 1 : 0;
     const opts: uPlot.Options = {
       width: this.width,
       height: this.height,
@@ -146,11 +148,9 @@ export class SignalChart {
           stroke: AXIS_STROKE,
           grid: GRID,
           ticks: { show: false },
-          splits: () => {
-            const now = this.ctx.now();
-            return [120, 90, 60, 30, 0].map((s) => now - s * 1000);
-          },
-          values: (_u, splits) => splits.map((v) => relativeLabel(v - this.ctx.now())),
+          // Clock minutes (hh:mm) inside the window, and "now" at the right edge.
+          splits: () => minuteSplits(this.ctx.now(), windowMs),
+          values: (_u, splits) => splits.map((v, i) => (i === splits.length - 1 ? "now" : formatTime(v))),
         },
         {
           size: 34,
@@ -159,7 +159,7 @@ export class SignalChart {
           grid: GRID,
           ticks: { show: false },
           space: 18,
-          values: (_u, splits) => splits.map((v) => v.toFixed(decimals)),
+          values: (_u, splits) => splits.map((v) => v.toFixed(tickDecimals(splits))),
         },
       ],
       series: [
@@ -180,24 +180,33 @@ export class SignalChart {
     return new uPlot(opts, [[], ...entries.map(() => [])] as uPlot.AlignedData, this.plotHost);
   }
 
-  /** Normal band and threshold lines, under the series. */
+  /** Clinical bands (DOMAIN.md) and threshold lines, under the series, labelled where they fit. */
   private drawReferences(u: uPlot): void {
-    const spec = SIGNAL_SPECS[this.signal];
     const { ctx, bbox } = u;
+    const px = uPlot.pxRatio;
     ctx.save();
-    if (showsNormalBand(this.signal)) {
-      const top = u.valToPos(spec.normalHigh, "y", true);
-      const bottom = u.valToPos(spec.normalLow, "y", true);
+    ctx.font = `${10 * px}px system-ui, sans-serif`;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    for (const band of clinicalBands(this.signal)) {
+      const top = u.valToPos(band.to, "y", true);
+      const bottom = u.valToPos(band.from, "y", true);
       const y0 = Math.max(bbox.top, Math.min(top, bottom));
       const y1 = Math.min(bbox.top + bbox.height, Math.max(top, bottom));
-      ctx.fillStyle = "rgba(46, 125, 50, 0.07)";
-      if (y1 > y0) ctx.fillRect(bbox.left, y0, bbox.width, y1 - y0);
+      if (y1 <= y0) continue;
+      ctx.fillStyle = band.kind === "normal" ? "rgba(46, 125, 50, 0.08)" : "rgba(198, 40, 40, 0.07)";
+      ctx.fillRect(bbox.left, y0, bbox.width, y1 - y0);
+      if (y1 - y0 >= 13 * px) {
+        ctx.fillStyle = band.kind === "normal" ? "rgba(27, 94, 32, 0.75)" : "rgba(183, 28, 28, 0.8)";
+        ctx.fillText(band.label, bbox.left + 4 * px, y0 + 2 * px);
+      }
     }
     for (const line of thresholdLines(this.signal)) {
       const y = u.valToPos(line.value, "y", true);
+      if (y < bbox.top || y > bbox.top + bbox.height) continue;
       ctx.strokeStyle = "rgba(198, 40, 40, 0.6)";
-      ctx.setLineDash([4 * uPlot.pxRatio, 3 * uPlot.pxRatio]);
-      ctx.lineWidth = uPlot.pxRatio;
+      ctx.setLineDash([4 * px, 3 * px]);
+      ctx.lineWidth = px;
       ctx.beginPath();
       ctx.moveTo(bbox.left, y);
       ctx.lineTo(bbox.left + bbox.width, y);
@@ -278,12 +287,12 @@ export class SignalChart {
       setAttr(
         chip.root,
         "title",
-        `${e.label}: ${why ?? "valid"}${quarantined ? " · device quarantined" : ""}`,
+        `${this.labelOf(e)}: ${why ?? "valid"}${quarantined ? " · device quarantined" : ""}`,
       );
       if (stale) continue;
       const q: BadgeQuality = retractedNow ? "invalid" : r.quality;
       if (rank(q) > rank(worst)) worst = q;
-      if (why !== null) problems.push(`${e.label} ${why}`);
+      if (why !== null) problems.push(`${this.labelOf(e)} ${why}`);
     }
     entries.forEach((e, i) => {
       const root = this.chips.get(e.key)!.root;
@@ -308,10 +317,25 @@ export class SignalChart {
     setText(this.note, noteParts.join(" · "));
   }
 
+  /** A series' name as the reader reads teeth ("36", "19" or "LL6"); "HR" for the wearable. */
+  private labelOf(e: SeriesEntry): string {
+    return e.tooth !== null && this.ctx.toothName ? this.ctx.toothName(e.tooth) : e.label;
+  }
+
+  /** Renames the legend chips after the reader switched tooth notation. */
+  relabel(): void {
+    for (const e of this.set.entries()) {
+      const chip = this.chips.get(e.key);
+      if (chip !== undefined) setText(chip.label, this.labelOf(e));
+    }
+    this.dirty = true;
+  }
+
   private chipFor(e: SeriesEntry, single: boolean): Chip {
     let chip = this.chips.get(e.key);
     if (chip === undefined) {
       const value = h("b", { class: "cp-val-num" }, "—");
+      const label = h("span", { class: "cp-val-label" }, this.labelOf(e));
       const root = h(
         "span",
         {
@@ -319,10 +343,10 @@ export class SignalChart {
           "data-testid": `value-${this.signal}-${e.label}`,
         },
         h("i", { class: "cp-swatch", style: `background:${seriesColour(e.tooth)}` }),
-        h("span", { class: "cp-val-label" }, e.label),
+        label,
         value,
       );
-      chip = { root, value };
+      chip = { root, label, value };
       this.chips.set(e.key, chip);
       this.values.append(root);
     }
@@ -334,8 +358,22 @@ function rank(q: BadgeQuality): number {
   return q === "invalid" ? 3 : q === "suspect" ? 2 : q === "valid" ? 1 : 0;
 }
 
-function relativeLabel(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s >= 0) return "now";
-  return s <= -120 ? "−2 min" : `−${-s} s`;
+/** The whole minutes inside the window, then "now": x ticks a clinician reads as clock times. */
+export function minuteSplits(nowMs: number, windowMs: number): number[] {
+  const out: number[] = [];
+  const first = Math.ceil((nowMs - windowMs) / 60_000) * 60_000;
+  // A minute tick too close to "now" would print on top of it.
+  for (let t = first; t <= nowMs - windowMs * 0.12; t += 60_000) out.push(t);
+  out.push(nowMs);
+  return out;
+}
+
+/** Enough decimals to tell neighbouring y ticks apart (0.5 steps show one, 0.25 two). */
+function tickDecimals(splits: readonly number[]): number {
+  const step = splits.length > 1 ? Math.abs(splits[1]! - splits[0]!) : 1;
+  for (let d = 0; d < 2; d++) {
+    const scaled = step * 10 ** d;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-6) return d;
+  }
+  return 2;
 }

@@ -44,14 +44,23 @@ export class SoeCharts {
       typeof ResizeObserver === "undefined"
         ? null
         : new ResizeObserver((entries) => {
-            const width = entries[0]?.contentRect.width ?? 0;
-            if (width > 0) for (const chart of this.charts.values()) chart.setWidth(width);
+            for (const entry of entries) {
+              const signal = (entry.target as HTMLElement).dataset.signal as Signal | undefined;
+              const width = entry.contentRect.width;
+              if (signal !== undefined && width > 0) this.charts.get(signal)?.setWidth(width);
+            }
           });
-    this.resize?.observe(c.body);
+    // Each chart follows its own width: in wide layouts they sit side by side.
+    for (const chart of this.charts.values()) this.resize?.observe(chart.root);
   }
 
   add(r: CheckedReading): void {
     this.charts.get(r.signal)?.add(r);
+  }
+
+  /** Renames series after the reader switched tooth notation. */
+  relabel(): void {
+    for (const chart of this.charts.values()) chart.relabel();
   }
 
   /** Marks every chart for redraw so the time axis keeps scrolling without new data. */

@@ -3,6 +3,7 @@
  * reading gets a colour on the scale; anything else is "unknown" (grey) with the reason, and a
  * tooth without a sensor is "no sensor": never shown as healthy.
  */
+import { type Alarm, AlarmKind, type ToothAlarm, toothAlarms } from "../../shared/alarms.ts";
 import type { DeviceView } from "../../shared/protocol.ts";
 import type { Signal } from "../../shared/soe/signals.ts";
 import { formatValue } from "./format.ts";
@@ -35,6 +36,8 @@ export interface ToothState {
   reason: string | null;
   level: ToothLevel | null;
   value: number | null;
+  /** The tooth's most severe active alarm (shared/alarms.ts `toothAlarms`), or null. */
+  alarm: ToothAlarm | null;
 }
 
 interface Band {
@@ -107,6 +110,8 @@ export interface HeatmapInput {
   /** Teeth that sent readings even if no device lists them. */
   teethWithReadings: ReadonlySet<number>;
   nowMs: number;
+  /** The room's alarms; a tooth with an active technical alarm reads "unknown". */
+  alarms?: readonly Alarm[];
 }
 
 const SIGNAL_WORD: Readonly<Record<HeatmapSignal, string>> = {
@@ -125,6 +130,7 @@ function unknown(fdi: number, reason: string): ToothState {
     reason,
     level: null,
     value: null,
+    alarm: null,
   };
 }
 
@@ -141,6 +147,7 @@ export function toothState(fdi: number, input: HeatmapInput): ToothState {
       reason: "no sensor on this tooth",
       level: null,
       value: null,
+      alarm: null,
     };
   }
   if (device !== undefined && (device.quarantined || input.quarantinedFirmware.includes(device.firmware))) {
@@ -166,13 +173,32 @@ export function toothState(fdi: number, input: HeatmapInput): ToothState {
     reason: null,
     level: band.level,
     value: r.value,
+    alarm: null,
   };
 }
 
+/**
+ * Every tooth's state with its alarm: a technical alarm (the device's data went bad) makes the
+ * tooth "unknown" whatever its last reading said, so the grid, the 3D teeth and the device table
+ * agree; a physiological alarm keeps the colour and adds the alarm.
+ */
 export function computeToothStates(input: HeatmapInput): Map<number, ToothState> {
+  const alarms = toothAlarms(input.alarms ?? []);
   const out = new Map<number, ToothState>();
-  for (const fdi of input.teeth) out.set(fdi, toothState(fdi, input));
+  for (const fdi of input.teeth) {
+    const alarm = alarms.get(fdi) ?? null;
+    let state = toothState(fdi, input);
+    if (alarm !== null && alarm.kind === AlarmKind.technical && state.status === "valid") {
+      state = unknown(fdi, alarm.message);
+    }
+    out.set(fdi, alarm === null ? state : { ...state, alarm, label: `${alarmWord(alarm)} · ${state.label}` });
+  }
   return out;
+}
+
+function alarmWord(alarm: ToothAlarm): string {
+  const more = alarm.count > 1 ? ` (+${alarm.count - 1})` : "";
+  return `${alarm.priority.toUpperCase()} alarm${more}`;
 }
 
 /** Cheap equality so listeners hear only real changes. */
@@ -181,6 +207,8 @@ export function sameStates(a: ReadonlyMap<number, ToothState>, b: ReadonlyMap<nu
   for (const [fdi, s] of a) {
     const o = b.get(fdi);
     if (o === undefined || o.status !== s.status || o.colour !== s.colour || o.label !== s.label)
+      return false;
+    if (o.alarm?.priority !== s.alarm?.priority || o.alarm?.acknowledged !== s.alarm?.acknowledged)
       return false;
   }
   return true;

@@ -64,6 +64,8 @@ interface Outcome {
   /** Interlock said ok while a depended-on stream's latest quality was not valid. */
   unsafeOk: string[];
   dedupeDropped: number;
+  /** Every cause key any technical alarm ever listed. */
+  causesSeen: Set<string>;
 }
 
 /** Runs one patient through the whole pure pipeline, once a simulated second. */
@@ -127,6 +129,7 @@ function runScenario(sc: Scenario): Outcome {
     evaluations: 0,
     unsafeOk: [],
     dedupeDropped: 0,
+    causesSeen: new Set(),
   };
   const faultAt = sc.fault ? T0 + sc.fault.atS * 1000 : Number.POSITIVE_INFINITY;
 
@@ -158,12 +161,15 @@ function runScenario(sc: Scenario): Outcome {
   };
   const noteAlarms = (alarms: Alarm[]) => {
     for (const a of alarms) {
-      if (!out.alarms.has(a.id)) {
-        // A step on the alarmed signal (pH for device-wide alarms: dropout, firmware).
-        const [kind, , signal] = a.key.split(":");
+      // Each cause the moment it is first listed: a step on its signal (pH for device-wide causes:
+      // dropout, firmware) must already be blocked.
+      for (const cause of a.causes ?? [{ key: a.key }]) {
+        if (out.blockedAtRaise.has(cause.key)) continue;
+        const [kind, , signal] = cause.key.split(":");
         const step = kind === "technical" ? automated("alarmed", [36], [signal as Signal]) : STEP_PH_36;
-        out.blockedAtRaise.set(a.key, !interlockFor(step, board.statuses()).ok);
+        out.blockedAtRaise.set(cause.key, !interlockFor(step, board.statuses()).ok);
       }
+      for (const cause of a.causes ?? []) out.causesSeen.add(cause.key);
       out.alarms.set(a.id, a);
     }
   };
@@ -258,7 +264,7 @@ interface CorpusCase {
   dedupe: boolean;
   /** Any of these rules judged the faulty device's readings. */
   rules: PlausibilityRule[];
-  /** The alarm key that must be raised (a prefix for the mixed beta fault). */
+  /** The cause key a technical alarm must list (a prefix for the mixed beta fault). */
   alarmKey: string;
 }
 
@@ -379,8 +385,11 @@ describe("fault corpus: every fault is detected, alarmed and blocks the automate
     expect(o.blockedBeforeFault.slice(0, 3), `${at}: healthy before the fault`).toEqual([]);
     const detected = c.rules.filter((rule) => (o.faultyRules.get(rule) ?? 0) > 0);
     expect(detected.length, `${at}: rules seen ${JSON.stringify([...o.faultyRules])}`).toBeGreaterThan(0);
-    const matching = technical(o).filter((a) => a.key.startsWith(c.alarmKey));
-    expect(matching.length, `${at}: alarms ${technical(o).map((a) => a.key)}`).toBeGreaterThan(0);
+    const causes = [...o.causesSeen].filter((k) => k.startsWith(c.alarmKey));
+    expect(causes.length, `${at}: causes ${[...o.causesSeen]}`).toBeGreaterThan(0);
+    const matching = technical(o).filter((a) => a.key === `device:${FAULTY}`);
+    // One cause, one card: every symptom of the faulty device is listed in ONE technical alarm.
+    expect(matching.length, `${at}: alarms ${technical(o).map((a) => a.message)}`).toBe(1);
     expect(
       matching.every((a) => a.deviceId === FAULTY && a.raisedAt >= T0 + FAULT_AT_S * 1000),
       `${at}: raised after the fault`,
@@ -389,7 +398,7 @@ describe("fault corpus: every fault is detected, alarmed and blocks the automate
       technical(o).every((a) => a.deviceId === FAULTY),
       `${at}: no healthy device alarmed`,
     ).toBe(true);
-    expect(o.blockedAtRaise.get(matching[0]!.key), `${at}: step blocked when the alarm rose`).toBe(true);
+    expect(o.blockedAtRaise.get(causes[0]!), `${at}: step blocked when the alarm rose`).toBe(true);
     expect(o.blockedAfterFault, at).toBeGreaterThan(0);
     expect(o.unsafeOk.slice(0, 3), at).toEqual([]);
   });
@@ -413,12 +422,22 @@ describe("fault corpus: every fault is detected, alarmed and blocks the automate
       const o = outcomeOf(c);
       for (const a of technical(o)) reasons.add(a.message);
     }
-    expect([...reasons].some((m) => /^pH sensor on 36 unreliable: pH on 36 /.test(m))).toBe(true);
+    expect([...reasons].some((m) => /^Device soe-36 on 36: pH unreliable: pH on 36 /.test(m))).toBe(true);
     expect(
       [...reasons].some(
         (m) => m === "Device soe-36 on 36: firmware 2.4.0-beta.1 is quarantined; its readings are ignored",
       ),
     ).toBe(true);
+  });
+
+  it("the beta update gives one technical alarm for the faulty device, listing every failing signal", () => {
+    const beta = CORPUS.find((c) => c.mode === FaultMode.betaUpdate)!;
+    const o = outcomeOf(beta);
+    const perDevice = new Map<string, number>();
+    for (const a of technical(o)) perDevice.set(a.deviceId ?? "", (perDevice.get(a.deviceId ?? "") ?? 0) + 1);
+    expect([...perDevice]).toEqual([[FAULTY, 1]]);
+    // The one alarm named more than one cause over its life (the beta fault is mixed).
+    expect(o.causesSeen.size).toBeGreaterThan(1);
   });
 
   it("across the whole corpus the interlock never says ok while a depended-on signal is not valid", () => {

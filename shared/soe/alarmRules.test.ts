@@ -86,27 +86,62 @@ describe("technical alarms", () => {
     expect(technical.length).toBe(alarm ? 1 : 0);
     if (alarm) {
       expect(technical[0]).toMatchObject({
-        key: "technical:soe-36:ph",
+        key: "device:soe-36",
         priority: "medium",
         deviceId: "soe-36",
         tooth: 36,
-        message: "pH sensor on 36 unreliable: pH on 36 jumped 2.1 in 1 s: faster than the sensor can respond",
+        message:
+          "Device soe-36 on 36: pH unreliable: pH on 36 jumped 2.1 in 1 s: faster than the sensor can respond",
       });
     }
   });
 
-  it("keeps one active alarm per key however long the fault lasts", () => {
+  it("keeps one alarm per device however long the fault lasts, listing each failing signal in place", () => {
     const r = rig();
     const out = r.hold(60, 7.1, { quality: "invalid" });
     expect(out).toHaveLength(1);
     expect(r.engine.list()).toHaveLength(1);
-    r.hold(10, 34.5, { quality: "invalid", signal: "temperature" });
-    expect(
-      r.engine
-        .list()
-        .map((a) => a.key)
-        .sort(),
-    ).toEqual(["technical:soe-36:ph", "technical:soe-36:temperature"]);
+    const updated = r.hold(10, 34.5, { quality: "invalid", signal: "temperature" });
+    expect(updated.map((a) => a.id)).toEqual([out[0]!.id]);
+    const [alarm] = r.engine.list();
+    expect(r.engine.list()).toHaveLength(1);
+    expect(alarm!.causes!.map((c) => c.key).sort()).toEqual([
+      "technical:soe-36:ph",
+      "technical:soe-36:temperature",
+    ]);
+    expect(alarm!.message).toMatch(/^Device soe-36 on 36: pH unreliable: .*; Temperature unreliable: /);
+  });
+
+  it("drops a cause that recovered and keeps the alarm for the rest", () => {
+    const r = rig({ escalateAfterMs: Number.POSITIVE_INFINITY });
+    r.hold(3, 7.1, { quality: "invalid" });
+    r.hold(3, 34.5, { quality: "invalid", signal: "temperature" });
+    // pH recovers for 31 s; temperature keeps failing.
+    for (let i = 0; i < 31; i++) {
+      r.read(7.1);
+      r.read(34.5, { quality: "invalid", signal: "temperature" });
+      r.advance(1000);
+    }
+    const changed = r.engine.tick();
+    expect(changed).toHaveLength(1);
+    expect(changed[0]!.clearedAt).toBeUndefined();
+    expect(changed[0]!.causes!.map((c) => c.key)).toEqual(["technical:soe-36:temperature"]);
+    expect(changed[0]!.message).not.toMatch(/pH/);
+  });
+
+  it("escalates a medium alarm left unacknowledged for 2 minutes to high; an acknowledged one stays", () => {
+    const r = rig();
+    r.hold(3, 7.1, { quality: "invalid" });
+    r.advance(115_000);
+    expect(r.engine.tick()).toEqual([]);
+    r.advance(5_000);
+    const escalated = r.engine.tick();
+    expect(escalated).toMatchObject([{ priority: "high", escalatedAt: r.now() }]);
+    const other = rig();
+    other.hold(3, 7.1, { quality: "invalid" });
+    expect(other.engine.acknowledge(other.engine.list()[0]!.id, "dr-ray").ok).toBe(true);
+    other.advance(300_000);
+    expect(other.engine.tick()).toEqual([]);
   });
 
   it("clears only after valid data has been back for 30 s, and stays listed until acknowledged", () => {
@@ -127,23 +162,34 @@ describe("technical alarms", () => {
   });
 
   it("does not clear while the device is silent (no valid data since the fault)", () => {
-    const r = rig();
+    const r = rig({ escalateAfterMs: Number.POSITIVE_INFINITY });
     r.hold(5, 7.1, { quality: "invalid" });
     r.advance(120_000);
     expect(r.engine.tick()).toEqual([]);
     expect(r.engine.list()[0]!.clearedAt).toBeUndefined();
   });
 
-  it("raises a new alarm when the fault returns after clearing; the old one waits for acknowledgement", () => {
+  it("opens the latched alarm again in place when the fault returns before acknowledgement", () => {
     const r = rig();
     r.hold(3, 7.1, { quality: "invalid" });
     r.hold(31, 7.1);
-    r.engine.tick();
+    const [cleared] = r.engine.tick();
+    expect(cleared!.clearedAt).toBeDefined();
     r.hold(3, 7.1, { quality: "invalid" });
     const list = r.engine.list();
-    expect(list).toHaveLength(2);
-    expect(new Set(list.map((a) => a.id)).size).toBe(2);
-    expect(list.filter((a) => a.clearedAt === undefined)).toHaveLength(1);
+    expect(list.map((a) => [a.id, a.clearedAt])).toEqual([[cleared!.id, undefined]]);
+  });
+
+  it("raises a new alarm when the fault returns after the old one was acknowledged", () => {
+    const r = rig();
+    r.hold(3, 7.1, { quality: "invalid" });
+    r.hold(31, 7.1);
+    const [cleared] = r.engine.tick();
+    expect(r.engine.acknowledge(cleared!.id, "dr-ray").ok).toBe(true);
+    r.hold(3, 7.1, { quality: "invalid" });
+    const list = r.engine.list();
+    expect(list).toHaveLength(1);
+    expect(list[0]!.id).not.toBe(cleared!.id);
   });
 
   it.each([
@@ -153,7 +199,8 @@ describe("technical alarms", () => {
     const r = rig();
     const out = r.read(7.1, { quality: "invalid", ...o });
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ key: "firmware:soe-36", kind: "technical", priority: "high" });
+    expect(out[0]).toMatchObject({ key: "device:soe-36", kind: "technical", priority: "high" });
+    expect(out[0]!.causes!.map((c) => c.key)).toEqual(["firmware:soe-36"]);
     r.hold(20, 7.1, { quality: "invalid", ...o });
     expect(r.engine.list()).toHaveLength(1);
   });
@@ -162,7 +209,7 @@ describe("technical alarms", () => {
     const r = rig();
     r.hold(3, 7.1, { quality: "invalid", rule: "quarantinedFirmware" });
     r.hold(31, 7.1);
-    expect(r.engine.tick().map((a) => a.key)).toEqual(["firmware:soe-36"]);
+    expect(r.engine.tick().map((a) => [a.key, a.clearedAt])).toEqual([["device:soe-36", r.now()]]);
   });
 });
 
@@ -183,8 +230,8 @@ describe("dropout alarms", () => {
       finding("hr", "heartRate", null),
     ]);
     expect(out.map((a) => [a.key, a.priority, a.message])).toEqual([
-      ["dropout:soe-36", "medium", "No pH, temperature data from soe-36 on 36: shown as a gap"],
-      ["dropout:hr", "medium", "No heart rate data from hr: shown as a gap"],
+      ["device:soe-36", "medium", "Device soe-36 on 36: no pH, temperature data: shown as a gap"],
+      ["device:hr", "medium", "Device hr: no heart rate data: shown as a gap"],
     ]);
     expect(
       r.engine.onDropouts([
@@ -194,7 +241,7 @@ describe("dropout alarms", () => {
       ]),
     ).toEqual([]);
     const cleared = r.engine.onDropouts([finding("hr", "heartRate", null)]);
-    expect(cleared.map((a) => [a.key, a.clearedAt])).toEqual([["dropout:soe-36", r.now()]]);
+    expect(cleared.map((a) => [a.key, a.clearedAt])).toEqual([["device:soe-36", r.now()]]);
   });
 
   it("clears when the silent signals send again, even if dropouts are never reported empty", () => {
@@ -203,7 +250,7 @@ describe("dropout alarms", () => {
     expect(r.read(7.1)).toEqual([]);
     const out = r.read(34.5, { signal: "temperature" });
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ key: "dropout:soe-36" });
+    expect(out[0]).toMatchObject({ key: "device:soe-36" });
     expect(out[0]!.clearedAt).toBe(r.now());
   });
 });
@@ -282,8 +329,12 @@ describe("acknowledge and silence", () => {
     r.hold(3, 7.1, { quality: "invalid" });
     r.read(7.1, { quality: "invalid", rule: "quarantinedFirmware", device: "soe-26" });
     r.hold(3, 34.5, { quality: "invalid", signal: "temperature" });
-    expect(r.engine.list().map((a) => a.priority)).toEqual(["high", "medium", "medium", "low"]);
-    expect(r.engine.list()[1]!.key).toBe("technical:soe-36:temperature");
+    // soe-36's pH and temperature faults are one alarm; soe-26's firmware is another.
+    expect(r.engine.list().map((a) => a.priority)).toEqual(["high", "medium", "low"]);
+    expect(r.engine.list()[1]!.causes!.map((c) => c.key)).toEqual([
+      "technical:soe-36:ph",
+      "technical:soe-36:temperature",
+    ]);
   });
 });
 
@@ -466,10 +517,10 @@ describe("sequence conflicts", () => {
     expect(first).toMatchObject({
       kind: "technical",
       priority: "medium",
-      key: "sequence:soe-46",
+      key: "device:soe-46",
       deviceId: "soe-46",
       tooth: 46,
-      message: expect.stringMatching(/soe-46 on 46 resent batch 7 with different data/),
+      message: expect.stringMatching(/soe-46 on 46: resent batch 7 with different data/),
     });
     r.advance(5_000);
     const again = r.engine.onSeqConflict("soe-46", 46, 9);

@@ -1,9 +1,12 @@
 /**
  * Alarm engine for one patient, after IEC 60601-1-8: technical alarms (device faults, dropouts,
- * quarantined firmware) are kept apart from physiological ones, one active alarm per key, a
- * cleared alarm stays listed until acknowledged, silencing only pauses the sound.
+ * quarantined firmware) are kept apart from physiological ones. A device whose data goes bad has
+ * ONE technical alarm that lists its causes and updates in place (the beta update once raised 16
+ * cards in 8 s); physiological alarms stay one per condition. A cleared alarm stays listed until
+ * acknowledged, silencing only pauses the sound, and a medium alarm left unacknowledged for
+ * `escalateAfterMs` (2 min) becomes high.
  */
-import { type Alarm, AlarmKind, AlarmPriority } from "../alarms.ts";
+import { type Alarm, type AlarmCause, AlarmKind, AlarmPriority } from "../alarms.ts";
 import { ErrorCode, fail, ok, type Result } from "../protocol.ts";
 import { type DropoutFinding, PlausibilityRule } from "./plausibility.ts";
 import { type CheckedReading, Quality, ReadingStatus, SIGNAL_SPECS, Signal } from "./signals.ts";
@@ -34,6 +37,8 @@ export interface AlarmOptions {
   /** Samples further apart than this restart a "sustained" count. */
   sustainGapMs: number;
   maxSilenceSeconds: number;
+  /** An active medium alarm not acknowledged this long becomes high. */
+  escalateAfterMs: number;
 }
 
 /** Defaults (DOMAIN.md figures; the fault counts are our design assumption). */
@@ -54,6 +59,7 @@ export const DEFAULT_ALARM_OPTIONS: AlarmOptions = {
   physiologicalClearMs: 10_000,
   sustainGapMs: 5_000,
   maxSilenceSeconds: 600,
+  escalateAfterMs: 120_000,
 };
 
 /** A checked reading, with the rule that judged it when the server kept it. */
@@ -115,7 +121,10 @@ export interface SustainTrackState {
 export interface AlarmEngineState {
   /** Listed alarms: active, or cleared but not yet acknowledged. */
   alarms: Alarm[];
-  /** Condition key to the id of its active alarm (each id is one of `alarms`). */
+  /**
+   * Condition key to the id of its active alarm (each id is one of `alarms`). A device's cause keys
+   * ("technical:dev:ph", "dropout:dev", ...) all name its one "device:dev" alarm.
+   */
   activeByKey: Record<string, string>;
   faults: Record<string, FaultTrackState>;
   sustains: SustainTrackState[];
@@ -185,7 +194,8 @@ export class AlarmEngine {
     for (const a of state.alarms) engine.alarms.set(a.id, copy(a));
     for (const [key, id] of Object.entries(state.activeByKey)) {
       const alarm = engine.alarms.get(id);
-      if (alarm === undefined || alarm.key !== key || alarm.clearedAt !== undefined)
+      const names = alarm !== undefined && (alarm.key === key || alarm.causes?.some((c) => c.key === key));
+      if (alarm === undefined || !names || alarm.clearedAt !== undefined)
         return fail(ErrorCode.badPayload, `Stored alarms: active key ${key} names no active alarm.`);
       engine.activeByKey.set(key, alarm);
     }
@@ -219,16 +229,15 @@ export class AlarmEngine {
     if (dropped?.delete(r.signal) && dropped.size === 0) {
       this.dropped.delete(r.deviceId);
       const key = `dropout:${r.deviceId}`;
-      if (this.activeByKey.has(key)) changed.push(this.clear(key));
+      if (this.activeByKey.has(key)) changed.push(this.clearCause(key));
     }
     // Retracted readings (status entered-in-error) come from quarantined firmware too, so the
     // engine still tells the two apart when the caller did not pass the rule along.
     if (r.rule === PlausibilityRule.quarantinedFirmware || r.status === ReadingStatus.enteredInError) {
       st.firmware.lastBadAt = r.receivedAt;
       if (!this.activeByKey.has(st.firmwareKey)) {
-        const where = r.tooth === undefined ? r.deviceId : `${r.deviceId} on ${r.tooth}`;
-        const message = `Device ${where}: ${r.reason ?? "firmware is quarantined"}; its readings are ignored`;
-        changed.push(this.raise(st.firmwareKey, AlarmKind.technical, AlarmPriority.high, r, message));
+        const words = `${r.reason ?? "firmware is quarantined"}; its readings are ignored`;
+        changed.push(this.raiseCause(r, st.firmwareKey, AlarmPriority.high, words));
       }
       return changed.map(copy);
     }
@@ -249,11 +258,8 @@ export class AlarmEngine {
           track.invalidAt.length >= this.opts.faultInvalidCount ||
           track.suspectAt.length >= this.opts.faultSuspectCount;
         if (sustained && !this.activeByKey.has(st.technicalKey)) {
-          const label = SIGNAL_SPECS[r.signal].label;
-          const sensor =
-            r.tooth === undefined ? `${label} sensor ${r.deviceId}` : `${label} sensor on ${r.tooth}`;
-          const message = `${sensor} unreliable: ${r.reason ?? "repeated implausible readings"}`;
-          changed.push(this.raise(st.technicalKey, AlarmKind.technical, AlarmPriority.medium, r, message));
+          const words = `${SIGNAL_SPECS[r.signal].label} unreliable: ${r.reason ?? "repeated implausible readings"}`;
+          changed.push(this.raiseCause(r, st.technicalKey, AlarmPriority.medium, words));
         }
         break;
       }
@@ -274,28 +280,21 @@ export class AlarmEngine {
     for (const [deviceId, list] of byDevice) {
       const key = `dropout:${deviceId}`;
       const tooth = list[0]!.tooth;
-      const words = list.map((f) => word(f.signal)).join(", ");
-      const where = tooth === null ? deviceId : `${deviceId} on ${tooth}`;
-      const message = `No ${words} data from ${where}: shown as a gap`;
+      const words = `no ${list.map((f) => word(f.signal)).join(", ")} data: shown as a gap`;
       this.dropped.set(deviceId, new Set(list.map((f) => f.signal)));
-      const active = this.activeByKey.get(key);
-      if (active === undefined) {
-        changed.push(
-          this.raise(key, AlarmKind.technical, AlarmPriority.medium, { deviceId, tooth }, message),
-        );
-      } else if (active.message !== message) {
-        active.message = message;
-        changed.push(active);
+      const cause = this.activeByKey.get(key)?.causes?.find((c) => c.key === key);
+      if (cause?.words !== words) {
+        changed.push(this.raiseCause({ deviceId, tooth }, key, AlarmPriority.medium, words));
       }
     }
     for (const [key, alarm] of this.activeByKey) {
       const deviceId = alarm.deviceId ?? "";
       if (key.startsWith("dropout:") && !byDevice.has(deviceId)) {
         this.dropped.delete(deviceId);
-        changed.push(this.clear(key));
+        changed.push(this.clearCause(key));
       }
     }
-    return changed.map(copy);
+    return unique(changed).map(copy);
   }
 
   /**
@@ -306,32 +305,41 @@ export class AlarmEngine {
   onSeqConflict(deviceId: string, tooth: number | null, seq: number): Alarm {
     const key = `sequence:${deviceId}`;
     this.conflictAt.set(key, this.now());
-    const where = tooth === null ? deviceId : `${deviceId} on ${tooth}`;
-    const message = `Device ${where} resent batch ${seq} with different data: check the device; the second copy was not stored`;
-    const active = this.activeByKey.get(key);
-    if (active !== undefined) {
-      active.message = message;
-      return copy(active);
-    }
-    return copy(this.raise(key, AlarmKind.technical, AlarmPriority.medium, { deviceId, tooth }, message));
+    const words = `resent batch ${seq} with different data: check the device; the second copy was not stored`;
+    return copy(this.raiseCause({ deviceId, tooth }, key, AlarmPriority.medium, words));
   }
 
-  /** Clears device-fault and firmware alarms whose data has been valid again for a while. */
+  /**
+   * Clears device-fault and firmware causes whose data has been valid again for a while, and
+   * escalates medium alarms left unacknowledged for escalateAfterMs.
+   */
   tick(): Alarm[] {
     const now = this.now();
     const changed: Alarm[] = [];
     for (const [key, at] of this.conflictAt) {
       if (now - at < this.opts.faultClearMs) continue;
       this.conflictAt.delete(key);
-      if (this.activeByKey.has(key)) changed.push(this.clear(key));
+      if (this.activeByKey.has(key)) changed.push(this.clearCause(key));
     }
     for (const [key, track] of this.faults) {
       if (!this.activeByKey.has(key)) continue;
       if (now - track.lastBadAt >= this.opts.faultClearMs && track.lastValidAt > track.lastBadAt) {
-        changed.push(this.clear(key));
+        changed.push(this.clearCause(key));
       }
     }
-    return changed.map(copy);
+    for (const alarm of this.alarms.values()) {
+      if (
+        alarm.priority === AlarmPriority.medium &&
+        alarm.clearedAt === undefined &&
+        alarm.acknowledgedAt === undefined &&
+        now - alarm.raisedAt >= this.opts.escalateAfterMs
+      ) {
+        alarm.priority = AlarmPriority.high;
+        alarm.escalatedAt = now;
+        changed.push(alarm);
+      }
+    }
+    return unique(changed).map(copy);
   }
 
   /** A clinician acknowledges an alarm; a cleared one then leaves the list. */
@@ -534,6 +542,64 @@ export class AlarmEngine {
     return alarm;
   }
 
+  /**
+   * Adds or rewords one cause of a device's technical alarm, raising the alarm if the device had
+   * none. The alarm's priority is its most severe cause (never below an escalation); a rise in
+   * priority asks for a new acknowledgement.
+   */
+  private raiseCause(
+    source: { deviceId: string; tooth?: number | null },
+    causeKey: string,
+    priority: AlarmPriority,
+    words: string,
+  ): Alarm {
+    const deviceKey = `device:${source.deviceId}`;
+    let alarm = this.activeByKey.get(deviceKey);
+    const cause: AlarmCause = { key: causeKey, priority, words };
+    // A latched alarm of this device, cleared but not yet acknowledged, opens again in place:
+    // a flapping device stays one card.
+    alarm ??= [...this.alarms.values()].find((a) => a.key === deviceKey && a.acknowledgedAt === undefined);
+    if (alarm === undefined) {
+      alarm = this.raise(deviceKey, AlarmKind.technical, priority, source, "");
+      alarm.causes = [cause];
+    } else {
+      if (alarm.clearedAt !== undefined) {
+        delete alarm.clearedAt;
+        this.activeByKey.set(deviceKey, alarm);
+      }
+      const causes = (alarm.causes ?? []).filter((c) => c.key !== causeKey);
+      causes.push(cause);
+      alarm.causes = causes;
+    }
+    this.activeByKey.set(causeKey, alarm);
+    this.describe(alarm);
+    return alarm;
+  }
+
+  /** Removes one cause; the device's alarm clears with its last cause. */
+  private clearCause(causeKey: string): Alarm {
+    const alarm = this.activeByKey.get(causeKey)!;
+    this.activeByKey.delete(causeKey);
+    alarm.causes = (alarm.causes ?? []).filter((c) => c.key !== causeKey);
+    if (alarm.causes.length === 0) return this.clear(alarm.key);
+    this.describe(alarm);
+    return alarm;
+  }
+
+  /** Message and priority of a device alarm from its causes, most severe first. */
+  private describe(alarm: Alarm): void {
+    const causes = (alarm.causes ?? []).sort((a, b) => RANK[b.priority] - RANK[a.priority]);
+    const top = causes[0]?.priority ?? AlarmPriority.medium;
+    const priority = alarm.escalatedAt !== undefined && RANK[top] < RANK.high ? AlarmPriority.high : top;
+    if (RANK[priority] > RANK[alarm.priority]) {
+      delete alarm.acknowledgedAt;
+      delete alarm.acknowledgedBy;
+    }
+    alarm.priority = priority;
+    const where = alarm.tooth === undefined ? (alarm.deviceId ?? "") : `${alarm.deviceId} on ${alarm.tooth}`;
+    alarm.message = `Device ${where}: ${causes.map((c) => c.words).join("; ")}`;
+  }
+
   private clear(key: string): Alarm {
     const alarm = this.activeByKey.get(key)!;
     this.activeByKey.delete(key);
@@ -547,6 +613,10 @@ function trim(times: number[], from: number): void {
   let drop = 0;
   while (drop < times.length && times[drop]! < from) drop++;
   if (drop > 0) times.splice(0, drop);
+}
+
+function unique(alarms: Alarm[]): Alarm[] {
+  return [...new Set(alarms)];
 }
 
 function finiteOrNull(x: number): number | null {

@@ -80,14 +80,14 @@ const CASES: Case[] = [
     rule: "range",
     samples: [...tenValid, { s: 10, value: 12 }],
     flagged: 10,
-    reason: /pH on 36 read 12, outside what the sensor can measure \(3-9/,
+    reason: /pH on 36 read a value out of sensor range \(3–9\)/,
   },
   {
     name: "NaN",
     rule: "range",
     samples: [...tenValid, { s: 10, value: Number.NaN }],
     flagged: 10,
-    reason: /not a number/,
+    reason: /pH on 36 read a value out of sensor range \(3–9\)/,
   },
   {
     name: "infinite temperature",
@@ -106,7 +106,7 @@ const CASES: Case[] = [
     rule: "range",
     samples: [{ s: 0, value: 300, signal: "heartRate" }],
     flagged: 0,
-    reason: /^Heart rate from soe-36 read 300/,
+    reason: /^Heart rate from soe-36 read a value out of sensor range \(25–220 bpm\)/,
   },
   {
     name: "healthy pH at the range edges",

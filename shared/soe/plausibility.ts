@@ -2,6 +2,8 @@
  * Per-patient plausibility checks for SOE readings (DOMAIN.md, "Faulty data and fail-safe
  * behaviour"). Pure: no clock, no I/O; every reading carries its own receive time.
  */
+
+import { formatChange, readableNumber, sensorRange } from "../numberFormat.ts";
 import { Quality, type Reading, SIGNAL_SPECS, Signal, type SignalSpec } from "./signals.ts";
 
 /** Which check judged a reading not valid. */
@@ -172,7 +174,7 @@ export class PlausibilityChecker {
     if (!(value >= spec.min && value <= spec.max)) {
       return invalid(
         PlausibilityRule.range,
-        `${subject(reading, deviceId)} read ${num(value)}, outside what the sensor can measure (${spec.min}-${spec.max} ${spec.unit})`,
+        `${subject(reading, deviceId)} read a value out of sensor range (${sensorRange(reading.signal)})`,
       );
     }
     // The stuck run counts every in-range sample, whatever the rate check says about it.
@@ -189,7 +191,7 @@ export class PlausibilityChecker {
       if (jump > spec.maxRatePerSecond * dt + 1e-9) {
         return invalid(
           PlausibilityRule.rateOfChange,
-          `${subject(reading, deviceId)} jumped ${num(jump)} in ${duration(reading.t - s.base.t)}: faster than the sensor can respond`,
+          `${subject(reading, deviceId)} jumped ${formatChange(reading.signal, jump)} in ${duration(reading.t - s.base.t)}: faster than the sensor can respond`,
         );
       }
     }
@@ -334,13 +336,8 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** A number as a clinician reads it: three significant digits, words for the broken ones. */
-function num(v: number): string {
-  if (Number.isNaN(v)) return "not a number";
-  if (!Number.isFinite(v)) return v > 0 ? "infinity" : "minus infinity";
-  if (Math.abs(v) >= 1000) return String(Math.round(v));
-  return String(Number(v.toPrecision(3)));
-}
+/** A number as a clinician reads it (shared/numberFormat.ts): never an exponent. */
+const num = readableNumber;
 
 function duration(ms: number): string {
   if (!Number.isFinite(ms)) return "an unknown time";

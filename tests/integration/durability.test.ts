@@ -137,20 +137,22 @@ describe("room state across a server restart", () => {
       })),
     });
     await waitFor(() => ray.view.comfort.heartRateBaseline !== null, "heart-rate baseline", 10_000);
-    await waitFor(() => ray.view.alarms.some((a) => a.key === "technical:soe-julian-36:ph"), "device fault");
-    const fault = ray.view.alarms.find((a) => a.key === "technical:soe-julian-36:ph")!;
+    // A device's faults are causes of its one technical alarm (issue 10).
+    const lists = (a: { causes?: { key: string }[] }, key: string) => a.causes?.some((c) => c.key === key);
+    await waitFor(() => ray.view.alarms.some((a) => lists(a, "technical:soe-julian-36:ph")), "device fault");
+    const fault = ray.view.alarms.find((a) => lists(a, "technical:soe-julian-36:ph"))!;
     expect((await ray.client.command(Ev.alarmAck, { alarmId: fault.id })).ok).toBe(true);
 
     // A latched alarm: the wearable goes quiet (a dropout), then talks again (cleared, not acknowledged).
-    await waitFor(() => ray.view.alarms.some((a) => a.key === "dropout:hr-julian"), "dropout", 15_000);
-    await waitFor(() => ray.view.alarms.some((a) => a.key === "dropout:soe-julian-36"), "dropout", 15_000);
+    await waitFor(() => ray.view.alarms.some((a) => lists(a, "dropout:hr-julian")), "dropout", 15_000);
+    await waitFor(() => ray.view.alarms.some((a) => lists(a, "dropout:soe-julian-36")), "dropout", 15_000);
     hr.send({
       seq: 2,
       firmware: "2.3.1",
       readings: [{ signal: "heartRate", t: Date.now(), value: 70, unit: "/min" }],
     });
     await waitFor(
-      () => ray.view.alarms.some((a) => a.key === "dropout:hr-julian" && a.clearedAt !== undefined),
+      () => ray.view.alarms.some((a) => a.key === "device:hr-julian" && a.clearedAt !== undefined),
       "dropout cleared",
     );
     hr.close();
@@ -173,7 +175,7 @@ describe("room state across a server restart", () => {
       e.body.type === "procedure" && e.body.transition ? [e.body.transition] : [],
     );
     expect(before.alarms.find((a) => a.id === fault.id)?.acknowledgedAt).toBeDefined();
-    expect(before.alarms.find((a) => a.key === "dropout:hr-julian")?.acknowledgedAt).toBeUndefined();
+    expect(before.alarms.find((a) => a.key === "device:hr-julian")?.acknowledgedAt).toBeUndefined();
 
     // -- crash ---------------------------------------------------------------------------------
     expect(await stopServerProcess("SIGKILL")).toBeNull();

@@ -1,0 +1,227 @@
+/**
+ * The clinician panel as a dentist uses it, in real headless Chromium against a real server with
+ * SOEs streaming over the device uplink: the assistant's greyed-out Start says why; the tooth
+ * notation switch is remembered for the person across a reload; a tooth picked in the panel lights
+ * up in 3D; and during the beta-update fault the procedure controls stay on screen at 1280×800 and
+ * the layout uses the width at 1920×1080 and 2560×1440 (screenshots kept in test-results/, page
+ * state asserted, not pixels).
+ */
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BETA_FIRMWARE } from "../../server/clinic.ts";
+import { SimRunner } from "../../server/soe/simRunner.ts";
+import { FaultMode } from "../../server/soe/simulator.ts";
+import { deviceKey } from "../../server/tokens.ts";
+import type { TestServer } from "../harness.ts";
+import { launchBrowser, openPage, screenshot, startE2eServer, stateOf } from "./browser.ts";
+
+let server: TestServer;
+let browser: Browser;
+let sim: SimRunner;
+
+beforeAll(async () => {
+  server = await startE2eServer();
+  browser = await launchBrowser();
+  sim = new SimRunner({
+    url: server.origin,
+    devices: [...server.clinic.devices.values()].filter((d) => d.patientId === "julian"),
+    keyFor: (id) => deviceKey(server.secret, id),
+    seed: 23,
+    intervalMs: 500,
+  });
+  sim.start();
+});
+afterAll(async () => {
+  await sim?.stopAsync(500);
+  await browser?.close();
+  await server?.stopAsync();
+});
+
+async function connected(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => (window.__chairside?.() as { link?: string; panel?: unknown })?.link === "connected",
+    null,
+    { timeout: 60_000 },
+  );
+  await page.waitForFunction(() => (window.__chairside?.() as { panel?: unknown })?.panel != null, null, {
+    timeout: 60_000,
+  });
+}
+
+/** Whether the element is inside the viewport and is what a click at its centre would hit. */
+async function onScreen(page: Page, selector: string): Promise<boolean> {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel) as HTMLElement | null;
+    if (!el || el.offsetParent === null) return false;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return false;
+    if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) return false;
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return hit !== null && (hit === el || el.contains(hit));
+  }, selector);
+}
+
+async function box(page: Page, selector: string) {
+  const b = await page.locator(selector).first().boundingBox();
+  if (b === null) throw new Error(`${selector} has no box`);
+  return b;
+}
+
+describe("the clinician panel in headless Chromium", () => {
+  it("tells the assistant why Start is greyed out", async () => {
+    const { page, consoleErrors } = await openPage(
+      browser,
+      server.origin,
+      "/join/julian/assistant",
+      "assistant",
+    );
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await connected(page);
+    const start = page.locator('[data-testid="procedure-start"]');
+    expect(await start.isDisabled()).toBe(true);
+    expect(await page.textContent('[data-testid="procedure-why"]')).toContain(
+      "Start: Only the clinician starts the procedure",
+    );
+    expect(await start.getAttribute("aria-describedby")).toBe("cp-procedure-why");
+    await screenshot(page, "panel-assistant-1280x800");
+    expect(consoleErrors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("remembers the tooth notation per person, and lights a picked tooth in 3D", async () => {
+    const { page, consoleErrors } = await openPage(
+      browser,
+      server.origin,
+      "/join/julian/clinician",
+      "clinician",
+    );
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await connected(page);
+    expect(await page.textContent('[data-testid="tooth-state-16"]')).toBe("16");
+    await page.click('[data-testid="notation-palmer"]');
+    expect(await page.textContent('[data-testid="tooth-state-16"]')).toBe("UR6");
+    await page.click('[data-testid="notation-universal"]');
+    expect(await page.textContent('[data-testid="tooth-state-16"]')).toBe("3");
+
+    await page.reload({ waitUntil: "domcontentloaded" });
+    await connected(page);
+    expect((await stateOf(page)).panel.notation).toBe("universal");
+    expect(await page.textContent('[data-testid="tooth-state-16"]')).toBe("3");
+    expect(await page.getAttribute('[data-testid="notation-universal"]', "aria-pressed")).toBe("true");
+    await page.click('[data-testid="notation-fdi"]');
+    expect(await page.textContent('[data-testid="tooth-state-16"]')).toBe("16");
+
+    await page.click('[data-testid="tooth-state-26"]');
+    await page.waitForFunction(
+      () => {
+        const s = window.__chairside?.() as { scene: { highlighted: number[] } } | null;
+        return s?.scene.highlighted.length === 1 && s.scene.highlighted[0] === 26;
+      },
+      null,
+      { timeout: 30_000 },
+    );
+    expect((await stateOf(page)).panel.selectedTooth).toBe(26);
+    expect(consoleErrors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("keeps the procedure controls on screen during the beta-update fault, at 1280×800 and 1920×1080", async () => {
+    const { page, consoleErrors, foreignRequests } = await openPage(
+      browser,
+      server.origin,
+      "/join/julian/clinician",
+      "clinician",
+    );
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await connected(page);
+    await page.waitForFunction(
+      () =>
+        (window.__chairside?.() as { panel: { toothStates: Record<string, string> } }).panel
+          .toothStates[36] === "valid",
+      null,
+      { timeout: 60_000 },
+    );
+    await page.click('[data-testid="procedure-start"]');
+    await page.waitForFunction(
+      () =>
+        (window.__chairside?.() as { panel: { procedureStatus: string } }).panel.procedureStatus !==
+        "not_started",
+      null,
+      { timeout: 30_000 },
+    );
+
+    const n = sim.setFault("julian", FaultMode.betaUpdate, { firmware: BETA_FIRMWARE });
+    expect(n).toBeGreaterThan(1);
+    // Wait for the fault to show as alarms from at least two devices (a state, not a time).
+    await page.waitForFunction(
+      () => {
+        const alarms = (window.__chairside?.() as { panel: { alarms: { deviceId: string | null }[] } }).panel
+          .alarms;
+        return new Set(alarms.map((a) => a.deviceId).filter((d) => d !== null)).size >= 2;
+      },
+      null,
+      { timeout: 90_000 },
+    );
+
+    await screenshot(page, "panel-beta-update-1280x800");
+    for (const control of ["procedure-pause", "procedure-abort"]) {
+      expect(await onScreen(page, `[data-testid="${control}"]`), control).toBe(true);
+    }
+    // Scrolling the panel to the devices table leaves the controls where they were.
+    await page.locator('[data-testid="tooth-heatmap"]').scrollIntoViewIfNeeded();
+    expect(await onScreen(page, '[data-testid="procedure-pause"]')).toBe(true);
+    await screenshot(page, "panel-beta-update-1280x800-scrolled");
+    const narrow = await box(page, '[data-testid="clinician-panel"]');
+    expect(narrow.width).toBeLessThanOrEqual(460);
+
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('[data-testid="clinician-panel"]')?.getBoundingClientRect().width ?? 0) > 900,
+      null,
+      { timeout: 10_000 },
+    );
+    await page.evaluate(() => document.querySelector('[data-testid="panel-body"]')?.scrollTo(0, 0));
+    await screenshot(page, "panel-beta-update-1920x1080");
+    for (const control of ["procedure-pause", "procedure-abort"]) {
+      expect(await onScreen(page, `[data-testid="${control}"]`), control).toBe(true);
+    }
+    // Columns, not a strip: the charts sit beside the procedure card, and the teeth are in view.
+    const procedure = await box(page, '[data-testid="procedure"]');
+    const charts = await box(page, '[data-testid="soe-charts"]');
+    expect(charts.x).toBeGreaterThanOrEqual(procedure.x + procedure.width);
+    expect(charts.y).toBeLessThan(procedure.y + procedure.height);
+    expect(await onScreen(page, '[data-testid="tooth-state-36"]')).toBe(true);
+
+    // 2560 px: three columns; the procedure, the charts and the teeth are all in view.
+    await page.setViewportSize({ width: 2560, height: 1440 });
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('[data-testid="clinician-panel"]')?.getBoundingClientRect().width ?? 0) >
+        1400,
+      null,
+      { timeout: 10_000 },
+    );
+    await screenshot(page, "panel-beta-update-2560x1440");
+    expect(await onScreen(page, '[data-testid="procedure-pause"]')).toBe(true);
+    expect(await onScreen(page, '[data-testid="tooth-state-36"]')).toBe(true);
+    const wideCharts = await box(page, '[data-testid="soe-charts"]');
+    const teeth = await box(page, '[data-testid="tooth-heatmap"]');
+    expect(teeth.x).toBeGreaterThanOrEqual(wideCharts.x + wideCharts.width);
+
+    // One technical alarm per affected device, updated in place (alarms grouped by cause).
+    const { alarms } = (await stateOf(page)).panel as {
+      alarms: { kind: string; deviceId: string | null; cleared: boolean }[];
+    };
+    const perDevice = new Map<string, number>();
+    for (const a of alarms) {
+      if (a.kind !== "technical" || a.cleared || a.deviceId === null) continue;
+      perDevice.set(a.deviceId, (perDevice.get(a.deviceId) ?? 0) + 1);
+    }
+    expect(perDevice.size).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...perDevice.values())).toBe(1);
+
+    expect(foreignRequests).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+});
