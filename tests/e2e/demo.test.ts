@@ -189,6 +189,14 @@ async function playRunAsync(label: string, startsClean: boolean): Promise<Screen
         .catch(() => false);
       expect(inView, `${label} act ${act}: ${seen.focus} in view`).toBe(true);
     }
+    if (act === 3) {
+      // A care-team view: the charts show the fault as it happens, not "no data".
+      const charts = await page.evaluate(
+        () => document.querySelector('[data-testid="soe-charts"]')?.textContent?.toLowerCase() ?? "",
+      );
+      expect(charts).not.toBe("");
+      expect(charts).not.toMatch(/no data|for the care team/);
+    }
     expect(await screenshot(page, `demo-${label}-act-${act}`)).toBeGreaterThan(20_000);
     expect(await canvasContrast(page)).toBeGreaterThan(8);
     await page.click('[data-testid="demo-next"]');
