@@ -19,6 +19,22 @@ interface DemoState {
 
 const POLL_MS = 250;
 
+/**
+ * The panel card that carries each act's story (by its `data-testid`), brought into view when the
+ * act begins so the audience looks where the narration points: the charts while the sensor fails,
+ * the procedure while the interlock holds, the devices while Dr. Ray quarantines, comfort while
+ * Julian is calmed.
+ */
+const ACT_FOCUS: Readonly<Record<number, string>> = {
+  1: "procedure",
+  2: "procedure",
+  3: "soe-charts",
+  4: "procedure",
+  5: "devices",
+  6: "comfort",
+  7: "procedure",
+};
+
 export async function startDemoAsync(
   root: HTMLElement,
   opts: { stepByStep: boolean; speed: number },
@@ -57,7 +73,7 @@ export async function startDemoAsync(
   next.className = "btn primary";
   next.textContent = "Next act ▶";
   next.dataset.testid = "demo-next";
-  next.hidden = !opts.stepByStep;
+  next.hidden = true;
   next.addEventListener("click", () => {
     fetch("/api/demo/next").catch(() => undefined);
   });
@@ -66,12 +82,43 @@ export async function startDemoAsync(
 
   /** Every act this screen has shown, so a viewer (or a test) can tell none was skipped. */
   const actsSeen = new Set<number>();
+  let focusedAct = -1;
+  /**
+   * Cards above the act's card grow and shrink as alarms come and go, pushing it off screen: the
+   * screen follows it back until someone scrolls or presses a key themselves.
+   */
+  let follow = true;
+  let offScreenPolls = 0;
+  for (const type of ["wheel", "touchstart", "keydown"] as const) {
+    window.addEventListener(type, () => {
+      follow = false;
+    });
+  }
   const render = (s: DemoState) => {
     actsSeen.add(s.act);
     heading.textContent = s.act > 0 ? `${s.act} / ${s.actCount} · ${s.title}` : s.title;
-    detail.textContent = s.status === "waiting_for_next" ? `${s.detail}  (press Next)` : s.detail;
+    // "Next act" only while an act waits for it: never during an act, never after the last.
+    const offerNext = s.stepByStep && s.status === "waiting_for_next" && s.act < s.actCount;
+    next.hidden = !offerNext;
+    detail.textContent = offerNext ? `${s.detail}  (press Next)` : s.detail;
     story.dataset.status = s.status;
     story.dataset.act = String(s.act);
+    // Retried on each poll until the card exists (the panel may still be building at act 1).
+    if (s.act !== focusedAct && focusCard(ACT_FOCUS[s.act])) {
+      focusedAct = s.act;
+      follow = true;
+      offScreenPolls = 0;
+    } else if (follow && focusedAct === s.act) {
+      // Two polls in a row off screen: not a smooth scroll still on its way.
+      const card = document.querySelector<HTMLElement>("[data-demo-focus]");
+      const top = card?.getBoundingClientRect().top;
+      offScreenPolls =
+        top !== undefined && (top < 0 || top > window.innerHeight - 80) ? offScreenPolls + 1 : 0;
+      if (offScreenPolls >= 2) {
+        card?.scrollIntoView({ block: "start" });
+        offScreenPolls = 0;
+      }
+    }
   };
   if (state) render(state);
   const firstLoop = (state as DemoState | null)?.loop ?? 0;
@@ -93,6 +140,7 @@ export async function startDemoAsync(
   void pollAsync();
 
   exposeTestState(() => ({
+    demoFocus: document.querySelector<HTMLElement>("[data-demo-focus]")?.dataset.testid ?? null,
     role: "presenter",
     link: desk.connection.link.kind,
     demo: state ? { ...state, actsSeen: [...actsSeen].sort((a, b) => a - b) } : null,
@@ -101,4 +149,18 @@ export async function startDemoAsync(
     scene: desk.scene.testState(),
     panel: desk.panel?.testState() ?? null,
   }));
+}
+
+/**
+ * Marks the act's card and scrolls it into view (the panel scrolls; the room stays still).
+ * Returns false while the card is not there yet.
+ */
+function focusCard(testid: string | undefined): boolean {
+  if (testid === undefined) return true;
+  const card = document.querySelector<HTMLElement>(`.cp-card[data-testid="${testid}"]`);
+  if (!card || card.hidden) return false;
+  for (const el of document.querySelectorAll<HTMLElement>("[data-demo-focus]")) delete el.dataset.demoFocus;
+  card.dataset.demoFocus = "1";
+  card.scrollIntoView({ block: "start", behavior: "smooth" });
+  return true;
 }

@@ -48,9 +48,12 @@ export class DemoControl {
 
   constructor(private readonly deps: DemoDeps) {}
 
-  /** Starts the demo if it is not running (or restarts it); the screen gets a presenter's demo pass beside it. */
+  /**
+   * Joins the live run, or starts a fresh one: on `restart`, or when the last run failed or was a
+   * step-by-step run that has finished (a new screen must not open on a frozen finish).
+   */
   start(opts: { speed: number; stepByStep: boolean; restart: boolean }): DemoState {
-    if (this.director && (opts.restart || this.director.state.status === "failed")) {
+    if (this.director && (opts.restart || !this.director.live)) {
       void this.director.stopAsync();
       this.director = null;
     }

@@ -6,16 +6,16 @@
  * quarantine and alarms never reach a real clinic's rooms or data.
  */
 import { PatientQuestion } from "../../shared/otto.ts";
-import type { Pose } from "../../shared/poseCodec.ts";
 import { ProcedureStatus, type ProcedureView, StepKind } from "../../shared/procedure/types.ts";
 import { Ev, type FirmwareQuarantinePayload, PROTOCOL_VERSION } from "../../shared/protocol.ts";
 import type { InviteRole } from "../../shared/roles.ts";
 import type { DemoPasses } from "../auth/demoPass.ts";
-import { BETA_FIRMWARE, type Clinic, ClinicId, type PairedDevice } from "../clinic.ts";
+import { BETA_FIRMWARE, type Clinic, ClinicId, type PairedDevice, STABLE_FIRMWARE } from "../clinic.ts";
 import { createLogger } from "../log.ts";
 import { SimRunner } from "../soe/simRunner.ts";
 import { FaultMode } from "../soe/simulator.ts";
 import { deviceKey } from "../tokens.ts";
+import { demoPose } from "./demoPoses.ts";
 import { SimParticipant } from "./simParticipant.ts";
 
 const log = createLogger("demo");
@@ -66,11 +66,6 @@ const ACTS = [
   "The session finishes safely",
 ] as const;
 
-const seatedHead = (x: number, y: number, z: number): Pose["head"] => ({
-  p: { x, y, z },
-  q: { x: 0, y: 0, z: 0, w: 1 },
-});
-
 export class DemoDirector {
   readonly state: DemoState;
   private people: SimParticipant[] = [];
@@ -98,6 +93,16 @@ export class DemoDirector {
     this.advance?.();
   }
 
+  /**
+   * Whether a new screen should join this run rather than start another: a looping run always is;
+   * a step-by-step run only until it has finished (or failed), after which `/demo` starts afresh.
+   */
+  get live(): boolean {
+    if (this.stopped) return false;
+    if (this.state.status === "failed") return false;
+    return this.opts.loop || this.state.status !== "finished";
+  }
+
   async runAsync(): Promise<void> {
     do {
       try {
@@ -106,9 +111,10 @@ export class DemoDirector {
         this.state.status = "failed";
         this.state.detail = error instanceof Error ? error.message : String(error);
         log.error("demo failed", { error: this.state.detail });
-      } finally {
         await this.teardownAsync();
       }
+      // The people stay in the room at the finish (the screen shows them, and Otto's last words
+      // still have someone to be addressed to); the next loop or a stop sends them home.
       if (this.opts.loop && !this.stopped) await this.wait(12_000);
     } while (this.opts.loop && !this.stopped);
   }
@@ -161,6 +167,10 @@ export class DemoDirector {
   private async playOnceAsync(): Promise<void> {
     this.state.loop += 1;
     this.state.status = "starting";
+    this.state.act = 0;
+    this.state.title = "Getting the room ready";
+    this.state.detail = "";
+    await this.teardownAsync();
     await this.deps.resetClinicAsync();
     this.deps.resetRoom();
     const devices = demoDevices(this.deps.clinic);
@@ -177,21 +187,9 @@ export class DemoDirector {
     const ray = await this.join("clinician");
     const noah = await this.join("assistant");
     const julian = await this.join("patient");
-    ray.startPoses(30, {
-      head: seatedHead(0.55, 1.62, -0.35),
-      left: seatedHead(0.35, 1.1, -0.1),
-      right: seatedHead(0.45, 1.15, 0.1),
-    });
-    noah.startPoses(30, {
-      head: seatedHead(-0.6, 1.58, -0.2),
-      left: seatedHead(-0.45, 1.1, -0.1),
-      right: seatedHead(-0.4, 1.1, 0.05),
-    });
-    julian.startPoses(
-      30,
-      { head: seatedHead(0, 1.05, 0.55), left: seatedHead(-0.3, 0.8, 0.2), right: seatedHead(0.3, 0.8, 0.2) },
-      0.01,
-    );
+    ray.startPoses(30, demoPose("clinician"));
+    noah.startPoses(30, demoPose("assistant"));
+    julian.startPoses(30, demoPose("patient"), 0.01);
     await this.wait(3_000);
 
     await this.actAsync(
@@ -220,7 +218,7 @@ export class DemoDirector {
 
     await this.actAsync(
       2,
-      `Julian's SOEs install beta firmware ${BETA_FIRMWARE}: the sensor on 36 starts sending stuck, spiking and skewed data.`,
+      `The sensor on tooth 36 installs beta firmware ${BETA_FIRMWARE} and starts sending stuck, spiking and skewed readings: watch the charts and the alarms.`,
     );
     const faultAt = Date.now();
     this.sim.setFault(DEMO_PATIENT, FaultMode.betaUpdate, { firmware: BETA_FIRMWARE, tooth: 36 });
@@ -245,7 +243,7 @@ export class DemoDirector {
 
     await this.actAsync(
       4,
-      "Dr. Ray acknowledges the alarm, quarantines the beta firmware (its readings are retracted, not deleted) and checks the tooth herself.",
+      `Dr. Ray acknowledges the alarm and quarantines beta ${BETA_FIRMWARE} (its readings are marked in error, not deleted); Noah puts the sensor back on ${STABLE_FIRMWARE}; Dr. Ray checks the tooth herself.`,
     );
     for (const id of this.deps.alarmIds()) await ray.command(Ev.alarmAck, { alarmId: id });
     await this.wait(2_000);
@@ -256,6 +254,8 @@ export class DemoDirector {
     };
     const quarantined = await ray.command(Ev.firmwareQuarantine, quarantine);
     if (!quarantined.ok) throw new Error(`the quarantine was refused: ${quarantined.error.message}`);
+    // Noah puts the sensor back on the released firmware: its data is trusted again from here on.
+    this.sim.setFault(DEMO_PATIENT, FaultMode.none, { firmware: STABLE_FIRMWARE, tooth: 36 });
     await this.wait(3_000);
     await ray.command(Ev.procedureCommand, {
       command: "override",
@@ -288,8 +288,17 @@ export class DemoDirector {
     if (this.deps.procedure()?.status !== ProcedureStatus.completed)
       throw new Error("the procedure did not complete");
     await noah.command(Ev.breathing, { on: false });
+    // The safe outcome has no alarm left to answer: Dr. Ray acknowledges what the fault left
+    // behind (a late reading from the beta can raise one after the first acknowledgement).
+    for (let i = 0; i < 20 && this.deps.alarmIds().length > 0; i++) {
+      for (const id of this.deps.alarmIds()) await ray.command(Ev.alarmAck, { alarmId: id });
+      await this.untilAsync("the acknowledgements", () => this.deps.alarmIds().length === 0, 1_500).catch(
+        () => undefined,
+      );
+    }
+    if (this.deps.alarmIds().length > 0) throw new Error("alarms are still unacknowledged at the finish");
     this.state.status = "finished";
-    this.state.detail = "The session finished safely.";
+    this.state.detail = `Safe outcome: Julian's filling is done, the automated check never ran on bad data, and beta ${BETA_FIRMWARE} stays quarantined in the demo clinic.`;
     await this.wait(4_000);
   }
 

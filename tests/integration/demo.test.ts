@@ -95,4 +95,98 @@ describe("demo director", () => {
     ).toEqual([]);
     realRay.close();
   }, 120_000);
+
+  it("starts every loop clean: no alarm or quarantine before the fault, none unanswered at the finish", async () => {
+    // The run above loops: watch it from where it is through two whole loops.
+    const state = async () =>
+      (await (await fetch(`${server.origin}/api/demo/state`)).json()) as {
+        loop: number;
+        status: string;
+        act: number;
+        detail: string;
+      };
+    const firstLoop = (await state()).loop + 1;
+    /** Per loop and act: the worst the room showed while that act lasted. */
+    const seen = new Map<
+      string,
+      { alarms: number; firmwareAlarms: number; quarantined: number; unacked: number }
+    >();
+    const finishes: { loop: number; unacked: number; status: string }[] = [];
+    const until = Date.now() + 200_000;
+    let last = await state();
+    while (last.loop < firstLoop + 2 && last.status !== "failed" && Date.now() < until) {
+      if (last.loop >= firstLoop && last.status !== "starting") {
+        const room = server.sessions.forAppointment("demo").room;
+        const alarms = room.activeAlarms().filter((a) => !a.key.startsWith("dropout:"));
+        const unacked = alarms.filter((a) => a.acknowledgedAt === undefined).length;
+        const key = `${last.loop}:${last.act}`;
+        const before = seen.get(key) ?? { alarms: 0, firmwareAlarms: 0, quarantined: 0, unacked: 0 };
+        seen.set(key, {
+          alarms: Math.max(before.alarms, alarms.length),
+          firmwareAlarms: Math.max(
+            before.firmwareAlarms,
+            alarms.filter((a) => /quarantin/.test(a.message)).length,
+          ),
+          quarantined: Math.max(before.quarantined, room.snapshot("").quarantinedFirmware.length),
+          unacked: Math.max(before.unacked, unacked),
+        });
+        if (last.status === "finished" && finishes.at(-1)?.loop !== last.loop) {
+          finishes.push({ loop: last.loop, unacked, status: last.status });
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      last = await state();
+    }
+    expect(last.status, last.detail).not.toBe("failed");
+    expect(finishes.map((f) => f.loop)).toEqual([firstLoop, firstLoop + 1]);
+    // The finish has no alarm left to answer (no stale HIGH banner on the demo screen).
+    expect(finishes.map((f) => f.unacked)).toEqual([0, 0]);
+    for (const loop of [firstLoop, firstLoop + 1]) {
+      // Acts 1-2 run before the fault: nothing at all; acts 1-4 run before Dr. Ray takes over:
+      // no quarantine and no quarantine alarm yet (each loop lifts the last loop's).
+      for (const act of [1, 2])
+        expect(seen.get(`${loop}:${act}`), `loop ${loop} act ${act}`).toMatchObject({ alarms: 0 });
+      for (const act of [1, 2, 3, 4]) {
+        expect(seen.get(`${loop}:${act}`), `loop ${loop} act ${act}`).toMatchObject({
+          firmwareAlarms: 0,
+          quarantined: 0,
+        });
+      }
+      expect(seen.get(`${loop}:5`)?.quarantined, `loop ${loop} act 5`).toBe(1);
+    }
+  }, 220_000);
+
+  it("opens a fresh run after a finished step-by-step one, and joins a live one", async () => {
+    const start = async (q: string) =>
+      (await (await fetch(`${server.origin}/api/demo/start?${q}`)).json()) as {
+        state: { loop: number; act: number; status: string; stepByStep: boolean };
+      };
+    const stepped = await start("speed=8&step=1&restart=1");
+    expect(stepped.state).toMatchObject({ stepByStep: true, loop: 1 });
+    // A second screen while it runs joins the same run.
+    const joined = await start("speed=8");
+    expect(joined.state.stepByStep).toBe(true);
+    const state = async () =>
+      (await (await fetch(`${server.origin}/api/demo/state`)).json()) as {
+        act: number;
+        status: string;
+        detail: string;
+      };
+    const until = Date.now() + 150_000;
+    let last = await state();
+    while (last.status !== "finished" && last.status !== "failed" && Date.now() < until) {
+      if (last.status === "waiting_for_next") await fetch(`${server.origin}/api/demo/next`);
+      await new Promise((r) => setTimeout(r, 100));
+      last = await state();
+    }
+    expect(last.status, last.detail).toBe("finished");
+    expect(last.act).toBe(7);
+    // The finish caption names no internal id (no device, member or patient id).
+    expect(last.detail).not.toMatch(/soe-|m-|julian-demo/);
+    // Plain /demo now starts a fresh run instead of showing the frozen finish.
+    const fresh = await start("speed=8");
+    expect(fresh.state.status).not.toBe("finished");
+    expect(fresh.state.stepByStep).toBe(false);
+    expect(fresh.state.act).toBe(0);
+  }, 180_000);
 });
