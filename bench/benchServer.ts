@@ -5,9 +5,10 @@
  * a full GC when started with --expose-gc) and the size of its database files.
  */
 
-import { statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { startChairside } from "../server/app.ts";
 import { syntheticClinic } from "../server/clinic.ts";
 import { loadConfig } from "../server/config.ts";
@@ -66,6 +67,17 @@ export interface ServerProbe {
   afterGc: boolean;
   /** CPU time of the whole process (every thread), user + system, since the previous probe. */
   cpuMs: number;
+  /**
+   * CPU time of the main thread alone (user + system, from /proc on Linux; null elsewhere), ms,
+   * since the previous probe: the work that can delay other rooms. Unlike cpuMs it excludes the
+   * storage thread, and unlike latency percentiles or event-loop utilization (wall time, which
+   * stretches whenever the machine is busy) it hardly depends on what else runs on the machine.
+   */
+  mainCpuMs: number | null;
+  /** Time the main thread was inside a callback (event-loop utilization's active time), ms. */
+  mainBusyMs: number;
+  /** Wall-clock time since the previous probe, ms. */
+  wallMs: number;
   dbBytes: number;
   /** SOE batches: hand-in to durable outcome (storage thread round trip), ms, since the previous probe. */
   storeDelay: { p50: number; p99: number; max: number; samples: number };
@@ -87,10 +99,38 @@ function dbBytes(): number {
   return total;
 }
 
+/** The main thread's CPU time so far, ms: utime + stime of /proc/self/task/<pid>/stat. */
+const clockTicksPerSecond = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+function mainThreadCpuMs(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+  } catch {
+    return null;
+  }
+}
+
+let mainCpuAtProbe = mainThreadCpuMs();
 let cpuAtProbe = process.cpuUsage();
+let eluAtProbe = performance.eventLoopUtilization();
+let wallAtProbe = performance.now();
 function probe(): ServerProbe {
   const cpu = process.cpuUsage(cpuAtProbe);
   cpuAtProbe = process.cpuUsage();
+  const elu = performance.eventLoopUtilization(eluAtProbe);
+  const mainCpu = mainThreadCpuMs();
+  const mainCpuMs = mainCpu === null || mainCpuAtProbe === null ? null : mainCpu - mainCpuAtProbe;
+  const wallNow = performance.now();
+  const wallMs = wallNow - wallAtProbe;
+  wallAtProbe = wallNow;
   const delay = {
     p50: ms(loopDelay.percentile(50)),
     p99: ms(loopDelay.percentile(99)),
@@ -100,6 +140,8 @@ function probe(): ServerProbe {
   // The GC pause is the probe's own doing: it is taken after reading the delay, then forgotten.
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
+  eluAtProbe = performance.eventLoopUtilization();
+  mainCpuAtProbe = mainThreadCpuMs();
   const mem = process.memoryUsage();
   loopDelay.reset();
   const storeDelay = {
@@ -116,6 +158,9 @@ function probe(): ServerProbe {
     heapUsedMb: mem.heapUsed / 1024 / 1024,
     afterGc: gc !== undefined,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    mainCpuMs,
+    mainBusyMs: elu.active,
+    wallMs,
     dbBytes: dbBytes(),
     storeDelay,
   };

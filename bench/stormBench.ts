@@ -142,6 +142,20 @@ console.log(
   `  server CPU    ${cpuPerRound(stormLoops)} ms per storm (joins + 1 s), ${cpuPerRound(leaveLoops)} ms per leave (+ 2 s); ` +
     `quiet: ${fmt(quietLoop.cpuMs / (QUIET_MS / 1000), 0)} ms per second (all threads, user + system)`,
 );
+// The main thread's own CPU time in each phase (server-side, from /proc): what can delay other
+// rooms. It includes the probe room's steady work (its quiet rate is printed beside it); it is far
+// less sensitive to other load on the machine than the latency percentiles above, though a phase
+// that the machine stretches also holds more of the probe room's work.
+const cpuPerPhase = (probes: ServerProbe[]) => {
+  const cpu = probes.reduce((a, p) => a + (p.mainCpuMs ?? Number.NaN), 0) / probes.length;
+  const wall = probes.reduce((a, p) => a + p.wallMs, 0) / probes.length;
+  const busy = probes.reduce((a, p) => a + p.mainBusyMs, 0) / probes.length;
+  return `${fmt(cpu, 0)} ms in ${fmt(wall / 1000, 1)} s (${fmt(cpu / COUNT, 2)} ms per person, loop busy ${fmt((100 * busy) / wall, 0)} %)`;
+};
+console.log(
+  `  main thread   CPU per storm ${cpuPerPhase(stormLoops)}; per leave ${cpuPerPhase(leaveLoops)}; ` +
+    `quiet ${fmt(((quietLoop.mainCpuMs ?? Number.NaN) / quietLoop.wallMs) * 1000, 0)} ms per second`,
+);
 const joins = summary(joinMs);
 console.log(
   `  storm joins   connect -> welcome p50 ${fmt(joins.p50)} ms   p99 ${fmt(joins.p99)} ms   max ${fmt(joins.max)} ms   (${joins.n} joined, ${refused} refused)`,

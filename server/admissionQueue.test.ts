@@ -49,4 +49,33 @@ describe("AdmissionQueue", () => {
     loop.turn();
     expect(admitted).toEqual(["a", "b", "c"]);
   });
+
+  it("runs the rest of the batch and the queue after an entry throws, and reports the error", () => {
+    const loop = manualLoop();
+    const errors: unknown[] = [];
+    const queue = new AdmissionQueue(2, loop.schedule, (error) => errors.push(error));
+    const admitted: string[] = [];
+    queue.admit(() => {
+      throw new Error("a handler that escaped its guard");
+    });
+    queue.admit(() => admitted.push("b"));
+    queue.admit(() => admitted.push("c"));
+    loop.turn();
+    expect(admitted).toEqual(["b"]);
+    expect(errors).toHaveLength(1);
+    loop.turn();
+    expect(admitted).toEqual(["b", "c"]);
+    expect(loop.scheduled).toBe(0);
+  });
+
+  it("keeps joins and departures in arrival order (a quick reconnect's join after its own leave)", () => {
+    const loop = manualLoop();
+    const queue = new AdmissionQueue(1, loop.schedule);
+    const order: string[] = [];
+    queue.admit(() => order.push("leave m-1"));
+    queue.admit(() => order.push("join m-1"));
+    loop.turn();
+    loop.turn();
+    expect(order).toEqual(["leave m-1", "join m-1"]);
+  });
 });

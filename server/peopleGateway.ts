@@ -194,7 +194,7 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): People
       "connection",
       (socket: PeopleSocket) => {
         if (revoked.has(socket.data.seat.credentialId)) return cutRevoked(socket);
-        onConnection(seats, socket, deps);
+        onConnection(seats, joins, socket, deps);
       },
       (_error, [socket]) => {
         gatewayStats.internalErrors += 1;
@@ -276,7 +276,12 @@ function cutRevoked(socket: PeopleSocket): void {
 /** The live socket of each member, by room and member id: finding the one to replace is O(1). */
 type Seats = Map<string, PeopleSocket>;
 
-function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): void {
+function onConnection(
+  seats: Seats,
+  roomChanges: AdmissionQueue,
+  socket: PeopleSocket,
+  deps: GatewayDeps,
+): void {
   const { seat: admitted, displayName } = socket.data;
   const session = deps.sessions.forAppointment(admitted.appointmentId);
   const joined = session.join({ personId: admitted.personId, displayName, role: admitted.role });
@@ -507,17 +512,32 @@ function onConnection(seats: Seats, socket: PeopleSocket, deps: GatewayDeps): vo
       "disconnect",
       (reason: string) => {
         if (socket.data.memberId !== memberId) return; // replaced by a newer connection
-        if (seats.get(seatKey) === socket) seats.delete(seatKey);
-        if (reason === "client namespace disconnect") session.leave(memberId, "left");
-        // -- finish8 (issue 8) -- the server cut it on purpose (credential ended, room closed,
-        // offender): the page does not come back, so the person leaves now, not after the rejoin window.
-        else if (reason === "server namespace disconnect") session.leave(memberId, "cut by the server");
-        else session.drop(memberId);
         log.info("member disconnected", { room: admitted.roomId, memberId, reason });
+        // A departure is a broadcast to everyone still in the room, like a join: when a crowd
+        // leaves at once, its departures wait their turn in the same queue as joins (in arrival
+        // order, so a quick reconnect's join still comes after its own leave).
+        roomChanges.admit(
+          guard(
+            "leave",
+            () => {
+              // A newer connection took the seat meanwhile: the person is here, nothing to announce.
+              if (seats.get(seatKey) !== socket) return;
+              seats.delete(seatKey);
+              if (reason === "client namespace disconnect") session.leave(memberId, "left");
+              // -- finish8 (issue 8) -- the server cut it on purpose (credential ended, room closed,
+              // offender): the page does not come back, so the person leaves now, not after the rejoin window.
+              else if (reason === "server namespace disconnect") session.leave(memberId, "cut by the server");
+              else session.drop(memberId);
+            },
+            countInternalError,
+          ),
+        );
       },
-      () => {
-        gatewayStats.internalErrors += 1;
-      },
+      countInternalError,
     ),
   );
+}
+
+function countInternalError(): void {
+  gatewayStats.internalErrors += 1;
 }

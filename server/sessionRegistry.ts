@@ -137,8 +137,15 @@ export class SessionRegistry {
     session.room.onEvent((event) => {
       // Each role gets its own form of every event (a placeholder where it may see nothing), so
       // nobody sees more than shared/access.ts grants and every sequence stays gap-free.
-      for (const role of AUDIENCE_ROLES)
-        io.to(audienceRoom(appt.roomId, role)).emit(Ev.roomEvent, session.eventFor(role, event));
+      // A role with nobody connected is skipped: projecting, encoding and framing an event for an
+      // empty Socket.IO room costs the same as for a full one (in a crowd of observers, three of
+      // the four forms of every join went nowhere). A member of that role who connects later gets
+      // the welcome snapshot, and any gap in the sequence is theirs to fill from a snapshot.
+      for (const role of AUDIENCE_ROLES) {
+        const audience = audienceRoom(appt.roomId, role);
+        if (!io.sockets.adapter.rooms.get(audience)?.size) continue;
+        io.to(audience).emit(Ev.roomEvent, session.eventFor(role, event));
+      }
       void storage.appendRoomEvent(appt.roomId, event).catch(logFailure("append room event"));
       const safety = event.body.type === "procedure" || event.body.type === "alarm";
       writer.markDirty(safety ? Urgency.safety : Urgency.event);
