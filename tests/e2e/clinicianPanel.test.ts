@@ -37,6 +37,17 @@ afterAll(async () => {
   await server?.stopAsync();
 });
 
+/** A busy machine can drop the link for a moment; screenshots wait for it to be live again. */
+async function live(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => (window.__chairside?.() as { link?: string })?.link === "connected",
+    null,
+    {
+      timeout: 60_000,
+    },
+  );
+}
+
 async function connected(page: Page): Promise<void> {
   await page.waitForFunction(
     () => (window.__chairside?.() as { link?: string; panel?: unknown })?.link === "connected",
@@ -163,6 +174,7 @@ describe("the clinician panel in headless Chromium", () => {
       { timeout: 90_000 },
     );
 
+    await live(page);
     await screenshot(page, "panel-beta-update-1280x800");
     for (const control of ["procedure-pause", "procedure-abort"]) {
       expect(await onScreen(page, `[data-testid="${control}"]`), control).toBe(true);
@@ -182,7 +194,9 @@ describe("the clinician panel in headless Chromium", () => {
       { timeout: 10_000 },
     );
     await page.evaluate(() => document.querySelector('[data-testid="panel-body"]')?.scrollTo(0, 0));
+    await live(page);
     await screenshot(page, "panel-beta-update-1920x1080");
+    expect(await page.locator('[data-testid="procedure-pause"]').isEnabled()).toBe(true);
     for (const control of ["procedure-pause", "procedure-abort"]) {
       expect(await onScreen(page, `[data-testid="${control}"]`), control).toBe(true);
     }
@@ -202,6 +216,7 @@ describe("the clinician panel in headless Chromium", () => {
       null,
       { timeout: 10_000 },
     );
+    await live(page);
     await screenshot(page, "panel-beta-update-2560x1440");
     expect(await onScreen(page, '[data-testid="procedure-pause"]')).toBe(true);
     expect(await onScreen(page, '[data-testid="tooth-state-36"]')).toBe(true);
