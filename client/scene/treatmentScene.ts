@@ -25,6 +25,7 @@ import {
   projectToCanvas,
 } from "./cameras.ts";
 import type { ToothState } from "./dentition.ts";
+import { type FrameStats, measureFramesAsync } from "./frameStats.ts";
 import { PATIENT_HEAD, roleStation, toV3, xrPlacementFor } from "./layout.ts";
 import { poseTransform, seatedPose, stationPose } from "./localPose.ts";
 import { UtteranceGate } from "./ottoSpeech.ts";
@@ -51,7 +52,7 @@ export interface SceneOptions {
   stopControls?: boolean;
 }
 export type StopSignalKind = "button" | "raised_hand" | "key" | "panel";
-export type { PanelChoice, PanelSpec, ToothState, XRStatus };
+export type { FrameStats, PanelChoice, PanelSpec, ToothState, XRStatus };
 
 export interface SceneTestState {
   fps: number;
@@ -312,6 +313,11 @@ export class TreatmentScene {
   panelButtonScreenPosition(value: string): { x: number; y: number } | null {
     const p = this.parts.hud.buttonWorldPosition(value);
     return p ? this.project(p) : null;
+  }
+
+  /** Draw calls, meshes, triangles and render time over the next `frames` frames (bench:scene). */
+  measureFramesAsync(frames: number): Promise<FrameStats> {
+    return measureFramesAsync(this.scene, frames);
   }
 
   testState(): SceneTestState {
