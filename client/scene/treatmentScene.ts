@@ -371,6 +371,8 @@ export class TreatmentScene {
     if (this.mode === "patient") this.setScreenAligned(status !== "in_xr");
     // The glow layer costs a full extra pass per eye: headsets get emissive colours without bloom.
     this.parts.glow.isEnabled = this.quality === "high" && status !== "in_xr";
+    // So does the shadow map (one more draw per caster): the headset's budget is 60 draw calls.
+    this.scene.shadowsEnabled = this.quality === "high" && status !== "in_xr";
     if (status === "exited") {
       // Babylon hands the XR camera's place back to the flat camera; put ours where they belong.
       this.lookCamera?.restore();
