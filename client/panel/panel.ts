@@ -25,9 +25,11 @@ import { ProcedureControls } from "./procedureControls.ts";
 import { SoeCharts } from "./soeCharts.ts";
 import { CHART_TEETH, TeethView } from "./teethView.ts";
 import { computeToothStates, type HeatmapSignal, sameStates, type ToothState } from "./toothHeatmap.ts";
+import type { ToothHighlightSource } from "./toothLink.ts";
 
 export { createClinicianLayout } from "./layout.ts";
 export type { HeatmapSignal, ToothState } from "./toothHeatmap.ts";
+export { linkTeeth, type ToothHighlightSource, type ToothHighlightTarget } from "./toothLink.ts";
 
 export interface ClinicianPanelOptions {
   role: PanelRole;
@@ -62,7 +64,7 @@ export interface PanelTestState {
 const TICK_MS = 500;
 const HEAT_REFRESH_MS = 250;
 
-export class ClinicianPanel implements RoomListener {
+export class ClinicianPanel implements RoomListener, ToothHighlightSource {
   /** Teeth the 3D view should highlight: the selected tooth, else the current step's teeth. */
   readonly onHighlightTeeth = new PanelEvent<number[]>();
   private readonly toothStatesEvent = new PanelEvent<ToothStatesChange>();
@@ -266,6 +268,11 @@ export class ClinicianPanel implements RoomListener {
     this.selected = fdi;
     this.teeth.select(fdi);
     this.emitHighlight();
+  }
+
+  /** The teeth lit up now (see `onHighlightTeeth`). */
+  highlightedTeeth(): number[] {
+    return this.highlight === "" ? [] : this.highlight.split(",").map(Number);
   }
 
   toothStates(): Map<number, ToothState> {

@@ -6,6 +6,7 @@ import { isLive } from "../linkState.ts";
 import { createClinicianLayout } from "../panel/layout.ts";
 import { ClinicianPanel } from "../panel/panel.ts";
 import type { PanelRole } from "../panel/permissions.ts";
+import { linkTeeth } from "../panel/toothLink.ts";
 import { TreatmentScene } from "../scene/treatmentScene.ts";
 import { LinkPresenter, qualityFromUrl } from "./status.ts";
 import { exposeTestState, startPoseLoop } from "./testHooks.ts";
@@ -54,7 +55,8 @@ export async function startDeskAsync(
         });
         panel.setLive(isLive(connection.link));
         panel.onToothStatesChanged(({ states }) => scene.setToothStates(states));
-        scene.onToothPickedObservable.add((fdi) => panel?.selectTooth(fdi));
+        // The panel decides what is lit (the picked tooth, else the step's teeth); 3D picks select in the panel.
+        linkTeeth(panel, scene);
       }
       panel.onView(view);
       applyToScene(scene, view);
@@ -98,5 +100,4 @@ function applyToScene(scene: TreatmentScene, view: RoomSnapshot): void {
   scene.setOtto(view.otto);
   scene.setSurroundings(view.comfort.surroundings);
   scene.setBreathingCoach(view.comfort.breathingCoach);
-  scene.highlightTeeth(view.procedure?.step?.teeth ?? []);
 }
