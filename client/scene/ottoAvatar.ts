@@ -19,6 +19,7 @@ import type { OttoState } from "../../shared/otto.ts";
 import { OTTO_BASE, OTTO_HOVER_HEIGHT, PATIENT_HEAD, toV3 } from "./layout.ts";
 import { colour, glowing, matte } from "./palette.ts";
 import { rod, roundedBox } from "./shapes.ts";
+import { batchStatic } from "./staticBatch.ts";
 import { SpeechBubble } from "./speechBubble.ts";
 import { createCrown } from "./toothShapes.ts";
 
@@ -171,6 +172,10 @@ export class OttoAvatar {
       m.isPickable = false;
       if (m !== this.shadowDisc) shadows?.addShadowCaster(m, false);
     }
+    // Shell, face, ears and antenna turn with the head, body parts bob with the float: one mesh
+    // each (the glowing eyes, mouth and arms move on their own and stay separate).
+    batchStatic(this.head, "otto-head", { exclude: [...this.eyes, this.mouth, tip], shadows, freeze: false });
+    batchStatic(this.float, "otto-body", { exclude: [this.head, ...this.arms], shadows, freeze: false });
     this.bubble = new SpeechBubble(scene, "otto-bubble", "Otto");
   }
 

@@ -63,6 +63,8 @@ export interface SceneTestState {
   teeth: number;
   highlighted: number[];
   toothColours: Record<number, string>;
+  /** Teeth outlined for an active alarm, by priority (the panel's `alarms api` states). */
+  toothAlarms: Record<number, string>;
   surroundings: string;
   breathing: boolean;
   panel: string | null;
@@ -332,6 +334,7 @@ export class TreatmentScene {
       teeth: this.parts.dentition.count,
       highlighted: this.parts.dentition.highlightedTeeth(),
       toothColours: this.parts.dentition.colours(),
+      toothAlarms: this.parts.dentition.alarms(),
       surroundings: this.parts.surroundings.kind,
       breathing: this.parts.coach.on,
       panel: this.parts.hud.panelId,

@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   scene.setMembers(MEMBERS, self);
   scene.setToothStates(
     new Map([
-      [16, { colour: "#e8736b", label: "pH 5.3 · acidic" }],
+      [16, { colour: "#e8736b", label: "pH 5.3 · acidic", alarm: { priority: "high", acknowledged: false } }],
       [26, { colour: "#f2b84b", label: "pH 6.1" }],
       [36, { colour: "#7cc47f", label: "pH 7.1" }],
       [46, { colour: "#7cc47f", label: "pH 7.0" }],
