@@ -19,8 +19,8 @@ import type { OttoState } from "../../shared/otto.ts";
 import { OTTO_BASE, OTTO_HOVER_HEIGHT, PATIENT_HEAD, toV3 } from "./layout.ts";
 import { colour, glowing, matte } from "./palette.ts";
 import { rod, roundedBox } from "./shapes.ts";
-import { batchStatic } from "./staticBatch.ts";
 import { SpeechBubble } from "./speechBubble.ts";
+import { batchStatic } from "./staticBatch.ts";
 import { createCrown } from "./toothShapes.ts";
 
 interface Look {
@@ -245,7 +245,7 @@ export class OttoAvatar {
     this.mouth.scaling.x = talking ? 0.7 + 0.5 * Math.abs(Math.sin(t * 11) * Math.sin(t * 4.3)) : 1;
     this.mouth.scaling.y = talking ? 1 + 1.6 * Math.abs(Math.sin(t * 13)) : 1;
 
-    this.bubble.update(nowMs, new Vector3(here.x, here.y + OTTO_HOVER_HEIGHT + 0.72, here.z));
+    this.bubble.update(nowMs, new Vector3(here.x, here.y + OTTO_HOVER_HEIGHT + 0.8, here.z));
   }
 
   dispose(): void {
