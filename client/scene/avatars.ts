@@ -169,10 +169,19 @@ export class AvatarSet {
     const skin = matte(scene, `avatar-skin-${id}`, skinTone, { specular: 0.12 });
     const hair = matte(scene, `avatar-hair-${id}`, pick(HAIR, id, 3), { specular: 0.12 });
     const scrubs = matte(scene, `avatar-scrubs-${id}`, roleColour(member.role), { specular: 0.08 });
-    const gloves = matte(scene, `avatar-gloves-${id}`, patient ? skinTone : PALETTE.glove, { specular: 0.12 });
+    const gloves = matte(scene, `avatar-gloves-${id}`, patient ? skinTone : PALETTE.glove, {
+      specular: 0.12,
+    });
     const head = new TransformNode(`avatar-eyes-${id}`, scene);
     head.parent = root;
-    const part = (mesh: Mesh, parent: TransformNode, x: number, y: number, z: number, mat: StandardMaterial) => {
+    const part = (
+      mesh: Mesh,
+      parent: TransformNode,
+      x: number,
+      y: number,
+      z: number,
+      mat: StandardMaterial,
+    ) => {
       mesh.position.set(x, y, z);
       mesh.material = mat;
       mesh.parent = parent;
@@ -184,7 +193,14 @@ export class AvatarSet {
     part(roundedBox("avatar-hair", scene, 0.16, 0.1, 0.19, 0.6, 12), head, 0, 0.075, -0.06, hair);
     part(roundedBox("avatar-nose", scene, 0.025, 0.045, 0.03, 0.6, 6), head, 0, -0.03, 0.05, skin);
     for (const side of [-1, 1])
-      part(roundedBox("avatar-ear", scene, 0.02, 0.055, 0.04, 0.6, 6), head, side * 0.078, -0.015, -0.05, skin);
+      part(
+        roundedBox("avatar-ear", scene, 0.02, 0.055, 0.04, 0.6, 6),
+        head,
+        side * 0.078,
+        -0.015,
+        -0.05,
+        skin,
+      );
     // Only the patient wears a headset: the care team works at a desk or at the chair.
     if (patient) {
       const visor = matte(scene, `avatar-visor-${id}`, PALETTE.navy, { specular: 0.9 });
@@ -198,7 +214,14 @@ export class AvatarSet {
       part(roundedBox("avatar-torso", scene, 0.38, 0.5, 0.22, 0.5, 14), body, 0, -0.42, 0, scrubs);
       part(roundedBox("avatar-shoulders", scene, 0.44, 0.12, 0.2, 0.7, 12), body, 0, -0.21, 0, scrubs);
       for (const side of [-1, 1]) {
-        const arm = part(roundedBox("avatar-upper-arm", scene, 0.09, 0.3, 0.1, 0.7, 10), body, 0, 0, 0, scrubs);
+        const arm = part(
+          roundedBox("avatar-upper-arm", scene, 0.09, 0.3, 0.1, 0.7, 10),
+          body,
+          0,
+          0,
+          0,
+          scrubs,
+        );
         arm.position.set(side * 0.235, -0.36, 0.01);
         arm.rotation.z = side * 0.12;
       }
@@ -208,7 +231,14 @@ export class AvatarSet {
       node.parent = root;
       part(roundedBox(`${name}-palm`, scene, 0.085, 0.03, 0.095, 0.45, 10), node, 0, 0, 0, gloves);
       part(roundedBox(`${name}-fingers`, scene, 0.08, 0.022, 0.08, 0.5, 8), node, 0, -0.004, 0.08, gloves);
-      part(roundedBox(`${name}-thumb`, scene, 0.025, 0.022, 0.06, 0.6, 6), node, side * 0.05, 0, 0.03, gloves);
+      part(
+        roundedBox(`${name}-thumb`, scene, 0.025, 0.022, 0.06, 0.6, 6),
+        node,
+        side * 0.05,
+        0,
+        0.03,
+        gloves,
+      );
       return node;
     };
     const left = hand(`avatar-left-${id}`, -1);
