@@ -4,7 +4,7 @@
  * Prints draw calls, meshes, triangles and the render's CPU time per frame against the headset
  * budget (patient ≤ 60 draw calls and ≤ 150k triangles; clinician ≤ 100 draw calls).
  * Software rendering makes the times slow and noisy: compare before/after in one sitting.
- * Run: npm run bench:scene [-- --frames 60 --quality high|low]
+ * Run: npm run bench:scene [-- --frames 60 --quality high|low --views patient,clinician,demo]
  */
 import { resolve } from "node:path";
 import type { Page } from "playwright-core";
@@ -71,6 +71,7 @@ async function measure(
 async function main(): Promise<void> {
   const frames = Number(arg("frames", "40"));
   const quality = arg("quality", "high");
+  const only = arg("views", "patient,clinician,demo").split(",");
   const vite = await createServer({
     configFile: resolve(import.meta.dirname, "../vite.config.ts"),
     server: { port: 5198, strictPort: false, host: "localhost" },
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
       `bench:scene  quality=${quality}  frames=${frames}  (SwiftShader; times are CPU ms per frame)`,
     );
     console.log("view           draw calls  meshes (drawn)  triangles  script ms p50 / p95");
-    for (const view of VIEWS) {
+    for (const view of VIEWS.filter((v) => only.some((o) => v.name.startsWith(o)))) {
       const s = await measure(page, base, view, frames, quality);
       const line = [
         view.name.padEnd(14),
