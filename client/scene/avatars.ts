@@ -1,11 +1,14 @@
 /**
- * Remote participants: a head with a visor (so you can tell where they look), two hands and a
- * billboard name tag, coloured by role. Poses come from snapshot interpolation, so they move
- * smoothly at the viewer's frame rate whatever the network does. The local user is not drawn.
+ * Remote participants as people: a human-proportioned head (skin, hair, ears, nose; a headset
+ * visor only on the patient, the one person in VR), a torso in role-coloured scrubs that follows
+ * the head, two hands (gloved for the care team) and a billboard name tag. Each body part is baked
+ * into one mesh (staticBatch) to keep the headset's draw calls low. Poses come from snapshot
+ * interpolation, so they move smoothly at the viewer's frame rate whatever the network does. The
+ * local user is not drawn; the patient's body is the chair's, so a patient avatar has no torso.
  */
 import type { ShadowGenerator } from "@babylonjs/core/Lights/Shadows/shadowGenerator.js";
 import type { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
-import { Quaternion, type Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Quaternion, Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
 import type { Scene } from "@babylonjs/core/scene.js";
@@ -14,7 +17,8 @@ import type { MemberView } from "../../shared/protocol.ts";
 import type { Role } from "../../shared/roles.ts";
 import { matte, PALETTE, roleColour } from "./palette.ts";
 import { PoseInterpolator } from "./poseInterpolation.ts";
-import { roundedBox } from "./shapes.ts";
+import { rod, roundedBox } from "./shapes.ts";
+import { batchStatic } from "./staticBatch.ts";
 import { font, roundRectPath, TextPlane } from "./textTexture.ts";
 
 interface Avatar {
@@ -22,9 +26,12 @@ interface Avatar {
   root: TransformNode;
   /** Follows the pose: the eyes, as cameras report them. */
   head: TransformNode;
-  skull: Mesh;
-  left: Mesh;
-  right: Mesh;
+  /** Neck down; follows the head's position and yaw (null for the patient, who lies in the chair). */
+  body: TransformNode | null;
+  /** Every drawn part, for the reconnecting fade. */
+  parts: Mesh[];
+  left: TransformNode;
+  right: TransformNode;
   tag: TextPlane;
   materials: StandardMaterial[];
   tagKey: string;
@@ -40,10 +47,30 @@ const ROLE_CAPTION: Record<Role, string> = {
   otto: "assistant AI",
 };
 
+const HAIR = ["#3b2a20", "#6b4a2f", "#1f1b18", "#a7774b", "#8c8c8c", "#4a3426"];
+const SKIN = ["#e0b497", "#c68e6b", "#8d5a3b", "#f1cdb3", "#a8704f"];
+
+/** A stable pick from a list by member id, so a person looks the same to everyone. */
+function pick<T>(list: readonly T[], id: string, salt: number): T {
+  let h = salt;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return list[h % list.length]!;
+}
+
+/** Yaw (about y) of a pose's rotation, for the torso, which turns with the head but stays upright. */
+function yawOf(q: Transform["q"]): number {
+  return Math.atan2(2 * (q.w * q.y + q.x * q.z), 1 - 2 * (q.x * q.x + q.y * q.y));
+}
+
 function applyTransform(node: TransformNode, t: Transform): void {
   node.position.set(t.p.x, t.p.y, t.p.z);
   if (!node.rotationQuaternion) node.rotationQuaternion = new Quaternion();
   node.rotationQuaternion.set(t.q.x, t.q.y, t.q.z, t.q.w);
+}
+
+/** A vertical cylinder centred on its origin. */
+function rodY(name: string, scene: Scene, diameter: number, height: number): Mesh {
+  return rod(name, scene, new Vector3(0, -height / 2, 0), new Vector3(0, height / 2, 0), diameter);
 }
 
 export class AvatarSet {
@@ -100,11 +127,21 @@ export class AvatarSet {
       avatar.root.setEnabled(pose !== null);
       if (!pose) continue;
       applyTransform(avatar.head, pose.head);
+      if (avatar.body) {
+        // Eyes are ~12 cm above the chin; the torso hangs below, a little behind the eyes.
+        const yaw = yawOf(pose.head.q);
+        avatar.body.rotation.y = yaw;
+        avatar.body.position.set(
+          pose.head.p.x - 0.09 * Math.sin(yaw),
+          pose.head.p.y - 0.09,
+          pose.head.p.z - 0.09 * Math.cos(yaw),
+        );
+      }
       avatar.left.setEnabled(pose.left !== null);
       if (pose.left) applyTransform(avatar.left, pose.left);
       avatar.right.setEnabled(pose.right !== null);
       if (pose.right) applyTransform(avatar.right, pose.right);
-      avatar.tag.mesh.position.set(pose.head.p.x, pose.head.p.y + 0.22, pose.head.p.z);
+      avatar.tag.mesh.position.set(pose.head.p.x, pose.head.p.y + 0.26, pose.head.p.z);
     }
   }
 
@@ -125,46 +162,95 @@ export class AvatarSet {
 
   private create(member: MemberView): Avatar {
     const scene = this.scene;
-    const colour = roleColour(member.role);
-    const root = new TransformNode(`avatar-${member.memberId}`, scene);
-    const skin = matte(scene, `avatar-head-${member.memberId}`, colour, { specular: 0.25 });
-    const visorMat = matte(scene, `avatar-visor-${member.memberId}`, PALETTE.navy, { specular: 0.9 });
-    const handMat = matte(
-      scene,
-      `avatar-hand-${member.memberId}`,
-      member.role === "patient" ? PALETTE.skin : PALETTE.glove,
-      {
-        specular: 0.2,
-      },
-    );
-    const head = new TransformNode(`avatar-eyes-${member.memberId}`, scene);
+    const id = member.memberId;
+    const patient = member.role === "patient";
+    const root = new TransformNode(`avatar-${id}`, scene);
+    const skinTone = pick(SKIN, id, 7);
+    const skin = matte(scene, `avatar-skin-${id}`, skinTone, { specular: 0.12 });
+    const hair = matte(scene, `avatar-hair-${id}`, pick(HAIR, id, 3), { specular: 0.12 });
+    const scrubs = matte(scene, `avatar-scrubs-${id}`, roleColour(member.role), { specular: 0.08 });
+    const gloves = matte(scene, `avatar-gloves-${id}`, patient ? skinTone : PALETTE.glove, {
+      specular: 0.12,
+    });
+    const head = new TransformNode(`avatar-eyes-${id}`, scene);
     head.parent = root;
-    // The pose is the eye point; the skull sits a little behind and below it.
-    const skull = roundedBox(`avatar-head-${member.memberId}`, scene, 0.17, 0.21, 0.19, 0.75, 14);
-    skull.position.set(0, -0.03, -0.06);
-    skull.material = skin;
-    skull.parent = head;
-    // Visor on the face (+z is where the head looks) and a small nose-like ridge.
-    const visor = roundedBox("avatar-visor", scene, 0.15, 0.055, 0.05, 0.4, 10);
-    visor.position.set(0, 0.025, 0.085);
-    visor.material = visorMat;
-    visor.parent = skull;
-    const nose = roundedBox("avatar-nose", scene, 0.025, 0.04, 0.03, 0.6, 6);
-    nose.position.set(0, -0.025, 0.098);
-    nose.material = skin;
-    nose.parent = skull;
-    const hand = (name: string) => {
-      const h = roundedBox(name, scene, 0.075, 0.03, 0.1, 0.45, 10);
-      h.material = handMat;
-      h.parent = root;
-      return h;
+    const part = (
+      mesh: Mesh,
+      parent: TransformNode,
+      x: number,
+      y: number,
+      z: number,
+      mat: StandardMaterial,
+    ) => {
+      mesh.position.set(x, y, z);
+      mesh.material = mat;
+      mesh.parent = parent;
+      return mesh;
     };
-    const left = hand("avatar-left");
-    const right = hand("avatar-right");
-    const tag = new TextPlane(scene, `avatar-tag-${member.memberId}`, 0.36, 0.1, 512);
+    // The pose is the eye point (+z is where the head looks): an adult head is about 15 cm wide,
+    // 23 cm chin to crown and 20 cm deep, the eyes halfway down.
+    part(roundedBox(`avatar-skull-${id}`, scene, 0.15, 0.22, 0.19, 0.7, 14), head, 0, -0.005, -0.045, skin);
+    part(roundedBox("avatar-hair", scene, 0.16, 0.1, 0.19, 0.6, 12), head, 0, 0.075, -0.06, hair);
+    part(roundedBox("avatar-nose", scene, 0.025, 0.045, 0.03, 0.6, 6), head, 0, -0.03, 0.05, skin);
+    for (const side of [-1, 1])
+      part(
+        roundedBox("avatar-ear", scene, 0.02, 0.055, 0.04, 0.6, 6),
+        head,
+        side * 0.078,
+        -0.015,
+        -0.05,
+        skin,
+      );
+    // Only the patient wears a headset: the care team works at a desk or at the chair.
+    if (patient) {
+      const visor = matte(scene, `avatar-visor-${id}`, PALETTE.navy, { specular: 0.9 });
+      part(roundedBox("avatar-visor", scene, 0.17, 0.07, 0.08, 0.4, 10), head, 0, 0.005, 0.035, visor);
+    }
+    let body: TransformNode | null = null;
+    if (!patient) {
+      body = new TransformNode(`avatar-body-${id}`, scene);
+      body.parent = root;
+      part(rodY("avatar-neck", scene, 0.1, 0.12), body, 0, -0.08, 0, skin);
+      part(roundedBox("avatar-torso", scene, 0.38, 0.5, 0.22, 0.5, 14), body, 0, -0.42, 0, scrubs);
+      part(roundedBox("avatar-shoulders", scene, 0.44, 0.12, 0.2, 0.7, 12), body, 0, -0.21, 0, scrubs);
+      for (const side of [-1, 1]) {
+        const arm = part(
+          roundedBox("avatar-upper-arm", scene, 0.09, 0.3, 0.1, 0.7, 10),
+          body,
+          0,
+          0,
+          0,
+          scrubs,
+        );
+        arm.position.set(side * 0.235, -0.36, 0.01);
+        arm.rotation.z = side * 0.12;
+      }
+    }
+    const hand = (name: string, side: number) => {
+      const node = new TransformNode(name, scene);
+      node.parent = root;
+      part(roundedBox(`${name}-palm`, scene, 0.085, 0.03, 0.095, 0.45, 10), node, 0, 0, 0, gloves);
+      part(roundedBox(`${name}-fingers`, scene, 0.08, 0.022, 0.08, 0.5, 8), node, 0, -0.004, 0.08, gloves);
+      part(
+        roundedBox(`${name}-thumb`, scene, 0.025, 0.022, 0.06, 0.6, 6),
+        node,
+        side * 0.05,
+        0,
+        0.03,
+        gloves,
+      );
+      return node;
+    };
+    const left = hand(`avatar-left-${id}`, -1);
+    const right = hand(`avatar-right-${id}`, 1);
+    // One mesh per rigid part: head, body, each hand.
+    const parts = [head, body, left, right].flatMap((n) =>
+      n ? batchStatic(n, `avatar-${id}-${n.name}`, { freeze: false }) : [],
+    );
+    const tag = new TextPlane(scene, `avatar-tag-${id}`, 0.44, 0.12, 512);
     tag.mesh.billboardMode = Mesh.BILLBOARDMODE_ALL;
     tag.mesh.parent = root;
-    for (const m of [skull, visor, nose, left, right]) {
+    for (const m of parts) {
       m.isPickable = false;
       this.shadows?.addShadowCaster(m, false);
     }
@@ -173,11 +259,12 @@ export class AvatarSet {
       member,
       root,
       head,
-      skull,
+      body,
+      parts,
       left,
       right,
       tag,
-      materials: [skin, visorMat, handMat],
+      materials: parts.map((m) => m.material as StandardMaterial),
       tagKey: "",
       visible: false,
     };
@@ -207,8 +294,7 @@ export class AvatarSet {
       ctx.fillText(reconnecting ? "reconnecting…" : ROLE_CAPTION[m.role], w / 2 + 8, h * 0.76, w - 60);
     });
     const alpha = reconnecting ? 0.4 : 1;
-    for (const mesh of [avatar.skull, ...avatar.skull.getChildMeshes(), avatar.left, avatar.right])
-      mesh.visibility = alpha;
+    for (const mesh of avatar.parts) mesh.visibility = alpha;
   }
 
   private disposeAvatar(a: Avatar): void {

@@ -17,6 +17,7 @@ import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
 import { Observable, type Observer } from "@babylonjs/core/Misc/observable.js";
 import type { Scene } from "@babylonjs/core/scene.js";
+import { ALARM_VISUALS, type AlarmPriority } from "../../shared/alarms.ts";
 import { toothLabel } from "../../shared/teeth.ts";
 import { DENTITION_ANCHOR, DENTITION_SCALE, DENTITION_YAW } from "./layout.ts";
 import { colour, matte, PALETTE } from "./palette.ts";
@@ -35,6 +36,8 @@ export interface ToothState {
   /** CSS hex colour computed by the page. */
   colour: string;
   label: string;
+  /** The tooth's most severe active alarm (shared/alarms.ts `ToothAlarm`): an outline in its colour. */
+  alarm?: { priority: AlarmPriority; acknowledged: boolean } | null;
 }
 
 interface Tooth {
@@ -43,6 +46,7 @@ interface Tooth {
   material: StandardMaterial;
   colour: string;
   label: string | null;
+  alarm: { priority: AlarmPriority; acknowledged: boolean } | null;
 }
 
 /** How far each arch is swung open toward the viewer (radians) and the hinge behind the molars. */
@@ -140,7 +144,7 @@ export class Dentition {
         material.specularColor = new Color3(0.35, 0.35, 0.35);
         material.specularPower = 40;
         mesh.material = material;
-        this.teeth.set(fdi, { fdi, mesh, material, colour: PALETTE.toothUnknown, label: null });
+        this.teeth.set(fdi, { fdi, mesh, material, colour: PALETTE.toothUnknown, label: null, alarm: null });
         this.buildNumber(
           arch,
           fdi,
@@ -244,6 +248,7 @@ export class Dentition {
   setStates(states: ReadonlyMap<number, ToothState>): void {
     for (const tooth of this.teeth.values()) {
       const state = states.get(tooth.fdi);
+      tooth.alarm = state?.alarm ?? null;
       if (state && /^#[0-9a-f]{6}$/i.test(state.colour)) {
         tooth.colour = state.colour.toLowerCase();
         tooth.label = state.label;
@@ -257,14 +262,29 @@ export class Dentition {
       }
     }
     this.refreshTooltip();
+    this.refreshOutlines();
   }
 
   highlight(fdis: readonly number[]): void {
     this.highlighted = fdis.filter((f) => this.teeth.has(f));
-    // An outline (Babylon's outline renderer: no extra full-screen pass, fine in XR) plus a pulse.
+    this.refreshOutlines();
+  }
+
+  /** Active alarm priority per tooth, as the 3D view shows it. */
+  alarms(): Record<number, AlarmPriority> {
+    const out: Record<number, AlarmPriority> = {};
+    for (const t of this.teeth.values()) if (t.alarm) out[t.fdi] = t.alarm.priority;
+    return out;
+  }
+
+  /**
+   * An outline (Babylon's outline renderer: no extra full-screen pass, fine in XR) on highlighted
+   * teeth and on teeth with an alarm, in the alarm's colour (IEC 60601-1-8, as the panel's bar).
+   */
+  private refreshOutlines(): void {
     for (const t of this.teeth.values()) {
-      t.mesh.renderOutline = this.highlighted.includes(t.fdi);
-      t.mesh.outlineColor = colour(PALETTE.highlight);
+      t.mesh.renderOutline = t.alarm !== null || this.highlighted.includes(t.fdi);
+      t.mesh.outlineColor = colour(t.alarm ? ALARM_VISUALS[t.alarm.priority].colour : PALETTE.highlight);
     }
   }
 
@@ -293,6 +313,13 @@ export class Dentition {
         colour(t.colour).scaleToRef(0.12 + 0.28 * pulse, e);
         t.mesh.outlineWidth = OUTLINE_MM * (0.7 + 0.6 * pulse);
       } else e.set(0, 0, 0);
+      if (t.alarm) {
+        // Unacknowledged alarms flash at their priority's rate; acknowledged ones stay steady.
+        const hz = t.alarm.acknowledged ? 0 : ALARM_VISUALS[t.alarm.priority].flashHz;
+        const on = hz === 0 || Math.floor((nowMs / 1000) * hz * 2) % 2 === 0;
+        t.mesh.renderOutline = on || this.highlighted.includes(t.fdi);
+        if (!this.highlighted.includes(t.fdi)) t.mesh.outlineWidth = OUTLINE_MM * 1.2;
+      }
       if (t.fdi === this.hovered || t.fdi === this.selected) e.addInPlace(new Color3(0.12, 0.12, 0.12));
     }
   }

@@ -20,6 +20,7 @@ import { OTTO_BASE, OTTO_HOVER_HEIGHT, PATIENT_HEAD, toV3 } from "./layout.ts";
 import { colour, glowing, matte } from "./palette.ts";
 import { rod, roundedBox } from "./shapes.ts";
 import { SpeechBubble } from "./speechBubble.ts";
+import { batchStatic } from "./staticBatch.ts";
 import { createCrown } from "./toothShapes.ts";
 
 interface Look {
@@ -171,6 +172,10 @@ export class OttoAvatar {
       m.isPickable = false;
       if (m !== this.shadowDisc) shadows?.addShadowCaster(m, false);
     }
+    // Shell, face, ears and antenna turn with the head, body parts bob with the float: one mesh
+    // each (the glowing eyes, mouth and arms move on their own and stay separate).
+    batchStatic(this.head, "otto-head", { exclude: [...this.eyes, this.mouth, tip], shadows, freeze: false });
+    batchStatic(this.float, "otto-body", { exclude: [this.head, ...this.arms], shadows, freeze: false });
     this.bubble = new SpeechBubble(scene, "otto-bubble", "Otto");
   }
 
@@ -240,7 +245,7 @@ export class OttoAvatar {
     this.mouth.scaling.x = talking ? 0.7 + 0.5 * Math.abs(Math.sin(t * 11) * Math.sin(t * 4.3)) : 1;
     this.mouth.scaling.y = talking ? 1 + 1.6 * Math.abs(Math.sin(t * 13)) : 1;
 
-    this.bubble.update(nowMs, new Vector3(here.x, here.y + OTTO_HOVER_HEIGHT + 0.72, here.z));
+    this.bubble.update(nowMs, new Vector3(here.x, here.y + OTTO_HOVER_HEIGHT + 0.8, here.z));
   }
 
   dispose(): void {

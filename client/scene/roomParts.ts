@@ -11,6 +11,7 @@ import { Dentition } from "./dentition.ts";
 import { PATIENT_EYE, PATIENT_UI, patientViewPoint, toV3 } from "./layout.ts";
 import { OttoAvatar } from "./ottoAvatar.ts";
 import { PatientHud } from "./patientHud.ts";
+import { batchStatic } from "./staticBatch.ts";
 import { SurroundingsController } from "./surroundings.ts";
 
 export type SceneMode = "desktop" | "patient";
@@ -41,6 +42,8 @@ export function buildRoomParts(
   const surroundings = new SurroundingsController(scene);
   const unit = buildDentalUnit(scene);
   for (const m of unit.casters) surroundings.shadows.addShadowCaster(m, false);
+  batchStatic(unit.root, "dental-unit", { exclude: [unit.patientBody], shadows: surroundings.shadows });
+  batchStatic(unit.patientBody, "patient-body", { shadows: surroundings.shadows });
   const dentition = new Dentition(scene);
   // Heat maps are clinical data: the patient's view starts without the dentition model.
   dentition.setVisible(mode === "desktop");

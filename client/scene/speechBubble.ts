@@ -6,6 +6,11 @@ import type { Scene } from "@babylonjs/core/scene.js";
 import { PALETTE } from "./palette.ts";
 import { fitText, font, roundRectPath, TextPlane } from "./textTexture.ts";
 
+const BUBBLE_WIDTH_M = 1.1;
+const BUBBLE_HEIGHT_M = 0.62;
+/** The smallest text on the bubble's 1024 px texture: ≥ 1.5° at Otto's distance from the chair. */
+const MIN_TEXT_PX = 56;
+
 const FADE_MS = 800;
 
 /** How long a sentence stays up: about 60 ms a character, 4 to 12 s. Pure. */
@@ -24,7 +29,9 @@ export class SpeechBubble {
     name: string,
     private readonly speaker: string,
   ) {
-    this.plane = new TextPlane(scene, name, 0.6, 0.3, 1024);
+    // Sized for the patient ~1.6 m away: 56 px of 1024 across 1.1 m is a 60 mm font, a 42 mm cap
+    // height, 1.5° of visual angle (the headset's minimum; the old 0.6 m bubble's text was ~7 px).
+    this.plane = new TextPlane(scene, name, BUBBLE_WIDTH_M, BUBBLE_HEIGHT_M, 1024);
     this.plane.mesh.billboardMode = Mesh.BILLBOARDMODE_ALL;
     this.plane.mesh.renderingGroupId = 1;
     this.plane.mesh.setEnabled(false);
@@ -61,7 +68,7 @@ export class SpeechBubble {
       ctx.textBaseline = "middle";
       ctx.fillText(speaker, 48, 50);
       ctx.fillStyle = PALETTE.text;
-      const fitted = fitText(ctx, text, w - 96, bodyH - 100, 62, 26, 500);
+      const fitted = fitText(ctx, text, w - 96, bodyH - 100, 72, MIN_TEXT_PX, 500);
       ctx.font = font(fitted.px, 500);
       const top = 88;
       fitted.lines.forEach((line, i) => {

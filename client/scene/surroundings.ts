@@ -23,6 +23,7 @@ import { mulberry32 } from "../../shared/random.ts";
 import { colour, glowing, matte, PALETTE } from "./palette.ts";
 import { buildClinicRoom, type ClinicRoom } from "./room.ts";
 import { roundedBox } from "./shapes.ts";
+import { batchStatic } from "./staticBatch.ts";
 
 interface Nature {
   root: TransformNode;
@@ -246,6 +247,10 @@ export class SurroundingsController {
     this.nature = buildNature(scene);
     for (const m of [...this.clinic.receivers, ...this.nature.receivers]) m.receiveShadows = true;
     for (const m of this.clinic.casters) this.shadows.addShadowCaster(m, false);
+    // Nothing here moves but the clouds' pivot and the lake's shimmer: bake the rest.
+    batchStatic(this.clinic.root, "clinic", { shadows: this.shadows });
+    batchStatic(this.nature.clouds, "clouds", { freeze: false });
+    batchStatic(this.nature.root, "nature", { exclude: [this.nature.clouds, this.nature.water] });
     this.apply("clinic");
   }
 

@@ -25,6 +25,7 @@ import {
   projectToCanvas,
 } from "./cameras.ts";
 import type { ToothState } from "./dentition.ts";
+import { type FrameStats, measureFramesAsync } from "./frameStats.ts";
 import { PATIENT_HEAD, roleStation, toV3, xrPlacementFor } from "./layout.ts";
 import { poseTransform, seatedPose, stationPose } from "./localPose.ts";
 import { UtteranceGate } from "./ottoSpeech.ts";
@@ -51,7 +52,7 @@ export interface SceneOptions {
   stopControls?: boolean;
 }
 export type StopSignalKind = "button" | "raised_hand" | "key" | "panel";
-export type { PanelChoice, PanelSpec, ToothState, XRStatus };
+export type { FrameStats, PanelChoice, PanelSpec, ToothState, XRStatus };
 
 export interface SceneTestState {
   fps: number;
@@ -62,6 +63,8 @@ export interface SceneTestState {
   teeth: number;
   highlighted: number[];
   toothColours: Record<number, string>;
+  /** Teeth outlined for an active alarm, by priority (the panel's `alarms api` states). */
+  toothAlarms: Record<number, string>;
   surroundings: string;
   breathing: boolean;
   panel: string | null;
@@ -314,6 +317,11 @@ export class TreatmentScene {
     return p ? this.project(p) : null;
   }
 
+  /** Draw calls, meshes, triangles and render time over the next `frames` frames (bench:scene). */
+  measureFramesAsync(frames: number): Promise<FrameStats> {
+    return measureFramesAsync(this.scene, frames);
+  }
+
   testState(): SceneTestState {
     const cam = this.scene.activeCamera;
     const cp = cam ? cam.globalPosition : Vector3.Zero();
@@ -326,6 +334,7 @@ export class TreatmentScene {
       teeth: this.parts.dentition.count,
       highlighted: this.parts.dentition.highlightedTeeth(),
       toothColours: this.parts.dentition.colours(),
+      toothAlarms: this.parts.dentition.alarms(),
       surroundings: this.parts.surroundings.kind,
       breathing: this.parts.coach.on,
       panel: this.parts.hud.panelId,
@@ -365,6 +374,8 @@ export class TreatmentScene {
     if (this.mode === "patient") this.setScreenAligned(status !== "in_xr");
     // The glow layer costs a full extra pass per eye: headsets get emissive colours without bloom.
     this.parts.glow.isEnabled = this.quality === "high" && status !== "in_xr";
+    // So does the shadow map (one more draw per caster): the headset's budget is 60 draw calls.
+    this.scene.shadowsEnabled = this.quality === "high" && status !== "in_xr";
     if (status === "exited") {
       // Babylon hands the XR camera's place back to the flat camera; put ours where they belong.
       this.lookCamera?.restore();

@@ -1,7 +1,8 @@
 /**
  * Throwaway harness for the scene layer: fake members, a jittered pose stream, sample tooth
  * states, and (with ?xr=emulate) the IWER WebXR emulator installed before Babylon loads.
- * URL: /scene/dev/sceneHarness.html?mode=desktop|patient&xr=emulate&surroundings=nature
+ * URL: /scene/dev/sceneHarness.html?mode=desktop|patient&xr=emulate&surroundings=nature&view=demo
+ * (`view=demo`: the demo screen's seat, a presenter who sees all three people; bench/sceneBench.ts).
  */
 import type { Pose, PoseBatch } from "../../../shared/poseCodec.ts";
 import type { MemberView } from "../../../shared/protocol.ts";
@@ -31,6 +32,8 @@ declare global {
   }
 }
 
+const demoView = params.get("view") === "demo";
+
 const MEMBERS: MemberView[] = [
   {
     memberId: "m-julian",
@@ -56,6 +59,18 @@ const MEMBERS: MemberView[] = [
     connection: "connected",
     slot: 2,
   },
+  ...(demoView
+    ? [
+        {
+          memberId: "m-screen",
+          personId: "p4",
+          displayName: "Demo screen",
+          role: "presenter",
+          connection: "connected",
+          slot: 3,
+        } satisfies MemberView,
+      ]
+    : []),
 ];
 
 function yawQuat(yaw: number, pitch = 0) {
@@ -116,11 +131,11 @@ async function main(): Promise<void> {
   const harness: Harness = { scene, xrDevice, events, streaming: true };
   window.harness = harness;
 
-  const self = mode === "patient" ? "m-julian" : "m-ray";
+  const self = mode === "patient" ? "m-julian" : demoView ? "m-screen" : "m-ray";
   scene.setMembers(MEMBERS, self);
   scene.setToothStates(
     new Map([
-      [16, { colour: "#e8736b", label: "pH 5.3 · acidic" }],
+      [16, { colour: "#e8736b", label: "pH 5.3 · acidic", alarm: { priority: "high", acknowledged: false } }],
       [26, { colour: "#f2b84b", label: "pH 6.1" }],
       [36, { colour: "#7cc47f", label: "pH 7.1" }],
       [46, { colour: "#7cc47f", label: "pH 7.0" }],
