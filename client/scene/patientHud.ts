@@ -35,6 +35,8 @@ export class PatientHud {
   /** Shown instead of the STOP bar while a STOP cannot reach the server. */
   private readonly unreachable: TextPlane | null;
   private stopReachable = true;
+  /** Flat screen: the page has its own STOP, so the 3D bar stays hidden (one STOP, never two). */
+  private screenAligned = false;
   private cueText: string | null = null;
   private cueTarget = 0;
   private cueAlpha = 0;
@@ -51,7 +53,7 @@ export class PatientHud {
     this.panel.onChoiceObservable.add((c) => this.onChoiceObservable.notifyObservers(c));
 
     if (withControls) {
-      this.controls = new WorldPanel(scene, PanelId.controls, 0.5, 0.12, 800);
+      this.controls = new WorldPanel(scene, PanelId.controls, 0.3, 0.12, 480);
       this.controls.placeFacing(at(PATIENT_UI.controls), eye);
       this.controls.show(controlsPanel());
       this.controls.onChoiceObservable.add((c) => {
@@ -81,6 +83,8 @@ export class PatientHud {
    * text. In XR the UI stays put, facing the chair.
    */
   setScreenAligned(on: boolean): void {
+    this.screenAligned = on;
+    this.showStopBar();
     const mode = on ? Mesh.BILLBOARDMODE_ALL : Mesh.BILLBOARDMODE_NONE;
     for (const m of [
       this.panel.mesh,
@@ -101,15 +105,20 @@ export class PatientHud {
    * that cannot work is never shown.
    */
   setStopReachable(reachable: boolean): void {
-    if (!this.controls || !this.unreachable || reachable === this.stopReachable) return;
     this.stopReachable = reachable;
-    this.controls.mesh.setEnabled(reachable);
-    this.unreachable.mesh.setEnabled(!reachable);
+    this.showStopBar();
   }
 
-  /** False while the patient's STOP bar is replaced by the "raise your hand" message. */
+  /** The bar in the headset only: on a flat screen the page shows the STOP and the message. */
+  private showStopBar(): void {
+    const inHeadset = !this.screenAligned;
+    this.controls?.mesh.setEnabled(inHeadset && this.stopReachable);
+    this.unreachable?.mesh.setEnabled(inHeadset && !this.stopReachable);
+  }
+
+  /** Whether the 3D STOP bar is shown (in the headset, while a STOP can reach the server). */
   get stopShown(): boolean {
-    return this.controls !== null && this.stopReachable;
+    return this.controls !== null && this.stopReachable && !this.screenAligned;
   }
 
   showPanel(spec: PanelSpec | null): void {
