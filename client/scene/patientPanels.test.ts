@@ -55,7 +55,7 @@ describe("patient panels", () => {
     expect(values).toContain("breathe");
     expect(values).toContain("clinic");
     expect(ottoMenuPanel({ breathing: true, surroundings: "clinic" }).buttons.map((b) => b.label)).toEqual(
-      expect.arrayContaining(["Stop breathing guide", "Nature view"]),
+      expect.arrayContaining(["Breathing guide off", "Nature view"]),
     );
   });
 

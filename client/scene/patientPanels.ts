@@ -85,7 +85,7 @@ export interface ComfortChoices {
 }
 
 function breatheButton(breathing: boolean): { label: string; value: string } {
-  return { label: breathing ? "Stop breathing guide" : "Breathe with me", value: COMFORT_VALUES.breathe };
+  return { label: breathing ? "Breathing guide off" : "Breathe with me", value: COMFORT_VALUES.breathe };
 }
 
 /** Questions the patient can ask Otto, the breathing guide and the view; values are `PatientQuestion`s or `COMFORT_VALUES`. */
