@@ -26,7 +26,11 @@ async function patientState(page: Page): Promise<PatientState> {
 }
 
 /** Waits (polling the page's state, never a fixed sleep) until `test` holds. */
-async function waitForPatient(page: Page, test: (s: PatientState) => boolean): Promise<void> {
+async function waitForPatient(
+  page: Page,
+  test: (s: PatientState) => boolean,
+  timeout = 60_000,
+): Promise<void> {
   let last: PatientState | null = null;
   try {
     await expect
@@ -35,7 +39,7 @@ async function waitForPatient(page: Page, test: (s: PatientState) => boolean): P
           last = await patientState(page);
           return last?.view ? test(last) : false;
         },
-        { timeout: 60_000, interval: 100 },
+        { timeout, interval: 100 },
       )
       .toBe(true);
   } catch (error) {
@@ -155,12 +159,19 @@ describe("the patient's view", () => {
     const procedure = (await patientState(w.page)).view?.procedure?.status;
     if (procedure !== "paused_by_patient") {
       if (procedure === "not_started") await ray.command(Ev.procedureCommand, { command: "start" });
+      // The emulated headset's slow frames can drop the link on a busy machine: press when live.
+      await linkIs(w.page, "connected", 180_000);
       // The emulated headset presents, so the page's own button is out of reach of a real click.
       await pressHeadsetButton(w.page, "stop");
     }
     await waitForPatient(
       w.page,
-      (s) => s.view?.procedure?.status === "paused_by_patient" && s.patient.panel === "paused",
+      // Live again if the busy machine's slow XR frames dropped the link for a moment.
+      (s) =>
+        s.view?.procedure?.status === "paused_by_patient" &&
+        s.patient.panel === "paused" &&
+        s.patient.choices.room.includes("stop"),
+      180_000,
     );
     const s = await patientState(w.page);
     expect(s.patient.choices.room.filter((v) => v === "stop")).toEqual(["stop"]);
