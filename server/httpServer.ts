@@ -52,6 +52,7 @@ import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 import { createLogger } from "./log.ts";
 import type { Pairing } from "./pairing/pairing.ts";
 import { registerPairingRoutes } from "./pairing/pairingRoutes.ts";
+import { PROBLEMS, replyProblem } from "./problemPage.ts";
 // -- record (issue 9) --
 import { type RecordRouteDeps, registerRecordRoutes } from "./record/recordRoutes.ts";
 // -- replay (issue 9) --
@@ -149,7 +150,8 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     if (!config.clientDir || !existsSync(config.clientDir)) {
       return plain(reply, 503, "The client is not built: run `npm run build` (npm start does it for you).");
     }
-    return plain(reply, 404, "not found");
+    // -- patient (issue 10) --: a missing link is a page with a way back (JSON for programs).
+    return replyProblem(req, reply, PROBLEMS.missingPage);
   });
 
   const routes: { method: string; url: string }[] = [];
@@ -289,7 +291,8 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
     const params = parse(joinParamsSchema, req.params, reply, 404);
     if (!params) return reply;
     if (!deps.demoPasses.mintForVisitor(params.appointmentId, params.role)) {
-      return plain(reply, 404, "The demo clinic has no such appointment.");
+      // -- patient (issue 10) --: an unknown appointment is a page with a way back.
+      return replyProblem(req, reply, PROBLEMS.unknownAppointment);
     }
     const target = new URLSearchParams({ appointment: params.appointmentId, as: params.role });
     for (const [key, value] of new URL(req.url, "http://x").searchParams) {

@@ -111,6 +111,8 @@ const procedureViewSchema = z.object({
   blockedReason: text.nullable(),
   override: overrideSchema.nullable(),
   consentGiven: z.boolean().optional(),
+  // -- patient (issue 10) --: a stop before the start ("not yet") is part of the view.
+  notYet: z.boolean().optional(),
   remainingSeconds: z.number().nonnegative().optional(),
 });
 

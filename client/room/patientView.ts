@@ -5,15 +5,26 @@
  * not arrive, so the page says so in large type and asks for a raised hand instead.
  */
 import { Grant, grantFor, mayDo } from "../../shared/access.ts";
-import { MDAS_ANSWERS, MDAS_ITEMS } from "../../shared/comfort/mdas.ts";
+import { MDAS_ITEMS } from "../../shared/comfort/mdas.ts";
 import { PatientQuestion } from "../../shared/otto.ts";
-import { ProcedureCommand, ProcedureStatus } from "../../shared/procedure/types.ts";
+import { ProcedureCommand } from "../../shared/procedure/types.ts";
 import { ErrorCode, Ev, type PersonAuth, type RoomSnapshot } from "../../shared/protocol.ts";
 import { Role } from "../../shared/roles.ts";
 import { type LinkStatus, RoomConnection } from "../connection.ts";
 import { isLive } from "../linkState.ts";
-import { STOP_UNREACHABLE } from "../scene/patientPanels.ts";
+import {
+  COMFORT_VALUES,
+  CONTROL_VALUES,
+  calmCueFor,
+  isPatientHold,
+  PanelId,
+  patientPanelFor,
+  STOP_UNREACHABLE,
+  stepLineFor,
+} from "../scene/patientPanels.ts";
 import { TreatmentScene } from "../scene/treatmentScene.ts";
+import type { PanelSpec } from "../scene/worldPanel.ts";
+import "./patientView.css";
 import { speak } from "./speech.ts";
 import { LinkPresenter, maybeEmulateXRAsync, qualityFromUrl } from "./status.ts";
 import { exposeTestState, startPoseLoop } from "./testHooks.ts";
@@ -21,12 +32,7 @@ import { exposeTestState, startPoseLoop } from "./testHooks.ts";
 /** How long a stop pressed while the link was down is still worth delivering when it comes back. */
 const STOP_KEEP_MS = 30_000;
 
-const QUESTIONS: { label: string; value: PatientQuestion }[] = [
-  { label: "Will it hurt?", value: PatientQuestion.willItHurt },
-  { label: "How long?", value: PatientQuestion.howLong },
-  { label: "What's that sound?", value: PatientQuestion.whatIsThatSound },
-  { label: "What happens next?", value: PatientQuestion.whatHappensNext },
-];
+const QUESTION_VALUES: readonly string[] = Object.values(PatientQuestion);
 
 /**
  * `viewer`: a flat-screen viewer (an observer) sees the patient's seated view without the
@@ -109,6 +115,10 @@ export async function startPatientAsync(
   let lastSpoken: string | null = null;
   const mdasAnswers: number[] = [];
   let mdasSkipped = false;
+  /** In the headset the page's own buttons are out of sight: the room's panels carry them. */
+  let inHeadset = false;
+  let shownPanel: PanelSpec | null = null;
+  let shownPanelKey = "";
 
   if (opts.viewer) {
     notice.textContent = "Flat-screen viewer: the patient's view from the chair.";
@@ -124,6 +134,8 @@ export async function startPatientAsync(
   enterVr.addEventListener("click", () => void scene.enterXRAsync());
   scene.onXRStateObservable.add((state) => {
     document.body.dataset.xr = state;
+    inHeadset = state === "in_xr";
+    render();
   });
 
   const connection = new RoomConnection(auth, {
@@ -199,10 +211,11 @@ export async function startPatientAsync(
     if (pending && Date.now() - pending.at <= STOP_KEEP_MS)
       sendStop(`${pending.source}, sent when the link came back`);
   };
+  const sayReady = () => void connection.procedureCommand(ProcedureCommand.ready);
   stop.addEventListener("click", () => sendStop("button"));
   // The S key and Space are handled by the scene (onStopSignalObservable "key").
   scene.onStopSignalObservable.add((source) => sendStop(source));
-  ready.addEventListener("click", () => void connection.procedureCommand(ProcedureCommand.ready));
+  ready.addEventListener("click", () => sayReady());
   mute.addEventListener("click", () => {
     muted = !muted;
     mute.textContent = muted ? "Unmute" : "Mute";
@@ -211,31 +224,23 @@ export async function startPatientAsync(
   });
 
   scene.onPanelChoiceObservable.add(({ panel, value }) => {
-    switch (panel) {
-      case "checkin":
-        void connection.submitCheckin(Number(value));
-        break;
-      case "mdas":
-        if (value === "skip") mdasSkipped = true;
-        else mdasAnswers.push(Number(value));
-        if (mdasAnswers.length === MDAS_ITEMS.length) void connection.submitMdas([...mdasAnswers]);
-        render();
-        break;
-      case "controls":
-        if (value === "ready") void connection.procedureCommand(ProcedureCommand.ready);
-        break;
-      case "stopped":
-        if (value === "ready") void connection.procedureCommand(ProcedureCommand.ready);
-        if (value === "breathe") void connection.setBreathing(true);
-        break;
-      case "questions":
-        if (value === "breathe") void connection.setBreathing(!view?.comfort.breathingCoach);
-        else if (value === "nature" || value === "clinic") void connection.setSurroundings(value);
-        else void connection.askOtto(value as PatientQuestion);
-        break;
-      default:
-        break;
+    if (panel.startsWith("mdas:")) {
+      // One answer per question, in order: a double press on the same panel counts once.
+      if (value === COMFORT_VALUES.skipMdas) mdasSkipped = true;
+      else if (Number(panel.slice(5)) === mdasAnswers.length + 1) mdasAnswers.push(Number(value));
+      if (mdasAnswers.length === MDAS_ITEMS.length) void connection.submitMdas([...mdasAnswers]);
+      render();
+      return;
     }
+    if (panel === PanelId.checkin) {
+      void connection.submitCheckin(Number(value));
+      return;
+    }
+    if (value === CONTROL_VALUES.ready) sayReady();
+    else if (value === COMFORT_VALUES.breathe) void connection.setBreathing(!view?.comfort.breathingCoach);
+    else if (value === COMFORT_VALUES.nature || value === COMFORT_VALUES.clinic)
+      void connection.setSurroundings(value);
+    else if (QUESTION_VALUES.includes(value)) void connection.askOtto(value as PatientQuestion);
   });
 
   function render(): void {
@@ -246,26 +251,25 @@ export async function startPatientAsync(
     scene.setAmbientSound(!away && gestured && !muted && view.comfort.surroundings === "nature");
     scene.setBreathingCoach(view.comfort.breathingCoach);
     const p = view.procedure;
-    const paused = p?.status === ProcedureStatus.pausedByPatient;
-    ready.hidden = !paused || !live;
-    stop.classList.toggle("active", paused);
-    const stepText = p?.step
-      ? `Step ${p.stepIndex + 1} of ${p.stepCount}: ${p.step.title}${p.nextStep ? `  ·  Next: ${p.nextStep.title}` : ""}`
-      : p?.status === ProcedureStatus.completed
-        ? "All done. Well done!"
-        : "Waiting for Dr. Ray to begin";
-    const line = paused ? `Paused: you asked to stop. ${stepText}` : stepText;
+    const hold = isPatientHold(p);
+    // One "I'm ready" on each surface: the page's on the flat screen, the panel's in the headset.
+    ready.hidden = !hold || !live;
+    ready.textContent = p?.notYet ? "I'm ready to start" : "I'm ready to continue";
+    stop.classList.toggle("active", hold);
+    const clinician = view.appointment.clinicianName;
+    const line = stepLineFor(p, clinician);
+    // Alarms never reach this view (shared/access.ts), and the cue shows only while the team has
+    // held the treatment: never before the start, never for a reading the patient cannot notice.
+    const cue = calmCueFor(p, view.teamChecking, clinician);
+    // Each sentence once: on the page for a flat screen, in the room for the headset.
     stepLine.textContent = line;
-    scene.setStepInfo(line);
-    scene.highlightTeeth(p?.step?.teeth ?? []);
-    // Alarms never reach this view (shared/access.ts): only the calm cue that the team is checking.
-    const cue = view.teamChecking
-      ? `${view.appointment.clinicianName} is checking something. You're doing well.`
-      : null;
-    calm.hidden = cue === null;
+    stepLine.hidden = inHeadset;
+    calm.hidden = cue === null || inHeadset;
     calm.textContent = cue ?? "";
-    scene.showCalmCue(cue);
-    scene.showPanel(mayUsePanels && live ? panelFor(view, paused) : null);
+    scene.setStepInfo(inHeadset ? line : null);
+    scene.showCalmCue(inHeadset ? cue : null);
+    scene.highlightTeeth(p?.step?.teeth ?? []);
+    showPanel(mayUsePanels && live ? panelNow(view) : null);
     const u = view.otto.lastUtterance;
     if (u && u.text !== lastSpoken) {
       lastSpoken = u.text;
@@ -273,50 +277,39 @@ export async function startPatientAsync(
     }
   }
 
-  function panelFor(v: RoomSnapshot, paused: boolean): Parameters<TreatmentScene["showPanel"]>[0] {
-    if (v.comfort.checkinPending) {
-      return {
-        id: "checkin",
-        title: "How comfortable are you right now?",
-        body: "0 = very uncomfortable · 10 = completely comfortable",
-        buttons: Array.from({ length: 11 }, (_, i) => ({ label: String(i), value: String(i) })),
-      };
-    }
-    if (paused) {
-      return {
-        id: "stopped",
-        title: "Paused. Take your time.",
-        body: "Nothing happens until you are ready.",
-        buttons: [
-          { label: "I'm ready", value: "ready" },
-          { label: "Breathe with me", value: "breathe" },
-        ],
-      };
-    }
-    if (v.comfort.mdasScore === null && !mdasSkipped && mdasAnswers.length < MDAS_ITEMS.length) {
-      const i = mdasAnswers.length;
-      return {
-        id: "mdas",
-        title: `Before we start (${i + 1} of ${MDAS_ITEMS.length})`,
-        body: MDAS_ITEMS[i]!,
-        buttons: [
-          ...MDAS_ANSWERS.map((label, k) => ({ label, value: String(k + 1) })),
-          { label: "Skip", value: "skip" },
-        ],
-      };
-    }
-    return {
-      id: "questions",
-      title: "Ask Otto",
-      body: "Choose a question, or raise your hand at any time to stop.",
-      buttons: [
-        ...QUESTIONS,
-        { label: v.comfort.breathingCoach ? "Stop breathing guide" : "Breathing guide", value: "breathe" },
-        v.comfort.surroundings === "nature"
-          ? { label: "Clinic view", value: "clinic" }
-          : { label: "Nature view", value: "nature" },
-      ],
-    };
+  /** Redraws the panel's texture only when what it shows changed (a redraw also drops the hover). */
+  function showPanel(spec: PanelSpec | null): void {
+    const key = JSON.stringify(spec);
+    if (key === shownPanelKey) return;
+    shownPanelKey = key;
+    shownPanel = spec;
+    scene.showPanel(spec);
+  }
+
+  function panelNow(v: RoomSnapshot): PanelSpec | null {
+    const mdasDone = v.comfort.mdasScore !== null || mdasSkipped || mdasAnswers.length >= MDAS_ITEMS.length;
+    return patientPanelFor({
+      procedure: v.procedure,
+      inHeadset,
+      checkinPending: v.comfort.checkinPending !== null,
+      checkinReason: null,
+      mdasNext: mdasDone ? null : mdasAnswers.length,
+      comfort: { breathing: v.comfort.breathingCoach, surroundings: v.comfort.surroundings },
+    });
+  }
+
+  /** What the patient can press now, per surface: the tests count these (one STOP, one ready). */
+  function visibleChoices(): { page: string[]; room: string[] } {
+    const shown = (b: HTMLButtonElement) => b.isConnected && !b.hidden && !controls.hidden;
+    const page = [
+      ...(shown(stop) ? [CONTROL_VALUES.stop] : []),
+      ...(shown(ready) ? [CONTROL_VALUES.ready] : []),
+    ];
+    const room = [
+      ...(scene.testState().stopShown ? [CONTROL_VALUES.stop] : []),
+      ...(shownPanel?.buttons.map((b) => b.value) ?? []),
+    ];
+    return { page, room };
   }
 
   if (!opts.viewer) startPoseLoop(connection, scene);
@@ -326,6 +319,7 @@ export async function startPatientAsync(
     view,
     stats: connection.stats,
     scene: scene.testState(),
+    patient: { inHeadset, panel: shownPanel?.id ?? null, choices: visibleChoices() },
   }));
   (window as unknown as { __xrDevice?: unknown }).__xrDevice = xrDevice;
 }

@@ -91,10 +91,22 @@ export async function enterRoomAsync(params: URLSearchParams): Promise<EntryOutc
     const message = body && "error" in body ? body.error.message : `The server answered ${response.status}.`;
     return {
       ok: false,
-      title: response.status === 401 ? "Please sign in" : "You cannot enter this room",
+      title: titleFor(response.status),
       detail: message,
       signIn: response.status === 401,
     };
   }
   return { ok: true, entry: { auth: { protocolVersion: PROTOCOL_VERSION, appointmentId }, role: body.role } };
+}
+
+/** The heading of the page that replaces the room when the server says no, in plain words. */
+function titleFor(status: number): string {
+  switch (status) {
+    case 401:
+      return "Please sign in";
+    case 404:
+      return "There is no such appointment";
+    default:
+      return "You cannot enter this room";
+  }
 }

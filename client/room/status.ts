@@ -61,6 +61,7 @@ export class LinkPresenter {
   private readonly title: HTMLElement;
   private readonly detail: HTMLElement;
   private readonly useHere: HTMLButtonElement;
+  private readonly back: HTMLAnchorElement;
 
   constructor(
     private readonly app: HTMLElement,
@@ -82,7 +83,13 @@ export class LinkPresenter {
     this.useHere.dataset.testid = "use-here";
     this.useHere.textContent = "Use it here";
     this.useHere.addEventListener("click", onUseHere);
-    this.notice.append(this.title, this.detail, this.useHere);
+    // A refused page always has a way back: nothing here can be retried from this page.
+    this.back = document.createElement("a");
+    this.back.href = "/";
+    this.back.className = "btn secondary";
+    this.back.dataset.testid = "seat-notice-back";
+    this.back.textContent = "Back to the start page";
+    this.notice.append(this.title, this.detail, this.useHere, document.createTextNode(" "), this.back);
     app.after(this.notice);
   }
 
@@ -98,6 +105,7 @@ export class LinkPresenter {
     this.title.textContent = page.title;
     this.detail.textContent = page.detail;
     this.useHere.hidden = !page.useHere;
+    this.back.hidden = page.useHere;
   }
 }
 
@@ -112,8 +120,8 @@ function fullPageFor(status: LinkStatus): { title: string; detail: string; useHe
       };
     case "refused":
       return {
-        title: "Not admitted to this room",
-        detail: status.refusal.message,
+        title: "This link does not open the room any more",
+        detail: `${status.refusal.message} Ask the clinic for a new link, or start again from the start page.`,
         useHere: false,
       };
     default:

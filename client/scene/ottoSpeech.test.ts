@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { OttoView } from "../../shared/protocol.ts";
-import { UtteranceGate } from "./ottoSpeech.ts";
+import { OTTO_MS_PER_CHAR, ottoReadingMs, UtteranceGate } from "./ottoSpeech.ts";
 
 function view(state: OttoView["state"], text: string | null): OttoView {
   return { state, lookAt: null, lastUtterance: text ? { kind: "answer", text } : null };
@@ -33,5 +33,15 @@ describe("UtteranceGate", () => {
     const gate = new UtteranceGate();
     expect(gate.accept(view("listening", null), false)).toBeNull();
     expect(gate.accept(view("concerned", null), false)).toBeNull();
+  });
+});
+
+describe("ottoReadingMs", () => {
+  it("keeps every line up at least 60 ms a character, with no cap", () => {
+    for (const n of [1, 20, 100, 280, 600]) {
+      expect(ottoReadingMs("x".repeat(n))).toBeGreaterThanOrEqual(n * OTTO_MS_PER_CHAR);
+    }
+    expect(ottoReadingMs("x".repeat(280))).toBeGreaterThan(12_000);
+    expect(ottoReadingMs("Hi")).toBe(4_000);
   });
 });

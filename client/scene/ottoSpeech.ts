@@ -34,3 +34,15 @@ export class UtteranceGate {
     return startedTalking && !bubbleVisible ? text : null;
   }
 }
+
+/** Reading pace for Otto's words: at least this long per character (issue 10). */
+export const OTTO_MS_PER_CHAR = 60;
+
+/**
+ * How long Otto's words stay up: at least 60 ms a character plus a moment to look over, never
+ * capped (a 280-character reassurance stays about 19 s), or until the patient dismisses them.
+ * Pure. The speech bubble (speechBubble.ts, the scene's) should hold for this long.
+ */
+export function ottoReadingMs(text: string): number {
+  return Math.max(4_000, 2_000 + text.length * OTTO_MS_PER_CHAR);
+}

@@ -10,10 +10,13 @@ import type { Scene } from "@babylonjs/core/scene.js";
 import { PATIENT_EYE, PATIENT_UI, patientViewPoint, toV3 } from "./layout.ts";
 import { PALETTE } from "./palette.ts";
 import { CONTROL_VALUES, controlsPanel, PanelId, STOP_UNREACHABLE } from "./patientPanels.ts";
-import { fitText, font, roundRectPath, TextPlane } from "./textTexture.ts";
+import { fitText, font, minLegiblePx, roundRectPath, TextPlane } from "./textTexture.ts";
 import { type PanelChoice, type PanelSpec, WorldPanel } from "./worldPanel.ts";
 
 const CUE_FADE_MS = 700;
+/** The step line and the calm cue: sizes in metres and canvas pixels (text ≥ 1.5°, two lines). */
+const STEP_LINE = { widthM: 1.1, heightM: 0.17, px: 1024 } as const;
+const CUE = { widthM: 1.0, heightM: 0.18, px: 1024 } as const;
 
 function facing(
   plane: { position: Vector3; lookAt(target: Vector3): unknown },
@@ -35,6 +38,8 @@ export class PatientHud {
   /** Shown instead of the STOP bar while a STOP cannot reach the server. */
   private readonly unreachable: TextPlane | null;
   private stopReachable = true;
+  /** Flat screen: the page has its own STOP, so the 3D bar stays hidden (one STOP, never two). */
+  private screenAligned = false;
   private cueText: string | null = null;
   private cueTarget = 0;
   private cueAlpha = 0;
@@ -51,7 +56,7 @@ export class PatientHud {
     this.panel.onChoiceObservable.add((c) => this.onChoiceObservable.notifyObservers(c));
 
     if (withControls) {
-      this.controls = new WorldPanel(scene, PanelId.controls, 0.5, 0.12, 800);
+      this.controls = new WorldPanel(scene, PanelId.controls, 0.3, 0.12, 480);
       this.controls.placeFacing(at(PATIENT_UI.controls), eye);
       this.controls.show(controlsPanel());
       this.controls.onChoiceObservable.add((c) => {
@@ -67,11 +72,12 @@ export class PatientHud {
       this.unreachable = null;
     }
 
-    this.stepLine = new TextPlane(scene, "step-line", 0.95, 0.075, 1024);
+    // Tall enough for two lines at the smallest legible size (1.5° at its distance).
+    this.stepLine = new TextPlane(scene, "step-line", STEP_LINE.widthM, STEP_LINE.heightM, STEP_LINE.px);
     facing(this.stepLine.mesh, at(PATIENT_UI.stepLine), eye);
     this.stepLine.mesh.setEnabled(false);
 
-    this.cue = new TextPlane(scene, "calm-cue", 0.9, 0.15, 1024);
+    this.cue = new TextPlane(scene, "calm-cue", CUE.widthM, CUE.heightM, CUE.px);
     facing(this.cue.mesh, at(PATIENT_UI.calmCue), eye);
     this.cue.mesh.setEnabled(false);
   }
@@ -81,6 +87,8 @@ export class PatientHud {
    * text. In XR the UI stays put, facing the chair.
    */
   setScreenAligned(on: boolean): void {
+    this.screenAligned = on;
+    this.showStopBar();
     const mode = on ? Mesh.BILLBOARDMODE_ALL : Mesh.BILLBOARDMODE_NONE;
     for (const m of [
       this.panel.mesh,
@@ -101,15 +109,20 @@ export class PatientHud {
    * that cannot work is never shown.
    */
   setStopReachable(reachable: boolean): void {
-    if (!this.controls || !this.unreachable || reachable === this.stopReachable) return;
     this.stopReachable = reachable;
-    this.controls.mesh.setEnabled(reachable);
-    this.unreachable.mesh.setEnabled(!reachable);
+    this.showStopBar();
   }
 
-  /** False while the patient's STOP bar is replaced by the "raise your hand" message. */
+  /** The bar in the headset only: on a flat screen the page shows the STOP and the message. */
+  private showStopBar(): void {
+    const inHeadset = !this.screenAligned;
+    this.controls?.mesh.setEnabled(inHeadset && this.stopReachable);
+    this.unreachable?.mesh.setEnabled(inHeadset && !this.stopReachable);
+  }
+
+  /** Whether the 3D STOP bar is shown (in the headset, while a STOP can reach the server). */
   get stopShown(): boolean {
-    return this.controls !== null && this.stopReachable;
+    return this.controls !== null && this.stopReachable && !this.screenAligned;
   }
 
   showPanel(spec: PanelSpec | null): void {
@@ -137,11 +150,14 @@ export class PatientHud {
       roundRectPath(ctx, 4, 4, w - 8, h - 8, (h - 8) / 2);
       ctx.fill();
       ctx.fillStyle = PALETTE.text;
-      const fitted = fitText(ctx, text, w - 60, h - 16, 40, 20, 500);
+      const min = minLegiblePx(PATIENT_UI.stepLine.distance, STEP_LINE.widthM, STEP_LINE.px);
+      const fitted = fitText(ctx, text, w - 60, h - 16, min + 8, min, 500);
       ctx.font = font(fitted.px, 500);
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
-      ctx.fillText(fitted.lines.join(" "), w / 2, h / 2 + 2, w - 60);
+      fitted.lines.forEach((line, i) => {
+        ctx.fillText(line, w / 2, h / 2 + (i - (fitted.lines.length - 1) / 2) * fitted.px * 1.2 + 2, w - 60);
+      });
     });
     this.stepLine.mesh.setEnabled(true);
   }
@@ -160,7 +176,8 @@ export class PatientHud {
         roundRectPath(ctx, w * 0.08, h * 0.18, w * 0.84, h * 0.64, h * 0.32);
         ctx.fill();
         ctx.fillStyle = PALETTE.text;
-        const fitted = fitText(ctx, text, w * 0.78, h * 0.6, 46, 22, 500);
+        const min = minLegiblePx(PATIENT_UI.calmCue.distance, CUE.widthM, CUE.px);
+        const fitted = fitText(ctx, text, w * 0.78, h * 0.6, min + 6, min, 500);
         ctx.font = font(fitted.px, 500);
         ctx.textAlign = "center";
         ctx.textBaseline = "middle";

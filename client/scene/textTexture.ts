@@ -32,6 +32,18 @@ export function wrapLines(ctx: CanvasRenderingContext2D, text: string, maxWidth:
   return lines;
 }
 
+/** The smallest text a headset wearer reads with ease: 1.5° of visual angle (about 26 mm at 1 m). */
+export const MIN_TEXT_DEGREES = 1.5;
+
+/**
+ * The smallest font size, in canvas pixels, that stays at least `MIN_TEXT_DEGREES` high on a plane
+ * `widthM` metres wide drawn `pxWidth` pixels wide, seen from `distanceM` metres. Pure.
+ */
+export function minLegiblePx(distanceM: number, widthM: number, pxWidth: number): number {
+  const heightM = 2 * distanceM * Math.tan(((MIN_TEXT_DEGREES / 2) * Math.PI) / 180);
+  return Math.ceil((heightM * pxWidth) / widthM);
+}
+
 /** Largest font size (down to `minPx`) at which `text` wraps into `maxLines` lines within the box. */
 export function fitText(
   ctx: CanvasRenderingContext2D,

@@ -6,6 +6,7 @@
  * from shared/pairing.ts; staff routes go through the staff guard (session, role, CSRF) and then
  * must belong to the appointment's own care team.
  */
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { StaffAction } from "../../shared/access.ts";
 import { ApiErrorCode } from "../../shared/apiErrors.ts";
@@ -26,6 +27,7 @@ import { apiError, apiOk, parseOr400 } from "../apiReply.ts";
 import type { StaffGuard } from "../auth/httpGuard.ts";
 import { CookieName, cookieName } from "../auth/identity.ts";
 import { createLogger } from "../log.ts";
+import { problemHtml } from "../problemPage.ts";
 import { cookieValue } from "./credentialTokens.ts";
 import { RedeemRefusal } from "./observerInvites.ts";
 import type { PairableAppointment } from "./pairableAppointments.ts";
@@ -332,6 +334,8 @@ const OBSERVE_WORDS: Record<RedeemRefusal, { status: number; title: string; deta
 /** A plain page a person can read (the security policy allows no inline style or script). */
 function observePage(reply: FastifyReply, refusal: RedeemRefusal): FastifyReply {
   const words = OBSERVE_WORDS[refusal];
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Chairside · ${words.title}</title></head><body><main data-testid="observe-refused"><h1>${words.title}</h1><p>${words.detail}</p></main></body></html>`;
+  // -- patient (issue 10) --: the full bad-path page, with a way back.
+  const code = refusal === RedeemRefusal.invalid ? ApiErrorCode.notFound : ApiErrorCode.expired;
+  const html = problemHtml({ status: words.status, code, title: words.title, detail: words.detail });
   return reply.code(words.status).type("text/html; charset=utf-8").send(html);
 }

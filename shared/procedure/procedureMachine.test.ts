@@ -543,7 +543,6 @@ describe("transitions", () => {
 
 describe("the patient's stop", () => {
   const cases: { from: Situation; back: ProcedureStatus }[] = [
-    { from: "not_started", back: "not_started" },
     { from: "running", back: "running" },
     { from: "running_consent", back: "running" },
     { from: "running_automated", back: "running" },
@@ -622,12 +621,56 @@ describe("the patient's stop", () => {
     expect(x.m.view().status).toBe("running");
   });
 
-  it("a clinician's resume after a stop before the start goes back to not started", () => {
+  it("a clinician cannot 'resume' a 'not yet': nothing is paused", () => {
     const x = reach("not_started");
     must(x.m.command(PATIENT, "stop"));
-    must(x.m.command(CLINICIAN, "resume", REASON));
+    expect(x.m.command(CLINICIAN, "resume", REASON).ok).toBe(false);
     expect(x.m.view().status).toBe("not_started");
-    expect(x.m.command(CLINICIAN, "start").ok).toBe(true);
+  });
+});
+
+describe("a stop before the start is a 'not yet'", () => {
+  it("stays not started, enters no step, and is recorded for the team", () => {
+    const x = reach("not_started");
+    const t = must(x.m.command(PATIENT, "stop", "hand raised"));
+    expect(t).toMatchObject({ command: "stop", from: "not_started", to: "not_started", stepIndex: 0 });
+    const v = x.m.view();
+    expect(v).toMatchObject({ status: "not_started", step: null, notYet: true });
+    expect(x.m.toState().returnTo).toBeNull();
+  });
+
+  it("holds the start until the patient is ready, or a clinician gives a reason", () => {
+    const x = reach("not_started");
+    must(x.m.command(PATIENT, "stop"));
+    const refused = x.m.command(CLINICIAN, "start");
+    expect(refused).toMatchObject({ ok: false, error: { code: ErrorCode.illegalTransition } });
+    expect(refused.ok || refused.error.message).toContain("not yet");
+    must(x.m.command(PATIENT, "ready"));
+    expect(x.m.view()).toMatchObject({ status: "not_started", notYet: false });
+    expect(must(x.m.command(CLINICIAN, "start")).to).toBe("running");
+
+    const y = reach("not_started");
+    must(y.m.command(PATIENT, "stop"));
+    must(y.m.command(PATIENT, "stop"));
+    expect(must(y.m.command(CLINICIAN, "start", REASON))).toMatchObject({ to: "running", reason: REASON });
+  });
+
+  it("survives a restart (it is read from the history)", () => {
+    const x = reach("not_started");
+    must(x.m.command(PATIENT, "stop"));
+    const restored = ProcedureMachine.fromState(structuredClone(x.m.toState()), {
+      now: () => 0,
+      interlock: () => PASS,
+    });
+    if (!restored.ok) throw new Error(restored.error.message);
+    const back = restored.value;
+    expect(back.view().notYet).toBe(true);
+    expect(back.command(CLINICIAN, "start").ok).toBe(false);
+  });
+
+  it("without a stop, nothing waits: notYet is false", () => {
+    expect(reach("not_started").m.view().notYet).toBe(false);
+    expect(reach("running").m.view().notYet).toBe(false);
   });
 });
 
@@ -937,8 +980,11 @@ describe("property: random command sequences from every role", () => {
           expect(m.history().at(-1), at).toEqual(r.value);
           expect(m.history().length, at).toBeGreaterThan(historyBefore.length);
           if (patientStop) {
-            expect(after.status, at).toBe("paused_by_patient");
-            expect(r.value.to, at).toBe("paused_by_patient");
+            // Before the start a stop is a "not yet"; after it, a pause by the patient.
+            const expected = before.status === "not_started" ? "not_started" : "paused_by_patient";
+            expect(after.status, at).toBe(expected);
+            expect(r.value.to, at).toBe(expected);
+            if (expected === "not_started") expect(after.notYet, at).toBe(true);
           }
           if (PROCEDURE_GRANTS[actor.role][command] === Grant.manualStepsOnly) {
             expect(before.status, `${at}: assistant after stop`).not.toBe("paused_by_patient");

@@ -206,6 +206,7 @@ export class ProcedureMachine {
       blockedReason: this.blockedReason,
       override: this.override === null ? null : { ...this.override },
       consentGiven: step?.kind === StepKind.consent ? this.consentGiven : false,
+      notYet: this.notYet(),
       remainingSeconds: terminal
         ? 0
         : steps.slice(this.stepIndex).reduce((sum, s) => sum + s.expectedSeconds, 0),
@@ -230,23 +231,36 @@ export class ProcedureMachine {
         // A second stop is accepted too, and keeps the status the first one will return to.
         break;
       case ProcedureStatus.notStarted:
+        // Before the start a stop is a "not yet": nothing is paused, no step is entered. It is
+        // recorded (the team is told) and holds the start until the patient is ready.
+        return ok(this.move(ProcedureStatus.notStarted, ProcedureCommand.stop, by(actor), cut(reason)));
       case ProcedureStatus.running:
       case ProcedureStatus.paused:
       case ProcedureStatus.blocked:
         this.returnTo = status;
         break;
     }
-    const by: By = { memberId: actor.memberId, role: actor.role };
-    // A stop is never refused for its reason: an over-long one is cut, not rejected.
-    const why =
-      typeof reason === "string" ? reason.trim().slice(0, MAX_REASON_CHARS) || undefined : undefined;
     // Stopping at a consent step withdraws the consent given there: ask again after the stop.
     this.consentGiven = false;
-    return ok(this.move(ProcedureStatus.pausedByPatient, ProcedureCommand.stop, by, why));
+    return ok(this.move(ProcedureStatus.pausedByPatient, ProcedureCommand.stop, by(actor), cut(reason)));
+  }
+
+  /**
+   * Whether the patient said "not yet" before the start and has not said "I'm ready" since. Read
+   * from the history (the last transition is their stop), so it survives a restart unchanged.
+   */
+  private notYet(): boolean {
+    const last = this.log.at(-1);
+    return this.status === ProcedureStatus.notStarted && last?.command === ProcedureCommand.stop;
   }
 
   private start(by: By, reason: string | undefined): Result<ProcedureTransition> {
     if (this.status !== ProcedureStatus.notStarted) return illegal("The procedure has already started.");
+    if (this.notYet() && reason === undefined) {
+      return illegal(
+        "The patient said 'not yet'. Wait for their 'I'm ready', or start with a reason, e.g. 'spoke with the patient'.",
+      );
+    }
     return ok(this.land(0, ProcedureCommand.start, by, reason));
   }
 
@@ -322,6 +336,7 @@ export class ProcedureMachine {
   }
 
   private ready(by: By, reason: string | undefined): Result<ProcedureTransition> {
+    if (this.notYet()) return ok(this.move(ProcedureStatus.notStarted, ProcedureCommand.ready, by, reason));
     if (this.status === ProcedureStatus.pausedByPatient) {
       const target = this.takeReturnStatus();
       switch (target) {
@@ -484,6 +499,15 @@ export class ProcedureMachine {
     this.log.push(transition);
     return transition;
   }
+}
+
+function by(actor: Actor): By {
+  return { memberId: actor.memberId, role: actor.role };
+}
+
+/** A stop is never refused for its reason: an over-long one is cut, not rejected. */
+function cut(reason: string | undefined): string | undefined {
+  return typeof reason === "string" ? reason.trim().slice(0, MAX_REASON_CHARS) || undefined : undefined;
 }
 
 /** Freezes an object and everything in it (the plan never changes once a machine runs it). */

@@ -121,6 +121,8 @@ export interface ProcedureView {
   override: { by: string; reason: string; at: number } | null;
   /** At a consent step: whether the patient has given consent (pressed "I'm ready"). */
   consentGiven?: boolean;
+  /** Before the start: the patient stopped ("not yet") and has not said "I'm ready" since. */
+  notYet?: boolean;
   /** Expected seconds of the current and all later steps (0 once ended), for "how long?". */
   remainingSeconds?: number;
 }
