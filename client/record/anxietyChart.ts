@@ -74,7 +74,8 @@ function el(name: string, attrs: Record<string, string | number>, text?: string)
   return e;
 }
 
-const px = (x: number) => PAD.l + x * (W - PAD.l - PAD.r);
+// Inset so the first and last bars and their dates stay inside the chart.
+const px = (x: number) => PAD.l + (0.07 + x * 0.86) * (W - PAD.l - PAD.r);
 const py = (y: number) => H - PAD.b - y * (H - PAD.t - PAD.b);
 
 function frame(title: string, testId: string, ticks: { y: number; label: string }[]): SVGSVGElement {

@@ -67,6 +67,8 @@ describe("the patient's record page", () => {
     );
 
     await screenshot(page, "record-page");
+    await page.getByTestId("anxiety-mdas-chart").scrollIntoViewIfNeeded();
+    await screenshot(page, "record-anxiety");
     expect(consoleErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
   });
