@@ -5,7 +5,7 @@
  * deterministic: no clock, no randomness; seeking to the same t twice gives the same state.
  */
 import { decodeBatch, type PoseBatch } from "./poseCodec.ts";
-import type { AppointmentView, RoomEvent, RoomSnapshot } from "./protocol.ts";
+import type { AppointmentView, DeliveredRoomEvent, RoomSnapshot } from "./protocol.ts";
 import { applyRoomEvent } from "./roomView.ts";
 
 /** Replay speeds offered: 1× to 8×. */
@@ -24,8 +24,11 @@ export interface ReplayRecording {
   visitId: string;
   /** The room before anything of the room's log was applied (nobody in it, Otto idle). */
   initial: RoomSnapshot;
-  /** The room's events up to the visit's last one, oldest first: those before `firstSeq` set the scene. */
-  events: RoomEvent[];
+  /**
+   * The room's events up to the visit's last one, oldest first: those before `firstSeq` set the
+   * scene. As an observer received them (the server projects them; withheld ones keep their seq).
+   */
+  events: DeliveredRoomEvent[];
   /** The visit's own events start here (seq). */
   firstSeq: number;
   keyframes: { at: number; seq: number; poses: string }[];
@@ -71,7 +74,7 @@ export function emptyRoomView(
  * that failed): a live client would resync from a snapshot, a replay has none, so it goes on from
  * the next event it has rather than freezing.
  */
-function applyStored(view: RoomSnapshot, event: RoomEvent): void {
+function applyStored(view: RoomSnapshot, event: DeliveredRoomEvent): void {
   if (applyRoomEvent(view, event) === "gap") {
     view.seq = event.seq - 1;
     applyRoomEvent(view, event);
@@ -98,7 +101,7 @@ export class ReplayEngine {
   readonly startAt: number;
   readonly endAt: number;
   private readonly base: RoomSnapshot;
-  private readonly events: RoomEvent[];
+  private readonly events: DeliveredRoomEvent[];
   private readonly keyframes: ReplayKeyframe[];
   private view: RoomSnapshot;
   /** Events applied to `view` so far. */
@@ -107,7 +110,7 @@ export class ReplayEngine {
 
   constructor(
     initial: RoomSnapshot,
-    events: readonly RoomEvent[],
+    events: readonly DeliveredRoomEvent[],
     firstSeq: number,
     keyframes: readonly ReplayKeyframe[],
   ) {

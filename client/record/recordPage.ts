@@ -4,6 +4,7 @@
  * anxiety across visits. Everything comes from the record API (guarded, audited, own clinic only);
  * every answer is parsed with the schemas of `shared/patientRecord.ts`.
  */
+
 import { staffMay } from "../../shared/access.ts";
 import {
   type PatientAnxiety,
@@ -21,6 +22,7 @@ import {
 import { SIGNAL_SPECS, SIGNALS } from "../../shared/soe/signals.ts";
 import { h } from "../panel/dom.ts";
 import { SIGN_IN_PAGE, StaffApi } from "../staff/staffApi.ts";
+import { renderAnxietyCharts } from "./anxietyChart.ts";
 import { renderTrendChart } from "./trendChart.ts";
 
 const api = new StaffApi();
@@ -275,6 +277,7 @@ function anxietyTable(anxiety: PatientAnxiety): HTMLElement {
       { class: "rc-muted" },
       `Resting heart rate (own baseline): ${anxiety.baseline === null ? "not measured" : `${fmt(anxiety.baseline, 0)} /min`}`,
     ),
+    anxiety.visits.length === 0 ? null : renderAnxietyCharts(anxiety),
     anxiety.visits.length === 0
       ? h("p", { class: "rc-muted" }, "No visits yet.")
       : h(

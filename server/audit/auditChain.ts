@@ -2,7 +2,9 @@
  * The audit trail's tamper evidence (HIPAA §164.312(b)): every entry stores
  * `hash = SHA-256(previous hash + canonical content)`, so changing, removing or reordering any stored
  * row breaks every link after it. Pure functions, shared by the storage that writes the chain and
- * the verify command that reads it back.
+ * the verify command that reads it back. `AUDIT_COLUMNS` is the one list of an entry's fields: the
+ * canonical content and the storage's INSERT both come from it. A column added once rows were
+ * already chained (the clinic) enters the content only when it has a value, so old rows verify.
  */
 import { createHash } from "node:crypto";
 import type { AuditEntry } from "../storage/storage.ts";
@@ -17,22 +19,43 @@ export interface ChainedAuditRow extends AuditEntry {
   hash: string;
 }
 
+type AuditValue = string | number | null;
+
+/** An entry's stored fields in their fixed order: column name and value. */
+export const AUDIT_COLUMNS: readonly {
+  column: string;
+  value: (e: AuditEntry) => AuditValue;
+  /** Added after rows were chained: left out of the content while null (old rows hash as before). */
+  later?: true;
+}[] = [
+  { column: "at", value: (e) => e.at },
+  { column: "who", value: (e) => e.who },
+  { column: "action", value: (e) => e.action },
+  { column: "subject", value: (e) => e.subject },
+  { column: "why", value: (e) => e.why },
+  { column: "patient_id", value: (e) => e.patientId ?? null },
+  { column: "room_id", value: (e) => e.roomId ?? null },
+  { column: "clinic_id", value: (e) => e.clinicId ?? null, later: true },
+];
+
+/** The entry's values in `AUDIT_COLUMNS` order (what the storage inserts). */
+export function auditColumnValues(entry: AuditEntry): AuditValue[] {
+  return AUDIT_COLUMNS.map((c) => c.value(entry));
+}
+
 /**
  * The entry's content in one fixed form: a JSON array in a fixed field order, absent fields as null,
  * so the same entry always hashes the same (key order or `undefined` vs missing cannot change it).
- * The row id is part of it: moving a row to another id breaks its link.
+ * The row id is part of it: moving a row to another id breaks its link. Columns added later are
+ * appended only when set, so an entry written before them keeps its content and its hash.
  */
 export function canonicalAuditContent(id: number, entry: AuditEntry): string {
-  return JSON.stringify([
-    id,
-    entry.at,
-    entry.who,
-    entry.action,
-    entry.subject,
-    entry.why,
-    entry.patientId ?? null,
-    entry.roomId ?? null,
-  ]);
+  const values: AuditValue[] = [id];
+  for (const c of AUDIT_COLUMNS) {
+    const v = c.value(entry);
+    if (!c.later || v !== null) values.push(v);
+  }
+  return JSON.stringify(values);
 }
 
 export function auditHash(prevHash: string, id: number, entry: AuditEntry): string {
@@ -125,6 +148,8 @@ export interface AuditRow {
   why: string;
   patient_id: string | null;
   room_id: string | null;
+  /** Absent in a database from before the clinic column. */
+  clinic_id?: string | null;
   prev_hash: string | null;
   hash: string | null;
 }
@@ -139,6 +164,7 @@ export function fromAuditRow(row: AuditRow): ChainedAuditRow {
     why: row.why,
     ...(row.patient_id !== null ? { patientId: row.patient_id } : {}),
     ...(row.room_id !== null ? { roomId: row.room_id } : {}),
+    ...(row.clinic_id != null ? { clinicId: row.clinic_id } : {}),
     prevHash: row.prev_hash ?? "",
     hash: row.hash ?? "",
   };

@@ -42,8 +42,10 @@ function view(row: ChainedAuditRow): AuditEntryView {
   };
 }
 
-function filterOf(q: AuditQuery): Omit<AuditFilter, "limit" | "offset"> {
+/** The query as a filter, within the admin's own clinic (and entries from before the clinic column). */
+function filterOf(q: AuditQuery, clinicId: string): Omit<AuditFilter, "limit" | "offset"> {
   return {
+    clinicId,
     ...(q.who !== undefined ? { who: q.who } : {}),
     ...(q.patient !== undefined ? { patientId: q.patient } : {}),
     ...(q.from !== undefined ? { from: q.from } : {}),
@@ -62,10 +64,10 @@ function describeFilter(q: AuditQuery): string {
   return parts.length > 0 ? `audit trail (${parts.join(", ")})` : "audit trail (all)";
 }
 
-function staffId(request: FastifyRequest): string {
+function staffOf(request: FastifyRequest) {
   const live = request.staff;
   if (!live) throw new Error("audit route without the staff guard");
-  return live.staff.staffId;
+  return live.staff;
 }
 
 /** "2026-11-26" for the download's file name. */
@@ -80,7 +82,8 @@ export function registerAuditRoutes(fastify: FastifyInstance, deps: AuditRouteDe
   const record = (request: FastifyRequest, action: AuditAction, q: AuditQuery | null, why: string) =>
     storage.audit({
       at: now(),
-      who: staffId(request),
+      who: staffOf(request).staffId,
+      clinicId: staffOf(request).clinicId,
       action,
       subject: q ? describeFilter(q) : "audit trail (hash chain)",
       why,
@@ -93,7 +96,7 @@ export function registerAuditRoutes(fastify: FastifyInstance, deps: AuditRouteDe
     // Written before the read, so the page the admin sees already holds their own look at it.
     await record(request, AuditAction.read, q, `page ${q.page}`);
     const page = await storage.auditQuery({
-      ...filterOf(q),
+      ...filterOf(q, staffOf(request).clinicId),
       limit: q.pageSize,
       offset: (q.page - 1) * q.pageSize,
     });
@@ -110,7 +113,7 @@ export function registerAuditRoutes(fastify: FastifyInstance, deps: AuditRouteDe
     const q = parseOr400(auditQuerySchema, request.query, reply);
     if (!q) return reply;
     await record(request, AuditAction.exportCsv, q, "downloaded as CSV");
-    const filter = filterOf(q);
+    const filter = filterOf(q, staffOf(request).clinicId);
     let csv = auditCsvHeader();
     for (let offset = 0; ; offset += CSV_CHUNK) {
       const chunk = await storage.auditQuery({ ...filter, limit: CSV_CHUNK, offset });

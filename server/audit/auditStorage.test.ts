@@ -11,7 +11,7 @@ import CipherDatabase from "better-sqlite3-multiple-ciphers";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqliteStorage } from "../storage/sqliteStorage.ts";
 import { openWorkerStorage } from "../storage/workerStorage.ts";
-import { auditHash, GENESIS_HASH, verifyAuditChainAsync } from "./auditChain.ts";
+import { auditHash, canonicalAuditContent, GENESIS_HASH, verifyAuditChainAsync } from "./auditChain.ts";
 import { verifyDataFolderAsync } from "./auditVerify.ts";
 
 const dirs: string[] = [];
@@ -157,5 +157,65 @@ describe("audit:verify on an encrypted data folder", () => {
       if (saved === undefined) delete process.env.CHAIRSIDE_DB_KEY;
       else process.env.CHAIRSIDE_DB_KEY = saved;
     }
+  });
+
+  it("stamps each entry with its clinic (given, or the patient's, or the person's) and filters by it", async () => {
+    const storage = new SqliteStorage(dbPath());
+    const rec = (kind: "patient" | "staff", id: string, clinicId: string) => ({
+      kind,
+      id,
+      clinicId,
+      body: JSON.stringify({ patientId: id, clinicId }),
+      updatedAt: 1,
+    });
+    await storage.putRecords([rec("patient", "ann", "north"), rec("staff", "kim", "main")]);
+    const base = { why: "", subject: "s", action: "record.read" };
+    await storage.audit({ ...base, at: 1, who: "kim", patientId: "ann" });
+    await storage.audit({ ...base, at: 2, who: "kim" });
+    await storage.audit({ ...base, at: 3, who: "ghost", clinicId: "east" });
+    await storage.audit({ ...base, at: 4, who: "system" });
+    const rows = await storage.auditChain(0, 10);
+    expect(rows.map((r) => r.clinicId ?? null)).toEqual(["north", "main", "east", null]);
+    // An entry without a clinic hashes exactly as entries did before the clinic column existed.
+    expect(canonicalAuditContent(4, rows[3]!)).toBe(
+      JSON.stringify([4, 4, "system", "record.read", "s", "", null, null]),
+    );
+    expect(canonicalAuditContent(2, rows[1]!)).toContain('"main"');
+    expect((await verifyAuditChainAsync((a, l) => storage.auditChain(a, l))).broken).toBeNull();
+    const main = await storage.auditQuery({ clinicId: "main", limit: 10, offset: 0 });
+    expect(main.entries.map((e) => e.at).sort()).toEqual([2, 4]);
+    await storage.close();
+  });
+
+  it("still verifies a chained trail written before entries carried a clinic, after the upgrade", async () => {
+    const path = dbPath();
+    const storage = new SqliteStorage(path);
+    await storage.audit({
+      at: 1,
+      who: "ray",
+      action: "record.read",
+      subject: "julian",
+      why: "",
+      patientId: "julian",
+    });
+    await storage.close();
+    // Back to the schema before the clinic column: drop it (as an old server wrote the file) and re-open.
+    const db = new Database(path);
+    const version = db.pragma("user_version", { simple: true }) as number;
+    db.exec(`DROP INDEX audit_log_clinic;
+      ALTER TABLE audit_log DROP COLUMN clinic_id; PRAGMA user_version = ${version - 1};`);
+    db.close();
+    const upgraded = new SqliteStorage(path);
+    await upgraded.audit({
+      at: 2,
+      who: "ray",
+      action: "record.read",
+      subject: "julian",
+      why: "",
+      clinicId: "main",
+    });
+    const report = await verifyAuditChainAsync((a, l) => upgraded.auditChain(a, l));
+    expect(report).toMatchObject({ checked: 2, broken: null });
+    await upgraded.close();
   });
 });

@@ -1,6 +1,6 @@
 import type { Bundle, Observation, Resource } from "@medplum/fhirtypes";
 import { describe, expect, it } from "vitest";
-import { exportBundle } from "./fhirBundle.ts";
+import { bundleJsonChunks, exportBundle } from "./fhirBundle.ts";
 import { bundleProblems } from "./fhirChecks.ts";
 import {
   LOINC_HEART_RATE,
@@ -11,7 +11,15 @@ import {
   System,
 } from "./fhirCodes.ts";
 import { demoVisitInput } from "./fhirFixtures.ts";
-import { NDJSON_CONTENT_TYPE, observationsOfBinary } from "./fhirReadings.ts";
+import {
+  MinuteSummaries,
+  NDJSON_CONTENT_TYPE,
+  observationsOfNdjson,
+  readingNdjsonLine,
+  summarizeReadings,
+  summaryOfRollup,
+  visitReadingsPath,
+} from "./fhirReadings.ts";
 
 function resources<T extends Resource["resourceType"]>(
   bundle: Bundle,
@@ -31,11 +39,12 @@ function componentInt(o: Observation, code: string): number {
 const codesOf = (o: Observation) => (o.code.coding ?? []).map((c) => `${c.system}|${c.code}`);
 
 describe("FHIR export of a demo visit", () => {
-  const { input, counts } = demoVisitInput();
+  const { input, counts, readings } = demoVisitInput();
   const bundle = exportBundle(input, "export-1");
-  const binaries = resources(bundle, "Binary");
-  const raw = binaries.flatMap(observationsOfBinary);
-  const summaries = resources(bundle, "Observation");
+  const visit = input.visits[0]!.visit;
+  const ctx = { patientId: visit.patientId, encounterId: visit.id };
+  const raw = observationsOfNdjson(readings.map((r, i) => readingNdjsonLine(r, i, ctx)).join(""));
+  const summaries = resources(bundle, "Observation").filter((o) => o.effectivePeriod !== undefined);
 
   it("passes our own checks: required value sets, ids, obs-6, references resolve in the Bundle", () => {
     expect(bundleProblems(bundle)).toEqual([]);
@@ -59,7 +68,8 @@ describe("FHIR export of a demo visit", () => {
       "QuestionnaireResponse",
       "DetectedIssue",
       "AuditEvent",
-      "Binary",
+      "DocumentReference",
+      "Communication",
       "CodeSystem",
     ]) {
       expect(kinds, k).toContain(k);
@@ -68,8 +78,13 @@ describe("FHIR export of a demo visit", () => {
   });
 
   it("round-trips the reading counts: NDJSON lines and summary counts equal the stored readings", () => {
-    expect(binaries).toHaveLength(1);
-    expect(binaries[0]!.contentType).toBe(NDJSON_CONTENT_TYPE);
+    const docs = resources(bundle, "DocumentReference");
+    expect(docs).toHaveLength(1);
+    expect(docs[0]!.content[0]!.attachment).toMatchObject({
+      contentType: NDJSON_CONTENT_TYPE,
+      url: visitReadingsPath(visit.id),
+    });
+    expect(docs[0]!.description).toContain(`${counts.readings} Observations`);
     expect(raw).toHaveLength(counts.readings);
     const summed = summaries.reduce((n, o) => n + componentInt(o, "count"), 0);
     expect(summed).toBe(counts.readings);
@@ -165,12 +180,70 @@ describe("FHIR export of a demo visit", () => {
     const quiet = {
       ...bare,
       patient: { ...bare.patient, dateOfBirth: "" },
-      visits: bare.visits.map((v) => ({ ...v, readings: [] })),
+      visits: bare.visits.map((v) => ({ ...v, minutes: [], firmware: [] })),
     };
     const b = exportBundle(quiet, "export-2");
     expect(bundleProblems(b)).toEqual([]);
-    expect(resources(b, "Binary")[0]?.data).toBeUndefined();
-    expect(resources(b, "Observation")).toEqual([]);
+    expect(resources(b, "DocumentReference")).toEqual([]);
+    expect(resources(b, "Observation").filter((o) => o.effectivePeriod)).toEqual([]);
     expect(resources(b, "Patient")[0]?.birthDate).toBeUndefined();
+  });
+
+  it("holds what the timeline shows: the comfort rating, Otto's words, the hold and the override's reason", () => {
+    const rating = resources(bundle, "Observation").find((o) => o.valueInteger !== undefined)!;
+    expect(rating).toMatchObject({
+      valueInteger: 3,
+      code: { coding: [{ system: LocalSystem.comfort, code: "comfort-rating" }] },
+      encounter: { reference: `Encounter/${visit.id}` },
+    });
+    const said = resources(bundle, "Communication").map((c) => c.payload?.[0]?.contentString);
+    expect(said).toContain("You are doing well.");
+    const notes = resources(bundle, "Procedure")[0]!.note!.map((n) => n.text);
+    expect(notes).toContain("Safety interlock overridden. Reason: Checked pH by hand: 6.8");
+    expect(notes.some((n) => n.startsWith("Held by the safety interlock"))).toBe(true);
+    expect(notes).toContain("Paused by patient");
+  });
+
+  it("streams as JSON text equal to the Bundle, one entry at a time", () => {
+    const chunks = [...bundleJsonChunks(bundle)];
+    expect(chunks.length).toBe((bundle.entry?.length ?? 0) + 2);
+    expect(JSON.parse(chunks.join(""))).toEqual(bundle);
+    expect(chunks.join("")).toBe(JSON.stringify(bundle));
+  });
+});
+
+describe("per-minute summaries from raw readings and the stored rollup", () => {
+  const { readings } = demoVisitInput();
+  const allRaw = summarizeReadings(readings);
+
+  it("merge exactly: half rolled up, half raw, equals all raw (min, max, mean, counts)", () => {
+    // The first half as the rollup stores it (count = usable readings), the rest raw.
+    const half = Math.floor(readings.length / 2);
+    const merged = new MinuteSummaries();
+    for (const m of summarizeReadings(readings.slice(0, half))) {
+      const usable = m.usable;
+      merged.addMinute(
+        summaryOfRollup({
+          patientId: "julian",
+          unit: "",
+          minute: m.minute,
+          deviceId: m.deviceId,
+          signal: m.signal,
+          tooth: m.tooth,
+          min: m.min,
+          max: m.max,
+          mean: usable === 0 ? null : m.sum / usable,
+          count: usable,
+          invalidCount: m.invalid,
+          retractedCount: m.retracted,
+        }),
+      );
+    }
+    for (const r of readings.slice(half)) merged.addReading(r);
+    const got = merged.list();
+    expect(got.map(({ sum, ...rest }) => rest)).toEqual(allRaw.map(({ sum, ...rest }) => rest));
+    got.forEach((m, i) => {
+      expect(m.sum).toBeCloseTo(allRaw[i]!.sum, 6);
+    });
   });
 });

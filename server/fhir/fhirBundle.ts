@@ -1,20 +1,31 @@
 /**
  * A patient's record (or one visit of it) as one FHIR R4 `collection` Bundle: the pure assembly
  * from what the export read. What comes out of the room events (the MDAS intake, alarms, why a visit
- * stopped, each device's firmware) is picked here; each resource is made by fhirResources.ts or
- * fhirReadings.ts. Same input, same Bundle: ids derive from our ids, the export time is passed in.
+ * stopped, each device's firmware, comfort ratings, Otto's words, stops, holds and overrides) is
+ * picked here; each resource is made by fhirResources.ts or fhirReadings.ts. Readings enter only as
+ * per-minute summaries plus a pointer to the visit's NDJSON download, so the Bundle stays small
+ * whatever the visit's length. Same input, same Bundle: ids derive from our ids, the export time is
+ * passed in. `bundleJsonChunks` serialises it entry by entry for a streamed reply.
  */
 import type { Bundle, BundleEntry, Resource } from "@medplum/fhirtypes";
 import type { Alarm } from "../../shared/alarms.ts";
-import type { Visit } from "../../shared/patientRecord.ts";
+import { TimelineKind, type Visit } from "../../shared/patientRecord.ts";
 import type { RoomEvent } from "../../shared/protocol.ts";
 import type { DeviceRecord, PatientRecord, StaffRecord } from "../../shared/records.ts";
+import { visitTimeline } from "../record/timeline.ts";
 import type { AuditEntry, StoredReading } from "../storage/storage.ts";
 import { CHAIRSIDE_FHIR_BASE, localSignalCodeSystem } from "./fhirCodes.ts";
-import { fhirId, instant } from "./fhirIds.ts";
-import { groupByMinute, minuteSummaryObservation, readingsBinary } from "./fhirReadings.ts";
+import { instant } from "./fhirIds.ts";
+import {
+  type MinuteSummary,
+  minuteSummaryObservation,
+  readingsDocument,
+  summarizeReadings,
+  totalOf,
+} from "./fhirReadings.ts";
 import {
   auditEventResource,
+  comfortRatingObservation,
   type DeviceFacts,
   detectedIssueResource,
   deviceResource,
@@ -22,16 +33,45 @@ import {
   type MdasIntake,
   mdasQuestionnaire,
   mdasResponse,
+  ottoCommunication,
   patientResource,
   practitionerResource,
   procedureResource,
 } from "./fhirResources.ts";
 
-/** One visit with what was stored while it ran. */
+/** A device and a firmware version it measured with, as its readings say. */
+export interface ReadingFirmware {
+  deviceId: string;
+  tooth: number | null;
+  firmware: string;
+}
+
+/** One visit with what was stored while it ran: its events and its readings summarised per minute. */
 export interface VisitData {
   visit: Visit;
   events: readonly RoomEvent[];
-  readings: readonly StoredReading[];
+  minutes: readonly MinuteSummary[];
+  /** Each (device, firmware) pair its raw readings carried, first seen first. */
+  firmware: readonly ReadingFirmware[];
+}
+
+/** The firmware pairs of some readings, first seen first. */
+export function firmwareOfReadings(readings: readonly StoredReading[]): ReadingFirmware[] {
+  const seen = new Map<string, ReadingFirmware>();
+  for (const r of readings) {
+    const key = `${r.deviceId}|${r.firmware}`;
+    if (!seen.has(key)) seen.set(key, { deviceId: r.deviceId, tooth: r.tooth ?? null, firmware: r.firmware });
+  }
+  return [...seen.values()];
+}
+
+/** A visit's data from its raw readings held in memory (tests, fixtures). */
+export function visitDataOf(
+  visit: Visit,
+  events: readonly RoomEvent[],
+  readings: readonly StoredReading[],
+): VisitData {
+  return { visit, events, minutes: summarizeReadings(readings), firmware: firmwareOfReadings(readings) };
 }
 
 /** Everything one export reads; the Bundle is a function of this alone. */
@@ -98,7 +138,7 @@ export function deviceFactsOf(input: FhirExportInput): DeviceFacts[] {
       if (e.body.type === "device")
         firmware(fact(e.body.device.deviceId, e.body.device.tooth), e.body.device.firmware);
     }
-    for (const r of v.readings) firmware(fact(r.deviceId, r.tooth ?? null), r.firmware);
+    for (const r of v.firmware) firmware(fact(r.deviceId, r.tooth), r.firmware);
   }
   return [...facts.values()].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
 }
@@ -122,14 +162,29 @@ export function exportBundle(input: FhirExportInput, bundleId: string): Bundle {
   for (const id of [...staffIds].sort())
     resources.push(practitionerResource(id, input.staff.get(id) ?? null));
   for (const d of deviceFactsOf(input)) resources.push(deviceResource(d));
-  for (const { visit, events, readings } of input.visits) {
+  for (const { visit, events, minutes } of input.visits) {
     const ctx = { patientId: visit.patientId, encounterId: visit.id };
-    resources.push(encounterResource(visit), procedureResource(visit, stopReasonOf(events)));
+    const timeline = visitTimeline(events);
+    const notes = timeline.filter(
+      (e) =>
+        e.kind === TimelineKind.stop || e.kind === TimelineKind.interlock || e.kind === TimelineKind.override,
+    );
+    resources.push(encounterResource(visit), procedureResource(visit, stopReasonOf(events), notes));
     const intake = mdasIntakeOf(events);
     if (intake) resources.push(mdasResponse(visit, intake));
     for (const alarm of alarmsOf(events)) resources.push(detectedIssueResource(visit, alarm));
-    for (const group of groupByMinute(readings)) resources.push(minuteSummaryObservation(group, ctx));
-    resources.push(readingsBinary(fhirId("readings", visit.id), readings, ctx));
+    let rating = 0;
+    for (const e of events)
+      if (e.body.type === "checkin")
+        resources.push(comfortRatingObservation(visit, e.at, e.body.score, rating++));
+    timeline
+      .filter((e) => e.kind === TimelineKind.otto)
+      .forEach((e, i) => {
+        resources.push(ottoCommunication(visit, e.at, e.title, i));
+      });
+    for (const m of minutes) resources.push(minuteSummaryObservation(m, ctx));
+    const readingCount = minutes.reduce((n, m) => n + totalOf(m), 0);
+    if (readingCount > 0) resources.push(readingsDocument(visit.id, readingCount, ctx));
   }
   input.audit.forEach((e, i) => {
     resources.push(auditEventResource(e, i));
@@ -141,4 +196,16 @@ export function exportBundle(input: FhirExportInput, bundleId: string): Bundle {
     timestamp: instant(input.exportedAt),
     entry: resources.map(entry),
   };
+}
+
+/**
+ * The Bundle as JSON text in pieces, one entry at a time, so a large export is streamed to the
+ * client instead of held as one string. Joined, the pieces are `JSON.stringify(bundle)`.
+ */
+export function* bundleJsonChunks(bundle: Bundle): Generator<string> {
+  const { entry = [], ...head } = bundle;
+  const open = JSON.stringify(head);
+  yield `${open.slice(0, -1)}${open.length > 2 ? "," : ""}"entry":[`;
+  for (const [i, e] of entry.entries()) yield `${i === 0 ? "" : ","}${JSON.stringify(e)}`;
+  yield "]}";
 }

@@ -65,6 +65,19 @@ const REQUIRED_CODES: Readonly<Record<string, Readonly<Record<string, readonly s
     status: ["draft", "active", "retired", "unknown"],
     content: ["not-present", "example", "fragment", "complete", "supplement"],
   },
+  Communication: {
+    status: [
+      "preparation",
+      "in-progress",
+      "not-done",
+      "on-hold",
+      "stopped",
+      "completed",
+      "entered-in-error",
+      "unknown",
+    ],
+  },
+  DocumentReference: { status: ["current", "superseded", "entered-in-error"] },
   AuditEvent: { action: ["C", "R", "U", "D", "E"], outcome: ["0", "4", "8", "12"] },
   Bundle: {
     type: [

@@ -36,6 +36,8 @@ export const LocalSystem = {
   plan: `${CHAIRSIDE_FHIR_BASE}/CodeSystem/treatment-plan`,
   alarm: `${CHAIRSIDE_FHIR_BASE}/CodeSystem/alarm-kind`,
   mdas: `${CHAIRSIDE_FHIR_BASE}/CodeSystem/mdas`,
+  /** The check-in comfort rating (0-10) the patient gives during treatment. */
+  comfort: `${CHAIRSIDE_FHIR_BASE}/CodeSystem/comfort`,
   auditAction: `${CHAIRSIDE_FHIR_BASE}/CodeSystem/audit-action`,
   patientId: `${CHAIRSIDE_FHIR_BASE}/patient-id`,
   staffId: `${CHAIRSIDE_FHIR_BASE}/staff-id`,

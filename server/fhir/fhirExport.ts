@@ -2,6 +2,9 @@
  * The export's reads: everything a patient's record (or one visit) holds, read through `Storage` and
  * the record slice's visit loaders (server/record/visits.ts), handed to the pure `exportBundle`. Staff
  * see only their own clinic's patients: a patient or visit of another clinic is "not found".
+ * Readings are read one minute of device time at a time (raw) plus the stored rollup minutes, so an
+ * export holds at most one minute of raw readings in memory; the full-rate NDJSON download streams
+ * the same way.
  */
 import type { Bundle } from "@medplum/fhirtypes";
 import type { Visit } from "../../shared/patientRecord.ts";
@@ -19,12 +22,12 @@ import {
   patientAppointmentsAsync,
   visitAppointmentAsync,
   visitEventsAsync,
-  visitReadingsAsync,
   visitsOfAppointmentsAsync,
 } from "../record/visits.ts";
 import { type AuditEntry, RecordKind, type Storage } from "../storage/storage.ts";
-import { exportBundle, type VisitData } from "./fhirBundle.ts";
+import { exportBundle, type ReadingFirmware, type VisitData } from "./fhirBundle.ts";
 import { fhirId } from "./fhirIds.ts";
+import { MINUTE_MS, MinuteSummaries, readingNdjsonLine, summaryOfRollup } from "./fhirReadings.ts";
 
 export interface FhirExportDeps {
   storage: Storage;
@@ -75,12 +78,61 @@ export async function visitInClinicAsync(
   return findVisitAsync(deps.storage, appt, visitId);
 }
 
+/** Device time a visit covers: from its start to its end, or to now while it runs. */
+function visitSpan(deps: FhirExportDeps, visit: Visit): { from: number; to: number } {
+  return { from: visit.startedAt, to: visit.endedAt ?? deps.now() };
+}
+
+/**
+ * The visit's raw readings one minute of device time at a time, oldest first (each minute's
+ * readings in one array). Windows end 1 µs before the next minute: `readingsBetween` is inclusive.
+ */
+export async function* visitReadingMinutesAsync(deps: FhirExportDeps, visit: Visit) {
+  const { from, to } = visitSpan(deps, visit);
+  for (let w = from; w <= to; ) {
+    const next = Math.floor(w / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+    const readings = await deps.storage.readingsBetween(visit.patientId, {
+      from: w,
+      to: Math.min(to, next - 0.001),
+    });
+    if (readings.length > 0) yield readings;
+    w = next;
+  }
+}
+
 async function visitDataAsync(deps: FhirExportDeps, visit: Visit): Promise<VisitData> {
-  const [events, readings] = await Promise.all([
+  const { from, to } = visitSpan(deps, visit);
+  const summaries = new MinuteSummaries();
+  const firmware = new Map<string, ReadingFirmware>();
+  // Rolled-up minutes (raw readings past retention) first, then what is still raw, merged per minute.
+  const [events, rolled] = await Promise.all([
     visitEventsAsync(deps.storage, visit),
-    visitReadingsAsync(deps.storage, visit, deps.now()),
+    deps.storage.readingMinutes(visit.patientId, Math.floor(from / MINUTE_MS) * MINUTE_MS, to + 1),
   ]);
-  return { visit, events, readings };
+  for (const m of rolled) summaries.addMinute(summaryOfRollup(m));
+  for await (const minute of visitReadingMinutesAsync(deps, visit)) {
+    for (const r of minute) {
+      summaries.addReading(r);
+      const key = `${r.deviceId}|${r.firmware}`;
+      if (!firmware.has(key))
+        firmware.set(key, { deviceId: r.deviceId, tooth: r.tooth ?? null, firmware: r.firmware });
+    }
+  }
+  return { visit, events, minutes: summaries.list(), firmware: [...firmware.values()] };
+}
+
+/**
+ * A visit's full-rate readings as FHIR Bulk Data NDJSON, one Observation per line, streamed a minute
+ * at a time (readings already rolled up are no longer raw and are only in the Bundle's summaries).
+ */
+export async function* visitNdjsonAsync(deps: FhirExportDeps, visit: Visit): AsyncGenerator<string> {
+  const ctx = { patientId: visit.patientId, encounterId: visit.id };
+  let index = 0;
+  for await (const minute of visitReadingMinutesAsync(deps, visit)) {
+    let chunk = "";
+    for (const r of minute) chunk += readingNdjsonLine(r, index++, ctx);
+    yield chunk;
+  }
 }
 
 async function staffOfAsync(
@@ -113,6 +165,13 @@ async function auditOfAsync(deps: FhirExportDeps, patientId: string): Promise<Au
   return entries.filter((e) => e.patientId === patientId).sort((a, b) => a.at - b.at);
 }
 
+/** One visit after the other, so only one minute of raw readings is in memory at a time. */
+async function visitsDataAsync(deps: FhirExportDeps, visits: readonly Visit[]): Promise<VisitData[]> {
+  const out: VisitData[] = [];
+  for (const v of visits) out.push(await visitDataAsync(deps, v));
+  return out;
+}
+
 async function bundleOfAsync(
   deps: FhirExportDeps,
   patient: PatientRecord,
@@ -121,7 +180,7 @@ async function bundleOfAsync(
 ): Promise<Bundle> {
   const ordered = [...visits].sort((a, b) => a.startedAt - b.startedAt);
   const [data, staff, devices, audit] = await Promise.all([
-    Promise.all(ordered.map((v) => visitDataAsync(deps, v))),
+    visitsDataAsync(deps, ordered),
     staffOfAsync(deps, ordered),
     devicesOfAsync(deps, patient.patientId),
     auditOfAsync(deps, patient.patientId),

@@ -1,17 +1,19 @@
 /**
  * A demo visit as the export reads it, for the FHIR tests: the record slice's event fixture (join,
  * start, the patient's stop and resume, completion) plus an MDAS intake, an acknowledged and cleared
- * alarm, a device report, and readings of every signal from two SOEs and the wearable, among them
+ * alarm, a device report, a check-in rating, Otto's words, an interlock hold overridden with a reason,
+ * and readings of every signal from two SOEs and the wearable, among them
  * retracted and invalid ones and a gap. Built from the shared types, so shape changes fail to compile.
  */
 import type { Alarm } from "../../shared/alarms.ts";
+import { ProcedureStatus } from "../../shared/procedure/types.ts";
 import { AnxietyPathway, Surroundings } from "../../shared/protocol.ts";
 import type { PatientRecord, StaffRecord } from "../../shared/records.ts";
 import { Quality, ReadingStatus, SIGNAL_SPECS, type Signal } from "../../shared/soe/signals.ts";
 import { EventLog, FIXTURE_APPOINTMENT } from "../record/visitFixtures.ts";
 import { deriveVisits } from "../record/visits.ts";
 import type { AuditEntry, StoredReading } from "../storage/storage.ts";
-import type { FhirExportInput } from "./fhirBundle.ts";
+import { type FhirExportInput, visitDataOf } from "./fhirBundle.ts";
 
 export const DEMO_PATIENT: PatientRecord = {
   patientId: "julian",
@@ -76,7 +78,11 @@ function series(
 }
 
 /** The demo visit's export input and what it holds, for the round-trip checks. */
-export function demoVisitInput(): { input: FhirExportInput; counts: DemoVisitCounts } {
+export function demoVisitInput(): {
+  input: FhirExportInput;
+  counts: DemoVisitCounts;
+  readings: StoredReading[];
+} {
   const log = new EventLog();
   log.session("none");
   const start = log.events.find((e) => e.body.type === "procedure")!.at;
@@ -118,6 +124,14 @@ export function demoVisitInput(): { input: FhirExportInput; counts: DemoVisitCou
     type: "alarm",
     alarm: { ...alarm, acknowledgedAt: start + 40_000, acknowledgedBy: "Dr. Lee", clearedAt: start + 70_000 },
   });
+  log.push({
+    type: "otto",
+    otto: { state: "talking", lookAt: null, lastUtterance: { kind: "empathy", text: "You are doing well." } },
+  });
+  log.push({ type: "checkin", score: 3, by: "m-julian" });
+  const S = ProcedureStatus;
+  log.procedure("interlock_block", S.running, S.blocked, { stepIndex: 1 });
+  log.procedure("override", S.blocked, S.running, { stepIndex: 1, reason: "Checked pH by hand: 6.8" });
   // The treatment runs four minutes, so every reading below falls inside the visit.
   log.at = Math.max(log.at, start + 240_000);
   log.procedure("next", "running", "completed", { stepIndex: 2 });
@@ -161,11 +175,12 @@ export function demoVisitInput(): { input: FhirExportInput; counts: DemoVisitCou
         ["dr-lee", staff("dr-lee", "Dr. Lee", "clinician")],
         ["sam", staff("sam", "Sam", "assistant")],
       ]),
-      visits: [{ visit: visit!, events: log.events, readings }],
+      visits: [visitDataOf(visit!, log.events, readings)],
       devices: [],
       audit,
       exportedAt: start + 600_000,
     },
     counts: { readings: readings.length, retracted, invalid: 1 },
+    readings,
   };
 }

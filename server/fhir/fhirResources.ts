@@ -1,15 +1,21 @@
 /**
  * Pure mappings from our records to FHIR R4 resources (typed with @medplum/fhirtypes): the patient,
  * the staff, a visit as Encounter and Procedure, each SOE as Device, the MDAS as Questionnaire and
- * QuestionnaireResponse, alarms as DetectedIssue, audit entries as AuditEvent. No storage, no clock:
+ * QuestionnaireResponse, alarms as DetectedIssue, audit entries as AuditEvent, check-in comfort
+ * ratings as Observations, Otto's words as Communications, and the stops, holds and overrides (with
+ * their written reasons) as notes on the Procedure, so the Bundle holds what the timeline shows. No
+ * storage, no clock:
  * the export (fhirExport.ts) reads, these map, fhirBundle.ts assembles.
  */
 import type {
+  Annotation,
   AuditEvent,
+  Communication,
   DetectedIssue,
   Device,
   Encounter,
   EncounterParticipant,
+  Observation,
   Patient,
   Practitioner,
   Procedure,
@@ -18,7 +24,7 @@ import type {
 } from "@medplum/fhirtypes";
 import type { Alarm } from "../../shared/alarms.ts";
 import { MDAS_ANSWERS, MDAS_ITEMS } from "../../shared/comfort/mdas.ts";
-import { type Visit, VisitOutcome } from "../../shared/patientRecord.ts";
+import { type TimelineEntry, type Visit, VisitOutcome } from "../../shared/patientRecord.ts";
 import type { PatientRecord, StaffRecord } from "../../shared/records.ts";
 import type { AuditEntry } from "../storage/storage.ts";
 import { LocalSystem, MDC_FIRMWARE_REVISION, System } from "./fhirCodes.ts";
@@ -77,8 +83,21 @@ const PROCEDURE_STATUS = {
   [VisitOutcome.inProgress]: "in-progress",
 } as const;
 
-/** The visit's treatment: its plan, the tooth as body site, who did it, why it stopped. */
-export function procedureResource(v: Visit, stopReason: string | null): Procedure {
+/** A timeline line as a note: when, who, what and the written reason. */
+export function timelineNote(e: TimelineEntry): Annotation {
+  const text = [e.title, e.detail, e.reason ? `Reason: ${e.reason}` : null].filter(Boolean).join(". ");
+  return { time: instant(e.at), ...(e.by ? { authorString: e.by } : {}), text };
+}
+
+/**
+ * The visit's treatment: its plan, the tooth as body site, who did it, why it stopped, and as notes
+ * every stop by the patient (and who resumed, why), interlock hold and override with its reason.
+ */
+export function procedureResource(
+  v: Visit,
+  stopReason: string | null,
+  notes: readonly TimelineEntry[] = [],
+): Procedure {
   const reason =
     v.outcome === VisitOutcome.stoppedByPatient
       ? `Stopped by the patient${stopReason ? `: ${stopReason}` : ""}`
@@ -102,6 +121,40 @@ export function procedureResource(v: Visit, stopReason: string | null): Procedur
       ...(v.assistantId === null ? [] : [{ actor: ref("Practitioner", v.assistantId) }]),
     ],
     ...(v.tooth === null ? {} : { bodySite: [toothSite(v.tooth)] }),
+    ...(notes.length === 0 ? {} : { note: notes.map(timelineNote) }),
+  };
+}
+
+/** A check-in comfort rating (0 calm .. 10 very uncomfortable) the patient gave during the visit. */
+export function comfortRatingObservation(v: Visit, at: number, score: number, index: number): Observation {
+  return {
+    resourceType: "Observation",
+    id: fhirId("comfort", v.id, String(index)),
+    status: "final",
+    category: [{ coding: [{ system: System.observationCategory, code: "survey", display: "Survey" }] }],
+    code: {
+      coding: [{ system: LocalSystem.comfort, code: "comfort-rating", display: "Check-in comfort rating" }],
+      text: "Comfort rating at a check-in (0-10)",
+    },
+    subject: ref("Patient", v.patientId),
+    encounter: ref("Encounter", v.id),
+    effectiveDateTime: instant(at),
+    valueInteger: score,
+  };
+}
+
+/** Something Otto said in the room, with the caption the patient read. */
+export function ottoCommunication(v: Visit, at: number, text: string, index: number): Communication {
+  return {
+    resourceType: "Communication",
+    id: fhirId("otto", v.id, String(index)),
+    status: "completed",
+    subject: ref("Patient", v.patientId),
+    encounter: ref("Encounter", v.id),
+    sent: instant(at),
+    sender: { display: "Otto (Chairside assistant)" },
+    recipient: [ref("Patient", v.patientId)],
+    payload: [{ contentString: text }],
   };
 }
 

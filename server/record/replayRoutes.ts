@@ -4,7 +4,8 @@
  * stored events up to the visit's last one, and the pose keyframes of the visit's span. Guarded by
  * `records.read`, only for visits of the signed-in person's own clinic (another clinic's visit is
  * "not found"), and audited as `record.replay`. The room itself is rebuilt in the browser by the
- * pure engine in shared/replay.ts through the live reducer.
+ * pure engine in shared/replay.ts through the live reducer. What is sent is what an observer would
+ * have seen (replayProjection.ts): no alarms, device details, override notes or staff names.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
@@ -19,6 +20,7 @@ import type { StaffGuard } from "../auth/httpGuard.ts";
 import type { Clinic } from "../clinic.ts";
 import { initialComfort } from "../room.ts";
 import type { Storage } from "../storage/storage.ts";
+import { observerReplay } from "./replayProjection.ts";
 import { findVisitAsync, visitAppointmentAsync } from "./visits.ts";
 
 export interface ReplayRouteDeps {
@@ -68,9 +70,8 @@ export function registerReplayRoutes(fastify: FastifyInstance, deps: ReplayRoute
       const live = clinic.appointments.get(appt.appointmentId);
       const patientName = clinic.people.get(appt.patientId)?.displayName ?? "Patient";
       const clinicianName = clinic.people.get(appt.clinicianId)?.displayName ?? "Clinician";
-      const recording: ReplayRecording = {
-        visitId: visit.id,
-        initial: emptyRoomView(
+      const seen = observerReplay(
+        emptyRoomView(
           {
             appointmentId: appt.appointmentId,
             roomId: appt.roomId,
@@ -83,6 +84,11 @@ export function registerReplayRoutes(fastify: FastifyInstance, deps: ReplayRoute
           PROTOCOL_VERSION,
         ),
         events,
+      );
+      const recording: ReplayRecording = {
+        visitId: visit.id,
+        initial: seen.initial,
+        events: seen.events,
         firstSeq: visit.firstSeq,
         keyframes: keyframes.map(keyframeToJson),
       };

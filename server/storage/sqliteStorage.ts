@@ -7,7 +7,9 @@ import type { FirmwareAction, RoomEvent } from "../../shared/protocol.ts";
 import type { CheckedReading } from "../../shared/soe/signals.ts";
 // -- audit (issue 9) --
 import {
+  AUDIT_COLUMNS,
   type AuditRow,
+  auditColumnValues,
   auditHash,
   type ChainedAuditRow,
   fromAuditRow,
@@ -123,6 +125,9 @@ const MIGRATIONS: readonly string[] = [
   RETENTION_MIGRATION,
   // -- store (issue 9) --: readings packed per batch and stream, compact batch keys (readingStore.ts).
   READING_PACKS_MIGRATION,
+  // -- record (issue 9): audit entries carry the clinic; older rows stay null and still verify --
+  `ALTER TABLE audit_log ADD COLUMN clinic_id TEXT;
+   CREATE INDEX IF NOT EXISTS audit_log_clinic ON audit_log (clinic_id, id);`,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 const PACKS_VERSION = MIGRATIONS.indexOf(READING_PACKS_MIGRATION) + 1;
@@ -283,6 +288,8 @@ export class SqliteStorage implements Storage {
   /** One page of the trail, newest first, filtered by person, patient and time; and how many match. */
   async auditQuery(filter: AuditFilter): Promise<AuditPage> {
     const conditions: [string, string | number | undefined][] = [
+      // record (issue 9): one clinic's entries, and those from before entries carried a clinic.
+      ["(clinic_id = ? OR clinic_id IS NULL)", filter.clinicId],
       ["who = ?", filter.who],
       ["patient_id = ?", filter.patientId],
       ["at >= ?", filter.from],
@@ -316,23 +323,27 @@ export class SqliteStorage implements Storage {
       | undefined;
     const id = (last?.id ?? 0) + 1;
     const prevHash = last ? (last.hash ?? "") : GENESIS_HASH;
+    // -- record (issue 9): the clinic, when not given, is the patient's or else the person's --
+    const clinicOf = (kind: RecordKind, recordId: string | undefined) =>
+      recordId === undefined
+        ? undefined
+        : (
+            this.db.prepare("SELECT clinic_id FROM records WHERE kind = ? AND id = ?").get(kind, recordId) as
+              | { clinic_id: string }
+              | undefined
+          )?.clinic_id;
+    const clinicId = entry.clinicId ?? clinicOf("patient", entry.patientId) ?? clinicOf("staff", entry.who);
+    const full: AuditEntry = clinicId === undefined ? entry : { ...entry, clinicId };
+    // -- end record --
+    const columns = AUDIT_COLUMNS.map((c) => c.column);
     this.db
       .prepare(
-        `INSERT INTO audit_log (id, at, who, action, subject, why, patient_id, room_id, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO audit_log (id, ${columns.join(", ")}, prev_hash, hash)
+         VALUES (${Array(columns.length + 3)
+           .fill("?")
+           .join(", ")})`,
       )
-      .run(
-        id,
-        entry.at,
-        entry.who,
-        entry.action,
-        entry.subject,
-        entry.why,
-        entry.patientId ?? null,
-        entry.roomId ?? null,
-        prevHash,
-        auditHash(prevHash, id, entry),
-      );
+      .run(id, ...auditColumnValues(full), prevHash, auditHash(prevHash, id, full));
   }
 
   /** Chains the rows written before the trail was a chain, oldest first (inside the migration). */

@@ -57,11 +57,18 @@ export interface AuditEntry {
   patientId?: string;
   /** The treatment room (appointment) it happened in, where there is one. */
   roomId?: string;
+  // -- record (issue 9): audit entries carry the clinic --
+  /** The clinic it happened in; when left out, the storage takes the patient's or the person's clinic. */
+  clinicId?: string;
+  // -- end record --
 }
 
 // -- audit (issue 9) --
 /** Which audit entries to read: every field optional but the page; `to` is exclusive. */
 export interface AuditFilter {
+  // -- record (issue 9): one clinic's trail --
+  clinicId?: string;
+  // -- end record --
   who?: string;
   patientId?: string;
   from?: number;

@@ -59,8 +59,16 @@ describe("the patient's record page", () => {
     expect(await chart.getAttribute("data-retracted")).toBe("1");
     expect(await page.getByTestId("daily").locator("tbody tr").count()).toBe(2);
     await page.getByTestId("anxiety").waitFor();
+    // Anxiety across visits is drawn, not only tabled: MDAS over time, stops, heart-rate rise.
+    for (const id of ["anxiety-mdas-chart", "anxiety-stops-chart", "anxiety-heart-chart"])
+      await page.getByTestId(id).waitFor();
+    expect(await page.locator('[data-testid="anxiety-stops-chart"] rect.rc-anx-bar').count()).toBeGreaterThan(
+      0,
+    );
 
     await screenshot(page, "record-page");
+    await page.getByTestId("anxiety-mdas-chart").scrollIntoViewIfNeeded();
+    await screenshot(page, "record-anxiety");
     expect(consoleErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
   });

@@ -2,21 +2,23 @@
  * The FHIR export over real HTTP on a real server and SQLite file: the demo visit's events and
  * readings are written through Storage as the room and the device gateway write them, then exported.
  * Who may export (clinicians only), the audit entry, the content type and download name, 400s for bad
- * ids, 404 for another clinic's patient, and the reading counts against what is stored.
+ * ids, 404 for another clinic's patient, and the reading counts against what is stored; the visit's
+ * full-rate NDJSON download that the Bundle points at holds every stored reading once.
  */
 import type { Bundle, Observation } from "@medplum/fhirtypes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleProblems } from "../../server/fhir/fhirChecks.ts";
 import { demoVisitInput } from "../../server/fhir/fhirFixtures.ts";
-import { FHIR_EXPORT_AUDIT_ACTION } from "../../server/fhir/fhirRoutes.ts";
+import { observationsOfNdjson } from "../../server/fhir/fhirReadings.ts";
+import { FHIR_EXPORT_AUDIT_ACTION, NDJSON_EXPORT_AUDIT_ACTION } from "../../server/fhir/fhirRoutes.ts";
 import { RecordKind, type StoredBatch } from "../../server/storage/storage.ts";
 import type { AppointmentRecord, PatientRecord } from "../../shared/records.ts";
 import { startTestServer, type TestServer } from "../harness.ts";
 import { signedInStaff } from "../staffAccount.ts";
 
 let server: TestServer;
-const { input } = demoVisitInput();
-const { visit, events, readings } = input.visits[0]!;
+const { input, readings } = demoVisitInput();
+const { visit, events } = input.visits[0]!;
 
 async function seedAsync(s: TestServer): Promise<void> {
   const at = Date.now();
@@ -147,6 +149,28 @@ describe("the FHIR export over HTTP", () => {
         subject: `visit ${visit.id}`,
       }),
     );
+  });
+
+  it("streams the visit's full-rate readings as NDJSON from where the Bundle points, audited", async () => {
+    const { cookie } = await signedInStaff(server, { staffId: "dr-lee", role: "clinician" });
+    const bundle = (await (await get(`/api/visits/${visit.id}/fhir`, cookie)).json()) as Bundle;
+    const doc = bundle.entry?.find((e) => e.resource?.resourceType === "DocumentReference")?.resource;
+    const url = (doc as { content: { attachment: { url: string } }[] }).content[0]!.attachment.url;
+    const r = await get(url, cookie);
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toMatch(/^application\/fhir\+ndjson/);
+    const lines = observationsOfNdjson(await r.text());
+    expect(lines).toHaveLength(readings.length);
+    expect(new Set(lines.map((o) => o.id)).size).toBe(readings.length);
+    expect(lines.filter((o) => o.status === "entered-in-error").length).toBeGreaterThan(0);
+    expect(lines.every((o) => o.encounter?.reference === `Encounter/${visit.id}`)).toBe(true);
+    const audit = await server.storage.auditLog(50);
+    expect(audit).toContainEqual(
+      expect.objectContaining({ who: "dr-lee", action: NDJSON_EXPORT_AUDIT_ACTION }),
+    );
+    expect((await get(url)).status).toBe(401);
+    const { cookie: assistant } = await signedInStaff(server, { staffId: "nd-assistant", role: "assistant" });
+    expect((await get(url, assistant)).status).toBe(403);
   });
 
   it("refuses anyone but a signed-in clinician, and writes no audit entry for them", async () => {

@@ -112,7 +112,10 @@ describe("GET /api/visits/:id/replay", () => {
     const stopAt = engine.findTime((v) => v.procedure?.status === ProcedureStatus.pausedByPatient);
     expect(stopAt).not.toBeNull();
     const atStop = engine.seek(stopAt!);
-    expect(atStop.view.members.map((m) => m.personId).sort()).toEqual(["dr-ray", "julian"]);
+    // As an observer saw it: members by role and alias, no staff ids or names.
+    expect(atStop.view.members.map((m) => m.role).sort()).toEqual(["clinician", "patient"]);
+    expect(atStop.view.members.map((m) => m.personId)).not.toContain("dr-ray");
+    expect(JSON.stringify(recording)).not.toContain("dr-ray");
     expect(atStop.poses?.poses.length).toBe(1);
     const audit = await server.storage.auditLog(20);
     expect(audit.filter((a) => a.action === "record.replay")).toEqual([
