@@ -1,11 +1,22 @@
 /**
- * Active alarms (IEC 60601-1-8 colours and flash rates), the alarm log and the global banner.
- * Items are keyed by alarm id and updated in place so the flash rhythm never restarts on a refresh.
+ * Active alarms (IEC 60601-1-8 colours and flash rates), the alarm log and the compact alarm bar
+ * at the top of the panel: the highest priority first on one line, "+N more" to expand the list,
+ * and the audio pause with its countdown. The card shows only the top alarm until expanded, so
+ * the procedure controls stay on screen at 1280×800 (the beta update once pushed them below 16
+ * cards). Items are keyed by alarm id and updated in place so the flash rhythm never restarts.
  * Silencing only mutes sound: a silenced alarm keeps its colour and flashing and shows a muted bell.
  */
+import {
+  AUDIO_PLAYING,
+  type AudioPauseState,
+  audioPauseStep,
+  pauseLeftMs,
+  soundingPriority,
+} from "../../shared/alarmAudio.ts";
 import type { Alarm } from "../../shared/alarms.ts";
 import type { RoomActions } from "../roomActions.ts";
-import { activeAlarms, alarmLog, isSilenced, unacknowledgedHigh } from "./alarmOrder.ts";
+import { activeAlarms, alarmLog, isSilenced } from "./alarmOrder.ts";
+import { AlarmSound } from "./alarmSound.ts";
 import { button, card, h, icon, replaceChildren, setAttr, setText } from "./dom.ts";
 import { formatClock, formatCountdown, kindText, priorityText } from "./format.ts";
 import { canAcknowledgeAlarm, canSilenceAlarm, type PanelRole, viewerText } from "./permissions.ts";
@@ -42,6 +53,13 @@ export class AlarmsView {
   private readonly logSummary: HTMLElement;
   private readonly live: HTMLElement;
   private readonly bannerText: HTMLElement;
+  private readonly bannerPrio: HTMLElement;
+  private readonly more: HTMLButtonElement;
+  private readonly showAll: HTMLButtonElement;
+  private readonly audio: HTMLButtonElement;
+  private readonly sound = new AlarmSound();
+  private audioState: AudioPauseState = AUDIO_PLAYING;
+  private expanded = false;
   private readonly items = new Map<string, AlarmItem>();
   private alarms: Alarm[] = [];
   private seenIds: Set<string> | null = null;
@@ -67,22 +85,119 @@ export class AlarmsView {
       this.logList,
     );
     this.live = h("div", { class: "cp-sr-only", "aria-live": "assertive", "aria-atomic": "true" });
+    this.showAll = button("Show all", {
+      class: "cp-btn cp-btn-sm",
+      "data-testid": "alarm-show-all",
+      hidden: true,
+    });
+    this.showAll.addEventListener("click", () => this.setExpanded(!this.expanded));
+    c.headerExtra.append(this.showAll);
     c.body.append(this.list, this.empty, log, this.live);
 
+    this.bannerPrio = h("strong", { class: "cp-bar-prio", "data-testid": "alarm-bar-priority" });
     this.bannerText = h("span", { class: "cp-banner-text", "data-testid": "alarm-banner-text" });
-    const view = button("View alarm", { class: "cp-btn cp-btn-banner" });
-    view.addEventListener("click", () => {
-      this.root.scrollIntoView({ block: "start", behavior: "smooth" });
-      this.list.querySelector<HTMLButtonElement>("button:not([disabled])")?.focus({ preventScroll: true });
+    this.more = button("", { class: "cp-btn cp-btn-sm cp-bar-more", "data-testid": "alarm-bar-more" });
+    this.more.addEventListener("click", () => {
+      this.setExpanded(!this.expanded);
+      if (this.expanded) this.root.scrollIntoView({ block: "start", behavior: "smooth" });
     });
+    this.audio = button("Pause audio", {
+      class: "cp-btn cp-btn-sm cp-bar-audio",
+      "data-testid": "alarm-audio",
+    });
+    this.audio.addEventListener("click", () => this.toggleAudio());
     this.banner = h(
       "div",
-      { class: "cp-banner", "data-testid": "alarm-banner", hidden: true },
+      {
+        id: "alarm-bar-content",
+        class: "cp-alarm-bar",
+        "data-testid": "alarm-bar",
+        role: "status",
+        hidden: true,
+      },
       icon("warning"),
-      h("strong", { class: "cp-banner-label" }, "HIGH ALARM"),
+      this.bannerPrio,
       this.bannerText,
-      view,
+      this.more,
+      this.audio,
     );
+    // Browsers start audio only after a gesture on the page.
+    if (typeof document !== "undefined") {
+      const unlock = () => this.sound.unlock();
+      document.addEventListener("pointerdown", unlock, { once: true });
+      document.addEventListener("keydown", unlock, { once: true });
+    }
+  }
+
+  /** Alarms a care-team member must hear; observers and the demo audience see them silently. */
+  private get hears(): boolean {
+    return canAcknowledgeAlarm(this.role) || canSilenceAlarm(this.role);
+  }
+
+  private setExpanded(expanded: boolean): void {
+    this.expanded = expanded;
+    this.list.classList.toggle("cp-expanded", expanded);
+    setAttr(this.more, "aria-expanded", expanded ? "true" : "false");
+    setAttr(this.showAll, "aria-expanded", expanded ? "true" : "false");
+    this.fillBar();
+  }
+
+  private toggleAudio(): void {
+    const now = this.ctx.now();
+    this.sound.unlock();
+    this.audioState =
+      pauseLeftMs(this.audioState, now) > 0
+        ? audioPauseStep(this.audioState, { type: "resume" })
+        : audioPauseStep(this.audioState, { type: "pause", at: now, alarms: this.alarms });
+    this.fillAudio();
+  }
+
+  /** Decides what sounds now (shared/alarmAudio.ts) and shows the pause countdown. */
+  private fillAudio(): void {
+    const now = this.ctx.now();
+    this.audioState = audioPauseStep(this.audioState, { type: "alarms", at: now, alarms: this.alarms });
+    const left = pauseLeftMs(this.audioState, now);
+    setText(this.audio, left > 0 ? `Audio paused ${formatCountdown(left)}` : "Pause audio");
+    setAttr(this.audio, "data-paused", left > 0 ? "true" : "false");
+    setAttr(
+      this.audio,
+      "title",
+      left > 0
+        ? "Sound paused (at most 2 min); a new alarm of higher priority sounds at once. Click to resume."
+        : "Pauses the alarm sound for 2 minutes; alarms stay on screen",
+    );
+    this.audio.hidden = !this.hears;
+    const calling = soundingPriority(
+      this.audioState,
+      now,
+      this.alarms.filter((a) => !isSilenced(a, now)),
+    );
+    const top =
+      calling === null || !this.hears
+        ? null
+        : (activeAlarms(this.alarms).find((a) => a.priority === calling && a.clearedAt === undefined) ??
+          null);
+    this.sound.set(top);
+  }
+
+  private fillBar(): void {
+    const active = activeAlarms(this.alarms);
+    const top = active[0];
+    this.banner.hidden = top === undefined;
+    this.showAll.hidden = active.length < 2;
+    setText(this.showAll, this.expanded ? "Show top alarm" : `Show all ${active.length}`);
+    if (top === undefined) return;
+    this.banner.className = `cp-alarm-bar cp-alarm-bar-${top.priority}`;
+    setAttr(this.banner, "data-priority", top.priority);
+    setAttr(this.banner, "data-count", String(active.length));
+    setText(
+      this.bannerPrio,
+      `${priorityText(top.priority).toUpperCase()} ${top.kind === "technical" ? "DEVICE" : "ALARM"}`,
+    );
+    setText(this.bannerText, top.message);
+    setAttr(this.bannerText, "title", top.message);
+    this.more.hidden = active.length < 2;
+    setText(this.more, this.expanded ? "Fewer" : `+${active.length - 1} more`);
   }
 
   update(alarms: readonly Alarm[]): void {
@@ -112,17 +227,20 @@ export class AlarmsView {
     setText(this.count, `${active.length} active`);
     setAttr(this.count, "data-level", active[0]?.priority ?? "none");
 
-    const high = unacknowledgedHigh(alarms);
-    this.banner.hidden = high.length === 0;
-    if (high[0] !== undefined) {
-      setText(this.bannerText, high[0].message + (high.length > 1 ? ` (+${high.length - 1} more)` : ""));
-    }
+    this.fillBar();
+    this.fillAudio();
     this.renderLog();
   }
 
   /** Refreshes countdowns; called once a second. */
   tick(): void {
     for (const item of this.items.values()) this.fillSilence(item);
+    this.fillAudio();
+  }
+
+  /** Stops the sound (the page is leaving the room). */
+  dispose(): void {
+    this.sound.dispose();
   }
 
   private announceNew(active: Alarm[]): void {

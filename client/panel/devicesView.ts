@@ -2,6 +2,7 @@
  * Devices & firmware: each SOE and the wearable with firmware, tooth, last seen and quarantine
  * flag, and the quarantine controls (quarantine, confirm, lift, history) below the table.
  */
+import type { Alarm } from "../../shared/alarms.ts";
 import type { DeviceView, FirmwareAction } from "../../shared/protocol.ts";
 import type { RoomActions } from "../roomActions.ts";
 import { card, h, replaceChildren, setAttr, setText } from "./dom.ts";
@@ -20,6 +21,7 @@ interface Row {
 }
 
 export class DevicesView {
+  private alarms: readonly Alarm[] = [];
   readonly root: HTMLElement;
   private readonly tbody: HTMLTableSectionElement;
   private readonly quarantinedLine: HTMLElement;
@@ -73,8 +75,10 @@ export class DevicesView {
     quarantinedFirmware: readonly string[],
     firmwareHistory: readonly FirmwareAction[],
     sessionStart: number | null,
+    alarms: readonly Alarm[] = [],
   ): void {
     this.quarantined = quarantinedFirmware;
+    this.alarms = alarms;
     const sorted = [...devices].sort(
       (a, b) => (a.tooth ?? 999) - (b.tooth ?? 999) || a.deviceId.localeCompare(b.deviceId),
     );
@@ -111,7 +115,14 @@ export class DevicesView {
       setText(r.lastSeen, d.lastSeenAt === null ? "never" : formatAgo(d.lastSeenAt, now));
       const flagged = d.quarantined || this.quarantined.includes(d.firmware);
       const silent = d.lastSeenAt === null || now - d.lastSeenAt > SILENT_MS;
-      const status = flagged ? "Quarantined" : silent ? "Silent" : "OK";
+      // The device's own technical alarm (issue 10): its data is "unknown" while it is active, so
+      // the table agrees with the tooth grid and the 3D teeth.
+      const alarm = this.alarms.find(
+        (a) => a.deviceId === d.deviceId && a.kind === "technical" && a.clearedAt === undefined,
+      );
+      const status = flagged ? "Quarantined" : silent ? "Silent" : alarm !== undefined ? "Unknown" : "OK";
+      setAttr(r.status, "title", alarm?.message ?? "");
+      setAttr(r.tr, "data-alarm", alarm?.priority ?? "none");
       setText(r.status, status);
       setAttr(r.status, "data-status", status.toLowerCase());
       setAttr(r.tr, "data-quarantined", flagged ? "true" : "false");

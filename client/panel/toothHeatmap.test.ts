@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { type Alarm, toothAlarms } from "../../shared/alarms.ts";
 import type { DeviceView } from "../../shared/protocol.ts";
 import type { CheckedReading, Signal } from "../../shared/soe/signals.ts";
 import { LatestReadings } from "./latestReadings.ts";
@@ -166,5 +167,59 @@ describe("computeToothStates", () => {
     expect(sameStates(a, a)).toBe(true);
     expect(sameStates(a, b)).toBe(false); // the label carries the value
     expect(sameStates(a, c)).toBe(false);
+  });
+});
+
+describe("a tooth's alarms (issue 10: the grid, the 3D teeth and the device table agree)", () => {
+  const alarm = (over: Partial<Alarm>): Alarm => ({
+    id: "a-1",
+    kind: "technical",
+    priority: "medium",
+    key: "device:soe-36",
+    message: "Device soe-36 on 36: pH unreliable",
+    deviceId: "soe-36",
+    tooth: 36,
+    raisedAt: NOW - 1000,
+    ...over,
+  });
+
+  it("a technical alarm makes a tooth with a valid reading unknown, with the alarm attached", () => {
+    const s = computeToothStates(input([device(36)], [reading(36, 7.2)], { alarms: [alarm({})] })).get(36)!;
+    expect(s.status).toBe("unknown");
+    expect(s.colour).toBe(UNKNOWN_COLOUR);
+    expect(s.alarm).toMatchObject({ priority: "medium", kind: "technical", count: 1, acknowledged: false });
+    expect(s.label).toMatch(/^MEDIUM alarm · Unknown: Device soe-36 on 36: pH unreliable/);
+  });
+
+  it("a physiological alarm keeps the colour; the most severe of several wins; cleared ones do not count", () => {
+    const alarms = [
+      alarm({ id: "p", kind: "physiological", key: "physiological:soe-36:ph", priority: "medium" }),
+      alarm({
+        id: "h",
+        kind: "physiological",
+        key: "physiological:hr:heartRate",
+        priority: "high",
+        tooth: 36,
+      }),
+      alarm({ id: "c", priority: "high", clearedAt: NOW - 10 }),
+    ];
+    const s = computeToothStates(input([device(36)], [reading(36, 7.2)], { alarms })).get(36)!;
+    expect(s.status).toBe("valid");
+    expect(s.alarm).toMatchObject({ priority: "high", count: 2 });
+    expect(computeToothStates(input([device(36)], [reading(36, 7.2)])).get(36)!.alarm).toBeNull();
+  });
+
+  it("toothAlarms and sameStates notice a new or acknowledged alarm", () => {
+    const plain = computeToothStates(input([device(36)], [reading(36, 7.2)]));
+    const alarmed = computeToothStates(input([device(36)], [reading(36, 7.2)], { alarms: [alarm({})] }));
+    const acked = computeToothStates(
+      input([device(36)], [reading(36, 7.2)], { alarms: [alarm({ acknowledgedAt: NOW })] }),
+    );
+    expect(sameStates(plain, alarmed)).toBe(false);
+    expect(sameStates(alarmed, acked)).toBe(false);
+    // The wearable's alarms belong to no tooth.
+    const { tooth: _none, ...wearable } = alarm({ deviceId: "hr", key: "device:hr" });
+    expect(toothAlarms([wearable]).size).toBe(0);
+    expect(toothAlarms([alarm({})]).get(36)?.count).toBe(1);
   });
 });

@@ -10,6 +10,7 @@ import { rulesOnly } from "./languageModel.ts";
 import {
   ALL_HUMOUR_LINES,
   AnxietyLevel,
+  briefAlarm,
   HUMOUR_LINES,
   humourFits,
   OTTO_DEFAULTS,
@@ -248,6 +249,20 @@ describe("empathy", () => {
 });
 
 describe("alarms and the interlock", () => {
+  it("announces an alarm group briefly: its first cause, cut near 80 characters", () => {
+    const message =
+      "Device soe-36 on 36: pH unreliable: pH on 36 jumped 0.405 in 1 s: faster than the sensor can respond; Temperature unreliable: Temperature on 36 jumped 0.565 in 1 s";
+    const r = new OttoRules({ rand: fixed(0) }).react(
+      { type: "alarm_raised", message },
+      ctx({ alarmActive: true }),
+    )!;
+    const text = r.utterance!.text;
+    expect(text).toMatch(/new alarm: Device soe-36 on 36: pH unreliable/);
+    expect(text).not.toMatch(/Temperature/);
+    expect(briefAlarm(message).length).toBeLessThanOrEqual(81);
+    expect(r.utterance!.addressee).toBeDefined();
+  });
+
   it.each([
     {
       input: { type: "alarm_raised", message: "pH sensor on 36 reports invalid data" } as OttoInput,

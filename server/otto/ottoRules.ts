@@ -183,7 +183,9 @@ export class OttoRules {
       case "checkin":
         return this.checkin(input.score, ctx, you);
       case "alarm_raised":
-        return toClinician(ctx, `an alarm needs your attention: ${input.message}`);
+        // Once per alarm group (the session calls this for a new alarm id only), and briefly: the
+        // first cause, at most ~80 characters; the panel has the rest.
+        return toClinician(ctx, `new alarm: ${briefAlarm(input.message)}. Details are on your panel.`);
       case "interlock_blocked": {
         const title = ctx.procedure?.step?.title;
         const what = title === undefined ? "the automated step" : `"${title}"`;
@@ -317,6 +319,14 @@ function toPatient(ctx: OttoContext, state: OttoState, kind: UtteranceKind, text
       ...(ctx.patient === null ? {} : { addressee: ctx.patient.memberId }),
     },
   };
+}
+
+/** The first cause of an alarm message, cut at a word near 80 characters. */
+export function briefAlarm(message: string): string {
+  const first = message.split("; ")[0]!.replace(/[.:]\s*$/, "");
+  if (first.length <= 80) return first;
+  const cut = first.slice(0, 80);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), 40))}…`;
 }
 
 /** Plain words to the clinician; Otto's state stays calm ("talking"), since the patient sees it. */

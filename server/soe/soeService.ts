@@ -26,6 +26,9 @@ import { DisplayStream } from "./displayStream.ts";
 import { activeQuarantines, decideLift, decideQuarantine } from "./firmwarePolicy.ts";
 import { IngestWriter } from "./ingestWriter.ts";
 
+/** How often a streaming device's "last seen" reaches the room. */
+const LAST_SEEN_EVERY_MS = 5_000;
+
 const log = createLogger("soe");
 
 /** Duplicates from one device within the window that mark it as replaying. */
@@ -73,6 +76,8 @@ export class SoeService {
   private readonly firmwareBusy = new Set<string>();
   private readonly firmwareOf = new Map<string, string>();
   private readonly lastSeen = new Map<string, number>();
+  /** When each device's "last seen" was last sent to its room (throttled to LAST_SEEN_EVERY_MS). */
+  private readonly lastSeenSent = new Map<string, number>();
   private readonly duplicateTimes = new Map<string, number[]>();
   private readonly replayingUntil = new Map<string, number>();
   private listener: SoeListener | null = null;
@@ -269,11 +274,14 @@ export class SoeService {
     const before = this.firmwareOf.get(device.deviceId);
     const firstSeen = !this.lastSeen.has(device.deviceId);
     this.firmwareOf.set(device.deviceId, firmware);
-    const lastAt = this.lastSeen.get(device.deviceId) ?? 0;
     this.lastSeen.set(device.deviceId, at);
-    // Tell the room about firmware changes at once, and refresh "last seen" every few seconds.
-    if (before !== firmware || firstSeen || at - lastAt > 5_000) {
+    // Tell the room about firmware changes at once, and refresh "last seen" every few seconds
+    // while data flows. (It was compared with the previous batch's time, so a streaming device
+    // was announced once and then read "3 min ago · Silent" forever.)
+    const announcedAt = this.lastSeenSent.get(device.deviceId) ?? Number.NEGATIVE_INFINITY;
+    if (before !== firmware || firstSeen || at - announcedAt >= LAST_SEEN_EVERY_MS) {
       if (before !== firmware) log.info("device firmware changed", { deviceId: device.deviceId, firmware });
+      this.lastSeenSent.set(device.deviceId, at);
       this.listener?.onDevice(device.patientId, this.deviceView(device));
     }
   }
