@@ -111,10 +111,13 @@ describe("device reboot", () => {
     expect(await storedTimes("flower", id)).toEqual([T0 + 30_000]);
 
     await waitFor(
-      () => ray.view!.alarms.some((a) => a.key === `sequence:${id}` && a.kind === "technical"),
+      () =>
+        ray.view!.alarms.some(
+          (a) => a.causes?.some((c) => c.key === `sequence:${id}`) && a.kind === "technical",
+        ),
       "a technical alarm for the conflicting device",
     );
-    const alarm = ray.view!.alarms.find((a) => a.key === `sequence:${id}`)!;
+    const alarm = ray.view!.alarms.find((a) => a.key === `device:${id}`)!;
     expect(alarm).toMatchObject({ deviceId: id, tooth: 36, priority: "medium" });
     expect((await server.storage.alarms("room-flower")).some((a) => a.id === alarm.id)).toBe(true);
     expect(server.soe.stats.conflicts).toBe(1);
