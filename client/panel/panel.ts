@@ -260,7 +260,13 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     this.members.update(view.members, view.otto, view.you);
     this.procedure.update(view.procedure, this.patientStoppedAt);
     this.alarms.update(view.alarms);
-    this.devices.update(view.devices, view.quarantinedFirmware, view.firmwareHistory, this.sessionStart);
+    this.devices.update(
+      view.devices,
+      view.quarantinedFirmware,
+      view.firmwareHistory,
+      this.sessionStart,
+      view.alarms,
+    );
     this.comfortHistory.noteComfort(view.comfort);
     this.comfort.update(view.comfort);
     this.captions.update(view.otto, sameView);
@@ -372,6 +378,7 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     this.charts.dispose();
     this.comfort.dispose();
     this.captions.dispose();
+    this.alarms.dispose();
     this.headsetCard?.dispose();
     this.observersCard?.dispose();
     this.onHighlightTeeth.clear();

@@ -3,6 +3,7 @@
 import type { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import type { Scene } from "@babylonjs/core/scene.js";
+import { ottoReadingMs } from "./ottoSpeech.ts";
 import { PALETTE } from "./palette.ts";
 import { fitText, font, roundRectPath, TextPlane } from "./textTexture.ts";
 
@@ -12,11 +13,6 @@ const BUBBLE_HEIGHT_M = 0.62;
 const MIN_TEXT_PX = 56;
 
 const FADE_MS = 800;
-
-/** How long a sentence stays up: about 60 ms a character, 4 to 12 s. Pure. */
-export function readingTimeMs(text: string): number {
-  return Math.max(4_000, Math.min(12_000, 2_000 + text.length * 60));
-}
 
 export class SpeechBubble {
   private readonly plane: TextPlane;
@@ -44,7 +40,7 @@ export class SpeechBubble {
   show(text: string, nowMs: number): void {
     this.text = text;
     this.shownAt = nowMs;
-    this.holdMs = readingTimeMs(text);
+    this.holdMs = ottoReadingMs(text);
     const speaker = this.speaker;
     this.plane.draw((ctx, w, h) => {
       const tail = 44;
