@@ -206,8 +206,10 @@ try {
   await many.close();
   const fill = new Database(manyPath);
   fill.exec(`WITH RECURSIVE k(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM k WHERE i < ${VISIT_MINUTES - 1})
-    INSERT OR IGNORE INTO reading_minutes SELECT patient_id, minute + i * 60000, device_id,
-      signal, tooth, unit, value_min, value_max, value_sum, valid_count, invalid_count, retracted_count
+    INSERT OR IGNORE INTO reading_minutes (patient_id, minute, device_id, signal, tooth, unit, value_min,
+      value_max, value_sum, valid_count, invalid_count, retracted_count, below_count)
+    SELECT patient_id, minute + i * 60000, device_id, signal, tooth, unit, value_min, value_max,
+      value_sum, valid_count, invalid_count, retracted_count, below_count
     FROM reading_minutes, k WHERE minute % 120000 = 0`);
   fill.close();
   const reader = new SqliteStorage(manyPath);
@@ -282,11 +284,15 @@ try {
     if (process.env.BENCH_RECORD_FHIR !== "0") {
       const one = await get(`/api/visits/${encodeURIComponent(full.id)}/fhir`);
       console.log(
-        `  FHIR export 1 visit: ${fmt(one.ms)} ms, ${fmt(one.bytes / MB, 2)} MB (45 min, 10 min of raw readings from 5 SOEs, NDJSON included)`,
+        `  FHIR export 1 visit: ${fmt(one.ms)} ms, ${fmt(one.bytes / MB, 2)} MB (45 min, 10 min of raw readings from 5 SOEs, as per-minute summaries)`,
+      );
+      const raw = await get(`/api/visits/${encodeURIComponent(full.id)}/readings.ndjson`);
+      console.log(
+        `  its full-rate NDJSON: ${fmt(raw.ms)} ms, ${fmt(raw.bytes / MB, 2)} MB (every raw reading of the visit, one Observation per line)`,
       );
       const all = await get(`/fhir/Patient/${patient.patientId}/$everything`);
       console.log(
-        `  FHIR export ${record.visits.length} visits: ${fmt(all.ms)} ms, ${fmt(all.bytes / MB, 2)} MB (all ${stored} raw readings as NDJSON)`,
+        `  FHIR export ${record.visits.length} visits: ${fmt(all.ms)} ms, ${fmt(all.bytes / MB, 2)} MB (per-minute summaries of all ${stored} raw readings and the rolled-up minutes)`,
       );
     }
   } finally {

@@ -173,7 +173,10 @@ async function stopLoopAsync(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-void stopLoopAsync();
+// A stop before the start is a "not yet" that leaves the procedure not started: start it first, so
+// each stop pauses a running procedure (what the bench measures) and "I'm ready" resumes it.
+clinicianSeesAsync((s) => s !== undefined && s !== ProcedureStatus.notStarted).then(() => stopLoopAsync());
+clinician.emitWithAck(Ev.procedureCommand, { command: ProcedureCommand.start }).catch(() => undefined);
 
 process.on("message", (m: { type: string; phase?: string }) => {
   if (m.type === "phase") phase = m.phase!;
