@@ -18,7 +18,7 @@ import type { RoomActions } from "../roomActions.ts";
 import { activeAlarms, alarmLog, isSilenced } from "./alarmOrder.ts";
 import { AlarmSound } from "./alarmSound.ts";
 import { button, card, h, icon, replaceChildren, setAttr, setText } from "./dom.ts";
-import { formatClock, formatCountdown, kindText, priorityText } from "./format.ts";
+import { formatClock, formatCountdown, formatTime, kindText, priorityText } from "./format.ts";
 import { canAcknowledgeAlarm, canSilenceAlarm, type PanelRole, viewerText } from "./permissions.ts";
 
 /** "Silence 2 min" mutes an alarm's sound for this long. */
@@ -318,16 +318,14 @@ export class AlarmsView {
     setAttr(item.li, "data-priority", a.priority);
     setAttr(item.li, "data-kind", a.kind);
     setAttr(item.li, "data-acknowledged", "false");
-    setText(item.time, formatClock(a.raisedAt));
+    setText(item.time, formatTime(a.raisedAt));
     setAttr(item.time, "title", `Raised at ${formatClock(a.raisedAt)}`);
     setAttr(item.time, "datetime", new Date(a.raisedAt).toISOString());
     setText(item.message, a.message);
     const where = [
       a.tooth !== undefined ? `Tooth ${a.tooth}` : null,
       a.deviceId !== undefined ? `device ${a.deviceId}` : null,
-      a.clearedAt !== undefined
-        ? `condition cleared ${formatClock(a.clearedAt)}: acknowledge to close`
-        : null,
+      a.clearedAt !== undefined ? `condition cleared ${formatTime(a.clearedAt)}: acknowledge to close` : null,
     ].filter((x): x is string => x !== null);
     setText(item.meta, where.join(" · "));
     item.meta.hidden = where.length === 0;
@@ -387,9 +385,9 @@ export class AlarmsView {
       this.logList,
       log.map((a) => {
         const times = [
-          `raised ${formatClock(a.raisedAt)}`,
-          `acknowledged ${formatClock(a.acknowledgedAt!)}${a.acknowledgedBy !== undefined ? ` by ${this.ctx.nameOf(a.acknowledgedBy)}` : ""}`,
-          a.clearedAt !== undefined ? `cleared ${formatClock(a.clearedAt)}` : "condition still present",
+          `raised ${formatTime(a.raisedAt)}`,
+          `acknowledged ${formatTime(a.acknowledgedAt!)}${a.acknowledgedBy !== undefined ? ` by ${this.ctx.nameOf(a.acknowledgedBy)}` : ""}`,
+          a.clearedAt !== undefined ? `cleared ${formatTime(a.clearedAt)}` : "condition still present",
         ];
         return h(
           "li",
