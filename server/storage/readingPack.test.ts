@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../shared/random.ts";
 import { decodePack, effectiveStatus, encodePack, type PackedReading } from "./readingPack.ts";
 
-/** mulberry32: the same seed gives the same data, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seed gives the same data, so a failure can be replayed. */
+const random = mulberry32;
 
 const T = Date.UTC(2026, 10, 26, 9);
 

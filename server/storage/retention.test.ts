@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3-multiple-ciphers";
 import { afterEach, describe, expect, it } from "vitest";
+import { mulberry32 } from "../../shared/random.ts";
 import { type CheckedReading, SIGNAL_SPECS, type Signal } from "../../shared/soe/signals.ts";
 import { retentionPolicyFromEnv, startRetention } from "./retention.ts";
 import { SqliteStorage } from "./sqliteStorage.ts";
@@ -18,17 +19,8 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** mulberry32: the same seed gives the same data, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seed gives the same data, so a failure can be replayed. */
+const random = mulberry32;
 
 const DAY = 24 * 60 * 60_000;
 const NOW = Date.UTC(2026, 10, 26, 12);
