@@ -6,7 +6,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["shared/**/*.test.ts", "server/**/*.test.ts", "client/**/*.test.ts"],
+          include: [
+            "shared/**/*.test.ts",
+            "server/**/*.test.ts",
+            "client/**/*.test.ts",
+            "devices/**/*.test.ts",
+          ],
         },
       },
       {

@@ -38,7 +38,7 @@ const MB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), "chairside-recordbench-"));
 
 const bootIds = new Map<string, string>();
-/** A device's boot id is a UUID (server/soe/deviceClient.ts): its length counts in the batch keys. */
+/** A device's boot id is a UUID (devices/deviceClient.ts): its length counts in the batch keys. */
 function boots(deviceId: string, boot: number): string {
   const key = `${deviceId}/${boot}`;
   if (!bootIds.has(key)) bootIds.set(key, randomUUID());

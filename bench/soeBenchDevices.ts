@@ -3,9 +3,9 @@
  * the latency from a device's send to the clinician's receipt of that reading.
  */
 import { io } from "socket.io-client";
+import { DeviceClient } from "../devices/deviceClient.ts";
+import { SoeSimulator } from "../devices/simulator.ts";
 import { ClinicId, type PairedDevice } from "../server/clinic.ts";
-import { DeviceClient } from "../server/soe/deviceClient.ts";
-import { SoeSimulator } from "../server/soe/simulator.ts";
 import { deviceKey, loadOrCreateSecret, signInvite } from "../server/tokens.ts";
 import { Ev, type ReadingsBatch } from "../shared/protocol.ts";
 import { benchHandshake } from "./benchCredentials.ts";

@@ -6,8 +6,8 @@
  * - stop: the patient's stop to the clinician's "paused by patient" room event (then "ready").
  */
 import { io, type Socket } from "socket.io-client";
-import { DeviceClient } from "../server/soe/deviceClient.ts";
-import { SoeSimulator } from "../server/soe/simulator.ts";
+import { DeviceClient } from "../devices/deviceClient.ts";
+import { SoeSimulator } from "../devices/simulator.ts";
 import { deviceKey, loadOrCreateSecret, signInvite } from "../server/tokens.ts";
 import { decodeBatch, encodePose } from "../shared/poseCodec.ts";
 import { ProcedureCommand, ProcedureStatus } from "../shared/procedure/types.ts";

@@ -4,11 +4,11 @@
  */
 import cluster from "node:cluster";
 import { networkInterfaces } from "node:os";
+import { SimRunner } from "../devices/simRunner.ts";
 import { startChairside } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
 import { WorkerExit, WorkerMessage } from "./restartPolicy.ts";
-import { SimRunner } from "./soe/simRunner.ts";
 import { deviceKey } from "./tokens.ts";
 
 const log = createLogger("main");

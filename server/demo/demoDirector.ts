@@ -5,6 +5,9 @@
  * touches belongs to the demo clinic (its own patients, devices and firmware list), so its
  * quarantine and alarms never reach a real clinic's rooms or data.
  */
+
+import { SimRunner } from "../../devices/simRunner.ts";
+import { FaultMode } from "../../devices/simulator.ts";
 import { PatientQuestion } from "../../shared/otto.ts";
 import { ProcedureStatus, type ProcedureView, StepKind } from "../../shared/procedure/types.ts";
 import { Ev, type FirmwareQuarantinePayload, PROTOCOL_VERSION } from "../../shared/protocol.ts";
@@ -12,8 +15,6 @@ import type { InviteRole } from "../../shared/roles.ts";
 import type { DemoPasses } from "../auth/demoPass.ts";
 import { BETA_FIRMWARE, type Clinic, ClinicId, type PairedDevice, STABLE_FIRMWARE } from "../clinic.ts";
 import { createLogger } from "../log.ts";
-import { SimRunner } from "../soe/simRunner.ts";
-import { FaultMode } from "../soe/simulator.ts";
 import { deviceKey } from "../tokens.ts";
 import { demoPose } from "./demoPoses.ts";
 import { SimParticipant } from "./simParticipant.ts";

@@ -4,6 +4,7 @@
  * (16, 26, 36, 46) and a heart-rate wearable; the fault is injected into the SOE on 36.
  */
 import { describe, expect, it } from "vitest";
+import { FaultMode, SoeSimulator } from "../../devices/simulator.ts";
 import type { Alarm } from "../../shared/alarms.ts";
 import type { ProcedureStep } from "../../shared/procedure/types.ts";
 import { mulberry32 } from "../../shared/random.ts";
@@ -11,7 +12,6 @@ import { AlarmEngine, type RuledReading } from "../../shared/soe/alarmRules.ts";
 import { interlockFor, SignalStatusBoard } from "../../shared/soe/interlock.ts";
 import { PlausibilityChecker, type PlausibilityRule } from "../../shared/soe/plausibility.ts";
 import { type Quality, SIGNAL_SPECS, type Signal } from "../../shared/soe/signals.ts";
-import { FaultMode, SoeSimulator } from "./simulator.ts";
 
 const T0 = 1_700_000_000_000;
 const TEETH = [16, 26, 36, 46] as const;

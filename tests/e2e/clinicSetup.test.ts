@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeviceClient } from "../../server/soe/deviceClient.ts";
+import { DeviceClient } from "../../devices/deviceClient.ts";
 import type { TestServer } from "../harness.ts";
 import { signedInStaff } from "../staffAccount.ts";
 import { launchBrowser, screenshot, startE2eServer } from "./browser.ts";

@@ -4,9 +4,9 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SimRunner } from "../../devices/simRunner.ts";
+import { FaultMode } from "../../devices/simulator.ts";
 import { BETA_FIRMWARE } from "../../server/clinic.ts";
-import { SimRunner } from "../../server/soe/simRunner.ts";
-import { FaultMode } from "../../server/soe/simulator.ts";
 import { deviceKey } from "../../server/tokens.ts";
 import type { TestServer } from "../harness.ts";
 import { canvasContrast, launchBrowser, openPage, screenshot, startE2eServer, stateOf } from "./browser.ts";

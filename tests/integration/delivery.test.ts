@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { DeviceClient } from "../../server/soe/deviceClient.ts";
+import { DeviceClient } from "../../devices/deviceClient.ts";
 import { deviceKey, loadOrCreateSecret } from "../../server/tokens.ts";
 import { waitFor } from "../harness.ts";
 import { freePort, startServerProcess } from "../serverProcess.ts";

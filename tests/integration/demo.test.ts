@@ -3,8 +3,8 @@
  * in its own demo clinic: the real clinic's patients get no alarm, retraction or quarantine from it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeviceClient } from "../../devices/deviceClient.ts";
 import { BETA_FIRMWARE, ClinicId, syntheticClinic } from "../../server/clinic.ts";
-import { DeviceClient } from "../../server/soe/deviceClient.ts";
 import { deviceKey } from "../../server/tokens.ts";
 import { planById } from "../../shared/procedure/plans.ts";
 import type { DeviceBatch } from "../../shared/protocol.ts";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeviceClient } from "../../server/soe/deviceClient.ts";
+import { DeviceClient } from "../../devices/deviceClient.ts";
 import { deviceKey } from "../../server/tokens.ts";
 import {
   DEVICE_NAMESPACE,

@@ -5,9 +5,9 @@
  * sensor blocked. A healthy control room proves the interlock does not simply block everything.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SimRunner } from "../../devices/simRunner.ts";
+import { FaultMode } from "../../devices/simulator.ts";
 import { BETA_FIRMWARE, syntheticClinic } from "../../server/clinic.ts";
-import { SimRunner } from "../../server/soe/simRunner.ts";
-import { FaultMode } from "../../server/soe/simulator.ts";
 import { deviceKey } from "../../server/tokens.ts";
 import type { ProcedureView } from "../../shared/procedure/types.ts";
 import { Ev } from "../../shared/protocol.ts";

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeviceClient } from "../../devices/deviceClient.ts";
 import {
   BETA_FIRMWARE,
   ClinicId,
@@ -14,7 +15,6 @@ import {
   STABLE_FIRMWARE,
   syntheticClinic,
 } from "../../server/clinic.ts";
-import { DeviceClient } from "../../server/soe/deviceClient.ts";
 import { deviceKey } from "../../server/tokens.ts";
 import {
   type DeviceBatch,

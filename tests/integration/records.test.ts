@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeviceClient } from "../../server/soe/deviceClient.ts";
+import { DeviceClient } from "../../devices/deviceClient.ts";
 import { STAFF_ACCESS, type StaffAction } from "../../shared/access.ts";
 import { CSRF_HEADER } from "../../shared/apiErrors.ts";
 import { DEVICE_NAMESPACE, PROTOCOL_VERSION } from "../../shared/protocol.ts";

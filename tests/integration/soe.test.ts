@@ -1,7 +1,7 @@
 /** SOE devices over their own namespace on a real server: auth, acks, dedupe, rejections, fan-out. */
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeviceClient } from "../../server/soe/deviceClient.ts";
+import { DeviceClient } from "../../devices/deviceClient.ts";
 import { deviceKey } from "../../server/tokens.ts";
 import {
   DEVICE_NAMESPACE,

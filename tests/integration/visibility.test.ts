@@ -8,8 +8,8 @@
  * nothing of one room reached the other room's patient or observer.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeviceClient } from "../../devices/deviceClient.ts";
 import { BETA_FIRMWARE, syntheticClinic } from "../../server/clinic.ts";
-import { DeviceClient } from "../../server/soe/deviceClient.ts";
 import { deviceKey, signInvite } from "../../server/tokens.ts";
 import { EVENT_ACCESS, Sight, SNAPSHOT_ACCESS, STREAM_ACCESS } from "../../shared/access.ts";
 import { decodeBatch, encodePose, type Pose } from "../../shared/poseCodec.ts";

@@ -5,9 +5,9 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { seedClinic } from "../clinic.ts";
-import { loadConfig } from "../config.ts";
-import { deviceKey, loadOrCreateSecret } from "../tokens.ts";
+import { seedClinic } from "../server/clinic.ts";
+import { loadConfig } from "../server/config.ts";
+import { deviceKey, loadOrCreateSecret } from "../server/tokens.ts";
 import { SimRunner } from "./simRunner.ts";
 import { FaultMode } from "./simulator.ts";
 

@@ -3,9 +3,9 @@
  * chewing and clenching, slow indices, heart rate with arousal) plus the faults a bad firmware
  * produces (DOMAIN.md). Pure: time is passed in, randomness comes from the seeds.
  */
-import type { DeviceBatch } from "../../shared/protocol.ts";
-import { gaussian, mulberry32 } from "../../shared/random.ts";
-import { type Reading, SIGNAL_SPECS, Signal, type SignalSpec } from "../../shared/soe/signals.ts";
+import type { DeviceBatch } from "../shared/protocol.ts";
+import { gaussian, mulberry32 } from "../shared/random.ts";
+import { type Reading, SIGNAL_SPECS, Signal, type SignalSpec } from "../shared/soe/signals.ts";
 
 /** What is wrong with a simulated device. */
 export const FaultMode = {

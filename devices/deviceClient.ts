@@ -16,7 +16,7 @@ import {
   PROTOCOL_VERSION,
   type Result,
   type ServerToDeviceEvents,
-} from "../../shared/protocol.ts";
+} from "../shared/protocol.ts";
 
 export interface DeviceClientOptions {
   url: string;

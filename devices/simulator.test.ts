@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { DeviceBatch } from "../../shared/protocol.ts";
-import { type Reading, SIGNAL_SPECS, type Signal } from "../../shared/soe/signals.ts";
+import type { DeviceBatch } from "../shared/protocol.ts";
+import { type Reading, SIGNAL_SPECS, type Signal } from "../shared/soe/signals.ts";
 import {
   FAULT_PROFILE,
   FaultMode,

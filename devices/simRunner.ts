@@ -2,7 +2,7 @@
  * Runs simulated SOEs as real devices: each one is a DeviceClient over Socket.IO to the server's
  * device namespace, exactly the path a physical device takes.
  */
-import type { PairedDevice } from "../clinic.ts";
+import type { PairedDevice } from "../server/clinic.ts";
 import { DeviceClient } from "./deviceClient.ts";
 import { type FaultMode, SoeSimulator } from "./simulator.ts";
 
