@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TestServer } from "./harness.ts";
 
 export interface TestCertificate {
   /** The server configuration's fields for it. */
@@ -43,4 +44,27 @@ export function selfSignedCertificate(): TestCertificate {
     { stdio: "ignore" },
   );
   return { tlsCertPath, tlsKeyPath, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Starts a test server over HTTPS with a fresh certificate; stopping the server removes the
+ * certificate too, so each TLS test is one line in `beforeAll` and one in `afterAll`.
+ */
+export async function overTls(
+  start: (tls: Pick<TestCertificate, "tlsCertPath" | "tlsKeyPath">) => Promise<TestServer>,
+): Promise<TestServer> {
+  const certificate = selfSignedCertificate();
+  try {
+    const server = await start({ tlsCertPath: certificate.tlsCertPath, tlsKeyPath: certificate.tlsKeyPath });
+    return {
+      ...server,
+      async stopAsync() {
+        await server.stopAsync();
+        certificate.remove();
+      },
+    };
+  } catch (error) {
+    certificate.remove();
+    throw error;
+  }
 }

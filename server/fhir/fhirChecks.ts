@@ -7,19 +7,22 @@
 import type { Bundle, Reference, Resource } from "@medplum/fhirtypes";
 import { isFhirId } from "./fhirIds.ts";
 
+/** FHIR R4's observation-status value set, which DetectedIssue.status binds to as well. */
+const OBSERVATION_STATUS = [
+  "registered",
+  "preliminary",
+  "final",
+  "amended",
+  "corrected",
+  "cancelled",
+  "entered-in-error",
+  "unknown",
+] as const;
+
 /** Required bindings (FHIR R4) of the elements the export fills. */
 const REQUIRED_CODES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   Observation: {
-    status: [
-      "registered",
-      "preliminary",
-      "final",
-      "amended",
-      "corrected",
-      "cancelled",
-      "entered-in-error",
-      "unknown",
-    ],
+    status: OBSERVATION_STATUS,
   },
   Encounter: {
     status: [
@@ -47,16 +50,7 @@ const REQUIRED_CODES: Readonly<Record<string, Readonly<Record<string, readonly s
     ],
   },
   DetectedIssue: {
-    status: [
-      "registered",
-      "preliminary",
-      "final",
-      "amended",
-      "corrected",
-      "cancelled",
-      "entered-in-error",
-      "unknown",
-    ],
+    status: OBSERVATION_STATUS,
     severity: ["high", "moderate", "low"],
   },
   QuestionnaireResponse: { status: ["in-progress", "completed", "amended", "entered-in-error", "stopped"] },

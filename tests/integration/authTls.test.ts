@@ -2,21 +2,14 @@ import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../../server/auth/passwords.ts";
 import { startTestServer, type TestServer } from "../harness.ts";
-import { selfSignedCertificate } from "../tlsCertificate.ts";
+import { overTls } from "../tlsCertificate.ts";
 
-const certificate = selfSignedCertificate();
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({
-    tlsCertPath: certificate.tlsCertPath,
-    tlsKeyPath: certificate.tlsKeyPath,
-  });
+  server = await overTls((tls) => startTestServer(tls));
 });
-afterAll(async () => {
-  await server.stopAsync();
-  certificate.remove();
-});
+afterAll(() => server?.stopAsync());
 
 function post(path: string, body: unknown): Promise<{ status: number; setCookie: string[] }> {
   return new Promise((resolve, reject) => {

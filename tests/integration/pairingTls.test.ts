@@ -6,23 +6,16 @@ import type { HeadsetCode } from "../../shared/pairing.ts";
 import type { TestServer } from "../harness.ts";
 import { APPOINTMENT, pairingStaff, startPairingServer } from "../pairingFixture.ts";
 import type { SignedInStaff } from "../staffAccount.ts";
-import { selfSignedCertificate } from "../tlsCertificate.ts";
+import { overTls } from "../tlsCertificate.ts";
 
-const certificate = selfSignedCertificate();
 let server: TestServer;
 let clinician: SignedInStaff;
 
 beforeAll(async () => {
-  server = await startPairingServer({
-    tlsCertPath: certificate.tlsCertPath,
-    tlsKeyPath: certificate.tlsKeyPath,
-  });
+  server = await overTls((tls) => startPairingServer(tls));
   clinician = (await pairingStaff(server, true)).clinician;
 });
-afterAll(async () => {
-  await server?.stopAsync();
-  certificate.remove();
-});
+afterAll(() => server?.stopAsync());
 
 interface Answer {
   status: number;

@@ -2,21 +2,14 @@ import { request } from "node:https";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { passAuth, startTestServer, type TestServer } from "../harness.ts";
-import { selfSignedCertificate } from "../tlsCertificate.ts";
+import { overTls } from "../tlsCertificate.ts";
 
-const certificate = selfSignedCertificate();
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({
-    tlsCertPath: certificate.tlsCertPath,
-    tlsKeyPath: certificate.tlsKeyPath,
-  });
+  server = await overTls((tls) => startTestServer(tls));
 });
-afterAll(async () => {
-  await server.stopAsync();
-  certificate.remove();
-});
+afterAll(() => server?.stopAsync());
 
 describe("HTTPS", () => {
   it("serves over TLS and admits a Socket.IO client on the same origin", async () => {
