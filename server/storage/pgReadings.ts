@@ -86,33 +86,103 @@ export class PgReadings {
     this.streams.clear();
   }
 
-  /** Stores batches inside the caller's transaction, exactly once per (device, boot, seq). */
+  /** Whether every boot and stream of these batches has a known id (then `storeBatches` needs no transaction). */
+  knows(batches: readonly StoredBatch[]): boolean {
+    for (const b of batches) {
+      if (!this.boots.has(`${b.deviceId}\u0000${b.bootId}`)) return false;
+      for (const r of b.readings)
+        if (
+          !this.streams.has(
+            streamKey(b.patientId, b.deviceId, b.firmware, r.signal, r.tooth ?? NO_TOOTH, r.unit),
+          )
+        )
+          return false;
+    }
+    return true;
+  }
+
+  /**
+   * Stores batches exactly once per (device, boot, seq). The keys and the packs of the batches whose
+   * key was new go in ONE statement, atomic by itself: on a busy machine every round trip waits for
+   * the database process to be scheduled, so round trips, not rows, set the ingest rate. Boots and
+   * streams seen for the first time are made first; `knows` says when none are (the caller then
+   * needs no transaction around this).
+   */
   async storeBatches(c: Queryable, batches: readonly StoredBatch[]): Promise<StoreOutcome[]> {
     const bootIds = await this.bootRefs(c, batches);
     const digests = batches.map((b) => digestKey(b.digest));
+    // The first batch of each key in this call is the one that may be stored; later ones compare.
+    const firstOf = new Map<string, number>();
+    batches.forEach((b, i) => {
+      const k = `${bootIds[i]}:${b.seq}`;
+      if (!firstOf.has(k)) firstOf.set(k, i);
+    });
     // Keys in (boot, seq) order, so two nodes inserting overlapping keys lock them in one order.
-    const order = batches
-      .map((b, i) => ({ i, boot: bootIds[i]!, seq: b.seq }))
-      .sort((a, b) => a.boot - b.boot || a.seq - b.seq || a.i - b.i);
+    const firsts = [...firstOf.values()].sort(
+      (a, b) => bootIds[a]! - bootIds[b]! || batches[a]!.seq - batches[b]!.seq,
+    );
+    // Packs in the order the batches came (pack ids are the receive order the rollup walks).
+    const packs = [...firsts]
+      .sort((a, b) => a - b)
+      .flatMap((i) => packsOf(batches[i]!).map((p) => ({ ...p, batch: i })));
+    await this.streamRefs(c, packs);
+    const grown = new Map<number, number>();
+    for (const p of packs) {
+      const stream = this.streams.get(p.key)!;
+      if (p.span > stream.maxSpan) {
+        stream.maxSpan = p.span;
+        grown.set(stream.id, p.span);
+      }
+    }
+    const grownIds = [...grown.keys()].sort((a, b) => a - b);
     const inserted = await c.query<{ boot: number; seq: number }>(
-      `INSERT INTO soe_batch_keys (boot, seq, digest)
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) ON CONFLICT DO NOTHING RETURNING boot, seq`,
-      [order.map((o) => o.boot), order.map((o) => o.seq), order.map((o) => digests[o.i])],
+      `WITH k AS (
+         INSERT INTO soe_batch_keys (boot, seq, digest)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) ON CONFLICT DO NOTHING RETURNING boot, seq
+       ), p AS (
+         INSERT INTO reading_packs (stream_id, t0, received_at, n, body)
+         SELECT q.stream_id, q.t0, q.received_at, q.n, q.body
+         FROM unnest($4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::int[], $10::bytea[])
+           WITH ORDINALITY AS q(boot, seq, stream_id, t0, received_at, n, body, ord)
+         JOIN k ON k.boot = q.boot AND k.seq = q.seq ORDER BY q.ord
+         RETURNING 1
+       ), g AS (
+         -- A stream's max_span covers its longest pack before any reader can see that pack.
+         UPDATE reading_streams s SET max_span = GREATEST(s.max_span, u.span)
+         FROM unnest($11::bigint[], $12::bigint[]) AS u(id, span) WHERE s.id = u.id
+         RETURNING 1
+       )
+       SELECT boot, seq FROM k`,
+      [
+        firsts.map((i) => bootIds[i]),
+        firsts.map((i) => batches[i]!.seq),
+        firsts.map((i) => digests[i]),
+        packs.map((p) => bootIds[p.batch]),
+        packs.map((p) => batches[p.batch]!.seq),
+        packs.map((p) => this.streams.get(p.key)!.id),
+        packs.map((p) => p.t0),
+        packs.map((p) => p.receivedAt),
+        packs.map((p) => p.n),
+        packs.map((p) => p.body),
+        grownIds,
+        grownIds.map((id) => grown.get(id)),
+      ],
     );
     const fresh = new Set(inserted.rows.map((r) => `${r.boot}:${r.seq}`));
     const outcomes: (StoreOutcome | undefined)[] = new Array(batches.length);
     const toCompare: number[] = [];
-    const claimed = new Set<string>();
-    for (const o of order) {
-      const k = `${o.boot}:${o.seq}`;
-      // The first of equal keys in this order is the one the INSERT stored; the others compare.
-      if (fresh.has(k) && !claimed.has(k)) {
-        claimed.add(k);
-        outcomes[o.i] = { duplicate: false, conflict: false, stored: batches[o.i]!.readings.length };
-      } else toCompare.push(o.i);
-    }
+    batches.forEach((b, i) => {
+      const k = `${bootIds[i]}:${b.seq}`;
+      const first = firstOf.get(k)!;
+      if (first === i && fresh.has(k))
+        outcomes[i] = { duplicate: false, conflict: false, stored: b.readings.length };
+      else if (fresh.has(k)) {
+        const duplicate = digests[first]!.equals(digests[i]!);
+        outcomes[i] = { duplicate, conflict: !duplicate, stored: 0 };
+      } else toCompare.push(i);
+    });
     if (toCompare.length > 0) {
-      // A new statement sees the rows of this transaction and what other nodes committed meanwhile.
+      // A new statement sees what other nodes committed meanwhile (the key that beat ours).
       const stored = await c.query<{ boot: number; seq: number; digest: Buffer }>(
         `SELECT k.boot, k.seq, k.digest FROM soe_batch_keys k
          JOIN unnest($1::bigint[], $2::bigint[]) AS q(boot, seq) ON k.boot = q.boot AND k.seq = q.seq`,
@@ -125,11 +195,6 @@ export class PgReadings {
         outcomes[i] = { duplicate, conflict: !duplicate, stored: 0 };
       }
     }
-    const packs: PendingPack[] = [];
-    batches.forEach((b, i) => {
-      if (outcomes[i]!.stored > 0) packs.push(...packsOf(b));
-    });
-    if (packs.length > 0) await this.insertPacks(c, packs);
     return outcomes as StoreOutcome[];
   }
 
@@ -154,61 +219,33 @@ export class PgReadings {
     return batches.map((b) => this.boots.get(keyOf(b))!);
   }
 
-  private async insertPacks(c: Queryable, packs: readonly PendingPack[]): Promise<void> {
+  /** Makes the streams of these packs that have no known id yet, and learns their ids. */
+  private async streamRefs(c: Queryable, packs: readonly PendingPack[]): Promise<void> {
     const missing = new Map<string, PendingPack["fields"]>();
     for (const p of packs) if (!this.streams.has(p.key)) missing.set(p.key, p.fields);
-    if (missing.size > 0) {
-      const list = [...missing.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      const column = (j: number) => list.map(([, f]) => f[j]);
-      const arrays = [column(0), column(1), column(2), column(3), column(4), column(5)];
-      await c.query(
-        `INSERT INTO reading_streams (patient_id, device_id, firmware, signal, tooth, unit)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
-         ON CONFLICT DO NOTHING`,
-        arrays,
-      );
-      const rows = await c.query<PendingStreamRow>(
-        `SELECT s.id, s.max_span, s.patient_id, s.device_id, s.firmware, s.signal, s.tooth, s.unit
-         FROM reading_streams s JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
-           AS q(patient_id, device_id, firmware, signal, tooth, unit)
-         ON s.patient_id = q.patient_id AND s.device_id = q.device_id AND s.firmware = q.firmware
-           AND s.signal = q.signal AND s.tooth = q.tooth AND s.unit = q.unit`,
-        arrays,
-      );
-      for (const r of rows.rows)
-        this.streams.set(streamKey(r.patient_id, r.device_id, r.firmware, r.signal, r.tooth, r.unit), {
-          id: r.id,
-          maxSpan: r.max_span,
-        });
-    }
-    // A stream's `max_span` grows before readers can see a longer pack (same transaction).
-    const grown = new Map<number, number>();
-    for (const p of packs) {
-      const s = this.streams.get(p.key)!;
-      if (p.span > s.maxSpan) {
-        s.maxSpan = p.span;
-        grown.set(s.id, p.span);
-      }
-    }
-    if (grown.size > 0) {
-      const ids = [...grown.keys()].sort((a, b) => a - b);
-      await c.query(
-        `UPDATE reading_streams s SET max_span = GREATEST(s.max_span, q.span)
-         FROM unnest($1::bigint[], $2::bigint[]) AS q(id, span) WHERE s.id = q.id`,
-        [ids, ids.map((id) => grown.get(id))],
-      );
-    }
+    if (missing.size === 0) return;
+    const list = [...missing.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const column = (j: number) => list.map(([, f]) => f[j]);
+    const arrays = [column(0), column(1), column(2), column(3), column(4), column(5)];
     await c.query(
-      `INSERT INTO reading_packs (stream_id, t0, received_at, n, body)
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::bytea[])`,
-      [
-        packs.map((p) => this.streams.get(p.key)!.id),
-        packs.map((p) => p.t0),
-        packs.map((p) => p.receivedAt),
-        packs.map((p) => p.n),
-        packs.map((p) => p.body),
-      ],
+      `INSERT INTO reading_streams (patient_id, device_id, firmware, signal, tooth, unit)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
+       ON CONFLICT DO NOTHING`,
+      arrays,
     );
+    const rows = await c.query<PendingStreamRow>(
+      `SELECT s.id, s.max_span, s.patient_id, s.device_id, s.firmware, s.signal, s.tooth, s.unit
+       FROM reading_streams s JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
+         AS q(patient_id, device_id, firmware, signal, tooth, unit)
+       ON s.patient_id = q.patient_id AND s.device_id = q.device_id AND s.firmware = q.firmware
+         AND s.signal = q.signal AND s.tooth = q.tooth AND s.unit = q.unit`,
+      arrays,
+    );
+    for (const r of rows.rows)
+      this.streams.set(streamKey(r.patient_id, r.device_id, r.firmware, r.signal, r.tooth, r.unit), {
+        id: r.id,
+        maxSpan: r.max_span,
+      });
   }
 
   async lastSeq(c: Queryable, deviceId: string, bootId: string): Promise<number> {

@@ -92,10 +92,15 @@ export async function openPgStorage(url: string, opts: PgOptions = {}): Promise<
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 8, types: numberTypes });
   // An idle connection the server dropped must not crash the process: the pool replaces it.
   pool.on("error", (error) => log.warn("idle database connection failed", { error: error.message }));
+  const connections = new Set<pg.Client>();
+  pool.on("connect", (client) => {
+    connections.add(client);
+    client.once("end", () => connections.delete(client));
+  });
   try {
     await migratePostgres(pool);
     const writer = await pool.connect();
-    return new PgStorage(pool, writer);
+    return new PgStorage(pool, writer, connections);
   } catch (error) {
     await pool.end();
     throw error;
@@ -111,6 +116,8 @@ export class PgStorage implements Storage {
   constructor(
     private readonly pool: pg.Pool,
     private readonly writer: pg.PoolClient,
+    /** Every open connection of the pool, so `close()` can wait until they have all ended. */
+    private readonly connections: ReadonlySet<pg.Client>,
   ) {
     writer.on("error", (error) => log.error("write connection failed", { error: error.message }));
   }
@@ -128,23 +135,26 @@ export class PgStorage implements Storage {
 
   /** A transaction on the write lane; run again on a deadlock or serialization failure. */
   private transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.write(async (c) => {
-      for (let attempt = 1; ; attempt++) {
-        await c.query("BEGIN");
-        try {
-          const result = await fn(c);
-          await c.query("COMMIT");
-          return result;
-        } catch (error) {
-          await c.query("ROLLBACK").catch(() => {});
-          // Ids cached during the rolled-back transaction may name rows that are gone.
-          this.readings.forget();
-          const code = (error as { code?: string }).code;
-          if (attempt < 3 && code !== undefined && RETRYABLE.has(code)) continue;
-          throw error;
-        }
+    return this.write((c) => this.inTransaction(c, () => fn(c)));
+  }
+
+  /** BEGIN, `fn`, COMMIT on the write connection (already in the lane); retried as above. */
+  private async inTransaction<T>(c: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      await c.query("BEGIN");
+      try {
+        const result = await fn();
+        await c.query("COMMIT");
+        return result;
+      } catch (error) {
+        await c.query("ROLLBACK").catch(() => {});
+        // Ids cached during the rolled-back transaction may name rows that are gone.
+        this.readings.forget();
+        const code = (error as { code?: string }).code;
+        if (attempt < 3 && code !== undefined && RETRYABLE.has(code)) continue;
+        throw error;
       }
-    });
+    }
   }
 
   /** A read on the pool, after the writes called before it (so it sees them). */
@@ -156,7 +166,16 @@ export class PgStorage implements Storage {
 
   async storeBatches(batches: readonly StoredBatch[]): Promise<StoreOutcome[]> {
     if (batches.length === 0) return [];
-    return this.transaction((c) => this.readings.storeBatches(c, batches));
+    // Known boots and streams: one statement, atomic by itself. New ones are made in the same
+    // transaction as the batch, so a failed batch leaves no stream that claims a reading was stored.
+    return this.write((c) =>
+      this.readings.knows(batches)
+        ? this.readings.storeBatches(c, batches).catch((error: unknown) => {
+            this.readings.forget();
+            throw error;
+          })
+        : this.inTransaction(c, () => this.readings.storeBatches(c, batches)),
+    );
   }
 
   async lastSeq(deviceId: string, bootId: string): Promise<number> {
@@ -537,7 +556,13 @@ export class PgStorage implements Storage {
     const pending = this.lane;
     this.closed = true;
     await pending;
+    // pool.end() resolves once it has asked each connection to end, not once they have: wait for
+    // them, so a database stopped right after a close does not find (and fail) a live connection.
+    const ended = [...this.connections].map(
+      (client) => new Promise<void>((resolve) => client.once("end", () => resolve())),
+    );
     this.writer.release();
     await this.pool.end();
+    await Promise.all(ended);
   }
 }
