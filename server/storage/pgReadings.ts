@@ -135,8 +135,10 @@ export class PgReadings {
       }
     }
     const grownIds = [...grown.keys()].sort((a, b) => a - b);
-    const inserted = await c.query<{ boot: number; seq: number }>(
-      `WITH k AS (
+    // Named: parsed and planned once per connection, not per group commit.
+    const inserted = await c.query<{ boot: number; seq: number }>({
+      name: "chairside-store-batches",
+      text: `WITH k AS (
          INSERT INTO soe_batch_keys (boot, seq, digest)
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) ON CONFLICT DO NOTHING RETURNING boot, seq
        ), p AS (
@@ -153,7 +155,7 @@ export class PgReadings {
          RETURNING 1
        )
        SELECT boot, seq FROM k`,
-      [
+      values: [
         firsts.map((i) => bootIds[i]),
         firsts.map((i) => batches[i]!.seq),
         firsts.map((i) => digests[i]),
@@ -167,7 +169,7 @@ export class PgReadings {
         grownIds,
         grownIds.map((id) => grown.get(id)),
       ],
-    );
+    });
     const fresh = new Set(inserted.rows.map((r) => `${r.boot}:${r.seq}`));
     const outcomes: (StoreOutcome | undefined)[] = new Array(batches.length);
     const toCompare: number[] = [];
