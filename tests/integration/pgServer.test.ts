@@ -5,7 +5,7 @@
  * again, and the room comes back from the database: the stop holds, every acknowledged reading is
  * there once, and no SQLite file was ever written in the data folder.
  */
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,6 +140,16 @@ describe("the server on PostgreSQL", () => {
     const chain = await verifyAuditChainAsync((after, limit) => observer!.auditChain(after, limit));
     expect(chain.broken).toBeNull();
     expect((await observer.roomStates()).map((r) => r.roomId)).toContain("room-julian");
+    // The command-line check reads the same chain from the database (exit 0: intact).
+    const verify = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "server/audit/verifyCli.ts", databaseUrl],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(verify.stdout).toMatch(/The audit trail is intact: \d+ entries/);
+    expect(verify.status).toBe(0);
     expect(serverErrors.join("")).not.toMatch(/room state (refused|failed)|storage.*failed/i);
   }, 120_000);
 });
