@@ -115,19 +115,39 @@ export class PgStorage implements Storage {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly writer: pg.PoolClient,
+    writer: pg.PoolClient,
     /** Every open connection of the pool, so `close()` can wait until they have all ended. */
     private readonly connections: ReadonlySet<pg.Client>,
   ) {
-    writer.on("error", (error) => log.error("write connection failed", { error: error.message }));
+    this.adoptWriter(writer);
+  }
+
+  /** The write connection; a lost one (the database restarted, the network cut) is replaced on the next write. */
+  private writer: pg.PoolClient | null = null;
+
+  private adoptWriter(client: pg.PoolClient): void {
+    this.writer = client;
+    const lost = (error?: Error) => {
+      if (this.writer !== client) return;
+      this.writer = null;
+      if (error) log.error("write connection lost", { error: error.message });
+      client.release(error ?? true);
+    };
+    client.on("error", lost);
+    client.on("end", () => lost());
+  }
+
+  private async writerClient(): Promise<pg.PoolClient> {
+    if (!this.writer) this.adoptWriter(await this.pool.connect());
+    return this.writer!;
   }
 
   /** Runs `fn` on the write connection after every write called before it. */
   private write<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error("The storage is closed."));
     const run = this.lane.then(
-      () => fn(this.writer),
-      () => fn(this.writer),
+      async () => fn(await this.writerClient()),
+      async () => fn(await this.writerClient()),
     );
     this.lane = run.catch(() => {});
     return run;
@@ -561,7 +581,9 @@ export class PgStorage implements Storage {
     const ended = [...this.connections].map(
       (client) => new Promise<void>((resolve) => client.once("end", () => resolve())),
     );
-    this.writer.release();
+    const writer = this.writer;
+    this.writer = null;
+    writer?.release();
     await this.pool.end();
     await Promise.all(ended);
   }

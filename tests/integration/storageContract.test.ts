@@ -494,6 +494,35 @@ describe("PostgreSQL: several nodes on one database", () => {
     expect(report).toMatchObject({ checked: 45, broken: null });
   });
 
+  it("writes again after its connections were cut (the database restarted or the network dropped)", async () => {
+    const url = await postgres!.createDatabase("cut");
+    const storage = await openPgStorage(url);
+    opened.push(storage);
+    await storage.storeBatches([batch(1)]);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+      );
+    } finally {
+      await admin.end();
+    }
+    // The first write may still meet the dead connection (an error, nothing stored); the next gets a new one.
+    let failures = 0;
+    for (;;) {
+      try {
+        expect(await storage.storeBatches([batch(2)])).toEqual([stored]);
+        break;
+      } catch {
+        failures += 1;
+        expect(failures).toBeLessThan(2);
+      }
+    }
+    expect(await storage.countReadings()).toBe(4);
+    expect(await storage.lastSeq("soe-julian-36", "boot-one")).toBe(2);
+  });
+
   it("migrates once when nodes start together, refuses a newer schema, and keeps the trail append-only", async () => {
     const url = await postgres!.createDatabase("migrate");
     const nodes = await Promise.all([openPgStorage(url), openPgStorage(url), openPgStorage(url)]);
