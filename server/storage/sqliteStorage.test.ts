@@ -43,123 +43,12 @@ function batch(seq: number, firmware = "2.3.1", bootId = "boot-one", digest = `d
   };
 }
 
-const stored = { duplicate: false, conflict: false, stored: 2 };
 const duplicate = { duplicate: true, conflict: false, stored: 0 };
 const conflict = { duplicate: false, conflict: true, stored: 0 };
 
+// What both backends must do is asserted in tests/integration/storageContract.test.ts; here, what is
+// only SQLite's: the in-place upgrades of data folders written by earlier versions.
 describe("SqliteStorage (real database file)", () => {
-  it("stores each device batch exactly once, even when resent", async () => {
-    const db = new SqliteStorage(tempDb());
-    expect(await db.storeBatches([batch(1), batch(2)])).toEqual([stored, stored]);
-    expect(await db.storeBatches([batch(2), batch(3)])).toEqual([duplicate, stored]);
-    expect(await db.countReadings()).toBe(6);
-    expect(await db.lastSeq("soe-julian-36", "boot-one")).toBe(3);
-    await db.close();
-  });
-
-  it("keys batches by boot: a rebooted counter is stored, other content under a used seq is a conflict", async () => {
-    const db = new SqliteStorage(tempDb());
-    expect(await db.storeBatches([batch(1), batch(2)])).toEqual([stored, stored]);
-    // The device rebooted and counts from 1 again under a new boot id: new data, stored.
-    expect(await db.storeBatches([batch(1, "2.3.1", "boot-two", "x1")])).toEqual([stored]);
-    // Same boot and seq, other content (even in one group commit): nothing stored twice or overwritten.
-    expect(
-      await db.storeBatches([batch(2, "2.3.1", "boot-two", "x2"), batch(2, "2.3.1", "boot-two", "other")]),
-    ).toEqual([stored, conflict]);
-    expect(await db.storeBatches([batch(1, "2.3.1", "boot-one", "changed")])).toEqual([conflict]);
-    expect(await db.countReadings()).toBe(8);
-    expect(await db.lastSeq("soe-julian-36", "boot-two")).toBe(2);
-    await db.close();
-  });
-
-  it("keeps everything across a reopen of the same file", async () => {
-    const path = tempDb();
-    const first = new SqliteStorage(path);
-    await first.storeBatches([batch(1)]);
-    const quarantine = {
-      action: "quarantine" as const,
-      firmware: "2.4.0-beta.1",
-      since: 0,
-      at: 10,
-      by: "dr-ray",
-      reason: "Stuck pH values after the update",
-    };
-    await first.quarantineFirmware("main", ["soe-julian-36"], quarantine);
-    await first.liftFirmware("demo", {
-      action: "lift",
-      firmware: "2.3.1",
-      at: 11,
-      by: "x",
-      reason: "Fixed again",
-    });
-    await first.appendRoomEvent("room-julian", {
-      seq: 1,
-      at: 5,
-      body: { type: "checkin", score: 7, by: "m-julian" },
-    });
-    await first.close();
-    const again = new SqliteStorage(path);
-    expect(await again.countReadings()).toBe(2);
-    expect(await again.firmwareActions()).toEqual([
-      { clinicId: "main", action: { ...quarantine, retracted: 0 } },
-      {
-        clinicId: "demo",
-        action: { action: "lift", firmware: "2.3.1", at: 11, by: "x", reason: "Fixed again" },
-      },
-    ]);
-    expect(await again.roomEvents("room-julian", 10)).toEqual([
-      { seq: 1, at: 5, body: { type: "checkin", score: 7, by: "m-julian" } },
-    ]);
-    expect(await again.storeBatches([batch(1)])).toEqual([duplicate]);
-    expect(await again.storeBatches([batch(1, "2.3.1", "boot-one", "other")])).toEqual([conflict]);
-    await again.close();
-  });
-
-  it("retracts readings of a firmware since a time, only of the given devices, without deleting them", async () => {
-    const db = new SqliteStorage(tempDb());
-    await db.storeBatches([batch(1, "2.3.1"), batch(2, "2.4.0-beta.1"), batch(3, "2.4.0-beta.1")]);
-    const q = (since: number) => ({
-      action: "quarantine" as const,
-      firmware: "2.4.0-beta.1",
-      since,
-      at: 9000,
-      by: "dr-ray",
-      reason: "Spikes after the update",
-    });
-    expect(await db.firmwareUsage("2.4.0-beta.1", ["soe-julian-36"], 3000)).toEqual({
-      readings: 2,
-      patientIds: ["julian"],
-      seen: true,
-    });
-    expect(await db.firmwareUsage("2.4.0-beta.1", ["soe-flower-36"], 0)).toEqual({
-      readings: 0,
-      patientIds: [],
-      seen: false,
-    });
-    // Another clinic's devices: nothing of Julian's changes.
-    expect(await db.quarantineFirmware("demo", ["soe-flower-36"], q(0))).toBe(0);
-    expect(await db.quarantineFirmware("main", ["soe-julian-36"], q(3000))).toBe(2);
-    expect(await db.quarantineFirmware("main", ["soe-julian-36"], q(3000))).toBe(0);
-    expect((await db.auditLog(10)).map((a) => [a.who, a.action, a.why])).toEqual([
-      ["dr-ray", "firmware_quarantine", "Spikes after the update"],
-      ["dr-ray", "firmware_quarantine", "Spikes after the update"],
-      ["dr-ray", "firmware_quarantine", "Spikes after the update"],
-    ]);
-    expect(await db.countReadings()).toBe(6);
-    expect(await db.countReadings({ status: "entered-in-error" })).toBe(2);
-    const recent = await db.recentReadings("julian", 0, 100);
-    expect(recent.map((r) => r.status)).toEqual([
-      "final",
-      "final",
-      "final",
-      "final",
-      "entered-in-error",
-      "entered-in-error",
-    ]);
-    expect(recent[0]).toEqual(reading(1000, 7.1));
-    await db.close();
-  });
-
   it("moves the old clinic-wide quarantines into the real clinic's history, where they can be lifted", async () => {
     const path = tempDb();
     const old = new Database(path);
@@ -188,57 +77,9 @@ describe("SqliteStorage (real database file)", () => {
     expect(await again.firmwareActions()).toHaveLength(1);
     await again.close();
   });
-
-  it("returns the newest readings up to a limit, oldest first", async () => {
-    const db = new SqliteStorage(tempDb());
-    await db.storeBatches([batch(1), batch(2), batch(3)]);
-    const last = await db.recentReadings("julian", 0, 3);
-    expect(last.map((r) => r.t)).toEqual([2500, 3000, 3500]);
-    expect(await db.recentReadings("flower", 0, 10)).toEqual([]);
-    await db.close();
-  });
-});
-
-describe("room state", () => {
-  it("keeps the newest save per room, survives reopening, and forgets on delete", async () => {
-    const path = tempDb();
-    const db = new SqliteStorage(path);
-    const row = { roomId: "room-julian", appointmentId: "julian", savedAt: 1, body: "{}" };
-    await db.saveRoomState({ ...row, version: 2, body: '{"v":2}' });
-    // An older save arriving late never overwrites a newer one.
-    await db.saveRoomState({ ...row, version: 1, body: '{"v":1}' });
-    await db.saveRoomState({ ...row, roomId: "room-flower", appointmentId: "flower", version: 1 });
-    await db.close();
-    const again = new SqliteStorage(path);
-    const rows = await again.roomStates();
-    expect(rows.find((r) => r.roomId === "room-julian")).toMatchObject({ version: 2, body: '{"v":2}' });
-    await again.deleteRoomState("room-julian");
-    expect((await again.roomStates()).map((r) => r.roomId)).toEqual(["room-flower"]);
-    await again.close();
-  });
 });
 
 describe("clinic records and schema migration", () => {
-  it("keeps records by kind and id, per clinic, and deletes only what is named", async () => {
-    const storage = new SqliteStorage(tempDb());
-    const rec = (id: string, clinicId: string) => ({
-      kind: RecordKind.patient,
-      id,
-      clinicId,
-      body: JSON.stringify({ name: id }),
-      updatedAt: 1,
-    });
-    await storage.putRecords([rec("p2", "main"), rec("p1", "main"), rec("p3", "demo")]);
-    await storage.putRecords([{ ...rec("p1", "main"), body: '{"name":"renamed"}', updatedAt: 2 }]);
-    expect((await storage.getRecord(RecordKind.patient, "p1"))?.body).toBe('{"name":"renamed"}');
-    expect(await storage.getRecord(RecordKind.staff, "p1")).toBeNull();
-    expect((await storage.listRecords(RecordKind.patient, "main")).map((r) => r.id)).toEqual(["p1", "p2"]);
-    expect((await storage.listRecords(RecordKind.patient)).map((r) => r.id)).toEqual(["p1", "p2", "p3"]);
-    await storage.deleteRecords(RecordKind.patient, ["p2", "nobody"]);
-    expect((await storage.listRecords(RecordKind.patient)).map((r) => r.id)).toEqual(["p1", "p3"]);
-    await storage.close();
-  });
-
   it("upgrades a data folder from before the records in place, keeping what it held", async () => {
     const path = tempDb();
     const old = new Database(path);
