@@ -16,8 +16,15 @@ import {
   GENESIS_HASH,
 } from "../audit/auditChain.ts";
 import { openDatabase } from "./encryption.ts";
+import {
+  AUDIT_CHAIN_MIGRATION,
+  BASE_SCHEMA,
+  MIGRATIONS,
+  newerSchemaMessage,
+  SCHEMA_VERSION,
+} from "./migrations.ts";
 import { migrateToPacks, READING_PACKS_MIGRATION, ReadingStore } from "./readingStore.ts";
-import { RETENTION_MIGRATION, readMinutes, rollupBatch } from "./retention.ts";
+import { readMinutes, rollupBatch } from "./retention.ts";
 import type {
   AuditEntry,
   AuditFilter,
@@ -52,85 +59,21 @@ CREATE TABLE IF NOT EXISTS device_boot_batches (
   received_at INTEGER NOT NULL, PRIMARY KEY (device_id, boot_id, seq)) WITHOUT ROWID;
 `;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS alarms (id TEXT PRIMARY KEY, room_id TEXT NOT NULL, raised_at INTEGER NOT NULL, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS alarms_room ON alarms (room_id, raised_at);
-CREATE TABLE IF NOT EXISTS room_events (
-  id INTEGER PRIMARY KEY, room_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS room_events_room ON room_events (room_id, id);
-CREATE TABLE IF NOT EXISTS room_state (
-  room_id TEXT PRIMARY KEY, appointment_id TEXT NOT NULL, version INTEGER NOT NULL, saved_at INTEGER NOT NULL, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, why TEXT NOT NULL);
-`;
-
-// -- soe (issue 7): device batches keyed by boot, firmware quarantines and lifts per clinic --
 /**
- * `device_boot_batches` keys every stored batch by (device, boot, seq) with a digest of its
- * content, so a rebooted device's new counter and a conflicting resend are told apart, also
- * after a server restart. `firmware_actions` is the append-only history of quarantines and lifts.
- * Databases from before keep their old `device_batches` rows (no longer read); their clinic-wide
- * `quarantines` move into `firmware_actions` as quarantines of the real clinic, liftable now.
+ * The schema: version 0 and the numbered steps come from the one history both backends share
+ * (server/storage/migrations.ts, issue 11); only the legacy tables above and the data moves in
+ * `migrate` are SQLite's own. Each step runs once, in a transaction, so an existing folder upgrades
+ * in place. The audit step also chains the rows already there (`chainExistingAudit`); after it,
+ * triggers refuse UPDATE and DELETE on the trail. The packs step moves the per-reading rows.
  */
-const SOE_SCHEMA = `
-CREATE TABLE IF NOT EXISTS firmware_actions (
-  id INTEGER PRIMARY KEY, clinic_id TEXT NOT NULL, firmware TEXT NOT NULL, action TEXT NOT NULL,
-  since INTEGER, at INTEGER NOT NULL, by TEXT NOT NULL, reason TEXT NOT NULL, retracted INTEGER NOT NULL DEFAULT 0);
-`;
-/**
- * Schema versions (`PRAGMA user_version`): 0 is every data folder from before issue 8; 1 adds the
- * clinic's records. Each step runs once, in a transaction, so an existing folder upgrades in place.
- */
-// -- audit (issue 9) --
-/**
- * The audit trail learns the patient and room an entry is about, and becomes a hash chain: each row
- * keeps the previous row's hash and its own (server/audit/auditChain.ts). The rows already there are
- * chained once, in the same transaction (`chainExistingAudit`); after that, triggers refuse UPDATE
- * and DELETE, so the trail is append-only for this server, and the chain shows any change made
- * around it (another handle dropping the triggers, an edited file).
- */
-const AUDIT_CHAIN_MIGRATION = `
-  ALTER TABLE audit_log ADD COLUMN patient_id TEXT;
-  ALTER TABLE audit_log ADD COLUMN room_id TEXT;
-  ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
-  ALTER TABLE audit_log ADD COLUMN hash TEXT;
-  CREATE INDEX audit_log_who ON audit_log (who, id);
-  CREATE INDEX audit_log_patient ON audit_log (patient_id, id);
-  CREATE INDEX audit_log_at ON audit_log (at);`;
 const AUDIT_APPEND_ONLY = `
   CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
   CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`;
 
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE records (
-     kind TEXT NOT NULL, id TEXT NOT NULL, clinic_id TEXT NOT NULL, body TEXT NOT NULL,
-     updated_at INTEGER NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
-   CREATE INDEX records_kind_clinic ON records (kind, clinic_id, id);`,
-  // -- record (issue 9) --: per-visit reads (a room's events by seq and type), trends (a patient's
-  // readings per signal by device time) and a patient's appointments without parsing every one.
-  `CREATE INDEX IF NOT EXISTS room_events_room_seq ON room_events (room_id, seq);
-   CREATE INDEX IF NOT EXISTS room_events_room_type_seq ON room_events (room_id, type, seq);
-   CREATE INDEX IF NOT EXISTS readings_patient_signal_t ON readings (patient_id, signal, t);
-   CREATE INDEX IF NOT EXISTS records_kind_patient ON records (kind, json_extract(body, '$.patientId'), id);`,
-  // -- audit (issue 9) --
-  AUDIT_CHAIN_MIGRATION,
-  // -- replay (issue 9) --: pose keyframes, one row per room and instant (all its poses in one blob,
-  // a third of the size of a row per member); read per visit by time, deleted by age.
-  `CREATE TABLE IF NOT EXISTS pose_keyframes (
-     id INTEGER PRIMARY KEY, room_id TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL, poses BLOB NOT NULL);
-   CREATE INDEX IF NOT EXISTS pose_keyframes_room_at ON pose_keyframes (room_id, at);
-   CREATE INDEX IF NOT EXISTS pose_keyframes_at ON pose_keyframes (at);`,
-  // -- retention (issue 9) --
-  RETENTION_MIGRATION,
-  // -- store (issue 9) --: readings packed per batch and stream, compact batch keys (readingStore.ts).
-  READING_PACKS_MIGRATION,
-  // -- record (issue 9): audit entries carry the clinic; older rows stay null and still verify --
-  `ALTER TABLE audit_log ADD COLUMN clinic_id TEXT;
-   CREATE INDEX IF NOT EXISTS audit_log_clinic ON audit_log (clinic_id, id);`,
-];
-export const SCHEMA_VERSION = MIGRATIONS.length;
-const PACKS_VERSION = MIGRATIONS.indexOf(READING_PACKS_MIGRATION) + 1;
+export { SCHEMA_VERSION };
+const PACKS_VERSION = MIGRATIONS.findIndex((m) => m.sqlite === READING_PACKS_MIGRATION) + 1;
 
 const LEGACY_CLINIC = "main";
 const LEGACY_REASON = "Recorded before quarantines needed a reason and a clinic";
@@ -177,7 +120,7 @@ export class SqliteStorage implements Storage {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 2000");
-    this.db.exec(SCHEMA);
+    this.db.exec(BASE_SCHEMA.sqlite);
     // wiring: store (the per-reading tables exist only until the packs migration has run)
     if ((this.db.pragma("user_version", { simple: true }) as number) < PACKS_VERSION)
       this.db.exec(LEGACY_READINGS);
@@ -369,15 +312,14 @@ export class SqliteStorage implements Storage {
   private migrate(): void {
     const version = this.db.pragma("user_version", { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
-      throw new Error(
-        `This data folder was written by a newer Chairside (schema ${version}, this one knows ${SCHEMA_VERSION}): update the server.`,
-      );
+      throw new Error(newerSchemaMessage(version));
     }
     for (let v = version; v < SCHEMA_VERSION; v++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
-        if (MIGRATIONS[v] === AUDIT_CHAIN_MIGRATION) this.chainExistingAudit(); // wiring: audit
-        if (MIGRATIONS[v] === READING_PACKS_MIGRATION) migrateToPacks(this.db); // wiring: store
+        const step = MIGRATIONS[v]!.sqlite;
+        this.db.exec(step);
+        if (step === AUDIT_CHAIN_MIGRATION) this.chainExistingAudit(); // wiring: audit
+        if (step === READING_PACKS_MIGRATION) migrateToPacks(this.db); // wiring: store
         this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
@@ -500,8 +442,12 @@ export class SqliteStorage implements Storage {
 
   // -- soe (issue 7): firmware quarantines and lifts per clinic --
 
+  /**
+   * `firmware_actions` is the append-only history of quarantines and lifts. Databases from before
+   * keep their old `device_batches` rows (no longer read); their clinic-wide `quarantines` move into
+   * `firmware_actions` as quarantines of the real clinic, liftable now.
+   */
   private migrateSoe(): void {
-    this.db.exec(SOE_SCHEMA);
     const legacy = this.db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'quarantines'")
       .get();
