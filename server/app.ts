@@ -3,7 +3,6 @@
  * checkers, HTTP(S), Socket.IO for people and devices, the rooms, the SOE service and the demo.
  * Each part lives in its own module; nothing here decides anything.
  */
-import { join } from "node:path";
 import { CloseReason, DEVICE_NAMESPACE } from "../shared/protocol.ts";
 import { ChairsideAuthenticator, cookieChecker } from "./auth/authenticator.ts";
 import { DemoPasses, demoPassRefusal } from "./auth/demoPass.ts";
@@ -38,9 +37,9 @@ import { SessionRegistry } from "./sessionRegistry.ts";
 import { createSocketServer } from "./socketServer.ts";
 import { attachDeviceGateway, type DeviceNamespace, disconnectDevice } from "./soe/deviceGateway.ts";
 import { SoeService } from "./soe/soeService.ts";
+import { openStorage } from "./storage/openStorage.ts"; // wiring: pg (issue 11)
 import { retentionPolicyFromEnv, startRetention } from "./storage/retention.ts"; // wiring: retention
 import type { Storage } from "./storage/storage.ts";
-import { openWorkerStorage } from "./storage/workerStorage.ts";
 import { loadOrCreateSecret } from "./tokens.ts";
 
 const log = createLogger("app");
@@ -110,8 +109,10 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   // -- retention (issue 9): encryption at rest, and the rollup of old raw readings --
   const retentionPolicy = retentionPolicyFromEnv(process.env);
   const dbKey = process.env.CHAIRSIDE_DB_KEY || undefined;
-  const storage: Storage = await openWorkerStorage(join(config.dataDir, "chairside.db"), { key: dbKey });
-  if (dbKey) log.info("the database is encrypted at rest (CHAIRSIDE_DB_KEY)");
+  // -- pg (issue 11): CHAIRSIDE_DATABASE_URL switches storage to PostgreSQL (server/storage/openStorage.ts) --
+  const storage: Storage = await openStorage(config, dbKey);
+  if (config.databaseUrl) log.info("storage is PostgreSQL (CHAIRSIDE_DATABASE_URL)");
+  else if (dbKey) log.info("the database is encrypted at rest (CHAIRSIDE_DB_KEY)");
   else
     log.warn(
       "the database is NOT encrypted: patient data is stored in plain text; set CHAIRSIDE_DB_KEY to encrypt it",

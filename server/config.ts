@@ -38,6 +38,10 @@ export interface ServerConfig {
   allowedOrigins: string[];
   /** Things the operator should change in the configuration (logged at start). */
   warnings: string[];
+  // -- pg (issue 11) --
+  /** CHAIRSIDE_DATABASE_URL: storage in this PostgreSQL database; absent or null: the SQLite file in `dataDir`. */
+  databaseUrl?: string | null;
+  // -- end pg --
 }
 
 export class ConfigError extends Error {
@@ -102,6 +106,22 @@ function origins(env: NodeJS.ProcessEnv, key: string): string[] {
   });
 }
 
+// -- pg (issue 11) --
+/** A PostgreSQL connection URL (postgres:// or postgresql://), or null when not set. */
+function databaseUrl(env: NodeJS.ProcessEnv, key: string): string | null {
+  const raw = env[key]?.trim();
+  if (!raw) return null;
+  const url = URL.canParse(raw) ? new URL(raw) : null;
+  if (!url || (url.protocol !== "postgres:" && url.protocol !== "postgresql:") || !url.hostname) {
+    // The value may hold a password: name the setting, never echo it.
+    throw new ConfigError(
+      `${key} must be a PostgreSQL URL like postgres://chairside@db.clinic.example/chairside`,
+    );
+  }
+  return raw;
+}
+// -- end pg --
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const tlsCertPath = env.CHAIRSIDE_TLS_CERT || null;
   const tlsKeyPath = env.CHAIRSIDE_TLS_KEY || null;
@@ -128,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     hostnames: hostnames(env, "CHAIRSIDE_HOSTNAMES"),
     allowedOrigins: origins(env, "CHAIRSIDE_ALLOWED_ORIGINS"),
     warnings,
+    databaseUrl: databaseUrl(env, "CHAIRSIDE_DATABASE_URL"), // wiring: pg (issue 11)
   };
 }

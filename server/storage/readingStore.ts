@@ -142,8 +142,8 @@ export function digestKey(digest: string): Buffer {
   return createHash("sha256").update(digest).digest().subarray(0, 8);
 }
 
-/** A pack row with its stream, as the reads select it. */
-interface PackRow {
+/** A pack row with its stream, as the reads select it (both backends: PgReadings selects the same). */
+export interface PackRow {
   id: number;
   patient_id: string;
   device_id: string;
@@ -157,11 +157,11 @@ interface PackRow {
   body: Buffer;
 }
 
-const PACK_COLUMNS = `p.id, s.patient_id, s.device_id, s.firmware, s.signal, s.tooth, s.unit, p.t0, p.received_at,
+export const PACK_COLUMNS = `p.id, s.patient_id, s.device_id, s.firmware, s.signal, s.tooth, s.unit, p.t0, p.received_at,
   p.retracted_since, p.body`;
 
 /** A decoded reading of a pack row, with the firmware that measured it. */
-function toStored(row: PackRow, p: PackedReading): StoredReading {
+export function toStored(row: PackRow, p: PackedReading): StoredReading {
   return {
     deviceId: row.device_id,
     signal: row.signal as Signal,
@@ -177,7 +177,7 @@ function toStored(row: PackRow, p: PackedReading): StoredReading {
   };
 }
 
-function decodeRow(row: PackRow): PackedReading[] {
+export function decodeRow(row: PackRow): PackedReading[] {
   return decodePack(row.t0, row.received_at, row.body);
 }
 
@@ -351,49 +351,7 @@ export class ReadingStore {
         `SELECT ${PACK_COLUMNS} FROM reading_streams s CROSS JOIN reading_packs p ON p.stream_id = s.id WHERE ${where}`,
       )
       .iterate(...args) as IterableIterator<PackRow>;
-    const minutes = new Map<string, ReadingMinute & { sum: number }>();
-    for (const row of rows) {
-      for (const p of decodeRow(row)) {
-        if (p.t < range.from || p.t > range.to) continue;
-        const minute = Math.floor(p.t / MINUTE_MS) * MINUTE_MS;
-        const key = `${minute}\u0000${row.device_id}\u0000${row.signal}\u0000${row.tooth}`;
-        let m = minutes.get(key);
-        if (!m) {
-          m = {
-            patientId,
-            minute,
-            deviceId: row.device_id,
-            signal: row.signal as Signal,
-            tooth: row.tooth === NO_TOOTH ? null : row.tooth,
-            unit: row.unit,
-            min: null,
-            max: null,
-            mean: null,
-            sum: 0,
-            count: 0,
-            invalidCount: 0,
-            retractedCount: 0,
-            ...(row.signal === "ph" ? { belowCriticalCount: 0 } : {}),
-          };
-          minutes.set(key, m);
-        }
-        if (effectiveStatus(p, row.retracted_since) === ReadingStatus.enteredInError) m.retractedCount++;
-        else if (p.quality === "invalid") m.invalidCount++;
-        else {
-          m.count++;
-          m.sum += p.value;
-          if (isBelowCritical(row.signal, p.value)) m.belowCriticalCount = (m.belowCriticalCount ?? 0) + 1;
-          m.min = m.min === null ? p.value : Math.min(m.min, p.value);
-          m.max = m.max === null ? p.value : Math.max(m.max, p.value);
-        }
-      }
-    }
-    return [...minutes.values()]
-      .map(({ sum, ...m }) => ({ ...m, mean: m.count > 0 ? sum / m.count : null }))
-      .sort(
-        (a, b) =>
-          a.minute - b.minute || a.deviceId.localeCompare(b.deviceId) || a.signal.localeCompare(b.signal),
-      );
+    return minutesOfPacks(patientId, range, rows);
   }
 
   /** The newest `limit` readings of a patient received at or after `sinceMs`, oldest first. */
@@ -490,6 +448,60 @@ export class ReadingStore {
   }
 }
 
+/**
+ * Raw readings of pack rows as per-minute aggregates (the same buckets and counting as the rollup),
+ * only those with device time in the range: a long range costs its minutes, not a reading object each.
+ */
+export function minutesOfPacks(
+  patientId: string,
+  range: ReadingRange,
+  rows: Iterable<PackRow>,
+): ReadingMinute[] {
+  const minutes = new Map<string, ReadingMinute & { sum: number }>();
+  for (const row of rows) {
+    for (const p of decodeRow(row)) {
+      if (p.t < range.from || p.t > range.to) continue;
+      const minute = Math.floor(p.t / MINUTE_MS) * MINUTE_MS;
+      const key = `${minute}\u0000${row.device_id}\u0000${row.signal}\u0000${row.tooth}`;
+      let m = minutes.get(key);
+      if (!m) {
+        m = {
+          patientId,
+          minute,
+          deviceId: row.device_id,
+          signal: row.signal as Signal,
+          tooth: row.tooth === NO_TOOTH ? null : row.tooth,
+          unit: row.unit,
+          min: null,
+          max: null,
+          mean: null,
+          sum: 0,
+          count: 0,
+          invalidCount: 0,
+          retractedCount: 0,
+          ...(row.signal === "ph" ? { belowCriticalCount: 0 } : {}),
+        };
+        minutes.set(key, m);
+      }
+      if (effectiveStatus(p, row.retracted_since) === ReadingStatus.enteredInError) m.retractedCount++;
+      else if (p.quality === "invalid") m.invalidCount++;
+      else {
+        m.count++;
+        m.sum += p.value;
+        if (isBelowCritical(row.signal, p.value)) m.belowCriticalCount = (m.belowCriticalCount ?? 0) + 1;
+        m.min = m.min === null ? p.value : Math.min(m.min, p.value);
+        m.max = m.max === null ? p.value : Math.max(m.max, p.value);
+      }
+    }
+  }
+  return [...minutes.values()]
+    .map(({ sum, ...m }) => ({ ...m, mean: m.count > 0 ? sum / m.count : null }))
+    .sort(
+      (a, b) =>
+        a.minute - b.minute || a.deviceId.localeCompare(b.deviceId) || a.signal.localeCompare(b.signal),
+    );
+}
+
 /** A pack row for the rollup: its stream and its readings as they read now (retraction applied). */
 export interface RollupPack {
   id: number;
@@ -510,7 +522,12 @@ export function oldestPacks(db: Database.Database, limit: number): RollupPack[] 
       `SELECT ${PACK_COLUMNS}, p.n FROM reading_packs p CROSS JOIN reading_streams s ON s.id = p.stream_id ORDER BY p.id LIMIT ?`,
     )
     .all(limit) as (PackRow & { n: number })[];
-  return rows.map((row) => ({
+  return rows.map(rollupPackOf);
+}
+
+/** A pack row (with its count) as the rollup sees it; decoded only when asked. */
+export function rollupPackOf(row: PackRow & { n: number }): RollupPack {
+  return {
     id: row.id,
     patientId: row.patient_id,
     deviceId: row.device_id,
@@ -526,5 +543,5 @@ export function oldestPacks(db: Database.Database, limit: number): RollupPack[] 
         quality: p.quality,
         status: effectiveStatus(p, row.retracted_since),
       })),
-  }));
+  };
 }

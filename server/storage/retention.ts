@@ -29,7 +29,8 @@ export const RETENTION_MIGRATION = `
 
 const MINUTE_MS = 60_000;
 
-interface Bucket {
+/** One minute's aggregate in the making (the rollup's row in `reading_minutes`). */
+export interface MinuteBucket {
   patientId: string;
   minute: number;
   deviceId: string;
@@ -68,55 +69,9 @@ export function rollupBatch(db: Database.Database, beforeMs: number, batchSize: 
   const remove = db.prepare("DELETE FROM reading_packs WHERE id = ?");
   return db.transaction((): RollupOutcome => {
     // A pack holds up to a batch of readings; this many packs always cover `batchSize` readings.
-    const fetched = oldestPacks(db, batchSize);
-    const packs: RollupPack[] = [];
-    let readings = 0;
-    let reachedCutoff = false;
-    for (const p of fetched) {
-      if (readings >= batchSize) break;
-      if (p.receivedAt >= beforeMs) {
-        reachedCutoff = true;
-        break;
-      }
-      packs.push(p);
-      readings += p.n;
-    }
-    const buckets = new Map<string, Bucket>();
-    for (const p of packs)
-      for (const r of p.readings()) {
-        const minute = Math.floor(r.t / MINUTE_MS) * MINUTE_MS;
-        const key = `${p.patientId}\u0000${minute}\u0000${p.deviceId}\u0000${p.signal}\u0000${p.tooth}`;
-        let b = buckets.get(key);
-        if (!b) {
-          b = {
-            patientId: p.patientId,
-            minute,
-            deviceId: p.deviceId,
-            signal: p.signal,
-            tooth: p.tooth,
-            unit: p.unit,
-            min: null,
-            max: null,
-            sum: 0,
-            valid: 0,
-            invalid: 0,
-            retracted: 0,
-            below: 0,
-          };
-          buckets.set(key, b);
-        }
-        // A retracted reading counts as retracted whatever its quality; neither kind enters the values.
-        if (r.status === "entered-in-error") b.retracted += 1;
-        else if (r.quality === "invalid") b.invalid += 1;
-        else {
-          b.valid += 1;
-          b.sum += r.value;
-          b.min = b.min === null ? r.value : Math.min(b.min, r.value);
-          b.max = b.max === null ? r.value : Math.max(b.max, r.value);
-          if (isBelowCritical(p.signal, r.value)) b.below += 1;
-        }
-      }
-    for (const b of buckets.values()) {
+    const batch = pickRollupBatch(oldestPacks(db, batchSize), beforeMs, batchSize);
+    const buckets = minuteBuckets(batch.packs);
+    for (const b of buckets) {
       upsert.run(
         b.patientId,
         b.minute,
@@ -133,13 +88,75 @@ export function rollupBatch(db: Database.Database, beforeMs: number, batchSize: 
         b.signal === "ph" ? b.below : null,
       );
     }
-    for (const p of packs) remove.run(p.id);
-    const done = reachedCutoff || (packs.length === fetched.length && fetched.length < batchSize);
-    return { rolledUp: readings, minutes: buckets.size, done };
+    for (const p of batch.packs) remove.run(p.id);
+    return { rolledUp: batch.readings, minutes: buckets.length, done: batch.done };
   })();
 }
 
-interface MinuteRow {
+/** The oldest packs fetched (receive order) cut to one batch: up to `batchSize` readings, none received at or after `beforeMs`. */
+export function pickRollupBatch(
+  fetched: readonly RollupPack[],
+  beforeMs: number,
+  batchSize: number,
+): { packs: RollupPack[]; readings: number; done: boolean } {
+  const packs: RollupPack[] = [];
+  let readings = 0;
+  let reachedCutoff = false;
+  for (const p of fetched) {
+    if (readings >= batchSize) break;
+    if (p.receivedAt >= beforeMs) {
+      reachedCutoff = true;
+      break;
+    }
+    packs.push(p);
+    readings += p.n;
+  }
+  const done = reachedCutoff || (packs.length === fetched.length && fetched.length < batchSize);
+  return { packs, readings, done };
+}
+
+/** Per-minute aggregates of these packs' readings per (patient, minute, device, signal, tooth). */
+export function minuteBuckets(packs: readonly RollupPack[]): MinuteBucket[] {
+  const buckets = new Map<string, MinuteBucket>();
+  for (const p of packs)
+    for (const r of p.readings()) {
+      const minute = Math.floor(r.t / MINUTE_MS) * MINUTE_MS;
+      const key = `${p.patientId}\u0000${minute}\u0000${p.deviceId}\u0000${p.signal}\u0000${p.tooth}`;
+      let b = buckets.get(key);
+      if (!b) {
+        b = {
+          patientId: p.patientId,
+          minute,
+          deviceId: p.deviceId,
+          signal: p.signal,
+          tooth: p.tooth,
+          unit: p.unit,
+          min: null,
+          max: null,
+          sum: 0,
+          valid: 0,
+          invalid: 0,
+          retracted: 0,
+          below: 0,
+        };
+        buckets.set(key, b);
+      }
+      // A retracted reading counts as retracted whatever its quality; neither kind enters the values.
+      if (r.status === "entered-in-error") b.retracted += 1;
+      else if (r.quality === "invalid") b.invalid += 1;
+      else {
+        b.valid += 1;
+        b.sum += r.value;
+        b.min = b.min === null ? r.value : Math.min(b.min, r.value);
+        b.max = b.max === null ? r.value : Math.max(b.max, r.value);
+        if (isBelowCritical(p.signal, r.value)) b.below += 1;
+      }
+    }
+  return [...buckets.values()];
+}
+
+/** A row of `reading_minutes` as either backend returns it. */
+export interface MinuteRow {
   patient_id: string;
   minute: number;
   device_id: string;
@@ -168,7 +185,12 @@ export function readMinutes(
        ORDER BY minute, device_id, signal, tooth`,
     )
     .all(patientId, from, to) as MinuteRow[];
-  return rows.map((r) => ({
+  return rows.map(fromMinuteRow);
+}
+
+/** A stored minute as the contract reads it: the mean from sum and count, no tooth as null. */
+export function fromMinuteRow(r: MinuteRow): ReadingMinute {
+  return {
     patientId: r.patient_id,
     minute: r.minute,
     deviceId: r.device_id,
@@ -182,7 +204,7 @@ export function readMinutes(
     invalidCount: r.invalid_count,
     retractedCount: r.retracted_count,
     ...(r.below_count === null ? {} : { belowCriticalCount: r.below_count }),
-  }));
+  };
 }
 
 // -- the schedule (main thread) --
