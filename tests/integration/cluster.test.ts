@@ -1,5 +1,5 @@
 /**
- * Three Chairside nodes, one Redis, one database (issue 11): a clinician on node A and a patient on
+ * Three Chairside nodes, one Redis, one PostgreSQL (issue 11): a clinician on node A and a patient on
  * node B share a room (poses, events and the stop arrive both ways), SOE devices on node C feed it,
  * and when the room's owner is killed with SIGKILL another node takes the room within 5 s, restored
  * from the database: the stop still holds and every acknowledged reading is stored exactly once.
@@ -13,26 +13,30 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeviceClient } from "../../devices/deviceClient.ts";
 import { DemoPasses } from "../../server/auth/demoPass.ts";
 import { seedClinic } from "../../server/clinic.ts";
-import { SqliteStorage } from "../../server/storage/sqliteStorage.ts";
+import { openPgStorage } from "../../server/storage/pgStorage.ts";
 import { deviceKey, loadOrCreateSecret } from "../../server/tokens.ts";
 import { encodePose } from "../../shared/poseCodec.ts";
 import { Ev, PROTOCOL_VERSION } from "../../shared/protocol.ts";
 import type { InviteRole } from "../../shared/roles.ts";
 import { TestClient, waitFor } from "../harness.ts";
 import { type ChairsideNode, startNode } from "../services/chairsideNodes.ts";
+import { type PostgresService, startPostgres } from "../services/postgres.ts";
 import { type RedisService, startRedis } from "../services/redis.ts";
 import { type TcpLink, tcpLink } from "../services/tcpLink.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "chairside-cluster-"));
 let redis: RedisService;
+let postgres: PostgresService;
+let databaseUrl: string;
 const nodes: ChairsideNode[] = [];
 const links: TcpLink[] = [];
 const clients: TestClient[] = [];
 const devices: DeviceClient[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-}, 20_000);
+  [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+  databaseUrl = await postgres.createDatabase("chairside");
+}, 60_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -40,6 +44,7 @@ afterAll(async () => {
   await Promise.all(nodes.map((n) => n.kill("SIGKILL")));
   await Promise.all(links.map((l) => l.close()));
   await redis?.stop();
+  await postgres?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -70,7 +75,7 @@ describe("three nodes, one room", () => {
   it("shares a room across nodes and moves it within 5 s when its owner is killed", async () => {
     const secret = loadOrCreateSecret(dataDir);
     const passes = new DemoPasses(secret, seedClinic(), 12, Date.now);
-    const common = { redisUrl: redis.url, dataDir };
+    const common = { redisUrl: redis.url, dataDir, databaseUrl };
     const a = await startNode({ ...common, nodeId: "a" });
     nodes.push(a);
     const [b, c] = await Promise.all([
@@ -155,7 +160,7 @@ describe("three nodes, one room", () => {
     expect(await hr.flushAsync(15_000)).toBe(true);
     hr.close();
     for (const n of [b, c]) await n.kill("SIGTERM");
-    const storage = new SqliteStorage(join(dataDir, "chairside.db"));
+    const storage = await openPgStorage(databaseUrl);
     try {
       expect(await storage.countReadings({ deviceId: "hr-julian" })).toBe(seq * 5);
     } finally {

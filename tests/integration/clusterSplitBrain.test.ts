@@ -10,30 +10,35 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DemoPasses } from "../../server/auth/demoPass.ts";
 import { seedClinic } from "../../server/clinic.ts";
-import { SqliteStorage } from "../../server/storage/sqliteStorage.ts";
+import { openPgStorage } from "../../server/storage/pgStorage.ts";
 import { loadOrCreateSecret } from "../../server/tokens.ts";
 import { Ev, PROTOCOL_VERSION } from "../../shared/protocol.ts";
 import type { InviteRole } from "../../shared/roles.ts";
 import { TestClient, waitFor } from "../harness.ts";
 import { type ChairsideNode, startNode } from "../services/chairsideNodes.ts";
+import { type PostgresService, startPostgres } from "../services/postgres.ts";
 import { cuttableLink, type RedisService, startRedis } from "../services/redis.ts";
 import { type TcpLink, tcpLink } from "../services/tcpLink.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "chairside-split-"));
 let redis: RedisService;
+let postgres: PostgresService;
+let databaseUrl: string;
 const nodes: ChairsideNode[] = [];
 const links: TcpLink[] = [];
 const clients: TestClient[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-}, 20_000);
+  [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+  databaseUrl = await postgres.createDatabase("chairside");
+}, 60_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();
   await Promise.all(nodes.map((n) => n.kill("SIGKILL")));
   await Promise.all(links.map((l) => l.close()));
   await redis?.stop();
+  await postgres?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -56,9 +61,9 @@ describe("a node cut off Redis", () => {
     const passes = new DemoPasses(secret, seedClinic(), 12, Date.now);
     const aToRedis = await cuttableLink(redis);
     links.push(aToRedis);
-    const a = await startNode({ nodeId: "a", redisUrl: aToRedis.url, dataDir });
+    const a = await startNode({ nodeId: "a", redisUrl: aToRedis.url, dataDir, databaseUrl });
     nodes.push(a);
-    const b = await startNode({ nodeId: "b", redisUrl: redis.url, dataDir });
+    const b = await startNode({ nodeId: "b", redisUrl: redis.url, dataDir, databaseUrl });
     nodes.push(b);
     const toA = await tcpLink(a.port);
     links.push(toA);
@@ -115,7 +120,7 @@ describe("a node cut off Redis", () => {
     expect(a.logs.filter((l) => l.msg === "room taken" && l.roomId === "room-julian")).toHaveLength(1);
 
     for (const n of nodes) await n.kill("SIGTERM");
-    const storage = new SqliteStorage(join(dataDir, "chairside.db"));
+    const storage = await openPgStorage(databaseUrl);
     try {
       const events = await storage.roomEvents("room-julian", 100_000);
       const seqs = events.map((e) => e.seq);
