@@ -105,22 +105,30 @@ export class RemoteMembers {
   private forget(remote: Remote): void {
     const roomId = remote.socket.data.seat.roomId;
     const set = this.byRoom.get(roomId);
-    set?.delete(remote);
-    if (set && set.size === 0) this.byRoom.delete(roomId);
+    if (!set) return;
+    for (const r of set) if (r.socket === remote.socket) set.delete(r);
+    if (set.size === 0) this.byRoom.delete(roomId);
   }
 
   private async serve(socket: ClusterSocket, holder: LeaseHolder): Promise<void> {
     const { bus, limits } = this.deps;
     const seat = socket.data.seat;
     const to = { appointmentId: seat.appointmentId, fence: holder.fence };
+    // Watched from now on: if the owner dies while the join waits, the watcher cuts it at once
+    // (the client retries and finds the new owner) rather than letting the join time out.
+    const remote: Remote = { socket, holder };
+    const set = this.byRoom.get(seat.roomId) ?? new Set<Remote>();
+    set.add(remote);
+    this.byRoom.set(seat.roomId, set);
     const answer = (await bus.request(
       holder.nodeId,
       BusKind.join,
       { ...to, personId: seat.personId, displayName: socket.data.displayName, role: seat.role },
       REQUEST_TIMEOUT_MS,
     )) as JoinAnswer;
-    if (!socket.connected) return;
+    if (!socket.connected) return this.forget(remote);
     if (!answer.ok) {
+      this.forget(remote);
       if (answer.notOwner) throw new Error("owner changed during the join");
       socket.emit(Ev.protocolError, { code: ErrorCode.forbidden, message: answer.message, event: "connect" });
       socket.disconnect(true);
@@ -128,10 +136,6 @@ export class RemoteMembers {
     }
     const memberId = answer.memberId;
     socket.data.memberId = memberId;
-    const remote: Remote = { socket, holder };
-    const set = this.byRoom.get(seat.roomId) ?? new Set<Remote>();
-    set.add(remote);
-    this.byRoom.set(seat.roomId, set);
     this.stats.joins += 1;
     void socket.join(roomsFor(seat.roomId, seat.role, seat.credentialId));
     socket.emit(Ev.welcome, answer.snapshot as RoomSnapshot);
