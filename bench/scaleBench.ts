@@ -60,13 +60,11 @@ function person(url: string, appointmentId: string, role: InviteRole): TestClien
   return client;
 }
 
-/** A patient's command until the clinician has its event, SAMPLES times. */
-async function commandLatency(patient: TestClient, clinician: TestClient): Promise<number[]> {
+/** A patient's command until the clinician has its event, n times. */
+async function commandLatency(patient: TestClient, clinician: TestClient, n: number): Promise<number[]> {
   const out: number[] = [];
-  let flip = false;
-  for (let i = 0; i < SAMPLES; i++) {
-    flip = !flip;
-    const surroundings = flip ? "nature" : "clinic";
+  for (let i = 0; i < n; i++) {
+    const surroundings = clinician.view?.comfort.surroundings === "nature" ? "clinic" : "nature";
     const seen = clinician.events.length;
     const started = performance.now();
     const result = await patient.command(Ev.surroundings, { surroundings });
@@ -89,7 +87,6 @@ try {
   await deskFlower.welcomedAsync("flower clinician");
   const flower = person(n1.url, "flower", "patient");
   await flower.welcomedAsync("flower patient");
-  const single = summary(await commandLatency(flower, deskFlower));
 
   const rayLink = await tcpLink(n1.port);
   links.push(rayLink);
@@ -97,7 +94,17 @@ try {
   await ray.welcomedAsync("julian clinician");
   const julian = person(n2.url, "julian", "patient");
   await julian.welcomedAsync("julian patient");
-  const cross = summary(await commandLatency(julian, ray));
+  // Interleaved, after a warm-up, so both see the same machine load.
+  await commandLatency(flower, deskFlower, 5);
+  await commandLatency(julian, ray, 5);
+  const singles: number[] = [];
+  const crosses: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    singles.push(...(await commandLatency(flower, deskFlower, 1)));
+    crosses.push(...(await commandLatency(julian, ray, 1)));
+  }
+  const single = summary(singles);
+  const cross = summary(crosses);
   julian.close();
   flower.close();
   deskFlower.close();
