@@ -74,6 +74,7 @@ export class RoomConnection implements RoomActions {
       auth,
       transports: ["websocket"],
       reconnection: false,
+      query: { room: auth.appointmentId }, // -- cluster (issue 11) --: HAProxy sends a room's connections to one node
     });
     this.listener.onLinkState(this.status);
     // Live means the room view has arrived, not merely the socket: the welcome is the fresh truth.

@@ -13,6 +13,9 @@ import { StaffAuth } from "./auth/staffAuth.ts";
 import { DEFAULT_SESSION_POLICY, type SessionPolicy, StaffSessions } from "./auth/staffSessions.ts";
 import type { ParserStats } from "./boundedParser.ts";
 import { type Clinic, seedClinic } from "./clinic.ts";
+// -- cluster (issue 11) --
+import { clusterConfigFromEnv } from "./cluster/clusterConfig.ts";
+import { ClusterNode } from "./cluster/clusterNode.ts";
 import type { ServerConfig } from "./config.ts";
 import { prepareDataFolder } from "./dataFolder.ts";
 import { demoControlFor } from "./demo/demoControl.ts";
@@ -27,6 +30,7 @@ import { appointmentsFromClinic } from "./pairing/pairableAppointments.ts";
 import { Pairing } from "./pairing/pairing.ts";
 // wiring: finish8
 import { APPOINTMENT_ENDED_MESSAGE, cutRoom } from "./pairing/roomCuts.ts";
+// -- end cluster --
 import { attachPeopleGateway } from "./peopleGateway.ts";
 import { PoseKeyframeRecorder, poseKeyframeHzFromEnv } from "./record/replayKeyframes.ts";
 import { SessionRegistry } from "./sessionRegistry.ts";
@@ -95,6 +99,10 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   // -- replay (issue 9) --
   const poseKeyframeHz = opts.poseKeyframeHz ?? poseKeyframeHzFromEnv(process.env);
   const https = Boolean(config.tlsCertPath);
+  // -- cluster (issue 11) --: CHAIRSIDE_REDIS_URL makes this server one node of several.
+  const clusterConfig = clusterConfigFromEnv(process.env);
+  const cluster = clusterConfig ? await ClusterNode.openAsync(clusterConfig) : null;
+  // -- end cluster --
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
   // SQLite runs on its own thread: a group commit never holds up the rooms' event loop.
@@ -207,12 +215,23 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
   const io = createSocketServer(http, parserStats);
+  cluster?.useAdapter(io); // -- cluster (issue 11) --
   const soe = new SoeService(clinic, storage, now);
   soeForRoutes = soe;
-  const sessions = new SessionRegistry({ clinic, storage, soe, io, now, poseTickHz: config.poseTickHz });
+  // -- cluster (issue 11) --: a node writes a room only while it holds the room's lease.
+  const roomStorage = cluster ? cluster.fence(storage) : storage;
+  const sessions = new SessionRegistry({
+    clinic,
+    storage: roomStorage,
+    soe,
+    io,
+    now,
+    poseTickHz: config.poseTickHz,
+  });
   await soe.init(sessions.soeListener());
   // Rooms come back before any client can connect, so no one ever sees a room that forgot.
-  await sessions.restoreAsync();
+  // -- cluster (issue 11) --: a node restores a room when it takes the room's lease instead.
+  if (!cluster) await sessions.restoreAsync();
   const limits = new Limits(opts.limits ?? DEFAULT_LIMITS, now);
   const gateway = attachPeopleGateway(io, {
     clinic,
@@ -223,7 +242,9 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     demoOn: config.demo,
     passRefusal: (pass) => demoPassRefusal(secret, clinic, pass, now(), config.demo),
     ...(opts.revalidateEveryMs !== undefined ? { revalidateEveryMs: opts.revalidateEveryMs } : {}),
+    ...(cluster ? { takesOver: (socket) => cluster.takesOver(socket) } : {}), // -- cluster (issue 11) --
   });
+  cluster?.attach({ io, clinic, sessions, soe, limits, now }); // -- cluster (issue 11) --
   const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace;
   attachDeviceGateway(devicesNsp, {
     clinic,
@@ -233,6 +254,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     soe,
     limits,
     now,
+    ...(cluster ? { ingest: (d, b, batch) => cluster.ingest(d, b, batch) } : {}), // -- cluster (issue 11) --
   });
   // What a change in the records ends or starts live.
   directory.listen({
@@ -296,6 +318,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       await soe.drain();
       await sessions.flushAllAsync();
       await retention.stop(); // wiring: retention
+      await cluster?.closeAsync(); // -- cluster (issue 11) --: rooms handed back after their state is written
       await storage.close();
     },
   };

@@ -66,6 +66,9 @@ export interface GatewayDeps {
   passRefusal(pass: string): ProtocolError;
   /** How often live connections' credentials are checked again (tests shorten it). */
   revalidateEveryMs?: number;
+  // -- cluster (issue 11) --
+  /** Serves a connection whose room another node owns (server/cluster/); true when it took it. */
+  takesOver?(socket: PeopleSocket): boolean;
 }
 
 /**
@@ -282,6 +285,7 @@ function onConnection(
   socket: PeopleSocket,
   deps: GatewayDeps,
 ): void {
+  if (deps.takesOver?.(socket)) return; // -- cluster (issue 11) --
   const { seat: admitted, displayName } = socket.data;
   const session = deps.sessions.forAppointment(admitted.appointmentId);
   const joined = session.join({ personId: admitted.personId, displayName, role: admitted.role });

@@ -173,6 +173,41 @@ export class SessionRegistry {
     if (roomId) void this.deps.storage.deleteRoomState(roomId).catch(logFailure("delete room state"));
   }
 
+  // -- cluster (issue 11) --: a node opens only the rooms whose lease it holds, one at a time.
+  /** Opens one room from its saved state, or fresh continuing its event log (this node just took its lease). */
+  async restoreRoomAsync(appointmentId: string): Promise<TreatmentSession> {
+    const appt = this.deps.clinic.appointments.get(appointmentId);
+    if (!appt) throw new Error(`no appointment ${appointmentId}`);
+    this.release(appointmentId);
+    const lastSeq = (await this.deps.storage.roomEvents(appt.roomId, 1)).at(-1)?.seq ?? 0;
+    this.seqFloor.set(appointmentId, Math.max(lastSeq, this.seqFloor.get(appointmentId) ?? 0));
+    const row = (await this.deps.storage.roomStates()).find(
+      (r) => r.appointmentId === appointmentId && r.roomId === appt.roomId,
+    );
+    const state = row ? decodeSessionState(row.body) : null;
+    const restored = state?.ok
+      ? TreatmentSession.fromState(appt, state.value, this.sessionOptions(appt), lastSeq)
+      : null;
+    if (restored?.ok && row) return this.open(appt, restored.value, row.version);
+    if (row) log.error("saved room state refused: the room starts fresh", { roomId: appt.roomId });
+    const fresh = new TreatmentSession(appt, this.sessionOptions(appt));
+    fresh.room.advanceSeq(lastSeq);
+    return this.open(appt, fresh, row?.version ?? 0);
+  }
+
+  /** Forgets a room without writing anything (its lease is lost: another node may own it now). */
+  release(appointmentId: string): void {
+    this.writers.get(appointmentId)?.discard();
+    this.writers.delete(appointmentId);
+    this.sessions.delete(appointmentId);
+  }
+
+  /** Whether this node has the room open. */
+  has(appointmentId: string): boolean {
+    return this.sessions.has(appointmentId);
+  }
+  // -- end cluster --
+
   /** Sessions whose patient is this one (readings go to each of them). */
   forPatient(patientId: string): TreatmentSession[] {
     return [...this.sessions.values()].filter((s) => s.appointment.patientId === patientId);

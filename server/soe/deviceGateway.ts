@@ -7,11 +7,14 @@
  */
 import type { Namespace } from "socket.io";
 import {
+  type DeviceBatch,
+  type DeviceBatchAck,
   type DeviceToServerEvents,
   ErrorCode,
   Ev,
   fail,
   RATES,
+  type Result,
   type ServerToDeviceEvents,
 } from "../../shared/protocol.ts";
 import { bootIdSchema, describeIssue, deviceBatchSchema } from "../../shared/schemas.ts";
@@ -55,6 +58,9 @@ export interface DeviceGatewayDeps {
   soe: SoeService;
   limits: Limits;
   now: () => number;
+  // -- cluster (issue 11) --
+  /** Where a batch is ingested (server/cluster/: by the owner of its patient's room); default the SOE service. */
+  ingest?(deviceId: string, bootId: string, batch: DeviceBatch): Promise<Result<DeviceBatchAck>>;
 }
 
 export function attachDeviceGateway(nsp: DeviceNamespace, deps: DeviceGatewayDeps): void {
@@ -185,8 +191,7 @@ export function attachDeviceGateway(nsp: DeviceNamespace, deps: DeviceGatewayDep
               }
               const parsed = deviceBatchSchema.safeParse(batch);
               if (!parsed.success) return reject(args, ErrorCode.badPayload, describeIssue(parsed.error), 1);
-              deps.soe
-                .ingest(deviceId, bootId, parsed.data)
+              (deps.ingest ?? ((d, b, batch) => deps.soe.ingest(d, b, batch)))(deviceId, bootId, parsed.data) // -- cluster (issue 11) --
                 .then((result) => {
                   if (!result.ok && deps.limits.offence(sender) === Verdict.cut) cutOff();
                   reply(result);

@@ -1,0 +1,111 @@
+/**
+ * Chairside nodes as child processes for multi-node tests and bench:scale: `server/main.ts` with
+ * CHAIRSIDE_REDIS_URL and a node id, on its own port, all on one data folder (the signing secret)
+ * and one database (CHAIRSIDE_DATABASE_URL when given, else the folder's SQLite file, which several
+ * processes on one machine share safely). Each node's JSON log lines are kept, so a test can see
+ * when a node gave a room up and when another took it.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { freePort } from "../serverProcess.ts";
+
+export interface LogLine {
+  t: string;
+  level: string;
+  name: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+export interface ChairsideNode {
+  readonly nodeId: string;
+  readonly port: number;
+  readonly url: string;
+  readonly logs: LogLine[];
+  readonly proc: ChildProcess;
+  /** First log line with this message (and these fields), if any. */
+  find(msg: string, fields?: Record<string, unknown>): LogLine | undefined;
+  kill(signal: "SIGKILL" | "SIGTERM"): Promise<void>;
+}
+
+export interface NodeOptions {
+  nodeId: string;
+  redisUrl: string;
+  dataDir: string;
+  databaseUrl?: string;
+  leaseMs?: number;
+  env?: Record<string, string>;
+}
+
+export async function startNode(opts: NodeOptions): Promise<ChairsideNode> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      CHAIRSIDE_DATA_DIR: opts.dataDir,
+      CHAIRSIDE_SIMULATE_SOE: "false",
+      CHAIRSIDE_LOG_LEVEL: "info",
+      CHAIRSIDE_REDIS_URL: opts.redisUrl,
+      CHAIRSIDE_NODE_ID: opts.nodeId,
+      ...(opts.leaseMs ? { CHAIRSIDE_ROOM_LEASE_MS: String(opts.leaseMs) } : {}),
+      ...(opts.databaseUrl ? { CHAIRSIDE_DATABASE_URL: opts.databaseUrl } : {}),
+      ...opts.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: LogLine[] = [];
+  let text = "";
+  const take = (chunk: Buffer, keep: boolean) => {
+    const lines = (text + String(chunk)).split("\n");
+    text = keep ? (lines.pop() ?? "") : "";
+    for (const line of lines) {
+      if (!line.startsWith("{")) continue;
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        // a banner line, not a log line
+      }
+    }
+  };
+  let started = false;
+  let errText = "";
+  proc.stdout?.on("data", (d: Buffer) => {
+    if (String(d).includes("Chairside is running")) started = true;
+    take(d, true);
+  });
+  // Always drained: a full pipe would stall the node.
+  proc.stderr?.on("data", (d: Buffer) => {
+    errText += String(d);
+    for (const line of errText.split("\n").slice(0, -1)) {
+      if (!line.startsWith("{")) continue;
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        // not JSON
+      }
+    }
+    errText = errText.slice(errText.lastIndexOf("\n") + 1);
+  });
+  const deadline = Date.now() + 30_000;
+  while (!started) {
+    if (proc.exitCode !== null) throw new Error(`node ${opts.nodeId} exited (${proc.exitCode}) on start`);
+    if (Date.now() > deadline) throw new Error(`node ${opts.nodeId} did not start`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    nodeId: opts.nodeId,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    logs,
+    proc,
+    find: (msg, fields = {}) =>
+      logs.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)),
+    kill: (signal) =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once("exit", () => resolve());
+        proc.kill(signal);
+      }),
+  };
+}
