@@ -89,19 +89,22 @@ const people: P[] = job.participants.map(({ appointmentId, personId }) => {
 const period = 1000 / job.hz;
 const start = preciseNow();
 let tick = 0;
-// One timer paces every participant in this process, like a headset's frame loop.
+// One timer paces every participant in this process, like a headset's frame loop. A loop that is
+// late sends one frame, not a catch-up burst (a headset drops frames), and a pose counts as sent
+// only when it goes on the wire: a volatile emit while the transport is busy is discarded by the
+// client library itself, which is no loss of the server's.
 const timer = setInterval(
   () => {
-    const now = preciseNow();
-    while (start + tick * period <= now) {
-      tick++;
-      for (const p of people) {
-        if (!p.socket.connected || !p.view) continue;
-        const ms = preciseNow() % WINDOW;
-        const t = { p: { x: (ms - 30_000) / 1000, y: 1.6, z: 0 }, q: { x: 0, y: 0, z: 0, w: 1 } };
-        p.socket.volatile.emit(Ev.pose, encodePose({ head: t, left: t, right: t }));
-        if (measuring) p.sent += 1;
-      }
+    const due = Math.floor((preciseNow() - start) / period);
+    if (due < tick) return;
+    tick = due + 1;
+    for (const p of people) {
+      if (!p.socket.connected || !p.view) continue;
+      if (!p.socket.io.engine?.transport?.writable) continue;
+      const ms = preciseNow() % WINDOW;
+      const t = { p: { x: (ms - 30_000) / 1000, y: 1.6, z: 0 }, q: { x: 0, y: 0, z: 0, w: 1 } };
+      p.socket.volatile.emit(Ev.pose, encodePose({ head: t, left: t, right: t }));
+      if (measuring) p.sent += 1;
     }
   },
   Math.max(1, Math.floor(period / 2)),
