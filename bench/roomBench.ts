@@ -9,7 +9,7 @@
  */
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BATCH_ENTRY_BYTES, POSE_BYTES } from "../shared/poseCodec.ts";
 import { fmt, summary } from "./stats.ts";
@@ -156,6 +156,9 @@ async function runScenario(s: Scenario, tree: string): Promise<void> {
 }
 
 console.log(
-  "Chairside room benchmark: server and clients in separate processes on loopback (this machine: 2 cores, shared)",
+  `Chairside room benchmark: server and clients in separate processes on loopback (${cpus().length} cores)` +
+    (process.env.BENCH_INDEPENDENT === "1"
+      ? ", each participant's frames at its own phase"
+      : ", each client process sends its participants' frames together"),
 );
 for (const s of SCENARIOS) for (const tree of TREES) await runScenario(s, tree);

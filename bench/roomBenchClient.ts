@@ -88,17 +88,21 @@ const people: P[] = job.participants.map(({ appointmentId, personId }) => {
 
 const period = 1000 / job.hz;
 const start = preciseNow();
-let tick = 0;
-// One timer paces every participant in this process, like a headset's frame loop. A loop that is
-// late sends one frame, not a catch-up burst (a headset drops frames), and a pose counts as sent
-// only when it goes on the wire: a volatile emit while the transport is busy is discarded by the
-// client library itself, which is no loss of the server's.
+// BENCH_INDEPENDENT=1: each participant's frames start at its own phase, like real headsets whose
+// frame loops are not in step; by default one loop paces every participant of this process at once.
+const independent = process.env.BENCH_INDEPENDENT === "1";
+const phases = people.map((_, i) => (independent ? (i * period) / people.length + Math.random() : 0));
+const nextTick = people.map(() => 0);
+// A loop that is late sends one frame, not a catch-up burst (a headset drops frames), and a pose
+// counts as sent only when it goes on the wire: a volatile emit while the transport is busy is
+// discarded by the client library itself, which is no loss of the server's.
 const timer = setInterval(
   () => {
-    const due = Math.floor((preciseNow() - start) / period);
-    if (due < tick) return;
-    tick = due + 1;
-    for (const p of people) {
+    const elapsed = preciseNow() - start;
+    for (const [i, p] of people.entries()) {
+      const due = Math.floor((elapsed - phases[i]!) / period);
+      if (due < nextTick[i]!) continue;
+      nextTick[i] = due + 1;
       if (!p.socket.connected || !p.view) continue;
       if (!p.socket.io.engine?.transport?.writable) continue;
       const ms = preciseNow() % WINDOW;
@@ -107,7 +111,7 @@ const timer = setInterval(
       if (measuring) p.sent += 1;
     }
   },
-  Math.max(1, Math.floor(period / 2)),
+  independent ? 1 : Math.max(1, Math.floor(period / 2)),
 );
 
 setTimeout(() => {

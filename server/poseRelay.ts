@@ -46,6 +46,8 @@ export interface PoseRelayDeps {
 
 /** Counters for the benchmark and tests. */
 export interface RelayStats {
+  /** Poses accepted into a room. */
+  arrived: number;
   /** Batches sent as poses arrived. */
   batches: number;
   /** Poses in those batches. */
@@ -68,7 +70,7 @@ interface RoomState {
 }
 
 export class PoseRelay {
-  readonly stats: RelayStats = { batches: 0, poses: 0, deferred: 0, keyframes: 0 };
+  readonly stats: RelayStats = { arrived: 0, batches: 0, poses: 0, deferred: 0, keyframes: 0 };
   private readonly rooms = new Map<string, RoomState>();
   private readonly due: RoomState[] = [];
   private scheduled = false;
@@ -86,6 +88,7 @@ export class PoseRelay {
 
   /** A pose from connection `socketId` was accepted into `room`: it goes out at the end of this turn. */
   arrived(roomId: string, room: RelayRoom, socketId: string): void {
+    this.stats.arrived += 1;
     let state = this.rooms.get(roomId);
     if (!state || state.room !== room) {
       state = {
