@@ -23,7 +23,8 @@ interface Sent {
   serverTime: number;
 }
 
-function setup(minGapMs = 2) {
+/** A relay whose rooms may send `perSecond` batches a second, `burst` at once. */
+function setup(perSecond = 500, burst = 1) {
   let now = 1_000;
   const turn: (() => void)[] = [];
   const timers: { due: number; task: () => void }[] = [];
@@ -42,7 +43,7 @@ function setup(minGapMs = 2) {
     },
     endOfTurn: (task) => turn.push(task),
     later: (task, ms) => timers.push({ due: now + ms, task }),
-    minGapMs,
+    budget: { perSecond, burst },
   });
   const room = new Room(
     {
@@ -110,7 +111,7 @@ describe("PoseRelay", () => {
   });
 
   it("sends each turn's pose at once while the room is within its budget", () => {
-    const t = setup(2);
+    const t = setup(500);
     const a = t.join("a");
     for (let i = 0; i < 5; i++) {
       t.pose(a.memberId, "sock-a", i / 10);
@@ -121,8 +122,8 @@ describe("PoseRelay", () => {
     expect(t.relay.stats.deferred).toBe(0);
   });
 
-  it("batches a room over its budget until the gap has passed, latest pose per member", () => {
-    const t = setup(10);
+  it("batches a room over its budget until a batch may go again, latest pose per member", () => {
+    const t = setup(100);
     const a = t.join("a");
     const b = t.join("b");
     t.pose(a.memberId, "sock-a", 0.1);
@@ -184,7 +185,7 @@ describe("PoseRelay", () => {
   });
 
   it("starts afresh for a room that was reset (a new Room under the same id)", () => {
-    const t = setup(10);
+    const t = setup(100);
     const a = t.join("a");
     t.pose(a.memberId, "sock-a", 0.1);
     t.endTurn();
@@ -205,5 +206,23 @@ describe("PoseRelay", () => {
     t.endTurn();
     // The fresh room has no budget history: its first pose goes at once.
     expect(t.sent.map((s) => s.xs)).toEqual([[0.1], [0.9]]);
+  });
+
+  it("lets a burst through at once, then holds the room to its average rate", () => {
+    const t = setup(100, 3);
+    const a = t.join("a");
+    for (let i = 0; i < 3; i++) {
+      t.pose(a.memberId, "sock-a", i / 10);
+      t.endTurn();
+    }
+    expect(t.sent).toHaveLength(3);
+    t.pose(a.memberId, "sock-a", 0.9);
+    t.endTurn();
+    expect(t.sent).toHaveLength(3);
+    // One token comes back every 10 ms.
+    t.advance(9);
+    expect(t.sent).toHaveLength(3);
+    t.advance(1);
+    expect(t.sent.map((s) => s.xs[0])).toEqual([0, 0.1, 0.2, 0.9]);
   });
 });

@@ -7,10 +7,11 @@
  * pose is on the wire within the turn it was read in, and poses that arrive together (a busy turn,
  * a burst) share one batch: batching happens only under load, by itself.
  *
- * Each room also has an outbound budget: at most one batch per `minGapMs`. A room over its budget
- * keeps collecting (latest pose per member wins) and sends when the gap has passed. That bounds
- * what a room can cost the server however fast its members send, which is what the old tick did,
- * without making a quiet room wait.
+ * Each room also has an outbound budget, a token bucket of batches: `perSecond` on average, up to
+ * `burst` at once. A room over its budget keeps collecting (latest pose per member wins) and sends
+ * when a token is back. That bounds what a room costs the server (and every receiver) however
+ * fast and however out of step its members send, which is what the old tick did, without making
+ * a quiet room wait.
  *
  * Poses are a volatile stream (a packet may be lost when a connection is busy): once a second each
  * room sends a keyframe with every member's latest pose, so a viewer that missed a pose of someone
@@ -40,8 +41,8 @@ export interface PoseRelayDeps {
   endOfTurn(task: () => void): void;
   /** A timer for a room over its budget (setTimeout); the relay never keeps more than one per room. */
   later(task: () => void, ms: number): void;
-  /** Least time between two batches of one room, ms (its outbound budget). */
-  minGapMs: number;
+  /** A room's outbound budget: batches per second on average, and how many may go at once. */
+  budget: { perSecond: number; burst: number };
 }
 
 /** Counters for the benchmark and tests. */
@@ -64,7 +65,9 @@ interface RoomState {
   pending: boolean;
   /** The one connection whose poses the pending batch holds; null when none yet, "" when several. */
   sender: string | null;
-  lastSentAt: number;
+  /** Batches the room may send now (its token bucket), as of `refilledAt`. */
+  tokens: number;
+  refilledAt: number;
   /** A budget timer is set. */
   waiting: boolean;
 }
@@ -96,7 +99,8 @@ export class PoseRelay {
         room,
         pending: false,
         sender: null,
-        lastSentAt: Number.NEGATIVE_INFINITY,
+        tokens: this.deps.budget.burst,
+        refilledAt: this.deps.now(),
         waiting: false,
       };
       this.rooms.set(roomId, state);
@@ -139,7 +143,7 @@ export class PoseRelay {
     const due = this.due.splice(0);
     for (const state of due) {
       if (!state.pending) continue;
-      const wait = state.lastSentAt + this.deps.minGapMs - now;
+      const wait = this.waitForToken(state, now);
       if (wait > 0) {
         this.stats.deferred += 1;
         state.waiting = true;
@@ -152,7 +156,23 @@ export class PoseRelay {
 
   private afterWait(state: RoomState): void {
     state.waiting = false;
-    if (state.pending) this.send(state, this.deps.now());
+    if (!state.pending) return;
+    const now = this.deps.now();
+    const wait = this.waitForToken(state, now);
+    if (wait > 0) {
+      state.waiting = true;
+      this.deps.later(() => this.afterWait(state), wait);
+      return;
+    }
+    this.send(state, now);
+  }
+
+  /** Refills the room's bucket; 0 when a batch may go now, else how long until it may (ms). */
+  private waitForToken(state: RoomState, now: number): number {
+    const { perSecond, burst } = this.deps.budget;
+    state.tokens = Math.min(burst, state.tokens + ((now - state.refilledAt) * perSecond) / 1000);
+    state.refilledAt = now;
+    return state.tokens >= 1 ? 0 : ((1 - state.tokens) * 1000) / perSecond;
   }
 
   private send(state: RoomState, now: number): void {
@@ -162,7 +182,7 @@ export class PoseRelay {
     state.sender = null;
     const entries = room.takeDirtyPoses();
     if (entries.length === 0) return;
-    state.lastSentAt = now;
+    state.tokens -= 1;
     this.stats.batches += 1;
     this.stats.poses += entries.length;
     this.deps.send(state.roomId, encodeBatch(now, room.lastSeq, entries), sender === "" ? null : sender);

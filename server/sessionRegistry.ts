@@ -28,14 +28,21 @@ export interface RegistryDeps {
   io: PeopleServer;
   now: () => number;
   /**
-   * CHAIRSIDE_POSE_TICK_HZ: the rate poses are sent at. A room's pose batches are at most
-   * POSE_BATCHES_PER_TICK times this rate (its outbound budget); below that each goes out at once.
+   * CHAIRSIDE_POSE_TICK_HZ: the rate poses are sent at. A room's pose batches are on average at
+   * most POSE_BATCHES_PER_TICK times this rate (its outbound budget); within it each goes out at once.
    */
   poseTickHz: number;
 }
 
-/** A room may send this many pose batches per pose tick before it batches (under load). */
-export const POSE_BATCHES_PER_TICK = 8;
+/**
+ * A room may send this many pose batches per pose tick before it batches (under load, or when its
+ * members' frames are out of step): with 8 people at 72 Hz, two poses a batch on average. Each
+ * batch costs the server and every receiver a message; 4 per tick keeps the server's CPU near the
+ * old tick's (README-perf.md) while a quiet room never waits.
+ */
+export const POSE_BATCHES_PER_TICK = 4;
+/** Batches a room may send at once (two client bursts in one frame both go at once). */
+export const POSE_BATCH_BURST = 4;
 /** How often every room sends all its poses again (a volatile pose may be lost). */
 export const POSE_KEYFRAME_EVERY_MS = 1000;
 
@@ -59,7 +66,7 @@ export class SessionRegistry {
       },
       endOfTurn: (task) => setImmediate(task),
       later: (task, ms) => setTimeout(task, ms),
-      minGapMs: 1000 / (deps.poseTickHz * POSE_BATCHES_PER_TICK),
+      budget: { perSecond: deps.poseTickHz * POSE_BATCHES_PER_TICK, burst: POSE_BATCH_BURST },
     });
   }
 
