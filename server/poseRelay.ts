@@ -34,7 +34,7 @@ export interface PoseRelayDeps {
   now: () => number;
   /**
    * Sends one encoded batch to everyone in the room, except the connection `exceptSocketId` when
-   * given (the only sender in the batch: its own pose is no news to it). Volatile.
+   * given (the only sender in the batch: its own pose is no news to it).
    */
   send(roomId: string, batch: Uint8Array, exceptSocketId: string | null): void;
   /** Runs `task` at the end of the current turn (setImmediate, or the turn's uncorking). */

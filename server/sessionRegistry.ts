@@ -43,7 +43,19 @@ export interface RegistryDeps {
 export const POSE_BATCHES_PER_TICK = 4;
 /** Batches a room may send at once (two client bursts in one frame both go at once). */
 export const POSE_BATCH_BURST = 4;
-/** How often every room sends all its poses again (a volatile pose may be lost). */
+/**
+ * Packets a connection may have waiting in Engine.IO before it is sent no more poses (a pose
+ * batch is two packets: its header and its bytes); it gets them again once it has caught up.
+ */
+export const POSE_BACKLOG_PACKETS = 8;
+
+/** Packets waiting to be written to a connection (Engine.IO's write buffer; not in its types). */
+function backlogOf(socket: { conn: object } | undefined): number {
+  const buffer = (socket?.conn as { writeBuffer?: unknown[] } | undefined)?.writeBuffer;
+  return buffer?.length ?? 0;
+}
+
+/** How often every room sends all its poses again (a pose may be skipped or lost). */
 export const POSE_KEYFRAME_EVERY_MS = 1000;
 
 export class SessionRegistry {
@@ -61,8 +73,15 @@ export class SessionRegistry {
     this.poses = new PoseRelay({
       now: deps.now,
       send: (roomId, batch, exceptSocketId) => {
-        const to = io.to(roomId).volatile;
-        (exceptSocketId === null ? to : to.except(exceptSocketId)).emit(Ev.poses, batch);
+        // Not `volatile`: Socket.IO drops a volatile packet whenever the connection's previous
+        // write has not completed yet, and with a batch per arrival that was a fifth of the poses
+        // on a quiet machine. Queued instead, it leaves when that write completes (microseconds);
+        // a connection that really falls behind is skipped until it has caught up.
+        const skip = exceptSocketId === null ? [] : [exceptSocketId];
+        for (const id of io.sockets.adapter.rooms.get(roomId) ?? []) {
+          if (backlogOf(io.sockets.sockets.get(id)) > POSE_BACKLOG_PACKETS) skip.push(id);
+        }
+        io.to(roomId).except(skip).emit(Ev.poses, batch);
       },
       endOfTurn: (task) => setImmediate(task),
       later: (task, ms) => setTimeout(task, ms),
