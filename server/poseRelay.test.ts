@@ -225,4 +225,17 @@ describe("PoseRelay", () => {
     t.advance(1);
     expect(t.sent.map((s) => s.xs[0])).toEqual([0, 0.1, 0.2, 0.9]);
   });
+
+  it("drops what a closed room was waiting to send", () => {
+    const t = setup(100);
+    const a = t.join("a");
+    t.pose(a.memberId, "sock-a", 0.1);
+    t.endTurn();
+    t.pose(a.memberId, "sock-a", 0.2);
+    t.endTurn();
+    expect(t.pendingTimers()).toBe(1);
+    t.relay.forget("room-a");
+    t.advance(20);
+    expect(t.sent.map((s) => s.xs)).toEqual([[0.1]]);
+  });
 });

@@ -156,7 +156,8 @@ export class PoseRelay {
 
   private afterWait(state: RoomState): void {
     state.waiting = false;
-    if (!state.pending) return;
+    // The room closed (or was reset) while it waited: its poses are nobody's news now.
+    if (!state.pending || this.rooms.get(state.roomId) !== state) return;
     const now = this.deps.now();
     const wait = this.waitForToken(state, now);
     if (wait > 0) {
