@@ -12,6 +12,7 @@ import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { startChairside } from "../server/app.ts";
 import { syntheticClinic } from "../server/clinic.ts";
 import { loadConfig } from "../server/config.ts";
+import { gatewayStats } from "../server/peopleGateway.ts";
 import { ingestStoreDelay } from "../server/soe/ingestWriter.ts";
 import { benchChecker } from "./benchCredentials.ts";
 
@@ -53,6 +54,8 @@ setInterval(() => {
     rssMb: process.memoryUsage().rss / 1024 / 1024,
     readings: app.soe.stats.readings,
     batches: app.soe.stats.batches,
+    relay: app.sessions.poses.stats,
+    posesDropped: gatewayStats.dropped,
   });
 }, 1000);
 

@@ -186,7 +186,12 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): People
   // Only a connection that opened as a WebSocket owns its TCP socket: a polling request's socket is
   // a keep-alive HTTP socket that later requests share, and corking it would hold back (or, when
   // such a request is refused and destroyed in the same turn, drop) their answers.
-  const corking = new TurnCorking();
+  const corking = new TurnCorking((error) => {
+    gatewayStats.internalErrors += 1;
+    log.error("end-of-turn task threw", { error: describeError(error) });
+  });
+  // Poses leave with the turn's other writes, in the same system call per socket.
+  deps.sessions.poses.runAtEndOfTurnWith((task) => corking.atEndOfTurn(task));
   io.engine.on("connection", (conn: { request: IncomingMessage; transport: { name: string } }) => {
     if (conn.transport.name === "websocket") corking.attach(conn.request.socket);
   });
@@ -435,12 +440,13 @@ function onConnection(
       return answer(Ev.pose, { code: ErrorCode.forbidden, message: refused }, args);
     }
     if (!session.room.setPose(memberId, args[0])) {
-      reject(
+      return reject(
         Ev.pose,
         { code: ErrorCode.badPayload, message: "A pose must be 31 bytes of binary pose data." },
         args,
       );
     }
+    deps.sessions.poses.arrived(admitted.roomId, session.room, socket.id);
   });
 
   onKnown(Ev.snapshot, (...args) => {

@@ -1,8 +1,8 @@
 /**
  * Holds the live treatment sessions and connects them to the outside: room events go to the
- * room's sockets and the session history; poses and telemetry are fanned out on fixed ticks.
+ * room's sockets and the session history; poses are relayed as they arrive (server/poseRelay.ts)
+ * with a keyframe a second, and telemetry is fanned out on a fixed tick.
  */
-import { encodeBatch } from "../shared/poseCodec.ts";
 import { Ev, RATES } from "../shared/protocol.ts";
 import { mulberry32 } from "../shared/random.ts";
 import { AUDIENCE_ROLES } from "../shared/roles.ts";
@@ -11,6 +11,7 @@ import type { DropoutFinding } from "../shared/soe/plausibility.ts";
 import type { Appointment, Clinic } from "./clinic.ts";
 import type { PeopleServer } from "./handshake.ts";
 import { createLogger } from "./log.ts";
+import { PoseRelay } from "./poseRelay.ts";
 import { decodeSessionState } from "./roomState.ts";
 import { RoomStateWriter, Urgency } from "./roomStateWriter.ts";
 import { type SessionOptions, TreatmentSession } from "./session.ts";
@@ -26,8 +27,36 @@ export interface RegistryDeps {
   soe: SoeService;
   io: PeopleServer;
   now: () => number;
+  /**
+   * CHAIRSIDE_POSE_TICK_HZ: the rate poses are sent at. A room's pose batches are on average at
+   * most POSE_BATCHES_PER_TICK times this rate (its outbound budget); within it each goes out at once.
+   */
   poseTickHz: number;
 }
+
+/**
+ * A room may send this many pose batches per pose tick before it batches (under load, or when its
+ * members' frames are out of step): with 8 people at 72 Hz, two poses a batch on average. Each
+ * batch costs the server and every receiver a message; 4 per tick keeps the server's CPU near the
+ * old tick's (README-perf.md) while a quiet room never waits.
+ */
+export const POSE_BATCHES_PER_TICK = 4;
+/** Batches a room may send at once (two client bursts in one frame both go at once). */
+export const POSE_BATCH_BURST = 4;
+/**
+ * Packets a connection may have waiting in Engine.IO before it is sent no more poses (a pose
+ * batch is two packets: its header and its bytes); it gets them again once it has caught up.
+ */
+export const POSE_BACKLOG_PACKETS = 8;
+
+/** Packets waiting to be written to a connection (Engine.IO's write buffer; not in its types). */
+function backlogOf(socket: { conn: object } | undefined): number {
+  const buffer = (socket?.conn as { writeBuffer?: unknown[] } | undefined)?.writeBuffer;
+  return buffer?.length ?? 0;
+}
+
+/** How often every room sends all its poses again (a pose may be skipped or lost). */
+export const POSE_KEYFRAME_EVERY_MS = 1000;
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, TreatmentSession>();
@@ -35,10 +64,30 @@ export class SessionRegistry {
   /** Last sequence number each room's event log reached, for rooms opened fresh. */
   private readonly seqFloor = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
-  private tickCount = 0;
   private seed = 20261124;
+  /** Forwards poses as they arrive; the people gateway hands it each accepted pose. */
+  readonly poses: PoseRelay;
 
-  constructor(private readonly deps: RegistryDeps) {}
+  constructor(private readonly deps: RegistryDeps) {
+    const { io } = deps;
+    this.poses = new PoseRelay({
+      now: deps.now,
+      send: (roomId, batch, exceptSocketId) => {
+        // Not `volatile`: Socket.IO drops a volatile packet whenever the connection's previous
+        // write has not completed yet, and with a batch per arrival that was a fifth of the poses
+        // on a quiet machine. Queued instead, it leaves when that write completes (microseconds);
+        // a connection that really falls behind is skipped until it has caught up.
+        const skip = exceptSocketId === null ? [] : [exceptSocketId];
+        for (const id of io.sockets.adapter.rooms.get(roomId) ?? []) {
+          if (backlogOf(io.sockets.sockets.get(id)) > POSE_BACKLOG_PACKETS) skip.push(id);
+        }
+        io.to(roomId).except(skip).emit(Ev.poses, batch);
+      },
+      endOfTurn: (task) => setImmediate(task),
+      later: (task, ms) => setTimeout(task, ms),
+      budget: { perSecond: deps.poseTickHz * POSE_BATCHES_PER_TICK, burst: POSE_BATCH_BURST },
+    });
+  }
 
   forAppointment(appointmentId: string): TreatmentSession {
     const existing = this.sessions.get(appointmentId);
@@ -167,6 +216,7 @@ export class SessionRegistry {
     const closing = this.sessions.get(appointmentId);
     if (closing) this.seqFloor.set(appointmentId, closing.room.lastSeq);
     this.sessions.delete(appointmentId);
+    if (closing) this.poses.forget(closing.appointment.roomId);
     this.writers.get(appointmentId)?.discard();
     this.writers.delete(appointmentId);
     const roomId = this.deps.clinic.appointments.get(appointmentId)?.roomId;
@@ -252,18 +302,15 @@ export class SessionRegistry {
   }
 
   start(): void {
-    const { io, now, poseTickHz, soe } = this.deps;
-    const keyframeEvery = poseTickHz; // one keyframe a second
+    const { io, soe } = this.deps;
     this.timers.push(
-      setInterval(() => {
-        const keyframe = this.tickCount++ % keyframeEvery === 0;
-        for (const s of this.sessions.values()) {
-          if (!s.room.hasPeople()) continue;
-          const entries = s.room.takePoseBatch(keyframe);
-          if (entries.length === 0 && !keyframe) continue;
-          io.to(s.appointment.roomId).volatile.emit(Ev.poses, encodeBatch(now(), s.room.lastSeq, entries));
-        }
-      }, 1000 / poseTickHz),
+      setInterval(
+        () =>
+          this.poses.keyframe(
+            [...this.sessions.values()].map((s) => ({ roomId: s.appointment.roomId, room: s.room })),
+          ),
+        POSE_KEYFRAME_EVERY_MS,
+      ),
       setInterval(() => {
         for (const [patientId, readings] of soe.display.take()) {
           for (const s of this.forPatient(patientId))

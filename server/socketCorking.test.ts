@@ -67,4 +67,28 @@ describe("TurnCorking", () => {
     await endOfTurn();
     expect(writes).toEqual([]);
   });
+
+  it("runs end-of-turn tasks before uncorking, so their writes leave with the turn's other writes", async () => {
+    const corking = new TurnCorking();
+    const { stream, writes } = recordingStream();
+    corking.attach(stream);
+    stream.write("event");
+    corking.atEndOfTurn(() => stream.write("poses"));
+    await endOfTurn();
+    expect(writes).toEqual([["event", "poses"]]);
+  });
+
+  it("runs a task queued in an otherwise quiet turn, and the others when one throws", async () => {
+    const errors: unknown[] = [];
+    const corking = new TurnCorking((error) => errors.push(error));
+    const { stream, writes } = recordingStream();
+    corking.attach(stream);
+    corking.atEndOfTurn(() => {
+      throw new Error("boom");
+    });
+    corking.atEndOfTurn(() => stream.write("still sent"));
+    await endOfTurn();
+    expect(writes).toEqual([["still sent"]]);
+    expect(errors).toHaveLength(1);
+  });
 });

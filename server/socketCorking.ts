@@ -7,12 +7,19 @@
  * first write in a turn and uncorking all corked sockets at the end of the turn (setImmediate, so
  * before the loop waits for I/O again) turns that into one write per socket per turn, the way
  * uWebSockets corks per loop iteration. Nothing is held back longer than the current turn.
+ *
+ * Work that wants to write at the end of the turn (the pose relay's batches) runs just before the
+ * uncorking, so its writes leave in the same system call as the rest of the turn's, not one turn later.
  */
 import type { Writable } from "node:stream";
 
 export class TurnCorking {
+  /** A task that threw is reported here and the others still run (and every stream is uncorked). */
+  constructor(private readonly onTaskError: (error: unknown) => void = () => {}) {}
+
   private readonly corked = new Set<Writable>();
   private scheduled = false;
+  private tasks: (() => void)[] = [];
 
   /** Makes every write on this stream wait for the end of the current turn. */
   attach(stream: Writable): void {
@@ -23,10 +30,20 @@ export class TurnCorking {
     }) as Writable["write"];
   }
 
+  /** Runs `task` at the end of this turn, before the corked streams are written. */
+  atEndOfTurn(task: () => void): void {
+    this.tasks.push(task);
+    this.schedule();
+  }
+
   private cork(stream: Writable): void {
     if (this.corked.has(stream)) return;
     stream.cork();
     this.corked.add(stream);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.uncorkAll());
@@ -34,6 +51,16 @@ export class TurnCorking {
   }
 
   private uncorkAll(): void {
+    // Writes made by the tasks join this turn's corked streams (still scheduled: no new turn).
+    const tasks = this.tasks;
+    this.tasks = [];
+    for (const task of tasks) {
+      try {
+        task();
+      } catch (error) {
+        this.onTaskError(error);
+      }
+    }
     this.scheduled = false;
     const streams = [...this.corked];
     this.corked.clear();

@@ -193,4 +193,54 @@ describe("PoseInterpolator", () => {
     expect(interp.sample(2, 0)).toBeNull();
     expect(interp.sample(9, 0)).toBeNull();
   });
+
+  it("keeps an avatar moving through lost poses of a relayed 72 Hz stream (seeded)", () => {
+    // The relay (server/poseRelay.ts) sends each pose on its own volatile batch, stamped when it
+    // leaves the server. Some are lost, up to five in a row (70 ms): the render delay bridges them.
+    for (const seed of [7, 8, 9, 2026]) {
+      const rand = mulberry32(seed);
+      const interp = new PoseInterpolator({ delayMs: 100 });
+      const speed = 0.001;
+      const period = 1000 / 72;
+      const arrivals: { at: number; batch: PoseBatch }[] = [];
+      let run = 0;
+      for (let k = 0; k < 300; k++) {
+        const sentAt = k * period;
+        // One in ten lost, and a loss often followed by more: runs of up to five.
+        const lost = k > 5 && k < 295 && run < 5 && rand() < (run > 0 ? 0.6 : 0.1);
+        run = lost ? run + 1 : 0;
+        if (lost) continue;
+        const forwardedAt = sentAt + 0.5 + rand() * 2;
+        arrivals.push({
+          at: 50_000 + forwardedAt + 1 + rand() * 3,
+          batch: batch(Math.round(forwardedAt), 4, poseAt(sentAt * speed)),
+        });
+      }
+      let next = 0;
+      const xs: number[] = [];
+      for (let now = 50_000; now < 50_000 + 300 * period; now += 1000 / 90) {
+        while (next < arrivals.length && arrivals[next]!.at <= now) {
+          interp.push(arrivals[next]!.batch, arrivals[next]!.at);
+          next++;
+        }
+        const pose = interp.sample(4, now);
+        if (pose && now > 50_300 && now < 50_000 + 290 * period) xs.push(pose.head.p.x);
+      }
+      expect(arrivals.length, `seed ${seed}`).toBeLessThan(290);
+      // Never frozen: every rendered frame moved on, and never backwards.
+      for (const [i, x] of xs.slice(1).entries()) expect(x - xs[i]!, `seed ${seed}`).toBeGreaterThan(0);
+    }
+  });
+
+  it("brings an avatar whose last pose was lost to where it stopped, with the next keyframe", () => {
+    const interp = new PoseInterpolator({ delayMs: 100 });
+    const period = 1000 / 72;
+    // The member moves for 40 poses and stops at x = 39; poses 36..39 (the last ones) are lost.
+    for (let k = 0; k < 36; k++)
+      interp.push(batch(Math.round(k * period), 2, poseAt(k)), 9_000 + k * period + 2);
+    expect(interp.sample(2, 9_000 + 40 * period + 150)!.head.p.x).toBe(35);
+    // The room's keyframe a second later carries the still pose again.
+    interp.push(batch(1_000, 2, poseAt(39)), 10_002);
+    expect(interp.sample(2, 10_002 + 150)!.head.p.x).toBe(39);
+  });
 });
