@@ -39,16 +39,20 @@ export function createDesktopCamera(scene: Scene, canvas: HTMLCanvasElement): Ar
 
 export type DesktopFraming = "overview" | "dentition";
 
-/** Moves the orbit camera to a preset framing. */
-export function frameDesktop(cam: ArcRotateCamera, framing: DesktopFraming): void {
+/** Moves the orbit camera to a preset framing; `chartAt`: where the arch chart stands now. */
+export function frameDesktop(cam: ArcRotateCamera, framing: DesktopFraming, chartAt?: Vector3): void {
   if (framing === "overview") {
     cam.setTarget(toV3(DESKTOP_VIEW.target));
     cam.alpha = DESKTOP_VIEW.alpha;
     cam.beta = DESKTOP_VIEW.beta;
     cam.radius = DESKTOP_VIEW.radius;
   } else {
-    cam.setTarget(toV3(DENTITION_ANCHOR).addInPlaceFromFloats(0, DESKTOP_DENTITION_VIEW.lift, 0));
-    cam.alpha = DESKTOP_DENTITION_VIEW.alpha;
+    const at = chartAt ?? toV3(DENTITION_ANCHOR);
+    cam.setTarget(at.add(new Vector3(0, DESKTOP_DENTITION_VIEW.lift, 0)));
+    // A moved chart is seen from the overview's side of it (it turns to face the camera anyway).
+    cam.alpha = chartAt
+      ? Math.atan2(cam.position.z - at.z, cam.position.x - at.x)
+      : DESKTOP_DENTITION_VIEW.alpha;
     cam.beta = DESKTOP_DENTITION_VIEW.beta;
     cam.radius = DESKTOP_DENTITION_VIEW.radius;
   }
