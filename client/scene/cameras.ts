@@ -14,6 +14,7 @@ import {
   PATIENT_EYE,
   PATIENT_LOOK,
   toV3,
+  type V3,
 } from "./layout.ts";
 
 const DEG = Math.PI / 180;
@@ -37,11 +38,40 @@ export function createDesktopCamera(scene: Scene, canvas: HTMLCanvasElement): Ar
   return cam;
 }
 
-export type DesktopFraming = "overview" | "dentition";
+export type DesktopFraming = "overview" | "dentition" | "demo";
+
+/** An orbit camera's framing: what it looks at, from which angles (radians), how far (metres). */
+export interface OrbitView {
+  target: V3;
+  alpha: number;
+  beta: number;
+  radius: number;
+}
+
+/**
+ * The demo screen's framing: the audience's seat, in front of the patient and a little to their
+ * right, so the chair, Dr. Ray and the patient are all in view and no avatar's head (nor the arch
+ * chart, nor Otto) stands between the camera and the patient (cameras.test.ts checks the lines).
+ */
+export const DEMO_VIEW: OrbitView = { target: [0.05, 1.25, -0.15], alpha: 1.78, beta: 1.36, radius: 2.4 };
+
+/** Where an orbit camera with this framing sits (Babylon's ArcRotateCamera convention). */
+export function orbitPosition(v: OrbitView): V3 {
+  return [
+    v.target[0] + v.radius * Math.cos(v.alpha) * Math.sin(v.beta),
+    v.target[1] + v.radius * Math.cos(v.beta),
+    v.target[2] + v.radius * Math.sin(v.alpha) * Math.sin(v.beta),
+  ];
+}
 
 /** Moves the orbit camera to a preset framing; `chartAt`: where the arch chart stands now. */
 export function frameDesktop(cam: ArcRotateCamera, framing: DesktopFraming, chartAt?: Vector3): void {
-  if (framing === "overview") {
+  if (framing === "demo") {
+    cam.setTarget(toV3(DEMO_VIEW.target));
+    cam.alpha = DEMO_VIEW.alpha;
+    cam.beta = DEMO_VIEW.beta;
+    cam.radius = DEMO_VIEW.radius;
+  } else if (framing === "overview") {
     cam.setTarget(toV3(DESKTOP_VIEW.target));
     cam.alpha = DESKTOP_VIEW.alpha;
     cam.beta = DESKTOP_VIEW.beta;
