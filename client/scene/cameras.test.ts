@@ -45,6 +45,8 @@ describe("the demo camera", () => {
     expect(distanceToSegment(DENTITION_ANCHOR, eye, PATIENT_HEAD)).toBeGreaterThan(0.25);
     const otto: V3 = [OTTO_BASE[0], OTTO_HOVER_HEIGHT + 0.3, OTTO_BASE[2]];
     expect(distanceToSegment(otto, eye, PATIENT_HEAD)).toBeGreaterThan(0.25);
+    expect(distanceToSegment(DENTITION_ANCHOR, eye, DR_RAY)).toBeGreaterThan(0.25);
+    expect(distanceToSegment(otto, eye, DR_RAY)).toBeGreaterThan(0.25);
   });
 
   it("is not itself inside or just behind anyone's head", () => {

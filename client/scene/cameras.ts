@@ -49,11 +49,11 @@ export interface OrbitView {
 }
 
 /**
- * The demo screen's framing: the audience's seat, in front of the patient and a little to their
- * right, so the chair, Dr. Ray and the patient are all in view and no avatar's head (nor the arch
- * chart, nor Otto) stands between the camera and the patient (cameras.test.ts checks the lines).
+ * The demo screen's framing: a raised gallery seat in front of the patient, on Dr. Ray's side, so
+ * the chair, Dr. Ray and the patient are all in view and no avatar's head (nor the docked arch
+ * chart, nor Otto) stands between the camera and their faces (cameras.test.ts checks the lines).
  */
-export const DEMO_VIEW: OrbitView = { target: [0.05, 1.25, -0.15], alpha: 1.78, beta: 1.36, radius: 2.4 };
+export const DEMO_VIEW: OrbitView = { target: [0.05, 1.2, -0.15], alpha: 0.76, beta: 1.06, radius: 2.2 };
 
 /** Where an orbit camera with this framing sits (Babylon's ArcRotateCamera convention). */
 export function orbitPosition(v: OrbitView): V3 {

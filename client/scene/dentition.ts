@@ -652,6 +652,23 @@ export class Dentition {
     return out;
   }
 
+  get notationShown(): ToothNotation {
+    return this.notation;
+  }
+
+  /** World position of the board's Dock button. */
+  dockButtonWorldPosition(): Vector3 | null {
+    if (!this.visible) return null;
+    const b = this.board;
+    const d = this.dockButton;
+    const u = (d.x + d.w / 2) / b.width;
+    const v = (d.y + d.h / 2) / b.height;
+    // Texture u runs along board-local +x (u = 0 at the left as the viewer sees it), v down from the top.
+    const local = new Vector3((u - 0.5) * b.widthM, (0.5 - v) * b.heightM, 0);
+    this.root.computeWorldMatrix(true);
+    return Vector3.TransformCoordinates(local, b.mesh.computeWorldMatrix(true));
+  }
+
   /** World position of the board's drag handle (the title bar, left of the Dock button). */
   handleWorldPosition(): Vector3 | null {
     if (!this.visible) return null;

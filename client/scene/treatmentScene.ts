@@ -80,6 +80,12 @@ export interface SceneTestState {
   idle: boolean;
   /** Where the arch chart stands (docked beside the patient, or moved). */
   chart: ChartPlacement;
+  /** On the canvas (CSS px): the chart's drag handle, its Dock button and tooth 36 (e2e clicks). */
+  chartHandleAt: { x: number; y: number } | null;
+  chartDockAt: { x: number; y: number } | null;
+  tooth36At: { x: number; y: number } | null;
+  /** The notation the 3D chart's numbers are in. */
+  chartNotation: string;
 }
 
 export class TreatmentScene {
@@ -254,6 +260,12 @@ export class TreatmentScene {
     return p ? this.project(p) : null;
   }
 
+  /** Where the chart's Dock button is on the canvas. */
+  chartDockScreenPosition(): { x: number; y: number } | null {
+    const p = this.parts.dentition.dockButtonWorldPosition();
+    return p ? this.project(p) : null;
+  }
+
   /** Shows or hides the dentition model (shown on desktop, hidden for the patient by default). */
   setDentitionVisible(visible: boolean): void {
     this.parts.dentition.setVisible(visible);
@@ -370,6 +382,10 @@ export class TreatmentScene {
       cameraPosition: [cp.x, cp.y, cp.z],
       idle: this.idle,
       chart: this.parts.dentition.chartPlacement,
+      chartHandleAt: this.chartHandleScreenPosition(),
+      chartDockAt: this.chartDockScreenPosition(),
+      tooth36At: this.toothScreenPosition(36),
+      chartNotation: this.parts.dentition.notationShown,
     };
   }
 

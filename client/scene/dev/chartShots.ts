@@ -19,10 +19,14 @@ async function main(): Promise<void> {
   const base = vite.resolvedUrls?.local[0] ?? "http://localhost:5197/";
   const browser = await launchBrowser();
   try {
-    for (const [w, h] of [
-      [1280, 800],
-      [1920, 1080],
-    ] as const) {
+    const sizes =
+      process.env.SIZES === "1280"
+        ? ([[1280, 800]] as const)
+        : ([
+            [1280, 800],
+            [1920, 1080],
+          ] as const);
+    for (const [w, h] of sizes) {
       const page = await browser.newPage({ viewport: { width: w, height: h } });
       page.on("pageerror", (e) => console.error(`[pageerror] ${e.message}`));
       page.on("console", (m) => {
