@@ -4,7 +4,7 @@
  * Prints draw calls, meshes, triangles and the render's CPU time per frame against the headset
  * budget (patient ≤ 60 draw calls and ≤ 150k triangles; clinician ≤ 100 draw calls).
  * Software rendering makes the times slow and noisy: compare before/after in one sitting.
- * Run: npm run bench:scene [-- --frames 60 --quality high|low --views patient,clinician,demo]
+ * Run: npm run bench:scene [-- --frames 60 --quality high|low --views patient,clinician,demo --list]
  */
 import { resolve } from "node:path";
 import type { Page } from "playwright-core";
@@ -98,6 +98,7 @@ async function main(): Promise<void> {
         `${s.scriptMsP50} / ${s.scriptMsP95}`,
       ].join(" ");
       console.log(line);
+      if (process.argv.includes("--list")) console.log(`  drawn: ${s.drawn.sort().join(", ")}`);
       if (s.drawCalls > view.maxDrawCalls)
         failures.push(`${view.name}: ${s.drawCalls} draw calls > ${view.maxDrawCalls}`);
       if (view.maxTriangles !== null && s.triangles > view.maxTriangles)

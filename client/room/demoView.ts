@@ -61,6 +61,8 @@ export async function startDemoAsync(
     },
     { title: "Chairside demo" },
   );
+  // The audience's camera: the chair, Dr. Ray and the patient in view, nobody's head in the way.
+  desk.scene.setDesktopFraming("demo");
 
   const story = document.createElement("section");
   story.className = "demo-story";

@@ -54,10 +54,15 @@ export async function startDeskAsync(
           plans: SELECTABLE_PLANS.map((p) => ({ id: p.id, name: p.name })),
         });
         panel.setLive(isLive(connection.link));
+        // The 3D chart names teeth in the reader's notation, as the panel does.
+        scene.setToothNotation(panel.names.current);
+        panel.names.onChange.add((n) => scene.setToothNotation(n));
         panel.onToothStatesChanged(({ states }) => scene.setToothStates(states));
         // The panel decides what is lit (the picked tooth, else the step's teeth); 3D picks select in the panel.
         linkTeeth(panel, scene);
       }
+      const me = view.members.find((m) => m.memberId === view.you);
+      if (me) scene.rememberChartFor(me.personId);
       panel.onView(view);
       applyToScene(scene, view);
     },

@@ -14,6 +14,7 @@ import {
   PATIENT_EYE,
   PATIENT_LOOK,
   toV3,
+  type V3,
 } from "./layout.ts";
 
 const DEG = Math.PI / 180;
@@ -37,18 +38,51 @@ export function createDesktopCamera(scene: Scene, canvas: HTMLCanvasElement): Ar
   return cam;
 }
 
-export type DesktopFraming = "overview" | "dentition";
+export type DesktopFraming = "overview" | "dentition" | "demo";
 
-/** Moves the orbit camera to a preset framing. */
-export function frameDesktop(cam: ArcRotateCamera, framing: DesktopFraming): void {
-  if (framing === "overview") {
+/** An orbit camera's framing: what it looks at, from which angles (radians), how far (metres). */
+export interface OrbitView {
+  target: V3;
+  alpha: number;
+  beta: number;
+  radius: number;
+}
+
+/**
+ * The demo screen's framing: a raised gallery seat in front of the patient, on Dr. Ray's side, so
+ * the chair, Dr. Ray and the patient are all in view and no avatar's head (nor the docked arch
+ * chart, nor Otto) stands between the camera and their faces (cameras.test.ts checks the lines).
+ */
+export const DEMO_VIEW: OrbitView = { target: [0.05, 1.2, -0.15], alpha: 0.76, beta: 1.06, radius: 2.2 };
+
+/** Where an orbit camera with this framing sits (Babylon's ArcRotateCamera convention). */
+export function orbitPosition(v: OrbitView): V3 {
+  return [
+    v.target[0] + v.radius * Math.cos(v.alpha) * Math.sin(v.beta),
+    v.target[1] + v.radius * Math.cos(v.beta),
+    v.target[2] + v.radius * Math.sin(v.alpha) * Math.sin(v.beta),
+  ];
+}
+
+/** Moves the orbit camera to a preset framing; `chartAt`: where the arch chart stands now. */
+export function frameDesktop(cam: ArcRotateCamera, framing: DesktopFraming, chartAt?: Vector3): void {
+  if (framing === "demo") {
+    cam.setTarget(toV3(DEMO_VIEW.target));
+    cam.alpha = DEMO_VIEW.alpha;
+    cam.beta = DEMO_VIEW.beta;
+    cam.radius = DEMO_VIEW.radius;
+  } else if (framing === "overview") {
     cam.setTarget(toV3(DESKTOP_VIEW.target));
     cam.alpha = DESKTOP_VIEW.alpha;
     cam.beta = DESKTOP_VIEW.beta;
     cam.radius = DESKTOP_VIEW.radius;
   } else {
-    cam.setTarget(toV3(DENTITION_ANCHOR).addInPlaceFromFloats(0, DESKTOP_DENTITION_VIEW.lift, 0));
-    cam.alpha = DESKTOP_DENTITION_VIEW.alpha;
+    const at = chartAt ?? toV3(DENTITION_ANCHOR);
+    cam.setTarget(at.add(new Vector3(0, DESKTOP_DENTITION_VIEW.lift, 0)));
+    // A moved chart is seen from the overview's side of it (it turns to face the camera anyway).
+    cam.alpha = chartAt
+      ? Math.atan2(cam.position.z - at.z, cam.position.x - at.x)
+      : DESKTOP_DENTITION_VIEW.alpha;
     cam.beta = DESKTOP_DENTITION_VIEW.beta;
     cam.radius = DESKTOP_DENTITION_VIEW.radius;
   }

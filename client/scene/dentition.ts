@@ -1,27 +1,59 @@
 /**
- * The patient's full permanent dentition (FDI 11-48) as an enlarged, pickable model floating
- * beside the chair. Arches are laid out like an occlusal chart opened toward the viewer: upper
- * arch above with incisors at the top, lower arch below, the patient's right on the viewer's left
- * when seen from the front. Each crown is a mesh with metadata { fdi }.
+ * The patient's full permanent dentition (FDI 11-48) as a chart panel the clinician can move:
+ * docked beside the patient by default, dragged anywhere on the floor plan by its board, "Dock"
+ * puts it back, and the place is remembered per person (archChartPlacement.ts). The board always
+ * turns to face the viewer, like a chart held up for them. Arches are laid out like an occlusal
+ * chart opened toward the viewer: upper arch above with incisors at the top, lower arch below, the
+ * patient's right on the viewer's left.
+ *
+ * Draw-call budget: all crowns and both gums are ONE mesh (colour in vertex colours, "unknown"
+ * hatching in UVs: toothMeshes.ts), the 34 labels are ONE mesh on one atlas texture, the board
+ * carries the title and the picked tooth's name, and alarm / highlight outlines are two inverted
+ * hulls holding only the outlined teeth: 3 to 5 draws instead of 68.
  */
 
-import { PointerEventTypes, type PointerInfo } from "@babylonjs/core/Events/pointerEvents.js";
-import "@babylonjs/core/Rendering/outlineRenderer.js";
+import type { Ray } from "@babylonjs/core/Culling/ray.js";
+import {
+  PointerEventTypes,
+  type PointerInfo,
+  type PointerInfoPre,
+} from "@babylonjs/core/Events/pointerEvents.js";
 import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
 import { DynamicTexture } from "@babylonjs/core/Materials/Textures/dynamicTexture.js";
 import { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
 import { Color3 } from "@babylonjs/core/Maths/math.color.js";
-import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Matrix, Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { CreateTube } from "@babylonjs/core/Meshes/Builders/tubeBuilder.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
 import { Observable, type Observer } from "@babylonjs/core/Misc/observable.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { ALARM_VISUALS, type AlarmPriority } from "../../shared/alarms.ts";
-import { toothLabel } from "../../shared/teeth.ts";
-import { DENTITION_ANCHOR, DENTITION_SCALE, DENTITION_YAW } from "./layout.ts";
-import { colour, matte, PALETTE } from "./palette.ts";
+import { type ToothNotation, toothLabel, toothNumber } from "../../shared/teeth.ts";
+import {
+  type ChartPlacement,
+  chartPosition,
+  DOCKED,
+  draggedTo,
+  facingYaw,
+  parsePlacement,
+  placementKey,
+} from "./archChartPlacement.ts";
+import { DENTITION_SCALE } from "./layout.ts";
+import { colour, PALETTE } from "./palette.ts";
 import { font, roundRectPath, TextPlane } from "./textTexture.ts";
+import {
+  applyMerged,
+  fillLooks,
+  indicesFor,
+  inflate,
+  type MergedTeeth,
+  mergeParts,
+  outlineColours,
+  spreadLabels,
+  toothOfFace,
+} from "./toothMeshes.ts";
 import {
   archAt,
   archSamples,
@@ -42,29 +74,67 @@ export interface ToothState {
 
 interface Tooth {
   fdi: number;
-  mesh: Mesh;
-  material: StandardMaterial;
   colour: string;
+  hatched: boolean;
   label: string | null;
   alarm: { priority: AlarmPriority; acknowledged: boolean } | null;
+}
+
+/** A label's place in the model frame (mm): a tooth's number, or the patient's R / L side. */
+interface LabelAnchor {
+  fdi: number | null;
+  mark: "R" | "L" | null;
+  at: Vector3;
+  mm: { w: number; h: number };
+}
+
+/** The part of `Storage` the chart's place needs (localStorage in the browser). */
+export interface PlacementStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
 }
 
 /** How far each arch is swung open toward the viewer (radians) and the hinge behind the molars. */
 const OPEN_ANGLE = (62 * Math.PI) / 180;
 const HINGE_Z = -14;
-const HINGE_GAP = 5;
-/** Outline thickness around a highlighted crown, in model millimetres. */
-const OUTLINE_MM = 0.9;
-/** Tooltip height above the model's centre, metres (just clear of the upper incisors). */
-const TOOLTIP_ABOVE_M = 62 * DENTITION_SCALE;
+const HINGE_GAP = 7;
+/** Outline widths around a crown, model millimetres (the alarm ring sits outside the highlight). */
+const HIGHLIGHT_MM = 0.8;
+const ALARM_MM = 1.4;
+/** Label quads, model millimetres (3:2 like their atlas cells). */
+const LABEL_MM = { w: 9, h: 6 } as const;
+const SIDE_MM = { w: 12, h: 8 } as const;
+const ATLAS = { cols: 10, cellW: 96, cellH: 64, width: 1024, height: 256 } as const;
+/** The board: margin around the teeth and the title bar, metres. */
+const BOARD_MARGIN_M = 0.03;
+const TITLE_M = 0.075;
+const BOARD_PX = 1024;
+/** Unknown teeth: lighter stripes on the unknown colour (both dimmed as before by 0.85). */
+const UNKNOWN_STRIPE = "#b3bfce";
+const UNKNOWN_DIM = 0.85;
+/** Hover/selection lift on a crown's colour. */
+const HOVER_LIFT = 0.12;
 
+function rgb(hex: string, scale = 1): [number, number, number] {
+  const c = colour(hex);
+  return [Math.min(1, c.r * scale), Math.min(1, c.g * scale), Math.min(1, c.b * scale)];
+}
+
+/**
+ * Hatch for "unknown" teeth, multiplied by the vertex colour (the stripe colour): the background
+ * is the unknown colour over the stripe colour, the stripes are white. A plain tooth samples the
+ * middle of a stripe (toothMeshes.ts PLAIN_UV = texel 64,64, on the stripe x = y).
+ */
 function hatchTexture(scene: Scene): DynamicTexture {
   const tex = new DynamicTexture("tooth-unknown-hatch", { width: 128, height: 128 }, scene, true);
   const ctx = tex.getContext() as unknown as CanvasRenderingContext2D;
-  ctx.fillStyle = PALETTE.toothUnknown;
+  const base = colour(PALETTE.toothUnknown);
+  const stripe = colour(UNKNOWN_STRIPE);
+  const ratio = (a: number, b: number) => Math.round(255 * Math.min(1, a / b));
+  ctx.fillStyle = `rgb(${ratio(base.r, stripe.r)},${ratio(base.g, stripe.g)},${ratio(base.b, stripe.b)})`;
   ctx.fillRect(0, 0, 128, 128);
-  ctx.strokeStyle = "#b3bfce";
-  ctx.lineWidth = 4;
+  ctx.strokeStyle = "#ffffff";
+  ctx.lineWidth = 6;
   for (let k = -128; k < 256; k += 16) {
     ctx.beginPath();
     ctx.moveTo(k, 0);
@@ -77,44 +147,168 @@ function hatchTexture(scene: Scene): DynamicTexture {
   return tex;
 }
 
+function browserStore(): PlacementStore | null {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
 export class Dentition {
+  /** The chart: moved by drag and dock, turned toward the viewer every frame. */
   readonly root: TransformNode;
   readonly onToothPickedObservable = new Observable<number>();
+  /** Fires when the chart is dragged or docked (tests, and a page that shows its state). */
+  readonly onPlacementObservable = new Observable<ChartPlacement>();
+  private readonly model: TransformNode;
   private readonly teeth = new Map<number, Tooth>();
   private readonly hatch: DynamicTexture;
-  private readonly tooltip: TextPlane;
-  private readonly labels: TextPlane[] = [];
-  /** Label anchors in the model frame; labels themselves live in world space (see placeLabels). */
-  private readonly labelAnchors: { plane: TextPlane; anchor: TransformNode }[] = [];
+  private readonly merged: MergedTeeth;
+  private readonly crowns: Mesh;
+  private readonly colourBuf: Float32Array;
+  private readonly uvBuf: Float32Array;
+  private readonly alarmHalo: Mesh;
+  private readonly highlightHalo: Mesh;
+  private readonly haloColourBuf: Float32Array;
+  private readonly labels: Mesh;
+  private readonly labelAtlas: DynamicTexture;
+  /** Which tooth each label quad names (null: the R/L marks). */
+  private readonly labelTeeth: (number | null)[] = [];
+  private readonly labelMarks: ("R" | "L" | null)[] = [];
+  private readonly board: TextPlane;
+  private dockButton = { x: 0, y: 0, w: 0, h: 0 };
   private readonly pointerObserver: Observer<PointerInfo>;
+  private readonly prePointerObserver: Observer<PointerInfoPre>;
   private highlighted: number[] = [];
   private visible = true;
   private hovered: number | null = null;
   private selected: number | null = null;
+  private notation: ToothNotation = "fdi";
+  private placement: ChartPlacement = DOCKED;
+  private personKey: string | null = null;
+  private drag: { pointerId: number; offset: Vector3; normal: Vector3; moved: boolean } | null = null;
+  private shownAlarms = "";
   private readonly downs = new Map<number, { fdi: number; x: number; y: number }>();
 
-  constructor(private readonly scene: Scene) {
+  constructor(
+    private readonly scene: Scene,
+    private readonly store: PlacementStore | null = browserStore(),
+  ) {
     this.root = new TransformNode("dentition", scene);
-    this.root.position.set(...DENTITION_ANCHOR);
-    this.root.rotation.y = DENTITION_YAW;
-    this.root.scaling.setAll(DENTITION_SCALE);
+    this.root.position.set(...chartPosition(DOCKED));
+    this.model = new TransformNode("dentition-model", scene);
+    this.model.parent = this.root;
+    this.model.scaling.setAll(DENTITION_SCALE);
+    this.root.computeWorldMatrix(true);
+    this.model.computeWorldMatrix(true);
     this.hatch = hatchTexture(scene);
-    this.buildArch(true);
-    this.buildArch(false);
-    this.buildSideMarks();
-    this.placeLabels();
-    this.tooltip = new TextPlane(scene, "tooth-tooltip", 0.46, 0.082, 768);
-    this.tooltip.mesh.billboardMode = Mesh.BILLBOARDMODE_ALL;
-    this.tooltip.mesh.renderingGroupId = 1;
-    this.tooltip.mesh.setEnabled(false);
+
+    const parts: { mesh: Mesh; fdi: number | null }[] = [];
+    const anchors: LabelAnchor[] = [];
+    const pivots = [this.buildArch(true, parts, anchors), this.buildArch(false, parts, anchors)];
+    for (const [text, x] of [
+      ["R", 50],
+      ["L", -50],
+    ] as const)
+      anchors.push({ fdi: null, mark: text, at: new Vector3(x, 0, HINGE_Z + 8), mm: SIDE_MM });
+    const toModel = Matrix.Invert(this.model.computeWorldMatrix(true));
+    this.merged = mergeParts(parts, toModel);
+    for (const p of parts) p.mesh.dispose(false, true);
+    for (const p of pivots) p.dispose();
+
+    const count = this.merged.positions.length / 3;
+    this.colourBuf = new Float32Array(count * 4);
+    this.uvBuf = new Float32Array(count * 2);
+    this.crowns = new Mesh("dentition-teeth", scene);
+    this.crowns.parent = this.model;
+    const mat = new StandardMaterial("dentition-teeth", scene);
+    mat.diffuseTexture = this.hatch;
+    mat.specularColor = new Color3(0.35, 0.35, 0.35);
+    mat.specularPower = 40;
+    this.crowns.material = mat;
+    this.crowns.metadata = { interactive: true };
+    this.crowns.isPickable = true;
+    this.crowns.enablePointerMoveEvents = true;
+    this.fillLooks();
+    applyMerged(this.crowns, this.merged, this.merged.positions, this.colourBuf, this.uvBuf);
+
+    this.haloColourBuf = new Float32Array(count * 4);
+    this.alarmHalo = this.halo("dentition-alarm-outline", ALARM_MM);
+    this.highlightHalo = this.halo("dentition-highlight-outline", HIGHLIGHT_MM);
+    const lit = new Float32Array(this.haloColourBuf.length);
+    outlineColours(this.merged, () => rgb(PALETTE.highlight), lit);
+    this.highlightHalo.setVerticesData("color", lit, true, 4);
+
+    this.labelAtlas = new DynamicTexture(
+      "tooth-labels",
+      { width: ATLAS.width, height: ATLAS.height },
+      scene,
+      true,
+    );
+    this.labelAtlas.hasAlpha = true;
+    const spread = spreadLabels(anchors.map((a) => ({ x: a.at.x, y: a.at.y, w: a.mm.w, h: a.mm.h })));
+    anchors.forEach((a, i) => {
+      a.at.x = spread[i]!.x;
+      a.at.y = spread[i]!.y;
+    });
+    this.labels = this.buildLabels(anchors);
+    this.drawLabels();
+
+    const box = this.modelBounds(spread);
+    const widthM = (box.max.x - box.min.x) * DENTITION_SCALE + 2 * BOARD_MARGIN_M;
+    const bodyM = (box.max.y - box.min.y) * DENTITION_SCALE + 2 * BOARD_MARGIN_M;
+    this.board = new TextPlane(scene, "arch-chart-board", widthM, bodyM + TITLE_M, BOARD_PX);
+    this.board.mesh.parent = this.root;
+    this.board.mesh.rotation.y = Math.PI;
+    const cy = ((box.max.y + box.min.y) / 2) * DENTITION_SCALE;
+    this.board.mesh.position.set(
+      ((box.max.x + box.min.x) / 2) * DENTITION_SCALE,
+      cy + TITLE_M / 2,
+      (box.min.z - 4) * DENTITION_SCALE,
+    );
+    this.board.material.alpha = 1;
+    this.board.mesh.metadata = { interactive: true, archChart: true };
+    this.board.mesh.isPickable = true;
+    this.drawBoard();
+
     this.setStates(new Map());
+    this.prePointerObserver = scene.onPrePointerObservable.add((info) => this.onPrePointer(info));
     this.pointerObserver = scene.onPointerObservable.add((info) => this.onPointer(info));
   }
 
-  private buildArch(upper: boolean): void {
+  private halo(name: string, widthMm: number): Mesh {
+    const mesh = new Mesh(name, this.scene);
+    mesh.parent = this.model;
+    const data = new VertexData();
+    data.positions = inflate(this.merged, widthMm);
+    data.normals = this.merged.normals;
+    data.indices = this.merged.indices;
+    data.colors = new Float32Array(this.haloColourBuf.length);
+    data.applyToMesh(mesh, true);
+    const m = new StandardMaterial(name, this.scene);
+    m.disableLighting = true;
+    // Unlit: the colour is the emissive times the vertex colour (the ring's colour per tooth).
+    m.diffuseColor = Color3.Black();
+    m.emissiveColor = Color3.White();
+    m.specularColor = Color3.Black();
+    // Inverted hull: draw only the back faces, so the crown in front shows a ring around it.
+    m.backFaceCulling = true;
+    m.cullBackFaces = false;
+    mesh.material = m;
+    mesh.isPickable = false;
+    mesh.setEnabled(false);
+    return mesh;
+  }
+
+  private buildArch(
+    upper: boolean,
+    parts: { mesh: Mesh; fdi: number | null }[],
+    anchors: LabelAnchor[],
+  ): TransformNode {
     const shape = upper ? UPPER_ARCH : LOWER_ARCH;
     const pivot = new TransformNode(upper ? "upper-arch" : "lower-arch", this.scene);
-    pivot.parent = this.root;
+    pivot.parent = this.model;
     pivot.position.set(0, upper ? HINGE_GAP : -HINGE_GAP, HINGE_Z);
     pivot.rotation.x = upper ? -OPEN_ANGLE : OPEN_ANGLE;
     const arch = new TransformNode(`${pivot.name}-teeth`, this.scene);
@@ -123,7 +317,9 @@ export class Dentition {
     const samples = archSamples(shape);
     const quadrants = upper ? [1, 2] : [4, 3];
     const gumPath: Vector3[] = [];
-    const gumEnds: { side: number; s: number }[] = [];
+    const gumEnds: number[] = [];
+    pivot.computeWorldMatrix(true);
+    const toModel = arch.computeWorldMatrix(true).multiply(Matrix.Invert(this.model.getWorldMatrix()));
     for (const q of quadrants) {
       // Quadrants 1 and 4 are the patient's right: +x in the model frame.
       const side = q === 1 || q === 4 ? 1 : -1;
@@ -137,26 +333,25 @@ export class Dentition {
         mesh.parent = arch;
         mesh.position.set(side * at.x, upper ? dims.height / 2 : -dims.height / 2, at.z);
         mesh.rotation.set(0, Math.atan2(side * at.nx, at.nz), upper ? Math.PI : 0);
-        mesh.metadata = { fdi, interactive: true };
-        mesh.isPickable = true;
-        mesh.enablePointerMoveEvents = true;
-        const material = new StandardMaterial(`tooth-${fdi}-mat`, this.scene);
-        material.specularColor = new Color3(0.35, 0.35, 0.35);
-        material.specularPower = 40;
-        mesh.material = material;
-        this.teeth.set(fdi, { fdi, mesh, material, colour: PALETTE.toothUnknown, label: null, alarm: null });
-        this.buildNumber(
-          arch,
+        parts.push({ mesh, fdi });
+        this.teeth.set(fdi, {
           fdi,
+          colour: PALETTE.toothUnknown,
+          hatched: true,
+          label: null,
+          alarm: null,
+        });
+        const local = new Vector3(
           side * at.x + side * at.nx * (dims.depth / 2 + 5.5),
-          at.z + at.nz * (dims.depth / 2 + 5.5),
           upper ? 4 : -4,
+          at.z + at.nz * (dims.depth / 2 + 5.5),
         );
+        anchors.push({ fdi, mark: null, at: Vector3.TransformCoordinates(local, toModel), mm: LABEL_MM });
       }
-      gumEnds.push({ side, s });
+      gumEnds.push(s);
     }
     // Gum: a soft pink tube along the necks of the teeth, from one end of the arch to the other.
-    const end = Math.min(...gumEnds.map((e) => e.s)) - 3;
+    const end = Math.min(...gumEnds) - 3;
     for (let s = -end; s <= end; s += 1.5) {
       const at = archAt(samples, Math.abs(s));
       const x = Math.sign(s) * at.x;
@@ -170,78 +365,246 @@ export class Dentition {
       this.scene,
     );
     gum.parent = arch;
-    gum.material = matte(this.scene, `${pivot.name}-gum`, PALETTE.gumPink, { specular: 0.25 });
-    gum.isPickable = false;
+    parts.push({ mesh: gum, fdi: null });
+    return pivot;
   }
 
-  private buildNumber(parent: TransformNode, fdi: number, x: number, z: number, y: number): void {
-    const plane = new TextPlane(this.scene, `fdi-${fdi}`, 9 * DENTITION_SCALE, 6 * DENTITION_SCALE, 96);
-    plane.draw((ctx, w, h) => {
-      ctx.fillStyle = "rgba(255,255,255,0.82)";
-      roundRectPath(ctx, 2, 2, w - 4, h - 4, 16);
+  /** One mesh of label quads facing the viewer (+z), each showing its cell of the atlas. */
+  private buildLabels(anchors: readonly LabelAnchor[]): Mesh {
+    const all = new VertexData();
+    all.positions = [];
+    all.indices = [];
+    all.uvs = [];
+    all.normals = [];
+    anchors.forEach((a, i) => {
+      const quad = VertexData.CreatePlane({ width: a.mm.w, height: a.mm.h });
+      quad.transform(Matrix.RotationY(Math.PI).multiply(Matrix.Translation(a.at.x, a.at.y, a.at.z)));
+      const col = i % ATLAS.cols;
+      const row = Math.floor(i / ATLAS.cols);
+      const u0 = (col * ATLAS.cellW) / ATLAS.width;
+      const u1 = ((col + 1) * ATLAS.cellW) / ATLAS.width;
+      const vTop = 1 - (row * ATLAS.cellH) / ATLAS.height;
+      const vBottom = 1 - ((row + 1) * ATLAS.cellH) / ATLAS.height;
+      const uvs = quad.uvs ?? [];
+      const mapped: number[] = [];
+      for (let k = 0; k < uvs.length; k += 2)
+        mapped.push(u0 + uvs[k]! * (u1 - u0), vBottom + uvs[k + 1]! * (vTop - vBottom));
+      quad.uvs = mapped;
+      all.merge(quad);
+      this.labelTeeth.push(a.fdi);
+      this.labelMarks.push(a.mark);
+    });
+    const mesh = new Mesh("dentition-labels", this.scene);
+    all.applyToMesh(mesh);
+    mesh.parent = this.model;
+    const m = new StandardMaterial("dentition-labels", this.scene);
+    m.diffuseTexture = this.labelAtlas;
+    m.emissiveTexture = this.labelAtlas;
+    m.useAlphaFromDiffuseTexture = true;
+    m.diffuseColor = Color3.Black();
+    m.specularColor = Color3.Black();
+    m.emissiveColor = Color3.White();
+    m.disableLighting = true;
+    m.fogEnabled = false;
+    mesh.material = m;
+    mesh.metadata = { interactive: true };
+    mesh.isPickable = true;
+    return mesh;
+  }
+
+  /** Redraws the label atlas in the current notation. */
+  private drawLabels(): void {
+    const ctx = this.labelAtlas.getContext() as unknown as CanvasRenderingContext2D;
+    ctx.clearRect(0, 0, ATLAS.width, ATLAS.height);
+    this.labelTeeth.forEach((fdi, i) => {
+      const x = (i % ATLAS.cols) * ATLAS.cellW;
+      const y = Math.floor(i / ATLAS.cols) * ATLAS.cellH;
+      const w = ATLAS.cellW;
+      const h = ATLAS.cellH;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      if (fdi === null) {
+        const text = this.labelMarks[i] ?? "";
+        ctx.fillStyle = "rgba(47,143,157,0.9)";
+        roundRectPath(ctx, x + 4, y + 4, w - 8, h - 8, (h - 8) / 2);
+        ctx.fill();
+        ctx.fillStyle = "#ffffff";
+        ctx.font = font(44, 700);
+        ctx.fillText(text, x + w / 2, y + h / 2 + 2);
+        return;
+      }
+      ctx.fillStyle = "rgba(255,255,255,0.85)";
+      roundRectPath(ctx, x + 2, y + 2, w - 4, h - 4, 16);
       ctx.fill();
       ctx.fillStyle = PALETTE.text;
       ctx.font = font(40, 600);
+      ctx.fillText(toothNumber(fdi, this.notation), x + w / 2, y + h / 2 + 2, w - 10);
+    });
+    this.labelAtlas.update();
+  }
+
+  /** The board: title bar (the hovered or picked tooth, else how to use the chart) and Dock. */
+  private drawBoard(): void {
+    const fdi = this.hovered ?? this.selected;
+    const tooth = fdi === null ? undefined : this.teeth.get(fdi);
+    const titleH = Math.round((TITLE_M / this.board.heightM) * this.board.height);
+    this.board.draw((ctx, w, h) => {
+      ctx.fillStyle = "rgba(247,250,251,0.94)";
+      roundRectPath(ctx, 3, 3, w - 6, h - 6, 34);
+      ctx.fill();
+      ctx.strokeStyle = tooth ? tooth.colour : "rgba(31,51,70,0.18)";
+      ctx.lineWidth = 5;
+      ctx.stroke();
+      ctx.fillStyle = "rgba(31,51,70,0.07)";
+      roundRectPath(ctx, 10, 10, w - 20, titleH - 14, 26);
+      ctx.fill();
+      // Grip dots: the board is the handle.
+      ctx.fillStyle = PALETTE.softText;
+      for (let r = 0; r < 3; r++)
+        for (let c = 0; c < 2; c++) {
+          ctx.beginPath();
+          ctx.arc(36 + c * 16, titleH / 2 - 16 + r * 16, 4.5, 0, Math.PI * 2);
+          ctx.fill();
+        }
+      const btnW = 190;
+      const btnH = titleH - 40;
+      this.dockButton = { x: w - btnW - 24, y: (titleH - btnH) / 2 + 2, w: btnW, h: btnH };
+      const b = this.dockButton;
+      const docked = this.placement.docked;
+      ctx.fillStyle = docked ? "rgba(31,51,70,0.08)" : "#2f8f9d";
+      roundRectPath(ctx, b.x, b.y, b.w, b.h, b.h / 2);
+      ctx.fill();
+      ctx.fillStyle = docked ? PALETTE.softText : "#ffffff";
+      ctx.font = font(44, 600);
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
-      ctx.fillText(String(fdi), w / 2, h / 2 + 2);
+      ctx.fillText(docked ? "Docked" : "Dock", b.x + b.w / 2, b.y + b.h / 2 + 2);
+      ctx.textAlign = "left";
+      const textX = 76;
+      const maxW = b.x - textX - 20;
+      if (tooth) {
+        ctx.fillStyle = PALETTE.text;
+        ctx.font = font(tooth.label ? 46 : 54, 600);
+        ctx.fillText(
+          toothLabel(tooth.fdi, this.notation),
+          textX,
+          tooth.label ? titleH * 0.36 : titleH / 2 + 2,
+          maxW,
+        );
+        if (tooth.label) {
+          ctx.font = font(38, 400);
+          ctx.fillStyle = PALETTE.softText;
+          ctx.fillText(tooth.label, textX, titleH * 0.72, maxW);
+        }
+      } else {
+        ctx.fillStyle = PALETTE.text;
+        ctx.font = font(54, 600);
+        ctx.fillText("Teeth", textX, titleH / 2 + 2, maxW);
+        const tw = ctx.measureText("Teeth").width;
+        ctx.font = font(36, 400);
+        ctx.fillStyle = PALETTE.softText;
+        ctx.fillText("drag to move · pick a tooth", textX + tw + 24, titleH / 2 + 4, maxW - tw - 24);
+      }
+      void h;
     });
-    this.addLabel(plane, parent, x, y, z);
   }
 
-  private addLabel(plane: TextPlane, parent: TransformNode, x: number, y: number, z: number): void {
-    const anchor = new TransformNode(`${plane.mesh.name}-anchor`, this.scene);
-    anchor.parent = parent;
-    anchor.position.set(x, y, z);
-    plane.mesh.billboardMode = Mesh.BILLBOARDMODE_ALL;
-    this.labels.push(plane);
-    this.labelAnchors.push({ plane, anchor });
-  }
-
-  /**
-   * Billboards ignore their parents' rotation in Babylon, so labels are not parented: each is put
-   * at its anchor's world position once the (static) model is in place.
-   */
-  private placeLabels(): void {
-    this.root.computeWorldMatrix(true);
-    for (const { plane, anchor } of this.labelAnchors) {
-      for (let n: TransformNode | null = anchor; n; n = n.parent as TransformNode | null)
-        n.computeWorldMatrix(true);
-      plane.mesh.position.copyFrom(anchor.getAbsolutePosition());
+  private modelBounds(labels: readonly { x: number; y: number; w: number; h: number }[]): {
+    min: Vector3;
+    max: Vector3;
+  } {
+    const min = new Vector3(Infinity, Infinity, Infinity);
+    const max = new Vector3(-Infinity, -Infinity, -Infinity);
+    const p = this.merged.positions;
+    for (let i = 0; i < p.length; i += 3) {
+      min.minimizeInPlaceFromFloats(p[i]!, p[i + 1]!, p[i + 2]!);
+      max.maximizeInPlaceFromFloats(p[i]!, p[i + 1]!, p[i + 2]!);
     }
-  }
-
-  private buildSideMarks(): void {
-    for (const [text, x] of [
-      ["R", 50],
-      ["L", -50],
-    ] as const) {
-      const plane = new TextPlane(this.scene, `side-${text}`, 12 * DENTITION_SCALE, 12 * DENTITION_SCALE, 96);
-      plane.draw((ctx, w, h) => {
-        ctx.fillStyle = "rgba(47,143,157,0.9)";
-        ctx.beginPath();
-        ctx.arc(w / 2, h / 2, w / 2 - 4, 0, Math.PI * 2);
-        ctx.fill();
-        ctx.fillStyle = "#ffffff";
-        ctx.font = font(56, 700);
-        ctx.textAlign = "center";
-        ctx.textBaseline = "middle";
-        ctx.fillText(text, w / 2, h / 2 + 3);
-      });
-      this.addLabel(plane, this.root, x, 0, HINGE_Z + 8);
+    // The labels stick out beyond the crowns.
+    for (const l of labels) {
+      min.minimizeInPlaceFromFloats(l.x - l.w / 2, l.y - l.h / 2, min.z);
+      max.maximizeInPlaceFromFloats(l.x + l.w / 2, l.y + l.h / 2, max.z);
     }
+    return { min, max };
   }
 
-  /** Shows or hides the model, its labels and its tooltip. */
+  private fillLooks(): void {
+    fillLooks(
+      this.merged,
+      (fdi) => {
+        const t = this.teeth.get(fdi)!;
+        const lift = fdi === this.hovered || fdi === this.selected ? HOVER_LIFT : 0;
+        const base = t.hatched ? rgb(UNKNOWN_STRIPE, UNKNOWN_DIM) : rgb(t.colour);
+        return {
+          rgb: [Math.min(1, base[0] + lift), Math.min(1, base[1] + lift), Math.min(1, base[2] + lift)],
+          hatched: t.hatched,
+        };
+      },
+      rgb(PALETTE.gumPink),
+      this.colourBuf,
+      this.uvBuf,
+    );
+  }
+
+  private refreshLooks(): void {
+    this.fillLooks();
+    this.crowns.updateVerticesData("color", this.colourBuf);
+    this.crowns.updateVerticesData("uv", this.uvBuf);
+  }
+
+  /** Shows or hides the chart. */
   setVisible(visible: boolean): void {
     this.root.setEnabled(visible);
-    for (const l of this.labels) l.mesh.setEnabled(visible);
     this.visible = visible;
-    this.refreshTooltip();
   }
 
   get count(): number {
     return this.teeth.size;
+  }
+
+  /** Names teeth in this notation on the labels and the board (FDI, Universal or Palmer). */
+  setNotation(notation: ToothNotation): void {
+    if (notation === this.notation) return;
+    this.notation = notation;
+    this.drawLabels();
+    this.drawBoard();
+  }
+
+  /** Loads where this person keeps the chart (docked if nowhere); later moves are saved for them. */
+  rememberFor(personId: string): void {
+    const key = placementKey(personId);
+    if (key === this.personKey) return;
+    this.personKey = key;
+    let raw: string | null = null;
+    try {
+      raw = this.store?.getItem(key) ?? null;
+    } catch {
+      raw = null;
+    }
+    this.place(parsePlacement(raw), false);
+  }
+
+  /** Puts the chart back beside the patient. */
+  dock(): void {
+    this.place(DOCKED, true);
+  }
+
+  get chartPlacement(): ChartPlacement {
+    return { ...this.placement };
+  }
+
+  private place(p: ChartPlacement, save: boolean): void {
+    this.placement = p;
+    this.root.position.set(...chartPosition(p));
+    if (save && this.personKey) {
+      try {
+        this.store?.setItem(this.personKey, JSON.stringify(p));
+      } catch {
+        // Quota or blocked storage: the place still holds for this page.
+      }
+    }
+    this.drawBoard();
+    this.onPlacementObservable.notifyObservers({ ...p });
   }
 
   /** Colours teeth from the page's states; teeth without a state show the hatched "unknown" look. */
@@ -251,23 +614,25 @@ export class Dentition {
       tooth.alarm = state?.alarm ?? null;
       if (state && /^#[0-9a-f]{6}$/i.test(state.colour)) {
         tooth.colour = state.colour.toLowerCase();
+        tooth.hatched = false;
         tooth.label = state.label;
-        tooth.material.diffuseTexture = null;
-        tooth.material.diffuseColor = colour(state.colour);
       } else {
         tooth.colour = PALETTE.toothUnknown;
+        tooth.hatched = true;
         tooth.label = state?.label ?? null;
-        tooth.material.diffuseTexture = this.hatch;
-        tooth.material.diffuseColor = new Color3(0.85, 0.85, 0.85);
       }
     }
-    this.refreshTooltip();
-    this.refreshOutlines();
+    this.refreshLooks();
+    this.drawBoard();
+    this.shownAlarms = "-";
+    this.refreshAlarmOutlines(performance.now());
   }
 
   highlight(fdis: readonly number[]): void {
     this.highlighted = fdis.filter((f) => this.teeth.has(f));
-    this.refreshOutlines();
+    const set = new Set(this.highlighted);
+    if (set.size > 0) this.highlightHalo.setIndices(indicesFor(this.merged, set), null, true);
+    this.highlightHalo.setEnabled(set.size > 0);
   }
 
   /** Active alarm priority per tooth, as the 3D view shows it. */
@@ -275,17 +640,6 @@ export class Dentition {
     const out: Record<number, AlarmPriority> = {};
     for (const t of this.teeth.values()) if (t.alarm) out[t.fdi] = t.alarm.priority;
     return out;
-  }
-
-  /**
-   * An outline (Babylon's outline renderer: no extra full-screen pass, fine in XR) on highlighted
-   * teeth and on teeth with an alarm, in the alarm's colour (IEC 60601-1-8, as the panel's bar).
-   */
-  private refreshOutlines(): void {
-    for (const t of this.teeth.values()) {
-      t.mesh.renderOutline = t.alarm !== null || this.highlighted.includes(t.fdi);
-      t.mesh.outlineColor = colour(t.alarm ? ALARM_VISUALS[t.alarm.priority].colour : PALETTE.highlight);
-    }
   }
 
   highlightedTeeth(): number[] {
@@ -298,41 +652,184 @@ export class Dentition {
     return out;
   }
 
-  /** World position of a tooth's crown centre. */
-  toothPosition(fdi: number): Vector3 | null {
-    return this.teeth.get(fdi)?.mesh.getAbsolutePosition().clone() ?? null;
+  get notationShown(): ToothNotation {
+    return this.notation;
   }
 
-  /** Pulses highlighted teeth; call once per frame. */
+  /** World position of the board's Dock button. */
+  dockButtonWorldPosition(): Vector3 | null {
+    if (!this.visible) return null;
+    const b = this.board;
+    const d = this.dockButton;
+    const u = (d.x + d.w / 2) / b.width;
+    const v = (d.y + d.h / 2) / b.height;
+    // Texture u runs along board-local +x (u = 0 at the left as the viewer sees it), v down from the top.
+    const local = new Vector3((u - 0.5) * b.widthM, (0.5 - v) * b.heightM, 0);
+    this.root.computeWorldMatrix(true);
+    return Vector3.TransformCoordinates(local, b.mesh.computeWorldMatrix(true));
+  }
+
+  /** World position of the board's drag handle (the title bar, left of the Dock button). */
+  handleWorldPosition(): Vector3 | null {
+    if (!this.visible) return null;
+    const b = this.board;
+    const titleH = TITLE_M / b.heightM;
+    // Board-local -x is the viewer's left (texture u = 0: the grip dots).
+    const local = new Vector3(-b.widthM * 0.3, b.heightM * (0.5 - titleH / 2), 0);
+    this.root.computeWorldMatrix(true);
+    return Vector3.TransformCoordinates(local, b.mesh.computeWorldMatrix(true));
+  }
+
+  /** World position of a tooth's crown centre. */
+  toothPosition(fdi: number): Vector3 | null {
+    const part = this.merged.parts.find((p) => p.fdi === fdi);
+    if (!part) return null;
+    this.root.computeWorldMatrix(true);
+    return Vector3.TransformCoordinates(part.centre, this.model.computeWorldMatrix(true));
+  }
+
+  /** Faces the viewer, flashes alarm outlines, pulses the highlight; call once per frame. */
   update(nowMs: number): void {
-    const pulse = 0.5 + 0.5 * Math.sin((nowMs / 1000) * Math.PI * 1.2);
-    for (const t of this.teeth.values()) {
-      const e = t.material.emissiveColor;
-      // Pulse the tooth's own colour brighter, so the heat-map colour stays readable under the glow.
-      if (this.highlighted.includes(t.fdi)) {
-        colour(t.colour).scaleToRef(0.12 + 0.28 * pulse, e);
-        t.mesh.outlineWidth = OUTLINE_MM * (0.7 + 0.6 * pulse);
-      } else e.set(0, 0, 0);
-      if (t.alarm) {
-        // Unacknowledged alarms flash at their priority's rate; acknowledged ones stay steady.
-        const hz = t.alarm.acknowledged ? 0 : ALARM_VISUALS[t.alarm.priority].flashHz;
-        const on = hz === 0 || Math.floor((nowMs / 1000) * hz * 2) % 2 === 0;
-        t.mesh.renderOutline = on || this.highlighted.includes(t.fdi);
-        if (!this.highlighted.includes(t.fdi)) t.mesh.outlineWidth = OUTLINE_MM * 1.2;
-      }
-      if (t.fdi === this.hovered || t.fdi === this.selected) e.addInPlace(new Color3(0.12, 0.12, 0.12));
+    if (!this.visible) return;
+    const cam = this.scene.activeCamera;
+    if (cam) {
+      const e = cam.globalPosition;
+      const p = this.root.position;
+      this.root.rotation.y = facingYaw([p.x, p.y, p.z], [e.x, e.y, e.z]);
+    }
+    this.refreshAlarmOutlines(nowMs);
+    if (this.highlighted.length > 0) {
+      const pulse = 0.5 + 0.5 * Math.sin((nowMs / 1000) * Math.PI * 1.2);
+      (this.highlightHalo.material as StandardMaterial).emissiveColor.set(
+        0.55 + 0.45 * pulse,
+        0.55 + 0.45 * pulse,
+        0.55 + 0.45 * pulse,
+      );
     }
   }
 
+  /** Unacknowledged alarms flash at their priority's rate; acknowledged ones stay steady. */
+  private refreshAlarmOutlines(nowMs: number): void {
+    const on = new Map<number, AlarmPriority>();
+    for (const t of this.teeth.values()) {
+      if (!t.alarm) continue;
+      const hz = t.alarm.acknowledged ? 0 : ALARM_VISUALS[t.alarm.priority].flashHz;
+      if (hz === 0 || Math.floor((nowMs / 1000) * hz * 2) % 2 === 0) on.set(t.fdi, t.alarm.priority);
+    }
+    const key = [...on].map(([f, p]) => `${f}${p[0]}`).join(",");
+    if (key === this.shownAlarms) return;
+    this.shownAlarms = key;
+    if (on.size > 0) {
+      outlineColours(
+        this.merged,
+        (fdi) => {
+          const p = on.get(fdi);
+          return p ? rgb(ALARM_VISUALS[p].colour) : null;
+        },
+        this.haloColourBuf,
+      );
+      this.alarmHalo.updateVerticesData("color", this.haloColourBuf);
+      this.alarmHalo.setIndices(indicesFor(this.merged, new Set(on.keys())), null, true);
+    }
+    this.alarmHalo.setEnabled(on.size > 0);
+  }
+
+  private pickChart(info: PointerInfoPre): { mesh: Mesh; u: number; v: number } | null {
+    const ray: Ray | null = info.ray ?? null;
+    const predicate = (m: { isEnabled(): boolean; isPickable: boolean }) =>
+      (m === this.board.mesh || m === this.crowns || m === this.labels) && m.isEnabled() && m.isPickable;
+    const hit = ray
+      ? this.scene.pickWithRay(ray, predicate)
+      : this.scene.pick(info.localPosition.x, info.localPosition.y, predicate);
+    if (!hit?.hit || hit.pickedMesh !== this.board.mesh) return null;
+    const uv = hit.getTextureCoordinates();
+    return uv ? { mesh: this.board.mesh, u: uv.x, v: uv.y } : null;
+  }
+
+  /** Board drags move the chart on the floor plan; they never reach the orbit camera. */
+  private onPrePointer(info: PointerInfoPre): void {
+    if (!this.visible) return;
+    const ev = info.event as PointerEvent;
+    const id = ev.pointerId ?? 0;
+    switch (info.type) {
+      case PointerEventTypes.POINTERDOWN: {
+        const hit = this.pickChart(info);
+        if (!hit) return;
+        info.skipOnPointerObservable = true;
+        const x = hit.u * this.board.width;
+        const y = (1 - hit.v) * this.board.height;
+        const b = this.dockButton;
+        if (x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h) {
+          this.dock();
+          return;
+        }
+        const cam = this.scene.activeCamera;
+        if (!cam) return;
+        // Drag in the plane through the chart parallel to the screen: the chart follows the pointer.
+        const normal = cam.getForwardRay(1).direction.clone();
+        const at = this.dragPoint(info, normal);
+        if (!at) return;
+        this.drag = { pointerId: id, offset: this.root.position.subtract(at), normal, moved: false };
+        return;
+      }
+      case PointerEventTypes.POINTERMOVE: {
+        if (!this.drag || this.drag.pointerId !== id) return;
+        info.skipOnPointerObservable = true;
+        const at = this.dragPoint(info, this.drag.normal);
+        if (!at) return;
+        this.drag.moved = true;
+        const to = at.add(this.drag.offset);
+        const p = draggedTo(to.x, to.y, to.z);
+        this.placement = p;
+        this.root.position.set(...chartPosition(p));
+        return;
+      }
+      case PointerEventTypes.POINTERUP: {
+        if (!this.drag || this.drag.pointerId !== id) return;
+        info.skipOnPointerObservable = true;
+        const moved = this.drag.moved;
+        this.drag = null;
+        if (moved) this.place({ ...this.placement, docked: false }, true);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Where the pointer's ray meets the plane through the chart with this normal. */
+  private dragPoint(info: PointerInfoPre, normal: Vector3): Vector3 | null {
+    const cam = this.scene.activeCamera;
+    const ray =
+      info.ray ??
+      (cam
+        ? this.scene.createPickingRay(info.localPosition.x, info.localPosition.y, Matrix.Identity(), cam)
+        : null);
+    if (!ray) return null;
+    const denom = Vector3.Dot(ray.direction, normal);
+    if (Math.abs(denom) < 1e-4) return null;
+    const t = Vector3.Dot(this.root.position.subtract(ray.origin), normal) / denom;
+    if (t <= 0 || t > 20) return null;
+    return ray.origin.add(ray.direction.scale(t));
+  }
+
+  private toothOf(info: PointerInfo): number | null {
+    const pick = info.pickInfo;
+    if (!pick?.hit) return null;
+    if (pick.pickedMesh === this.crowns) return toothOfFace(this.merged.parts, pick.faceId);
+    if (pick.pickedMesh === this.labels) return this.labelTeeth[Math.floor(pick.faceId / 2)] ?? null;
+    return null;
+  }
+
   private onPointer(info: PointerInfo): void {
-    const mesh = info.pickInfo?.hit ? info.pickInfo.pickedMesh : null;
-    const fdi = typeof mesh?.metadata?.fdi === "number" ? (mesh.metadata.fdi as number) : null;
+    const fdi = this.toothOf(info);
     const ev = info.event as PointerEvent;
     switch (info.type) {
       case PointerEventTypes.POINTERMOVE:
         if (fdi !== this.hovered) {
           this.hovered = fdi;
-          this.refreshTooltip();
+          this.refreshLooks();
+          this.drawBoard();
         }
         break;
       case PointerEventTypes.POINTERDOWN:
@@ -357,49 +854,18 @@ export class Dentition {
   pick(fdi: number): void {
     if (!this.teeth.has(fdi)) return;
     this.selected = fdi;
-    this.refreshTooltip();
+    this.refreshLooks();
+    this.drawBoard();
     this.onToothPickedObservable.notifyObservers(fdi);
-  }
-
-  private refreshTooltip(): void {
-    const fdi = this.hovered ?? this.selected;
-    const tooth = fdi === null ? undefined : this.teeth.get(fdi);
-    if (!tooth || !this.visible) {
-      this.tooltip.mesh.setEnabled(false);
-      return;
-    }
-    const title = toothLabel(tooth.fdi);
-    const detail = tooth.label;
-    this.tooltip.draw((ctx, w, h) => {
-      ctx.fillStyle = PALETTE.panelBg;
-      roundRectPath(ctx, 4, 4, w - 8, h - 8, 30);
-      ctx.fill();
-      ctx.strokeStyle = tooth.colour;
-      ctx.lineWidth = 6;
-      ctx.stroke();
-      ctx.fillStyle = PALETTE.text;
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
-      ctx.font = font(detail ? 40 : 48, 600);
-      ctx.fillText(title, w / 2, detail ? h * 0.36 : h / 2 + 2, w - 40);
-      if (detail) {
-        ctx.font = font(32, 400);
-        ctx.fillStyle = PALETTE.softText;
-        ctx.fillText(detail, w / 2, h * 0.72, w - 40);
-      }
-    });
-    // Always in the same spot just above the model, so it never covers the arches.
-    const p = this.root.position;
-    this.tooltip.mesh.position.set(p.x, p.y + TOOLTIP_ABOVE_M, p.z);
-    this.tooltip.mesh.setEnabled(true);
   }
 
   dispose(): void {
     this.scene.onPointerObservable.remove(this.pointerObserver);
+    this.scene.onPrePointerObservable.remove(this.prePointerObserver);
     this.onToothPickedObservable.clear();
-    this.tooltip.dispose();
-    for (const l of this.labels) l.dispose();
-    for (const t of this.teeth.values()) t.material.dispose();
+    this.onPlacementObservable.clear();
+    this.board.dispose();
+    this.labelAtlas.dispose();
     this.hatch.dispose();
     this.root.dispose(false, true);
   }

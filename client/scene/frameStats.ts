@@ -18,6 +18,8 @@ export interface FrameStats {
   /** Median and 95th percentile CPU time of `scene.render`, ms. */
   scriptMsP50: number;
   scriptMsP95: number;
+  /** The meshes drawn in the last frame, by name (what to merge next). */
+  drawn: string[];
 }
 
 function percentile(values: number[], p: number): number {
@@ -52,6 +54,10 @@ export function measureFramesAsync(scene: Scene, frames: number): Promise<FrameS
         triangles: Math.round(scene.getActiveIndices() / 3),
         scriptMsP50: Math.round(percentile(times, 0.5) * 100) / 100,
         scriptMsP95: Math.round(percentile(times, 0.95) * 100) / 100,
+        drawn: scene
+          .getActiveMeshes()
+          .data.slice(0, scene.getActiveMeshes().length)
+          .map((m) => m.name),
       };
       inst.dispose();
       resolve(stats);

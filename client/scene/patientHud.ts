@@ -27,6 +27,9 @@ function facing(
   plane.lookAt(position.scale(2).subtract(viewer));
 }
 
+/** The main panel (questions, Otto's menu, check-ins): larger than before so 1.5° text fits. */
+export const MAIN_PANEL = { widthM: 0.9, heightM: 0.58, px: 1024 } as const;
+
 export class PatientHud {
   readonly onChoiceObservable = new Observable<PanelChoice>();
   /** Fired when the STOP button on the bar is pressed. */
@@ -51,12 +54,27 @@ export class PatientHud {
     const at = (p: { distance: number; yawDeg: number; pitchDeg: number }) =>
       patientViewPoint(p.distance, p.yawDeg, p.pitchDeg);
 
-    this.panel = new WorldPanel(scene, "main", 0.76, 0.44, 1024);
+    // Title, body and buttons all at least 1.5° at the panel's distance (ISSUE10: headset text).
+    this.panel = new WorldPanel(
+      scene,
+      "main",
+      MAIN_PANEL.widthM,
+      MAIN_PANEL.heightM,
+      MAIN_PANEL.px,
+      minLegiblePx(PATIENT_UI.panel.distance, MAIN_PANEL.widthM, MAIN_PANEL.px),
+    );
     this.panel.placeFacing(at(PATIENT_UI.panel), eye);
     this.panel.onChoiceObservable.add((c) => this.onChoiceObservable.notifyObservers(c));
 
     if (withControls) {
-      this.controls = new WorldPanel(scene, PanelId.controls, 0.3, 0.12, 480);
+      this.controls = new WorldPanel(
+        scene,
+        PanelId.controls,
+        0.3,
+        0.12,
+        480,
+        minLegiblePx(PATIENT_UI.controls.distance, 0.3, 480),
+      );
       this.controls.placeFacing(at(PATIENT_UI.controls), eye);
       this.controls.show(controlsPanel());
       this.controls.onChoiceObservable.add((c) => {

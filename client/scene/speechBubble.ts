@@ -1,6 +1,6 @@
 /** A 3D speech bubble: word-wrapped text on a billboard that fades after a reading time. */
 
-import type { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Matrix, Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { ottoReadingMs } from "./ottoSpeech.ts";
@@ -13,6 +13,33 @@ const BUBBLE_HEIGHT_M = 0.62;
 const MIN_TEXT_PX = 56;
 
 const FADE_MS = 800;
+/** Room kept between the bubble and the view's edge, as a share of the half-view. */
+const EDGE_MARGIN = 0.06;
+
+/**
+ * Where a camera-facing box `w` × `h` (metres) centred at `at` must go to sit wholly inside the
+ * camera's view: moved sideways/up/down at the same depth, never nearer or further. A box behind
+ * the camera stays where it is. Uses the projection matrix, so it holds for XR eyes too.
+ */
+export function keepInView(
+  at: Vector3,
+  cam: { getViewMatrix(): Matrix; getProjectionMatrix(): Matrix; rigCameras: readonly unknown[] },
+  w: number,
+  h: number,
+): Vector3 {
+  const view = cam.getViewMatrix();
+  const eye = (cam.rigCameras[0] as typeof cam | undefined) ?? cam;
+  const proj = eye.getProjectionMatrix().m;
+  const local = Vector3.TransformCoordinates(at, view);
+  if (local.z <= 0.05 || !proj[0] || !proj[5]) return at;
+  const halfW = (local.z / Math.abs(proj[0])) * (1 - EDGE_MARGIN);
+  const halfH = (local.z / Math.abs(proj[5])) * (1 - EDGE_MARGIN);
+  const clamp = (v: number, half: number, size: number) =>
+    size / 2 >= half ? 0 : Math.min(half - size / 2, Math.max(-half + size / 2, v));
+  const fitted = new Vector3(clamp(local.x, halfW, w), clamp(local.y, halfH, h), local.z);
+  if (fitted.equalsWithEpsilon(local, 1e-6)) return at;
+  return Vector3.TransformCoordinates(fitted, Matrix.Invert(view));
+}
 
 export class SpeechBubble {
   private readonly plane: TextPlane;
@@ -82,7 +109,10 @@ export class SpeechBubble {
 
   update(nowMs: number, anchor: Vector3): void {
     if (this.text === null) return;
-    this.plane.mesh.position.copyFrom(anchor);
+    const cam = this.plane.mesh.getScene().activeCamera;
+    this.plane.mesh.position.copyFrom(
+      cam ? keepInView(anchor, cam, BUBBLE_WIDTH_M, BUBBLE_HEIGHT_M) : anchor,
+    );
     const age = nowMs - this.shownAt;
     if (age > this.holdMs + FADE_MS) this.hide();
     else if (age > this.holdMs) this.plane.mesh.visibility = 1 - (age - this.holdMs) / FADE_MS;

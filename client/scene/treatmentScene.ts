@@ -15,7 +15,9 @@ import { Scene } from "@babylonjs/core/scene.js";
 import type { Pose, PoseBatch } from "../../shared/poseCodec.ts";
 import type { MemberView, OttoView, Surroundings } from "../../shared/protocol.ts";
 import type { Role } from "../../shared/roles.ts";
+import type { ToothNotation } from "../../shared/teeth.ts";
 import { AmbientSound } from "./ambientSound.ts";
+import type { ChartPlacement } from "./archChartPlacement.ts";
 import {
   createDesktopCamera,
   type DesktopFraming,
@@ -76,6 +78,14 @@ export interface SceneTestState {
   cameraPosition: [number, number, number];
   /** The room is hidden and not drawn (the seat went to another window). */
   idle: boolean;
+  /** Where the arch chart stands (docked beside the patient, or moved). */
+  chart: ChartPlacement;
+  /** On the canvas (CSS px): the chart's drag handle, its Dock button and tooth 36 (e2e clicks). */
+  chartHandleAt: { x: number; y: number } | null;
+  chartDockAt: { x: number; y: number } | null;
+  tooth36At: { x: number; y: number } | null;
+  /** The notation the 3D chart's numbers are in. */
+  chartNotation: string;
 }
 
 export class TreatmentScene {
@@ -229,6 +239,33 @@ export class TreatmentScene {
     this.parts.dentition.highlight(teeth);
   }
 
+  /** Tooth numbers on the 3D chart follow the reader's notation (FDI, Universal, Palmer). */
+  setToothNotation(notation: ToothNotation): void {
+    this.parts.dentition.setNotation(notation);
+  }
+
+  /** The arch chart goes where this person left it (docked if nowhere); their moves are saved. */
+  rememberChartFor(personId: string): void {
+    this.parts.dentition.rememberFor(personId);
+  }
+
+  /** Puts the arch chart back beside the patient. */
+  dockChart(): void {
+    this.parts.dentition.dock();
+  }
+
+  /** Where the chart's board is on the canvas (its title bar's left part: the drag handle). */
+  chartHandleScreenPosition(): { x: number; y: number } | null {
+    const p = this.parts.dentition.handleWorldPosition();
+    return p ? this.project(p) : null;
+  }
+
+  /** Where the chart's Dock button is on the canvas. */
+  chartDockScreenPosition(): { x: number; y: number } | null {
+    const p = this.parts.dentition.dockButtonWorldPosition();
+    return p ? this.project(p) : null;
+  }
+
   /** Shows or hides the dentition model (shown on desktop, hidden for the patient by default). */
   setDentitionVisible(visible: boolean): void {
     this.parts.dentition.setVisible(visible);
@@ -282,7 +319,8 @@ export class TreatmentScene {
 
   /** Desktop only: jump the orbit camera to a preset framing. */
   setDesktopFraming(framing: DesktopFraming): void {
-    if (this.desktopCamera) frameDesktop(this.desktopCamera, framing);
+    if (this.desktopCamera)
+      frameDesktop(this.desktopCamera, framing, this.parts.dentition.root.position.clone());
   }
 
   /** Presses a panel button by value, as a click would (keyboard shortcuts, tests). */
@@ -343,6 +381,11 @@ export class TreatmentScene {
       xrStopButtonHeld: this.xr?.stopButtonHeld ?? false,
       cameraPosition: [cp.x, cp.y, cp.z],
       idle: this.idle,
+      chart: this.parts.dentition.chartPlacement,
+      chartHandleAt: this.chartHandleScreenPosition(),
+      chartDockAt: this.chartDockScreenPosition(),
+      tooth36At: this.toothScreenPosition(36),
+      chartNotation: this.parts.dentition.notationShown,
     };
   }
 

@@ -63,7 +63,9 @@ export class WorldPanel {
   private pressedUntil = 0;
 
   /**
-   * @param widthM physical width in metres; heightM likewise; pxWidth canvas resolution.
+   * @param widthM physical width in metres; heightM likewise; pxWidth canvas resolution;
+   * minTextPx the smallest text allowed (title, body and buttons), e.g. 1.5° at the viewing
+   * distance (`minLegiblePx`): text never shrinks below it to fit.
    */
   constructor(
     private readonly scene: Scene,
@@ -71,6 +73,7 @@ export class WorldPanel {
     widthM: number,
     heightM: number,
     pxWidth = 1024,
+    private readonly minTextPx = 22,
   ) {
     this.plane = new TextPlane(scene, `panel-${name}`, widthM, heightM, pxWidth);
     this.plane.mesh.isPickable = true;
@@ -151,6 +154,11 @@ export class WorldPanel {
     return this.rects.findIndex((r) => x >= r.x && x <= r.x + r.w && y >= r.y && y <= r.y + r.h);
   }
 
+  /** The title: a little larger than the body, never under the legible minimum. */
+  private get titlePx(): number {
+    return Math.max(44, Math.round(this.minTextPx * 1.2));
+  }
+
   private onPointer(info: PointerInfo): void {
     if (!this.current || !this.plane.mesh.isEnabled()) return;
     if (info.type === PointerEventTypes.POINTERMOVE) {
@@ -194,7 +202,10 @@ export class WorldPanel {
       };
     });
     ctx.font = font(44, 700);
-    return { bodyTop: spec.title ? PAD + 64 : PAD, bodyBottom: n > 0 ? areaTop - GAP : h - PAD };
+    return {
+      bodyTop: spec.title ? PAD + this.titlePx * 1.4 : PAD,
+      bodyBottom: n > 0 ? areaTop - GAP : h - PAD,
+    };
   }
 
   private redraw(): void {
@@ -211,14 +222,22 @@ export class WorldPanel {
       const { bodyTop, bodyBottom } = this.layout(ctx, spec, w, h);
       if (spec.title) {
         ctx.fillStyle = PALETTE.text;
-        ctx.font = font(44, 700);
+        ctx.font = font(this.titlePx, 700);
         ctx.textAlign = "left";
         ctx.textBaseline = "middle";
         const title = wrapLines(ctx, spec.title, w - 2 * PAD)[0] ?? "";
-        ctx.fillText(title, PAD, PAD + 26);
+        ctx.fillText(title, PAD, PAD + this.titlePx * 0.6);
       }
       if (spec.body) {
-        const fitted = fitText(ctx, spec.body, w - 2 * PAD, bodyBottom - bodyTop, 42, 22, 400);
+        const fitted = fitText(
+          ctx,
+          spec.body,
+          w - 2 * PAD,
+          bodyBottom - bodyTop,
+          Math.max(42, this.minTextPx),
+          this.minTextPx,
+          400,
+        );
         ctx.fillStyle = PALETTE.softText;
         ctx.textAlign = "left";
         ctx.textBaseline = "middle";
@@ -254,8 +273,8 @@ export class WorldPanel {
       b.label,
       r.w - 20,
       r.h - 14,
-      tone === "stop" ? Math.min(72, r.h * 0.55) : Math.min(40, r.h * 0.42),
-      18,
+      Math.max(this.minTextPx, tone === "stop" ? Math.min(72, r.h * 0.55) : Math.min(40, r.h * 0.42)),
+      this.minTextPx,
       weight,
       1.15,
     );

@@ -269,6 +269,22 @@ export class XRSessionController {
     this.hands.delete(source.uniqueId);
   }
 
+  /**
+   * A controller's laser shows only while it points at something to press (a panel, a tooth):
+   * a calm view without two beams sweeping the room, and two draw calls per eye fewer. Runs after
+   * Babylon's pointer selection has picked for this frame; picking itself is unchanged.
+   */
+  private quietLasers(): void {
+    const xr = this.xr;
+    if (!xr) return;
+    for (const c of xr.input.controllers) {
+      const laser = c.pointer.getChildMeshes(true).find((m) => m.name === "laserPointer");
+      if (!laser?.isVisible) continue;
+      const under = xr.pointerSelection.getMeshUnderPointer(c.uniqueId);
+      laser.isVisible = under?.metadata?.interactive === true;
+    }
+  }
+
   /** A controller's stop button is down as the last XR frame saw it (tests wait for its release). */
   get stopButtonHeld(): boolean {
     for (const h of this.hands.values()) if (h.primaryWasDown) return true;
@@ -277,6 +293,7 @@ export class XRSessionController {
 
   private onFrame(): void {
     if (this.statusNow !== "in_xr") return;
+    this.quietLasers();
     const now = performance.now();
     const head = this.head();
     for (const h of this.hands.values()) {

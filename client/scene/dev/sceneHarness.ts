@@ -156,6 +156,7 @@ async function main(): Promise<void> {
   });
   scene.setStepInfo("Step 3 of 7: Checking tooth 36 · Next: gentle cleaning");
   if (params.get("surroundings") === "nature") scene.setSurroundings("nature");
+  if (demoView) scene.setDesktopFraming("demo");
 
   // Jittered pose stream: 30 Hz ticks, delivery 20-90 ms late.
   const serverEpoch = 2 ** 32 - 5_000;
