@@ -73,6 +73,15 @@ function rodY(name: string, scene: Scene, diameter: number, height: number): Mes
   return rod(name, scene, new Vector3(0, -height / 2, 0), new Vector3(0, height / 2, 0), diameter);
 }
 
+/**
+ * The node a remote person's head hangs from (their eye point, +z where they look): the voice
+ * slice attaches its speaking indicator and spatial audio here. Same name with the built-in and a
+ * GLB avatar.
+ */
+export function avatarHeadNodeName(memberId: string): string {
+  return `avatar-eyes-${memberId}`;
+}
+
 export class AvatarSet {
   private readonly interp = new PoseInterpolator({ delayMs: 100 });
   private readonly avatars = new Map<string, Avatar>();
@@ -151,6 +160,11 @@ export class AvatarSet {
     return a?.visible ? a.head.position.clone() : null;
   }
 
+  /** The head node of a drawn person (see `avatarHeadNodeName`), null when not in the room. */
+  headNode(memberId: string): TransformNode | null {
+    return this.avatars.get(memberId)?.head ?? null;
+  }
+
   testState(): Record<string, { head: [number, number, number]; visible: boolean }> {
     const out: Record<string, { head: [number, number, number]; visible: boolean }> = {};
     for (const [id, a] of this.avatars) {
@@ -172,7 +186,7 @@ export class AvatarSet {
     const gloves = matte(scene, `avatar-gloves-${id}`, patient ? skinTone : PALETTE.glove, {
       specular: 0.12,
     });
-    const head = new TransformNode(`avatar-eyes-${id}`, scene);
+    const head = new TransformNode(avatarHeadNodeName(id), scene);
     head.parent = root;
     const part = (
       mesh: Mesh,
