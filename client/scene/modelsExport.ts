@@ -6,11 +6,13 @@
  * of the room's bundle.
  */
 import "@babylonjs/serializers/glTF/2.0/Extensions/KHR_materials_unlit.js";
+import { VertexBuffer } from "@babylonjs/core/Buffers/buffer.js";
 import type { Engine } from "@babylonjs/core/Engines/engine.js";
 import { Light } from "@babylonjs/core/Lights/light.js";
 import { PBRMaterial } from "@babylonjs/core/Materials/PBR/pbrMaterial.js";
 import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
 import { Color3 } from "@babylonjs/core/Maths/math.color.js";
+import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import type { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import { GLTF2Export } from "@babylonjs/serializers/glTF/2.0/glTFSerializer.js";
@@ -59,6 +61,12 @@ export async function exportBuiltinModelsAsync(engine: Engine): Promise<Record<s
     const scene = new Scene(engine);
     FIGURES[kind](scene);
     toPbr(scene);
+    // Texture coordinates only where a texture uses them: a quarter of each plain part's bytes.
+    for (const mesh of scene.meshes) {
+      const mat = mesh.material;
+      if (mat instanceof PBRMaterial && !mat.albedoTexture && mesh instanceof Mesh)
+        mesh.removeVerticesData(VertexBuffer.UVKind);
+    }
     const name = MODEL_CONTRACTS[kind].file.replace(/\.glb$/, "");
     const data = await GLTF2Export.GLBAsync(scene, name, {
       shouldExportNode: (node) => !(node instanceof Light),

@@ -57,6 +57,8 @@ interface OttoParts {
   arms: TransformNode[];
   shadowDisc: TransformNode | null;
   eyeMat: StandardMaterial;
+  /** The float's height at rest in the file: Otto bobs about it. */
+  floatRestY: number;
 }
 
 /**
@@ -230,7 +232,7 @@ export class OttoAvatar {
       shadows: this.shadows,
       freeze: false,
     });
-    this.parts = { float, head, eyes, mouth, arms, shadowDisc, eyeMat };
+    this.parts = { float, head, eyes, mouth, arms, shadowDisc, eyeMat, floatRestY: float.position.y };
   }
 
   get state(): OttoState {
@@ -270,7 +272,7 @@ export class OttoAvatar {
     // Bob: advance a phase so a change of period never jumps.
     this.phase += (dt / look.bobPeriodS) * Math.PI * 2;
     const bob = Math.sin(this.phase) * look.bobAmp;
-    parts.float.position.y = OTTO_HOVER_HEIGHT + bob;
+    parts.float.position.y = parts.floatRestY + bob;
     parts.shadowDisc?.scaling.setAll(1 - bob * 3);
     parts.arms.forEach((arm, i) => {
       arm.rotation.x = Math.sin(this.phase + i) * 0.12;
