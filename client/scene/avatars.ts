@@ -7,7 +7,7 @@
  * local user is not drawn; the patient's body is the chair's, so a patient avatar has no torso.
  */
 import type { ShadowGenerator } from "@babylonjs/core/Lights/Shadows/shadowGenerator.js";
-import type { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
+import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
 import { Quaternion, Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
@@ -15,7 +15,8 @@ import type { Scene } from "@babylonjs/core/scene.js";
 import type { Pose, PoseBatch, Transform } from "../../shared/poseCodec.ts";
 import type { MemberView } from "../../shared/protocol.ts";
 import type { Role } from "../../shared/roles.ts";
-import { matte, PALETTE, roleColour } from "./palette.ts";
+import { contractNodes, type ModelTemplate, rigFrom } from "./modelsLoader.ts";
+import { colour, matte, PALETTE, roleColour } from "./palette.ts";
 import { PoseInterpolator } from "./poseInterpolation.ts";
 import { rod, roundedBox } from "./shapes.ts";
 import { batchStatic } from "./staticBatch.ts";
@@ -73,10 +74,90 @@ function rodY(name: string, scene: Scene, diameter: number, height: number): Mes
   return rod(name, scene, new Vector3(0, -height / 2, 0), new Vector3(0, height / 2, 0), diameter);
 }
 
+/** Eye height of the built-in figure standing in model space. */
+const FIGURE_EYE_Y = 1.6;
+
+/**
+ * The built-in person in model space (metres, +y up, facing +z, feet at the origin), also the
+ * source of `assets/models/avatar.glb`: "head" at the eyes, "body" 9 cm below and behind them,
+ * "hand-left"/"hand-right" at the palms, "visor" on the head; materials named skin, hair, scrubs,
+ * gloves and visor get each person's colours.
+ */
+export function buildAvatarFigure(scene: Scene): TransformNode {
+  const root = new TransformNode("avatar-model", scene);
+  const skin = matte(scene, "skin", SKIN[0]!, { specular: 0.12 });
+  const hair = matte(scene, "hair", HAIR[0]!, { specular: 0.12 });
+  const scrubs = matte(scene, "scrubs", roleColour("clinician"), { specular: 0.08 });
+  const gloves = matte(scene, "gloves", PALETTE.glove, { specular: 0.12 });
+  const visorMat = matte(scene, "visor", PALETTE.navy, { specular: 0.9 });
+  const node = (name: string, parent: TransformNode, x: number, y: number, z: number) => {
+    const n = new TransformNode(name, scene);
+    n.parent = parent;
+    n.position.set(x, y, z);
+    return n;
+  };
+  const part = (
+    mesh: Mesh,
+    parent: TransformNode,
+    x: number,
+    y: number,
+    z: number,
+    mat: StandardMaterial,
+  ) => {
+    mesh.position.set(x, y, z);
+    mesh.material = mat;
+    mesh.parent = parent;
+    return mesh;
+  };
+  // The head's origin is the eye point (+z is where the head looks): an adult head is about 15 cm
+  // wide, 23 cm chin to crown and 20 cm deep, the eyes halfway down.
+  const head = node("head", root, 0, FIGURE_EYE_Y, 0);
+  part(roundedBox("avatar-skull", scene, 0.15, 0.22, 0.19, 0.7, 14), head, 0, -0.005, -0.045, skin);
+  part(roundedBox("avatar-hair", scene, 0.16, 0.1, 0.19, 0.6, 12), head, 0, 0.075, -0.06, hair);
+  part(roundedBox("avatar-nose", scene, 0.025, 0.045, 0.03, 0.6, 6), head, 0, -0.03, 0.05, skin);
+  for (const side of [-1, 1])
+    part(roundedBox("avatar-ear", scene, 0.02, 0.055, 0.04, 0.6, 6), head, side * 0.078, -0.015, -0.05, skin);
+  const visor = node("visor", head, 0, 0.005, 0.035);
+  part(roundedBox("avatar-visor", scene, 0.17, 0.07, 0.08, 0.4, 10), visor, 0, 0, 0, visorMat);
+  const body = node("body", root, 0, FIGURE_EYE_Y - 0.09, -0.09);
+  part(rodY("avatar-neck", scene, 0.1, 0.12), body, 0, -0.08, 0, skin);
+  part(roundedBox("avatar-torso", scene, 0.38, 0.5, 0.22, 0.5, 14), body, 0, -0.42, 0, scrubs);
+  part(roundedBox("avatar-shoulders", scene, 0.44, 0.12, 0.2, 0.7, 12), body, 0, -0.21, 0, scrubs);
+  for (const side of [-1, 1]) {
+    const arm = part(roundedBox("avatar-upper-arm", scene, 0.09, 0.3, 0.1, 0.7, 10), body, 0, 0, 0, scrubs);
+    arm.position.set(side * 0.235, -0.36, 0.01);
+    arm.rotation.z = side * 0.12;
+  }
+  for (const [name, side] of [
+    ["hand-left", -1],
+    ["hand-right", 1],
+  ] as const) {
+    const hand = node(name, root, side * 0.22, 1.05, 0.3);
+    part(roundedBox(`${name}-palm`, scene, 0.085, 0.03, 0.095, 0.45, 10), hand, 0, 0, 0, gloves);
+    part(roundedBox(`${name}-fingers`, scene, 0.08, 0.022, 0.08, 0.5, 8), hand, 0, -0.004, 0.08, gloves);
+    part(roundedBox(`${name}-thumb`, scene, 0.025, 0.022, 0.06, 0.6, 6), hand, side * 0.05, 0, 0.03, gloves);
+  }
+  return root;
+}
+
+/**
+ * The node a remote person's head hangs from (their eye point, +z where they look): the voice
+ * slice attaches its speaking indicator and spatial audio here. Same name with the built-in and a
+ * GLB avatar.
+ */
+export function avatarHeadNodeName(memberId: string): string {
+  return `avatar-eyes-${memberId}`;
+}
+
 export class AvatarSet {
   private readonly interp = new PoseInterpolator({ delayMs: 100 });
   private readonly avatars = new Map<string, Avatar>();
   private readonly slotOwner = new Map<number, string>();
+  private template: ModelTemplate | null = null;
+  /** False until the avatar model has loaded (or failed and the built-in one stands in). */
+  private ready = false;
+  private lastMembers: readonly MemberView[] = [];
+  private lastSelf = "";
 
   constructor(
     private readonly scene: Scene,
@@ -84,6 +165,9 @@ export class AvatarSet {
   ) {}
 
   setMembers(members: readonly MemberView[], selfMemberId: string): void {
+    this.lastMembers = members;
+    this.lastSelf = selfMemberId;
+    if (!this.ready) return;
     const keep = new Set<string>();
     for (const m of members) {
       // Otto has its own body; the presenter (the demo screen) has none and sends no pose.
@@ -151,6 +235,11 @@ export class AvatarSet {
     return a?.visible ? a.head.position.clone() : null;
   }
 
+  /** The head node of a drawn person (see `avatarHeadNodeName`), null when not in the room. */
+  headNode(memberId: string): TransformNode | null {
+    return this.avatars.get(memberId)?.head ?? null;
+  }
+
   testState(): Record<string, { head: [number, number, number]; visible: boolean }> {
     const out: Record<string, { head: [number, number, number]; visible: boolean }> = {};
     for (const [id, a] of this.avatars) {
@@ -160,93 +249,71 @@ export class AvatarSet {
     return out;
   }
 
+  /**
+   * Uses the avatar file (or, with null, the built-in figure) for everyone: until this is called
+   * nobody is drawn, then everybody already in the room is (re)built with it.
+   */
+  useTemplate(template: ModelTemplate | null): void {
+    this.template = template;
+    this.ready = true;
+    for (const a of this.avatars.values()) this.disposeAvatar(a);
+    this.avatars.clear();
+    this.setMembers(this.lastMembers, this.lastSelf);
+  }
+
+  /** Roots of the drawn people, for the model report. */
+  roots(): TransformNode[] {
+    return [...this.avatars.values()].map((a) => a.root);
+  }
+
   private create(member: MemberView): Avatar {
     const scene = this.scene;
     const id = member.memberId;
     const patient = member.role === "patient";
     const root = new TransformNode(`avatar-${id}`, scene);
-    const skinTone = pick(SKIN, id, 7);
-    const skin = matte(scene, `avatar-skin-${id}`, skinTone, { specular: 0.12 });
-    const hair = matte(scene, `avatar-hair-${id}`, pick(HAIR, id, 3), { specular: 0.12 });
-    const scrubs = matte(scene, `avatar-scrubs-${id}`, roleColour(member.role), { specular: 0.08 });
-    const gloves = matte(scene, `avatar-gloves-${id}`, patient ? skinTone : PALETTE.glove, {
-      specular: 0.12,
-    });
-    const head = new TransformNode(`avatar-eyes-${id}`, scene);
-    head.parent = root;
-    const part = (
-      mesh: Mesh,
-      parent: TransformNode,
-      x: number,
-      y: number,
-      z: number,
-      mat: StandardMaterial,
-    ) => {
-      mesh.position.set(x, y, z);
-      mesh.material = mat;
-      mesh.parent = parent;
-      return mesh;
-    };
-    // The pose is the eye point (+z is where the head looks): an adult head is about 15 cm wide,
-    // 23 cm chin to crown and 20 cm deep, the eyes halfway down.
-    part(roundedBox(`avatar-skull-${id}`, scene, 0.15, 0.22, 0.19, 0.7, 14), head, 0, -0.005, -0.045, skin);
-    part(roundedBox("avatar-hair", scene, 0.16, 0.1, 0.19, 0.6, 12), head, 0, 0.075, -0.06, hair);
-    part(roundedBox("avatar-nose", scene, 0.025, 0.045, 0.03, 0.6, 6), head, 0, -0.03, 0.05, skin);
-    for (const side of [-1, 1])
-      part(
-        roundedBox("avatar-ear", scene, 0.02, 0.055, 0.04, 0.6, 6),
-        head,
-        side * 0.078,
-        -0.015,
-        -0.05,
-        skin,
-      );
-    // Only the patient wears a headset: the care team works at a desk or at the chair.
-    if (patient) {
-      const visor = matte(scene, `avatar-visor-${id}`, PALETTE.navy, { specular: 0.9 });
-      part(roundedBox("avatar-visor", scene, 0.17, 0.07, 0.08, 0.4, 10), head, 0, 0.005, 0.035, visor);
-    }
-    let body: TransformNode | null = null;
-    if (!patient) {
-      body = new TransformNode(`avatar-body-${id}`, scene);
-      body.parent = root;
-      part(rodY("avatar-neck", scene, 0.1, 0.12), body, 0, -0.08, 0, skin);
-      part(roundedBox("avatar-torso", scene, 0.38, 0.5, 0.22, 0.5, 14), body, 0, -0.42, 0, scrubs);
-      part(roundedBox("avatar-shoulders", scene, 0.44, 0.12, 0.2, 0.7, 12), body, 0, -0.21, 0, scrubs);
-      for (const side of [-1, 1]) {
-        const arm = part(
-          roundedBox("avatar-upper-arm", scene, 0.09, 0.3, 0.1, 0.7, 10),
-          body,
-          0,
-          0,
-          0,
-          scrubs,
-        );
-        arm.position.set(side * 0.235, -0.36, 0.01);
-        arm.rotation.z = side * 0.12;
-      }
-    }
-    const hand = (name: string, side: number) => {
-      const node = new TransformNode(name, scene);
-      node.parent = root;
-      part(roundedBox(`${name}-palm`, scene, 0.085, 0.03, 0.095, 0.45, 10), node, 0, 0, 0, gloves);
-      part(roundedBox(`${name}-fingers`, scene, 0.08, 0.022, 0.08, 0.5, 8), node, 0, -0.004, 0.08, gloves);
-      part(
-        roundedBox(`${name}-thumb`, scene, 0.025, 0.022, 0.06, 0.6, 6),
-        node,
-        side * 0.05,
-        0,
-        0.03,
-        gloves,
-      );
+    const rig = rigFrom(
+      this.template ? this.template.instantiate() : [buildAvatarFigure(scene)],
+      contractNodes("avatar"),
+      root,
+    );
+    const head = rig.pivots.get("head")!;
+    head.name = avatarHeadNodeName(id);
+    // Body and hands move on their own: straight under the root whatever the file nested them in.
+    const [left, right] = (["hand-left", "hand-right"] as const).map((n) => {
+      const node = rig.pivots.get(n)!;
+      node.setParent(root);
+      node.name = `avatar-${n}-${id}`;
       return node;
+    }) as [TransformNode, TransformNode];
+    let body: TransformNode | null = rig.pivots.get("body")!;
+    body.setParent(root);
+    body.name = `avatar-body-${id}`;
+    // Only the patient wears a headset: the care team works at a desk or at the chair. The
+    // patient's body is the chair's, so a patient avatar has no torso.
+    const figureMaterials = new Set(root.getChildMeshes(false).map((m) => m.material));
+    if (!patient) rig.pivots.get("visor")?.dispose(false, false);
+    if (patient) {
+      body.dispose(false, false);
+      body = null;
+    }
+    const skinTone = pick(SKIN, id, 7);
+    const tints: Record<string, string> = {
+      skin: skinTone,
+      hair: pick(HAIR, id, 3),
+      scrubs: roleColour(member.role),
+      gloves: patient ? skinTone : PALETTE.glove,
     };
-    const left = hand(`avatar-left-${id}`, -1);
-    const right = hand(`avatar-right-${id}`, 1);
+    for (const mesh of root.getChildMeshes(false)) {
+      const mat = mesh.material;
+      const tint = mat ? tints[mat.name] : undefined;
+      if (tint && mat instanceof StandardMaterial) mat.diffuseColor = colour(tint);
+    }
     // One mesh per rigid part: head, body, each hand.
     const parts = [head, body, left, right].flatMap((n) =>
       n ? batchStatic(n, `avatar-${id}-${n.name}`, { freeze: false }) : [],
     );
+    // The figure's own materials are baked into the parts now (or belonged to a dropped visor).
+    for (const m of figureMaterials) if (m && m.getBindedMeshes().length === 0) m.dispose();
     const tag = new TextPlane(scene, `avatar-tag-${id}`, 0.44, 0.12, 512);
     tag.mesh.billboardMode = Mesh.BILLBOARDMODE_ALL;
     tag.mesh.parent = root;

@@ -2,7 +2,10 @@
  * The dental unit: chair (base, seat, reclined backrest, headrest, armrests, leg rest), the
  * operatory light on its pole, the instrument tray, the clinician's stool, and the seated
  * patient's body (shown while a patient is in the room; the head and hands are the avatar's).
+ * The built-in builder is also the source of `assets/models/dental-unit.glb`; `placeDentalUnit`
+ * puts either into the scene. The operatory light's lamp stays ours, aimed from the shared layout.
  */
+import type { ShadowGenerator } from "@babylonjs/core/Lights/Shadows/shadowGenerator.js";
 import { SpotLight } from "@babylonjs/core/Lights/spotLight.js";
 import { Color3 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
@@ -11,6 +14,7 @@ import { CreateDisc } from "@babylonjs/core/Meshes/Builders/discBuilder.js";
 import { CreateTorus } from "@babylonjs/core/Meshes/Builders/torusBuilder.js";
 import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
+import type { Node } from "@babylonjs/core/node.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import {
   BACK_HINGE,
@@ -24,15 +28,52 @@ import {
   toV3,
   type V3,
 } from "./layout.ts";
+import { contractNodes, rigFrom } from "./modelsLoader.ts";
 import { glowing, matte, PALETTE } from "./palette.ts";
 import { rod, roundedBox } from "./shapes.ts";
+import { batchStatic } from "./staticBatch.ts";
 
 export interface DentalUnit {
   root: TransformNode;
+  /** The seated patient's body: shown only while a patient is in the room. */
   patientBody: TransformNode;
-  casters: Mesh[];
   lampLight: SpotLight;
   dispose(): void;
+}
+
+/** The unit's holders and the lamp's light; the chair itself arrives with `placeDentalUnit`. */
+export function createDentalUnit(scene: Scene): DentalUnit {
+  const root = new TransformNode("dental-unit", scene);
+  const patientBody = new TransformNode("patient-body", scene);
+  patientBody.parent = root;
+  const lamp = toV3(LIGHT_LAMP);
+  const aim = toV3(PATIENT_HEAD).subtract(lamp).normalize();
+  const lampLight = new SpotLight("lamp-light", lamp.clone(), aim, 0.7, 8, scene);
+  lampLight.diffuse = Color3.FromHexString("#fff4e2");
+  lampLight.specular = new Color3(0.2, 0.2, 0.2);
+  lampLight.intensity = 0.45;
+  lampLight.range = 3;
+  return {
+    root,
+    patientBody,
+    lampLight,
+    dispose() {
+      lampLight.dispose();
+      root.dispose(false, true);
+    },
+  };
+}
+
+/**
+ * Puts a chair (the file's nodes, or the built-in figure) into the unit: everything casts shadows,
+ * the "patient-body" node goes into the unit's patient body, and the static parts are baked.
+ */
+export function placeDentalUnit(unit: DentalUnit, nodes: readonly Node[], shadows: ShadowGenerator): void {
+  const rig = rigFrom(nodes, contractNodes("chair"), unit.root);
+  rig.pivots.get("patient-body")?.setParent(unit.patientBody);
+  for (const mesh of [...rig.meshes.values()].flat()) shadows.addShadowCaster(mesh, false);
+  batchStatic(unit.root, "dental-unit", { exclude: [unit.patientBody], shadows });
+  batchStatic(unit.patientBody, "patient-body", { shadows });
 }
 
 const LEGREST_TILT = (22 * Math.PI) / 180;
@@ -45,8 +86,9 @@ function place(mesh: Mesh, parent: TransformNode, p: V3, rotX = 0): Mesh {
   return mesh;
 }
 
-export function buildDentalUnit(scene: Scene): DentalUnit {
-  const root = new TransformNode("dental-unit", scene);
+/** The built-in dental unit in model space (metres, +y up, origin at the chair's base). */
+export function buildDentalUnitFigure(scene: Scene): TransformNode {
+  const root = new TransformNode("dental-unit-model", scene);
   const casters: Mesh[] = [];
   const cushion = matte(scene, "upholstery", PALETTE.upholstery, { specular: 0.18 });
   const cushionDark = matte(scene, "upholstery-dark", PALETTE.upholsteryDark, { specular: 0.12 });
@@ -136,24 +178,14 @@ export function buildDentalUnit(scene: Scene): DentalUnit {
     post.parent = root;
   }
 
-  const lampLight = buildOperatoryLight(scene, root, casters);
+  buildOperatoryLight(scene, root, casters);
   buildTray(scene, root, casters);
   buildStool(scene, root, casters);
-  const patientBody = buildPatientBody(scene, root, casters);
-
-  return {
-    root,
-    patientBody,
-    casters,
-    lampLight,
-    dispose() {
-      lampLight.dispose();
-      root.dispose(false, true);
-    },
-  };
+  buildPatientBody(scene, root, casters);
+  return root;
 }
 
-function buildOperatoryLight(scene: Scene, root: TransformNode, casters: Mesh[]): SpotLight {
+function buildOperatoryLight(scene: Scene, root: TransformNode, casters: Mesh[]): void {
   const shell = matte(scene, "lamp-shell", "#f7f8f9", { specular: 0.4 });
   const metal = matte(scene, "lamp-metal", PALETTE.metal, { specular: 0.6 });
   const poleBase: V3 = [0.05, 0, BACK_HINGE[2] - 1.0];
@@ -189,12 +221,6 @@ function buildOperatoryLight(scene: Scene, root: TransformNode, casters: Mesh[])
   face.rotation.y = Math.PI;
   face.material = glowing(scene, "lamp-face", "#fff6e0");
   face.parent = head;
-  const light = new SpotLight("lamp-light", lamp.clone(), aim, 0.7, 8, scene);
-  light.diffuse = Color3.FromHexString("#fff4e2");
-  light.specular = new Color3(0.2, 0.2, 0.2);
-  light.intensity = 0.45;
-  light.range = 3;
-  return light;
 }
 
 function buildTray(scene: Scene, root: TransformNode, casters: Mesh[]): void {

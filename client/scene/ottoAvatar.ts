@@ -6,17 +6,18 @@
 
 import type { GlowLayer } from "@babylonjs/core/Layers/glowLayer.js";
 import type { ShadowGenerator } from "@babylonjs/core/Lights/Shadows/shadowGenerator.js";
-import type { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
+import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
 import { Color3 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { CreateDisc } from "@babylonjs/core/Meshes/Builders/discBuilder.js";
 import { CreateSphere } from "@babylonjs/core/Meshes/Builders/sphereBuilder.js";
 import { CreateTorus } from "@babylonjs/core/Meshes/Builders/torusBuilder.js";
-import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
+import type { Node } from "@babylonjs/core/node.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { OttoState } from "../../shared/otto.ts";
 import { OTTO_BASE, OTTO_HOVER_HEIGHT, PATIENT_HEAD, toV3 } from "./layout.ts";
+import { contractNodes, meshesUnder, rigFrom } from "./modelsLoader.ts";
 import { colour, glowing, matte } from "./palette.ts";
 import { rod, roundedBox } from "./shapes.ts";
 import { SpeechBubble } from "./speechBubble.ts";
@@ -47,15 +48,127 @@ export function angleDelta(a: number, b: number): number {
   return d;
 }
 
+/** Otto's parts by contract name, after `rigFrom` (models.ts): what `update` moves each frame. */
+interface OttoParts {
+  float: TransformNode;
+  head: TransformNode;
+  eyes: TransformNode[];
+  mouth: TransformNode;
+  arms: TransformNode[];
+  shadowDisc: TransformNode | null;
+  eyeMat: StandardMaterial;
+  /** The float's height at rest in the file: Otto bobs about it. */
+  floatRestY: number;
+}
+
+/**
+ * The built-in Otto in model space (metres, +y up, facing +z, origin on the floor under it): also
+ * the source of `assets/models/otto.glb`.
+ */
+export function buildOttoFigure(scene: Scene): TransformNode {
+  const root = new TransformNode("otto-model", scene);
+  const white = matte(scene, "otto-white", "#f6f8fa", { specular: 0.45 });
+  const teal = matte(scene, "otto-teal", "#45b3b0", { specular: 0.3 });
+  const screen = matte(scene, "otto-screen", "#17283a", { specular: 0.8 });
+  const eyeMat = glowing(scene, "otto-eyes", LOOKS.idle.eyes);
+
+  const shadowDisc = CreateDisc("otto-shadow", { radius: 0.17, tessellation: 32 }, scene);
+  shadowDisc.rotation.x = Math.PI / 2;
+  shadowDisc.position.y = 0.004;
+  shadowDisc.material = matte(scene, "otto-shadow", "#40505c", { alpha: 0.18 });
+  shadowDisc.parent = root;
+
+  const float = new TransformNode("otto-float", scene);
+  float.parent = root;
+  float.position.y = OTTO_HOVER_HEIGHT;
+
+  const body = roundedBox("otto-body", scene, 0.3, 0.34, 0.27, 0.85, 18);
+  body.material = white;
+  body.parent = float;
+  const band = CreateTorus("otto-band", { diameter: 0.285, thickness: 0.025, tessellation: 40 }, scene);
+  band.position.y = -0.03;
+  band.scaling.z = 0.9;
+  band.material = teal;
+  band.parent = float;
+  const thruster = CreateSphere("otto-thruster", { diameter: 0.1, segments: 12 }, scene);
+  thruster.position.y = -0.17;
+  thruster.scaling.y = 0.4;
+  thruster.material = glowing(scene, "otto-thruster", "#9ff3ea", 0.8);
+  thruster.parent = float;
+
+  // Chest badge with a tooth emblem.
+  const badge = CreateDisc("otto-badge", { radius: 0.05, tessellation: 32 }, scene);
+  badge.position.set(0, 0.03, 0.134);
+  badge.rotation.y = Math.PI;
+  badge.material = teal;
+  badge.parent = float;
+  const tooth = createCrown("otto-tooth", scene, "molar", { width: 10, depth: 9, height: 9 });
+  tooth.scaling.setAll(0.0062);
+  tooth.position.set(0, 0.035, 0.14);
+  tooth.rotation.x = -Math.PI / 2;
+  tooth.material = matte(scene, "otto-tooth", "#ffffff", { specular: 0.6, emissive: "#3a4a4a" });
+  tooth.parent = float;
+
+  for (const [side, name] of [
+    [-1, "otto-arm-left"],
+    [1, "otto-arm-right"],
+  ] as const) {
+    const arm = roundedBox(name, scene, 0.045, 0.14, 0.05, 0.8, 10);
+    arm.position.set(side * 0.168, -0.01, 0.01);
+    arm.rotation.z = side * 0.18;
+    arm.material = white;
+    arm.parent = float;
+  }
+
+  const neck = rod("otto-neck", scene, new Vector3(0, 0.15, 0), new Vector3(0, 0.2, 0), 0.05);
+  neck.material = teal;
+  neck.parent = float;
+  const head = new TransformNode("otto-head", scene);
+  head.parent = float;
+  head.position.y = 0.3;
+  const shell = roundedBox("otto-head-shell", scene, 0.34, 0.24, 0.26, 0.5, 18);
+  shell.material = white;
+  shell.parent = head;
+  const face = roundedBox("otto-face", scene, 0.27, 0.165, 0.03, 0.4, 12);
+  face.position.z = 0.119;
+  face.material = screen;
+  face.parent = head;
+  for (const [side, name] of [
+    [-1, "otto-eye-left"],
+    [1, "otto-eye-right"],
+  ] as const) {
+    const eye = roundedBox(name, scene, 0.045, 0.062, 0.012, 0.6, 10);
+    eye.position.set(side * 0.058, 0.018, 0.136);
+    eye.material = eyeMat;
+    eye.parent = head;
+  }
+  const mouth = roundedBox("otto-mouth", scene, 0.07, 0.014, 0.01, 0.5, 8);
+  mouth.position.set(0, -0.042, 0.136);
+  mouth.material = eyeMat;
+  mouth.parent = head;
+  for (const side of [-1, 1]) {
+    const ear = CreateDisc("otto-ear", { radius: 0.04, tessellation: 24 }, scene);
+    ear.position.x = side * 0.172;
+    ear.rotation.y = side * (Math.PI / 2) + Math.PI;
+    ear.material = teal;
+    ear.parent = head;
+  }
+  const antenna = rod("otto-antenna", scene, new Vector3(0, 0.11, 0), new Vector3(0, 0.18, 0), 0.012);
+  antenna.material = teal;
+  antenna.parent = head;
+  const tip = CreateSphere("otto-antenna-tip", { diameter: 0.035, segments: 10 }, scene);
+  tip.position.y = 0.19;
+  tip.material = eyeMat;
+  tip.parent = head;
+  return root;
+}
+
+/** Parts that light up (the glow layer draws only these). */
+const GLOWING = ["otto-eye-left", "otto-eye-right", "otto-mouth", "otto-thruster", "otto-antenna-tip"];
+
 export class OttoAvatar {
   private readonly root: TransformNode;
-  private readonly float: TransformNode;
-  private readonly head: TransformNode;
-  private readonly eyes: Mesh[];
-  private readonly mouth: Mesh;
-  private readonly arms: Mesh[];
-  private readonly shadowDisc: Mesh;
-  private readonly eyeMat: StandardMaterial;
+  private parts: OttoParts | null = null;
   private readonly bubble: SpeechBubble;
   private readonly eyeColour = colour(LOOKS.idle.eyes);
   private current: OttoState = "idle";
@@ -66,117 +179,60 @@ export class OttoAvatar {
   private nextBlink = 2_500;
   private phase = 0;
 
-  constructor(scene: Scene, glow: GlowLayer, shadows: ShadowGenerator | null) {
+  constructor(
+    private readonly scene: Scene,
+    private readonly glow: GlowLayer,
+    private readonly shadows: ShadowGenerator | null,
+  ) {
     const base = toV3(OTTO_BASE);
     this.root = new TransformNode("otto", scene);
     this.root.position.copyFrom(base);
     const toPatient = toV3(PATIENT_HEAD).subtract(base);
     this.yawNow = Math.atan2(toPatient.x, toPatient.z);
     this.root.rotation.y = this.yawNow;
+    this.bubble = new SpeechBubble(scene, "otto-bubble", "Otto");
+  }
 
-    const white = matte(scene, "otto-white", "#f6f8fa", { specular: 0.45 });
-    const teal = matte(scene, "otto-teal", "#45b3b0", { specular: 0.3 });
-    const screen = matte(scene, "otto-screen", "#17283a", { specular: 0.8 });
-    this.eyeMat = glowing(scene, "otto-eyes", LOOKS.idle.eyes);
+  /** Otto's holder node (its figure arrives with `useFigure`). */
+  get holder(): TransformNode {
+    return this.root;
+  }
 
-    this.shadowDisc = CreateDisc("otto-shadow", { radius: 0.17, tessellation: 32 }, scene);
-    this.shadowDisc.rotation.x = Math.PI / 2;
-    this.shadowDisc.position.y = 0.004;
-    this.shadowDisc.material = matte(scene, "otto-shadow", "#40505c", { alpha: 0.18 });
-    this.shadowDisc.parent = this.root;
-
-    this.float = new TransformNode("otto-float", scene);
-    this.float.parent = this.root;
-    this.float.position.y = OTTO_HOVER_HEIGHT;
-
-    const body = roundedBox("otto-body", scene, 0.3, 0.34, 0.27, 0.85, 18);
-    body.material = white;
-    body.parent = this.float;
-    const band = CreateTorus("otto-band", { diameter: 0.285, thickness: 0.025, tessellation: 40 }, scene);
-    band.position.y = -0.03;
-    band.scaling.z = 0.9;
-    band.material = teal;
-    band.parent = this.float;
-    const thruster = CreateSphere("otto-thruster", { diameter: 0.1, segments: 12 }, scene);
-    thruster.position.y = -0.17;
-    thruster.scaling.y = 0.4;
-    thruster.material = glowing(scene, "otto-thruster", "#9ff3ea", 0.8);
-    thruster.parent = this.float;
-    glow.addIncludedOnlyMesh(thruster);
-
-    // Chest badge with a tooth emblem.
-    const badge = CreateDisc("otto-badge", { radius: 0.05, tessellation: 32 }, scene);
-    badge.position.set(0, 0.03, 0.134);
-    badge.rotation.y = Math.PI;
-    badge.material = teal;
-    badge.parent = this.float;
-    const tooth = createCrown("otto-tooth", scene, "molar", { width: 10, depth: 9, height: 9 });
-    tooth.scaling.setAll(0.0062);
-    tooth.position.set(0, 0.035, 0.14);
-    tooth.rotation.x = -Math.PI / 2;
-    tooth.material = matte(scene, "otto-tooth", "#ffffff", { specular: 0.6, emissive: "#3a4a4a" });
-    tooth.parent = this.float;
-
-    this.arms = [-1, 1].map((side) => {
-      const arm = roundedBox("otto-arm", scene, 0.045, 0.14, 0.05, 0.8, 10);
-      arm.position.set(side * 0.168, -0.01, 0.01);
-      arm.rotation.z = side * 0.18;
-      arm.material = white;
-      arm.parent = this.float;
-      return arm;
-    });
-
-    const neck = rod("otto-neck", scene, new Vector3(0, 0.15, 0), new Vector3(0, 0.2, 0), 0.05);
-    neck.material = teal;
-    neck.parent = this.float;
-    this.head = new TransformNode("otto-head", scene);
-    this.head.parent = this.float;
-    this.head.position.y = 0.3;
-    const shell = roundedBox("otto-head-shell", scene, 0.34, 0.24, 0.26, 0.5, 18);
-    shell.material = white;
-    shell.parent = this.head;
-    const face = roundedBox("otto-face", scene, 0.27, 0.165, 0.03, 0.4, 12);
-    face.position.z = 0.119;
-    face.material = screen;
-    face.parent = this.head;
-    this.eyes = [-1, 1].map((side) => {
-      const eye = roundedBox("otto-eye", scene, 0.045, 0.062, 0.012, 0.6, 10);
-      eye.position.set(side * 0.058, 0.018, 0.136);
-      eye.material = this.eyeMat;
-      eye.parent = this.head;
-      glow.addIncludedOnlyMesh(eye);
-      return eye;
-    });
-    this.mouth = roundedBox("otto-mouth", scene, 0.07, 0.014, 0.01, 0.5, 8);
-    this.mouth.position.set(0, -0.042, 0.136);
-    this.mouth.material = this.eyeMat;
-    this.mouth.parent = this.head;
-    glow.addIncludedOnlyMesh(this.mouth);
-    for (const side of [-1, 1]) {
-      const ear = CreateDisc("otto-ear", { radius: 0.04, tessellation: 24 }, scene);
-      ear.position.x = side * 0.172;
-      ear.rotation.y = side * (Math.PI / 2) + Math.PI;
-      ear.material = teal;
-      ear.parent = this.head;
-    }
-    const antenna = rod("otto-antenna", scene, new Vector3(0, 0.11, 0), new Vector3(0, 0.18, 0), 0.012);
-    antenna.material = teal;
-    antenna.parent = this.head;
-    const tip = CreateSphere("otto-antenna-tip", { diameter: 0.035, segments: 10 }, scene);
-    tip.position.y = 0.19;
-    tip.material = this.eyeMat;
-    tip.parent = this.head;
-    glow.addIncludedOnlyMesh(tip);
-
+  /** Gives Otto its body: the GLB's nodes or the built-in figure, in model space. */
+  useFigure(nodes: readonly Node[]): void {
+    const rig = rigFrom(nodes, contractNodes("otto"), this.root);
+    const pivot = (name: string) => rig.pivots.get(name) ?? null;
+    const float = pivot("otto-float")!;
+    const head = pivot("otto-head")!;
+    const eyes = [pivot("otto-eye-left")!, pivot("otto-eye-right")!];
+    const mouth = pivot("otto-mouth")!;
+    const arms = [pivot("otto-arm-left"), pivot("otto-arm-right")].filter((a) => a !== null);
+    const lit = GLOWING.map(pivot).filter((p) => p !== null);
+    const eyeMesh = meshesUnder(rig, "otto-eye-left")[0];
+    const eyeMat =
+      eyeMesh?.material instanceof StandardMaterial
+        ? eyeMesh.material
+        : glowing(this.scene, "otto-eyes", LOOKS.idle.eyes);
+    const shadowDisc = pivot("otto-shadow");
     for (const m of this.root.getChildMeshes()) {
       m.isPickable = false;
-      if (m !== this.shadowDisc) shadows?.addShadowCaster(m, false);
+      if (!shadowDisc || !m.isDescendantOf(shadowDisc)) this.shadows?.addShadowCaster(m, false);
     }
+    for (const p of lit)
+      for (const m of meshesUnder(rig, p.name)) {
+        if (m.material !== eyeMat && ["otto-eye-left", "otto-eye-right", "otto-mouth"].includes(p.name))
+          m.material = eyeMat;
+        this.glow.addIncludedOnlyMesh(m);
+      }
     // Shell, face, ears and antenna turn with the head, body parts bob with the float: one mesh
     // each (the glowing eyes, mouth and arms move on their own and stay separate).
-    batchStatic(this.head, "otto-head", { exclude: [...this.eyes, this.mouth, tip], shadows, freeze: false });
-    batchStatic(this.float, "otto-body", { exclude: [this.head, ...this.arms], shadows, freeze: false });
-    this.bubble = new SpeechBubble(scene, "otto-bubble", "Otto");
+    batchStatic(head, "otto-head", { exclude: lit, shadows: this.shadows, freeze: false });
+    batchStatic(float, "otto-body", {
+      exclude: [head, ...arms, ...lit],
+      shadows: this.shadows,
+      freeze: false,
+    });
+    this.parts = { float, head, eyes, mouth, arms, shadowDisc, eyeMat, floatRestY: float.position.y };
   }
 
   get state(): OttoState {
@@ -206,44 +262,49 @@ export class OttoAvatar {
     this.lastNow = nowMs;
     const look = LOOKS[this.current];
     const ease = (rate: number) => 1 - Math.exp(-dt * rate);
+    const here = this.root.position;
+    const parts = this.parts;
+    if (!parts) {
+      this.bubble.update(nowMs, new Vector3(here.x, here.y + OTTO_HOVER_HEIGHT + 0.8, here.z));
+      return;
+    }
 
     // Bob: advance a phase so a change of period never jumps.
     this.phase += (dt / look.bobPeriodS) * Math.PI * 2;
     const bob = Math.sin(this.phase) * look.bobAmp;
-    this.float.position.y = OTTO_HOVER_HEIGHT + bob;
-    this.shadowDisc.scaling.setAll(1 - bob * 3);
-    this.arms.forEach((arm, i) => {
+    parts.float.position.y = parts.floatRestY + bob;
+    parts.shadowDisc?.scaling.setAll(1 - bob * 3);
+    parts.arms.forEach((arm, i) => {
       arm.rotation.x = Math.sin(this.phase + i) * 0.12;
     });
 
     // Turn toward the addressee, smoothly and the short way round.
     const aim = target ?? toV3(PATIENT_HEAD);
-    const here = this.root.position;
     const dx = aim.x - here.x;
     const dz = aim.z - here.z;
     const targetYaw = Math.atan2(dx, dz);
     this.yawNow += angleDelta(this.yawNow, targetYaw) * ease(this.current === "concerned" ? 1.6 : 2.6);
     this.root.rotation.y = this.yawNow;
-    const headY = here.y + this.float.position.y + this.head.position.y;
+    const headY = here.y + parts.float.position.y + parts.head.position.y;
     const pitchToTarget = Math.max(-0.35, Math.min(0.35, -Math.atan2(aim.y - headY, Math.hypot(dx, dz))));
     this.pitchNow += (pitchToTarget + look.pitch - this.pitchNow) * ease(3);
     this.tiltNow += (look.tilt - this.tiltNow) * ease(3);
-    this.head.rotation.set(this.pitchNow, 0, this.tiltNow);
+    parts.head.rotation.set(this.pitchNow, 0, this.tiltNow);
 
     // Eyes: colour eases to the state's, blink now and then, pulse while talking.
     this.eyeColour.copyFrom(Color3.Lerp(this.eyeColour, colour(look.eyes), ease(4)));
     const t = nowMs / 1000;
     const talking = this.current === "talking";
     const pulse = talking ? 0.85 + 0.15 * Math.sin(t * 9) : 1;
-    this.eyeMat.emissiveColor.copyFrom(this.eyeColour.scale(pulse));
+    parts.eyeMat.emissiveColor.copyFrom(this.eyeColour.scale(pulse));
     if (nowMs > this.nextBlink + 140) this.nextBlink = nowMs + 2_800 + ((nowMs * 7.31) % 2_400);
     const blinking = nowMs >= this.nextBlink && nowMs <= this.nextBlink + 140;
-    for (const eye of this.eyes) eye.scaling.y = (blinking ? 0.12 : 1) * look.eyeSquash;
-    this.eyes.forEach((eye, i) => {
+    for (const eye of parts.eyes) eye.scaling.y = (blinking ? 0.12 : 1) * look.eyeSquash;
+    parts.eyes.forEach((eye, i) => {
       eye.rotation.z = this.current === "concerned" ? (i === 0 ? -0.25 : 0.25) : 0;
     });
-    this.mouth.scaling.x = talking ? 0.7 + 0.5 * Math.abs(Math.sin(t * 11) * Math.sin(t * 4.3)) : 1;
-    this.mouth.scaling.y = talking ? 1 + 1.6 * Math.abs(Math.sin(t * 13)) : 1;
+    parts.mouth.scaling.x = talking ? 0.7 + 0.5 * Math.abs(Math.sin(t * 11) * Math.sin(t * 4.3)) : 1;
+    parts.mouth.scaling.y = talking ? 1 + 1.6 * Math.abs(Math.sin(t * 13)) : 1;
 
     this.bubble.update(nowMs, new Vector3(here.x, here.y + OTTO_HOVER_HEIGHT + 0.8, here.z));
   }

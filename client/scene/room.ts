@@ -1,4 +1,10 @@
-/** The clinic surroundings: floor, walls with a window, ceiling lights, cabinets, a plant. */
+/**
+ * The clinic room: floor, walls with a window, ceiling lights, cabinets, a plant. The built-in
+ * builder is also the source of the default `assets/models/clinic-room.glb` (scripts/buildModels.ts);
+ * `placeClinicRoom` puts either into the scene the same way (models.ts has the contract).
+ */
+import { VertexBuffer } from "@babylonjs/core/Buffers/buffer.js";
+import type { ShadowGenerator } from "@babylonjs/core/Lights/Shadows/shadowGenerator.js";
 import { DynamicTexture } from "@babylonjs/core/Materials/Textures/dynamicTexture.js";
 import { Texture } from "@babylonjs/core/Materials/Textures/texture.js";
 import { CreateBox } from "@babylonjs/core/Meshes/Builders/boxBuilder.js";
@@ -7,19 +13,15 @@ import { CreatePlane } from "@babylonjs/core/Meshes/Builders/planeBuilder.js";
 import { CreateSphere } from "@babylonjs/core/Meshes/Builders/sphereBuilder.js";
 import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
+import type { Node } from "@babylonjs/core/node.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { mulberry32 } from "../../shared/random.ts";
 import { ROOM } from "./layout.ts";
+import { nameStartsWith, ROOM_SHADOW_CASTERS, ROOM_SHADOW_RECEIVERS } from "./models.ts";
+import { contractNodes, rigFrom } from "./modelsLoader.ts";
 import { glowing, glowingTexture, matte, PALETTE } from "./palette.ts";
 import { roundedBox } from "./shapes.ts";
-
-export interface ClinicRoom {
-  root: TransformNode;
-  /** Meshes that should receive shadows. */
-  receivers: Mesh[];
-  /** Meshes that cast shadows. */
-  casters: Mesh[];
-}
+import { batchStatic } from "./staticBatch.ts";
 
 function tileTexture(scene: Scene): DynamicTexture {
   const tex = new DynamicTexture("floor-tiles", { width: 256, height: 256 }, scene, true);
@@ -110,22 +112,29 @@ function paintingTexture(scene: Scene): DynamicTexture {
   return tex;
 }
 
-export function buildClinicRoom(scene: Scene): ClinicRoom {
-  const root = new TransformNode("clinic", scene);
-  const receivers: Mesh[] = [];
-  const casters: Mesh[] = [];
+/** Repeats a texture across a mesh in its UVs (glTF keeps UVs; a texture's own scale it drops). */
+function tileUVs(mesh: Mesh, u: number, v: number): void {
+  const uvs = mesh.getVerticesData(VertexBuffer.UVKind);
+  if (!uvs) return;
+  for (let i = 0; i < uvs.length; i += 2) {
+    uvs[i] = uvs[i]! * u;
+    uvs[i + 1] = uvs[i + 1]! * v;
+  }
+  mesh.setVerticesData(VertexBuffer.UVKind, uvs);
+}
+
+/** The built-in clinic room in model space (metres, +y up, origin at the chair's base). */
+export function buildClinicRoomFigure(scene: Scene): TransformNode {
+  const root = new TransformNode("clinic-room", scene);
   const { halfX, halfZ, height } = ROOM;
 
   const floorMat = matte(scene, "clinic-floor", "#ffffff", { specular: 0.12 });
-  const tiles = tileTexture(scene);
-  tiles.uScale = halfX * 2 * 1.6;
-  tiles.vScale = halfZ * 2 * 1.6;
-  floorMat.diffuseTexture = tiles;
+  floorMat.diffuseTexture = tileTexture(scene);
   const floor = CreatePlane("clinic-floor", { width: halfX * 2, height: halfZ * 2 }, scene);
+  tileUVs(floor, halfX * 2 * 1.6, halfZ * 2 * 1.6);
   floor.rotation.x = Math.PI / 2;
   floor.material = floorMat;
   floor.parent = root;
-  receivers.push(floor);
 
   // A little self-light keeps the walls clean and bright, as in a real clinic.
   const wallMat = matte(scene, "clinic-wall", PALETTE.wall, { emissive: "#2a2c2d" });
@@ -137,7 +146,6 @@ export function buildClinicRoom(scene: Scene): ClinicRoom {
     m.material = accent ? accentMat : wallMat;
     m.parent = root;
     m.isPickable = false;
-    receivers.push(m);
     return m;
   };
   wall("wall-front", halfX * 2, 0, halfZ, 0);
@@ -207,12 +215,30 @@ export function buildClinicRoom(scene: Scene): ClinicRoom {
   painting.material = paintMat;
   painting.parent = root;
 
-  buildCabinets(scene, root, casters);
-  buildPlant(scene, root, casters, -halfX + 0.45, halfZ - 0.45);
-  return { root, receivers, casters };
+  buildCabinets(scene, root);
+  buildPlant(scene, root, -halfX + 0.45, halfZ - 0.45);
+  return root;
 }
 
-function buildCabinets(scene: Scene, root: TransformNode, casters: Mesh[]): void {
+/**
+ * Puts a room (the file's nodes, or the built-in figure) under `holder`: floor and walls receive
+ * shadows, furniture on the floor casts them (by name, models.ts), then the static parts are baked
+ * into a few draw calls.
+ */
+export function placeClinicRoom(
+  holder: TransformNode,
+  nodes: readonly Node[],
+  shadows: ShadowGenerator,
+): void {
+  const rig = rigFrom(nodes, contractNodes("room"), holder);
+  for (const mesh of [...rig.meshes.values()].flat()) {
+    mesh.receiveShadows = nameStartsWith(mesh.name, ROOM_SHADOW_RECEIVERS);
+    if (nameStartsWith(mesh.name, ROOM_SHADOW_CASTERS)) shadows.addShadowCaster(mesh, false);
+  }
+  batchStatic(holder, "clinic", { shadows });
+}
+
+function buildCabinets(scene: Scene, root: TransformNode): void {
   const x = ROOM.halfX - 0.32;
   const bodyMat = matte(scene, "cabinet", PALETTE.cabinet, { specular: 0.15 });
   const doorMat = matte(scene, "cabinet-door", PALETTE.cabinetDoor, { specular: 0.15 });
@@ -224,7 +250,6 @@ function buildCabinets(scene: Scene, root: TransformNode, casters: Mesh[]): void
   lower.position.set(x, 0.43, z0 + length / 2);
   lower.material = bodyMat;
   lower.parent = root;
-  casters.push(lower);
   const counter = CreateBox("counter", { width: 0.66, height: 0.04, depth: length + 0.04 }, scene);
   counter.position.set(x - 0.02, 0.88, z0 + length / 2);
   counter.material = counterMat;
@@ -275,12 +300,11 @@ function buildCabinets(scene: Scene, root: TransformNode, casters: Mesh[]): void
   });
 }
 
-function buildPlant(scene: Scene, root: TransformNode, casters: Mesh[], x: number, z: number): void {
+function buildPlant(scene: Scene, root: TransformNode, x: number, z: number): void {
   const pot = CreateCylinder("plant-pot", { diameterTop: 0.42, diameterBottom: 0.32, height: 0.45 }, scene);
   pot.position.set(x, 0.225, z);
   pot.material = matte(scene, "plant-pot", "#e9e4dc");
   pot.parent = root;
-  casters.push(pot);
   const leafMats = ["#5f9b62", "#6fae6b", "#4f8a58"].map((c, i) => matte(scene, `leaf-${i}`, c));
   const rand = mulberry32(11);
   for (let i = 0; i < 9; i++) {
@@ -291,6 +315,5 @@ function buildPlant(scene: Scene, root: TransformNode, casters: Mesh[], x: numbe
     leaf.position.set(x + Math.cos(a) * r, 0.62 + rand() * 0.55, z + Math.sin(a) * r);
     leaf.material = leafMats[i % leafMats.length]!;
     leaf.parent = root;
-    casters.push(leaf);
   }
 }

@@ -17,11 +17,12 @@ import { CreateDisc } from "@babylonjs/core/Meshes/Builders/discBuilder.js";
 import { CreateSphere } from "@babylonjs/core/Meshes/Builders/sphereBuilder.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
+import type { Node } from "@babylonjs/core/node.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import type { Surroundings } from "../../shared/protocol.ts";
 import { mulberry32 } from "../../shared/random.ts";
 import { colour, glowing, matte, PALETTE } from "./palette.ts";
-import { buildClinicRoom, type ClinicRoom } from "./room.ts";
+import { placeClinicRoom } from "./room.ts";
 import { roundedBox } from "./shapes.ts";
 import { batchStatic } from "./staticBatch.ts";
 
@@ -227,7 +228,8 @@ export class SurroundingsController {
   readonly shadows: ShadowGenerator;
   private readonly hemi: HemisphericLight;
   private readonly sun: DirectionalLight;
-  private readonly clinic: ClinicRoom;
+  /** Holds the clinic room, a GLB or the built-in one, once `placeClinic` has put it there. */
+  readonly clinicRoot: TransformNode;
   private readonly nature: Nature;
   private currentKind: Surroundings = "clinic";
 
@@ -243,15 +245,18 @@ export class SurroundingsController {
     this.sun.shadowMaxZ = 14;
     this.sun.autoCalcShadowZBounds = false;
 
-    this.clinic = buildClinicRoom(scene);
+    this.clinicRoot = new TransformNode("clinic", scene);
     this.nature = buildNature(scene);
-    for (const m of [...this.clinic.receivers, ...this.nature.receivers]) m.receiveShadows = true;
-    for (const m of this.clinic.casters) this.shadows.addShadowCaster(m, false);
+    for (const m of this.nature.receivers) m.receiveShadows = true;
     // Nothing here moves but the clouds' pivot and the lake's shimmer: bake the rest.
-    batchStatic(this.clinic.root, "clinic", { shadows: this.shadows });
     batchStatic(this.nature.clouds, "clouds", { freeze: false });
     batchStatic(this.nature.root, "nature", { exclude: [this.nature.clouds, this.nature.water] });
     this.apply("clinic");
+  }
+
+  /** Puts the clinic room's nodes (from its GLB, or the built-in builder) in place. */
+  placeClinic(nodes: readonly Node[]): void {
+    placeClinicRoom(this.clinicRoot, nodes, this.shadows);
   }
 
   get kind(): Surroundings {
@@ -266,7 +271,7 @@ export class SurroundingsController {
     this.currentKind = kind;
     const scene = this.scene;
     const natureOn = kind === "nature";
-    this.clinic.root.setEnabled(!natureOn);
+    this.clinicRoot.setEnabled(!natureOn);
     this.nature.root.setEnabled(natureOn);
     if (natureOn) {
       this.hemi.intensity = 0.66;
@@ -314,7 +319,7 @@ export class SurroundingsController {
     this.shadows.dispose();
     this.sun.dispose();
     this.hemi.dispose();
-    this.clinic.root.dispose(false, true);
+    this.clinicRoot.dispose(false, true);
     this.nature.root.dispose(false, true);
   }
 }
