@@ -34,7 +34,8 @@ import {
 import { type AudienceRole, Role } from "../shared/roles.ts";
 import type { ClientPayload, ClientPayloadEvent } from "../shared/schemas.ts";
 import { AlarmEngine, type RuledReading } from "../shared/soe/alarmRules.ts";
-import { interlockFor, type SignalStatus, SignalStatusBoard } from "../shared/soe/interlock.ts";
+import { PatientTrust } from "../shared/soe/deviceTrust.ts";
+import { interlockFor, type SignalStatus } from "../shared/soe/interlock.ts";
 import type { DropoutFinding } from "../shared/soe/plausibility.ts";
 import { type CheckedReading, Quality } from "../shared/soe/signals.ts";
 import type { Appointment } from "./clinic.ts";
@@ -102,7 +103,8 @@ export class TreatmentSession {
   private readonly ports: SessionPorts;
   private machine: ProcedureMachine | null = null;
   private alarms: AlarmEngine;
-  private readonly board = new SignalStatusBoard();
+  /** What the interlock may trust of this patient's devices (the one trust module). */
+  private readonly trust = new PatientTrust();
   private checkin: CheckinTrigger;
   private readonly otto: OttoRules;
   private readonly newAlarmId: () => string;
@@ -460,7 +462,7 @@ export class TreatmentSession {
 
   /** Checked readings for this session's patient, after they were stored. */
   onReadings(readings: readonly RuledReading[]): void {
-    let changed = this.board.update({ readings });
+    let changed = this.trust.observe({ readings });
     for (const r of readings) {
       if (r.signal === "heartRate" && r.quality === Quality.valid && r.status === "final") {
         const { baseline, prompt } = this.checkin.onHeartRate(r.t, r.value);
@@ -486,29 +488,14 @@ export class TreatmentSession {
 
   /** Devices that stopped sending. */
   onDropouts(findings: readonly DropoutFinding[]): void {
-    const boardChanged = this.board.update({ dropouts: findings });
+    const boardChanged = this.trust.observe({ dropouts: findings });
     const alarmsChanged = this.publishAlarms(this.alarms.onDropouts([...findings]));
     if (boardChanged || alarmsChanged) this.reevaluateInterlock();
   }
 
-  /**
-   * Sensor status as the interlock must see it. A device whose technical alarm is still active, or
-   * cleared but not yet acknowledged by a clinician, stays untrusted even if its latest readings
-   * look valid: a faulty firmware misbehaves in episodes, and a quiet spell is no proof of health.
-   */
+  /** Sensor status as the interlock must see it: the trust module's answer, given the alarms. */
   private trustedStatuses(): SignalStatus[] {
-    const untrusted = new Map<string, string>();
-    for (const a of this.alarms.list()) {
-      if (a.kind !== AlarmKind.technical || !a.deviceId) continue;
-      if (a.clearedAt !== undefined && a.acknowledgedAt !== undefined) continue;
-      untrusted.set(a.deviceId, a.message);
-    }
-    if (untrusted.size === 0) return this.board.statuses();
-    return this.board.statuses().map((s) => {
-      const why = untrusted.get(s.deviceId);
-      if (!why || s.quality === Quality.invalid || s.quality === "no_data") return s;
-      return { ...s, quality: Quality.suspect, reason: `unresolved device alarm: ${why}` };
-    });
+    return this.trust.statuses(this.alarms.list());
   }
 
   private reevaluateInterlock(): void {
