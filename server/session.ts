@@ -111,6 +111,12 @@ export class TreatmentSession {
   private alarmCounter = 0;
   private lastPeriodicCheckin: number;
   private ottoChangedAt = 0;
+  /**
+   * When this session opened: chart history starts here, so a fresh session (the demo's next
+   * loop, a reset room) never shows the readings of the one before it. A session restored after a
+   * restart continues the one before and has no floor.
+   */
+  private openedAt: number;
 
   constructor(appointment: Appointment, opts: SessionOptions) {
     this.appointment = appointment;
@@ -124,6 +130,7 @@ export class TreatmentSession {
     this.otto = new OttoRules({ rand: opts.rand });
     this.checkin = new CheckinTrigger({ patientName: appointment.patientName });
     this.lastPeriodicCheckin = opts.now();
+    this.openedAt = opts.now();
     this.selectPlanInternal(appointment.planId);
   }
 
@@ -181,6 +188,7 @@ export class TreatmentSession {
     this.alarmCounter = state.alarmCounter;
     this.lastPeriodicCheckin = state.lastPeriodicCheckin;
     this.ottoChangedAt = state.ottoChangedAt;
+    this.openedAt = Number.NEGATIVE_INFINITY;
     this.room.restoreState(state.room, minSeq);
     return ok(null);
   }
@@ -531,7 +539,9 @@ export class TreatmentSession {
       "soe.history", // audit (issue 9): the contract's name for the SOE history read
       `chart history for appointment ${this.appointment.appointmentId}`,
     );
-    const readings = await this.ports.readingsSince(Math.max(sinceMs, this.now() - 30 * 60_000));
+    const readings = await this.ports.readingsSince(
+      Math.max(sinceMs, this.now() - 30 * 60_000, this.openedAt),
+    );
     return ok({ readings: readings.slice(-HISTORY_LIMIT) });
   }
 

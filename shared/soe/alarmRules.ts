@@ -361,7 +361,6 @@ export class AlarmEngine {
   private physiological(r: RuledReading, baseline: number | null, st: StreamState, changed: Alarm[]): void {
     const o = this.opts;
     const v = r.value;
-    const where = r.tooth ?? r.deviceId;
     switch (r.signal) {
       case Signal.ph: {
         const on = v < o.phLow;
@@ -372,7 +371,7 @@ export class AlarmEngine {
               priority: AlarmPriority.medium,
               sustainMs: o.phLowSustainMs,
               message: () =>
-                `Enamel at risk on ${where}: pH ${v.toFixed(1)}, below ${o.phLow} for ${span(o.phLowSustainMs)}`,
+                `Enamel at risk: pH ${v.toFixed(1)}, below ${o.phLow} for ${span(o.phLowSustainMs)}`,
             },
           ]);
         }
@@ -387,7 +386,7 @@ export class AlarmEngine {
               priority: AlarmPriority.low,
               sustainMs: o.biteHighSustainMs,
               message: () =>
-                `Bite force on ${where} ${Math.round(v)} N, above ${o.biteHighN} N for ${span(o.biteHighSustainMs)}`,
+                `Bite force ${Math.round(v)} N, above ${o.biteHighN} N for ${span(o.biteHighSustainMs)}`,
             },
           ]);
         }
@@ -577,8 +576,9 @@ export class AlarmEngine {
       delete alarm.acknowledgedBy;
     }
     alarm.priority = priority;
-    const where = alarm.tooth === undefined ? (alarm.deviceId ?? "") : `${alarm.deviceId} on ${alarm.tooth}`;
-    alarm.message = `Device ${where}: ${causes.map((c) => c.words).join("; ")}`;
+    // No device id and no tooth number in the words: the alarm carries both as data, and each
+    // screen names the device and the tooth in its reader's notation ("Sensor at tooth 36").
+    alarm.message = causes.map((c) => c.words).join("; ");
   }
 
   private clear(key: string): Alarm {
