@@ -133,7 +133,11 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     const role = opts.role;
     this.members = new MembersList();
     const toothName = (fdi: number) => this.names.number(fdi);
-    this.procedure = new ProcedureControls(actions, role, opts.plans, { nameOf, toothName });
+    this.procedure = new ProcedureControls(actions, role, opts.plans, {
+      nameOf,
+      toothName,
+      patientName: () => this.view?.appointment.patientName ?? "The patient", // -- trust (issue 10) --
+    });
     this.alarms = new AlarmsView(actions, role, { now: this.now, nameOf, names: this.names });
     this.charts = new SoeCharts({
       now: this.now,

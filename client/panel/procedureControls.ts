@@ -1,7 +1,7 @@
 /**
- * Procedure card: plan picker, status, current and next step, the patient's stop, the interlock's
- * reason with Override…, and the control buttons enabled per role and status. Errors from the room
- * appear inline.
+ * Procedure card: plan picker, status, current and next step, the patient's stop (and their "not
+ * yet" before the start, after which Start asks for a reason), the interlock's reason with
+ * Override…, and the control buttons enabled per role and status. Errors from the room appear inline.
  */
 import type { ProcedureCommand, ProcedureView } from "../../shared/procedure/types.ts";
 import type { Result } from "../../shared/protocol.ts";
@@ -18,12 +18,14 @@ import {
   type PanelRole,
   viewerText,
 } from "./permissions.ts";
-import { BUTTON_LABEL, FORM, type FormMode, stepChips } from "./procedureWords.ts";
+import { BUTTON_LABEL, FORM, type FormMode, notYetWords, stepChips } from "./procedureWords.ts";
 
 export interface ProcedureContext {
   nameOf(id: string): string;
   /** A tooth's number in the reader's notation (FDI, Universal or Palmer). */
   toothName(fdi: number): string;
+  /** The patient's name, for "Julian said not yet". */
+  patientName?(): string;
 }
 
 export class ProcedureControls {
@@ -39,6 +41,10 @@ export class ProcedureControls {
   private readonly nextLine: HTMLElement;
   private readonly patientStop: HTMLElement;
   private readonly patientStopTime: HTMLElement;
+  private readonly notYet: HTMLElement;
+  private readonly notYetText: HTMLElement;
+  /** When this panel saw the patient's "not yet" (kept while it lasts). */
+  private notYetAt: number | null = null;
   private readonly blocked: HTMLElement;
   private readonly blockedReason: HTMLElement;
   private readonly overrideButton: HTMLButtonElement;
@@ -107,6 +113,28 @@ export class ProcedureControls {
           "The patient gave the stop signal",
           this.patientStopTime,
           ". Talk with them before resuming.",
+        ),
+      ),
+    );
+
+    this.notYetText = h("strong", {});
+    this.notYet = h(
+      "div",
+      {
+        class: "cp-patient-stop cp-not-yet",
+        "data-testid": "procedure-not-yet",
+        role: "status",
+        hidden: true,
+      },
+      icon("hand", "cp-icon cp-icon-lg"),
+      h(
+        "div",
+        {},
+        this.notYetText,
+        h(
+          "p",
+          {},
+          "Nothing has started. Wait for their “I'm ready”, or talk with them and start with a reason.",
         ),
       ),
     );
@@ -181,6 +209,7 @@ export class ProcedureControls {
       this.planRow,
       this.planName,
       this.patientStop,
+      this.notYet,
       this.stepLine,
       this.progress,
       this.stepMeta,
@@ -220,6 +249,12 @@ export class ProcedureControls {
     this.renderStep(procedure);
 
     this.patientStop.hidden = status !== "paused_by_patient";
+    const notYet = procedure?.notYet === true;
+    if (!notYet) this.notYetAt = null;
+    else if (this.notYetAt === null) this.notYetAt = patientStoppedAt;
+    this.notYet.hidden = !notYet;
+    const who = this.ctx.patientName?.() ?? "The patient";
+    setText(this.notYetText, notYetWords(who, this.notYetAt === null ? null : formatTime(this.notYetAt)));
     setText(this.patientStopTime, patientStoppedAt !== null ? ` at ${formatTime(patientStoppedAt)}` : "");
 
     const reason = procedure?.blockedReason ?? null;
@@ -249,6 +284,7 @@ export class ProcedureControls {
         s.why ?? (s.needsNote ? "Resume after a note that you spoke with the patient" : null),
       );
       if (action === "resume") setText(b, s.needsNote ? "Resume…" : "Resume");
+      if (action === "start") setText(b, notYet ? "Start anyway…" : BUTTON_LABEL.start);
       setAttr(b, "aria-describedby", !s.enabled && s.why !== null ? "cp-procedure-why" : null);
     }
     const reasons = disabledReasons(this.role, states, shown, BUTTON_LABEL);
@@ -260,7 +296,9 @@ export class ProcedureControls {
           ? states.abort.enabled
           : this.mode === "override"
             ? states.override.enabled
-            : states.resume.needsNote;
+            : this.mode === "start"
+              ? states.start.enabled && notYet
+              : states.resume.needsNote;
       if (!stillValid) this.closeForm();
     }
   }
@@ -306,6 +344,7 @@ export class ProcedureControls {
   private onControl(action: ControlAction): void {
     const states = controlStates(this.role, this.procedure);
     if (action === "resume" && states.resume.needsNote) this.openForm("resume");
+    else if (action === "start" && this.procedure?.notYet === true) this.openForm("start");
     else if (action === "abort" || action === "override") this.openForm(action);
     else void this.command(action);
   }
@@ -313,7 +352,9 @@ export class ProcedureControls {
   private openForm(mode: FormMode): void {
     this.mode = mode;
     const f = FORM[mode];
-    setText(this.formLabel, f.prompt);
+    const who = this.ctx.patientName?.() ?? "The patient";
+    const at = this.notYetAt === null ? null : formatTime(this.notYetAt);
+    setText(this.formLabel, mode === "start" ? `${notYetWords(who, at)}. ${f.prompt}` : f.prompt);
     setAttr(this.formInput, "placeholder", f.placeholder);
     setText(this.formConfirm, f.confirm);
     setText(this.formHint, f.hint);
