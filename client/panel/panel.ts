@@ -136,7 +136,9 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     this.procedure = new ProcedureControls(actions, role, opts.plans, {
       nameOf,
       toothName,
-      patientName: () => this.view?.appointment.patientName ?? "The patient", // -- trust (issue 10) --
+      // -- trust (issue 10) --
+      patientName: () => this.view?.appointment.patientName ?? "The patient",
+      now: this.now,
     });
     this.alarms = new AlarmsView(actions, role, { now: this.now, nameOf, names: this.names });
     this.charts = new SoeCharts({

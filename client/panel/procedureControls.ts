@@ -26,6 +26,8 @@ export interface ProcedureContext {
   toothName(fdi: number): string;
   /** The patient's name, for "Julian said not yet". */
   patientName?(): string;
+  /** The clock, to note when the panel saw a "not yet" arrive. */
+  now?(): number;
 }
 
 export class ProcedureControls {
@@ -43,8 +45,10 @@ export class ProcedureControls {
   private readonly patientStopTime: HTMLElement;
   private readonly notYet: HTMLElement;
   private readonly notYetText: HTMLElement;
-  /** When this panel saw the patient's "not yet" (kept while it lasts). */
+  /** When this panel saw the patient's "not yet" arrive (kept while it lasts; unknown if it was there on joining). */
   private notYetAt: number | null = null;
+  /** The "not yet" as of the last procedure this card was shown (null before the first). */
+  private wasNotYet: boolean | null = null;
   private readonly blocked: HTMLElement;
   private readonly blockedReason: HTMLElement;
   private readonly overrideButton: HTMLButtonElement;
@@ -251,7 +255,8 @@ export class ProcedureControls {
     this.patientStop.hidden = status !== "paused_by_patient";
     const notYet = procedure?.notYet === true;
     if (!notYet) this.notYetAt = null;
-    else if (this.notYetAt === null) this.notYetAt = patientStoppedAt;
+    else if (this.notYetAt === null && this.wasNotYet === false) this.notYetAt = this.ctx.now?.() ?? null;
+    if (procedure !== null) this.wasNotYet = notYet;
     this.notYet.hidden = !notYet;
     const who = this.ctx.patientName?.() ?? "The patient";
     setText(this.notYetText, notYetWords(who, this.notYetAt === null ? null : formatTime(this.notYetAt)));
