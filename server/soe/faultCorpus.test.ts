@@ -419,9 +419,7 @@ describe("fault corpus: every fault is detected, alarmed and blocks the automate
     }
     expect([...reasons].some((m) => /^pH unreliable: pH /.test(m))).toBe(true);
     expect(
-      [...reasons].some(
-        (m) => m === "firmware 2.4.0-beta.1 is quarantined; its readings are ignored",
-      ),
+      [...reasons].some((m) => m === "firmware 2.4.0-beta.1 is quarantined; its readings are ignored"),
     ).toBe(true);
     expect([...reasons].filter((m) => /soe-|\bon (16|26|36|46)\b/.test(m))).toEqual([]);
   });
