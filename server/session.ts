@@ -4,7 +4,7 @@
  * session is tested without sockets. The Socket.IO adapters call `handle`, `onReadings` and `tick`.
  */
 import { commandRefusal } from "../shared/access.ts";
-import { type Alarm, AlarmKind } from "../shared/alarms.ts";
+import { type Alarm, AlarmKind, spokenAlarm } from "../shared/alarms.ts";
 import { CheckinTrigger } from "../shared/comfort/checkinTrigger.ts";
 import { PATHWAYS, scoreMdas } from "../shared/comfort/mdas.ts";
 import { OttoState, type OttoUtterance, type PatientQuestion } from "../shared/otto.ts";
@@ -519,7 +519,8 @@ export class TreatmentSession {
       const isNew = !this.room.activeAlarms().some((a) => a.id === alarm.id);
       this.room.upsertAlarm(alarm);
       if (alarm.priority !== "low") this.ports.saveAlarm(alarm);
-      if (isNew && alarm.priority !== "low") this.ottoReact({ type: "alarm_raised", message: alarm.message });
+      if (isNew && alarm.priority !== "low")
+        this.ottoReact({ type: "alarm_raised", message: spokenAlarm(alarm) });
     }
     return changed.some((a) => a.kind === AlarmKind.technical);
   }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type Alarm, AlarmKind, AlarmPriority, holdsProcedure, isTeamChecking } from "./alarms.ts";
+import {
+  type Alarm,
+  AlarmKind,
+  AlarmPriority,
+  holdsProcedure,
+  isTeamChecking,
+  spokenAlarm,
+} from "./alarms.ts";
 import { ProcedureStatus } from "./procedure/types.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 9);
@@ -53,5 +60,18 @@ describe("the patient's calm cue ('the team is checking something')", () => {
 
   it("no procedure at all: nothing to explain", () => {
     expect(isTeamChecking([DEVICE_FAULT], null)).toBe(false);
+  });
+});
+
+describe("spokenAlarm: what Otto says of an alarm", () => {
+  it.each([
+    { a: DEVICE_FAULT, said: "a tooth sensor: Enamel at risk: pH 5.1, below 5.5 for 2 min" },
+    {
+      a: { ...HEART_RATE, kind: AlarmKind.technical },
+      said: "the heart-rate wearable: Enamel at risk: pH 5.1, below 5.5 for 2 min",
+    },
+    { a: LOW_PH, said: "Enamel at risk: pH 5.1, below 5.5 for 2 min" },
+  ])("$said", ({ a, said }) => {
+    expect(spokenAlarm(a)).toBe(said);
   });
 });

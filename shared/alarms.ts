@@ -125,3 +125,12 @@ function moreSevere(a: Alarm, b: Alarm): boolean {
   if (a.kind !== b.kind) return a.kind === AlarmKind.technical;
   return a.raisedAt > b.raisedAt;
 }
+
+/**
+ * An alarm as Otto says it aloud to the care team: what is wrong and on what kind of device, but
+ * no tooth number (the listener's notation is unknown to the server; the panel names the tooth).
+ */
+export function spokenAlarm(alarm: Alarm): string {
+  if (alarm.kind !== AlarmKind.technical) return alarm.message;
+  return `${alarm.tooth === undefined ? "the heart-rate wearable" : "a tooth sensor"}: ${alarm.message}`;
+}

@@ -239,7 +239,10 @@ export class ProcedureControls {
     this.procedure = procedure;
     this.stoppedAt = patientStoppedAt;
     const status = procedure?.status ?? null;
-    setText(this.status, status === null ? "No plan" : statusText(status));
+    // A "not yet" is not "Ready to start": the pill says what the patient said.
+    const notYetNow = procedure?.notYet === true;
+    setText(this.status, status === null ? "No plan" : notYetNow ? "Not yet" : statusText(status));
+    setAttr(this.status, "data-not-yet", notYetNow ? "true" : "false");
     setAttr(this.status, "data-status", status ?? "none");
 
     const choose = canChoosePlan(this.role, procedure);

@@ -24,7 +24,7 @@ export const FORM: Readonly<
     placeholder: "e.g. Spoke with the patient; they want to go ahead",
     confirm: "Start anyway",
     minChars: 5,
-    hint: "The patient said 'not yet'. Their 'I'm ready' starts nothing by itself; the reason is kept in the record.",
+    hint: "Talk with the patient first. The reason is kept in the record with your name.",
   },
   resume: {
     prompt: "Note before resuming (required)",
