@@ -244,7 +244,10 @@ export class AlarmEngine {
       case Quality.invalid:
       case Quality.suspect: {
         if (sustained && !this.activeByKey.has(st.technicalKey)) {
-          const words = `${SIGNAL_SPECS[r.signal].label} unreliable: ${r.reason ?? "repeated implausible readings"}`;
+          // The checker's reason already starts with the signal ("pH has read exactly 7.19 for 17 s:
+          // sensor stuck"): one sentence per cause keeps the card short.
+          const words =
+            r.reason ?? `${SIGNAL_SPECS[r.signal].label} unreliable: repeated implausible readings`;
           changed.push(this.raiseCause(r, st.technicalKey, AlarmPriority.medium, words));
         }
         break;
