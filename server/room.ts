@@ -163,7 +163,7 @@ export class Room {
     this.procedure = structuredClone(state.procedure);
     this.comfort = structuredClone(state.comfort);
     for (const a of state.alarms) this.alarms.set(a.id, { ...a });
-    this.teamChecking = isTeamChecking(this.activeAlarms());
+    this.teamChecking = isTeamChecking(this.activeAlarms(), this.procedure);
     for (const d of state.devices) this.devices.set(d.deviceId, { ...d });
   }
 
@@ -306,6 +306,7 @@ export class Room {
   setProcedure(procedure: ProcedureView | null, transition: ProcedureTransition | null): void {
     this.procedure = procedure;
     this.emit({ type: "procedure", procedure, transition });
+    this.announceTeamChecking(); // -- trust (issue 10) --
   }
 
   getProcedure(): ProcedureView | null {
@@ -328,12 +329,19 @@ export class Room {
   upsertAlarm(alarm: Alarm): void {
     this.alarms.set(alarm.id, alarm);
     this.emit({ type: "alarm", alarm });
-    const checking = isTeamChecking(this.activeAlarms());
+    this.announceTeamChecking(); // -- trust (issue 10) --
+  }
+
+  // -- trust (issue 10) --
+  /** The calm cue follows alarms AND the procedure (only after Start, only while it is held). */
+  private announceTeamChecking(): void {
+    const checking = isTeamChecking(this.activeAlarms(), this.procedure);
     if (checking !== this.teamChecking) {
       this.teamChecking = checking;
       this.emit({ type: "team_checking", checking });
     }
   }
+  // -- end trust --
 
   /** Alarms still worth showing: active, or cleared but not yet acknowledged. */
   activeAlarms(): Alarm[] {
@@ -385,7 +393,7 @@ export class Room {
       procedure: this.procedure,
       comfort: this.comfort,
       alarms: this.activeAlarms(),
-      teamChecking: isTeamChecking(this.activeAlarms()),
+      teamChecking: isTeamChecking(this.activeAlarms(), this.procedure),
       devices: this.getDevices(),
       quarantinedFirmware: [...this.quarantinedFirmware],
       firmwareHistory: [...this.firmwareHistory],

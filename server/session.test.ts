@@ -211,3 +211,66 @@ describe("TreatmentSession", () => {
     expect(session.room.getProcedure()?.status).toBe("running");
   });
 });
+
+describe("chart history of a session (issue 10)", () => {
+  it("returns nothing from before the session opened: a fresh session never shows the last one's readings", async () => {
+    let now = Date.UTC(2026, 10, 24, 9);
+    const asked: number[] = [];
+    const appt = seedClinic(new Date(now)).appointments.get("julian")!;
+    const session = new TreatmentSession(appt, {
+      now: () => now,
+      rand: mulberry32(1),
+      ports: {
+        saveAlarm: () => {},
+        readingsSince: async (since) => {
+          asked.push(since);
+          return [];
+        },
+        quarantine: async () => ({ ok: true, value: { devices: 0, patients: 0, retracted: 0 } }),
+        lift: async (firmware, reason, by) => ({
+          ok: true,
+          value: { action: "lift", firmware, reason, by, at: now },
+        }),
+        audit: () => {},
+        flushState: async () => {},
+      },
+    });
+    const opened = now;
+    const out = session.join({ personId: "dr-ray", displayName: "Dr. Ray", role: "clinician" });
+    if (!out.ok) throw new Error("join failed");
+    const ray = { memberId: out.member.memberId, personId: "dr-ray", role: "clinician" as const };
+    now += 60_000;
+    expect((await session.handle(ray, Ev.soeHistory, { sinceMs: opened - 10 * 60_000 })).ok).toBe(true);
+    expect(asked).toEqual([opened]);
+    expect((await session.handle(ray, Ev.soeHistory, { sinceMs: opened + 5_000 })).ok).toBe(true);
+    expect(asked.at(-1)).toBe(opened + 5_000);
+  });
+});
+
+describe("the patient's calm cue from the server (issue 10)", () => {
+  it("a pH alarm before Start sends no 'team checking'; a device fault holding the started treatment does", async () => {
+    const { session, events, ray, advance, now } = makeSession();
+    for (let i = 0; i < 130; i++) {
+      advance(1000);
+      session.onReadings([reading(now(), "ph", 5.0)]);
+    }
+    expect(session.room.activeAlarms().some((a) => a.kind === "physiological")).toBe(true);
+    expect(events.some((e) => e.body.type === "team_checking")).toBe(false);
+    expect(session.room.snapshot(ray.memberId).teamChecking).toBe(false);
+    await session.handle(ray, Ev.procedureCommand, { command: "start" });
+    await session.handle(ray, Ev.procedureCommand, { command: "next" });
+    expect(session.room.getProcedure()?.status).toBe("blocked");
+    expect(
+      events.some((e) => e.body.type === "team_checking"),
+      "blocked by missing data, pH alarm only",
+    ).toBe(false);
+    for (let i = 0; i < 4; i++) {
+      advance(1000);
+      session.onReadings([reading(now(), "ph", 2, { quality: "invalid", reason: "out of range" })]);
+    }
+    expect(session.room.activeAlarms().some((a) => a.kind === "technical")).toBe(true);
+    expect(events.filter((e) => e.body.type === "team_checking").map((e) => e.body)).toEqual([
+      { type: "team_checking", checking: true },
+    ]);
+  });
+});

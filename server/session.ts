@@ -4,7 +4,7 @@
  * session is tested without sockets. The Socket.IO adapters call `handle`, `onReadings` and `tick`.
  */
 import { commandRefusal } from "../shared/access.ts";
-import { type Alarm, AlarmKind } from "../shared/alarms.ts";
+import { type Alarm, AlarmKind, spokenAlarm } from "../shared/alarms.ts";
 import { CheckinTrigger } from "../shared/comfort/checkinTrigger.ts";
 import { PATHWAYS, scoreMdas } from "../shared/comfort/mdas.ts";
 import { OttoState, type OttoUtterance, type PatientQuestion } from "../shared/otto.ts";
@@ -34,7 +34,8 @@ import {
 import { type AudienceRole, Role } from "../shared/roles.ts";
 import type { ClientPayload, ClientPayloadEvent } from "../shared/schemas.ts";
 import { AlarmEngine, type RuledReading } from "../shared/soe/alarmRules.ts";
-import { interlockFor, type SignalStatus, SignalStatusBoard } from "../shared/soe/interlock.ts";
+import { PatientTrust } from "../shared/soe/deviceTrust.ts";
+import { interlockFor, type SignalStatus } from "../shared/soe/interlock.ts";
 import type { DropoutFinding } from "../shared/soe/plausibility.ts";
 import { type CheckedReading, Quality } from "../shared/soe/signals.ts";
 import type { Appointment } from "./clinic.ts";
@@ -102,13 +103,20 @@ export class TreatmentSession {
   private readonly ports: SessionPorts;
   private machine: ProcedureMachine | null = null;
   private alarms: AlarmEngine;
-  private readonly board = new SignalStatusBoard();
+  /** What the interlock may trust of this patient's devices (the one trust module). */
+  private readonly trust = new PatientTrust();
   private checkin: CheckinTrigger;
   private readonly otto: OttoRules;
   private readonly newAlarmId: () => string;
   private alarmCounter = 0;
   private lastPeriodicCheckin: number;
   private ottoChangedAt = 0;
+  /**
+   * When this session opened: chart history starts here, so a fresh session (the demo's next
+   * loop, a reset room) never shows the readings of the one before it. A session restored after a
+   * restart continues the one before and has no floor.
+   */
+  private openedAt: number;
 
   constructor(appointment: Appointment, opts: SessionOptions) {
     this.appointment = appointment;
@@ -122,6 +130,7 @@ export class TreatmentSession {
     this.otto = new OttoRules({ rand: opts.rand });
     this.checkin = new CheckinTrigger({ patientName: appointment.patientName });
     this.lastPeriodicCheckin = opts.now();
+    this.openedAt = opts.now();
     this.selectPlanInternal(appointment.planId);
   }
 
@@ -179,6 +188,7 @@ export class TreatmentSession {
     this.alarmCounter = state.alarmCounter;
     this.lastPeriodicCheckin = state.lastPeriodicCheckin;
     this.ottoChangedAt = state.ottoChangedAt;
+    this.openedAt = Number.NEGATIVE_INFINITY;
     this.room.restoreState(state.room, minSeq);
     return ok(null);
   }
@@ -460,7 +470,7 @@ export class TreatmentSession {
 
   /** Checked readings for this session's patient, after they were stored. */
   onReadings(readings: readonly RuledReading[]): void {
-    let changed = this.board.update({ readings });
+    let changed = this.trust.observe({ readings });
     for (const r of readings) {
       if (r.signal === "heartRate" && r.quality === Quality.valid && r.status === "final") {
         const { baseline, prompt } = this.checkin.onHeartRate(r.t, r.value);
@@ -486,29 +496,14 @@ export class TreatmentSession {
 
   /** Devices that stopped sending. */
   onDropouts(findings: readonly DropoutFinding[]): void {
-    const boardChanged = this.board.update({ dropouts: findings });
+    const boardChanged = this.trust.observe({ dropouts: findings });
     const alarmsChanged = this.publishAlarms(this.alarms.onDropouts([...findings]));
     if (boardChanged || alarmsChanged) this.reevaluateInterlock();
   }
 
-  /**
-   * Sensor status as the interlock must see it. A device whose technical alarm is still active, or
-   * cleared but not yet acknowledged by a clinician, stays untrusted even if its latest readings
-   * look valid: a faulty firmware misbehaves in episodes, and a quiet spell is no proof of health.
-   */
+  /** Sensor status as the interlock must see it: the trust module's answer, given the alarms. */
   private trustedStatuses(): SignalStatus[] {
-    const untrusted = new Map<string, string>();
-    for (const a of this.alarms.list()) {
-      if (a.kind !== AlarmKind.technical || !a.deviceId) continue;
-      if (a.clearedAt !== undefined && a.acknowledgedAt !== undefined) continue;
-      untrusted.set(a.deviceId, a.message);
-    }
-    if (untrusted.size === 0) return this.board.statuses();
-    return this.board.statuses().map((s) => {
-      const why = untrusted.get(s.deviceId);
-      if (!why || s.quality === Quality.invalid || s.quality === "no_data") return s;
-      return { ...s, quality: Quality.suspect, reason: `unresolved device alarm: ${why}` };
-    });
+    return this.trust.statuses(this.alarms.list());
   }
 
   private reevaluateInterlock(): void {
@@ -524,7 +519,8 @@ export class TreatmentSession {
       const isNew = !this.room.activeAlarms().some((a) => a.id === alarm.id);
       this.room.upsertAlarm(alarm);
       if (alarm.priority !== "low") this.ports.saveAlarm(alarm);
-      if (isNew && alarm.priority !== "low") this.ottoReact({ type: "alarm_raised", message: alarm.message });
+      if (isNew && alarm.priority !== "low")
+        this.ottoReact({ type: "alarm_raised", message: spokenAlarm(alarm) });
     }
     return changed.some((a) => a.kind === AlarmKind.technical);
   }
@@ -544,7 +540,9 @@ export class TreatmentSession {
       "soe.history", // audit (issue 9): the contract's name for the SOE history read
       `chart history for appointment ${this.appointment.appointmentId}`,
     );
-    const readings = await this.ports.readingsSince(Math.max(sinceMs, this.now() - 30 * 60_000));
+    const readings = await this.ports.readingsSince(
+      Math.max(sinceMs, this.now() - 30 * 60_000, this.openedAt),
+    );
     return ok({ readings: readings.slice(-HISTORY_LIMIT) });
   }
 

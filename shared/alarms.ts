@@ -1,3 +1,5 @@
+import { ProcedureStatus, type ProcedureView } from "./procedure/types.ts";
+
 /** IEC 60601-1-8: technical alarms (device faults) are distinct from physiological ones. */
 export const AlarmKind = { technical: "technical", physiological: "physiological" } as const;
 export type AlarmKind = (typeof AlarmKind)[keyof typeof AlarmKind];
@@ -47,11 +49,33 @@ export interface Alarm {
 }
 
 /**
- * Whether the care team is attending to something: an active alarm above low priority. This is
- * all the patient and the observer learn of alarms (a calm cue), never their text or device.
+ * Whether the care team is attending to something the patient would notice: after Start, the
+ * treatment is held (blocked by the interlock or paused by the team, not the patient's own stop)
+ * while an alarm that can hold it is active. A low pH or a bite-force reading on a tooth never holds
+ * the treatment, and before Start or after the end there is nothing to explain, so neither worries
+ * the patient. This is all the patient and the observer learn of alarms (a calm cue), never their
+ * text or device.
  */
-export function isTeamChecking(alarms: readonly Alarm[]): boolean {
-  return alarms.some((a) => a.clearedAt === undefined && a.priority !== AlarmPriority.low);
+export function isTeamChecking(
+  alarms: readonly Alarm[],
+  procedure: Pick<ProcedureView, "status"> | null,
+): boolean {
+  const held = procedure?.status === ProcedureStatus.blocked || procedure?.status === ProcedureStatus.paused;
+  return held && alarms.some((a) => a.clearedAt === undefined && holdsProcedure(a));
+}
+
+/**
+ * An alarm that can hold the treatment: a device fault (the interlock stops automated steps on its
+ * data) or the patient's own condition (heart rate); not a tooth's physiological reading.
+ */
+export function holdsProcedure(alarm: Alarm): boolean {
+  if (alarm.priority === AlarmPriority.low) return false;
+  switch (alarm.kind) {
+    case AlarmKind.technical:
+      return true;
+    case AlarmKind.physiological:
+      return alarm.tooth === undefined;
+  }
 }
 
 /**
@@ -100,4 +124,13 @@ function moreSevere(a: Alarm, b: Alarm): boolean {
   if (d !== 0) return d > 0;
   if (a.kind !== b.kind) return a.kind === AlarmKind.technical;
   return a.raisedAt > b.raisedAt;
+}
+
+/**
+ * An alarm as Otto says it aloud to the care team: what is wrong and on what kind of device, but
+ * no tooth number (the listener's notation is unknown to the server; the panel names the tooth).
+ */
+export function spokenAlarm(alarm: Alarm): string {
+  if (alarm.kind !== AlarmKind.technical) return alarm.message;
+  return `${alarm.tooth === undefined ? "the heart-rate wearable" : "a tooth sensor"}: ${alarm.message}`;
 }

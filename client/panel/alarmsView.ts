@@ -4,7 +4,8 @@
  * and the audio pause with its countdown. The card shows only the top alarm until expanded, so
  * the procedure controls stay on screen at 1280×800 (the beta update once pushed them below 16
  * cards). Items are keyed by alarm id and updated in place so the flash rhythm never restarts.
- * Silencing only mutes sound: a silenced alarm keeps its colour and flashing and shows a muted bell.
+ * Sound has ONE control, the bar's audio pause (IEC 60601-1-8); each card keeps its own
+ * acknowledge. Devices and teeth are named in the reader's notation, never by internal id.
  */
 import {
   AUDIO_PLAYING,
@@ -15,19 +16,18 @@ import {
 } from "../../shared/alarmAudio.ts";
 import type { Alarm } from "../../shared/alarms.ts";
 import type { RoomActions } from "../roomActions.ts";
-import { activeAlarms, alarmLog, isSilenced } from "./alarmOrder.ts";
+import { type AlarmNaming, activeAlarms, alarmLog, alarmText, isSilenced } from "./alarmOrder.ts";
 import { AlarmSound } from "./alarmSound.ts";
 import { button, card, h, icon, replaceChildren, setAttr, setText } from "./dom.ts";
 import { formatClock, formatCountdown, formatTime, kindText, priorityText } from "./format.ts";
-import { canAcknowledgeAlarm, canSilenceAlarm, type PanelRole, viewerText } from "./permissions.ts";
-
-/** "Silence 2 min" mutes an alarm's sound for this long. */
-export const SILENCE_SECONDS = 120;
+import { canAcknowledgeAlarm, canSilenceAlarm, type PanelRole } from "./permissions.ts";
 
 export interface AlarmsContext {
   now(): number;
   /** Display name for a member or person id (falls back to the id). */
   nameOf(id: string): string;
+  /** Teeth and devices in the reader's notation. */
+  names: AlarmNaming;
 }
 
 interface AlarmItem {
@@ -38,7 +38,6 @@ interface AlarmItem {
   message: HTMLElement;
   meta: HTMLElement;
   ack: HTMLButtonElement;
-  silence: HTMLButtonElement;
   error: HTMLElement;
   alarm: Alarm;
 }
@@ -194,8 +193,9 @@ export class AlarmsView {
       this.bannerPrio,
       `${priorityText(top.priority).toUpperCase()} ${top.kind === "technical" ? "DEVICE" : "ALARM"}`,
     );
-    setText(this.bannerText, top.message);
-    setAttr(this.bannerText, "title", top.message);
+    const words = alarmText(top, this.ctx.names);
+    setText(this.bannerText, words);
+    setAttr(this.bannerText, "title", words);
     this.more.hidden = active.length < 2;
     setText(this.more, this.expanded ? "Fewer" : `+${active.length - 1} more`);
   }
@@ -232,6 +232,14 @@ export class AlarmsView {
     this.renderLog();
   }
 
+  /** Names teeth and devices again (the reader switched notation). */
+  rename(): void {
+    for (const item of this.items.values()) this.fillItem(item);
+    this.fillBar();
+    this.logSignature = "";
+    this.renderLog();
+  }
+
   /** Refreshes countdowns; called once a second. */
   tick(): void {
     for (const item of this.items.values()) this.fillSilence(item);
@@ -255,7 +263,9 @@ export class AlarmsView {
     if (fresh.length > 0) {
       setText(
         this.live,
-        fresh.map((a) => `${priorityText(a.priority)} priority ${a.kind} alarm: ${a.message}`).join(". "),
+        fresh
+          .map((a) => `${priorityText(a.priority)} priority ${a.kind} alarm: ${alarmText(a, this.ctx.names)}`)
+          .join(". "),
       );
     }
   }
@@ -275,7 +285,6 @@ export class AlarmsView {
       class: "cp-btn cp-btn-primary cp-btn-sm",
       "data-testid": "alarm-ack",
     });
-    const silence = button("Silence 2 min", { class: "cp-btn cp-btn-sm", "data-testid": "alarm-silence" });
     const error = h("p", { class: "cp-error", role: "alert", "data-testid": "alarm-error", hidden: true });
     const li = h(
       "li",
@@ -297,16 +306,13 @@ export class AlarmsView {
         ),
         message,
         meta,
-        h("div", { class: "cp-alarm-actions" }, ack, silence, silenced),
+        h("div", { class: "cp-alarm-actions" }, ack, silenced),
         error,
       ),
     );
-    const item: AlarmItem = { li, time, silenced, silencedText, message, meta, ack, silence, error, alarm };
+    const item: AlarmItem = { li, time, silenced, silencedText, message, meta, ack, error, alarm };
     ack.addEventListener("click", () => {
       void this.run(item, ack, () => this.actions.acknowledgeAlarm(item.alarm.id));
-    });
-    silence.addEventListener("click", () => {
-      void this.run(item, silence, () => this.actions.silenceAlarm(item.alarm.id, SILENCE_SECONDS));
     });
     return item;
   }
@@ -321,10 +327,8 @@ export class AlarmsView {
     setText(item.time, formatTime(a.raisedAt));
     setAttr(item.time, "title", `Raised at ${formatClock(a.raisedAt)}`);
     setAttr(item.time, "datetime", new Date(a.raisedAt).toISOString());
-    setText(item.message, a.message);
+    setText(item.message, alarmText(a, this.ctx.names));
     const where = [
-      a.tooth !== undefined ? `Tooth ${a.tooth}` : null,
-      a.deviceId !== undefined ? `device ${a.deviceId}` : null,
       a.clearedAt !== undefined ? `condition cleared ${formatTime(a.clearedAt)}: acknowledge to close` : null,
     ].filter((x): x is string => x !== null);
     setText(item.meta, where.join(" · "));
@@ -347,15 +351,6 @@ export class AlarmsView {
     setAttr(item.li, "data-silenced", silenced ? "true" : "false");
     if (silenced) setText(item.silencedText, `Silenced ${formatCountdown(a.silencedUntil! - now)}`);
     setAttr(item.silenced, "title", "Sound silenced; the alarm stays visible until acknowledged");
-    const canSilence = canSilenceAlarm(this.role);
-    item.silence.disabled = !canSilence || silenced;
-    setAttr(
-      item.silence,
-      "title",
-      !canSilence
-        ? `View only: ${viewerText(this.role)} cannot silence alarms`
-        : "Mutes the sound for 2 minutes; the alarm stays visible",
-    );
   }
 
   private async run(
@@ -403,7 +398,7 @@ export class AlarmsView {
             h(
               "p",
               { class: "cp-log-msg" },
-              `${a.message} `,
+              `${alarmText(a, this.ctx.names)} `,
               h("span", { class: "cp-log-kind" }, `(${a.kind})`),
             ),
             h("p", { class: "cp-log-times" }, times.join(" · ")),

@@ -1,20 +1,25 @@
 /**
  * Devices & firmware: each SOE and the wearable with firmware, tooth, last seen and quarantine
- * flag, and the quarantine controls (quarantine, confirm, lift, history) below the table.
+ * flag, and the quarantine controls (quarantine, confirm, lift, history) below the table. A device
+ * is named as a clinician says it ("Sensor at tooth 36", in the reader's notation), never by id.
  */
 import type { Alarm } from "../../shared/alarms.ts";
 import type { DeviceView, FirmwareAction } from "../../shared/protocol.ts";
 import type { RoomActions } from "../roomActions.ts";
+import { alarmText } from "./alarmOrder.ts";
 import { card, h, replaceChildren, setAttr, setText } from "./dom.ts";
 import { formatAgo } from "./format.ts";
 import { canQuarantine, type PanelRole } from "./permissions.ts";
 import { QuarantineControls } from "./quarantineControls.ts";
+import type { ToothNames } from "./toothNames.ts";
 
 /** A device silent for longer than this is flagged in the list. */
 const SILENT_MS = 10_000;
 
 interface Row {
   tr: HTMLTableRowElement;
+  name: HTMLElement;
+  tooth: HTMLElement;
   lastSeen: HTMLElement;
   status: HTMLElement;
   device: DeviceView;
@@ -34,6 +39,7 @@ export class DevicesView {
     actions: RoomActions,
     role: PanelRole,
     private readonly now: () => number,
+    private readonly names: ToothNames,
   ) {
     const c = card("Devices & firmware", "devices");
     this.root = c.root;
@@ -64,6 +70,10 @@ export class DevicesView {
 
     this.controls = new QuarantineControls(actions, canQuarantine(role), now);
     c.body.append(table, this.quarantinedLine, this.controls.root);
+    names.onChange.add(() => {
+      for (const r of this.rows) this.nameRow(r);
+      this.tick();
+    });
   }
 
   /**
@@ -121,7 +131,7 @@ export class DevicesView {
         (a) => a.deviceId === d.deviceId && a.kind === "technical" && a.clearedAt === undefined,
       );
       const status = flagged ? "Quarantined" : silent ? "Silent" : alarm !== undefined ? "Unknown" : "OK";
-      setAttr(r.status, "title", alarm?.message ?? "");
+      setAttr(r.status, "title", alarm === undefined ? "" : alarmText(alarm, this.names));
       setAttr(r.tr, "data-alarm", alarm?.priority ?? "none");
       setText(r.status, status);
       setAttr(r.status, "data-status", status.toLowerCase());
@@ -129,15 +139,22 @@ export class DevicesView {
     }
   }
 
+  private nameRow(r: Row): void {
+    setText(r.name, this.names.device(r.device.tooth));
+    setText(r.tooth, r.device.tooth === null ? "—" : this.names.number(r.device.tooth));
+  }
+
   private row(d: DeviceView): Row {
+    const name = h("td", { "data-testid": "device-name" });
+    const tooth = h("td", { "data-testid": "device-tooth" });
     const lastSeen = h("td", { "data-testid": "device-last-seen" });
     const status = h("span", { class: "cp-dev-status" });
     const fwFlag = this.quarantined.includes(d.firmware);
     const tr = h(
       "tr",
       { "data-testid": "device-row", "data-device-id": d.deviceId },
-      h("td", { class: "cp-mono" }, d.deviceId),
-      h("td", {}, d.tooth === null ? "wearable" : String(d.tooth)),
+      name,
+      tooth,
       h(
         "td",
         { class: `cp-mono${fwFlag ? " cp-fw-bad" : ""}`, "data-testid": "device-firmware" },
@@ -146,6 +163,8 @@ export class DevicesView {
       lastSeen,
       h("td", {}, status),
     );
-    return { tr, lastSeen, status, device: d };
+    const row = { tr, name, tooth, lastSeen, status, device: d };
+    this.nameRow(row);
+    return row;
   }
 }

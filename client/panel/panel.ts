@@ -133,8 +133,14 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     const role = opts.role;
     this.members = new MembersList();
     const toothName = (fdi: number) => this.names.number(fdi);
-    this.procedure = new ProcedureControls(actions, role, opts.plans, { nameOf, toothName });
-    this.alarms = new AlarmsView(actions, role, { now: this.now, nameOf });
+    this.procedure = new ProcedureControls(actions, role, opts.plans, {
+      nameOf,
+      toothName,
+      // -- trust (issue 10) --
+      patientName: () => this.view?.appointment.patientName ?? "The patient",
+      now: this.now,
+    });
+    this.alarms = new AlarmsView(actions, role, { now: this.now, nameOf, names: this.names });
     this.charts = new SoeCharts({
       now: this.now,
       isQuarantined: (id) => this.isQuarantined(id),
@@ -148,7 +154,7 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     });
     this.teeth.onSelect.add((fdi) => this.selectTooth(fdi));
     this.teeth.onSignal.add((s) => this.setHeatmapSignal(s));
-    this.devices = new DevicesView(actions, role, this.now);
+    this.devices = new DevicesView(actions, role, this.now, this.names);
     this.captions = new Captions(nameOf, opts.speech ?? true);
 
     this.header = {
@@ -478,6 +484,7 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
   /** Every tooth the panel names follows the reader's notation; ids and data stay FDI. */
   private renameTeeth(): void {
     this.procedure.refresh();
+    this.alarms.rename(); // -- trust (issue 10) --
     this.charts.relabel();
     for (const cell of this.teeth.root.querySelectorAll<HTMLElement>("[data-fdi]")) {
       const fdi = Number(cell.dataset.fdi);

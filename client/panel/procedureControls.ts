@@ -1,7 +1,7 @@
 /**
- * Procedure card: plan picker, status, current and next step, the patient's stop, the interlock's
- * reason with Override…, and the control buttons enabled per role and status. Errors from the room
- * appear inline.
+ * Procedure card: plan picker, status, current and next step, the patient's stop (and their "not
+ * yet" before the start, after which Start asks for a reason), the interlock's reason with
+ * Override…, and the control buttons enabled per role and status. Errors from the room appear inline.
  */
 import type { ProcedureCommand, ProcedureView } from "../../shared/procedure/types.ts";
 import type { Result } from "../../shared/protocol.ts";
@@ -18,12 +18,16 @@ import {
   type PanelRole,
   viewerText,
 } from "./permissions.ts";
-import { BUTTON_LABEL, FORM, type FormMode, stepChips } from "./procedureWords.ts";
+import { BUTTON_LABEL, FORM, type FormMode, notYetWords, stepChips } from "./procedureWords.ts";
 
 export interface ProcedureContext {
   nameOf(id: string): string;
   /** A tooth's number in the reader's notation (FDI, Universal or Palmer). */
   toothName(fdi: number): string;
+  /** The patient's name, for "Julian said not yet". */
+  patientName?(): string;
+  /** The clock, to note when the panel saw a "not yet" arrive. */
+  now?(): number;
 }
 
 export class ProcedureControls {
@@ -39,6 +43,12 @@ export class ProcedureControls {
   private readonly nextLine: HTMLElement;
   private readonly patientStop: HTMLElement;
   private readonly patientStopTime: HTMLElement;
+  private readonly notYet: HTMLElement;
+  private readonly notYetText: HTMLElement;
+  /** When this panel saw the patient's "not yet" arrive (kept while it lasts; unknown if it was there on joining). */
+  private notYetAt: number | null = null;
+  /** The "not yet" as of the last procedure this card was shown (null before the first). */
+  private wasNotYet: boolean | null = null;
   private readonly blocked: HTMLElement;
   private readonly blockedReason: HTMLElement;
   private readonly overrideButton: HTMLButtonElement;
@@ -107,6 +117,28 @@ export class ProcedureControls {
           "The patient gave the stop signal",
           this.patientStopTime,
           ". Talk with them before resuming.",
+        ),
+      ),
+    );
+
+    this.notYetText = h("strong", {});
+    this.notYet = h(
+      "div",
+      {
+        class: "cp-patient-stop cp-not-yet",
+        "data-testid": "procedure-not-yet",
+        role: "status",
+        hidden: true,
+      },
+      icon("hand", "cp-icon cp-icon-lg"),
+      h(
+        "div",
+        {},
+        this.notYetText,
+        h(
+          "p",
+          {},
+          "Nothing has started. Wait for their “I'm ready”, or talk with them and start with a reason.",
         ),
       ),
     );
@@ -181,6 +213,7 @@ export class ProcedureControls {
       this.planRow,
       this.planName,
       this.patientStop,
+      this.notYet,
       this.stepLine,
       this.progress,
       this.stepMeta,
@@ -206,7 +239,10 @@ export class ProcedureControls {
     this.procedure = procedure;
     this.stoppedAt = patientStoppedAt;
     const status = procedure?.status ?? null;
-    setText(this.status, status === null ? "No plan" : statusText(status));
+    // A "not yet" is not "Ready to start": the pill says what the patient said.
+    const notYetNow = procedure?.notYet === true;
+    setText(this.status, status === null ? "No plan" : notYetNow ? "Not yet" : statusText(status));
+    setAttr(this.status, "data-not-yet", notYetNow ? "true" : "false");
     setAttr(this.status, "data-status", status ?? "none");
 
     const choose = canChoosePlan(this.role, procedure);
@@ -220,6 +256,13 @@ export class ProcedureControls {
     this.renderStep(procedure);
 
     this.patientStop.hidden = status !== "paused_by_patient";
+    const notYet = procedure?.notYet === true;
+    if (!notYet) this.notYetAt = null;
+    else if (this.notYetAt === null && this.wasNotYet === false) this.notYetAt = this.ctx.now?.() ?? null;
+    if (procedure !== null) this.wasNotYet = notYet;
+    this.notYet.hidden = !notYet;
+    const who = this.ctx.patientName?.() ?? "The patient";
+    setText(this.notYetText, notYetWords(who, this.notYetAt === null ? null : formatTime(this.notYetAt)));
     setText(this.patientStopTime, patientStoppedAt !== null ? ` at ${formatTime(patientStoppedAt)}` : "");
 
     const reason = procedure?.blockedReason ?? null;
@@ -249,6 +292,7 @@ export class ProcedureControls {
         s.why ?? (s.needsNote ? "Resume after a note that you spoke with the patient" : null),
       );
       if (action === "resume") setText(b, s.needsNote ? "Resume…" : "Resume");
+      if (action === "start") setText(b, notYet ? "Start anyway…" : BUTTON_LABEL.start);
       setAttr(b, "aria-describedby", !s.enabled && s.why !== null ? "cp-procedure-why" : null);
     }
     const reasons = disabledReasons(this.role, states, shown, BUTTON_LABEL);
@@ -260,7 +304,9 @@ export class ProcedureControls {
           ? states.abort.enabled
           : this.mode === "override"
             ? states.override.enabled
-            : states.resume.needsNote;
+            : this.mode === "start"
+              ? states.start.enabled && notYet
+              : states.resume.needsNote;
       if (!stillValid) this.closeForm();
     }
   }
@@ -306,6 +352,7 @@ export class ProcedureControls {
   private onControl(action: ControlAction): void {
     const states = controlStates(this.role, this.procedure);
     if (action === "resume" && states.resume.needsNote) this.openForm("resume");
+    else if (action === "start" && this.procedure?.notYet === true) this.openForm("start");
     else if (action === "abort" || action === "override") this.openForm(action);
     else void this.command(action);
   }
@@ -313,7 +360,9 @@ export class ProcedureControls {
   private openForm(mode: FormMode): void {
     this.mode = mode;
     const f = FORM[mode];
-    setText(this.formLabel, f.prompt);
+    const who = this.ctx.patientName?.() ?? "The patient";
+    const at = this.notYetAt === null ? null : formatTime(this.notYetAt);
+    setText(this.formLabel, mode === "start" ? `${notYetWords(who, at)}. ${f.prompt}` : f.prompt);
     setAttr(this.formInput, "placeholder", f.placeholder);
     setText(this.formConfirm, f.confirm);
     setText(this.formHint, f.hint);

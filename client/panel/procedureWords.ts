@@ -4,7 +4,7 @@ import { h } from "./dom.ts";
 import { SIGNAL_SHORT } from "./format.ts";
 import type { ControlAction } from "./permissions.ts";
 
-export type FormMode = "resume" | "override" | "abort";
+export type FormMode = "start" | "resume" | "override" | "abort";
 
 export const BUTTON_LABEL: Readonly<Record<ControlAction, string>> = {
   start: "Start",
@@ -19,6 +19,13 @@ export const BUTTON_LABEL: Readonly<Record<ControlAction, string>> = {
 export const FORM: Readonly<
   Record<FormMode, { prompt: string; placeholder: string; confirm: string; minChars: number; hint: string }>
 > = {
+  start: {
+    prompt: "Start anyway? Reason (required)",
+    placeholder: "e.g. Spoke with the patient; they want to go ahead",
+    confirm: "Start anyway",
+    minChars: 5,
+    hint: "Talk with the patient first. The reason is kept in the record with your name.",
+  },
   resume: {
     prompt: "Note before resuming (required)",
     placeholder: "e.g. Spoke with the patient; comfortable to continue",
@@ -41,6 +48,11 @@ export const FORM: Readonly<
     hint: "Aborting ends the procedure for everyone in the room.",
   },
 };
+
+/** "Julian said not yet at 09:02" (the time when the panel saw it). */
+export function notYetWords(patientName: string, at: string | null): string {
+  return `${patientName} said “not yet”${at === null ? "" : ` at ${at}`}`;
+}
 
 /** The step's kind, teeth (in the reader's notation: `toothName`) and what it needs, as chips. */
 export function stepChips(step: ProcedureStep, toothName: (fdi: number) => string = String): HTMLElement[] {

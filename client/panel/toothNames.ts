@@ -68,6 +68,11 @@ export class ToothNames {
     return toothNumber(fdi, this.notation);
   }
 
+  /** A device as a person names it, never by its id: "Sensor at tooth 19" in the current notation. */
+  device(tooth: number | null | undefined): string {
+    return deviceName(tooth, this.notation);
+  }
+
   /** "36 · lower left first molar" in the current notation. */
   label(fdi: number): string {
     return toothLabel(fdi, this.notation);
@@ -86,6 +91,16 @@ export class ToothNames {
       return null;
     }
   }
+}
+
+/**
+ * What a clinician calls a device: the sensor on a tooth by its tooth (in the reader's notation),
+ * the one device without a tooth by what it is. Internal ids ("soe-julian-36") stay in data.
+ */
+export function deviceName(tooth: number | null | undefined, notation: ToothNotation): string {
+  return tooth === null || tooth === undefined
+    ? "Heart-rate wearable"
+    : `Sensor at tooth ${toothNumber(tooth, notation)}`;
 }
 
 /** The FDI / Universal / Palmer switch for the panel header. */

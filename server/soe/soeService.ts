@@ -16,9 +16,9 @@ import {
   ok,
   type Result,
 } from "../../shared/protocol.ts";
-import type { RuledReading } from "../../shared/soe/alarmRules.ts";
-import { type DropoutFinding, PlausibilityChecker } from "../../shared/soe/plausibility.ts";
-import { Quality, ReadingStatus, SIGNAL_SPECS } from "../../shared/soe/signals.ts";
+import { PatientTrust, type RuledReading } from "../../shared/soe/deviceTrust.ts";
+import type { DropoutFinding } from "../../shared/soe/plausibility.ts";
+import { SIGNAL_SPECS } from "../../shared/soe/signals.ts";
 import { type Clinic, clinicOf, type PairedDevice } from "../clinic.ts";
 import { createLogger } from "../log.ts";
 import type { Storage } from "../storage/storage.ts";
@@ -30,11 +30,6 @@ import { IngestWriter } from "./ingestWriter.ts";
 const LAST_SEEN_EVERY_MS = 5_000;
 
 const log = createLogger("soe");
-
-/** Duplicates from one device within the window that mark it as replaying. */
-const DUPLICATES_TO_SUSPECT = 3;
-const DUPLICATE_WINDOW_MS = 30_000;
-const DUPLICATE_SUSPECT_MS = 60_000;
 
 export interface SoeListener {
   /** Stored, checked readings of one patient. */
@@ -68,7 +63,8 @@ export class SoeService {
   readonly stats: SoeStats = { batches: 0, readings: 0, duplicates: 0, conflicts: 0, rejected: {} };
   readonly display = new DisplayStream();
   private readonly writer: IngestWriter;
-  private readonly checkers = new Map<string, PlausibilityChecker>();
+  /** Each patient's trust in their devices: the one place readings get their quality. */
+  private readonly trusts = new Map<string, PatientTrust>();
   /** Quarantined versions per clinic, and each clinic's quarantines and lifts in order. */
   private readonly quarantined = new Map<string, Set<string>>();
   private readonly history = new Map<string, FirmwareAction[]>();
@@ -78,8 +74,6 @@ export class SoeService {
   private readonly lastSeen = new Map<string, number>();
   /** When each device's "last seen" was last sent to its room (throttled to LAST_SEEN_EVERY_MS). */
   private readonly lastSeenSent = new Map<string, number>();
-  private readonly duplicateTimes = new Map<string, number[]>();
-  private readonly replayingUntil = new Map<string, number>();
   private listener: SoeListener | null = null;
 
   constructor(
@@ -187,33 +181,11 @@ export class SoeService {
     }
     const receivedAt = this.now();
     this.noteFirmware(device, batch.firmware, receivedAt);
-    const checker = this.checkerFor(device.patientId);
-    const quarantined = this.quarantinedIn(device.clinicId);
-    const retracted = quarantined.has(batch.firmware);
-    const replaying = this.isReplaying(deviceId, receivedAt);
-    const status = retracted ? ReadingStatus.enteredInError : ReadingStatus.final;
-    // Built field by field: this runs for every reading (50 Hz bite force), and spreads are slow.
-    const checked: RuledReading[] = batch.readings.map((reading) => {
-      const verdict = checker.check({ deviceId, firmware: batch.firmware, reading, receivedAt }, quarantined);
-      const out: RuledReading = {
-        deviceId,
-        signal: reading.signal,
-        t: reading.t,
-        value: reading.value,
-        unit: reading.unit,
-        quality: verdict.quality,
-        status,
-        receivedAt,
-      };
-      if (reading.tooth !== undefined) out.tooth = reading.tooth;
-      if (verdict.reason !== undefined) out.reason = verdict.reason;
-      if (verdict.rule !== undefined) out.rule = verdict.rule;
-      if (replaying && out.quality === Quality.valid) {
-        out.quality = Quality.suspect;
-        out.reason = `${SIGNAL_SPECS[reading.signal].label} device keeps resending duplicate packets: firmware fault suspected`;
-      }
-      return out;
-    });
+    const trust = this.trustFor(device.patientId);
+    const checked = trust.judge(
+      { deviceId, firmware: batch.firmware, readings: batch.readings, receivedAt },
+      this.quarantinedIn(device.clinicId),
+    );
     const outcome = await this.writer.store({
       deviceId,
       bootId,
@@ -236,7 +208,7 @@ export class SoeService {
     }
     if (outcome.duplicate) {
       this.stats.duplicates += 1;
-      this.noteDuplicate(deviceId, receivedAt);
+      trust.noteDuplicate(deviceId, receivedAt);
       return ok({ seq: batch.seq, stored: 0, duplicate: true });
     }
     this.stats.readings += outcome.stored;
@@ -245,29 +217,13 @@ export class SoeService {
     return ok({ seq: batch.seq, stored: outcome.stored, duplicate: false });
   }
 
-  /**
-   * A resend after a reconnect is normal; a device that keeps sending the same packets while
-   * connected is not (a firmware fault). Storage stays exact either way (deduplication), but its
-   * fresh readings are suspect for a while, so alarms and the interlock see the device as untrusted.
-   */
-  private noteDuplicate(deviceId: string, at: number): void {
-    const times = (this.duplicateTimes.get(deviceId) ?? []).filter((t) => at - t < DUPLICATE_WINDOW_MS);
-    times.push(at);
-    this.duplicateTimes.set(deviceId, times);
-    if (times.length >= DUPLICATES_TO_SUSPECT) this.replayingUntil.set(deviceId, at + DUPLICATE_SUSPECT_MS);
-  }
-
-  private isReplaying(deviceId: string, at: number): boolean {
-    return (this.replayingUntil.get(deviceId) ?? 0) > at;
-  }
-
-  private checkerFor(patientId: string): PlausibilityChecker {
-    let checker = this.checkers.get(patientId);
-    if (!checker) {
-      checker = new PlausibilityChecker();
-      this.checkers.set(patientId, checker);
+  private trustFor(patientId: string): PatientTrust {
+    let trust = this.trusts.get(patientId);
+    if (!trust) {
+      trust = new PatientTrust();
+      this.trusts.set(patientId, trust);
     }
-    return checker;
+    return trust;
   }
 
   private noteFirmware(device: PairedDevice, firmware: string, at: number): void {
@@ -289,8 +245,8 @@ export class SoeService {
   /** Once a second: devices that stopped sending. */
   tick(): void {
     const now = this.now();
-    for (const [patientId, checker] of this.checkers) {
-      this.listener?.onDropouts(patientId, checker.dropouts(now));
+    for (const [patientId, trust] of this.trusts) {
+      this.listener?.onDropouts(patientId, trust.dropouts(now));
     }
   }
 

@@ -36,7 +36,7 @@ function rig(options?: Partial<AlarmOptions>) {
     };
     if (SIGNAL_SPECS[signal].perTooth) r.tooth = 36;
     if (o.quality && o.quality !== "valid")
-      r.reason = `${SIGNAL_SPECS[signal].label} on 36 jumped 2.1 in 1 s: faster than the sensor can respond`;
+      r.reason = `${SIGNAL_SPECS[signal].label} jumped 2.1 in 1 s: faster than the sensor can respond`;
     if (o.rule) r.rule = o.rule;
     const out = engine.onReading(r, { heartRateBaseline: o.baseline ?? null });
     raised.push(...out);
@@ -90,8 +90,7 @@ describe("technical alarms", () => {
         priority: "medium",
         deviceId: "soe-36",
         tooth: 36,
-        message:
-          "Device soe-36 on 36: pH unreliable: pH on 36 jumped 2.1 in 1 s: faster than the sensor can respond",
+        message: "pH jumped 2.1 in 1 s: faster than the sensor can respond",
       });
     }
   });
@@ -109,7 +108,7 @@ describe("technical alarms", () => {
       "technical:soe-36:ph",
       "technical:soe-36:temperature",
     ]);
-    expect(alarm!.message).toMatch(/^Device soe-36 on 36: pH unreliable: .*; Temperature unreliable: /);
+    expect(alarm!.message).toMatch(/^pH jumped .*; Temperature jumped /);
   });
 
   it("drops a cause that recovered and keeps the alarm for the rest", () => {
@@ -230,8 +229,8 @@ describe("dropout alarms", () => {
       finding("hr", "heartRate", null),
     ]);
     expect(out.map((a) => [a.key, a.priority, a.message])).toEqual([
-      ["device:soe-36", "medium", "Device soe-36 on 36: no pH, temperature data: shown as a gap"],
-      ["device:hr", "medium", "Device hr: no heart rate data: shown as a gap"],
+      ["device:soe-36", "medium", "no pH, temperature data: shown as a gap"],
+      ["device:hr", "medium", "no heart rate data: shown as a gap"],
     ]);
     expect(
       r.engine.onDropouts([
@@ -318,7 +317,7 @@ describe("acknowledge and silence", () => {
     const a = r.engine.list()[0]!;
     a.message = "tampered";
     a.clearedAt = 1;
-    expect(r.engine.list()[0]).toMatchObject({ message: expect.stringContaining("unreliable") });
+    expect(r.engine.list()[0]).toMatchObject({ message: expect.stringContaining("jumped") });
     expect(r.engine.list()[0]!.clearedAt).toBeUndefined();
   });
 
@@ -348,7 +347,7 @@ describe("physiological alarms", () => {
       baseline: null,
       key: "physiological:soe-36:ph",
       priority: "medium",
-      message: /^Enamel at risk on 36: pH 5.3, below 5.5 for 2 min$/,
+      message: /^Enamel at risk: pH 5.3, below 5.5 for 2 min$/,
     },
     {
       name: "pH 5.3 for 1 min 59 s",
@@ -504,9 +503,7 @@ describe("physiological alarms", () => {
   it("honours a configured pH sustain time", () => {
     const r = rig({ phLowSustainMs: 30_000 });
     r.hold(31, 5.4);
-    expect(r.engine.list().map((a) => a.message)).toEqual([
-      "Enamel at risk on 36: pH 5.4, below 5.5 for 30 s",
-    ]);
+    expect(r.engine.list().map((a) => a.message)).toEqual(["Enamel at risk: pH 5.4, below 5.5 for 30 s"]);
   });
 });
 
@@ -520,7 +517,7 @@ describe("sequence conflicts", () => {
       key: "device:soe-46",
       deviceId: "soe-46",
       tooth: 46,
-      message: expect.stringMatching(/soe-46 on 46: resent batch 7 with different data/),
+      message: expect.stringMatching(/^resent batch 7 with different data/),
     });
     r.advance(5_000);
     const again = r.engine.onSeqConflict("soe-46", 46, 9);

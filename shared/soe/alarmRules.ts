@@ -4,23 +4,29 @@
  * ONE technical alarm that lists its causes and updates in place (the beta update once raised 16
  * cards in 8 s); physiological alarms stay one per condition. A cleared alarm stays listed until
  * acknowledged, silencing only pauses the sound, and a medium alarm left unacknowledged for
- * `escalateAfterMs` (2 min) becomes high.
+ * `escalateAfterMs` (2 min) becomes high. Whether a device is faulty or has recovered is not
+ * decided here but by the patient's trust module (deviceTrust.ts); this engine only raises and
+ * clears alarms on its answers.
  */
 import { type Alarm, type AlarmCause, AlarmKind, AlarmPriority } from "../alarms.ts";
 import { ErrorCode, fail, ok, type Result } from "../protocol.ts";
-import { type DropoutFinding, PlausibilityRule } from "./plausibility.ts";
-import { type CheckedReading, Quality, ReadingStatus, SIGNAL_SPECS, Signal } from "./signals.ts";
+import {
+  DEFAULT_TRUST_OPTIONS,
+  type FaultLimits,
+  type FaultTrack,
+  faultRecovered,
+  faultSustained,
+  isRetracted,
+  newFaultTrack,
+  type RuledReading,
+} from "./deviceTrust.ts";
+import type { DropoutFinding } from "./plausibility.ts";
+import { Quality, SIGNAL_SPECS, Signal } from "./signals.ts";
 
-/** Thresholds of the engine; defaults in DEFAULT_ALARM_OPTIONS. */
-export interface AlarmOptions {
-  /** Window for counting bad readings of one device+signal. */
-  faultWindowMs: number;
-  /** Invalid readings in the window that make a device fault. */
-  faultInvalidCount: number;
-  /** Suspect readings in the window that make a device fault. */
-  faultSuspectCount: number;
-  /** A technical alarm clears after this long without a bad reading, once valid data is back. */
-  faultClearMs: number;
+export type { RuledReading } from "./deviceTrust.ts";
+
+/** Thresholds of the engine; defaults in DEFAULT_ALARM_OPTIONS (the fault limits are trust's). */
+export interface AlarmOptions extends FaultLimits {
   phLow: number;
   phLowSustainMs: number;
   /** Heart rate this many percent above the resting baseline is a medium alarm... */
@@ -41,12 +47,12 @@ export interface AlarmOptions {
   escalateAfterMs: number;
 }
 
-/** Defaults (DOMAIN.md figures; the fault counts are our design assumption). */
+/** Defaults (DOMAIN.md figures); when a device is faulty is the trust module's call. */
 export const DEFAULT_ALARM_OPTIONS: AlarmOptions = {
-  faultWindowMs: 10_000,
-  faultInvalidCount: 3,
-  faultSuspectCount: 5,
-  faultClearMs: 30_000,
+  faultWindowMs: DEFAULT_TRUST_OPTIONS.faultWindowMs,
+  faultInvalidCount: DEFAULT_TRUST_OPTIONS.faultInvalidCount,
+  faultSuspectCount: DEFAULT_TRUST_OPTIONS.faultSuspectCount,
+  faultClearMs: DEFAULT_TRUST_OPTIONS.faultClearMs,
   phLow: 5.5,
   phLowSustainMs: 120_000,
   hrRisePct: 30,
@@ -61,16 +67,6 @@ export const DEFAULT_ALARM_OPTIONS: AlarmOptions = {
   maxSilenceSeconds: 600,
   escalateAfterMs: 120_000,
 };
-
-/** A checked reading, with the rule that judged it when the server kept it. */
-export type RuledReading = CheckedReading & { rule?: PlausibilityRule };
-
-interface FaultTrack {
-  invalidAt: number[];
-  suspectAt: number[];
-  lastBadAt: number;
-  lastValidAt: number;
-}
 
 interface SustainTrack {
   /** When each tier's condition started holding, or null. */
@@ -231,9 +227,7 @@ export class AlarmEngine {
       const key = `dropout:${r.deviceId}`;
       if (this.activeByKey.has(key)) changed.push(this.clearCause(key));
     }
-    // Retracted readings (status entered-in-error) come from quarantined firmware too, so the
-    // engine still tells the two apart when the caller did not pass the rule along.
-    if (r.rule === PlausibilityRule.quarantinedFirmware || r.status === ReadingStatus.enteredInError) {
+    if (isRetracted(r)) {
       st.firmware.lastBadAt = r.receivedAt;
       if (!this.activeByKey.has(st.firmwareKey)) {
         const words = `${r.reason ?? "firmware is quarantined"}; its readings are ignored`;
@@ -241,24 +235,19 @@ export class AlarmEngine {
       }
       return changed.map(copy);
     }
-    const track = st.fault;
+    const sustained = faultSustained(st.fault, r, this.opts);
     switch (r.quality) {
       case Quality.valid:
-        track.lastValidAt = r.receivedAt;
         st.firmware.lastValidAt = r.receivedAt;
         this.physiological(r, ctx.heartRateBaseline, st, changed);
         break;
       case Quality.invalid:
       case Quality.suspect: {
-        (r.quality === Quality.invalid ? track.invalidAt : track.suspectAt).push(r.receivedAt);
-        trim(track.invalidAt, r.receivedAt - this.opts.faultWindowMs);
-        trim(track.suspectAt, r.receivedAt - this.opts.faultWindowMs);
-        track.lastBadAt = r.receivedAt;
-        const sustained =
-          track.invalidAt.length >= this.opts.faultInvalidCount ||
-          track.suspectAt.length >= this.opts.faultSuspectCount;
         if (sustained && !this.activeByKey.has(st.technicalKey)) {
-          const words = `${SIGNAL_SPECS[r.signal].label} unreliable: ${r.reason ?? "repeated implausible readings"}`;
+          // The checker's reason already starts with the signal ("pH has read exactly 7.19 for 17 s:
+          // sensor stuck"): one sentence per cause keeps the card short.
+          const words =
+            r.reason ?? `${SIGNAL_SPECS[r.signal].label} unreliable: repeated implausible readings`;
           changed.push(this.raiseCause(r, st.technicalKey, AlarmPriority.medium, words));
         }
         break;
@@ -323,7 +312,7 @@ export class AlarmEngine {
     }
     for (const [key, track] of this.faults) {
       if (!this.activeByKey.has(key)) continue;
-      if (now - track.lastBadAt >= this.opts.faultClearMs && track.lastValidAt > track.lastBadAt) {
+      if (faultRecovered(track, now, this.opts)) {
         changed.push(this.clearCause(key));
       }
     }
@@ -375,7 +364,6 @@ export class AlarmEngine {
   private physiological(r: RuledReading, baseline: number | null, st: StreamState, changed: Alarm[]): void {
     const o = this.opts;
     const v = r.value;
-    const where = r.tooth ?? r.deviceId;
     switch (r.signal) {
       case Signal.ph: {
         const on = v < o.phLow;
@@ -386,7 +374,7 @@ export class AlarmEngine {
               priority: AlarmPriority.medium,
               sustainMs: o.phLowSustainMs,
               message: () =>
-                `Enamel at risk on ${where}: pH ${v.toFixed(1)}, below ${o.phLow} for ${span(o.phLowSustainMs)}`,
+                `Enamel at risk: pH ${v.toFixed(1)}, below ${o.phLow} for ${span(o.phLowSustainMs)}`,
             },
           ]);
         }
@@ -401,7 +389,7 @@ export class AlarmEngine {
               priority: AlarmPriority.low,
               sustainMs: o.biteHighSustainMs,
               message: () =>
-                `Bite force on ${where} ${Math.round(v)} N, above ${o.biteHighN} N for ${span(o.biteHighSustainMs)}`,
+                `Bite force ${Math.round(v)} N, above ${o.biteHighN} N for ${span(o.biteHighSustainMs)}`,
             },
           ]);
         }
@@ -509,12 +497,7 @@ export class AlarmEngine {
   private fault(key: string): FaultTrack {
     let t = this.faults.get(key);
     if (t === undefined) {
-      t = {
-        invalidAt: [],
-        suspectAt: [],
-        lastBadAt: Number.NEGATIVE_INFINITY,
-        lastValidAt: Number.NEGATIVE_INFINITY,
-      };
+      t = newFaultTrack();
       this.faults.set(key, t);
     }
     return t;
@@ -596,8 +579,9 @@ export class AlarmEngine {
       delete alarm.acknowledgedBy;
     }
     alarm.priority = priority;
-    const where = alarm.tooth === undefined ? (alarm.deviceId ?? "") : `${alarm.deviceId} on ${alarm.tooth}`;
-    alarm.message = `Device ${where}: ${causes.map((c) => c.words).join("; ")}`;
+    // No device id and no tooth number in the words: the alarm carries both as data, and each
+    // screen names the device and the tooth in its reader's notation ("Sensor at tooth 36").
+    alarm.message = causes.map((c) => c.words).join("; ");
   }
 
   private clear(key: string): Alarm {
@@ -607,12 +591,6 @@ export class AlarmEngine {
     if (alarm.acknowledgedAt !== undefined) this.alarms.delete(alarm.id);
     return alarm;
   }
-}
-
-function trim(times: number[], from: number): void {
-  let drop = 0;
-  while (drop < times.length && times[drop]! < from) drop++;
-  if (drop > 0) times.splice(0, drop);
 }
 
 function unique(alarms: Alarm[]): Alarm[] {

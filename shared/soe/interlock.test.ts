@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type ProcedureStep, StepKind } from "../procedure/types.ts";
-import { interlockFor, type SignalStatus, SignalStatusBoard } from "./interlock.ts";
-import type { DropoutFinding } from "./plausibility.ts";
-import { type CheckedReading, type Quality, SIGNAL_SPECS, type Signal } from "./signals.ts";
+import { interlockFor, type SignalStatus } from "./interlock.ts";
+import type { Signal } from "./signals.ts";
 
 function step(over: Partial<ProcedureStep> = {}): ProcedureStep {
   return {
@@ -146,97 +145,5 @@ describe("interlockFor", () => {
     },
   ])("$name", ({ statuses, s, reason }) => {
     expect(interlockFor(s, statuses)).toEqual(reason === null ? { ok: true } : { ok: false, reason });
-  });
-});
-
-const T0 = 1_700_000_000_000;
-
-function reading(
-  quality: Quality,
-  atS: number,
-  o: { deviceId?: string; signal?: Signal; reason?: string } = {},
-): CheckedReading {
-  const signal = o.signal ?? "ph";
-  const r: CheckedReading = {
-    signal,
-    t: T0 + atS * 1000,
-    value: 7,
-    unit: SIGNAL_SPECS[signal].unit,
-    tooth: 36,
-    deviceId: o.deviceId ?? "soe-36",
-    quality,
-    status: "final",
-    receivedAt: T0 + atS * 1000,
-  };
-  if (o.reason) r.reason = o.reason;
-  return r;
-}
-
-const dropout: DropoutFinding = {
-  deviceId: "soe-36",
-  signal: "ph",
-  tooth: 36,
-  missingSamples: 6,
-  lastAt: T0,
-};
-
-describe("SignalStatusBoard", () => {
-  it("reports a change only when a stream's quality appears or changes", () => {
-    const board = new SignalStatusBoard();
-    expect(board.update({ readings: [reading("valid", 0)] })).toBe(true);
-    expect(board.update({ readings: [reading("valid", 1)] })).toBe(false);
-    expect(board.update({ readings: [reading("valid", 1, { signal: "temperature" })] })).toBe(true);
-    expect(board.update({ readings: [reading("invalid", 2, { reason: "pH on 36 read 12" })] })).toBe(true);
-    expect(board.update({ readings: [reading("invalid", 3, { reason: "pH on 36 read 13" })] })).toBe(false);
-    expect(board.statuses()).toEqual([
-      { deviceId: "soe-36", signal: "ph", tooth: 36, quality: "invalid", reason: "pH on 36 read 13" },
-      { deviceId: "soe-36", signal: "temperature", tooth: 36, quality: "valid" },
-    ]);
-  });
-
-  it("turns a dropout into no_data, and a returning reading ends it", () => {
-    const board = new SignalStatusBoard();
-    board.update({ readings: [reading("valid", 0)] });
-    expect(board.update({ dropouts: [dropout] })).toBe(true);
-    expect(board.update({ dropouts: [dropout] })).toBe(false);
-    expect(board.statuses()[0]!.quality).toBe("no_data");
-    expect(board.update({ readings: [reading("valid", 10)] })).toBe(true);
-    expect(board.statuses()[0]!.quality).toBe("valid");
-  });
-
-  it.each([
-    {
-      name: "within the hold a valid reading keeps the fault",
-      holdMs: 30_000,
-      validAtS: 20,
-      expected: "invalid",
-    },
-    { name: "after the hold a valid reading clears it", holdMs: 30_000, validAtS: 31, expected: "valid" },
-    { name: "with no hold the latest quality wins", holdMs: 0, validAtS: 1, expected: "valid" },
-  ])("$name", ({ holdMs, validAtS, expected }) => {
-    const board = new SignalStatusBoard(holdMs);
-    board.update({ readings: [reading("valid", 0), reading("invalid", 0.5, { reason: "spike" })] });
-    board.update({ readings: [reading("valid", validAtS)] });
-    expect(board.statuses()[0]!.quality).toBe(expected);
-    expect(interlockFor(step(), board.statuses()).ok).toBe(expected === "valid");
-  });
-
-  it("keeps holding the fault through a dropout in between", () => {
-    const board = new SignalStatusBoard();
-    board.update({ readings: [reading("suspect", 0, { reason: "jitter" })] });
-    board.update({ dropouts: [dropout] });
-    board.update({ readings: [reading("valid", 10)] });
-    expect(board.statuses()[0]).toMatchObject({ quality: "suspect", reason: "jitter" });
-  });
-
-  it("feeds the interlock: a flapping sensor stays blocked between faults", () => {
-    const board = new SignalStatusBoard();
-    const verdicts: boolean[] = [];
-    for (let s = 0; s < 60; s++) {
-      board.update({ readings: [reading(s % 7 === 3 ? "invalid" : "valid", s)] });
-      verdicts.push(interlockFor(step(), board.statuses()).ok);
-    }
-    expect(verdicts.slice(0, 3)).toEqual([true, true, true]);
-    expect(verdicts.slice(3).every((ok) => !ok)).toBe(true);
   });
 });

@@ -325,9 +325,12 @@ function suspect(rule: PlausibilityRule, reason: string): PlausibilityVerdict {
   return { quality: Quality.suspect, rule, reason };
 }
 
-function subject(reading: Reading, deviceId: string): string {
-  const label = SIGNAL_SPECS[reading.signal].label;
-  return reading.tooth === undefined ? `${label} from ${deviceId}` : `${label} on ${reading.tooth}`;
+/**
+ * The reading's signal in words. Neither the device id nor the tooth number: the reading carries
+ * both as data, and screens name them in their reader's notation.
+ */
+function subject(reading: Reading, _deviceId: string): string {
+  return SIGNAL_SPECS[reading.signal].label;
 }
 
 function median(xs: number[]): number {

@@ -3,8 +3,9 @@
  * SOEs streaming over the device uplink: the assistant's greyed-out Start says why; the tooth
  * notation switch is remembered for the person across a reload; a tooth picked in the panel lights
  * up in 3D; and during the beta-update fault the procedure controls stay on screen at 1280×800 and
- * the layout uses the width at 1920×1080 and 2560×1440 (screenshots kept in test-results/, page
- * state asserted, not pixels).
+ * the layout uses the width at 1920×1080 and 2560×1440, with no internal device id on screen and
+ * devices and teeth named in the chosen notation; the patient's "not yet" shows plainly and Start
+ * then asks for a reason (screenshots kept in test-results/, page state asserted, not pixels).
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +13,8 @@ import { SimRunner } from "../../devices/simRunner.ts";
 import { FaultMode } from "../../devices/simulator.ts";
 import { BETA_FIRMWARE } from "../../server/clinic.ts";
 import { deviceKey } from "../../server/tokens.ts";
-import type { TestServer } from "../harness.ts";
+import { Ev } from "../../shared/protocol.ts";
+import { type TestClient as Client, passAuth, TestClient, type TestServer } from "../harness.ts";
 import { launchBrowser, openPage, screenshot, startE2eServer, stateOf } from "./browser.ts";
 
 let server: TestServer;
@@ -70,6 +72,17 @@ async function onScreen(page: Page, selector: string): Promise<boolean> {
     const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
     return hit !== null && (hit === el || el.contains(hit));
   }, selector);
+}
+
+/** Text a person can see on the page (the hover titles and data attributes are not). */
+async function visibleText(page: Page): Promise<string> {
+  return page.evaluate(() => document.body.innerText);
+}
+
+async function patientAsync(): Promise<Client> {
+  const c = new TestClient(server.origin, passAuth(server, "julian", "patient"));
+  await new Promise<void>((resolve) => c.socket.once(Ev.welcome, () => resolve()));
+  return c;
 }
 
 async function box(page: Page, selector: string) {
@@ -136,6 +149,44 @@ describe("the clinician panel in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("shows the patient's 'not yet' plainly, and Start then asks for a reason", async () => {
+    const { page, consoleErrors } = await openPage(
+      browser,
+      server.origin,
+      "/join/julian/clinician",
+      "clinician",
+    );
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await connected(page);
+    const julian = await patientAsync();
+    expect((await julian.command(Ev.procedureCommand, { command: "stop" })).ok).toBe(true);
+    await page.waitForSelector('[data-testid="procedure-not-yet"]:not([hidden])', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid="procedure-not-yet"]')).toMatch(
+      /^Julian said “not yet” at \d\d:\d\dNothing has started/,
+    );
+    expect(await page.textContent('[data-testid="procedure-start"]')).toBe("Start anyway…");
+    expect(await onScreen(page, '[data-testid="procedure-not-yet"]')).toBe(true);
+    await page.click('[data-testid="procedure-start"]');
+    expect(await page.textContent('[data-testid="procedure-form"] label')).toMatch(
+      /^Julian said “not yet” at \d\d:\d\d\. Start anyway\? Reason \(required\)$/,
+    );
+    expect(await page.isDisabled('[data-testid="procedure-confirm"]')).toBe(true);
+    await screenshot(page, "panel-not-yet-1280x800");
+    await page.fill('[data-testid="procedure-reason"]', "Spoke with Julian; he wants to go ahead");
+    await page.click('[data-testid="procedure-confirm"]');
+    await page.waitForFunction(
+      () =>
+        (window.__chairside?.() as { panel: { procedureStatus: string } }).panel.procedureStatus ===
+        "running",
+      null,
+      { timeout: 30_000 },
+    );
+    expect(await page.isHidden('[data-testid="procedure-not-yet"]')).toBe(true);
+    julian.close();
+    expect(consoleErrors).toEqual([]);
+    await page.context().close();
+  });
+
   it("keeps the procedure controls on screen during the beta-update fault, at 1280×800 and 1920×1080", async () => {
     const { page, consoleErrors, foreignRequests } = await openPage(
       browser,
@@ -152,14 +203,8 @@ describe("the clinician panel in headless Chromium", () => {
       null,
       { timeout: 60_000 },
     );
-    await page.click('[data-testid="procedure-start"]');
-    await page.waitForFunction(
-      () =>
-        (window.__chairside?.() as { panel: { procedureStatus: string } }).panel.procedureStatus !==
-        "not_started",
-      null,
-      { timeout: 30_000 },
-    );
+    // The procedure was started (with a reason, after Julian's "not yet") by the test before.
+    expect((await stateOf(page)).panel.procedureStatus).toBe("running");
 
     const n = sim.setFault("julian", FaultMode.betaUpdate, { firmware: BETA_FIRMWARE });
     expect(n).toBeGreaterThan(1);
@@ -176,6 +221,20 @@ describe("the clinician panel in headless Chromium", () => {
 
     await live(page);
     await screenshot(page, "panel-beta-update-1280x800");
+    // Devices and teeth by name, never an internal id; one audio pause, no per-card silence.
+    expect(await visibleText(page)).not.toMatch(/soe-julian|hr-julian/);
+    expect(await page.locator('[data-testid="alarm-silence"]').count()).toBe(0);
+    const row36 = '[data-testid="device-row"][data-device-id="soe-julian-36"]';
+    expect(await page.textContent(`${row36} [data-testid="device-name"]`)).toBe("Sensor at tooth 36");
+    await page.click('[data-testid="notation-palmer"]');
+    expect(await page.textContent(`${row36} [data-testid="device-name"]`)).toBe("Sensor at tooth LL6");
+    expect(await page.textContent(`${row36} [data-testid="device-tooth"]`)).toBe("LL6");
+    const messages = await page.locator('[data-testid="alarm-message"]').allTextContents();
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) expect(m).not.toMatch(/tooth \d\d\b|Tooth \d\d\b|soe-/);
+    expect(await page.textContent('[data-testid="alarm-banner-text"]')).not.toMatch(/\b(16|26|36|46)\b:/);
+    await screenshot(page, "panel-beta-update-palmer-1280x800");
+    await page.click('[data-testid="notation-fdi"]');
     for (const control of ["procedure-pause", "procedure-abort"]) {
       expect(await onScreen(page, `[data-testid="${control}"]`), control).toBe(true);
     }

@@ -119,6 +119,9 @@ beforeAll(async () => {
   expect(await device.flushAsync()).toBe(true);
   await waitFor(() => ray().view!.alarms.some((a) => a.deviceId === "soe-julian-36"), "the alarm at Dr. Ray");
   alarmMessage = ray().view!.alarms.find((a) => a.deviceId === "soe-julian-36")!.message;
+  // The patient's calm cue comes only while the team holds the started treatment for an alarm.
+  expect((await ray().command(Ev.procedureCommand, { command: "pause" })).ok).toBe(true);
+  await waitFor(() => julian.patient.client.view?.teamChecking === true, "the calm cue at Julian");
   await waitFor(() => julian.clinician.readings.length > 0, "readings at the care team");
   device.close();
 
@@ -350,7 +353,7 @@ describe("streams and snapshot fields", () => {
     expect(mine.comfort.mdasScore).toBe(20);
     const observer = snapshots.observer;
     expect(observer.comfort.mdasScore).toBeNull();
-    expect(observer.procedure?.status).toBe("running");
+    expect(observer.procedure?.status).toBe("paused");
   });
 });
 
