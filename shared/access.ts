@@ -342,6 +342,9 @@ export const StaffAction = {
   recordsExport: "records.export",
   /** Read, filter, export and verify the clinic's audit trail. */
   auditRead: "audit.read",
+  // -- otto (issue 12) --
+  /** Assign health education lessons to a patient and see their progress and answers. */
+  lessonsAssign: "lessons.assign",
 } as const;
 export type StaffAction = (typeof StaffAction)[keyof typeof StaffAction];
 
@@ -370,6 +373,7 @@ const FRONT_DESK: ActionTable = {
   "records.read": false,
   "records.export": false,
   "audit.read": false,
+  "lessons.assign": false, // -- otto (issue 12) --
 };
 
 /** The assistant: the front desk, plus the treatment room, the patient's headset and record. */
@@ -378,6 +382,8 @@ const ASSISTANT: ActionTable = {
   "rooms.enter": true,
   "headset.pair": true,
   "records.read": true,
+  // -- otto (issue 12) -- Noah (an assistant) and the clinicians assign lessons
+  "lessons.assign": true,
 };
 
 export const STAFF_ACCESS: Readonly<Record<StaffRole, ActionTable>> = {
