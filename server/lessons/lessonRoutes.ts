@@ -2,7 +2,7 @@
  * Lessons over HTTP (issue 12). Staff (a clinician, or Noah as assistant: `lessons.assign`) list
  * the lessons, assign one to a patient of their own clinic (the answer carries the patient's link,
  * shown once) and read the patient's progress and answers; each is audited. The patient's link
- * (`/lesson.html?a=…&k=…`) opens the lesson: its secret is checked on every call like an
+ * (`/lessons/lesson.html?a=…&k=…`) opens the lesson: its secret is checked on every call like an
  * observer's invite, and a wrong one is "not found". The personal pH part is sent only when the
  * patient agreed in the lesson AND their record holds pH dips (shared/lessons.ts `personalPart`).
  */
@@ -96,7 +96,7 @@ export function registerLessonRoutes(fastify: FastifyInstance, deps: LessonRoute
       why: `lesson ${body.lessonId}`,
       patientId: params.id,
     });
-    const link = `/lesson.html?a=${encodeURIComponent(assignment.assignmentId)}&k=${encodeURIComponent(secret)}`;
+    const link = `/lessons/lesson.html?a=${encodeURIComponent(assignment.assignmentId)}&k=${encodeURIComponent(secret)}`;
     return apiOk(reply, { assignment: viewOf(assignment), link }, 201);
   });
 

@@ -112,7 +112,7 @@ describe("lessons", () => {
       },
     );
     expect(made.status, JSON.stringify(made.body)).toBe(201);
-    expect(made.body.link).toMatch(/^\/lesson\.html\?a=ls-[\w-]+&k=[\w-]+$/);
+    expect(made.body.link).toMatch(/^\/lessons\/lesson\.html\?a=ls-[\w-]+&k=[\w-]+$/);
     link = made.body.link;
     const audit = await server.storage.auditLog(20);
     expect(
