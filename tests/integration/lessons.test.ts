@@ -169,6 +169,34 @@ describe("lessons", () => {
     ]);
   });
 
+  it("the record's FHIR export holds the answers as a QuestionnaireResponse", async () => {
+    const r = await fetch(`${server.origin}/fhir/Patient/${patient.patientId}/$everything`, {
+      headers: { cookie: ray.cookie },
+    });
+    expect(r.status).toBe(200);
+    const bundle = (await r.json()) as { entry: { resource: Record<string, unknown> }[] };
+    const responses = bundle.entry
+      .map((e) => e.resource)
+      .filter(
+        (res) =>
+          res.resourceType === "QuestionnaireResponse" &&
+          String(res.questionnaire).endsWith("lesson-sugar-acid"),
+      );
+    expect(responses).toHaveLength(1);
+    expect(responses[0]).toMatchObject({
+      status: "in-progress",
+      subject: { reference: `Patient/${patient.patientId}` },
+      item: [
+        {
+          linkId: "critical-ph",
+          answer: [{ valueString: "5.5" }],
+          item: [{ answer: [{ valueBoolean: true }] }],
+        },
+        { linkId: "recovery", answer: [{ valueString: "Roughly 30 to 60 minutes" }] },
+      ],
+    });
+  });
+
   it("refuses a wrong link, bad answers, other clinics and roles without the right", async () => {
     const wrong = link.replace(/k=[\w-]+/, "k=not-the-right-secret-at-all");
     expect((await viaLink(wrong, "GET")).status).toBe(404);
