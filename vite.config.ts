@@ -21,6 +21,8 @@ export default defineConfig({
         record: resolve(import.meta.dirname, "client/record.html"),
         // wiring: audit (issue 9)
         audit: resolve(import.meta.dirname, "client/audit.html"),
+        // -- otto (issue 12) -- the lesson player
+        lesson: resolve(import.meta.dirname, "client/lessons/lesson.html"),
       },
     },
   },

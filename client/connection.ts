@@ -249,6 +249,10 @@ export class RoomConnection implements RoomActions {
   loadHistory(sinceMs: number): Promise<Result<ReadingsBatch>> {
     return this.emit(Ev.soeHistory, { sinceMs });
   }
+  // -- otto (issue 12) -- the patient's own words to Otto; `spoken` when speech recognition heard them
+  tellOtto(text: string, spoken: boolean): Promise<Result<OttoUtterance | null>> {
+    return this.emit(Ev.ottoTell, { text, spoken });
+  }
 
   close(): void {
     this.step({ type: "close" });

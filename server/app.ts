@@ -24,6 +24,7 @@ import { UNKNOWN_FIRMWARE } from "./directory/liveRecords.ts";
 import { StaffDirectory } from "./directory/staffDirectory.ts";
 import type { PeopleServer } from "./handshake.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
+import { lessonCatalog } from "./lessons/lessonWiring.ts"; // -- otto (issue 12) --
 import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
 import { createLogger, setLogLevel } from "./log.ts";
 import { appointmentsFromClinic } from "./pairing/pairableAppointments.ts";
@@ -211,6 +212,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     audit: { guard, storage, now },
     // -- replay (issue 9) --
     replay: { guard, storage, clinic, now },
+    // -- otto (issue 12) --
+    lessons: { guard, storage, clinic, lessons: lessonCatalog(), now },
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };

@@ -49,11 +49,12 @@ import { type RecordsRouteDeps, registerRecordsRoutes } from "./directory/record
 // -- fhir (issue 9) --
 import { type FhirRouteDeps, registerFhirRoutes } from "./fhir/fhirRoutes.ts";
 import { HostNames, originAllowed } from "./hostAndOrigin.ts";
+// -- record (issue 9) --
+import { type LessonRouteDeps, registerLessonRoutes } from "./lessons/lessonRoutes.ts"; // -- otto (issue 12) --
 import { createLogger } from "./log.ts";
 import type { Pairing } from "./pairing/pairing.ts";
 import { registerPairingRoutes } from "./pairing/pairingRoutes.ts";
 import { PROBLEMS, replyProblem } from "./problemPage.ts";
-// -- record (issue 9) --
 import { type RecordRouteDeps, registerRecordRoutes } from "./record/recordRoutes.ts";
 // -- replay (issue 9) --
 import { type ReplayRouteDeps, registerReplayRoutes } from "./record/replayRoutes.ts";
@@ -85,6 +86,9 @@ export interface HttpDeps {
   // -- record (issue 9) --
   /** The patient's record: visits, timeline, trends, anxiety (server/record/recordRoutes.ts). */
   patientRecord?: RecordRouteDeps;
+  // -- otto (issue 12) --
+  /** Health education lessons: assigning, progress, the patient's lesson link (server/lessons/lessonRoutes.ts). */
+  lessons?: LessonRouteDeps;
   // -- audit (issue 9) --
   /** The admin's audit trail: filtered pages, CSV, verify (server/audit/auditRoutes.ts). */
   audit?: AuditRouteDeps;
@@ -245,6 +249,8 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   if (deps.audit) registerAuditRoutes(fastify, deps.audit); // wiring: audit
   // -- replay (issue 9) --
   if (deps.replay) registerReplayRoutes(fastify, deps.replay);
+  // -- otto (issue 12) --
+  if (deps.lessons) registerLessonRoutes(fastify, deps.lessons);
 
   // The room page asks who its cookies seat in a room, so it opens the right view; the socket
   // handshake asks the same authenticator and admission again (this answer grants nothing).

@@ -7,6 +7,8 @@
  * at once with a typed reason. No room logic here. Every handler is guarded: nothing a client
  * sends can throw out of it.
  */
+// -- otto (issue 12) --
+
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "socket.io";
 import { commandRefusal } from "../shared/access.ts";
@@ -40,6 +42,7 @@ import {
 } from "./handshake.ts";
 import { LimitKind, type Limits, type Sender, Verdict } from "./limits.ts";
 import { createLogger } from "./log.ts";
+import { OTTO_BUSY, ottoNeedsPacing } from "./otto/ottoPacing.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
 import { TurnCorking } from "./socketCorking.ts";
 import { credentialRoom, roomsFor } from "./socketRooms.ts";
@@ -494,6 +497,8 @@ function onConnection(
       ) {
         return;
       }
+      // -- otto (issue 12) -- words to Otto are paced like questions, except the spoken stop
+      if (ottoNeedsPacing(event, parsed.data) && !withinRate(event, LimitKind.otto, args, OTTO_BUSY)) return;
       session
         .handle({ memberId, role: admitted.role, personId: admitted.personId }, event, parsed.data)
         .then((result) => {

@@ -3,7 +3,10 @@
  * shared session state, and the sequence-numbered stream of reliable events. No sockets and no
  * timers here: the clock is injected and the Socket.IO adapter forwards what this emits.
  */
+// -- otto (issue 12) --
+
 import { type Alarm, isTeamChecking } from "../shared/alarms.ts";
+import type { HeardWords } from "../shared/feelings.ts";
 import { OttoState } from "../shared/otto.ts";
 import { isValidPoseBytes } from "../shared/poseCodec.ts";
 import type { ProcedureTransition, ProcedureView } from "../shared/procedure/types.ts";
@@ -324,6 +327,11 @@ export class Room {
 
   recordCheckin(score: number, by: string): void {
     this.emit({ type: "checkin", score, by });
+  }
+
+  // -- otto (issue 12) -- what the patient said to Otto goes into the room's history
+  recordHeard(heard: HeardWords): void {
+    this.emit({ type: "otto_heard", heard });
   }
 
   upsertAlarm(alarm: Alarm): void {

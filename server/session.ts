@@ -7,6 +7,8 @@ import { commandRefusal } from "../shared/access.ts";
 import { type Alarm, AlarmKind, spokenAlarm } from "../shared/alarms.ts";
 import { CheckinTrigger } from "../shared/comfort/checkinTrigger.ts";
 import { PATHWAYS, scoreMdas } from "../shared/comfort/mdas.ts";
+// -- otto (issue 12) --
+import { isSpokenStop } from "../shared/feelings.ts";
 import { OttoState, type OttoUtterance, type PatientQuestion } from "../shared/otto.ts";
 import { planById } from "../shared/procedure/plans.ts";
 import { ProcedureMachine } from "../shared/procedure/procedureMachine.ts";
@@ -39,6 +41,7 @@ import { interlockFor, type SignalStatus } from "../shared/soe/interlock.ts";
 import type { DropoutFinding } from "../shared/soe/plausibility.ts";
 import { type CheckedReading, Quality } from "../shared/soe/signals.ts";
 import type { Appointment } from "./clinic.ts";
+import { understand } from "./otto/feelingCues.ts";
 import type { OttoInput } from "./otto/ottoRules.ts";
 import { OttoRules } from "./otto/ottoRules.ts";
 import { type JoinOutcome, type JoinRequest, Room } from "./room.ts";
@@ -84,6 +87,7 @@ const DURABLE_BEFORE_ACK: ReadonlySet<ClientPayloadEvent> = new Set<ClientPayloa
   Ev.checkinRequest,
   Ev.breathing,
   Ev.surroundings,
+  Ev.ottoTell, // -- otto (issue 12) -- a spoken "stop" is a stop: stored before its ack
 ]);
 
 export interface SessionOptions {
@@ -284,6 +288,9 @@ export class TreatmentSession {
         return this.ports.lift(p.firmware as string, p.reason as string, actor.personId);
       case Ev.soeHistory:
         return this.history(actor, p.sinceMs as number);
+      // -- otto (issue 12) --
+      case Ev.ottoTell:
+        return this.hearPatient(actor, p.text as string, p.spoken as boolean);
       default:
         return fail(ErrorCode.unknownEvent, `Unknown command ${String(event)}.`);
     }
@@ -424,6 +431,19 @@ export class TreatmentSession {
     return ok(reaction);
   }
 
+  // -- otto (issue 12) -- the patient's own words: kept in the history, heard, answered; a spoken
+  // "stop" is the stop signal (an extra path beside the controller, the key and the button).
+  private hearPatient(actor: SessionActor, text: string, spoken: boolean): Result<OttoUtterance | null> {
+    // Typed or spoken, "stop" alone stops: pausing is the safe direction.
+    const stop = isSpokenStop(text);
+    const { cues, question } = understand(text);
+    this.room.recordHeard({ by: actor.memberId, text, spoken, cues, stop });
+    if (!stop) return ok(this.ottoReact({ type: "patient_said", text, cues, question }, actor.memberId));
+    const stopped = this.procedureCommand(actor, ProcedureCommand.stop, "patient said stop (speech)");
+    if (!stopped.ok && stopped.error.code !== ErrorCode.illegalTransition) return stopped;
+    return ok(this.room.getOtto().lastUtterance);
+  }
+
   private anxiety(): "calm" | "rising" | "high" {
     const comfort = this.room.getComfort();
     const recentLow =
@@ -460,6 +480,14 @@ export class TreatmentSession {
       lookAt: reaction.lookAt,
       lastUtterance: utterance ?? this.room.getOtto().lastUtterance,
     });
+    // -- otto (issue 12) -- words for the care team come last, so their panel keeps them on screen
+    if (reaction.careTeam) {
+      this.room.setOtto({
+        state: reaction.state,
+        lookAt: reaction.careTeam.addressee ?? null,
+        lastUtterance: reaction.careTeam,
+      });
+    }
     if (reaction.suggestBreathing && !this.room.getComfort().breathingCoach) {
       this.room.setComfort({ ...this.room.getComfort(), breathingCoach: true });
     }

@@ -175,6 +175,8 @@ export const COMMAND_ACCESS: Readonly<Record<ClientCommand, CommandRule>> = {
   [Ev.firmwareLift]: { who: CLINICIAN, refusal: "Only a clinician can lift a firmware quarantine." },
   // Reads, not actions: the presenter may ask for what it already sees (snapshot, sensor history).
   [Ev.soeHistory]: { who: CARE_TEAM_AND_PRESENTER, refusal: "Sensor history is for the care team." },
+  // -- otto (issue 12) -- the patient tells Otto in their own words; the care team speaks for itself.
+  [Ev.ottoTell]: { who: PATIENT, refusal: "Only the patient talks to Otto here." },
 };
 
 /** Whether a role may send a command at all. */
@@ -283,6 +285,8 @@ export const EVENT_ACCESS: { readonly [T in RoomEventType]: ByRole<EventSight<T>
   device: rule(none, full, none, full),
   firmware_quarantined: rule(none, full, none, full),
   firmware_lifted: rule(none, full, none, full),
+  // -- otto (issue 12) -- the patient's own words: theirs and the care team's, never an observer's
+  otto_heard: rule(full, full, none, full),
 };
 
 /**
@@ -338,6 +342,9 @@ export const StaffAction = {
   recordsExport: "records.export",
   /** Read, filter, export and verify the clinic's audit trail. */
   auditRead: "audit.read",
+  // -- otto (issue 12) --
+  /** Assign health education lessons to a patient and see their progress and answers. */
+  lessonsAssign: "lessons.assign",
 } as const;
 export type StaffAction = (typeof StaffAction)[keyof typeof StaffAction];
 
@@ -366,6 +373,7 @@ const FRONT_DESK: ActionTable = {
   "records.read": false,
   "records.export": false,
   "audit.read": false,
+  "lessons.assign": false, // -- otto (issue 12) --
 };
 
 /** The assistant: the front desk, plus the treatment room, the patient's headset and record. */
@@ -374,6 +382,8 @@ const ASSISTANT: ActionTable = {
   "rooms.enter": true,
   "headset.pair": true,
   "records.read": true,
+  // -- otto (issue 12) -- Noah (an assistant) and the clinicians assign lessons
+  "lessons.assign": true,
 };
 
 export const STAFF_ACCESS: Readonly<Record<StaffRole, ActionTable>> = {

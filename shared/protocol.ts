@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import type { Alarm } from "./alarms.ts";
+// -- otto (issue 12) --
+import type { HeardWords } from "./feelings.ts";
 import type { OttoState, OttoUtterance } from "./otto.ts";
 import type { ProcedureTransition, ProcedureView } from "./procedure/types.ts";
 import type { AudienceRole, Role } from "./roles.ts";
@@ -238,7 +240,9 @@ export type RoomEventBody =
       reason: string;
       retracted: number;
     }
-  | { type: "firmware_lifted"; firmware: string; by: string; reason: string };
+  | { type: "firmware_lifted"; firmware: string; by: string; reason: string }
+  // -- otto (issue 12) -- every word Otto hears is in the session history
+  | { type: "otto_heard"; heard: HeardWords };
 export type RoomEventType = RoomEventBody["type"];
 
 export interface RoomEvent {
@@ -332,6 +336,8 @@ export const Ev = {
   firmwareQuarantine: "firmware:quarantine",
   firmwareLift: "firmware:lift",
   soeHistory: "soe:history",
+  // -- otto (issue 12) -- the patient's own words to Otto, spoken or typed
+  ottoTell: "otto:tell",
   // server -> client (people)
   welcome: "room:welcome",
   roomEvent: "room:event",
@@ -367,6 +373,8 @@ export interface ClientToServerEvents {
   [Ev.firmwareQuarantine]: (p: FirmwareQuarantinePayload, ack: Ack<FirmwareQuarantineOutcome>) => void;
   [Ev.firmwareLift]: (p: FirmwareLiftPayload, ack: Ack<FirmwareAction>) => void;
   [Ev.soeHistory]: (p: P<typeof Ev.soeHistory>, ack: Ack<ReadingsBatch>) => void;
+  // -- otto (issue 12) --
+  [Ev.ottoTell]: (p: P<typeof Ev.ottoTell>, ack: Ack<OttoUtterance | null>) => void;
 }
 
 export interface ServerToClientEvents {

@@ -27,6 +27,7 @@ import type { PanelSpec } from "../scene/worldPanel.ts";
 import "./patientView.css";
 import { speak } from "./speech.ts";
 import { LinkPresenter, maybeEmulateXRAsync, qualityFromUrl } from "./status.ts";
+import { TellOtto } from "./tellOtto.ts";
 import { exposeTestState, startPoseLoop } from "./testHooks.ts";
 
 /** How long a stop pressed while the link was down is still worth delivering when it comes back. */
@@ -50,6 +51,8 @@ export async function startPatientAsync(
   const mayStop = grantFor(role, ProcedureCommand.stop) !== Grant.no;
   // The in-scene panels answer check-ins and the MDAS and ask Otto: the patient's own controls.
   const mayUsePanels = [Ev.checkinSubmit, Ev.mdasSubmit, Ev.ottoAsk].every((c) => mayDo(role, c));
+  // The patient may also tell Otto in their own words (issue 12); a viewer may not.
+  const mayTellOtto = mayDo(role, Ev.ottoTell);
   root.classList.add("patient");
   const canvas = document.createElement("canvas");
   canvas.className = "room-canvas";
@@ -216,6 +219,8 @@ export async function startPatientAsync(
   // The S key and Space are handled by the scene (onStopSignalObservable "key").
   scene.onStopSignalObservable.add((source) => sendStop(source));
   ready.addEventListener("click", () => sayReady());
+  const tell = mayTellOtto ? new TellOtto({ connection, live: () => live, stopOffline: sendStop }) : null;
+  if (tell) overlay.append(tell.root);
   mute.addEventListener("click", () => {
     muted = !muted;
     mute.textContent = muted ? "Unmute" : "Mute";
@@ -270,6 +275,8 @@ export async function startPatientAsync(
     scene.showCalmCue(inHeadset ? cue : null);
     scene.highlightTeeth(p?.step?.teeth ?? []);
     showPanel(mayUsePanels && live ? panelNow(view) : null);
+    // In the headset the page is out of sight; listening (if on) goes on there.
+    if (tell) tell.root.hidden = inHeadset || !live;
     const u = view.otto.lastUtterance;
     if (u && u.text !== lastSpoken) {
       lastSpoken = u.text;
@@ -319,7 +326,12 @@ export async function startPatientAsync(
     view,
     stats: connection.stats,
     scene: scene.testState(),
-    patient: { inHeadset, panel: shownPanel?.id ?? null, choices: visibleChoices() },
+    patient: {
+      inHeadset,
+      panel: shownPanel?.id ?? null,
+      choices: visibleChoices(),
+      tell: tell?.state() ?? null,
+    },
   }));
   (window as unknown as { __xrDevice?: unknown }).__xrDevice = xrDevice;
 }

@@ -7,7 +7,7 @@
  * whatever the visit's length. Same input, same Bundle: ids derive from our ids, the export time is
  * passed in. `bundleJsonChunks` serialises it entry by entry for a streamed reply.
  */
-import type { Bundle, BundleEntry, Resource } from "@medplum/fhirtypes";
+import type { Bundle, BundleEntry, QuestionnaireResponse, Resource } from "@medplum/fhirtypes";
 import type { Alarm } from "../../shared/alarms.ts";
 import { TimelineKind, type Visit } from "../../shared/patientRecord.ts";
 import type { RoomEvent } from "../../shared/protocol.ts";
@@ -84,6 +84,8 @@ export interface FhirExportInput {
   devices: readonly DeviceRecord[];
   audit: readonly AuditEntry[];
   exportedAt: number;
+  // -- otto (issue 12) -- the patient's lesson answers, as QuestionnaireResponses (server/lessons/lessonFhir.ts)
+  lessonResponses?: readonly QuestionnaireResponse[];
 }
 
 /** Why a visit stopped: the reason written with its abort (or the last stop), if any. */
@@ -186,6 +188,8 @@ export function exportBundle(input: FhirExportInput, bundleId: string): Bundle {
     const readingCount = minutes.reduce((n, m) => n + totalOf(m), 0);
     if (readingCount > 0) resources.push(readingsDocument(visit.id, readingCount, ctx));
   }
+  // -- otto (issue 12) --
+  for (const r of input.lessonResponses ?? []) resources.push(r);
   input.audit.forEach((e, i) => {
     resources.push(auditEventResource(e, i));
   });

@@ -6,6 +6,7 @@
  * export holds at most one minute of raw readings in memory; the full-rate NDJSON download streams
  * the same way.
  */
+
 import type { Bundle } from "@medplum/fhirtypes";
 import type { Visit } from "../../shared/patientRecord.ts";
 import {
@@ -17,6 +18,7 @@ import {
   staffRecordSchema,
 } from "../../shared/records.ts";
 import type { Clinic } from "../clinic.ts";
+import { lessonResponsesAsync } from "../lessons/lessonFhir.ts"; // -- otto (issue 12) --
 import {
   findVisitAsync,
   patientAppointmentsAsync,
@@ -179,13 +181,17 @@ async function bundleOfAsync(
   id: string,
 ): Promise<Bundle> {
   const ordered = [...visits].sort((a, b) => a.startedAt - b.startedAt);
-  const [data, staff, devices, audit] = await Promise.all([
+  const [data, staff, devices, audit, lessonResponses] = await Promise.all([
     visitsDataAsync(deps, ordered),
     staffOfAsync(deps, ordered),
     devicesOfAsync(deps, patient.patientId),
     auditOfAsync(deps, patient.patientId),
+    lessonResponsesAsync(deps.storage, patient.patientId, patient.clinicId), // -- otto (issue 12) --
   ]);
-  return exportBundle({ patient, staff, visits: data, devices, audit, exportedAt: deps.now() }, id);
+  return exportBundle(
+    { patient, staff, visits: data, devices, audit, exportedAt: deps.now(), lessonResponses },
+    id,
+  );
 }
 
 /** `Patient/$everything`: the whole record, every visit of every appointment of this clinic. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FeelingCue } from "../../shared/feelings.ts";
 import { PatientQuestion, UtteranceKind } from "../../shared/otto.ts";
 import { planById } from "../../shared/procedure/plans.ts";
 import { ProcedureMachine } from "../../shared/procedure/procedureMachine.ts";
@@ -25,6 +26,10 @@ const RAY = { memberId: "m-ray", name: "Dr. Ray" };
 const FILLING = planById("filling-36") as ProcedurePlan;
 /** Words that label a person's state of mind; Otto never says them. */
 const LABELS = /anxi|panic|nervous|scared|phobi/i;
+
+/** What a patient may say, for the seeded property (issue 12). */
+const SAID = ["it hurts", "I'm scared", "phew", "lol", "get me out", "how long?", "hello Otto"];
+const CUES = Object.values(FeelingCue);
 
 const VIEWS = new Map<string | null, ProcedureView>();
 
@@ -236,6 +241,16 @@ describe("empathy", () => {
     expect(high.rate).toBeLessThan(1);
   });
 
+  it("meets a stop before the start as a 'not yet': the team knows, nothing starts, no 'press I'm ready'", () => {
+    const notYet = { ...viewAt(null), notYet: true };
+    const r = new OttoRules({ rand: fixed(0) }).react({ type: "patient_stop" }, ctx({ procedure: notYet }))!;
+    const text = r.utterance!.text;
+    expect(text).toContain("Dr. Ray knows you're not ready yet");
+    expect(text).toContain("nothing will start until you are");
+    expect(text).not.toMatch(/press 'I'm ready'/i);
+    expect(r.suggestBreathing).toBe(true);
+  });
+
   it("welcomes the patient back after ready", () => {
     const r = new OttoRules({ rand: fixed(0) }).react({ type: "patient_ready" }, ctx())!;
     expect(r.utterance!.text).toMatch(/Thank you, Julian.*raise your hand again/i);
@@ -441,6 +456,15 @@ describe("humour", () => {
           { type: "breathing_started" },
           { type: "member_joined", role: Role.patient, name: "Julian" },
           { type: "step_started", step: FILLING.steps[i % FILLING.steps.length]!, index: 0, count: 12 },
+          // issue 12: the patient's own words, with every cue Otto can hear, a joke above all
+          { type: "patient_said", text: "haha, good one", cues: ["humour"], question: null },
+          { type: "patient_said", text: "lol", cues: ["relief", "humour"], question: null },
+          {
+            type: "patient_said",
+            text: SAID[Math.floor(rand() * SAID.length)]!,
+            cues: [CUES[Math.floor(rand() * CUES.length)]!],
+            question: null,
+          },
         ];
         const input = inputs[Math.floor(rand() * inputs.length)]!;
         const r = rules.react(input, c);
@@ -460,6 +484,11 @@ describe("humour", () => {
           expect(u.text.length, at).toBeGreaterThan(0);
         }
         if (input.type === "patient_stop") expect(r?.suggestBreathing, at).toBe(true);
+        // Words for the care team never go to the patient, and are never a joke.
+        if (r?.careTeam) {
+          expect(r.careTeam.addressee, at).not.toBe(JULIAN.memberId);
+          expect(r.careTeam.kind, at).not.toBe("humour");
+        }
       }
       // The property means something only if jokes do happen in the allowed moments.
       expect(jokes, `seed ${seed}: some jokes in calm moments`).toBeGreaterThan(0);

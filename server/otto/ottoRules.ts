@@ -6,6 +6,7 @@
  */
 import { isLowComfort, isValidCheckinScore } from "../../shared/comfort/checkinTrigger.ts";
 import { PATHWAYS } from "../../shared/comfort/mdas.ts";
+import { FeelingCue } from "../../shared/feelings.ts";
 import { OttoState, type OttoUtterance, PatientQuestion, UtteranceKind } from "../../shared/otto.ts";
 import {
   ProcedureStatus,
@@ -52,7 +53,9 @@ export type OttoInput =
   | { type: "procedure_completed" }
   | { type: "member_joined"; role: Role; name: string }
   | { type: "breathing_started" }
-  | { type: "idle_tick" };
+  | { type: "idle_tick" }
+  /** The patient's own words, spoken or typed, with the cues and menu question heard in them (issue 12). */
+  | { type: "patient_said"; text: string; cues: readonly FeelingCue[]; question: PatientQuestion | null };
 
 /** Otto's reaction: its avatar state, whom it turns to, what it says, and an optional nudge. */
 export interface OttoReaction {
@@ -61,6 +64,8 @@ export interface OttoReaction {
   utterance: OttoUtterance | null;
   /** The server should offer (or start) the 6-breaths-a-minute breathing coach. */
   suggestBreathing?: boolean;
+  /** Words for the care team, said after the patient's reply ("Dr. Ray, Julian says it hurts"). */
+  careTeam?: OttoUtterance;
 }
 
 /** Dental-appropriate lines, never about the patient's fears; `kind: "humour"` marks each use. */
@@ -75,10 +80,19 @@ export const HUMOUR_LINES = {
     "All done! That tooth is now the best-looking one in the neighbourhood.",
     "All done! You were a far better patient than I am a comedian.",
   ],
+  /** When the patient jokes first, and the moment is calm. */
+  reply: [
+    "Ha! I'd laugh harder, but I'm a robot: I only have the one chuckle.",
+    "Good one. I'll add it to my collection, right next to my tooth puns.",
+  ],
 } as const;
 
 /** Every humour line, for tests and for checking a text is not a joke. */
-export const ALL_HUMOUR_LINES: readonly string[] = [...HUMOUR_LINES.idle, ...HUMOUR_LINES.completed];
+export const ALL_HUMOUR_LINES: readonly string[] = [
+  ...HUMOUR_LINES.idle,
+  ...HUMOUR_LINES.completed,
+  ...HUMOUR_LINES.reply,
+];
 
 /** Defaults: at most one joke per 5 minutes, and a 1 in 4 chance on an idle tick. */
 export const OTTO_DEFAULTS = { humourCooldownMs: 300_000, idleHumourChance: 0.25 } as const;
@@ -148,18 +162,24 @@ export class OttoRules {
         return this.narrate(input.step, input.index, input.count, ctx);
       case "patient_question":
         return toPatient(ctx, OttoState.talking, UtteranceKind.answer, answer(input.question, ctx));
-      case "patient_stop":
+      case "patient_stop": {
+        // A stop before the start is a "not yet" (issue 10): nothing is paused, nothing will start.
+        const notYet = ctx.procedure?.notYet === true || ctx.procedure?.status === ProcedureStatus.notStarted;
+        const who = ctx.clinician?.name ?? "The team";
         return {
           ...toPatient(
             ctx,
             OttoState.concerned,
             UtteranceKind.empathy,
-            gentle
-              ? `We've stopped${you}. You're in control. Breathe slowly with me. Press 'I'm ready' when you are.`
-              : `We've stopped${you}. You're in control, so take all the time you need. Would you like to breathe slowly with me? When you're ready, press 'I'm ready'.`,
+            notYet
+              ? `That's fine${you}. ${who} knows you're not ready yet, and nothing will start until you are. Shall we breathe slowly together meanwhile?`
+              : gentle
+                ? `We've stopped${you}. You're in control. Breathe slowly with me. Press 'I'm ready' when you are.`
+                : `We've stopped${you}. You're in control, so take all the time you need. Would you like to breathe slowly with me? When you're ready, press 'I'm ready'.`,
           ),
           suggestBreathing: true,
         };
+      }
       case "patient_ready":
         return toPatient(
           ctx,
@@ -217,6 +237,8 @@ export class OttoRules {
             ...(ctx.patient === null ? {} : { addressee: ctx.patient.memberId }),
           },
         };
+      case "patient_said":
+        return this.heard(input.text, input.cues, input.question, ctx, you);
       case "idle_tick": {
         if (!this.mayJoke(ctx) || this.rand() >= OTTO_DEFAULTS.idleHumourChance) return null;
         const joke = this.joke(HUMOUR_LINES.idle, ctx);
@@ -265,6 +287,90 @@ export class OttoRules {
         ? `Great to hear${you}. We'll keep going gently.`
         : `Thanks${you}. Tell us any time if that changes, and raise your hand if you'd like a break.`;
     return toPatient(ctx, OttoState.talking, UtteranceKind.empathy, text);
+  }
+
+  /**
+   * The patient's own words (issue 12). Pain and distress reach the care team at once, in the
+   * patient's words; fear and distress bring the breathing coach; a question from the menu gets the
+   * menu's answer; anything else is passed on, so no question goes unheard. Otto never labels the
+   * patient's feeling back to them, and jokes back only when humour fits the moment.
+   */
+  private heard(
+    text: string,
+    cues: readonly FeelingCue[],
+    question: PatientQuestion | null,
+    ctx: OttoContext,
+    you: string,
+  ): OttoReaction {
+    const name = ctx.patient?.name ?? "The patient";
+    const who = ctx.clinician?.name ?? "the team";
+    const quoted = `"${text.length > 120 ? `${text.slice(0, 117)}…` : text}"`;
+    const cue = cues[0] ?? null;
+    if (question !== null && cue !== FeelingCue.distress) {
+      return toPatient(ctx, OttoState.talking, UtteranceKind.answer, answer(question, ctx));
+    }
+    switch (cue) {
+      case FeelingCue.pain:
+        return {
+          ...toPatient(
+            ctx,
+            OttoState.concerned,
+            UtteranceKind.empathy,
+            `Thank you for telling me${you}. I've told ${who} straight away. If you'd like everything to pause, say stop or press the button.`,
+          ),
+          careTeam: toClinician(ctx, `${name} says it hurts: ${quoted}.`).utterance!,
+        };
+      case FeelingCue.distress:
+        return {
+          ...toPatient(
+            ctx,
+            OttoState.concerned,
+            UtteranceKind.empathy,
+            `I hear you${you}. I've let ${who} know. You're in control: say stop or press the button any time. Let's breathe slowly together. ${BREATHE}`,
+          ),
+          suggestBreathing: true,
+          careTeam: toClinician(ctx, `${name} is finding this hard: ${quoted}. Please check in with them.`)
+            .utterance!,
+        };
+      case FeelingCue.fear:
+        return {
+          ...toPatient(
+            ctx,
+            OttoState.concerned,
+            UtteranceKind.empathy,
+            `Thank you for telling me${you}. That's a very normal way to feel here, and you're in control. Shall we breathe together? ${BREATHE}`,
+          ),
+          suggestBreathing: true,
+          careTeam: toClinician(ctx, `${name} told me: ${quoted}. I've offered slow breathing.`).utterance!,
+        };
+      case FeelingCue.relief:
+        return toPatient(
+          ctx,
+          OttoState.talking,
+          UtteranceKind.empathy,
+          `I'm glad to hear that${you}. Tell me any time if that changes.`,
+        );
+      case FeelingCue.humour: {
+        const joke = this.joke(HUMOUR_LINES.reply, ctx);
+        if (joke !== null) return toPatient(ctx, OttoState.talking, UtteranceKind.humour, joke);
+        return toPatient(
+          ctx,
+          OttoState.talking,
+          UtteranceKind.empathy,
+          `Thank you${you}. I'm right here with you.`,
+        );
+      }
+      case null:
+        return {
+          ...toPatient(
+            ctx,
+            OttoState.listening,
+            UtteranceKind.empathy,
+            `Thank you${you}. I've passed that on to ${who}, who will answer you.`,
+          ),
+          careTeam: toClinician(ctx, `${name} says: ${quoted}.`).utterance!,
+        };
+    }
   }
 
   private greet(role: Role, name: string, ctx: OttoContext): OttoReaction | null {

@@ -252,6 +252,15 @@ export function visitTimeline(
           }),
         );
         break;
+      // -- otto (issue 12) -- every word Otto hears is in the history, beside what it says
+      case "otto_heard": {
+        const who = names.get(body.heard.by) ?? "Patient";
+        const how = body.heard.stop ? "said stop" : body.heard.spoken ? "said" : "wrote";
+        out.push(
+          line({ seq, at, kind: "otto", title: `${who} ${how} to Otto: "${body.heard.text}"`, by: who }),
+        );
+        break;
+      }
       case "team_checking":
       case "device":
         break;

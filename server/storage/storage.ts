@@ -110,6 +110,9 @@ export const RecordKind = {
   // -- finish8 (issue 8) --
   /** A staff enrolment link, by its token's SHA-256 (server/auth/enrolments.ts). */
   enrolment: "enrolment",
+  // -- otto (issue 12) --
+  /** A lesson assigned to a patient, with their consent and answers (server/lessons/lessonAssignments.ts). */
+  lessonAssignment: "lesson_assignment",
 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 

@@ -35,6 +35,11 @@ const PUBLIC_BY_DESIGN: Record<string, string> = {
   "POST /api/headset/token":
     "a headset asking whether it was paired (RFC 8628 polling); grants only after approval",
   "GET /observe/:token": "an observer's invite link: only a valid, unrevoked invite opens anything",
+  // -- otto (issue 12) -- the patient's lesson link: only the assignment's own secret opens it
+  "GET /api/lesson-links/:assignmentId": "a patient's lesson link: only its secret opens that one lesson",
+  "POST /api/lesson-links/:assignmentId/consent":
+    "the patient's own consent, through their lesson link's secret",
+  "POST /api/lesson-links/:assignmentId/answers": "the patient's answers, through their lesson link's secret",
 };
 /** The demo clinic's doors: public while CHAIRSIDE_DEMO is on, and only ever about the demo clinic. */
 const DEMO_DOORS = ["GET /api/demo/appointments", "POST /api/demo/pass", "GET /join/:appointmentId/:role"];
