@@ -4,7 +4,9 @@
  * Each part lives in its own module; nothing here decides anything.
  */
 import { join } from "node:path";
-import { CloseReason, DEVICE_NAMESPACE } from "../shared/protocol.ts";
+// -- voice (issue 12) --
+import { CloseReason, DEVICE_NAMESPACE, VOICE_NAMESPACE } from "../shared/protocol.ts";
+import type { IceServer } from "../shared/voice.ts";
 import { ChairsideAuthenticator, cookieChecker } from "./auth/authenticator.ts";
 import { DemoPasses, demoPassRefusal } from "./auth/demoPass.ts";
 import { staffGuard } from "./auth/httpGuard.ts";
@@ -38,6 +40,8 @@ import { retentionPolicyFromEnv, startRetention } from "./storage/retention.ts";
 import type { Storage } from "./storage/storage.ts";
 import { openWorkerStorage } from "./storage/workerStorage.ts";
 import { loadOrCreateSecret } from "./tokens.ts";
+import { iceServersFromEnv } from "./voice/iceConfig.ts";
+import { attachVoiceGateway, type VoiceNamespace } from "./voice/voiceGateway.ts";
 
 const log = createLogger("app");
 
@@ -85,6 +89,9 @@ export interface StartOptions {
   // -- replay (issue 9) --
   /** Pose keyframes a second for replay; by default CHAIRSIDE_POSE_KEYFRAME_HZ (10). */
   poseKeyframeHz?: number;
+  // -- voice (issue 12) --
+  /** STUN/TURN servers for voice; by default CHAIRSIDE_ICE_SERVERS (none: one LAN). */
+  iceServers?: IceServer[];
 }
 
 export async function startChairside(config: ServerConfig, opts: StartOptions = {}): Promise<Chairside> {
@@ -95,6 +102,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const oidc = opts.oidc === undefined ? oidcConfigFromEnv(process.env) : opts.oidc;
   // -- replay (issue 9) --
   const poseKeyframeHz = opts.poseKeyframeHz ?? poseKeyframeHzFromEnv(process.env);
+  // -- voice (issue 12) --
+  const iceServers = opts.iceServers ?? iceServersFromEnv(process.env);
   const https = Boolean(config.tlsCertPath);
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
@@ -222,6 +231,15 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     demoOn: config.demo,
     passRefusal: (pass) => demoPassRefusal(secret, clinic, pass, now(), config.demo),
     ...(opts.revalidateEveryMs !== undefined ? { revalidateEveryMs: opts.revalidateEveryMs } : {}),
+  });
+  // -- voice (issue 12) --: WebRTC signalling between a room's members, over the same connection.
+  attachVoiceGateway(io.of(VOICE_NAMESPACE) as unknown as VoiceNamespace, {
+    clinic,
+    sessions,
+    authenticator,
+    demoOn: config.demo,
+    iceServers,
+    now,
   });
   const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace;
   attachDeviceGateway(devicesNsp, {

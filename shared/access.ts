@@ -390,3 +390,18 @@ export const STAFF_ACCESS: Readonly<Record<StaffRole, ActionTable>> = {
 export function staffMay(role: StaffRole, action: StaffAction): boolean {
   return STAFF_ACCESS[role][action];
 }
+
+// -- voice (issue 12) --
+/**
+ * Voice in a treatment room × role: who talks and listens. The patient and the care team talk with
+ * each other; an observer (a student watching) and the demo screen neither speak nor hear, since
+ * what is said in a treatment is the patient's business. Signalling is relayed only between two
+ * members who both may talk, in the same room.
+ */
+export const VOICE_ACCESS: ByRole<boolean> = rule(true, true, false, false);
+
+/** Whether a role takes part in a room's voice. */
+export function mayTalk(role: AudienceRole): boolean {
+  return VOICE_ACCESS[role];
+}
+// -- end voice --
