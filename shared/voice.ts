@@ -45,6 +45,8 @@ export type IceServer = z.infer<typeof iceServerSchema>;
 /** Someone the receiver can talk with. */
 export interface VoicePeer {
   memberId: string;
+  /** How the receiver may name them: a role in a treatment room, the chosen name in a group. */
+  label: string;
   /** Their own microphone is off (or the host muted them, in a support group). */
   muted: boolean;
 }

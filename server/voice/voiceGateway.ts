@@ -17,6 +17,7 @@ import {
   VoiceEv,
   type VoiceServerToClientEvents,
 } from "../../shared/protocol.ts";
+import type { AudienceRole } from "../../shared/roles.ts";
 import { describeIssue } from "../../shared/schemas.ts";
 import {
   type IceServer,
@@ -38,6 +39,7 @@ const log = createLogger("voice-gateway");
 
 interface VoiceSocketData {
   roomId: string;
+  label: string;
   memberId: string;
   credentialId: string;
 }
@@ -68,6 +70,14 @@ export interface VoiceGatewayDeps {
 export const VOICE_SIGNAL_RATE = { perSecond: 20, burst: 80 } as const;
 
 export const voiceStats = { relayed: 0, rejected: 0, rateLimited: 0 };
+
+const ROLE_LABEL: Record<AudienceRole, string> = {
+  patient: "Patient",
+  clinician: "Clinician",
+  assistant: "Assistant",
+  observer: "Observer",
+  presenter: "Demo screen",
+};
 
 export function voiceLine(roomId: string): string {
   return `voice:${roomId}`;
@@ -110,7 +120,13 @@ export function attachVoiceGateway(nsp: VoiceNamespace, deps: VoiceGatewayDeps):
       const memberId = `m-${admitted.personId}`;
       const member = deps.sessions.forAppointment(appointmentId).room.member(memberId);
       if (!member) return next(refusal(ErrorCode.notFound, "Join the room first, then its voice."));
-      socket.data = { roomId: admitted.roomId, memberId, credentialId: admitted.credentialId };
+      socket.data = {
+        roomId: admitted.roomId,
+        memberId,
+        credentialId: admitted.credentialId,
+        // Staff by role, never by name, to the patient (shared/access.ts `shared` sight): one label for all.
+        label: ROLE_LABEL[admitted.role],
+      };
       next();
     };
     admitAsync().catch((error: unknown) => {
@@ -141,7 +157,7 @@ export function attachVoiceGateway(nsp: VoiceNamespace, deps: VoiceGatewayDeps):
         const older = lines.get(key);
         lines.set(key, socket);
         if (older && older.id !== socket.id) older.disconnect(true);
-        board.connect(roomId, memberId);
+        board.connect(roomId, memberId, socket.data.label);
         void socket.join(voiceLine(roomId));
         let bucket = buckets.get(key);
         if (!bucket) {

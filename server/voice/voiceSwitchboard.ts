@@ -7,6 +7,8 @@ import type { VoicePeer } from "../../shared/voice.ts";
 
 interface Line {
   muted: boolean;
+  /** How others see them on the line: a role in a treatment room, the chosen name in a group. */
+  label: string;
 }
 
 export class VoiceSwitchboard {
@@ -15,14 +17,14 @@ export class VoiceSwitchboard {
   private readonly hostMuted = new Set<string>();
 
   /** A member comes on the line (again: a second window replaces the first, same member). */
-  connect(roomId: string, memberId: string): void {
+  connect(roomId: string, memberId: string, label: string): void {
     let room = this.rooms.get(roomId);
     if (!room) {
       room = new Map();
       this.rooms.set(roomId, room);
     }
     const before = room.get(memberId);
-    room.set(memberId, { muted: before?.muted ?? false });
+    room.set(memberId, { muted: before?.muted ?? false, label });
   }
 
   disconnect(roomId: string, memberId: string): void {
@@ -62,7 +64,7 @@ export class VoiceSwitchboard {
     const out: VoicePeer[] = [];
     for (const [memberId, line] of room) {
       if (memberId !== self)
-        out.push({ memberId, muted: line.muted || this.isMutedByHost(roomId, memberId) });
+        out.push({ memberId, label: line.label, muted: line.muted || this.isMutedByHost(roomId, memberId) });
     }
     return out;
   }
