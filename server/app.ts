@@ -22,6 +22,8 @@ import { demoControlFor } from "./demo/demoControl.ts";
 import { ClinicDirectory } from "./directory/clinicDirectory.ts";
 import { UNKNOWN_FIRMWARE } from "./directory/liveRecords.ts";
 import { StaffDirectory } from "./directory/staffDirectory.ts";
+import { attachGroupGateway, GROUP_NAMESPACE, type GroupNamespace } from "./group/groupGateway.ts";
+import { GroupRegistry } from "./group/groupRegistry.ts";
 import type { PeopleServer } from "./handshake.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
 import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
@@ -162,6 +164,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   if (config.demo) authenticator.use(demoPasses.checker());
 
   const guard = staffGuard(staffSessions, https);
+  // -- voice (issue 12) --: Noah's support groups (held in memory; see README-voice.md)
+  const groups = new GroupRegistry(secret, now);
   const staffAccounts = {
     enrolmentLink: async (staffId: string) => staffAuth.enrolments.create(staffId),
     disable: async (staffId: string) => void (await staffAuth.disableStaff(staffId)),
@@ -211,6 +215,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     audit: { guard, storage, now },
     // -- replay (issue 9) --
     replay: { guard, storage, clinic, now },
+    // -- voice (issue 12) --
+    groups: { guard, groups, origin: () => publicOrigin },
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
@@ -240,6 +246,14 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     demoOn: config.demo,
     iceServers,
     now,
+  });
+  // -- voice (issue 12) --: the support group, a second kind of room on its own namespace.
+  const groupGateway = attachGroupGateway(io.of(GROUP_NAMESPACE) as unknown as GroupNamespace, {
+    groups,
+    authenticator,
+    iceServers,
+    now,
+    poseTickHz: config.poseTickHz,
   });
   const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace;
   attachDeviceGateway(devicesNsp, {
@@ -303,6 +317,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     async closeAsync() {
       await demo.stopAsync();
       gateway.stop();
+      groupGateway.stop(); // -- voice (issue 12) --
       pairing.dispose();
       sessions.stop();
       poseKeyframes.stop(); // -- replay (issue 9) --

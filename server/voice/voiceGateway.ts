@@ -33,6 +33,7 @@ import { checkProtocolVersion, refusal } from "../handshake.ts";
 import { createLogger } from "../log.ts";
 import { TokenBucket } from "../rateLimit.ts";
 import type { SessionRegistry } from "../sessionRegistry.ts";
+import { VOICE_EVENTS, VoiceLines } from "./voiceLine.ts";
 import { VoiceSwitchboard } from "./voiceSwitchboard.ts";
 
 const log = createLogger("voice-gateway");
@@ -66,11 +67,6 @@ export interface VoiceGatewayDeps {
   now: () => number;
 }
 
-/** Signals a person may send: a call set-up is a few offers and a dozen candidates per peer. */
-export const VOICE_SIGNAL_RATE = { perSecond: 20, burst: 80 } as const;
-
-export const voiceStats = { relayed: 0, rejected: 0, rateLimited: 0 };
-
 const ROLE_LABEL: Record<AudienceRole, string> = {
   patient: "Patient",
   clinician: "Clinician",
@@ -86,9 +82,7 @@ export function voiceLine(roomId: string): string {
 /** Attaches the treatment rooms' voice signalling; returns the switchboard (for tests and logs). */
 export function attachVoiceGateway(nsp: VoiceNamespace, deps: VoiceGatewayDeps): VoiceSwitchboard {
   const board = new VoiceSwitchboard();
-  /** The live voice socket of each member, by room and member. */
-  const lines = new Map<string, VoiceSocket>();
-  const buckets = new Map<string, TokenBucket>();
+  const lines = new VoiceLines(board, deps.iceServers, deps.now);
 
   nsp.use((socket, next) => {
     const admitAsync = async () => {
@@ -141,134 +135,33 @@ export function attachVoiceGateway(nsp: VoiceNamespace, deps: VoiceGatewayDeps):
       if (ended.has(socket.data.credentialId)) socket.disconnect(true);
   });
 
-  const announce = (roomId: string) => {
-    for (const memberId of board.members(roomId)) {
-      lines.get(`${roomId}|${memberId}`)?.emit(VoiceEv.peers, board.peersOf(roomId, memberId));
-    }
-  };
-
   nsp.on(
     "connection",
     guard(
       "voice connection",
       (socket: VoiceSocket) => {
-        const { roomId, memberId } = socket.data;
-        const key = `${roomId}|${memberId}`;
-        const older = lines.get(key);
-        lines.set(key, socket);
+        const { roomId, memberId, label } = socket.data;
+        const older = lines.socketOf(roomId, memberId);
+        // No treatment room has recording consent today (shared/voice.ts recordingAllowed).
+        lines.open(socket, roomId, memberId, label, false);
         if (older && older.id !== socket.id) older.disconnect(true);
-        board.connect(roomId, memberId, socket.data.label);
         void socket.join(voiceLine(roomId));
-        let bucket = buckets.get(key);
-        if (!bucket) {
-          bucket = new TokenBucket(VOICE_SIGNAL_RATE.perSecond, VOICE_SIGNAL_RATE.burst, deps.now);
-          buckets.set(key, bucket);
-        }
-        const limit = bucket;
-        socket.emit(VoiceEv.welcome, {
-          you: memberId,
-          iceServers: deps.iceServers,
-          // No treatment room has recording consent today (shared/voice.ts recordingAllowed).
-          recording: false,
-          peers: board.peersOf(roomId, memberId),
-        });
-        announce(roomId);
-
-        const refuse = (event: string, error: ProtocolError) => {
-          voiceStats.rejected += 1;
-          socket.emit(Ev.protocolError, { ...error, event: event.slice(0, 64) });
-        };
-        const relay = (event: typeof VoiceEv.offer | typeof VoiceEv.answer | typeof VoiceEv.ice) =>
-          guard(
-            event,
-            (payload: unknown) => {
-              if (!limit.take()) {
-                voiceStats.rateLimited += 1;
-                return refuse(event, {
-                  code: ErrorCode.rateLimited,
-                  message: "Voice signals are sent too often.",
-                });
-              }
-              if (event === VoiceEv.ice) {
-                const parsed = voiceIceSchema.safeParse(payload);
-                if (!parsed.success)
-                  return refuse(event, { code: ErrorCode.badPayload, message: describeIssue(parsed.error) });
-                if (!board.mayRelay(roomId, memberId, parsed.data.to)) {
-                  return refuse(event, {
-                    code: ErrorCode.forbidden,
-                    message: "That person is not on this room's voice.",
-                  });
-                }
-                voiceStats.relayed += 1;
-                lines
-                  .get(`${roomId}|${parsed.data.to}`)
-                  ?.emit(event, { from: memberId, candidate: parsed.data.candidate });
-                return;
-              }
-              const parsed = voiceDescriptionSchema.safeParse(payload);
-              if (!parsed.success)
-                return refuse(event, { code: ErrorCode.badPayload, message: describeIssue(parsed.error) });
-              if (!board.mayRelay(roomId, memberId, parsed.data.to)) {
-                return refuse(event, {
-                  code: ErrorCode.forbidden,
-                  message: "That person is not on this room's voice.",
-                });
-              }
-              voiceStats.relayed += 1;
-              lines.get(`${roomId}|${parsed.data.to}`)?.emit(event, { from: memberId, sdp: parsed.data.sdp });
-            },
-            () =>
-              refuse(event, {
-                code: ErrorCode.internalError,
-                message: "The server could not pass this signal on.",
-              }),
-          );
-        socket.on(VoiceEv.offer, relay(VoiceEv.offer));
-        socket.on(VoiceEv.answer, relay(VoiceEv.answer));
-        socket.on(VoiceEv.ice, relay(VoiceEv.ice));
-        socket.on(
-          VoiceEv.mute,
-          guard(
-            VoiceEv.mute,
-            (payload: unknown) => {
-              if (!limit.take())
-                return refuse(VoiceEv.mute, { code: ErrorCode.rateLimited, message: "Too many changes." });
-              const parsed = voiceMuteSchema.safeParse(payload);
-              if (!parsed.success)
-                return refuse(VoiceEv.mute, {
-                  code: ErrorCode.badPayload,
-                  message: describeIssue(parsed.error),
-                });
-              board.setMuted(roomId, memberId, parsed.data.muted);
-              announce(roomId);
-            },
-            () =>
-              refuse(VoiceEv.mute, {
-                code: ErrorCode.internalError,
-                message: "The server could not note this.",
-              }),
-          ),
-        );
         socket.onAny(
           guard(
             "voice any",
             (event: unknown) => {
               const name = String(event);
-              if ((Object.values(VoiceEv) as string[]).includes(name)) return;
-              refuse(name, {
+              if (VOICE_EVENTS.includes(name)) return;
+              socket.emit(Ev.protocolError, {
                 code: ErrorCode.unknownEvent,
                 message: `Unknown event "${name.slice(0, 40)}".`,
+                event: name.slice(0, 64),
               });
             },
             () => undefined,
           ),
         );
-        socket.on("disconnect", () => {
-          if (lines.get(key) !== socket) return;
-          lines.delete(key);
-          board.disconnect(roomId, memberId);
-          announce(roomId);
-        });
+        socket.on("disconnect", () => lines.close(socket, roomId, memberId));
       },
       (_error, [socket]) => socket.disconnect(true),
     ),
