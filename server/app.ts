@@ -68,6 +68,9 @@ export interface Chairside {
   soe: SoeService;
   storage: Storage;
   io: PeopleServer;
+  // -- voice (issue 12) --
+  /** Support groups (scheduled sessions, invitations, kept boards). */
+  groups: GroupRegistry;
   /** Every HTTP route the server answers. */
   routes(): readonly { method: string; url: string }[];
   /** Raw packets rejected at the edge and protocol violations (each closed its connection). */
@@ -312,6 +315,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     soe,
     storage,
     io,
+    groups, // -- voice (issue 12) --
     routes: http.routes,
     parserStats,
     async closeAsync() {
