@@ -21,6 +21,8 @@ export default defineConfig({
         record: resolve(import.meta.dirname, "client/record.html"),
         // wiring: audit (issue 9)
         audit: resolve(import.meta.dirname, "client/audit.html"),
+        // -- voice (issue 12) --: Noah's support group
+        group: resolve(import.meta.dirname, "client/group.html"),
       },
     },
   },
