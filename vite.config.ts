@@ -23,6 +23,8 @@ export default defineConfig({
         audit: resolve(import.meta.dirname, "client/audit.html"),
         // -- otto (issue 12) -- the lesson player
         lesson: resolve(import.meta.dirname, "client/lessons/lesson.html"),
+        // -- voice (issue 12) --: Noah's support group
+        group: resolve(import.meta.dirname, "client/group.html"),
       },
     },
   },

@@ -3,7 +3,10 @@
  * checkers, HTTP(S), Socket.IO for people and devices, the rooms, the SOE service and the demo.
  * Each part lives in its own module; nothing here decides anything.
  */
-import { CloseReason, DEVICE_NAMESPACE } from "../shared/protocol.ts";
+import { join } from "node:path";
+// -- voice (issue 12) --
+import { CloseReason, DEVICE_NAMESPACE, VOICE_NAMESPACE } from "../shared/protocol.ts";
+import type { IceServer } from "../shared/voice.ts";
 import { ChairsideAuthenticator, cookieChecker } from "./auth/authenticator.ts";
 import { DemoPasses, demoPassRefusal } from "./auth/demoPass.ts";
 import { staffGuard } from "./auth/httpGuard.ts";
@@ -22,6 +25,8 @@ import { demoControlFor } from "./demo/demoControl.ts";
 import { ClinicDirectory } from "./directory/clinicDirectory.ts";
 import { UNKNOWN_FIRMWARE } from "./directory/liveRecords.ts";
 import { StaffDirectory } from "./directory/staffDirectory.ts";
+import { attachGroupGateway, GROUP_NAMESPACE, type GroupNamespace } from "./group/groupGateway.ts";
+import { GroupRegistry } from "./group/groupRegistry.ts";
 import type { PeopleServer } from "./handshake.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
 import { lessonCatalog } from "./lessons/lessonWiring.ts"; // -- otto (issue 12) --
@@ -42,6 +47,8 @@ import { openStorage } from "./storage/openStorage.ts"; // wiring: pg (issue 11)
 import { retentionPolicyFromEnv, startRetention } from "./storage/retention.ts"; // wiring: retention
 import type { Storage } from "./storage/storage.ts";
 import { loadOrCreateSecret } from "./tokens.ts";
+import { iceServersFromEnv } from "./voice/iceConfig.ts";
+import { attachVoiceGateway, type VoiceNamespace } from "./voice/voiceGateway.ts";
 
 const log = createLogger("app");
 
@@ -66,6 +73,9 @@ export interface Chairside {
   soe: SoeService;
   storage: Storage;
   io: PeopleServer;
+  // -- voice (issue 12) --
+  /** Support groups (scheduled sessions, invitations, kept boards). */
+  groups: GroupRegistry;
   /** Every HTTP route the server answers. */
   routes(): readonly { method: string; url: string }[];
   /** Raw packets rejected at the edge and protocol violations (each closed its connection). */
@@ -89,6 +99,9 @@ export interface StartOptions {
   // -- replay (issue 9) --
   /** Pose keyframes a second for replay; by default CHAIRSIDE_POSE_KEYFRAME_HZ (10). */
   poseKeyframeHz?: number;
+  // -- voice (issue 12) --
+  /** STUN/TURN servers for voice; by default CHAIRSIDE_ICE_SERVERS (none: one LAN). */
+  iceServers?: IceServer[];
 }
 
 export async function startChairside(config: ServerConfig, opts: StartOptions = {}): Promise<Chairside> {
@@ -99,6 +112,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const oidc = opts.oidc === undefined ? oidcConfigFromEnv(process.env) : opts.oidc;
   // -- replay (issue 9) --
   const poseKeyframeHz = opts.poseKeyframeHz ?? poseKeyframeHzFromEnv(process.env);
+  // -- voice (issue 12) --
+  const iceServers = opts.iceServers ?? iceServersFromEnv(process.env);
   const https = Boolean(config.tlsCertPath);
   // -- cluster (issue 11) --: CHAIRSIDE_REDIS_URL makes this server one node of several.
   const clusterConfig = clusterConfigFromEnv(process.env);
@@ -163,6 +178,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   if (config.demo) authenticator.use(demoPasses.checker());
 
   const guard = staffGuard(staffSessions, https);
+  // -- voice (issue 12) --: Noah's support groups (held in memory; see README-voice.md)
+  const groups = new GroupRegistry(secret, now);
   const staffAccounts = {
     enrolmentLink: async (staffId: string) => staffAuth.enrolments.create(staffId),
     disable: async (staffId: string) => void (await staffAuth.disableStaff(staffId)),
@@ -214,6 +231,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     replay: { guard, storage, clinic, now },
     // -- otto (issue 12) --
     lessons: { guard, storage, clinic, lessons: lessonCatalog(), now },
+    // -- voice (issue 12) --
+    groups: { guard, groups, origin: () => publicOrigin },
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
@@ -248,6 +267,23 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     ...(cluster ? { takesOver: (socket) => cluster.takesOver(socket) } : {}), // -- cluster (issue 11) --
   });
   cluster?.attach({ io, clinic, sessions, soe, limits, now }); // -- cluster (issue 11) --
+  // -- voice (issue 12) --: WebRTC signalling between a room's members, over the same connection.
+  attachVoiceGateway(io.of(VOICE_NAMESPACE) as unknown as VoiceNamespace, {
+    clinic,
+    sessions,
+    authenticator,
+    demoOn: config.demo,
+    iceServers,
+    now,
+  });
+  // -- voice (issue 12) --: the support group, a second kind of room on its own namespace.
+  const groupGateway = attachGroupGateway(io.of(GROUP_NAMESPACE) as unknown as GroupNamespace, {
+    groups,
+    authenticator,
+    iceServers,
+    now,
+    poseTickHz: config.poseTickHz,
+  });
   const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace;
   attachDeviceGateway(devicesNsp, {
     clinic,
@@ -306,11 +342,13 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     soe,
     storage,
     io,
+    groups, // -- voice (issue 12) --
     routes: http.routes,
     parserStats,
     async closeAsync() {
       await demo.stopAsync();
       gateway.stop();
+      groupGateway.stop(); // -- voice (issue 12) --
       pairing.dispose();
       sessions.stop();
       poseKeyframes.stop(); // -- replay (issue 9) --

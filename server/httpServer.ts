@@ -48,6 +48,8 @@ import { DEMO_APPOINTMENT } from "./demo/demoDirector.ts";
 import { type RecordsRouteDeps, registerRecordsRoutes } from "./directory/recordsRoutes.ts";
 // -- fhir (issue 9) --
 import { type FhirRouteDeps, registerFhirRoutes } from "./fhir/fhirRoutes.ts";
+// -- voice (issue 12) --
+import { type GroupRouteDeps, registerGroupRoutes } from "./group/groupRoutes.ts";
 import { HostNames, originAllowed } from "./hostAndOrigin.ts";
 // -- record (issue 9) --
 import { type LessonRouteDeps, registerLessonRoutes } from "./lessons/lessonRoutes.ts"; // -- otto (issue 12) --
@@ -95,6 +97,9 @@ export interface HttpDeps {
   // -- replay (issue 9) --
   /** A past visit's replay (server/record/replayRoutes.ts). */
   replay?: ReplayRouteDeps;
+  // -- voice (issue 12) --
+  /** Support groups: schedule, list, invite (server/group/groupRoutes.ts). */
+  groups?: GroupRouteDeps;
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -251,6 +256,8 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   if (deps.replay) registerReplayRoutes(fastify, deps.replay);
   // -- otto (issue 12) --
   if (deps.lessons) registerLessonRoutes(fastify, deps.lessons);
+  // -- voice (issue 12) --
+  if (deps.groups) registerGroupRoutes(fastify, deps.groups);
 
   // The room page asks who its cookies seat in a room, so it opens the right view; the socket
   // handshake asks the same authenticator and admission again (this answer grants nothing).

@@ -20,6 +20,8 @@ import {
 } from "./protocol.ts";
 import type { StaffRole } from "./records.ts";
 import { type AudienceRole, INVITE_ROLES, Role } from "./roles.ts";
+// -- voice (issue 12) --
+import { type GroupCommand, GroupEv, GroupRole } from "./supportGroup.ts";
 
 // ---------------------------------------------------------------------------------------------
 // DO: procedure commands
@@ -345,6 +347,8 @@ export const StaffAction = {
   // -- otto (issue 12) --
   /** Assign health education lessons to a patient and see their progress and answers. */
   lessonsAssign: "lessons.assign",
+  // -- voice (issue 12) --: schedule support groups, invite to them and host them.
+  groupsHost: "groups.host",
 } as const;
 export type StaffAction = (typeof StaffAction)[keyof typeof StaffAction];
 
@@ -374,6 +378,7 @@ const FRONT_DESK: ActionTable = {
   "records.export": false,
   "audit.read": false,
   "lessons.assign": false, // -- otto (issue 12) --
+  "groups.host": false, // -- voice (issue 12) --
 };
 
 /** The assistant: the front desk, plus the treatment room, the patient's headset and record. */
@@ -384,6 +389,7 @@ const ASSISTANT: ActionTable = {
   "records.read": true,
   // -- otto (issue 12) -- Noah (an assistant) and the clinicians assign lessons
   "lessons.assign": true,
+  "groups.host": true, // -- voice (issue 12) --: Noah, the assistant, hosts the support group
 };
 
 export const STAFF_ACCESS: Readonly<Record<StaffRole, ActionTable>> = {
@@ -400,3 +406,53 @@ export const STAFF_ACCESS: Readonly<Record<StaffRole, ActionTable>> = {
 export function staffMay(role: StaffRole, action: StaffAction): boolean {
   return STAFF_ACCESS[role][action];
 }
+
+// -- voice (issue 12) --
+/**
+ * Voice in a treatment room × role: who talks and listens. The patient and the care team talk with
+ * each other; an observer (a student watching) and the demo screen neither speak nor hear, since
+ * what is said in a treatment is the patient's business. Signalling is relayed only between two
+ * members who both may talk, in the same room.
+ */
+export const VOICE_ACCESS: ByRole<boolean> = rule(true, true, false, false);
+
+/** Whether a role takes part in a room's voice. */
+export function mayTalk(role: AudienceRole): boolean {
+  return VOICE_ACCESS[role];
+}
+// -- end voice --
+
+// -- voice (issue 12): the support group --
+/**
+ * Support group command × role (a second kind of room, shared/supportGroup.ts). Everyone may
+ * raise a hand, write on the board and vote to keep it; only the host mutes, removes, locks, runs
+ * the agenda and ends the session. Otto does nothing by command. No clinical command exists in a
+ * group at all: its namespace knows none of the treatment room's events.
+ */
+export const GROUP_ACCESS: Readonly<Record<GroupCommand, readonly GroupRole[]>> = {
+  [GroupEv.hand]: [GroupRole.host, GroupRole.participant],
+  [GroupEv.mute]: [GroupRole.host],
+  [GroupEv.remove]: [GroupRole.host],
+  [GroupEv.lock]: [GroupRole.host],
+  [GroupEv.topic]: [GroupRole.host],
+  [GroupEv.note]: [GroupRole.host, GroupRole.participant],
+  [GroupEv.keep]: [GroupRole.host, GroupRole.participant],
+  [GroupEv.end]: [GroupRole.host],
+};
+
+const GROUP_REFUSALS: Readonly<Record<GroupCommand, string>> = {
+  [GroupEv.hand]: "Only people in the circle raise a hand.",
+  [GroupEv.mute]: "Only the host can mute someone.",
+  [GroupEv.remove]: "Only the host can ask someone to leave.",
+  [GroupEv.lock]: "Only the host can lock the group.",
+  [GroupEv.topic]: "Only the host runs the agenda.",
+  [GroupEv.note]: "Only people in the circle write on the board.",
+  [GroupEv.keep]: "Only people in the circle decide about the notes.",
+  [GroupEv.end]: "Only the host ends the session.",
+};
+
+/** The refusal sentence when a group role may not send a command, else null. */
+export function groupRefusal(role: GroupRole, command: GroupCommand): string | null {
+  return GROUP_ACCESS[command].includes(role) ? null : GROUP_REFUSALS[command];
+}
+// -- end voice --

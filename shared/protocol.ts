@@ -412,3 +412,36 @@ export const RATES = {
   /** Otto answers the same asker (one person in one appointment) at most once in this many ms. */
   ottoAnswerIntervalMs: 2_000,
 } as const;
+
+// -- voice (issue 12) --
+/**
+ * Voice signalling rides its own namespace over the same Socket.IO connection (one WebSocket): a
+ * room's members pass WebRTC offers, answers and ICE candidates to each other; audio goes peer to
+ * peer. Payload schemas live in ./voice.ts.
+ */
+export const VOICE_NAMESPACE = "/voice";
+export const VoiceEv = {
+  welcome: "voice:welcome",
+  peers: "voice:peers",
+  offer: "voice:offer",
+  answer: "voice:answer",
+  ice: "voice:ice",
+  mute: "voice:mute",
+} as const;
+
+export interface VoiceClientToServerEvents {
+  [VoiceEv.offer]: (p: import("./voice.ts").VoiceDescription) => void;
+  [VoiceEv.answer]: (p: import("./voice.ts").VoiceDescription) => void;
+  [VoiceEv.ice]: (p: import("./voice.ts").VoiceIce) => void;
+  [VoiceEv.mute]: (p: { muted: boolean }) => void;
+}
+
+export interface VoiceServerToClientEvents {
+  [VoiceEv.welcome]: (w: import("./voice.ts").VoiceWelcome) => void;
+  [VoiceEv.peers]: (peers: import("./voice.ts").VoicePeer[]) => void;
+  [VoiceEv.offer]: (s: import("./voice.ts").VoiceSignalIn) => void;
+  [VoiceEv.answer]: (s: import("./voice.ts").VoiceSignalIn) => void;
+  [VoiceEv.ice]: (s: import("./voice.ts").VoiceSignalIn) => void;
+  [Ev.protocolError]: (p: ProtocolError & { event: string }) => void;
+}
+// -- end voice --

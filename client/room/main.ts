@@ -4,6 +4,8 @@
  */
 
 import { startReplayAsync } from "../replay/replayView.ts";
+// -- voice (issue 12) --
+import { startRoomVoice } from "../voice/roomVoice.ts";
 import { startDemoAsync } from "./demoView.ts";
 import { startDeskAsync } from "./deskView.ts";
 import { startPatientAsync } from "./patientView.ts";
@@ -32,6 +34,8 @@ async function main(): Promise<void> {
     return;
   }
   const { auth, role } = outcome.entry;
+  // -- voice (issue 12) --: the patient and the care team talk (observers and the demo screen do not).
+  startRoomVoice(document.body, auth, role);
   // The patient's seated view; an observer can open it too (?view=patient), as a flat-screen viewer.
   if (role === "patient") await startPatientAsync(app, auth, { viewer: false });
   else if (role === "observer" && params.get("view") === "patient")

@@ -1,0 +1,60 @@
+/**
+ * The group page's link: the `/group` namespace with an invitation and a chosen name (or, for the
+ * host, the staff cookie), the circle's view as the server sends it, and the commands over acks.
+ */
+import { io, type Socket } from "socket.io-client";
+import { type ConnectRefusal, PROTOCOL_VERSION, type Result } from "../../shared/protocol.ts";
+import {
+  type GroupClientToServerEvents,
+  GroupEv,
+  type GroupServerToClientEvents,
+  type GroupView,
+} from "../../shared/supportGroup.ts";
+
+export interface GroupListener {
+  onView(view: GroupView): void;
+  onClosed(message: string): void;
+  onRefused(message: string): void;
+}
+
+export type GroupSocket = Socket<GroupServerToClientEvents, GroupClientToServerEvents>;
+
+export function connectGroup(
+  groupId: string,
+  entry: { invite: string; name: string } | null,
+  listener: GroupListener,
+): GroupSocket {
+  const socket: GroupSocket = io("/group", {
+    auth: { protocolVersion: PROTOCOL_VERSION, groupId, ...(entry ?? {}) },
+    transports: ["websocket"],
+  });
+  socket.on(GroupEv.view, (v) => listener.onView(v));
+  socket.on(GroupEv.closed, (c) => {
+    listener.onClosed(c.message);
+    socket.disconnect();
+  });
+  socket.on("connect_error", (err) => {
+    const data = (err as Error & { data?: ConnectRefusal }).data;
+    if (data) {
+      listener.onRefused(data.message);
+      socket.disconnect();
+    }
+  });
+  return socket;
+}
+
+/** Sends one group command and waits for its answer. */
+export async function sendAsync<E extends keyof GroupClientToServerEvents & string>(
+  socket: GroupSocket,
+  event: E,
+  payload: unknown,
+): Promise<Result<GroupView>> {
+  const timed = socket.timeout(8_000) as unknown as {
+    emitWithAck(event: E, payload: unknown): Promise<Result<GroupView>>;
+  };
+  try {
+    return await timed.emitWithAck(event, payload);
+  } catch {
+    return { ok: false, error: { code: "timeout", message: "No answer: check your connection." } };
+  }
+}

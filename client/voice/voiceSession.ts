@@ -1,0 +1,229 @@
+/**
+ * One page's voice: the mesh (voiceMesh.ts) fed by a signalling socket that speaks the VoiceEv
+ * events (the treatment room's /voice namespace, or the support group's own), the voice strip, the
+ * speaking rings and the spatial placement from the 3D scene. It exposes its state for the
+ * end-to-end tests as `window.__chairsideVoice`.
+ */
+
+import { EngineStore } from "@babylonjs/core/Engines/engineStore.js";
+import type { Scene } from "@babylonjs/core/scene.js";
+import {
+  type VoiceClientToServerEvents,
+  VoiceEv,
+  type VoiceServerToClientEvents,
+} from "../../shared/protocol.ts";
+import type { VoicePeer } from "../../shared/voice.ts";
+import { SpeakingIndicators } from "./speakingIndicator.ts";
+import { VoiceBar } from "./voiceBar.ts";
+import { VoiceMesh } from "./voiceMesh.ts";
+
+/** The part of a Socket.IO client socket voice uses. */
+export interface VoiceSocket {
+  on<E extends keyof VoiceServerToClientEvents>(event: E, listener: VoiceServerToClientEvents[E]): unknown;
+  emit<E extends keyof VoiceClientToServerEvents>(
+    event: E,
+    ...args: Parameters<VoiceClientToServerEvents[E]>
+  ): unknown;
+}
+
+export interface VoiceTestState {
+  you: string | null;
+  muted: boolean;
+  /** Muted by the support group's host (the page cannot turn the microphone on). */
+  heldByHost: boolean;
+  error: string | null;
+  peers: { memberId: string; label: string; muted: boolean; speaking: boolean; level: number }[];
+  selfSpeaking: boolean;
+  stats: Record<string, { packetsIn: number; packetsOut: number; state: string }>;
+  rings: Record<string, boolean>;
+}
+
+declare global {
+  interface Window {
+    __chairsideVoice?: () => VoiceTestState;
+  }
+}
+
+const TICK_MS = 100;
+
+export class VoiceSession {
+  private mesh: VoiceMesh | null = null;
+  private peers: VoicePeer[] = [];
+  private you: string | null = null;
+  private error: string | null = null;
+  private heldByHost = false;
+  private stats: VoiceTestState["stats"] = {};
+  private readonly speaking = new Set<string>();
+  private selfSpeaking = false;
+  private indicators: SpeakingIndicators | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private statsTimer: ReturnType<typeof setInterval> | null = null;
+  readonly bar: VoiceBar;
+
+  constructor(
+    private readonly socket: VoiceSocket,
+    host: HTMLElement,
+  ) {
+    this.bar = new VoiceBar({
+      toggleMute: () => void this.setMutedAsync(!(this.mesh?.isMuted ?? false)),
+      silence: (id, silenced) => this.mesh?.silence(id, silenced),
+    });
+    host.append(this.bar.element);
+    window.__chairsideVoice = () => this.testState();
+    socket.on(VoiceEv.welcome, (w) => {
+      this.you = w.you;
+      void this.openAsync().then((mesh) => {
+        if (!mesh) return;
+        mesh.welcome(w.you, w.iceServers);
+        this.setPeers(w.peers);
+      });
+    });
+    socket.on(VoiceEv.peers, (peers) => this.setPeers(peers));
+    // Signals can come before this page's microphone is open: each waits for the mesh, in order.
+    socket.on(VoiceEv.offer, (s) => {
+      void this.withMesh((mesh) => (s.sdp ? mesh.onOfferAsync(s.from, s.sdp) : undefined));
+    });
+    socket.on(VoiceEv.answer, (s) => {
+      void this.withMesh((mesh) => (s.sdp ? mesh.onAnswerAsync(s.from, s.sdp) : undefined));
+    });
+    socket.on(VoiceEv.ice, (s) => {
+      void this.withMesh((mesh) => (s.candidate ? mesh.onIceAsync(s.from, s.candidate) : undefined));
+    });
+  }
+
+  private opening: Promise<VoiceMesh | null> | null = null;
+  /** Signals are handled one after another, each after the one before has settled. */
+  private signals: Promise<unknown> = Promise.resolve();
+
+  private withMesh(handle: (mesh: VoiceMesh) => Promise<void> | undefined): Promise<unknown> {
+    this.signals = this.signals
+      .then(() => this.openAsync())
+      .then((mesh) => (mesh ? handle(mesh) : undefined))
+      .catch((e: unknown) => this.fail(e));
+    return this.signals;
+  }
+
+  /** The microphone is asked for once; a refusal leaves the page working without voice. */
+  private openAsync(): Promise<VoiceMesh | null> {
+    this.opening ??= VoiceMesh.openAsync({
+      offer: (to, sdp) => this.socket.emit(VoiceEv.offer, { to, sdp }),
+      answer: (to, sdp) => this.socket.emit(VoiceEv.answer, { to, sdp }),
+      ice: (to, candidate) => this.socket.emit(VoiceEv.ice, { to, candidate }),
+      mute: (muted) => this.socket.emit(VoiceEv.mute, { muted }),
+    })
+      .then((mesh) => {
+        this.mesh = mesh;
+        this.bar.setStatus("");
+        this.start();
+        return mesh;
+      })
+      .catch((e: unknown) => {
+        this.fail(e);
+        this.bar.setStatus("No microphone: you can still hear the others once one is allowed.");
+        return null;
+      });
+    return this.opening;
+  }
+
+  private fail(e: unknown): void {
+    this.error = e instanceof Error ? e.message : String(e);
+    console.warn(`[chairside voice] ${this.error}`);
+  }
+
+  private setPeers(peers: VoicePeer[]): void {
+    this.peers = peers;
+    this.mesh?.setPeers(peers);
+    this.bar.render(peers, this.speaking);
+  }
+
+  /** The host muted this person (support group): the microphone goes off and stays off until allowed. */
+  holdByHost(held: boolean): void {
+    this.heldByHost = held;
+    if (held) void this.setMutedAsync(true);
+  }
+
+  async setMutedAsync(muted: boolean): Promise<void> {
+    if (!muted && this.heldByHost) {
+      this.bar.setStatus("The host has muted you for now: raise your hand to speak.");
+      return;
+    }
+    const mesh = this.mesh ?? (await this.openAsync());
+    if (!mesh) return;
+    await mesh.setMutedAsync(muted);
+    this.bar.setMuted(muted);
+  }
+
+  private start(): void {
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.statsTimer = setInterval(() => {
+      void this.mesh?.statsAsync().then((s) => {
+        this.stats = s;
+      });
+    }, 500);
+  }
+
+  private scene(): Scene | null {
+    return EngineStore.LastCreatedScene;
+  }
+
+  private tick(): void {
+    const mesh = this.mesh;
+    if (!mesh) return;
+    const now = performance.now();
+    let changed = false;
+    for (const p of this.peers) {
+      const on = mesh.speaking(p.memberId, now);
+      if (on !== this.speaking.has(p.memberId)) {
+        changed = true;
+        if (on) this.speaking.add(p.memberId);
+        else this.speaking.delete(p.memberId);
+      }
+    }
+    this.selfSpeaking = this.you !== null && mesh.speaking(this.you, now);
+    if (changed) this.bar.render(this.peers, this.speaking);
+    const scene = this.scene();
+    if (!scene) return;
+    this.indicators ??= new SpeakingIndicators(scene);
+    const ids = this.peers.map((p) => p.memberId);
+    this.indicators.update(this.speaking, ids);
+    const camera = scene.activeCamera;
+    if (camera) {
+      const at = camera.globalPosition;
+      const forward = camera.getForwardRay(1).direction;
+      const indicators = this.indicators;
+      mesh.place((id) => indicators.headPosition(id), {
+        x: at.x,
+        y: at.y,
+        z: at.z,
+        fx: forward.x,
+        fy: forward.y,
+        fz: forward.z,
+      });
+    }
+  }
+
+  testState(): VoiceTestState {
+    return {
+      you: this.you,
+      muted: this.mesh?.isMuted ?? false,
+      heldByHost: this.heldByHost,
+      error: this.error,
+      peers: this.peers.map((p) => ({
+        ...p,
+        speaking: this.speaking.has(p.memberId),
+        level: Math.round((this.mesh?.level(p.memberId) ?? 0) * 1000) / 1000,
+      })),
+      selfSpeaking: this.selfSpeaking,
+      stats: this.stats,
+      rings: this.indicators?.shown() ?? {},
+    };
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.indicators?.dispose();
+    this.mesh?.dispose();
+    this.bar.element.remove();
+  }
+}

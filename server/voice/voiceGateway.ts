@@ -1,0 +1,170 @@
+/**
+ * Voice signalling for treatment rooms (issue 12), on the `/voice` namespace of the same Socket.IO
+ * connection. The handshake asks the one authenticator and the pure room admission who this is,
+ * exactly as the people namespace does; the voice access row (shared/access.ts) says whether the
+ * role talks; the person must already be a member of the room. Offers, answers and ICE candidates
+ * are parsed at the edge, rate-limited per person, and passed only to a member of the same room's
+ * line. The server never sees audio.
+ */
+import type { Namespace, Socket } from "socket.io";
+import { mayTalk } from "../../shared/access.ts";
+import {
+  ErrorCode,
+  Ev,
+  type ProtocolError,
+  personAuthSchema,
+  type VoiceClientToServerEvents,
+  VoiceEv,
+  type VoiceServerToClientEvents,
+} from "../../shared/protocol.ts";
+import type { AudienceRole } from "../../shared/roles.ts";
+import { describeIssue } from "../../shared/schemas.ts";
+import {
+  type IceServer,
+  voiceDescriptionSchema,
+  voiceIceSchema,
+  voiceMuteSchema,
+} from "../../shared/voice.ts";
+import type { Authenticator } from "../auth/identity.ts";
+import { admitToRoom } from "../auth/roomAdmission.ts";
+import type { Clinic } from "../clinic.ts";
+import { describeError, guard } from "../handlerGuard.ts";
+import { checkProtocolVersion, refusal } from "../handshake.ts";
+import { createLogger } from "../log.ts";
+import { TokenBucket } from "../rateLimit.ts";
+import type { SessionRegistry } from "../sessionRegistry.ts";
+import { VOICE_EVENTS, VoiceLines } from "./voiceLine.ts";
+import { VoiceSwitchboard } from "./voiceSwitchboard.ts";
+
+const log = createLogger("voice-gateway");
+
+interface VoiceSocketData {
+  roomId: string;
+  label: string;
+  memberId: string;
+  credentialId: string;
+}
+
+export type VoiceNamespace = Namespace<
+  VoiceClientToServerEvents,
+  VoiceServerToClientEvents,
+  Record<string, never>,
+  VoiceSocketData
+>;
+type VoiceSocket = Socket<
+  VoiceClientToServerEvents,
+  VoiceServerToClientEvents,
+  Record<string, never>,
+  VoiceSocketData
+>;
+
+export interface VoiceGatewayDeps {
+  clinic: Clinic;
+  sessions: SessionRegistry;
+  authenticator: Authenticator;
+  demoOn: boolean;
+  iceServers: IceServer[];
+  now: () => number;
+}
+
+const ROLE_LABEL: Record<AudienceRole, string> = {
+  patient: "Patient",
+  clinician: "Clinician",
+  assistant: "Assistant",
+  observer: "Observer",
+  presenter: "Demo screen",
+};
+
+export function voiceLine(roomId: string): string {
+  return `voice:${roomId}`;
+}
+
+/** Attaches the treatment rooms' voice signalling; returns the switchboard (for tests and logs). */
+export function attachVoiceGateway(nsp: VoiceNamespace, deps: VoiceGatewayDeps): VoiceSwitchboard {
+  const board = new VoiceSwitchboard();
+  const lines = new VoiceLines(board, deps.iceServers, deps.now);
+
+  nsp.use((socket, next) => {
+    const admitAsync = async () => {
+      const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+      const versionError = checkProtocolVersion(auth.protocolVersion);
+      if (versionError) return next(versionError);
+      const parsed = personAuthSchema.safeParse(auth);
+      if (!parsed.success)
+        return next(refusal(ErrorCode.badPayload, `Handshake: ${describeIssue(parsed.error)}`));
+      const { appointmentId, pass, seat } = parsed.data;
+      const identities = await deps.authenticator.identify({
+        cookieHeader: socket.handshake.headers.cookie,
+        ...(pass !== undefined ? { demoPass: pass } : {}),
+      });
+      const appt = deps.clinic.appointments.get(appointmentId);
+      if (!appt) return next(refusal(ErrorCode.forbidden, "There is no such appointment here."));
+      const admission = admitToRoom(identities, appt, {
+        passSent: pass !== undefined,
+        ...(seat !== undefined ? { seat } : {}),
+        demoOn: deps.demoOn,
+      });
+      if (!admission.ok) return next(refusal(admission.error.code, admission.error.message));
+      const admitted = admission.seat;
+      if (!mayTalk(admitted.role)) {
+        return next(
+          refusal(ErrorCode.forbidden, "Voice in a treatment is for the patient and the care team."),
+        );
+      }
+      const memberId = `m-${admitted.personId}`;
+      const member = deps.sessions.forAppointment(appointmentId).room.member(memberId);
+      if (!member) return next(refusal(ErrorCode.notFound, "Join the room first, then its voice."));
+      socket.data = {
+        roomId: admitted.roomId,
+        memberId,
+        credentialId: admitted.credentialId,
+        // Staff by role, never by name, to the patient (shared/access.ts `shared` sight): one label for all.
+        label: ROLE_LABEL[admitted.role],
+      };
+      next();
+    };
+    admitAsync().catch((error: unknown) => {
+      log.error("voice handshake threw", { error: describeError(error) });
+      next(refusal(ErrorCode.internalError, "The server could not admit this voice connection."));
+    });
+  });
+
+  deps.authenticator.onRevoked((ids) => {
+    const ended = new Set(ids);
+    for (const socket of nsp.sockets.values())
+      if (ended.has(socket.data.credentialId)) socket.disconnect(true);
+  });
+
+  nsp.on(
+    "connection",
+    guard(
+      "voice connection",
+      (socket: VoiceSocket) => {
+        const { roomId, memberId, label } = socket.data;
+        const older = lines.socketOf(roomId, memberId);
+        // No treatment room has recording consent today (shared/voice.ts recordingAllowed).
+        lines.open(socket, roomId, memberId, label, false);
+        if (older && older.id !== socket.id) older.disconnect(true);
+        void socket.join(voiceLine(roomId));
+        socket.onAny(
+          guard(
+            "voice any",
+            (event: unknown) => {
+              const name = String(event);
+              if (VOICE_EVENTS.includes(name)) return;
+              socket.emit(Ev.protocolError, {
+                code: ErrorCode.unknownEvent,
+                message: `Unknown event "${name.slice(0, 40)}".`,
+                event: name.slice(0, 64),
+              });
+            },
+            () => undefined,
+          ),
+        );
+        socket.on("disconnect", () => lines.close(socket, roomId, memberId));
+      },
+      (_error, [socket]) => socket.disconnect(true),
+    ),
+  );
+  return board;
+}
