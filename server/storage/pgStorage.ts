@@ -56,6 +56,12 @@ const numberTypes: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format ?? "text")) as pg.CustomTypesConfig["getTypeParser"],
 };
 
+/** An error that leaves the connection unusable: no SQLSTATE (the socket), connection or shutdown classes. */
+function connectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code !== "string" || code.startsWith("08") || code.startsWith("57P");
+}
+
 /** Deadlock and serialization failures: the transaction did nothing, so it is safe to run again. */
 const RETRYABLE = new Set(["40P01", "40001"]);
 
@@ -145,10 +151,20 @@ export class PgStorage implements Storage {
   /** Runs `fn` on the write connection after every write called before it. */
   private write<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error("The storage is closed."));
-    const run = this.lane.then(
-      async () => fn(await this.writerClient()),
-      async () => fn(await this.writerClient()),
-    );
+    const once = async () => {
+      const client = await this.writerClient();
+      try {
+        return await fn(client);
+      } catch (error) {
+        // The connection may be dead before it says so ('end' comes later): do not hand it to the next write.
+        if (connectionLost(error) && this.writer === client) {
+          this.writer = null;
+          client.release(true);
+        }
+        throw error;
+      }
+    };
+    const run = this.lane.then(once, once);
     this.lane = run.catch(() => {});
     return run;
   }
