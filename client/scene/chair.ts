@@ -28,6 +28,7 @@ import {
   toV3,
   type V3,
 } from "./layout.ts";
+import { CHAIR_SHADOW_SKIP, nameStartsWith } from "./models.ts";
 import { contractNodes, rigFrom } from "./modelsLoader.ts";
 import { glowing, matte, PALETTE } from "./palette.ts";
 import { rod, roundedBox } from "./shapes.ts";
@@ -65,13 +66,15 @@ export function createDentalUnit(scene: Scene): DentalUnit {
 }
 
 /**
- * Puts a chair (the file's nodes, or the built-in figure) into the unit: everything casts shadows,
+ * Puts a chair (the file's nodes, or the built-in figure) into the unit: it casts shadows (not its
+ * thin rods and tray items, models.ts CHAIR_SHADOW_SKIP),
  * the "patient-body" node goes into the unit's patient body, and the static parts are baked.
  */
 export function placeDentalUnit(unit: DentalUnit, nodes: readonly Node[], shadows: ShadowGenerator): void {
   const rig = rigFrom(nodes, contractNodes("chair"), unit.root);
   rig.pivots.get("patient-body")?.setParent(unit.patientBody);
-  for (const mesh of [...rig.meshes.values()].flat()) shadows.addShadowCaster(mesh, false);
+  for (const mesh of [...rig.meshes.values()].flat())
+    if (!nameStartsWith(mesh.name, CHAIR_SHADOW_SKIP)) shadows.addShadowCaster(mesh, false);
   batchStatic(unit.root, "dental-unit", { exclude: [unit.patientBody], shadows });
   batchStatic(unit.patientBody, "patient-body", { shadows });
 }

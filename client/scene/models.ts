@@ -64,6 +64,25 @@ export const ROOM_SHADOW_RECEIVERS = ["clinic-floor", "wall-", "floor"] as const
 /** Room meshes whose names start with one of these cast shadows (furniture standing on the floor). */
 export const ROOM_SHADOW_CASTERS = ["cabinet-lower", "plant-"] as const;
 
+/**
+ * Chair parts whose names start with these cast no shadow: thin rods and the small things on the
+ * tray, whose shadows nobody sees but every shadow pass would draw.
+ */
+export const CHAIR_SHADOW_SKIP = [
+  "headrest-bar",
+  "armrest-post",
+  "lamp-foot",
+  "lamp-arm",
+  "lamp-face",
+  "instrument",
+  "mirror",
+  "cup",
+  "cotton-roll",
+  "stool-post",
+  "stool-leg",
+  "stool-ring",
+] as const;
+
 /** Where production loads a model from: our own origin, Vite's publicDir (`assets/`). */
 export function modelUrl(kind: ModelKind, base = "/models/"): string {
   return `${base}${MODEL_CONTRACTS[kind].file}`;
