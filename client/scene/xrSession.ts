@@ -276,7 +276,7 @@ export class XRSessionController {
    */
   private quietLasers(): void {
     const xr = this.xr;
-    if (!xr) return;
+    if (!xr?.pointerSelection) return;
     for (const c of xr.input.controllers) {
       const laser = c.pointer.getChildMeshes(true).find((m) => m.name === "laserPointer");
       if (!laser?.isVisible) continue;
