@@ -108,6 +108,10 @@ export class XRSessionController {
       }
     });
     base.sessionManager.onXRFrameObservable.add(() => this.onFrame());
+    // Before each render, after Babylon's pointer selection (attached on entry) has set its lasers.
+    scene.onBeforeRenderObservable.add(() => {
+      if (this.statusNow === "in_xr") this.quietLasers();
+    });
     xr.input.onControllerAddedObservable.add((source) => this.addHand(source));
     xr.input.onControllerRemovedObservable.add((source) => this.removeHand(source));
   }
@@ -276,7 +280,7 @@ export class XRSessionController {
    */
   private quietLasers(): void {
     const xr = this.xr;
-    if (!xr) return;
+    if (!xr?.pointerSelection) return;
     for (const c of xr.input.controllers) {
       const laser = c.pointer.getChildMeshes(true).find((m) => m.name === "laserPointer");
       if (!laser?.isVisible) continue;
@@ -293,7 +297,6 @@ export class XRSessionController {
 
   private onFrame(): void {
     if (this.statusNow !== "in_xr") return;
-    this.quietLasers();
     const now = performance.now();
     const head = this.head();
     for (const h of this.hands.values()) {
