@@ -22,7 +22,8 @@ export function haproxyConfig(
   nodes: readonly { nodeId: string; port: number }[],
 ): string {
   const servers = nodes.map((n) => `  server ${n.nodeId} 127.0.0.1:${n.port} check`).join("\n");
-  return template.replace("${BIND}", bind).replace("${SERVERS}", servers);
+  const slot = (name: string) => `\${${name}}`;
+  return template.replace(slot("BIND"), bind).replace(slot("SERVERS"), servers);
 }
 
 async function main(): Promise<void> {

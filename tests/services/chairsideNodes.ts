@@ -87,7 +87,8 @@ export async function startNode(opts: NodeOptions): Promise<ChairsideNode> {
     }
     errText = errText.slice(errText.lastIndexOf("\n") + 1);
   });
-  const deadline = Date.now() + 30_000;
+  // A busy machine starts a node slowly (tsx compiles the server on each start).
+  const deadline = Date.now() + 120_000;
   while (!started) {
     if (proc.exitCode !== null) throw new Error(`node ${opts.nodeId} exited (${proc.exitCode}) on start`);
     if (Date.now() > deadline) throw new Error(`node ${opts.nodeId} did not start`);
