@@ -76,10 +76,12 @@ export class VoiceSession {
     window.__chairsideVoice = () => this.testState();
     socket.on(VoiceEv.welcome, (w) => {
       this.you = w.you;
+      this.peers = w.peers;
       void this.openAsync().then((mesh) => {
         if (!mesh) return;
         mesh.welcome(w.you, w.iceServers);
-        this.setPeers(w.peers);
+        // The latest list: a `voice:peers` may have come while the microphone was opening.
+        this.setPeers(this.peers);
       });
     });
     socket.on(VoiceEv.peers, (peers) => this.setPeers(peers));
