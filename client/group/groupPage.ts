@@ -153,7 +153,7 @@ function render(): void {
     const name = el("span", "g-name", m.memberId === view.you ? `${m.name} (you)` : m.name);
     const badges = el("span", "g-badges");
     if (m.role === "host") badges.append(el("span", "g-badge", "host"));
-    if (m.handRaised) badges.append(el("span", "g-badge hand", "✋ hand raised"));
+    if (m.handRaised) badges.append(el("span", "g-badge hand", "hand raised"));
     if (m.mutedByHost) badges.append(el("span", "g-badge muted", "muted by host"));
     if (!m.connected) badges.append(el("span", "g-badge", "reconnecting"));
     li.append(name, badges);
@@ -177,7 +177,7 @@ function render(): void {
   if (me && me.role !== "otto") {
     mine.append(
       button(
-        me.handRaised ? "Lower my hand" : "✋ Raise my hand",
+        me.handRaised ? "Lower my hand" : "Raise my hand",
         "raise-hand",
         () => {
           void sendAsync(s, GroupEv.hand, { raised: !me.handRaised });

@@ -27,7 +27,8 @@ export function startRoomVoice(root: HTMLElement, auth: PersonAuth, role: string
     transports: ["websocket"],
     reconnection: false,
   });
-  const session = new VoiceSession(socket, root);
+  // The patient's STOP and step line sit at the bottom, the desk's link status at the top left.
+  const session = new VoiceSession(socket, root, role === "patient" ? "top-right" : "bottom-left");
   let stopped = false;
   const retry = () => {
     if (!stopped) setTimeout(() => socket.connect(), RETRY_MS);

@@ -1,5 +1,5 @@
 /**
- * The speaking indicator on an avatar: a soft ring that floats over the head of whoever is
+ * The speaking indicator on an avatar: a soft halo that rings the head of whoever is
  * talking, and the spatial audio's anchor. It finds a person's head by the node name the models
  * slice documents (`avatarHeadNodeName`: `avatar-eyes-<memberId>`, the same for the built-in and a
  * GLB avatar) so it never reaches into avatar internals. One material for every ring.

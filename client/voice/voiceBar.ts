@@ -6,6 +6,8 @@
 import type { VoicePeer } from "../../shared/voice.ts";
 import "./voice.css";
 
+export type VoiceCorner = "top-left" | "top-right" | "bottom-left";
+
 export interface VoiceBarActions {
   toggleMute(): void;
   silence(memberId: string, silenced: boolean): void;
@@ -18,9 +20,13 @@ export class VoiceBar {
   private readonly status: HTMLElement;
   private readonly silenced = new Set<string>();
 
-  constructor(private readonly actions: VoiceBarActions) {
+  /** `corner`: where the strip sits, clear of the page's own controls (the patient's STOP, the desk's status). */
+  constructor(
+    private readonly actions: VoiceBarActions,
+    corner: VoiceCorner = "top-left",
+  ) {
     this.element = document.createElement("section");
-    this.element.className = "voice-bar";
+    this.element.className = `voice-bar ${corner}`;
     this.element.dataset.testid = "voice-bar";
     this.element.setAttribute("aria-label", "Voice");
     this.mute = document.createElement("button");
@@ -44,7 +50,7 @@ export class VoiceBar {
   }
 
   setMuted(muted: boolean): void {
-    this.mute.textContent = muted ? "🎙 Microphone off — turn on" : "🎙 Microphone on — mute";
+    this.mute.textContent = muted ? "Microphone off: turn on" : "Microphone on: mute";
     this.mute.setAttribute("aria-pressed", String(muted));
     this.mute.classList.toggle("off", muted);
   }

@@ -14,7 +14,7 @@ import {
 } from "../../shared/protocol.ts";
 import type { VoicePeer } from "../../shared/voice.ts";
 import { SpeakingIndicators } from "./speakingIndicator.ts";
-import { VoiceBar } from "./voiceBar.ts";
+import { VoiceBar, type VoiceCorner } from "./voiceBar.ts";
 import { VoiceMesh } from "./voiceMesh.ts";
 
 /** The part of a Socket.IO client socket voice uses. */
@@ -63,19 +63,25 @@ export class VoiceSession {
   constructor(
     private readonly socket: VoiceSocket,
     host: HTMLElement,
+    corner: VoiceCorner = "top-left",
   ) {
-    this.bar = new VoiceBar({
-      toggleMute: () => void this.setMutedAsync(!(this.mesh?.isMuted ?? false)),
-      silence: (id, silenced) => this.mesh?.silence(id, silenced),
-    });
+    this.bar = new VoiceBar(
+      {
+        toggleMute: () => void this.setMutedAsync(!(this.mesh?.isMuted ?? false)),
+        silence: (id, silenced) => this.mesh?.silence(id, silenced),
+      },
+      corner,
+    );
     host.append(this.bar.element);
     window.__chairsideVoice = () => this.testState();
     socket.on(VoiceEv.welcome, (w) => {
       this.you = w.you;
+      this.peers = w.peers;
       void this.openAsync().then((mesh) => {
         if (!mesh) return;
         mesh.welcome(w.you, w.iceServers);
-        this.setPeers(w.peers);
+        // The latest list: a `voice:peers` may have come while the microphone was opening.
+        this.setPeers(this.peers);
       });
     });
     socket.on(VoiceEv.peers, (peers) => this.setPeers(peers));

@@ -16,7 +16,6 @@ import {
   GroupCloseReason,
   type GroupCommand,
   GroupEv,
-  GroupRole,
   type GroupServerToClientEvents,
   groupAuthSchema,
   groupPayloadSchemas,
@@ -236,8 +235,8 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
       ),
     );
 
-    // biome-ignore lint/suspicious/noExplicitAny: each handler narrows its arguments from unknown itself
     const on = (event: string, handler: (...args: unknown[]) => void) =>
+      // biome-ignore lint/suspicious/noExplicitAny: each handler narrows its arguments from unknown itself
       (socket as any).on(
         event,
         guard(event, handler, (_e, args: unknown[]) =>

@@ -11,27 +11,19 @@ import { mayTalk } from "../../shared/access.ts";
 import {
   ErrorCode,
   Ev,
-  type ProtocolError,
   personAuthSchema,
   type VoiceClientToServerEvents,
-  VoiceEv,
   type VoiceServerToClientEvents,
 } from "../../shared/protocol.ts";
 import type { AudienceRole } from "../../shared/roles.ts";
 import { describeIssue } from "../../shared/schemas.ts";
-import {
-  type IceServer,
-  voiceDescriptionSchema,
-  voiceIceSchema,
-  voiceMuteSchema,
-} from "../../shared/voice.ts";
+import type { IceServer } from "../../shared/voice.ts";
 import type { Authenticator } from "../auth/identity.ts";
 import { admitToRoom } from "../auth/roomAdmission.ts";
 import type { Clinic } from "../clinic.ts";
 import { describeError, guard } from "../handlerGuard.ts";
 import { checkProtocolVersion, refusal } from "../handshake.ts";
 import { createLogger } from "../log.ts";
-import { TokenBucket } from "../rateLimit.ts";
 import type { SessionRegistry } from "../sessionRegistry.ts";
 import { VOICE_EVENTS, VoiceLines } from "./voiceLine.ts";
 import { VoiceSwitchboard } from "./voiceSwitchboard.ts";
