@@ -498,7 +498,11 @@ function onConnection(
         return;
       }
       // -- otto (issue 12) -- words to Otto are paced like questions, except the spoken stop
-      if (ottoNeedsPacing(event, parsed.data) && !withinRate(event, LimitKind.otto, args, OTTO_BUSY)) return;
+      if (
+        ottoNeedsPacing(event, parsed.data, admitted.role) &&
+        !withinRate(event, LimitKind.otto, args, OTTO_BUSY)
+      )
+        return;
       session
         .handle({ memberId, role: admitted.role, personId: admitted.personId }, event, parsed.data)
         .then((result) => {

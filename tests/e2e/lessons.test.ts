@@ -101,5 +101,26 @@ describe("the lesson player", () => {
     ]);
     expect(w.consoleErrors).toEqual([]);
     expect(w.foreignRequests).toEqual([]);
+
+    // Noah follows it on the patient's record page, and can assign the next lesson there.
+    const record = await room.open(
+      `/record.html?patient=${made.body.patientId}`,
+      "record-lessons",
+      noah.cookie,
+    );
+    await record.page.setViewportSize({ width: 1280, height: 800 });
+    await record.page.waitForSelector('[data-testid="lesson-list"] li[data-lesson="brushing"]', {
+      timeout: 60_000,
+    });
+    expect(await record.page.textContent('li[data-lesson="brushing"]')).toMatch(/3 of 3 answered, 2 right/);
+    await record.page.selectOption('[data-testid="lesson-pick"]', "sugar-acid");
+    await record.page.click('[data-testid="lesson-assign"]');
+    await record.page.waitForSelector('li[data-lesson="sugar-acid"]');
+    expect(await record.page.getAttribute('[data-testid="lesson-url"]', "href")).toMatch(
+      /\/lessons\/lesson\.html\?a=ls-/,
+    );
+    await record.page.locator('[data-testid="record-lessons"]').scrollIntoViewIfNeeded();
+    await screenshot(record.page, "record-lessons-1280");
+    expect(record.consoleErrors).toEqual([]);
   });
 });
