@@ -71,7 +71,7 @@ export async function startPatientAsync(
   stop.title = "Pause the treatment at once. You can always do this.";
   const ready = button("I'm ready to continue", "ready-button", "primary");
   ready.hidden = true;
-  const mute = button("Mute", "mute-otto", "secondary");
+  const mute = button("Mute sounds", "mute-otto", "secondary");
   mute.title = "Mute Otto's voice and the nature sounds";
   const calm = document.createElement("div");
   calm.className = "calm-cue";
@@ -223,7 +223,7 @@ export async function startPatientAsync(
   if (tell) overlay.append(tell.root);
   mute.addEventListener("click", () => {
     muted = !muted;
-    mute.textContent = muted ? "Unmute" : "Mute";
+    mute.textContent = muted ? "Sounds on" : "Mute sounds";
     if (muted) speechSynthesis?.cancel();
     render();
   });
