@@ -248,6 +248,11 @@ export class OttoAvatar {
     return this.bubble.visibleText;
   }
 
+  /** Where Otto's bubble is on the page (CSS pixels), for tests that tap it; null when hidden. */
+  get bubbleAt(): { x: number; y: number } | null {
+    return this.bubble.screenPoint();
+  }
+
   setState(state: OttoState): void {
     this.current = state;
   }

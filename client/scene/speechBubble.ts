@@ -1,7 +1,13 @@
-/** A 3D speech bubble: word-wrapped text on a billboard that fades after a reading time. */
+/**
+ * A 3D speech bubble: word-wrapped text on a billboard that stays for a reading time (60 ms per
+ * character) and then fades, or goes at once when the reader taps it (a mouse click on the flat
+ * screen, a trigger pull aimed at it in the headset): Otto's words stay until read or dismissed.
+ */
 
+import { PointerEventTypes, type PointerInfo } from "@babylonjs/core/Events/pointerEvents.js";
 import { Matrix, Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import type { Observer } from "@babylonjs/core/Misc/observable.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { ottoReadingMs } from "./ottoSpeech.ts";
 import { PALETTE } from "./palette.ts";
@@ -46,6 +52,7 @@ export class SpeechBubble {
   private shownAt = 0;
   private holdMs = 0;
   private text: string | null = null;
+  private readonly pointer: Observer<PointerInfo> | null;
 
   constructor(
     scene: Scene,
@@ -58,10 +65,33 @@ export class SpeechBubble {
     this.plane.mesh.billboardMode = Mesh.BILLBOARDMODE_ALL;
     this.plane.mesh.renderingGroupId = 1;
     this.plane.mesh.setEnabled(false);
+    // Fire on press, as the world panels do: the same for a mouse click and an XR trigger pull.
+    this.pointer = scene.onPointerObservable.add((info) => {
+      if (info.type !== PointerEventTypes.POINTERDOWN || this.text === null) return;
+      if (info.pickInfo?.hit && info.pickInfo.pickedMesh === this.plane.mesh) this.hide();
+    });
   }
 
   get visibleText(): string | null {
     return this.text;
+  }
+
+  /** Where the bubble's centre is on the page, in CSS pixels (for tests that tap it); null when hidden. */
+  screenPoint(): { x: number; y: number } | null {
+    const scene = this.plane.mesh.getScene();
+    const cam = scene.activeCamera;
+    if (this.text === null || !cam) return null;
+    const engine = scene.getEngine();
+    const w = engine.getRenderWidth();
+    const h = engine.getRenderHeight();
+    const p = Vector3.Project(
+      this.plane.mesh.getAbsolutePosition(),
+      Matrix.Identity(),
+      scene.getTransformMatrix(),
+      cam.viewport.toGlobal(w, h),
+    );
+    const css = engine.getHardwareScalingLevel();
+    return { x: p.x * css, y: p.y * css };
   }
 
   show(text: string, nowMs: number): void {
@@ -90,6 +120,12 @@ export class SpeechBubble {
       ctx.textAlign = "left";
       ctx.textBaseline = "middle";
       ctx.fillText(speaker, 48, 50);
+      // The close mark: the whole bubble is the target, this says so.
+      ctx.fillStyle = PALETTE.softText;
+      ctx.font = font(36, 500);
+      ctx.textAlign = "right";
+      ctx.fillText("Tap to close ×", w - 48, 50);
+      ctx.textAlign = "left";
       ctx.fillStyle = PALETTE.text;
       const fitted = fitText(ctx, text, w - 96, bodyH - 100, 72, MIN_TEXT_PX, 500);
       ctx.font = font(fitted.px, 500);
@@ -119,6 +155,7 @@ export class SpeechBubble {
   }
 
   dispose(): void {
+    if (this.pointer) this.plane.mesh.getScene().onPointerObservable.remove(this.pointer);
     this.plane.dispose();
   }
 }

@@ -61,7 +61,7 @@ export interface SceneTestState {
   xrState: string;
   meshCount: number;
   avatars: Record<string, { head: [number, number, number]; visible: boolean }>;
-  otto: { state: string; yaw: number; speech: string | null };
+  otto: { state: string; yaw: number; speech: string | null; speechAt: { x: number; y: number } | null };
   teeth: number;
   highlighted: number[];
   toothColours: Record<number, string>;
@@ -368,7 +368,12 @@ export class TreatmentScene {
       xrState: this.xrState,
       meshCount: this.scene.meshes.length,
       avatars: this.parts.avatars.testState(),
-      otto: { state: this.parts.otto.state, yaw: this.parts.otto.yaw, speech: this.parts.otto.bubbleText },
+      otto: {
+        state: this.parts.otto.state,
+        yaw: this.parts.otto.yaw,
+        speech: this.parts.otto.bubbleText,
+        speechAt: this.parts.otto.bubbleAt,
+      },
       teeth: this.parts.dentition.count,
       highlighted: this.parts.dentition.highlightedTeeth(),
       toothColours: this.parts.dentition.colours(),

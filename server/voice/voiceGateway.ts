@@ -136,7 +136,9 @@ export function attachVoiceGateway(nsp: VoiceNamespace, deps: VoiceGatewayDeps):
         const older = lines.socketOf(roomId, memberId);
         // No treatment room has recording consent today (shared/voice.ts recordingAllowed).
         lines.open(socket, roomId, memberId, label, false);
-        if (older && older.id !== socket.id) older.disconnect(true);
+        // Only the older window's voice line: `disconnect(true)` would close the whole connection it
+        // shares with that window's room socket, which then reconnects and takes the seat back.
+        if (older && older.id !== socket.id) older.disconnect();
         void socket.join(voiceLine(roomId));
         socket.onAny(
           guard(
@@ -155,7 +157,7 @@ export function attachVoiceGateway(nsp: VoiceNamespace, deps: VoiceGatewayDeps):
         );
         socket.on("disconnect", () => lines.close(socket, roomId, memberId));
       },
-      (_error, [socket]) => socket.disconnect(true),
+      (_error, [socket]) => socket.disconnect(),
     ),
   );
   return board;

@@ -19,6 +19,7 @@ const room = e2eRoom();
 interface PatientState {
   view: { procedure: { status: string; notYet?: boolean } | null } | null;
   patient: { inHeadset: boolean; panel: string | null; choices: { page: string[]; room: string[] } };
+  scene: { otto: { speech: string | null; speechAt: { x: number; y: number } | null } };
 }
 
 async function patientState(page: Page): Promise<PatientState> {
@@ -179,6 +180,24 @@ describe("the patient's view", () => {
     expect(await screenshot(w.page, "patient-paused-headset")).toBeGreaterThan(10_000);
     await w.page.context().close();
     ray.close();
+  });
+
+  it("Otto's words stay until read, and a tap on the bubble dismisses them", async () => {
+    const w = await openPatient("/join/flower/patient", "patient-otto-words");
+    await w.page.waitForSelector('[data-testid="tell-otto-input"]', { state: "visible" });
+    // Flower's room, so Otto's breathing coach does not carry into Julian's tests.
+    // Otto answers the patient's own words (issue 12), in a bubble over his head.
+    await w.page.fill('[data-testid="tell-otto-input"]', "I'm a bit nervous");
+    await w.page.click('[data-testid="tell-otto-send"]');
+    await waitForPatient(w.page, (s) => s.scene.otto.speech !== null && s.scene.otto.speechAt !== null);
+    const { speech, speechAt } = (await patientState(w.page)).scene.otto;
+    expect(await screenshot(w.page, "patient-otto-words-1280")).toBeGreaterThan(10_000);
+    // A 60 ms-per-character reading time: the words are still there a moment later, untouched.
+    expect((await patientState(w.page)).scene.otto.speech).toBe(speech);
+    await w.page.mouse.click(speechAt!.x, speechAt!.y);
+    await waitForPatient(w.page, (s) => s.scene.otto.speech === null);
+    expect(w.consoleErrors).toEqual([]);
+    await w.page.context().close();
   });
 });
 
