@@ -43,14 +43,21 @@ const groupOf = (page: Page) =>
   page.evaluate(() => window.__chairsideGroup?.() ?? null) as Promise<GroupState | null>;
 
 async function groupUntil(page: Page, what: string, test: (s: GroupState) => boolean): Promise<GroupState> {
-  const deadline = Date.now() + 60_000;
   let last: GroupState | null = null;
-  while (Date.now() < deadline) {
-    last = await groupOf(page);
-    if (last && test(last)) return last;
-    await page.waitForTimeout(150);
+  try {
+    await expect
+      .poll(
+        async () => {
+          last = await groupOf(page);
+          return last !== null && test(last);
+        },
+        { timeout: 60_000, interval: 150 },
+      )
+      .toBe(true);
+  } catch (error) {
+    throw new Error(`group page never reached "${what}": ${JSON.stringify(last)}`, { cause: error });
   }
-  throw new Error(`group page never reached "${what}": ${JSON.stringify(last)}`);
+  return last!;
 }
 
 async function open(path: string, name: string, cookie?: string): Promise<WatchedPage> {

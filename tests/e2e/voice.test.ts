@@ -58,14 +58,21 @@ async function voiceUntil(
   test: (v: VoiceTestState) => boolean,
   timeoutMs = 60_000,
 ): Promise<VoiceTestState> {
-  const deadline = Date.now() + timeoutMs;
   let last: VoiceTestState | null = null;
-  while (Date.now() < deadline) {
-    last = await voiceOf(page);
-    if (last && test(last)) return last;
-    await page.waitForTimeout(200);
+  try {
+    await expect
+      .poll(
+        async () => {
+          last = await voiceOf(page);
+          return last !== null && test(last);
+        },
+        { timeout: timeoutMs, interval: 200 },
+      )
+      .toBe(true);
+  } catch (error) {
+    throw new Error(`voice never reached "${what}"; last state: ${JSON.stringify(last)}`, { cause: error });
   }
-  throw new Error(`voice never reached "${what}"; last state: ${JSON.stringify(last)}`);
+  return last!;
 }
 
 const inbound = (v: VoiceTestState, from: string) => v.stats[from]?.packetsIn ?? 0;
@@ -73,14 +80,22 @@ const inbound = (v: VoiceTestState, from: string) => v.stats[from]?.packetsIn ??
 /** Waits until packets from `from` stop arriving: two readings half a second apart (after the stats refresh) agree. */
 async function packetsSettle(page: Page, from: string): Promise<number> {
   let before = -1;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const now = inbound((await voiceOf(page))!, from);
-    if (now === before) return now;
-    before = now;
-    await page.waitForTimeout(1_200);
+  try {
+    await expect
+      .poll(
+        async () => {
+          const now = inbound((await voiceOf(page))!, from);
+          const settled = now === before;
+          before = now;
+          return settled;
+        },
+        { timeout: 30_000, interval: 1_200 },
+      )
+      .toBe(true);
+  } catch (error) {
+    throw new Error("audio packets kept arriving after mute", { cause: error });
   }
-  throw new Error("audio packets kept arriving after mute");
+  return before;
 }
 
 describe("voice in the treatment room", () => {
