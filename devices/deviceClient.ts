@@ -7,11 +7,13 @@
 import { randomUUID } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
 import {
+  type ConnectRefusal,
   DEVICE_NAMESPACE,
   type DeviceAuth,
   type DeviceBatch,
   type DeviceBatchAck,
   type DeviceToServerEvents,
+  ErrorCode,
   Ev,
   PROTOCOL_VERSION,
   type Result,
@@ -47,6 +49,9 @@ export class DeviceClient {
   private readonly inFlight = new Set<number>();
   private readonly ackTimeoutMs: number;
   private readonly window: number;
+  /** A handshake retry after a `refused_for_now`, pending. */
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
   private onAckListeners: ((batch: DeviceBatch, ack: Result<DeviceBatchAck>, sentAt: number) => void)[] = [];
 
   constructor(opts: DeviceClientOptions) {
@@ -69,6 +74,16 @@ export class DeviceClient {
     this.socket.on("connect", () => this.resendAll());
     this.socket.on("connect_error", (err) => {
       this.stats.lastError = err.message;
+      // A handshake the server refused for now (too many connections from this address at once,
+      // say) is not retried by Socket.IO, which takes any refusal as final: the device sat
+      // disconnected until it was restarted, its readings piling up. It comes back when told to.
+      const refusal = (err as Error & { data?: Partial<ConnectRefusal> }).data;
+      if (refusal?.code === ErrorCode.refusedForNow && !this.closed) {
+        const wait = Math.max(200, refusal.retryAfterMs ?? 0);
+        clearTimeout(this.retry);
+        // Spread over up to twice the wait, so devices refused together do not return together.
+        this.retry = setTimeout(() => !this.closed && this.socket.connect(), wait * (1 + Math.random()));
+      }
     });
   }
 
@@ -155,6 +170,8 @@ export class DeviceClient {
   }
 
   close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
     this.socket.close();
   }
 }

@@ -10,21 +10,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ChairsideNode, startNode } from "../tests/services/chairsideNodes.ts";
+import { HAPROXY_TEMPLATE, haproxyConfig } from "../tests/services/haproxy.ts";
 import { startPostgres } from "../tests/services/postgres.ts";
 import { startRedis } from "../tests/services/redis.ts";
 
 const NODES = ["node-1", "node-2", "node-3"];
-
-/** deploy/haproxy.cfg with this machine's ports filled in. */
-export function haproxyConfig(
-  template: string,
-  bind: string,
-  nodes: readonly { nodeId: string; port: number }[],
-): string {
-  const servers = nodes.map((n) => `  server ${n.nodeId} 127.0.0.1:${n.port} check`).join("\n");
-  const slot = (name: string) => `\${${name}}`;
-  return template.replace(slot("BIND"), bind).replace(slot("SERVERS"), servers);
-}
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT || 8080);
@@ -67,7 +57,7 @@ async function main(): Promise<void> {
       );
     }
     const cfg = join(dataDir, "haproxy.cfg");
-    const template = readFileSync(join(import.meta.dirname, "..", "deploy", "haproxy.cfg"), "utf8");
+    const template = readFileSync(HAPROXY_TEMPLATE, "utf8");
     writeFileSync(cfg, haproxyConfig(template, `127.0.0.1:${port}`, nodes));
     haproxy = spawn(process.env.HAPROXY || "/usr/sbin/haproxy", ["-f", cfg, "-db"], { stdio: "inherit" });
     haproxy.once("exit", (code) => {

@@ -1,5 +1,5 @@
 /**
- * Lets admitted connections into their rooms, and departed ones out, a few per turn of the event loop.
+ * Lets admitted connections into their rooms, and departed ones out, a few at a time.
  *
  * A join is a broadcast to everyone already in the room. When hundreds of people open the same
  * link at once, handling every join in the turn their handshakes arrived in holds the loop for
@@ -8,6 +8,13 @@
  * I/O again) bounds that wait to a few joins' work. Nothing is refused; a join waits at most a
  * few turns per `perTurn` people ahead of it. A crowd leaving at once is the same broadcast storm
  * in reverse, so departures take their turn in the same queue, in arrival order with the joins.
+ *
+ * With `gapMs`, the batches of a crowd are also spaced in time: the next batch starts no sooner
+ * than `gapMs` after the previous one ended. Every turn that writes to a room's sockets costs one
+ * system call per socket there (server/socketCorking.ts), so a crowd of n admitted four per turn
+ * cost n/4 turns of n writes each, back to back, and the loop had no turn without that work. A
+ * larger batch every few milliseconds writes the same events in a fraction of the system calls,
+ * and leaves the turns in between to everyone else. A lone join after a quiet spell goes at once.
  */
 import { describeError } from "./handlerGuard.ts";
 import { createLogger } from "./log.ts";
@@ -18,22 +25,47 @@ function logEscaped(error: unknown): void {
   log.error("a queued join or departure threw", { error: describeError(error) });
 }
 
+export interface AdmissionPacing {
+  /** Entries run per batch. */
+  perTurn: number;
+  /** The least time from the end of one batch to the start of the next, ms (0: the next turn). */
+  gapMs?: number;
+  /** Runs a task on a later turn (default setImmediate). */
+  nextTurn?: (run: () => void) => void;
+  /** Runs a task after `ms` (default setTimeout). */
+  later?: (run: () => void, ms: number) => void;
+  /** A clock in ms (default performance.now). */
+  now?: () => number;
+  onError?: (error: unknown) => void;
+}
+
 export class AdmissionQueue {
   private readonly waiting: (() => void)[] = [];
   private scheduled = false;
+  private lastBatchEnd = Number.NEGATIVE_INFINITY;
+  private readonly perTurn: number;
+  private readonly gapMs: number;
+  private readonly nextTurn: (run: () => void) => void;
+  private readonly later: (run: () => void, ms: number) => void;
+  private readonly now: () => number;
+  private readonly onError: (error: unknown) => void;
 
-  constructor(
-    private readonly perTurn: number,
-    private readonly schedule: (run: () => void) => void = setImmediate,
-    private readonly onError: (error: unknown) => void = logEscaped,
-  ) {}
+  constructor(pacing: AdmissionPacing | number) {
+    const p = typeof pacing === "number" ? { perTurn: pacing } : pacing;
+    this.perTurn = Math.max(1, p.perTurn);
+    this.gapMs = Math.max(0, p.gapMs ?? 0);
+    this.nextTurn = p.nextTurn ?? setImmediate;
+    this.later = p.later ?? ((run, ms) => setTimeout(run, ms));
+    this.now = p.now ?? (() => performance.now());
+    this.onError = p.onError ?? logEscaped;
+  }
 
-  /** Runs `admit` now if the queue is empty this turn, otherwise on a later turn, in order. */
+  /** Runs `admit` on a later turn, in arrival order, when its batch comes. */
   admit(admit: () => void): void {
     this.waiting.push(admit);
     if (!this.scheduled) {
       this.scheduled = true;
-      this.schedule(this.drain);
+      this.scheduleDrain();
     }
   }
 
@@ -42,10 +74,14 @@ export class AdmissionQueue {
     return this.waiting.length;
   }
 
+  private scheduleDrain(): void {
+    const wait = this.lastBatchEnd + this.gapMs - this.now();
+    if (wait > 0) this.later(this.drain, wait);
+    else this.nextTurn(this.drain);
+  }
+
   private readonly drain = (): void => {
     const batch = this.waiting.splice(0, this.perTurn);
-    if (this.waiting.length > 0) this.schedule(this.drain);
-    else this.scheduled = false;
     // One entry that throws (its own guard failed) neither ends the process from a setImmediate
     // nor takes the rest of its batch or the queue with it.
     for (const admit of batch) {
@@ -55,5 +91,8 @@ export class AdmissionQueue {
         this.onError(error);
       }
     }
+    this.lastBatchEnd = this.now();
+    if (this.waiting.length > 0) this.scheduleDrain();
+    else this.scheduled = false;
   };
 }

@@ -3,7 +3,6 @@
  * checkers, HTTP(S), Socket.IO for people and devices, the rooms, the SOE service and the demo.
  * Each part lives in its own module; nothing here decides anything.
  */
-import { join } from "node:path";
 // -- voice (issue 12) --
 import { CloseReason, DEVICE_NAMESPACE, VOICE_NAMESPACE } from "../shared/protocol.ts";
 import type { IceServer } from "../shared/voice.ts";
@@ -26,10 +25,11 @@ import { ClinicDirectory } from "./directory/clinicDirectory.ts";
 import { UNKNOWN_FIRMWARE } from "./directory/liveRecords.ts";
 import { StaffDirectory } from "./directory/staffDirectory.ts";
 import { attachGroupGateway, GROUP_NAMESPACE, type GroupNamespace } from "./group/groupGateway.ts";
-import { GroupRegistry } from "./group/groupRegistry.ts";
+import type { GroupRegistry } from "./group/groupRegistry.ts";
+import { openGroupRegistryAsync } from "./group/groupWiring.ts"; // -- group12 (issue 12) --
 import type { PeopleServer } from "./handshake.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
-import { lessonCatalog } from "./lessons/lessonWiring.ts"; // -- otto (issue 12) --
+import { attachCircleLessons, lessonCatalog } from "./lessons/lessonWiring.ts"; // -- otto (issue 12) -- circle12
 import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
 import { createLogger, setLogLevel } from "./log.ts";
 import { appointmentsFromClinic } from "./pairing/pairableAppointments.ts";
@@ -178,8 +178,11 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   if (config.demo) authenticator.use(demoPasses.checker());
 
   const guard = staffGuard(staffSessions, https);
-  // -- voice (issue 12) --: Noah's support groups (held in memory; see README-voice.md)
-  const groups = new GroupRegistry(secret, now);
+  // -- voice (issue 12) --: Noah's support groups
+  // -- group12 (issue 12) --: kept in storage (server/group/groupRegistry.ts)
+  // -- group13 (issue 12) --: sessions are planned in the clinic's zone (CHAIRSIDE_CLINIC_TIME_ZONE)
+  const timeZone = config.clinicTimeZone;
+  const groups = await openGroupRegistryAsync({ storage, secret, now, directory, timeZone });
   const staffAccounts = {
     enrolmentLink: async (staffId: string) => staffAuth.enrolments.create(staffId),
     disable: async (staffId: string) => void (await staffAuth.disableStaff(staffId)),
@@ -233,12 +236,14 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     lessons: { guard, storage, clinic, lessons: lessonCatalog(), now },
     // -- voice (issue 12) --
     groups: { guard, groups, origin: () => publicOrigin },
+    ...(cluster ? { readiness: () => cluster.ready() } : {}), // -- cluster11 (issue 11) --
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
   const io = createSocketServer(http, parserStats);
   cluster?.useAdapter(io); // -- cluster (issue 11) --
-  const soe = new SoeService(clinic, storage, now);
+  // -- cluster13 (issue 11) --: a node notes its own quarantines, so a catch-up never applies them twice.
+  const soe = new SoeService(clinic, cluster ? cluster.firmwareWrites(storage) : storage, now);
   soeForRoutes = soe;
   // -- cluster (issue 11) --: a node writes a room only while it holds the room's lease.
   const roomStorage = cluster ? cluster.fence(storage) : storage;
@@ -250,7 +255,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     now,
     poseTickHz: config.poseTickHz,
   });
-  await soe.init(sessions.soeListener());
+  // -- cluster11 (issue 11) --: a node's quarantines and lifts reach every node's rooms of the clinic.
+  await soe.init(cluster ? cluster.shareFirmware(sessions.soeListener()) : sessions.soeListener());
   // Rooms come back before any client can connect, so no one ever sees a room that forgot.
   // -- cluster (issue 11) --: a node restores a room when it takes the room's lease instead.
   if (!cluster) await sessions.restoreAsync();
@@ -276,6 +282,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     iceServers,
     now,
   });
+  // -- cluster13 (issue 11) --: groups scheduled, changed or cancelled on another node are known here.
+  cluster?.shareGroups(groups, io.of(GROUP_NAMESPACE));
   // -- voice (issue 12) --: the support group, a second kind of room on its own namespace.
   const groupGateway = attachGroupGateway(io.of(GROUP_NAMESPACE) as unknown as GroupNamespace, {
     groups,
@@ -284,6 +292,8 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     now,
     poseTickHz: config.poseTickHz,
   });
+  // -- circle12 (issue 12) -- the host's lesson for the circle, on /group-lesson beside /group
+  attachCircleLessons(io, GROUP_NAMESPACE, { groups, storage, now });
   const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace;
   attachDeviceGateway(devicesNsp, {
     clinic,

@@ -50,3 +50,26 @@ describe("loadConfig: the demo", () => {
     expect(() => loadConfig({ CHAIRSIDE_DEMO: "maybe" })).toThrow("CHAIRSIDE_DEMO");
   });
 });
+
+// -- group13 (issue 12) --
+describe("loadConfig: the clinic's time zone", () => {
+  it("defaults to the server's own zone", () => {
+    expect(loadConfig({}).clinicTimeZone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  });
+
+  it("reads an IANA zone and spells it as the time zone data does", () => {
+    expect(loadConfig({ CHAIRSIDE_CLINIC_TIME_ZONE: "Europe/Amsterdam" }).clinicTimeZone).toBe(
+      "Europe/Amsterdam",
+    );
+    expect(loadConfig({ CHAIRSIDE_CLINIC_TIME_ZONE: " europe/amsterdam " }).clinicTimeZone).toBe(
+      "Europe/Amsterdam",
+    );
+  });
+
+  it("refuses a zone that does not exist, naming the setting", () => {
+    expect(() => loadConfig({ CHAIRSIDE_CLINIC_TIME_ZONE: "Europe/Atlantis" })).toThrow(
+      /CHAIRSIDE_CLINIC_TIME_ZONE must be an IANA time zone/,
+    );
+  });
+});
+// -- end group13 --

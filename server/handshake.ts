@@ -2,6 +2,7 @@
  * The handshake, for people and devices alike: who a connection is once admitted, the version
  * check that comes before any state flows, and the typed refusal every rejected handshake carries.
  */
+import type { IncomingMessage } from "node:http";
 import type { Server } from "socket.io";
 import {
   type ClientToServerEvents,
@@ -10,6 +11,7 @@ import {
   PROTOCOL_VERSION,
   type ServerToClientEvents,
 } from "../shared/protocol.ts";
+import { AdmissionQueue } from "./admissionQueue.ts";
 import type { RoomSeat } from "./auth/roomAdmission.ts";
 
 /** What the people handshake attaches to an admitted socket. */
@@ -68,4 +70,32 @@ export function checkProtocolVersion(version: unknown): Error | null {
 export function remoteAddress(raw: string | undefined): string {
   if (!raw) return "unknown";
   return raw.startsWith("::ffff:") ? raw.slice(7) : raw;
+}
+
+/** Engine.IO's `allowRequest` hook: `success` false refuses the handshake with `err`. */
+export type AllowSocketRequest = (
+  req: IncomingMessage,
+  callback: (err: string | null | undefined, success: boolean) => void,
+) => void;
+
+/** New connections whose WebSocket upgrade and Engine.IO handshake run in one turn of the event loop. */
+export const HANDSHAKES_PER_TURN = 8;
+
+/**
+ * Lets allowed socket handshakes through a few per turn of the event loop. When hundreds of clients
+ * connect at once, their upgrade requests arrive in the same poll of the loop, and completing each
+ * (the WebSocket upgrade, Engine.IO's session and open packet, Socket.IO's client) there held the
+ * loop for tens of milliseconds in one piece: every other room waited. The check itself (`allow`,
+ * Host and Origin) still runs at once, so a refused handshake is answered at once; an allowed one
+ * completes a few turns later instead. Nothing is refused for being in a crowd.
+ */
+export function pacedHandshakes(
+  allow: AllowSocketRequest,
+  queue = new AdmissionQueue(HANDSHAKES_PER_TURN),
+): AllowSocketRequest {
+  return (req, callback) =>
+    allow(req, (err, success) => {
+      if (!success) return callback(err, success);
+      queue.admit(() => callback(err, success));
+    });
 }

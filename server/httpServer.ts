@@ -100,6 +100,9 @@ export interface HttpDeps {
   // -- voice (issue 12) --
   /** Support groups: schedule, list, invite (server/group/groupRoutes.ts). */
   groups?: GroupRouteDeps;
+  // -- cluster11 (issue 11) --
+  /** Whether this node can take connections now (server/cluster/nodeReadiness.ts); always, on one server. */
+  readiness?: () => { ready: boolean; reason?: string };
 }
 
 /** Engine.IO's `allowRequest` callback. */
@@ -246,6 +249,15 @@ function parse<T extends z.ZodType>(
 function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   const { config } = deps;
   fastify.get("/healthz", (_req, reply) => json(reply, { ok: true }));
+  // -- cluster11 (issue 11) --: the balancer's check; 503 while this node is cut off Redis.
+  fastify.get("/readyz", (_req, reply) => {
+    const state = deps.readiness?.() ?? { ready: true };
+    return reply
+      .code(state.ready ? 200 : 503)
+      .header("cache-control", "no-store")
+      .type("application/json")
+      .send(JSON.stringify(state));
+  });
   if (deps.records) registerRecordsRoutes(fastify, deps.records);
   // -- fhir (issue 9) --
   if (deps.fhir) registerFhirRoutes(fastify, deps.fhir);

@@ -12,7 +12,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "socket.io";
 import { commandRefusal } from "../shared/access.ts";
-import { encodeBatch } from "../shared/poseCodec.ts";
+import { encodeBatch, poseBytesOf } from "../shared/poseCodec.ts";
 import {
   type ClientToServerEvents,
   CloseReason,
@@ -28,9 +28,10 @@ import {
 import { type ClientPayloadEvent, clientPayloadSchemas, describeIssue } from "../shared/schemas.ts";
 import { AdmissionQueue } from "./admissionQueue.ts";
 import type { Authenticator } from "./auth/identity.ts";
-import { admitToRoom, type RoomSeat } from "./auth/roomAdmission.ts";
+import { admitToRoom, CREDENTIAL_ENDED, endedCredentials, type RoomSeat } from "./auth/roomAdmission.ts";
 import { RejectedPacket } from "./boundedParser.ts";
 import type { Clinic } from "./clinic.ts";
+import { resumesSession } from "./connectionRecovery.ts"; // -- cluster11 (issue 11) --
 import { ackOf, describeError, guard } from "./handlerGuard.ts";
 import {
   checkProtocolVersion,
@@ -99,16 +100,15 @@ export function personIdentity(seat: RoomSeat): string {
   return `person:${seat.appointmentId}:${seat.personId}`;
 }
 
-/** What a connection is told when its credential ends, by the kind of credential. */
-const REVOKED_MESSAGE: Record<RoomSeat["credentialKind"], string> = {
-  staff: "Your sign-in ended (signed out, timed out, or account disabled): sign in again to return.",
-  headset: "This headset was handed to the next patient or its appointment ended.",
-  observer: "Your invitation to watch was withdrawn or has ended.",
-  demo: "Your demo pass ended: open the demo again from the start page.",
-};
-
-/** Joins handled per turn of the event loop; the rest of a storm waits for later turns. */
-const JOINS_PER_TURN = 4;
+// -- storm13 (issue 7) --
+/**
+ * Joins (and departures) handled in one batch; the rest of a crowd waits for later batches, each
+ * at least JOIN_GAP_MS after the previous one ended (server/admissionQueue.ts): the turns between
+ * are free for every other room.
+ */
+export const JOINS_PER_BATCH = 16;
+export const JOIN_GAP_MS = 10;
+// -- end storm13 --
 
 /** How often live connections' credentials are checked again (by default). */
 export const REVALIDATE_EVERY_MS = 5 * 60_000;
@@ -119,7 +119,7 @@ export interface PeopleGateway {
 }
 
 export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): PeopleGateway {
-  const joins = new AdmissionQueue(JOINS_PER_TURN);
+  const joins = new AdmissionQueue({ perTurn: JOINS_PER_BATCH, gapMs: JOIN_GAP_MS }); // -- storm13 (issue 7) --
   io.use((socket, next) => {
     const address = remoteAddress(socket.handshake.address);
     const refuse = (error: Error, offence: boolean) => {
@@ -151,6 +151,7 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): People
         return refuse(refusal(ErrorCode.forbidden, "There is no such appointment here."), true);
       }
       const admission = admitToRoom(identities, appt, {
+        ended: endedCredentials(socket.handshake.headers.cookie, identities),
         passSent: pass !== undefined,
         ...(seat !== undefined ? { seat } : {}),
         demoOn: deps.demoOn,
@@ -274,7 +275,7 @@ function cutRevoked(socket: PeopleSocket): void {
   gatewayStats.revokedConnections += 1;
   socket.emit(Ev.protocolError, {
     code: ErrorCode.forbidden,
-    message: REVOKED_MESSAGE[socket.data.seat.credentialKind],
+    message: CREDENTIAL_ENDED[socket.data.seat.credentialKind],
     event: CloseReason.revoked,
   });
   log.info("connection cut: credential ended", {
@@ -307,6 +308,7 @@ function onConnection(
     return;
   }
   const memberId = joined.member.memberId;
+  const resumed = resumesSession(socket, memberId); // -- cluster11 (issue 11) --
   socket.data.memberId = memberId;
   // One connection per member: a second tab or a reconnect replaces the older socket.
   const seatKey = `${admitted.roomId}|${memberId}`;
@@ -322,7 +324,8 @@ function onConnection(
     other.disconnect(true);
   }
   void socket.join(roomsFor(admitted.roomId, admitted.role, admitted.credentialId));
-  socket.emit(Ev.welcome, session.snapshotFor(memberId));
+  // -- cluster11 (issue 11) --: a recovered connection was sent every event it missed: no snapshot.
+  if (!resumed) socket.emit(Ev.welcome, session.snapshotFor(memberId));
   const poses = session.room.allPoses();
   if (poses.length) socket.emit(Ev.poses, encodeBatch(deps.now(), session.room.lastSeq, poses));
   log.info("member connected", {
@@ -442,10 +445,11 @@ function onConnection(
       lastPoseError = deps.now();
       return answer(Ev.pose, { code: ErrorCode.forbidden, message: refused }, args);
     }
-    if (!session.room.setPose(memberId, args[0])) {
+    // -- poses13 (issue 11) --: the browser sends its pose as base64 text (one frame), tools as bytes
+    if (!session.room.setPose(memberId, poseBytesOf(args[0]))) {
       return reject(
         Ev.pose,
-        { code: ErrorCode.badPayload, message: "A pose must be 31 bytes of binary pose data." },
+        { code: ErrorCode.badPayload, message: "A pose must be 31 bytes of pose data (or their base64)." },
         args,
       );
     }

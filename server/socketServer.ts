@@ -6,7 +6,13 @@
 import { Server } from "socket.io";
 import { DEVICE_NAMESPACE, RATES } from "../shared/protocol.ts";
 import { boundedParser, type ParserStats } from "./boundedParser.ts";
-import type { PeopleServer } from "./handshake.ts";
+// -- cluster11 (issue 11) --
+import {
+  CONNECTION_RECOVERY,
+  holdRoomsWhileRecovering,
+  withoutRecoveryFields,
+} from "./connectionRecovery.ts";
+import { type PeopleServer, pacedHandshakes } from "./handshake.ts";
 import type { HttpServer } from "./httpServer.ts";
 
 export function createSocketServer(http: HttpServer, parserStats: ParserStats): PeopleServer {
@@ -23,8 +29,17 @@ export function createSocketServer(http: HttpServer, parserStats: ParserStats): 
     pingInterval: 2_000,
     pingTimeout: 3_000,
     serveClient: false,
-    allowRequest: http.allowSocketRequest,
+    allowRequest: pacedHandshakes(http.allowSocketRequest), // -- storm13 (issue 7) --: a crowd's upgrades spread over turns
+    connectionStateRecovery: CONNECTION_RECOVERY, // -- cluster11 (issue 11) --: missed events replayed
   });
   io.engine.use(http.secureSocketResponse);
+  // -- cluster11 (issue 11) --: first middleware of every namespace, before its own handshake checks.
+  const strip = (socket: Parameters<typeof withoutRecoveryFields>[0], next: (err?: Error) => void) => {
+    withoutRecoveryFields(socket);
+    next();
+  };
+  io.use(strip);
+  io.on("new_namespace", (nsp) => nsp.use(strip));
+  io.on("connection", (socket) => holdRoomsWhileRecovering(io, socket));
   return io;
 }

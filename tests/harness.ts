@@ -6,6 +6,7 @@ import { io, type Socket } from "socket.io-client";
 import { type Chairside, type StartOptions, startChairside } from "../server/app.ts";
 import { ClinicId } from "../server/clinic.ts";
 import { loadConfig, type ServerConfig } from "../server/config.ts";
+import { batchBytes } from "../shared/poseCodec.ts"; // -- poses11 (issue 11) --
 import {
   type ClientToServerEvents,
   type ConnectRefusal,
@@ -77,12 +78,17 @@ export class TestClient {
     this.socket.on(Ev.roomEvent, (e) => {
       this.events.push(e);
       if (this.view && applyRoomEvent(this.view, e) === "gap") {
-        void this.socket.emitWithAck(Ev.snapshot).then((r) => {
-          if (r.ok) this.view = r.value;
-        });
+        void this.socket
+          .emitWithAck(Ev.snapshot)
+          .then((r) => {
+            if (r.ok) this.view = r.value;
+          })
+          // -- cluster11 (issue 11) --: a link cut while asking (a failover) is answered by the next welcome.
+          .catch(() => undefined);
       }
     });
-    this.socket.on(Ev.poses, (b) => this.poseBatches.push(b instanceof ArrayBuffer ? new Uint8Array(b) : b));
+    // -- poses11 (issue 11) --: bytes, whichever form the batch came in
+    this.socket.on(Ev.poses, (b) => this.poseBatches.push(batchBytes(b)));
     this.socket.on(Ev.protocolError, (e) => this.errors.push(e));
     this.socket.on("connect_error", (err) => {
       this.refusal = (err as Error & { data?: ConnectRefusal }).data ?? {

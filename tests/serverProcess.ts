@@ -17,14 +17,26 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** How a test starts the child server. */
+export interface ServerProcessOptions {
+  /**
+   * How long the start may take (default 20 s). On a loaded 2-core machine tsx alone takes 20 s;
+   * a test that starts the server more than once may give it a minute.
+   */
+  startLimitMs?: number;
+  /** More settings for the server (e.g. CHAIRSIDE_CLIENT_DIR for a browser test). */
+  env?: Record<string, string>;
+}
+
 /**
- * Starts the server without its SOE simulator and resolves once it says it is running. What it
- * writes to stderr is appended to `errors`.
+ * Starts the server without its SOE simulator and resolves once it says it is running (rejects,
+ * with the end of its stderr, when it exits first). What it writes to stderr is appended to `errors`.
  */
 export async function startServerProcess(
   port: number,
   dataDir: string,
   errors: string[],
+  opts: ServerProcessOptions = {},
 ): Promise<ChildProcess> {
   const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
     env: {
@@ -34,10 +46,12 @@ export async function startServerProcess(
       CHAIRSIDE_DATA_DIR: dataDir,
       CHAIRSIDE_SIMULATE_SOE: "false",
       CHAIRSIDE_LOG_LEVEL: "warn",
+      ...opts.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
+  let exited = false;
   proc.stdout?.on("data", (d) => {
     out += String(d);
   });
@@ -45,6 +59,20 @@ export async function startServerProcess(
   proc.stderr?.on("data", (d) => {
     errors.push(String(d));
   });
-  await waitFor(() => out.includes("Chairside is running"), "server start", 20_000);
+  proc.once("exit", () => {
+    exited = true;
+  });
+  try {
+    await waitFor(
+      () => out.includes("Chairside is running") || exited,
+      "server start",
+      opts.startLimitMs ?? 20_000,
+    );
+  } catch (error) {
+    // Not left running behind a failed test.
+    proc.kill("SIGKILL");
+    throw error;
+  }
+  if (exited) throw new Error(`the server process exited at start: ${errors.join("").slice(-1500)}`);
   return proc;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../shared/protocol.ts";
 import { seedClinic, syntheticClinic } from "../clinic.ts";
 import type { Identity } from "./identity.ts";
-import { admitToRoom } from "./roomAdmission.ts";
+import { admitToRoom, CREDENTIAL_ENDED, endedCredentials } from "./roomAdmission.ts";
 
 const clinic = syntheticClinic({ patientIds: ["ada", "ben"], teeth: [36], planId: "cleaning" });
 const ada = clinic.appointments.get("ada")!;
@@ -78,6 +78,23 @@ describe("room admission: a real clinic's appointment", () => {
       passSent: true,
     });
     expect(admission).toMatchObject({ ok: false, error: { code: ErrorCode.forbidden } });
+  });
+
+  it("tells a caller whose credential ended that it ended, not to sign in from scratch", () => {
+    const gone = endedCredentials("chairside_session=stale; theme=dark", []);
+    expect(gone).toEqual(["staff"]);
+    expect(admitToRoom([], ada, { ...on, ended: gone })).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.tokenExpired, message: CREDENTIAL_ENDED.staff },
+    });
+    // Over https the cookies carry the __Host- prefix; a cookie that still names someone is not ended.
+    expect(endedCredentials("__Host-chairside_headset=x", [])).toEqual(["headset"]);
+    expect(endedCredentials("chairside_headset=x", [headset("ada", "ada")])).toEqual([]);
+    expect(endedCredentials(undefined, [])).toEqual([]);
+    // Someone still signed in some other way hears about that way, not about the ended cookie.
+    expect(admitToRoom([observer("ben")], ada, { ...on, ended: ["staff"] })).toMatchObject({
+      error: { message: expect.stringMatching(/another appointment/) },
+    });
   });
 
   it("gives each invited observer a member of their own", () => {

@@ -14,7 +14,7 @@ import { StaffAction, staffMay } from "../../shared/access.ts";
 import { ErrorCode, type ProtocolError, type Seat } from "../../shared/protocol.ts";
 import { type AudienceRole, Role } from "../../shared/roles.ts";
 import { type Appointment, ClinicId, personForRole } from "../clinic.ts";
-import type { Identity } from "./identity.ts";
+import { CookieName, type Identity } from "./identity.ts";
 
 /** Who an admitted connection is in the room. */
 export interface RoomSeat {
@@ -32,12 +32,49 @@ export interface RoomSeat {
 export type Admission = { ok: true; seat: RoomSeat } | { ok: false; error: ProtocolError };
 
 export interface AdmissionRequest {
+  /** Kinds of credential the caller came with that no longer hold (see `endedCredentials`). */
+  ended?: readonly Identity["kind"][];
   /** Which credential to use when the caller holds several. */
   seat?: Seat;
   /** The caller sent a demo pass: that is the one it means. */
   passSent: boolean;
   /** CHAIRSIDE_DEMO. */
   demoOn: boolean;
+}
+
+/** What a person is told when the credential they came with has ended, by its kind. */
+export const CREDENTIAL_ENDED: Record<Identity["kind"], string> = {
+  staff: "Your sign-in ended (signed out, timed out, or account disabled): sign in again to return.",
+  headset: "This headset was handed to the next patient or its appointment ended.",
+  observer: "Your invitation to watch was withdrawn or has ended.",
+  demo: "Your demo pass ended: open the demo again from the start page.",
+};
+
+const COOKIE_KIND = new Map<string, Identity["kind"]>([
+  [CookieName.staffSession, "staff"],
+  [CookieName.headset, "headset"],
+  [CookieName.observer, "observer"],
+]);
+
+/**
+ * The kinds of credential whose cookie the caller still sends but which name nobody any more
+ * (signed out, timed out, headset handed on, invitation withdrawn). A page that was away when its
+ * credential ended (asleep, or mid-reconnect) is then told that, not asked to sign in from scratch.
+ */
+export function endedCredentials(
+  cookieHeader: string | undefined,
+  identities: readonly Identity[],
+): Identity["kind"][] {
+  const ended: Identity["kind"][] = [];
+  for (const part of (cookieHeader ?? "").split(";")) {
+    const name = part
+      .split("=", 1)[0]!
+      .trim()
+      .replace(/^__Host-/, "");
+    const kind = COOKIE_KIND.get(name);
+    if (kind && !ended.includes(kind) && !identities.some((i) => i.kind === kind)) ended.push(kind);
+  }
+  return ended;
 }
 
 /** Which identity wins when several fit and the caller did not choose: the most specific first. */
@@ -128,6 +165,8 @@ export function admitToRoom(
         : identity.kind !== "demo",
   );
   if (chosen.length === 0) {
+    const ended = request.passSent || identities.length > 0 ? undefined : request.ended?.[0];
+    if (ended) return refuse(ErrorCode.tokenExpired, CREDENTIAL_ENDED[ended]);
     return refuse(
       ErrorCode.tokenMissing,
       identities.length === 0 && !request.passSent

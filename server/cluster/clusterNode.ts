@@ -10,13 +10,15 @@
  */
 import { performance } from "node:perf_hooks";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
-import type { Socket } from "socket.io";
+import type { Namespace, Socket } from "socket.io";
 import { encodeBatch } from "../../shared/poseCodec.ts";
 import {
   type ClientToServerEvents,
   type DeviceBatch,
   type DeviceBatchAck,
   ErrorCode,
+  Ev,
+  type FirmwareAction,
   fail,
   type Result,
   type ServerToClientEvents,
@@ -24,18 +26,21 @@ import {
 import { AUDIENCE_ROLES } from "../../shared/roles.ts";
 import { clientPayloadSchemas, deviceBatchSchema } from "../../shared/schemas.ts";
 import type { Clinic } from "../clinic.ts";
+import type { GroupRegistry } from "../group/groupRegistry.ts";
 import { describeError } from "../handlerGuard.ts";
 import { type PeopleServer, type PeopleSocketData, refusal } from "../handshake.ts";
 import type { Limits } from "../limits.ts";
 import { createLogger } from "../log.ts";
 import type { SessionRegistry } from "../sessionRegistry.ts";
 import { audienceRoom } from "../socketRooms.ts";
-import type { SoeService } from "../soe/soeService.ts";
+import type { SoeListener, SoeService } from "../soe/soeService.ts";
 import type { Storage } from "../storage/storage.ts";
+import { routeBroadcasts } from "./broadcastRoute.ts";
 import {
   BusKind,
   commandBody,
   departBody,
+  firmwareBody,
   ingestBody,
   type JoinAnswer,
   joinBody,
@@ -44,12 +49,16 @@ import {
   snapshotBody,
 } from "./busMessages.ts";
 import type { ClusterConfig } from "./clusterConfig.ts";
+import { ClusterSeats } from "./clusterSeats.ts";
 import { fencedStorage } from "./fencedStorage.ts";
+import { FirmwareCatchUp } from "./firmwareCatchUp.ts";
 import { type LeaseHolder, leaseTiming } from "./leaseTiming.ts";
 import { NodeBus } from "./nodeBus.ts";
-import { openRedisLink, type RedisLink } from "./redisLink.ts";
+import { NodeReadiness, type Readiness } from "./nodeReadiness.ts";
+import { forAdapter, openRedisLink, type RedisLink } from "./redisLink.ts";
 import { RemoteMembers } from "./remoteMembers.ts";
 import { RoomLeases } from "./roomLeases.ts";
+import { type GroupHandshakes, shareGroups } from "./sharedGroups.ts";
 
 const log = createLogger("cluster");
 
@@ -62,6 +71,9 @@ export type ClusterSocket = Socket<
 
 /** A socket id no socket has: kept in an owned room's audience rooms so events for members on other nodes are never skipped. */
 const REMOTE_MEMBERS = "cluster:remote-members";
+
+/** How often a node reads again what the bus may have dropped without a cut (firmware actions, groups). */
+export const CATCH_UP_EVERY_MS = 30_000;
 
 export interface AttachDeps {
   io: PeopleServer;
@@ -84,17 +96,30 @@ export class ClusterNode {
   readonly stats: ClusterStats = { roomsTaken: 0, roomsLost: 0, forwardedBatches: 0, remoteJoins: 0 };
   readonly leases: RoomLeases;
   readonly bus: NodeBus;
+  private readonly readiness: NodeReadiness;
   private deps: AttachDeps | null = null;
   private remote: RemoteMembers | null = null;
+  private seats: ClusterSeats | null = null;
   private readonly opening = new Map<string, Promise<LeaseHolder>>();
   private scanTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Set while a quarantine from another node is applied here: it is not sent back out. */
+  private applyingRemote = false;
+  private firmware: FirmwareCatchUp | null = null;
+  /**
+   * Owned rooms that a member joined from another node since this node took them: their pose
+   * batches go through the Redis stream. Every other owned room's poses stay on this node (./broadcastRoute.ts).
+   */
+  private readonly crossNode = new Set<string>();
+  private groups: GroupRegistry | null = null;
+  private catchUpTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     readonly config: ClusterConfig,
     private readonly link: RedisLink,
   ) {
     this.bus = new NodeBus(link.commands, link.subscriber, config.nodeId);
+    this.readiness = new NodeReadiness(link, () => performance.now());
     this.leases = new RoomLeases({
       redis: link.commands,
       nodeId: config.nodeId,
@@ -108,6 +133,7 @@ export class ClusterNode {
     const link = await openRedisLink(config.redisUrl, config.nodeId);
     const node = new ClusterNode(config, link);
     await node.bus.start();
+    node.readiness.start();
     log.info("cluster node up", { nodeId: config.nodeId, leaseMs: config.leaseMs });
     return node;
   }
@@ -116,9 +142,48 @@ export class ClusterNode {
     return this.config.nodeId;
   }
 
+  /** Whether the balancer may send connections here now (GET /readyz): not while cut off Redis. */
+  ready(): Readiness {
+    return this.readiness.now();
+  }
+
   /** Socket.IO traffic of every namespace goes through Redis Streams from now on. */
   useAdapter(io: PeopleServer): void {
-    io.adapter(createAdapter(this.link.adapter, { streamName: "chairside:socket.io" }));
+    const streams = createAdapter(forAdapter(this.link.adapter), { streamName: "chairside:socket.io" });
+    // Socket.IO calls this with `new`: a function, not an arrow (an object it returns is the adapter).
+    const staysHere = (roomId: string) => this.leases.holds(roomId) !== null && !this.crossNode.has(roomId);
+    io.adapter(function adapterFor(nsp: Namespace) {
+      return routeBroadcasts(streams(nsp), nsp, staysHere);
+    } as unknown as Parameters<PeopleServer["adapter"]>[0]);
+  }
+
+  /** The SOE service's listener, with this node's own quarantines and lifts told to every other node. */
+  shareFirmware(listener: SoeListener): SoeListener {
+    return {
+      ...listener,
+      onFirmwareAction: (clinicId, action) => {
+        listener.onFirmwareAction(clinicId, action);
+        if (!this.applyingRemote) this.bus.broadcast(BusKind.firmware, { clinicId, action });
+      },
+    };
+  }
+
+  /**
+   * The SOE service's storage: this node's own quarantines and lifts are noted as they are written,
+   * so that reading the stored ones again (after a cut from Redis) applies only those it missed.
+   */
+  firmwareWrites(storage: Storage): Storage {
+    this.firmware = new FirmwareCatchUp(() => storage.firmwareActions(), {
+      firmwareHistory: (clinicId) => this.deps?.soe.firmwareHistory(clinicId) ?? [],
+      apply: (clinicId, action) => this.applyFirmwareFromElsewhere(clinicId, action),
+    });
+    return this.firmware.watch(storage);
+  }
+
+  /** Support groups scheduled, changed or cancelled on any node are known on this one (./sharedGroups.ts). */
+  shareGroups(groups: GroupRegistry, nsp: GroupHandshakes): void {
+    this.groups = groups;
+    shareGroups(this.bus, groups, nsp);
   }
 
   /** Storage whose room writes stop the moment this node stops owning the room. */
@@ -129,6 +194,7 @@ export class ClusterNode {
   /** Wires the node into the running server: ownership on handshake, owner-side handlers, the scans. */
   attach(deps: AttachDeps): void {
     this.deps = deps;
+    this.seats = new ClusterSeats(deps.io, this.bus);
     this.remote = new RemoteMembers({
       bus: this.bus,
       leases: this.leases,
@@ -153,13 +219,20 @@ export class ClusterNode {
     this.handleOwnerMessages(deps);
     this.leases.start();
     this.remote.start();
+    this.readiness.onBack(() => void this.catchUpAsync("back on Redis"));
+    this.catchUpTimer = setInterval(() => void this.catchUpAsync("periodic"), CATCH_UP_EVERY_MS);
+    this.catchUpTimer.unref();
     const every = Math.max(100, Math.floor(this.config.leaseMs / 6));
     this.scanTimer = setInterval(() => void this.takeOrphans(), every);
     this.scanTimer.unref();
   }
 
-  /** Gateway hook: true when this node serves the connection as a remote member (its room is owned elsewhere). */
+  /**
+   * Gateway hook, for each new room connection: it takes its person's seat on every node (older
+   * windows close), and true when this node serves it as a remote member (its room is owned elsewhere).
+   */
   takesOver(socket: ClusterSocket): boolean {
+    this.seats?.claim(socket);
     return this.remote?.adopt(socket) ?? false;
   }
 
@@ -201,12 +274,54 @@ export class ClusterNode {
   async closeAsync(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.readiness.stop();
     if (this.scanTimer) clearInterval(this.scanTimer);
+    if (this.catchUpTimer) clearInterval(this.catchUpTimer);
     this.remote?.stop();
     this.leases.stop();
     await Promise.all(this.leases.heldRooms().map((roomId) => this.leases.release(roomId)));
     this.bus.close();
     await this.link.close();
+  }
+
+  /** Reads again what another node stored while its note may have been lost (a cut from Redis). */
+  async catchUpAsync(why: string): Promise<void> {
+    if (this.closed) return;
+    const [firmware, groups] = await Promise.allSettled([
+      this.firmware?.catchUpAsync(),
+      this.groups?.resyncAsync(),
+    ]);
+    for (const [what, outcome] of [
+      ["firmware actions", firmware],
+      ["support groups", groups],
+    ] as const) {
+      if (outcome?.status === "rejected")
+        log.warn("could not read again what other nodes stored", {
+          what,
+          why,
+          error: describeError(outcome.reason),
+        });
+    }
+    log.info("caught up with the other nodes", {
+      why,
+      firmwareMissed: firmware?.status === "fulfilled" ? (firmware.value ?? 0) : null,
+    });
+  }
+
+  private applyFirmwareFromElsewhere(clinicId: string, action: FirmwareAction): void {
+    const soe = this.deps?.soe;
+    if (!soe) return;
+    this.applyingRemote = true;
+    try {
+      soe.applyFirmwareActionFromAnotherNode(clinicId, action);
+    } finally {
+      this.applyingRemote = false;
+    }
+    log.info("firmware action from another node applied", {
+      clinicId,
+      firmware: action.firmware,
+      action: action.action,
+    });
   }
 
   /** The room's owner, taking the room (and restoring it from storage) when nobody holds it. */
@@ -268,6 +383,7 @@ export class ClusterNode {
     const deps = this.deps;
     if (!deps) return;
     this.stats.roomsLost += 1;
+    this.crossNode.delete(roomId);
     for (const appt of deps.clinic.appointments.values()) {
       if (appt.roomId === roomId) deps.sessions.release(appt.appointmentId);
     }
@@ -295,18 +411,22 @@ export class ClusterNode {
         role: body.role,
       });
       if (!joined.ok) return { ok: false, message: "The room is full." };
+      // Before the answer: the member's node joins its socket to the room once it has it.
+      this.crossNode.add(session.appointment.roomId);
       this.stats.remoteJoins += 1;
       const memberId = joined.member.memberId;
-      const poses = session.room.allPoses();
-      return {
-        ok: true,
-        memberId,
-        rejoined: joined.rejoined,
-        snapshot: session.snapshotFor(memberId),
-        poses: poses.length
-          ? Buffer.from(encodeBatch(deps.now(), session.room.lastSeq, poses)).toString("base64")
-          : null,
-      };
+      const resumed = body.recoveredAs === memberId;
+      // To the member's connection from here, through the stream, in order with the room's events
+      // (see JoinAnswer). Sent after the answer (published at the end of this turn), so the member's
+      // node has its handlers set before the page has its welcome and can send its first command;
+      // the snapshot is taken then, so every room event after it follows it in the stream.
+      setImmediate(() => {
+        const toMember = deps.io.to(body.socketId);
+        if (!resumed) toMember.emit(Ev.welcome, session.snapshotFor(memberId));
+        const poses = session.room.allPoses();
+        if (poses.length) toMember.emit(Ev.poses, encodeBatch(deps.now(), session.room.lastSeq, poses));
+      });
+      return { ok: true, memberId, rejoined: joined.rejoined, resumed };
     });
     this.bus.handle(BusKind.pose, (raw) => {
       const body = poseBody.safeParse(raw);
@@ -342,6 +462,13 @@ export class ClusterNode {
       if (!session) return;
       if (body.data.how === "leave") session.leave(body.data.memberId, body.data.reason);
       else session.drop(body.data.memberId);
+    });
+    this.bus.handle(BusKind.firmware, (raw) => {
+      const body = firmwareBody.safeParse(raw);
+      if (!body.success) return log.warn("unreadable firmware action from another node dropped");
+      // Through the catch-up when there is one: an action it already applied is not applied twice.
+      if (this.firmware) this.firmware.receive(body.data.clinicId, body.data.action);
+      else this.applyFirmwareFromElsewhere(body.data.clinicId, body.data.action);
     });
     this.bus.handle(BusKind.ingest, async (raw) => {
       const body = ingestBody.parse(raw);

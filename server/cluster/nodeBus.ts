@@ -1,7 +1,9 @@
 /**
  * Messages between nodes over Redis PUB/SUB, one channel per node: a request with an answer (or a
  * timeout, when the other node is gone or cut off) and one-way notes (poses, departures). This is
- * how a command or a reading reaches the room's owner from the node its sender connected to.
+ * how a command or a reading reaches the room's owner from the node its sender connected to. One
+ * more channel reaches every node at once, for what is not about one room (a clinic's firmware
+ * quarantine, a seat taken by a newer window).
  */
 import { randomUUID } from "node:crypto";
 import { describeError } from "../handlerGuard.ts";
@@ -18,11 +20,15 @@ interface Envelope {
   readonly id?: string;
   readonly reply?: true;
   readonly failed?: string;
+  /** Sent to every node. */
+  readonly all?: true;
 }
 
 type Handler = (body: unknown, from: string) => unknown;
 
 export const channelOf = (nodeId: string): string => `chairside:node:${nodeId}`;
+/** Every node listens here; a node ignores its own broadcasts. */
+export const EVERY_NODE = "chairside:nodes";
 
 export class NodeBusTimeout extends Error {
   override name = "NodeBusTimeout";
@@ -44,7 +50,8 @@ export class NodeBus {
   ) {}
 
   async start(): Promise<void> {
-    await this.subscriber.subscribe(channelOf(this.nodeId), (message) => this.receive(message));
+    const receive = (message: string) => this.receive(message);
+    await this.subscriber.subscribe([channelOf(this.nodeId), EVERY_NODE], receive);
   }
 
   /** What this node does with a request or a note of `kind`; a request gets the handler's result. */
@@ -71,6 +78,15 @@ export class NodeBus {
     this.publish(nodeId, { from: this.nodeId, kind, body });
   }
 
+  /** A note to every other node (at most once: a node cut off Redis misses it). */
+  broadcast(kind: string, body: unknown): void {
+    this.stats.sent += 1;
+    const envelope: Envelope = { from: this.nodeId, kind, body, all: true };
+    within(this.commands.publish(EVERY_NODE, JSON.stringify(envelope)), 2000, "publish").catch(
+      (error: unknown) => log.warn("could not reach the other nodes", { kind, error: String(error) }),
+    );
+  }
+
   close(): void {
     for (const [id, wait] of this.waiting) {
       clearTimeout(wait.timer);
@@ -95,6 +111,7 @@ export class NodeBus {
       log.warn("unreadable node bus message dropped");
       return;
     }
+    if (envelope.all && envelope.from === this.nodeId) return; // its own broadcast
     if (envelope.reply) {
       const wait = envelope.id ? this.waiting.get(envelope.id) : undefined;
       if (!wait || !envelope.id) return; // answered after its timeout

@@ -15,6 +15,8 @@ export interface RedisLink {
   readonly commands: RedisClient;
   readonly subscriber: RedisClient;
   readonly adapter: RedisClient;
+  /** Every connection is up (not reconnecting). */
+  ready(): boolean;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function openRedisLink(url: string, nodeId: string): Promise<RedisL
     commands,
     subscriber,
     adapter,
+    ready: () => commands.isReady && subscriber.isReady && adapter.isReady,
     async close() {
       // A partitioned connection would never finish closing: it is dropped instead.
       await Promise.allSettled(
@@ -68,5 +71,30 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
         reject(error);
       },
     );
+  });
+}
+
+/**
+ * The client as handed to the Socket.IO adapter. With connection-state recovery on, the adapter
+ * stores each dropped connection's session with a SET that it never awaits: while Redis is out
+ * of reach that SET fails, and the unhandled rejection would end the node. Its failure only means
+ * that session cannot be recovered (the client gets a welcome instead), so it is logged and
+ * dropped here. Every method is bound to the client itself (it keeps private fields).
+ */
+export function forAdapter(client: RedisClient): RedisClient {
+  return new Proxy(client, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop);
+      if (typeof value !== "function") return value;
+      const bound = value.bind(target) as (...args: unknown[]) => unknown;
+      if (prop !== "set") return bound;
+      return (...args: unknown[]) =>
+        Promise.resolve(bound(...args)).catch((error: unknown) => {
+          log.warn("a dropped connection's session was not stored (Redis out of reach)", {
+            error: String(error),
+          });
+          return null;
+        });
+    },
   });
 }

@@ -8,7 +8,8 @@
  * connection's transport is closed: the client reconnects and joins the room where it now lives.
  */
 import { commandRefusal } from "../../shared/access.ts";
-import { ErrorCode, Ev, fail, RATES, type Result, type RoomSnapshot } from "../../shared/protocol.ts";
+import { poseBytesOf } from "../../shared/poseCodec.ts";
+import { ErrorCode, Ev, fail, RATES, type Result } from "../../shared/protocol.ts";
 import { type ClientPayloadEvent, clientPayloadSchemas, describeIssue } from "../../shared/schemas.ts";
 import { RejectedPacket } from "../boundedParser.ts";
 import { ackOf, describeError, guard } from "../handlerGuard.ts";
@@ -45,6 +46,8 @@ interface Remote {
 
 export class RemoteMembers {
   private readonly expected = new WeakMap<ClusterSocket, LeaseHolder>();
+  /** Connections cut because their room moved: a join answered after the cut does not seat them. */
+  private readonly movedAway = new WeakSet<ClusterSocket>();
   /** Live remote connections by room id. */
   private readonly byRoom = new Map<string, Set<Remote>>();
   private timer: NodeJS.Timeout | null = null;
@@ -98,6 +101,7 @@ export class RemoteMembers {
   private cut(remote: Remote): void {
     this.stats.cut += 1;
     this.forget(remote);
+    this.movedAway.add(remote.socket);
     remote.socket.data.memberId = "";
     remote.socket.conn.close();
   }
@@ -120,27 +124,10 @@ export class RemoteMembers {
     const set = this.byRoom.get(seat.roomId) ?? new Set<Remote>();
     set.add(remote);
     this.byRoom.set(seat.roomId, set);
-    const answer = (await bus.request(
-      holder.nodeId,
-      BusKind.join,
-      { ...to, personId: seat.personId, displayName: socket.data.displayName, role: seat.role },
-      REQUEST_TIMEOUT_MS,
-    )) as JoinAnswer;
-    if (!socket.connected) return this.forget(remote);
-    if (!answer.ok) {
-      this.forget(remote);
-      if (answer.notOwner) throw new Error("owner changed during the join");
-      socket.emit(Ev.protocolError, { code: ErrorCode.forbidden, message: answer.message, event: "connect" });
-      socket.disconnect(true);
-      return;
-    }
-    const memberId = answer.memberId;
-    socket.data.memberId = memberId;
-    this.stats.joins += 1;
-    void socket.join(roomsFor(seat.roomId, seat.role, seat.credentialId));
-    socket.emit(Ev.welcome, answer.snapshot as RoomSnapshot);
-    if (answer.poses) socket.emit(Ev.poses, new Uint8Array(Buffer.from(answer.poses, "base64")));
-    log.info("remote member connected", { room: seat.roomId, memberId, owner: holder.nodeId });
+    // The owner sends the welcome itself, and it can reach the page before the owner's answer
+    // reaches this node: the handlers are set first, and a command sent at once waits for the answer.
+    const joining = this.join(remote, to);
+    let memberId: string | null = null;
 
     const sender: Sender = {
       identity: personIdentity(seat),
@@ -156,9 +143,17 @@ export class RemoteMembers {
       if (limits.offence(sender) === Verdict.cut) socket.disconnect(true);
     };
     const ask = async (kind: string, body: Record<string, unknown>): Promise<unknown> => {
-      const result = await bus.request(holder.nodeId, kind, { ...to, memberId, ...body }, REQUEST_TIMEOUT_MS);
+      const member = await joining;
+      if (member === null) return fail(ErrorCode.storageFailed, MOVING);
+      const result = await bus.request(
+        holder.nodeId,
+        kind,
+        { ...to, memberId: member, ...body },
+        REQUEST_TIMEOUT_MS,
+      );
       if (isNotOwner(result)) {
-        this.cut(remote);
+        // Cut after the answer is on its way: a transport closed first would swallow it.
+        setImmediate(() => this.cut(remote));
         return fail(ErrorCode.storageFailed, MOVING);
       }
       return result;
@@ -183,21 +178,24 @@ export class RemoteMembers {
         (...args: unknown[]) => {
           if (limits.take(sender, LimitKind.pose) !== Verdict.ok) return;
           if (commandRefusal(seat.role, Ev.pose) !== null) return;
-          const bytes = args[0];
-          if (!(bytes instanceof Uint8Array) || bytes.byteLength > 64) {
+          // The browser sends its pose as base64 text, tools as bytes: the owner gets the same 31 bytes.
+          const bytes = poseBytesOf(args[0]);
+          if (!bytes) {
             return offend(
               Ev.pose,
               args,
               ErrorCode.badPayload,
-              "A pose must be 31 bytes of binary pose data.",
+              "A pose must be 31 bytes of pose data (or their base64).",
             );
           }
           this.stats.poses += 1;
-          bus.note(holder.nodeId, BusKind.pose, {
-            ...to,
-            memberId,
-            pose: Buffer.from(bytes).toString("base64"),
-          });
+          const pose = Buffer.from(bytes).toString("base64");
+          const send = (member: string | null) => {
+            if (member !== null) bus.note(holder.nodeId, BusKind.pose, { ...to, memberId: member, pose });
+          };
+          // A pose sent before the owner's answer arrived goes once it has, in order.
+          if (memberId !== null) send(memberId);
+          else void joining.then(send, () => undefined);
         },
         () => undefined,
       ),
@@ -272,17 +270,65 @@ export class RemoteMembers {
 
     socket.on("disconnect", (reason: string) => {
       this.forget(remote);
-      if (socket.data.memberId !== memberId) return; // cut on purpose: the room moved
-      const how =
-        reason === "client namespace disconnect" || reason === "server namespace disconnect"
-          ? "leave"
-          : "drop";
-      bus.note(holder.nodeId, BusKind.depart, {
-        ...to,
-        memberId,
-        how,
-        reason: reason === "client namespace disconnect" ? "left" : "cut by the server",
-      });
+      const depart = (member: string | null) => {
+        // Not seated, or not a departure: the room moved, or the person is in a newer window.
+        if (member === null || socket.data.memberId !== member) return;
+        bus.note(holder.nodeId, BusKind.depart, {
+          ...to,
+          memberId: member,
+          how:
+            reason === "client namespace disconnect" || reason === "server namespace disconnect"
+              ? "leave"
+              : "drop",
+          reason: reason === "client namespace disconnect" ? "left" : "cut by the server",
+        });
+      };
+      // Gone while the owner seats it: the owner hears so once seated, or the member would stay "connected".
+      void joining.then(depart, () => undefined);
     });
+    memberId = await joining;
+  }
+
+  /**
+   * Asks the owner to seat the member; the member's id, or null when the connection is gone or
+   * was refused (told why, and closed). The owner sends the welcome (none to a recovered
+   * connection) and the room's poses itself (see JoinAnswer).
+   */
+  private async join(remote: Remote, to: { appointmentId: string; fence: number }): Promise<string | null> {
+    const { socket, holder } = remote;
+    const seat = socket.data.seat;
+    const answer = (await this.deps.bus.request(
+      holder.nodeId,
+      BusKind.join,
+      {
+        ...to,
+        personId: seat.personId,
+        displayName: socket.data.displayName,
+        role: seat.role,
+        socketId: socket.id,
+        recoveredAs: socket.recovered ? socket.data.memberId || null : null,
+      },
+      REQUEST_TIMEOUT_MS,
+    )) as JoinAnswer;
+    if (!answer.ok) {
+      this.forget(remote);
+      if (answer.notOwner) throw new Error("owner changed during the join");
+      socket.emit(Ev.protocolError, { code: ErrorCode.forbidden, message: answer.message, event: "connect" });
+      socket.disconnect(true);
+      return null;
+    }
+    if (this.movedAway.has(socket)) return null;
+    socket.data.memberId = answer.memberId;
+    // Gone meanwhile: its departure is announced (the disconnect handler waits for this answer).
+    if (!socket.connected) return answer.memberId;
+    this.stats.joins += 1;
+    void socket.join(roomsFor(seat.roomId, seat.role, seat.credentialId));
+    log.info("remote member connected", {
+      room: seat.roomId,
+      memberId: answer.memberId,
+      owner: holder.nodeId,
+      resumed: answer.resumed,
+    });
+    return answer.memberId;
   }
 }

@@ -3,12 +3,11 @@
  * SIGTERM (a graceful restart) and SIGKILL (a crash), then start it again on the same port and
  * data folder while the browser pages stay open.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { waitFor } from "../harness.ts";
-import { freePort } from "../serverProcess.ts";
+import { freePort, startServerProcess } from "../serverProcess.ts";
 
 export class ServerProcess {
   readonly dataDir = mkdtempSync(join(tmpdir(), "chairside-e2e-restart-"));
@@ -33,35 +32,10 @@ export class ServerProcess {
   /** Starts the server (again) on the same port and data folder; resolves once it listens. */
   async startAgainAsync(): Promise<void> {
     if (this.child) throw new Error("the server is already running");
-    const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-      env: {
-        ...process.env,
-        PORT: String(this.port),
-        HOST: "127.0.0.1",
-        CHAIRSIDE_DATA_DIR: this.dataDir,
-        CHAIRSIDE_CLIENT_DIR: resolve("dist"),
-        CHAIRSIDE_SIMULATE_SOE: "false",
-        CHAIRSIDE_LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    this.child = await startServerProcess(this.port, this.dataDir, this.stderr, {
+      startLimitMs: 60_000,
+      env: { CHAIRSIDE_CLIENT_DIR: resolve("dist") },
     });
-    this.child = proc;
-    let out = "";
-    let exited = false;
-    proc.stdout?.on("data", (d) => {
-      out += String(d);
-    });
-    // Always drain stderr: a full pipe would stall the server.
-    proc.stderr?.on("data", (d) => this.stderr.push(String(d)));
-    proc.once("exit", () => {
-      exited = true;
-    });
-    await waitFor(
-      () => out.includes("Chairside is running") || exited,
-      "the server process to listen",
-      60_000,
-    );
-    if (exited) throw new Error(`the server process exited at start: ${this.stderr.join("").slice(-1500)}`);
   }
 
   /** Sends `signal` and resolves when the process has exited. */

@@ -6,54 +6,32 @@
  * The clinician's page reaches node A through a link that, like HAProxy, sends it to a live node once
  * A is gone.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeviceClient } from "../../devices/deviceClient.ts";
-import { DemoPasses } from "../../server/auth/demoPass.ts";
-import { seedClinic } from "../../server/clinic.ts";
 import { openPgStorage } from "../../server/storage/pgStorage.ts";
-import { deviceKey, loadOrCreateSecret } from "../../server/tokens.ts";
+import { deviceKey } from "../../server/tokens.ts";
 import { encodePose } from "../../shared/poseCodec.ts";
-import { Ev, PROTOCOL_VERSION } from "../../shared/protocol.ts";
-import type { InviteRole } from "../../shared/roles.ts";
-import { TestClient, waitFor } from "../harness.ts";
-import { type ChairsideNode, startNode } from "../services/chairsideNodes.ts";
-import { type PostgresService, startPostgres } from "../services/postgres.ts";
-import { type RedisService, startRedis } from "../services/redis.ts";
-import { type TcpLink, tcpLink } from "../services/tcpLink.ts";
+import { Ev } from "../../shared/protocol.ts";
+import { type ClusterFixture, startCluster } from "../clusterNodes.ts";
+import { waitFor } from "../harness.ts";
+import type { ChairsideNode } from "../services/chairsideNodes.ts";
 
-const dataDir = mkdtempSync(join(tmpdir(), "chairside-cluster-"));
-let redis: RedisService;
-let postgres: PostgresService;
-let databaseUrl: string;
-const nodes: ChairsideNode[] = [];
-const links: TcpLink[] = [];
-const clients: TestClient[] = [];
+let cluster: ClusterFixture;
+let a: ChairsideNode;
+let b: ChairsideNode;
+let c: ChairsideNode;
 const devices: DeviceClient[] = [];
 
+// The nodes start before the test's clock: on a loaded machine three starts take a minute.
 beforeAll(async () => {
-  [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
-  databaseUrl = await postgres.createDatabase("chairside");
-}, 60_000);
+  cluster = await startCluster({ postgres: true });
+  [a, b, c] = await Promise.all([cluster.node("a"), cluster.node("b"), cluster.node("c")]);
+}, 240_000);
 
 afterAll(async () => {
-  for (const c of clients) c.close();
   for (const d of devices) d.close();
-  await Promise.all(nodes.map((n) => n.kill("SIGKILL")));
-  await Promise.all(links.map((l) => l.close()));
-  await redis?.stop();
-  await postgres?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await cluster?.stop();
 });
-
-function join2(url: string, passes: DemoPasses, role: InviteRole): TestClient {
-  const { pass } = passes.mint("julian", role)!;
-  const client = new TestClient(url, { protocolVersion: PROTOCOL_VERSION, appointmentId: "julian", pass });
-  clients.push(client);
-  return client;
-}
 
 const pose = (x: number) =>
   encodePose({ head: { p: { x, y: 1.2, z: 0 }, q: { x: 0, y: 0, z: 0, w: 1 } }, left: null, right: null });
@@ -73,24 +51,13 @@ function heartRateBatch(seq: number, at: number) {
 
 describe("three nodes, one room", () => {
   it("shares a room across nodes and moves it within 5 s when its owner is killed", async () => {
-    const secret = loadOrCreateSecret(dataDir);
-    const passes = new DemoPasses(secret, seedClinic(), 12, Date.now);
-    const common = { redisUrl: redis.url, dataDir, databaseUrl };
-    const a = await startNode({ ...common, nodeId: "a" });
-    nodes.push(a);
-    const [b, c] = await Promise.all([
-      startNode({ ...common, nodeId: "b" }),
-      startNode({ ...common, nodeId: "c" }),
-    ]);
-    nodes.push(b, c);
-    const toA = await tcpLink(a.port);
-    links.push(toA);
+    const toA = await cluster.link(a.port);
 
     // The clinician comes first, on A: A takes the room. The patient joins on B.
-    const ray = join2(toA.url, passes, "clinician");
+    const ray = cluster.member(toA.url, "clinician");
     await ray.welcomedAsync("clinician");
     await waitFor(() => a.find("room taken", { roomId: "room-julian" }) !== undefined, "A owns the room");
-    const julian = join2(b.url, passes, "patient");
+    const julian = cluster.member(b.url, "patient");
     await julian.welcomedAsync("patient");
     expect(b.find("remote member connected", { owner: "a" })).toBeDefined();
     await waitFor(
@@ -113,7 +80,7 @@ describe("three nodes, one room", () => {
     const hr = new DeviceClient({
       url: c.url,
       deviceId: "hr-julian",
-      deviceKey: deviceKey(secret, "hr-julian"),
+      deviceKey: deviceKey(cluster.secret, "hr-julian"),
       ackTimeoutMs: 2000,
     });
     devices.push(hr);
@@ -160,7 +127,7 @@ describe("three nodes, one room", () => {
     expect(await hr.flushAsync(15_000)).toBe(true);
     hr.close();
     for (const n of [b, c]) await n.kill("SIGTERM");
-    const storage = await openPgStorage(databaseUrl);
+    const storage = await openPgStorage(cluster.databaseUrl!);
     try {
       expect(await storage.countReadings({ deviceId: "hr-julian" })).toBe(seq * 5);
     } finally {

@@ -6,7 +6,7 @@
  * when a node gave a room up and when another took it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { freePort } from "../serverProcess.ts";
+import { endProcess } from "./childProcesses.ts";
 
 export interface LogLine {
   t: string;
@@ -21,6 +21,8 @@ export interface ChairsideNode {
   readonly port: number;
   readonly url: string;
   readonly logs: LogLine[];
+  /** What the node wrote to stderr that is not a log line (a crash's stack), for a failing test's message. */
+  readonly stderr: string[];
   readonly proc: ChildProcess;
   /** First log line with this message (and these fields), if any. */
   find(msg: string, fields?: Record<string, unknown>): LogLine | undefined;
@@ -34,14 +36,17 @@ export interface NodeOptions {
   databaseUrl?: string;
   leaseMs?: number;
   env?: Record<string, string>;
+  /** The node's entry file, by default server/main.ts (bench:scale starts bench/scaleNode.ts, with its bench clinic). */
+  entry?: string;
 }
 
 export async function startNode(opts: NodeOptions): Promise<ChairsideNode> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+  // Port 0: the node takes a free port as it listens and logs it. A port picked here and handed on
+  // could be taken meanwhile (by any outgoing connection's ephemeral port) and fail the start.
+  const proc = spawn(process.execPath, ["--import", "tsx", opts.entry ?? "server/main.ts"], {
     env: {
       ...process.env,
-      PORT: String(port),
+      PORT: "0",
       HOST: "127.0.0.1",
       CHAIRSIDE_DATA_DIR: opts.dataDir,
       CHAIRSIDE_SIMULATE_SOE: "false",
@@ -55,6 +60,7 @@ export async function startNode(opts: NodeOptions): Promise<ChairsideNode> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: LogLine[] = [];
+  const stderr: string[] = [];
   let text = "";
   const take = (chunk: Buffer, keep: boolean) => {
     const lines = (text + String(chunk)).split("\n");
@@ -78,7 +84,10 @@ export async function startNode(opts: NodeOptions): Promise<ChairsideNode> {
   proc.stderr?.on("data", (d: Buffer) => {
     errText += String(d);
     for (const line of errText.split("\n").slice(0, -1)) {
-      if (!line.startsWith("{")) continue;
+      if (!line.startsWith("{")) {
+        if (line.trim() !== "" && stderr.length < 200) stderr.push(line);
+        continue;
+      }
       try {
         logs.push(JSON.parse(line) as LogLine);
       } catch {
@@ -89,24 +98,28 @@ export async function startNode(opts: NodeOptions): Promise<ChairsideNode> {
   });
   // A busy machine starts a node slowly (tsx compiles the server on each start).
   const deadline = Date.now() + 120_000;
-  while (!started) {
-    if (proc.exitCode !== null) throw new Error(`node ${opts.nodeId} exited (${proc.exitCode}) on start`);
+  const listening = () => logs.find((l) => l.msg === "listening" && typeof l.origin === "string");
+  while (!started || !listening()) {
+    if (proc.exitCode !== null) {
+      const why = [
+        ...stderr.slice(-12),
+        ...logs.filter((l) => l.level === "error").map((l) => JSON.stringify(l)),
+      ];
+      throw new Error(`node ${opts.nodeId} exited (${proc.exitCode}) on start:\n${why.join("\n")}`);
+    }
     if (Date.now() > deadline) throw new Error(`node ${opts.nodeId} did not start`);
     await new Promise((r) => setTimeout(r, 50));
   }
+  const port = Number(new URL(String(listening()?.origin)).port);
   return {
     nodeId: opts.nodeId,
     port,
     url: `http://127.0.0.1:${port}`,
     logs,
+    stderr,
     proc,
     find: (msg, fields = {}) =>
       logs.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)),
-    kill: (signal) =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-        proc.once("exit", () => resolve());
-        proc.kill(signal);
-      }),
+    kill: (signal) => endProcess(proc, signal),
   };
 }

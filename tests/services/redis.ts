@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { endProcess } from "./childProcesses.ts";
 import { type TcpLink, tcpLink } from "./tcpLink.ts";
 
 export interface RedisService {
@@ -71,15 +72,7 @@ export async function startRedis(startTimeoutMs = 10_000): Promise<RedisService>
     port,
     log: () => out,
     stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        const done = () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        };
-        if (proc.exitCode !== null || proc.signalCode !== null) return done();
-        proc.once("exit", done);
-        proc.kill("SIGTERM");
-      });
+      stopped ??= endProcess(proc).then(() => rmSync(dir, { recursive: true, force: true }));
       return stopped;
     },
   };
