@@ -7,7 +7,7 @@
 import { io, type Socket } from "socket.io-client";
 import type { Alarm } from "../shared/alarms.ts";
 import type { OttoUtterance, PatientQuestion } from "../shared/otto.ts";
-import { decodeBatch, encodePose, type Pose, type PoseBatch } from "../shared/poseCodec.ts";
+import { decodeBatch, encodePoseText, type Pose, type PoseBatch } from "../shared/poseCodec.ts";
 import type { ProcedureCommand, ProcedureView } from "../shared/procedure/types.ts";
 import {
   type Ack,
@@ -33,6 +33,8 @@ import {
 import { applyRoomEvent } from "../shared/roomView.ts";
 import { type LinkInput, type LinkStatus, nextLink } from "./linkState.ts";
 import type { RoomActions, RoomListener } from "./roomActions.ts";
+// -- voice12 (issue 12) --
+import { tellRoomLink } from "./voice/roomLinkSignal.ts";
 
 export type { LinkStatus } from "./linkState.ts";
 
@@ -61,7 +63,7 @@ export class RoomConnection implements RoomActions {
   private status: LinkStatus = { kind: "connecting" };
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Counters for tests and the status line. */
-  readonly stats = { events: 0, resyncs: 0, posesIn: 0, posesOut: 0, welcomes: 0 };
+  readonly stats = { events: 0, resyncs: 0, posesIn: 0, posesOut: 0, welcomes: 0, recoveries: 0 };
 
   /** `auth`: the handshake (server/auth decides who this is from the cookies or the demo pass in it). */
   constructor(
@@ -105,6 +107,13 @@ export class RoomConnection implements RoomActions {
       this.step({ type: "connect_failed", refusal: data?.code ? data : null });
     });
     this.socket.on("disconnect", () => this.step({ type: "disconnected" }));
+    // -- cluster11 (issue 11) --: Socket.IO recovered the connection and replays the events it
+    // missed; the server sends no welcome then, so the view stays and the link is live again.
+    this.socket.on("connect", () => {
+      if (!this.socket.recovered || !this.view) return;
+      this.stats.recoveries += 1;
+      this.step({ type: "connected" });
+    });
     // Leaving on purpose (tab closed) tells the room at once instead of waiting for a timeout.
     addEventListener("pagehide", () => this.close());
   }
@@ -144,6 +153,8 @@ export class RoomConnection implements RoomActions {
         break;
     }
     if (changed) this.listener.onLinkState(status);
+    // -- voice12 (issue 12) --: the window's voice follows its seat (off when replaced, back when live).
+    if (changed) tellRoomLink(status.kind);
   }
 
   get memberId(): string | null {
@@ -185,7 +196,8 @@ export class RoomConnection implements RoomActions {
   sendPose(pose: Pose): void {
     if (!this.socket.connected) return;
     this.stats.posesOut += 1;
-    this.socket.volatile.emit(Ev.pose, encodePose(pose));
+    // -- poses13 (issue 11) --: as text, one WebSocket frame instead of two (shared/poseCodec.ts)
+    this.socket.volatile.emit(Ev.pose, encodePoseText(pose));
   }
 
   /** Sends a room action and waits for its answer; a lost link or a missing answer is a typed failure. */

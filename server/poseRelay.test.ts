@@ -6,7 +6,14 @@
 import { describe, expect, it } from "vitest";
 import { decodeBatch, encodePose, type Pose } from "../shared/poseCodec.ts";
 import { Role } from "../shared/roles.ts";
-import { PoseRelay } from "./poseRelay.ts";
+import {
+  BatchKind,
+  budgetUnderLoad,
+  eventLoopBusyShare,
+  mainThreadBusyShare,
+  PoseRelay,
+  threadCpuMsOf,
+} from "./poseRelay.ts";
 import { Room } from "./room.ts";
 
 const at = (x: number): Pose => ({
@@ -21,17 +28,18 @@ interface Sent {
   xs: number[];
   except: string | null;
   serverTime: number;
+  kind: BatchKind;
 }
 
 /** A relay whose rooms may send `perSecond` batches a second, `burst` at once. */
-function setup(perSecond = 500, burst = 1) {
+function setup(perSecond = 500, burst = 1, load?: { busy: () => number; underLoadPerSecond: number }) {
   let now = 1_000;
   const turn: (() => void)[] = [];
   const timers: { due: number; task: () => void }[] = [];
   const sent: Sent[] = [];
   const relay = new PoseRelay({
     now: () => now,
-    send: (roomId, batch, except) => {
+    send: (roomId, batch, except, kind) => {
       const b = decodeBatch(batch);
       sent.push({
         roomId,
@@ -39,11 +47,13 @@ function setup(perSecond = 500, burst = 1) {
         xs: b.poses.map((p) => p.pose.head.p.x),
         except,
         serverTime: b.serverTime,
+        kind,
       });
     },
     endOfTurn: (task) => turn.push(task),
     later: (task, ms) => timers.push({ due: now + ms, task }),
-    budget: { perSecond, burst },
+    budget: { perSecond, burst, ...(load ? { underLoadPerSecond: load.underLoadPerSecond } : {}) },
+    ...(load ? { busyShare: load.busy } : {}),
   });
   const room = new Room(
     {
@@ -94,7 +104,14 @@ describe("PoseRelay", () => {
     expect(t.sent).toEqual([]);
     t.endTurn();
     expect(t.sent).toEqual([
-      { roomId: "room-a", slots: [a.slot], xs: [0.1], except: "sock-a", serverTime: 1000 },
+      {
+        roomId: "room-a",
+        slots: [a.slot],
+        xs: [0.1],
+        except: "sock-a",
+        serverTime: 1000,
+        kind: BatchKind.relayed,
+      },
     ]);
   });
 
@@ -156,7 +173,14 @@ describe("PoseRelay", () => {
     t.endTurn();
     t.advance(500);
     t.relay.keyframe([{ roomId: "room-a", room: t.room }]);
-    expect(t.sent[1]).toMatchObject({ slots: [a.slot, b.slot], xs: [0.1, 0.2], except: null });
+    // The relayed batch is not kept for recovery; the keyframe is (sessionRegistry.ts).
+    expect(t.sent[0]!.kind).toBe(BatchKind.relayed);
+    expect(t.sent[1]).toMatchObject({
+      slots: [a.slot, b.slot],
+      xs: [0.1, 0.2],
+      except: null,
+      kind: BatchKind.keyframe,
+    });
     // Nothing new after the keyframe: no batch at the end of the turn.
     t.endTurn();
     expect(t.sent).toHaveLength(2);
@@ -237,5 +261,78 @@ describe("PoseRelay", () => {
     t.relay.forget("room-a");
     t.advance(20);
     expect(t.sent.map((s) => s.xs)).toEqual([[0.1]]);
+  });
+
+  it("keeps the full budget up to half busy, then shrinks it in step down to the floor", () => {
+    const budget = { perSecond: 288, underLoadPerSecond: 72 };
+    expect(budgetUnderLoad(budget, 0)).toBe(288);
+    expect(budgetUnderLoad(budget, 0.5)).toBe(288);
+    expect(budgetUnderLoad(budget, 0.75)).toBe(180);
+    expect(budgetUnderLoad(budget, 1)).toBe(72);
+    expect(budgetUnderLoad(budget, 7)).toBe(72);
+    expect(budgetUnderLoad({ perSecond: 288 }, 1)).toBe(288);
+  });
+
+  it("spaces a room's batches out while the server is busy, and sends at once again when it is not", () => {
+    let busy = 1;
+    const t = setup(500, 1, { busy: () => busy, underLoadPerSecond: 100 });
+    const a = t.join("a");
+    t.pose(a.memberId, "sock-a", 0.1);
+    t.endTurn();
+    t.advance(2);
+    t.pose(a.memberId, "sock-a", 0.2);
+    t.endTurn();
+    // Fully busy, the room's budget is 100 a second: the second batch waits 10 ms, not 2.
+    t.advance(2);
+    expect(t.sent.map((s) => s.xs)).toEqual([[0.1]]);
+    t.advance(6);
+    expect(t.sent.map((s) => s.xs)).toEqual([[0.1], [0.2]]);
+    // The server is quiet again: 2 ms between batches is within the full budget.
+    busy = 0.2;
+    t.advance(10);
+    t.pose(a.memberId, "sock-a", 0.3);
+    t.endTurn();
+    t.advance(2);
+    t.pose(a.memberId, "sock-a", 0.4);
+    t.endTurn();
+    expect(t.sent.map((s) => s.xs)).toEqual([[0.1], [0.2], [0.3], [0.4]]);
+  });
+
+  it("measures the event loop's busy share: near 1 after a turn that never let go", () => {
+    const busyShare = eventLoopBusyShare(50);
+    expect(busyShare()).toBe(0);
+    const until = performance.now() + 120;
+    while (performance.now() < until) {
+      // A turn that keeps the loop busy, as a flood of work would.
+    }
+    expect(busyShare()).toBeGreaterThan(0.5);
+    expect(busyShare()).toBeLessThanOrEqual(1);
+  });
+
+  it("reads a thread's CPU time from its /proc stat line, whatever its name holds", () => {
+    // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
+    const line = (name: string) => `4242 (${name}) R 1 4242 4242 0 -1 4194560 900 0 0 0 250 37 0 0 20 0 11 0`;
+    expect(threadCpuMsOf(line("node"))).toBe(2870);
+    expect(threadCpuMsOf(line("node (worker) x"))).toBe(2870);
+    expect(threadCpuMsOf("garbage")).toBeNull();
+    expect(threadCpuMsOf("1 (x) R")).toBeNull();
+  });
+
+  it("measures the main thread's own busy share: near 1 after a turn that never let go", () => {
+    const busyShare = mainThreadBusyShare(50);
+    expect(busyShare()).toBe(0);
+    // CPU time, not wall time: spin until the thread has used 150 ms of CPU (however long that
+    // takes on a shared machine), over a wall time of at least that.
+    const started = performance.now();
+    const cpuAtStart = process.cpuUsage();
+    while ((process.cpuUsage(cpuAtStart).user + process.cpuUsage(cpuAtStart).system) / 1000 < 150) {
+      // A turn that keeps the thread busy, as a flood of work would.
+    }
+    const share = busyShare();
+    const wall = performance.now() - started;
+    // At least the CPU it provably used over the wall time it took, less the kernel's 10 ms ticks at
+    // both ends and what other threads of the process used meanwhile.
+    expect(share).toBeGreaterThanOrEqual(Math.min(0.8, (150 - 40) / wall));
+    expect(share).toBeLessThanOrEqual(1);
   });
 });

@@ -3,8 +3,8 @@
  *
  * A fixed tick made every pose wait up to a whole tick (7 ms at 72 Hz on average) for nothing. Now
  * an accepted pose marks its room, and at the end of the current event-loop turn every marked room
- * sends one batch of the poses that changed in it (the 31-byte client encodings, as before). So a
- * pose is on the wire within the turn it was read in, and poses that arrive together (a busy turn,
+ * sends one batch of the poses that changed in it (the 31-byte client encodings, as before, in one
+ * text frame: shared/poseCodec.ts says why). So a pose is on the wire within the turn it was read in, and poses that arrive together (a busy turn,
  * a burst) share one batch: batching happens only under load, by itself.
  *
  * Each room also has an outbound budget, a token bucket of batches: `perSecond` on average, up to
@@ -13,6 +13,12 @@
  * fast and however out of step its members send, which is what the old tick did, without making
  * a quiet room wait.
  *
+ * The budget also follows the server's load (`busyShare`, the main thread's own CPU share): up to half
+ * busy, every room has its full budget; beyond that the budget shrinks in step, down to
+ * `underLoadPerSecond` (the old tick's one batch a tick) when the loop is never idle. A busy
+ * server is where each batch's cost (a write to every receiver) delays every other room's poses
+ * and commands most, and where poses already come in bunches, so batching them loses little.
+ *
  * Poses are a volatile stream (a packet may be lost when a connection is busy): once a second each
  * room sends a keyframe with every member's latest pose, so a viewer that missed a pose of someone
  * who then stood still converges within a second; a late joiner gets every pose in its welcome.
@@ -20,7 +26,9 @@
  * The room (server/room.ts) keeps the poses; this module decides only when they go out. Sending is
  * injected, so the timing decisions are tested without sockets.
  */
-import { encodeBatch } from "../shared/poseCodec.ts";
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { encodeBatchText } from "../shared/poseCodec.ts";
 
 /** What the relay needs of a room: its poses (server/room.ts Room provides them). */
 export interface RelayRoom {
@@ -30,19 +38,116 @@ export interface RelayRoom {
   readonly lastSeq: number;
 }
 
+/**
+ * A batch of the poses that just arrived, or the keyframe a second of every pose. Only keyframes
+ * are kept for connection-state recovery (sessionRegistry.ts): each connection gets a recovery
+ * offset at least once a second from them (across nodes the welcome and other packets for one
+ * connection carry none), and replaying one costs one batch a second per room.
+ */
+export const BatchKind = { relayed: "relayed", keyframe: "keyframe" } as const;
+export type BatchKind = (typeof BatchKind)[keyof typeof BatchKind];
+
 export interface PoseRelayDeps {
   now: () => number;
   /**
    * Sends one encoded batch to everyone in the room, except the connection `exceptSocketId` when
-   * given (the only sender in the batch: its own pose is no news to it).
+   * given (the only sender in the batch: its own pose is no news to it). The batch is text (base64
+   * of the batch bytes, shared/poseCodec.ts): one WebSocket frame, framed once for every receiver.
    */
-  send(roomId: string, batch: Uint8Array, exceptSocketId: string | null): void;
+  send(roomId: string, batch: string, exceptSocketId: string | null, kind: BatchKind): void;
   /** Runs `task` at the end of the current turn (setImmediate, or the turn's uncorking). */
   endOfTurn(task: () => void): void;
   /** A timer for a room over its budget (setTimeout); the relay never keeps more than one per room. */
   later(task: () => void, ms: number): void;
-  /** A room's outbound budget: batches per second on average, and how many may go at once. */
-  budget: { perSecond: number; burst: number };
+  /**
+   * A room's outbound budget: batches per second on average, and how many may go at once;
+   * `underLoadPerSecond` (default `perSecond`) is the average left when the server is fully busy.
+   */
+  budget: { perSecond: number; burst: number; underLoadPerSecond?: number };
+  /** The server's recent busy share, 0–1 (mainThreadBusyShare); without it the budget is fixed. */
+  busyShare?: () => number;
+}
+
+/** Up to this busy share every room has its full budget. */
+export const FULL_BUDGET_BELOW_BUSY = 0.5;
+
+/** A room's average batches per second when the server is `busy` (0–1) busy. */
+export function budgetUnderLoad(
+  budget: { perSecond: number; underLoadPerSecond?: number },
+  busy: number,
+): number {
+  const floor = Math.min(budget.perSecond, budget.underLoadPerSecond ?? budget.perSecond);
+  const over = (Math.min(1, Math.max(0, busy)) - FULL_BUDGET_BELOW_BUSY) / (1 - FULL_BUDGET_BELOW_BUSY);
+  return over <= 0 ? budget.perSecond : budget.perSecond - (budget.perSecond - floor) * over;
+}
+
+/**
+ * The main thread's own busy share over the last `everyMs` or so: the CPU time it ran, from the
+ * kernel's account of the thread (Linux `/proc/self/task/<pid>/stat`), over the wall time. Unlike
+ * event-loop utilization, which counts the wall time inside callbacks, it does not rise when other
+ * processes take the cores and the thread waits for one mid-callback: on a shared machine that
+ * made the budget shrink, and poses wait for a token, for work that was not the server's own.
+ * Where there is no such file it is the event loop's busy share (`eventLoopBusyShare`).
+ */
+export function mainThreadBusyShare(everyMs = 250): () => number {
+  const path = `/proc/self/task/${process.pid}/stat`;
+  const cpuMs = (): number | null => {
+    try {
+      return threadCpuMsOf(readFileSync(path, "latin1"));
+    } catch {
+      return null;
+    }
+  };
+  let lastCpu = cpuMs();
+  if (lastCpu === null) return eventLoopBusyShare(everyMs);
+  let at = performance.now();
+  let share = 0;
+  return () => {
+    const now = performance.now();
+    if (now - at >= everyMs) {
+      const cpu = cpuMs() ?? lastCpu!;
+      share = Math.min(1, Math.max(0, (cpu - lastCpu!) / (now - at)));
+      lastCpu = cpu;
+      at = now;
+    }
+    return share;
+  };
+}
+
+/** Linux's clock ticks per second in /proc (USER_HZ: 100 on every architecture Node runs on). */
+const USER_HZ = 100;
+
+/**
+ * A thread's CPU time so far (user + system), ms, from its `/proc/.../stat` line; null when the
+ * line is not one. The command name in parentheses may hold spaces: fields are counted after it.
+ */
+export function threadCpuMsOf(stat: string): number | null {
+  const close = stat.lastIndexOf(")");
+  if (close < 0) return null;
+  const fields = stat.slice(close + 2).split(" ");
+  // After the name: state is field 3 of the line; utime and stime are fields 14 and 15.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : null;
+}
+
+/**
+ * The event loop's busy share over the last `everyMs` or so (Node's event-loop utilization),
+ * measured at most once per `everyMs`, so asking for it per batch costs a clock read.
+ */
+export function eventLoopBusyShare(everyMs = 250): () => number {
+  let last = performance.eventLoopUtilization();
+  let at = performance.now();
+  let share = 0;
+  return () => {
+    const now = performance.now();
+    if (now - at >= everyMs) {
+      const current = performance.eventLoopUtilization();
+      share = performance.eventLoopUtilization(current, last).utilization;
+      last = current;
+      at = now;
+    }
+    return share;
+  };
 }
 
 /** Counters for the benchmark and tests. */
@@ -128,7 +233,7 @@ export class PoseRelay {
         state.sender = null;
       }
       this.stats.keyframes += 1;
-      this.deps.send(roomId, encodeBatch(now, room.lastSeq, entries), null);
+      this.deps.send(roomId, encodeBatchText(now, room.lastSeq, entries), null, BatchKind.keyframe);
     }
   }
 
@@ -170,7 +275,10 @@ export class PoseRelay {
 
   /** Refills the room's bucket; 0 when a batch may go now, else how long until it may (ms). */
   private waitForToken(state: RoomState, now: number): number {
-    const { perSecond, burst } = this.deps.budget;
+    const { burst } = this.deps.budget;
+    const busy = this.deps.busyShare?.() ?? 0;
+    const perSecond =
+      busy > FULL_BUDGET_BELOW_BUSY ? budgetUnderLoad(this.deps.budget, busy) : this.deps.budget.perSecond;
     state.tokens = Math.min(burst, state.tokens + ((now - state.refilledAt) * perSecond) / 1000);
     state.refilledAt = now;
     return state.tokens >= 1 ? 0 : ((1 - state.tokens) * 1000) / perSecond;
@@ -186,6 +294,11 @@ export class PoseRelay {
     state.tokens -= 1;
     this.stats.batches += 1;
     this.stats.poses += entries.length;
-    this.deps.send(state.roomId, encodeBatch(now, room.lastSeq, entries), sender === "" ? null : sender);
+    this.deps.send(
+      state.roomId,
+      encodeBatchText(now, room.lastSeq, entries),
+      sender === "" ? null : sender,
+      BatchKind.relayed,
+    );
   }
 }

@@ -3,6 +3,7 @@
  * room's sockets and the session history; poses are relayed as they arrive (server/poseRelay.ts)
  * with a keyframe a second, and telemetry is fanned out on a fixed tick.
  */
+import { PacketType } from "socket.io-parser";
 import { Ev, RATES } from "../shared/protocol.ts";
 import { mulberry32 } from "../shared/random.ts";
 import { AUDIENCE_ROLES } from "../shared/roles.ts";
@@ -11,11 +12,12 @@ import type { DropoutFinding } from "../shared/soe/plausibility.ts";
 import type { Appointment, Clinic } from "./clinic.ts";
 import type { PeopleServer } from "./handshake.ts";
 import { createLogger } from "./log.ts";
-import { PoseRelay } from "./poseRelay.ts";
+import { BatchKind, mainThreadBusyShare, PoseRelay } from "./poseRelay.ts";
 import { decodeSessionState } from "./roomState.ts";
 import { RoomStateWriter, Urgency } from "./roomStateWriter.ts";
 import { type SessionOptions, TreatmentSession } from "./session.ts";
 import { audienceRoom, careRoom } from "./socketRooms.ts";
+import { DisplayPacer } from "./soe/displayStream.ts";
 import type { SoeListener, SoeService } from "./soe/soeService.ts";
 import type { Storage } from "./storage/storage.ts";
 
@@ -45,9 +47,33 @@ export const POSE_BATCHES_PER_TICK = 4;
 export const POSE_BATCH_BURST = 4;
 /**
  * Packets a connection may have waiting in Engine.IO before it is sent no more poses (a pose
- * batch is two packets: its header and its bytes); it gets them again once it has caught up.
+ * batch is one text packet since poses11, issue 11); it gets them again once it has caught up.
  */
 export const POSE_BACKLOG_PACKETS = 8;
+
+/**
+ * How a relayed pose batch is broadcast: outside connection-state recovery, yet never dropped.
+ *
+ * With recovery on, the adapter keeps every broadcast event for its recovery window (and up to a
+ * minute more, until its sweep) to replay it to a connection that comes back: at 10 rooms of 8 at
+ * 72 Hz that was most of the server's memory (RSS 258 MB against 127 MB), and every reconnect
+ * searched it. A stale pose is worth nothing on replay, since the next batch or the keyframe a
+ * second (and a recovered connection's first pose batch) carries the newest. The adapter keeps
+ * only packets whose `volatile` flag is absent (socket.io-adapter's `notVolatile` is
+ * `flags.volatile === undefined`, in memory and in the cluster adapter alike), while delivery
+ * drops a packet only when `volatile` is true and the transport is busy
+ * (socket.io's `Client.writeToEngine`). `volatile: false` is both: kept out of the buffer, and
+ * queued behind a write still in flight instead of dropped, which with a batch per turn and
+ * TurnCorking would lose a fifth of the poses (measured in poses11). `server/poseRelay.test.ts`
+ * and `tests/integration/poseRecovery.test.ts` hold both halves to it.
+ */
+export const POSE_BATCH_FLAGS = Object.freeze({ volatile: false });
+/**
+ * Ends a pose batch's arguments. Socket.IO's client takes any string in last place for the
+ * recovery offset it asks to resume from (a recoverable packet ends with its offset): a batch (base64
+ * text) in last place would become that offset, and the next reconnect could not be recovered.
+ */
+export const NOT_AN_OFFSET = 0;
 
 /** Packets waiting to be written to a connection (Engine.IO's write buffer; not in its types). */
 function backlogOf(socket: { conn: object } | undefined): number {
@@ -67,25 +93,40 @@ export class SessionRegistry {
   private seed = 20261124;
   /** Forwards poses as they arrive; the people gateway hands it each accepted pose. */
   readonly poses: PoseRelay;
+  /** Sends stored readings to the care team as they come: `readingsDisplayHz` a second at most, burst 4. */
+  private readonly readingsPacer = new DisplayPacer(RATES.readingsDisplayHz, 4, () => this.sendReadings());
 
   constructor(private readonly deps: RegistryDeps) {
     const { io } = deps;
     this.poses = new PoseRelay({
       now: deps.now,
-      send: (roomId, batch, exceptSocketId) => {
-        // Not `volatile`: Socket.IO drops a volatile packet whenever the connection's previous
-        // write has not completed yet, and with a batch per arrival that was a fifth of the poses
-        // on a quiet machine. Queued instead, it leaves when that write completes (microseconds);
-        // a connection that really falls behind is skipped until it has caught up.
-        const skip = exceptSocketId === null ? [] : [exceptSocketId];
+      send: (roomId, batch, exceptSocketId, kind) => {
+        const skip = new Set<string>();
+        if (exceptSocketId !== null) skip.add(exceptSocketId);
         for (const id of io.sockets.adapter.rooms.get(roomId) ?? []) {
-          if (backlogOf(io.sockets.sockets.get(id)) > POSE_BACKLOG_PACKETS) skip.push(id);
+          if (backlogOf(io.sockets.sockets.get(id)) > POSE_BACKLOG_PACKETS) skip.add(id);
         }
-        io.to(roomId).except(skip).emit(Ev.poses, batch);
+        // -- poses13 (issue 11) --: keyframes are kept for recovery (BatchKind says why), the rest not.
+        if (kind === BatchKind.keyframe) {
+          io.to(roomId)
+            .except([...skip])
+            .emit(Ev.poses, batch);
+          return;
+        }
+        io.sockets.adapter.broadcast(
+          { type: PacketType.EVENT, nsp: "/", data: [Ev.poses, batch, NOT_AN_OFFSET] },
+          { rooms: new Set([roomId]), except: skip, flags: POSE_BATCH_FLAGS },
+        );
       },
       endOfTurn: (task) => setImmediate(task),
       later: (task, ms) => setTimeout(task, ms),
-      budget: { perSecond: deps.poseTickHz * POSE_BATCHES_PER_TICK, burst: POSE_BATCH_BURST },
+      budget: {
+        perSecond: deps.poseTickHz * POSE_BATCHES_PER_TICK,
+        burst: POSE_BATCH_BURST,
+        // -- poses11 (issue 11) --: a fully busy server sends a room's poses once a tick, as the old tick did
+        underLoadPerSecond: deps.poseTickHz,
+      },
+      busyShare: mainThreadBusyShare(), // -- poses13 (issue 11) --: its own work, not the machine's load
     });
   }
 
@@ -290,6 +331,7 @@ export class SessionRegistry {
   }
 
   onReadings(patientId: string, readings: readonly RuledReading[]): void {
+    this.readingsPacer.request(); // the service put them on its display stream
     for (const s of this.forPatient(patientId)) {
       s.onReadings(readings);
       // Readings teach the alarm engine and the check-in trigger even when no event follows.
@@ -302,7 +344,7 @@ export class SessionRegistry {
   }
 
   start(): void {
-    const { io, soe } = this.deps;
+    const { soe } = this.deps;
     this.timers.push(
       setInterval(
         () =>
@@ -311,12 +353,6 @@ export class SessionRegistry {
           ),
         POSE_KEYFRAME_EVERY_MS,
       ),
-      setInterval(() => {
-        for (const [patientId, readings] of soe.display.take()) {
-          for (const s of this.forPatient(patientId))
-            io.to(careRoom(s.appointment.roomId)).emit(Ev.readings, { readings });
-        }
-      }, 1000 / RATES.readingsDisplayHz),
       setInterval(() => {
         soe.tick();
         for (const s of this.sessions.values()) s.tick();
@@ -327,6 +363,15 @@ export class SessionRegistry {
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.readingsPacer.stop();
+  }
+
+  /** The readings waiting on the SOE service's display stream, to each of their patient's care rooms. */
+  private sendReadings(): void {
+    for (const [patientId, readings] of this.deps.soe.display.take()) {
+      for (const s of this.forPatient(patientId))
+        this.deps.io.to(careRoom(s.appointment.roomId)).emit(Ev.readings, { readings });
+    }
   }
 }
 

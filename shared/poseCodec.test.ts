@@ -2,15 +2,22 @@ import { describe, expect, it } from "vitest";
 import {
   BATCH_ENTRY_BYTES,
   BATCH_HEADER_BYTES,
+  batchBytes,
   decodeBatch,
   decodePose,
   encodeBatch,
+  encodeBatchText,
   encodePose,
+  encodePoseText,
+  fromBase64,
   isValidPoseBytes,
   POSE_BYTES,
+  POSE_TEXT_CHARS,
   type Pose,
   PoseDecodeError,
+  poseBytesOf,
   type Quat,
+  toBase64,
 } from "./poseCodec.ts";
 import { mulberry32 } from "./random.ts";
 
@@ -118,5 +125,65 @@ describe("pose codec", () => {
     expect(back.poses[1]!.pose).toEqual(decodePose(encodePose(poses[1]!)));
     expect(() => decodeBatch(batch.subarray(0, batch.byteLength - 1))).toThrow(PoseDecodeError);
     expect(() => decodeBatch(new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0, 0]))).toThrow(PoseDecodeError);
+  });
+
+  it("sends a batch as one text frame: the same bytes in base64, decoded like the binary form", () => {
+    const rand = mulberry32(11);
+    const entries = [1, 4, 7].map((slot) => ({ slot, bytes: encodePose(randomPose(rand)) }));
+    const bytes = encodeBatch(123_456, 42, entries);
+    const text = encodeBatchText(123_456, 42, entries);
+    expect(text).toBe(Buffer.from(bytes).toString("base64"));
+    expect(decodeBatch(text)).toEqual(decodeBatch(bytes));
+    expect(batchBytes(text)).toEqual(bytes);
+    expect(batchBytes(bytes.buffer as ArrayBuffer)).toEqual(bytes);
+    // A frame header and 4/3 of the batch: about what the binary event's two frames carried.
+    expect(text.length).toBeLessThanOrEqual(Math.ceil(bytes.byteLength / 3) * 4);
+  });
+
+  it("agrees with Node's base64 for every length and refuses what is not base64", () => {
+    const rand = mulberry32(5);
+    for (let n = 0; n <= 300; n++) {
+      const bytes = Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
+      const text = toBase64(bytes);
+      expect(text, `length ${n}`).toBe(Buffer.from(bytes).toString("base64"));
+      expect(fromBase64(text), `length ${n}`).toEqual(bytes);
+    }
+    for (const bad of ["A", "AB=", "A===", "AB=C", "ab$d", "abcé", "=AAA", "AA==AAAA"]) {
+      expect(() => fromBase64(bad), bad).toThrow(PoseDecodeError);
+    }
+    expect(() => decodeBatch("AAAA")).toThrow(PoseDecodeError);
+  });
+
+  it("takes a client's pose as its bytes or as their base64 text, and nothing else", () => {
+    const rand = mulberry32(17);
+    for (let i = 0; i < 200; i++) {
+      const pose = randomPose(rand);
+      const bytes = encodePose(pose);
+      const text = encodePoseText(pose);
+      expect(text).toHaveLength(POSE_TEXT_CHARS);
+      expect(text).toBe(Buffer.from(bytes).toString("base64"));
+      expect(poseBytesOf(text)).toEqual(bytes);
+      expect(poseBytesOf(bytes)).toEqual(bytes);
+      expect(poseBytesOf(bytes.slice().buffer)).toEqual(bytes);
+    }
+    const good = encodePoseText(randomPose(rand));
+    const badFlags = encodePose(randomPose(rand));
+    badFlags[0] = 0x80;
+    const refused: [string, unknown][] = [
+      ["one character short", good.slice(1)],
+      ["one character long", `${good}A`],
+      ["a character outside base64", `$${good.slice(1)}`],
+      ["a non-ASCII character", `é${good.slice(1)}`],
+      ["padding inside", `${good.slice(0, 20)}=${good.slice(21)}`],
+      ["unknown flags, as text", Buffer.from(badFlags).toString("base64")],
+      ["unknown flags, as bytes", badFlags],
+      ["too few bytes", new Uint8Array(POSE_BYTES - 1)],
+      ["the text of too many bytes", Buffer.from(new Uint8Array(POSE_BYTES + 3)).toString("base64")],
+      ["a number", 42],
+      ["null", null],
+      ["an object", { head: 1 }],
+      ["an array of numbers", Array.from(encodePose(randomPose(rand)))],
+    ];
+    for (const [what, data] of refused) expect(poseBytesOf(data), what).toBeNull();
   });
 });

@@ -6,10 +6,19 @@
  * of the dropped largest component, 3 × 10 bits for the others, max error under 0.25°).
  *
  *   client pose  = flags:u8 | head | left | right                          = 31 bytes
+ *                  (sent by the browser as base64 text, 44 characters: `encodePoseText`)
  *   server batch = kind:u8 | serverTime:u32 | lastSeq:u32 | n × (slot:u8 | client pose) = 9 + 32 n
  *
  * The batch carries the room's last reliable event number, so a client that missed the newest
  * reliable event notices within one tick and asks for a snapshot.
+ *
+ * The live relay sends a batch as text: the same bytes in base64 (`encodeBatchText`). A binary
+ * Socket.IO event is two WebSocket frames (a text header naming the event, then the bytes), framed
+ * again for every receiver; a text event is one frame, which Socket.IO frames once per broadcast and
+ * writes as is to every receiver. That halves what each batch costs the server per receiver (see
+ * README "Poses"); the bytes on the wire stay about the same (4/3 of the batch, one frame header
+ * instead of two). A receiver decodes either form (`decodeBatch`): welcomes, replays and the support
+ * group still send bytes.
  */
 
 export interface Vec3 {
@@ -122,6 +131,36 @@ export function decodePose(data: ArrayBuffer | Uint8Array): Pose {
   return readPose(view, 0);
 }
 
+/**
+ * A client's pose as the browser sends it: the same 31 bytes as base64 text (44 characters). A
+ * binary Socket.IO event is two WebSocket frames (a text header with a placeholder, then the
+ * bytes) that the server parses, bounds-checks and puts back together; a text event is one frame
+ * and one short JSON parse. The inbound pose path was the larger part of the relay's cost.
+ */
+export function encodePoseText(pose: Pose): string {
+  return toBase64(encodePose(pose));
+}
+
+/** Characters of a pose as base64 text. */
+export const POSE_TEXT_CHARS = Math.ceil(POSE_BYTES / 3) * 4;
+
+/** A client's pose as it arrives: its bytes, or their base64 text (`encodePoseText`). */
+export type PoseData = ArrayBuffer | Uint8Array | string;
+
+/**
+ * The bytes of a client's pose in either form, checked as `isValidPoseBytes` checks them; null
+ * when it is not a pose (wrong length, not base64, unknown flags). Nothing here throws.
+ */
+export function poseBytesOf(data: unknown): Uint8Array | null {
+  if (typeof data === "string") {
+    if (data.length !== POSE_TEXT_CHARS) return null;
+    const bytes = base64Bytes(data);
+    return bytes && isValidPoseBytes(bytes) ? bytes : null;
+  }
+  if (!isValidPoseBytes(data)) return null;
+  return data instanceof Uint8Array ? data : new Uint8Array(data);
+}
+
 /** Re-validates a client's pose bytes without building objects (server hot path). */
 export function isValidPoseBytes(data: unknown): data is Uint8Array | ArrayBuffer {
   if (!(data instanceof Uint8Array) && !(data instanceof ArrayBuffer)) return false;
@@ -150,8 +189,26 @@ export function encodeBatch(
   return out;
 }
 
-export function decodeBatch(data: ArrayBuffer | Uint8Array): PoseBatch {
-  const view = viewOf(data);
+/** A pose batch as it arrives: bytes, or the same bytes as base64 text (the live relay's). */
+export type PoseBatchData = ArrayBuffer | Uint8Array | string;
+
+/** The server's batch as one text frame: `encodeBatch`'s bytes in base64. */
+export function encodeBatchText(
+  serverTime: number,
+  lastSeq: number,
+  entries: ReadonlyArray<{ slot: number; bytes: Uint8Array }>,
+): string {
+  return toBase64(encodeBatch(serverTime, lastSeq, entries));
+}
+
+/** A batch's bytes, whichever form it came in. */
+export function batchBytes(data: PoseBatchData): Uint8Array {
+  if (typeof data === "string") return fromBase64(data);
+  return data instanceof Uint8Array ? data : new Uint8Array(data);
+}
+
+export function decodeBatch(data: PoseBatchData): PoseBatch {
+  const view = viewOf(typeof data === "string" ? fromBase64(data) : data);
   if (view.byteLength < BATCH_HEADER_BYTES || view.getUint8(0) !== BATCH_KIND) {
     throw new PoseDecodeError("not a pose batch");
   }
@@ -169,6 +226,70 @@ function viewOf(data: ArrayBuffer | Uint8Array): DataView {
   return data instanceof Uint8Array
     ? new DataView(data.buffer, data.byteOffset, data.byteLength)
     : new DataView(data);
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_CODES = Array.from(BASE64, (c) => c.charCodeAt(0));
+const BASE64_VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < BASE64.length; i++) BASE64_VALUES[BASE64.charCodeAt(i)] = i;
+const PAD = "=".charCodeAt(0);
+
+/**
+ * Standard padded base64, by hand: the same in the browser and on the server (no Buffer, no
+ * atob/btoa and their Latin-1 strings), and one string built once per batch on the server.
+ */
+export function toBase64(bytes: Uint8Array): string {
+  const n = bytes.length;
+  const codes = new Array<number>(Math.ceil(n / 3) * 4);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    codes[o++] = BASE64_CODES[v >>> 18]!;
+    codes[o++] = BASE64_CODES[(v >>> 12) & 63]!;
+    codes[o++] = BASE64_CODES[(v >>> 6) & 63]!;
+    codes[o++] = BASE64_CODES[v & 63]!;
+  }
+  if (i < n) {
+    const v = (bytes[i]! << 16) | (i + 1 < n ? bytes[i + 1]! << 8 : 0);
+    codes[o++] = BASE64_CODES[v >>> 18]!;
+    codes[o++] = BASE64_CODES[(v >>> 12) & 63]!;
+    codes[o++] = i + 1 < n ? BASE64_CODES[(v >>> 6) & 63]! : PAD;
+    codes[o++] = PAD;
+  }
+  return String.fromCharCode.apply(null, codes);
+}
+
+/** Decodes padded base64; anything else (a stray character, a ragged length) is a PoseDecodeError. */
+export function fromBase64(text: string): Uint8Array {
+  const n = text.length;
+  if (n % 4 !== 0) throw new PoseDecodeError(`base64 of ${n} characters is ragged`);
+  const bytes = base64Bytes(text);
+  if (!bytes) throw new PoseDecodeError("not base64");
+  return bytes;
+}
+
+/** Padded base64's bytes, or null for anything else (no exception: the server's inbound hot path). */
+function base64Bytes(text: string): Uint8Array | null {
+  const n = text.length;
+  if (n % 4 !== 0) return null;
+  const pad = n === 0 ? 0 : text.charCodeAt(n - 1) === PAD ? (text.charCodeAt(n - 2) === PAD ? 2 : 1) : 0;
+  const out = new Uint8Array((n / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < n; i += 4) {
+    const last = i + 4 === n;
+    let v = 0;
+    for (let k = 0; k < 4; k++) {
+      const code = text.charCodeAt(i + k);
+      const value = code < 128 ? BASE64_VALUES[code]! : -1;
+      if (value < 0 && !(last && code === PAD && k >= 4 - pad)) return null;
+      v = (v << 6) | Math.max(0, value);
+    }
+    out[o++] = v >>> 16;
+    if (o < out.length) out[o++] = (v >>> 8) & 255;
+    if (o < out.length) out[o++] = v & 255;
+  }
+  return out;
 }
 
 /** Smallest-three quaternion packing: drop the largest component, keep its sign positive. */

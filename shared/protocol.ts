@@ -358,7 +358,8 @@ export type FirmwareQuarantinePayload = P<typeof Ev.firmwareQuarantine>;
 export type FirmwareLiftPayload = P<typeof Ev.firmwareLift>;
 
 export interface ClientToServerEvents {
-  [Ev.pose]: (pose: ArrayBuffer | Uint8Array) => void;
+  // -- poses13 (issue 11) --: the browser sends its 31 bytes as base64 text (shared/poseCodec.ts)
+  [Ev.pose]: (pose: ArrayBuffer | Uint8Array | string) => void;
   [Ev.snapshot]: (ack: Ack<RoomSnapshot>) => void;
   [Ev.procedureSelect]: (p: P<typeof Ev.procedureSelect>, ack: Ack<ProcedureView>) => void;
   [Ev.procedureCommand]: (p: P<typeof Ev.procedureCommand>, ack: Ack<ProcedureView>) => void;
@@ -380,7 +381,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   [Ev.welcome]: (snapshot: RoomSnapshot) => void;
   [Ev.roomEvent]: (event: DeliveredRoomEvent) => void;
-  [Ev.poses]: (batch: ArrayBuffer | Uint8Array) => void;
+  // -- poses11 (issue 11) --: the live relay's batches come as text (one frame; shared/poseCodec.ts)
+  [Ev.poses]: (batch: ArrayBuffer | Uint8Array | string) => void;
   [Ev.readings]: (batch: ReadingsBatch) => void;
   [Ev.protocolError]: (p: ProtocolError & { event: string }) => void;
 }

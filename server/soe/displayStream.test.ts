@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CheckedReading } from "../../shared/soe/signals.ts";
-import { DisplayStream, downsample } from "./displayStream.ts";
+import { DisplayPacer, DisplayStream, downsample } from "./displayStream.ts";
 
 const r = (
   signal: CheckedReading["signal"],
@@ -45,5 +45,41 @@ describe("display downsampling", () => {
     const first = stream.take();
     expect([...first.keys()].sort()).toEqual(["flower", "julian"]);
     expect(stream.take().size).toBe(0);
+  });
+});
+
+describe("the display pacer", () => {
+  it("sends at once while the rate allows, gathers one turn's requests, and then keeps to the rate", () => {
+    vi.useFakeTimers();
+    try {
+      let sends = 0;
+      const pacer = new DisplayPacer(
+        10,
+        2,
+        () => (sends += 1),
+        () => Date.now(),
+      );
+      pacer.request();
+      pacer.request(); // the same turn: one send
+      expect(sends).toBe(0);
+      vi.advanceTimersToNextTimer(); // the next turn (setImmediate)
+      expect(sends).toBe(1);
+      pacer.request(); // the burst's second send: at once too
+      vi.advanceTimersToNextTimer();
+      expect(sends).toBe(2);
+      pacer.request(); // burst spent: waits for the rate (10 a second: 100 ms a send)
+      vi.advanceTimersByTime(99);
+      expect(sends).toBe(2);
+      vi.advanceTimersByTime(1);
+      expect(sends).toBe(3);
+      vi.advanceTimersByTime(1_000);
+      expect(sends).toBe(3); // nothing waiting, nothing sent
+      pacer.request();
+      pacer.stop();
+      vi.advanceTimersByTime(1_000);
+      expect(sends).toBe(3); // stopped: the pending send is dropped
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -368,6 +368,19 @@ export class SoeService {
     return ok(action);
   }
 
+  // -- cluster11 (issue 11) --
+  /**
+   * A quarantine or lift that another node stored (it came over the node bus): this node's view of
+   * the clinic follows, so its readings are marked the same way, and its rooms hear of it.
+   */
+  applyFirmwareActionFromAnotherNode(clinicId: string, action: FirmwareAction): void {
+    this.historyOf(clinicId).push(action);
+    if (action.action === "quarantine") this.quarantinedIn(clinicId).add(action.firmware);
+    else this.quarantinedIn(clinicId).delete(action.firmware);
+    this.announce(clinicId, action.firmware, action);
+  }
+  // -- end cluster11 --
+
   private announce(clinicId: string, firmware: string, action: FirmwareAction): void {
     this.listener?.onFirmwareAction(clinicId, action);
     for (const device of this.devicesIn(clinicId)) {
