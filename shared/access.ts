@@ -10,6 +10,7 @@
  * snapshot field without a row does not compile. The server's checks, fan-out and snapshot and
  * the client's controls all read them; nothing else spells a role rule.
  */
+import { type GroupLessonCommand, GroupLessonEv } from "./lessons.ts"; // -- circle12 (issue 12) --
 import { ProcedureCommand } from "./procedure/types.ts";
 import {
   type ClientToServerEvents,
@@ -438,6 +439,7 @@ export const GROUP_ACCESS: Readonly<Record<GroupCommand, readonly GroupRole[]>> 
   [GroupEv.note]: [GroupRole.host, GroupRole.participant],
   [GroupEv.keep]: [GroupRole.host, GroupRole.participant],
   [GroupEv.end]: [GroupRole.host],
+  [GroupEv.handOver]: [GroupRole.host], // -- group13 (issue 12) --
 };
 
 const GROUP_REFUSALS: Readonly<Record<GroupCommand, string>> = {
@@ -449,6 +451,7 @@ const GROUP_REFUSALS: Readonly<Record<GroupCommand, string>> = {
   [GroupEv.note]: "Only people in the circle write on the board.",
   [GroupEv.keep]: "Only people in the circle decide about the notes.",
   [GroupEv.end]: "Only the host ends the session.",
+  [GroupEv.handOver]: "Only the host can hand the circle over.", // -- group13 (issue 12) --
 };
 
 /** The refusal sentence when a group role may not send a command, else null. */
@@ -456,3 +459,21 @@ export function groupRefusal(role: GroupRole, command: GroupCommand): string | n
   return GROUP_ACCESS[command].includes(role) ? null : GROUP_REFUSALS[command];
 }
 // -- end voice --
+
+// -- circle12 (issue 12) -- a lesson for the support group's circle
+/** Who may run a lesson for the circle and who may answer its quiz (their own answers only). */
+export const GROUP_LESSON_ACCESS: Readonly<Record<GroupLessonCommand, readonly GroupRole[]>> = {
+  [GroupLessonEv.lead]: [GroupRole.host],
+  [GroupLessonEv.answer]: [GroupRole.host, GroupRole.participant],
+};
+
+const GROUP_LESSON_REFUSALS: Readonly<Record<GroupLessonCommand, string>> = {
+  [GroupLessonEv.lead]: "Only the host runs a lesson for the circle.",
+  [GroupLessonEv.answer]: "Only people in the circle answer the lesson's questions.",
+};
+
+/** The refusal sentence when a group role may not send a lesson command, else null. */
+export function groupLessonRefusal(role: GroupRole, command: GroupLessonCommand): string | null {
+  return GROUP_LESSON_ACCESS[command].includes(role) ? null : GROUP_LESSON_REFUSALS[command];
+}
+// -- end circle12 --

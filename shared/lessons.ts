@@ -207,3 +207,58 @@ export function personalPart(consented: boolean, readings: readonly PhReading[])
   const dips = phDips(readings);
   return dips.length === 0 ? { shown: false, why: "no_data" } : { shown: true, dips };
 }
+
+// -- a lesson for the support group's circle ----------------------------------------------------
+
+/**
+ * The host runs a lesson for the whole circle on its own namespace beside `/group`, over the same
+ * connection: everyone sees the host's step; each person answers the quiz for themselves, and only
+ * a patient whose invitation names them has their answers kept in their record.
+ */
+export const GROUP_LESSON_NAMESPACE = "/group-lesson";
+
+/** Group lesson event names, once. */
+export const GroupLessonEv = {
+  lead: "lesson:lead",
+  answer: "lesson:answer",
+  state: "lesson:state",
+} as const;
+export type GroupLessonCommand = typeof GroupLessonEv.lead | typeof GroupLessonEv.answer;
+
+/** What a lesson connection sends in its handshake: the page's own `/group` socket on the same link. */
+export const groupLessonAuthSchema = z.strictObject({
+  protocolVersion: z.number().int(),
+  groupSocketId: z.string().min(1).max(64),
+});
+
+const lessonId = z.string().regex(/^[a-z0-9-]{1,40}$/);
+
+/** Schemas of the group lesson's commands, keyed by event name. */
+export const groupLessonPayloadSchemas = {
+  /** The host starts a lesson (or null: ends it), shows step `step`, and may start the brushing timer. */
+  [GroupLessonEv.lead]: z.strictObject({
+    lessonId: lessonId.nullable(),
+    step: z.number().int().min(0).max(40),
+    brushing: z.boolean().optional(),
+  }),
+  /** One person's own answer to one question of the running lesson. */
+  [GroupLessonEv.answer]: z.strictObject({
+    questionId: z.string().regex(/^[a-z0-9-]{1,40}$/),
+    choice: z.number().int().min(0).max(4),
+  }),
+} as const satisfies Record<GroupLessonCommand, z.ZodType>;
+export type GroupLessonPayload<E extends GroupLessonCommand> = z.infer<(typeof groupLessonPayloadSchemas)[E]>;
+
+/** The circle's lesson as one member receives it. */
+export interface GroupLessonState {
+  /** The running lesson, or null when none runs. */
+  lesson: Lesson | null;
+  step: number;
+  /** Server time the brushing timer started at (null: not started on this step). */
+  brushStartedAt: number | null;
+  /** This member's own answers (nobody else's). */
+  yourAnswers: GradedAnswer[];
+  /** Whether this member's answers are kept in their record (a patient invited by name). */
+  keptInRecord: boolean;
+  serverTime: number;
+}

@@ -24,6 +24,11 @@ export const GroupCloseReason = {
   removed: "removed_by_host",
   ended: "group_ended",
   replaced: "replaced_by_new_connection",
+  /** The host cancelled the session on the scheduling page. */
+  cancelled: "group_cancelled",
+  // -- group13 (issue 12) --
+  /** The host's staff sign-in ended (signed out, or revoked) while they were in the circle. */
+  signedOut: "host_signed_out",
 } as const;
 export type GroupCloseReason = (typeof GroupCloseReason)[keyof typeof GroupCloseReason];
 
@@ -73,6 +78,9 @@ export const GroupEv = {
   note: "group:note",
   keep: "group:keep",
   end: "group:end",
+  // -- group13 (issue 12) --
+  /** The host passes the host role to another staff member in the circle. */
+  handOver: "group:hand-over",
 } as const;
 export type GroupCommand = Exclude<
   (typeof GroupEv)[keyof typeof GroupEv],
@@ -92,6 +100,7 @@ export const groupPayloadSchemas = {
   [GroupEv.note]: z.strictObject({ text: z.string().trim().min(1).max(280) }),
   [GroupEv.keep]: z.strictObject({ agree: z.boolean() }),
   [GroupEv.end]: z.strictObject({}),
+  [GroupEv.handOver]: z.strictObject({ memberId }), // -- group13 (issue 12) --
 } as const satisfies Record<GroupCommand, z.ZodType>;
 export type GroupPayload<E extends GroupCommand> = z.infer<(typeof groupPayloadSchemas)[E]>;
 
@@ -106,6 +115,9 @@ export interface GroupMemberView {
   /** Small integer that names this member in binary pose batches (the pose path of the treatment room). */
   slot: number;
   connected: boolean;
+  // -- group13 (issue 12) --
+  /** A staff member who may host (`groups.host`): the host can hand the circle over to them. */
+  canHost?: boolean;
 }
 
 export interface GroupNote {
@@ -144,10 +156,118 @@ export interface GroupSummary {
   groupId: string;
   title: string;
   startsAt: string;
+  /** The clinic's time zone it was scheduled in (IANA), for showing its wall-clock time. */
+  timeZone: string;
   agenda: AgendaTopic[];
   hostName: string;
   /** Members in the circle now. */
   present: number;
+  /** Invitations that still open the door (not withdrawn, not expired). */
+  invited: number;
+  /** The host's own link to the circle (no invitation: the host signs in). */
+  link: string;
+}
+
+/** `POST /api/groups/:groupId/invites`: an invitation for one of the clinic's patients, or a plain link. */
+export const inviteToGroupSchema = z.strictObject({
+  patientId: z.string().min(1).max(100).optional(),
+});
+export type InviteToGroup = z.infer<typeof inviteToGroupSchema>;
+
+/** One invitation as the host's scheduling page lists it. */
+export interface GroupInvitation {
+  inviteId: string;
+  /** The patient it was made for, by the name the clinic knows them by (the host's page only: never in the circle). */
+  patientName: string | null;
+  createdAt: number;
+  expiresAt: number;
+  withdrawn: boolean;
+  /** The link to copy, print or scan; null once withdrawn or expired. */
+  link: string | null;
+}
+
+/** A patient the host may invite: a name and an id, nothing from the record. */
+export interface InvitablePatient {
+  patientId: string;
+  displayName: string;
+}
+
+/** A past session whose group agreed to keep its notes. */
+export interface PastGroup {
+  groupId: string;
+  title: string;
+  startsAt: string;
+  timeZone: string;
+  endedAt: number;
+  keptNotes: { text: string; by: string; at: number }[];
+}
+
+/**
+ * The offset (minutes east of UTC) a time zone has at an instant, from Intl alone (no tz database
+ * of our own): the zone's wall clock read back as if it were UTC, minus the instant.
+ */
+export function zoneOffsetMinutes(timeZone: string, instant: number): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(new Date(instant));
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const wall = Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second"));
+  return Math.round((wall - Math.floor(instant / 1000) * 1000) / 60_000);
+}
+
+/** An offset in minutes as ISO writes it: "+01:00", "-05:00", "+05:30". */
+function isoOffset(minutes: number): string {
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? "-" : "+"}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+/**
+ * A wall-clock date and time in a time zone ("2026-12-03", "18:00", "Europe/Berlin") as an ISO
+ * date-time with that zone's offset then ("2026-12-03T18:00:00+01:00"). Across a DST change it
+ * does what calendars (and Temporal's "compatible") do: a wall time the change skips (02:30 on a
+ * spring-forward night) moves forward by the gap (03:30, summer time); a wall time the change
+ * repeats (02:30 on a fall-back night) is its first occurrence (still summer time).
+ */
+export function zonedIso(date: string, time: string, timeZone: string): string {
+  const asUtc = Date.parse(`${date}T${time}:00Z`);
+  if (Number.isNaN(asUtc)) throw new RangeError(`not a date and time: ${date} ${time}`);
+  // A change moves a zone's offset at most once within a day: the offsets a day either side are
+  // the two this wall time can have. Keep those that read back as this wall time.
+  const before = zoneOffsetMinutes(timeZone, asUtc - 86_400_000);
+  const after = zoneOffsetMinutes(timeZone, asUtc + 86_400_000);
+  const fits = [...new Set([before, after])]
+    .map((offset) => asUtc - offset * 60_000)
+    .filter((instant) => instant + zoneOffsetMinutes(timeZone, instant) * 60_000 === asUtc)
+    .sort((a, b) => a - b);
+  // No fit: the change skipped this wall time; read it with the offset before the change.
+  const instant = fits[0] ?? asUtc - before * 60_000;
+  const offset = zoneOffsetMinutes(timeZone, instant);
+  const wall = new Date(instant + offset * 60_000).toISOString().slice(0, 19);
+  return `${wall}${isoOffset(offset)}`;
+}
+
+/**
+ * An instant as the clinic reads it: "Thu 3 Dec 2026, 18:00 CET" in the clinic's time zone. The
+ * zone's short name tells the two 02:30s of a fall-back night apart (CEST, then CET).
+ */
+export function clinicTime(iso: string, timeZone: string, locale = "en-GB"): string {
+  return new Intl.DateTimeFormat(locale, {
+    timeZone,
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZoneName: "short",
+  }).format(new Date(iso));
 }
 
 /** Whether the board is kept: at least one person present, and every person present (not Otto) agreed. */
@@ -174,6 +294,7 @@ export interface GroupClientToServerEvents extends VoiceClientToServerEvents {
   [GroupEv.note]: (p: GroupPayload<typeof GroupEv.note>, ack: GroupAck) => void;
   [GroupEv.keep]: (p: GroupPayload<typeof GroupEv.keep>, ack: GroupAck) => void;
   [GroupEv.end]: (p: GroupPayload<typeof GroupEv.end>, ack: GroupAck) => void;
+  [GroupEv.handOver]: (p: GroupPayload<typeof GroupEv.handOver>, ack: GroupAck) => void; // -- group13 --
   [Ev.pose]: (pose: ArrayBuffer | Uint8Array) => void;
 }
 

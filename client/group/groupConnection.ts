@@ -15,6 +15,8 @@ export interface GroupListener {
   onView(view: GroupView): void;
   onClosed(message: string): void;
   onRefused(message: string): void;
+  /** The link went down without the server saying why (the client reconnects by itself). */
+  onDropped(reason: string): void;
 }
 
 export type GroupSocket = Socket<GroupServerToClientEvents, GroupClientToServerEvents>;
@@ -32,6 +34,9 @@ export function connectGroup(
   socket.on(GroupEv.closed, (c) => {
     listener.onClosed(c.message);
     socket.disconnect();
+  });
+  socket.on("disconnect", (reason) => {
+    if (reason !== "io client disconnect" && reason !== "io server disconnect") listener.onDropped(reason);
   });
   socket.on("connect_error", (err) => {
     const data = (err as Error & { data?: ConnectRefusal }).data;

@@ -9,11 +9,20 @@
 import { chosenNameSchema, GroupEv, type GroupView, topicSecondsLeft } from "../../shared/supportGroup.ts";
 import { VoiceSession } from "../voice/voiceSession.ts";
 import { connectGroup, type GroupSocket, sendAsync } from "./groupConnection.ts";
+import { disposeGroupStages, mountGroupStages, updateGroupStages } from "./groupStage.ts";
+// -- circle12 (issue 12) -- the 3D circle registers itself as the page's stage
+import "./circleView.ts";
 import "./group.css";
 
 declare global {
   interface Window {
-    __chairsideGroup?: () => { view: GroupView | null; closed: string | null; refused: string | null };
+    __chairsideGroup?: () => {
+      view: GroupView | null;
+      closed: string | null;
+      refused: string | null;
+      /** Why the link went down by itself, oldest first (the last five). */
+      drops: string[];
+    };
   }
 }
 
@@ -29,7 +38,8 @@ let closed: string | null = null;
 let refused: string | null = null;
 let socket: GroupSocket | null = null;
 let voice: VoiceSession | null = null;
-window.__chairsideGroup = () => ({ view, closed, refused });
+let drops: string[] = [];
+window.__chairsideGroup = () => ({ view, closed, refused, drops });
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -41,6 +51,11 @@ function el<K extends keyof HTMLElementTagNameMap>(
   if (text !== undefined) e.textContent = text;
   return e;
 }
+
+/** The 3D circle's box above the flat page (groupStage.ts); outside `root`, so re-renders keep its canvas. */
+const stageHost = el("section", "g-stage");
+stageHost.dataset.testid = "group-stage";
+root.before(stageHost);
 
 function button(text: string, testid: string, onClick: () => void, kind = "secondary"): HTMLButtonElement {
   const b = el("button", `g-button ${kind}`, text);
@@ -97,18 +112,33 @@ function start(entry: { invite: string; name: string } | null): void {
       view = v;
       skew = Date.now() - v.serverTime;
       render();
+      updateGroupStages(v);
     },
     onClosed: (text) => {
       closed = text;
+      disposeGroupStages();
       voice?.dispose();
       message("The session is closed for you", text);
     },
+    onDropped: (reason) => {
+      drops = [...drops.slice(-4), reason];
+    },
     onRefused: (text) => {
+      disposeGroupStages();
+      voice?.dispose();
+      // Refused on the way back after being in the circle (the link was down when it closed):
+      // for this person the session is closed, and the server's sentence says how.
+      if (view !== null) {
+        closed = text;
+        message("The session is closed for you", text);
+        return;
+      }
       refused = text;
       message("You cannot join this group now", text);
     },
   });
   voice = new VoiceSession(socket, document.body);
+  mountGroupStages({ host: stageHost, groupId, socket, voice, view: () => view, skew: () => skew });
   setInterval(() => renderTimer(), 1_000);
 }
 
@@ -153,6 +183,7 @@ function render(): void {
     const name = el("span", "g-name", m.memberId === view.you ? `${m.name} (you)` : m.name);
     const badges = el("span", "g-badges");
     if (m.role === "host") badges.append(el("span", "g-badge", "host"));
+    else if (m.canHost) badges.append(el("span", "g-badge", "clinic staff"));
     if (m.handRaised) badges.append(el("span", "g-badge hand", "hand raised"));
     if (m.mutedByHost) badges.append(el("span", "g-badge muted", "muted by host"));
     if (!m.connected) badges.append(el("span", "g-badge", "reconnecting"));
@@ -163,11 +194,24 @@ function render(): void {
         button(m.mutedByHost ? "Let speak" : "Mute", `mute-${m.name}`, () => {
           void sendAsync(s, GroupEv.mute, { memberId: m.memberId, muted: !m.mutedByHost });
         }),
-        button("Ask to leave", `remove-${m.name}`, () => {
-          if (confirm(`Ask ${m.name} to leave this session? They will need a new invitation to come back.`))
-            void sendAsync(s, GroupEv.remove, { memberId: m.memberId });
-        }),
       );
+      // A colleague who may host takes the circle over; a participant may be asked to leave.
+      if (m.canHost) {
+        if (m.connected)
+          actions.append(
+            button("Hand over hosting", `handover-${m.name}`, () => {
+              if (confirm(`Hand the circle over to ${m.name}? They will host from now on.`))
+                void sendAsync(s, GroupEv.handOver, { memberId: m.memberId });
+            }),
+          );
+      } else {
+        actions.append(
+          button("Ask to leave", `remove-${m.name}`, () => {
+            if (confirm(`Ask ${m.name} to leave this session? They will need a new invitation to come back.`))
+              void sendAsync(s, GroupEv.remove, { memberId: m.memberId });
+          }),
+        );
+      }
       li.append(actions);
     }
     circle.append(li);
@@ -246,6 +290,13 @@ function render(): void {
         if (confirm("End the session for everyone?")) void sendAsync(s, GroupEv.end, {});
       }),
     );
+    // The host plans and invites on the scheduling page (client/group/schedule.ts).
+    const sessions = el("a", "g-button secondary", "All sessions and invitations");
+    sessions.href = "/group/schedule.html";
+    sessions.target = "_blank";
+    sessions.rel = "noopener";
+    sessions.dataset.testid = "group-schedule-link";
+    host.append(sessions);
     side.append(host);
   }
   side.append(board);

@@ -17,7 +17,21 @@ import {
   stephanCurve,
 } from "../../shared/lessons.ts";
 import { toothLabel } from "../../shared/teeth.ts";
+import { maybeEmulateXRAsync, qualityFromUrl } from "../room/status.ts";
 import { ArchChart } from "./archChart.ts";
+import type { LessonStage, LessonStageState } from "./lessonStage.ts";
+import { firstQuestionStep } from "./lessonSteps.ts";
+import type { LessonVr } from "./lessonVr.ts";
+
+declare global {
+  interface Window {
+    __chairsideLesson?: () => {
+      index: number;
+      stage: LessonStageState | null;
+      vr: ReturnType<LessonVr["testState"]> | null;
+    };
+  }
+}
 
 interface PlayerView {
   lesson: Lesson;
@@ -60,6 +74,16 @@ async function callAsync<T>(suffix: string, body?: unknown): Promise<T> {
 let view: PlayerView;
 let index = 0;
 let stopTimer: (() => void) | null = null;
+/** The 3D stage, where the browser can show the lesson in a headset (or `?view=3d`). */
+let stage: LessonStage | null = null;
+let vr: LessonVr | null = null;
+/** A Start pressed on the headset's panel, for the flat brushing view to follow. */
+let startBrushingHere: ((atMs: number) => void) | null = null;
+window.__chairsideLesson = () => ({
+  index,
+  stage: stage?.testState() ?? null,
+  vr: vr?.testState() ?? null,
+});
 
 async function startAsync(): Promise<void> {
   try {
@@ -74,12 +98,67 @@ async function startAsync(): Promise<void> {
   }
   document.title = `Chairside · ${view.lesson.title}`;
   show();
+  setUpStageAsync().catch((e: unknown) => {
+    // No WebGL or no WebXR: the flat lesson is the whole lesson.
+    console.warn(`[chairside lesson] no 3D stage: ${e instanceof Error ? e.message : String(e)}`);
+  });
+}
+
+/** The flat page's part for a stage step (every question step is the flat quiz). */
+function flatIndexOf(step: number): number {
+  return Math.min(step, view.lesson.sections.length);
+}
+
+/**
+ * A headset's browser (or `?view=3d`) gets the lesson in 3D above the flat page: the dentition
+ * lights the teeth the lesson names, and "Do this lesson in VR" puts the learner by the lake.
+ */
+async function setUpStageAsync(): Promise<void> {
+  const device = await maybeEmulateXRAsync();
+  (window as unknown as { __xrDevice?: unknown }).__xrDevice = device;
+  const wanted = params.get("view") === "3d";
+  const xr = (navigator as Navigator & { xr?: { isSessionSupported(m: string): Promise<boolean> } }).xr;
+  const headset = xr ? await xr.isSessionSupported("immersive-vr").catch(() => false) : false;
+  if (!wanted && !headset) return;
+  const [{ LessonStage }, { LessonVr }] = await Promise.all([
+    import("./lessonStage.ts"),
+    import("./lessonVr.ts"),
+  ]);
+  const box = el("section", { class: "ls-stage", "data-testid": "lesson-stage" });
+  const canvas = el("canvas", { class: "ls-stage-canvas", "data-testid": "lesson-canvas" });
+  const enter = button("Do this lesson in VR", "lesson-enter-vr", "primary", () => {
+    if (stage?.xrState === "in_xr") void stage.exitXRAsync();
+    else void stage?.enterXRAsync();
+  });
+  enter.hidden = true;
+  box.append(canvas, el("div", { class: "ls-stage-bar" }, enter));
+  app.before(box);
+  const made = await LessonStage.createAsync(canvas, qualityFromUrl());
+  stage = made;
+  enter.hidden = !made.xrAvailable;
+  made.onXRStateObservable.add((s) => {
+    enter.textContent = s === "in_xr" ? "Leave VR" : "Do this lesson in VR";
+  });
+  vr = new LessonVr(made, {
+    lesson: view.lesson,
+    personal: () => view.personal,
+    answerAsync: async (answers) =>
+      (await callAsync<{ graded: GradedAnswer[] }>("/answers", { answers })).graded,
+    onStep: (step) => {
+      if (flatIndexOf(step) !== index) go(flatIndexOf(step));
+    },
+    onBrushingStarted: (atMs) => startBrushingHere?.(atMs),
+  });
+  vr.goTo(index);
+  // The flat part now shows its teeth in 3D as well: redraw it without its 2D arch.
+  show();
 }
 
 /** Part `index` of the lesson, or the quiz after the last part. */
 function show(): void {
   stopTimer?.();
   stopTimer = null;
+  startBrushingHere = null;
   const { lesson } = view;
   const parts = lesson.sections.length;
   const header = el(
@@ -108,6 +187,8 @@ function go(to: number): void {
   index = to;
   show();
   scrollTo({ top: 0 });
+  const step = to >= view.lesson.sections.length ? firstQuestionStep(view.lesson) : to;
+  if (vr && flatIndexOf(vr.currentStep) !== to) vr.goTo(step);
 }
 
 function button(label: string, testid: string, kind: string, onClick: () => void): HTMLButtonElement {
@@ -125,7 +206,11 @@ function sectionView(s: LessonSection): HTMLElement {
   );
   switch (s.kind) {
     case "text":
-      if (s.teeth && s.teeth.length > 0) {
+      if (s.teeth && s.teeth.length > 0 && stage) {
+        box.append(
+          el("p", { class: "ls-muted" }, "The teeth this part is about are lit on the 3D model above."),
+        );
+      } else if (s.teeth && s.teeth.length > 0) {
         const arch = new ArchChart("Your teeth, the ones this part is about lit up");
         arch.light(s.teeth);
         box.append(arch.svg);
@@ -153,9 +238,10 @@ function brushingView(totalSeconds: number): HTMLElement {
     { class: "ls-now", "data-testid": "brushing-now", "aria-live": "polite" },
     "Press start and brush along.",
   );
-  const start = button("Start the 2-minute timer", "brushing-start", "primary", () => {
+  /** Starts the walk at `began` (performance.now()): from this page's button or the headset's panel. */
+  const run = (began: number) => {
+    if (start.disabled) return;
     start.disabled = true;
-    const began = performance.now();
     let last: BrushingStop | null = null;
     const tick = () => {
       const seconds = (performance.now() - began) / 1000;
@@ -176,15 +262,26 @@ function brushingView(totalSeconds: number): HTMLElement {
       }
     };
     const timer = setInterval(tick, 250);
-    stopTimer = () => clearInterval(timer);
+    stopTimer = () => {
+      clearInterval(timer);
+      startBrushingHere = null;
+    };
     tick();
+  };
+  const start = button("Start the 2-minute timer", "brushing-start", "primary", () => {
+    const began = performance.now();
+    run(began);
+    // With a 3D stage the dentition walks the arch in step with this timer.
+    vr?.startBrushing(began);
   });
+  startBrushingHere = run;
   const wrap = el(
     "div",
     { class: "ls-brushing" },
     el("div", { class: "ls-brushing-top" }, clock, start),
     now,
-    arch.svg,
+    // Where a 3D scene is present its dentition is lit instead of the flat arch.
+    stage ? el("p", { class: "ls-muted" }, "Follow the lit tooth on the 3D model above.") : arch.svg,
   );
   return wrap;
 }

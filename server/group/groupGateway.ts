@@ -30,7 +30,7 @@ import { VOICE_EVENTS, VoiceLines } from "../voice/voiceLine.ts";
 import { VoiceSwitchboard } from "../voice/voiceSwitchboard.ts";
 import { INVITE_REFUSAL } from "./groupInvites.ts";
 import type { GroupRegistry } from "./groupRegistry.ts";
-import type { GroupRoom } from "./groupRoom.ts";
+import type { GroupEffects, GroupRoom } from "./groupRoom.ts";
 
 const log = createLogger("group-gateway");
 
@@ -67,6 +67,16 @@ export interface GroupGatewayDeps {
   poseTickHz: number;
 }
 
+/** What each page is told when the circle closes for it, once for every path that closes it. */
+export const CLOSED_MESSAGE: Record<GroupCloseReason, string> = {
+  [GroupCloseReason.removed]: "The host asked you to leave this session.",
+  [GroupCloseReason.ended]: "The session has ended. Thank you for coming.",
+  [GroupCloseReason.replaced]: "You joined from another window.",
+  [GroupCloseReason.cancelled]:
+    "The host cancelled this session. The clinic will let you know about the next one.",
+  [GroupCloseReason.signedOut]: "Your sign-in ended: sign in again to host the circle.",
+};
+
 const COMMANDS = Object.keys(groupPayloadSchemas) as GroupCommand[];
 const KNOWN = new Set<string>([...COMMANDS, ...VOICE_EVENTS, Ev.pose]);
 
@@ -92,7 +102,17 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
         return next(refusal(ErrorCode.badPayload, `Handshake: ${describeIssue(parsed.error)}`));
       const { groupId, invite, name } = parsed.data;
       const group = deps.groups.get(groupId);
-      if (!group) return next(refusal(ErrorCode.notFound, "There is no such group (it may have ended)."));
+      if (!group) {
+        // A page coming back after its link was down (its heartbeat missed under load) is told how
+        // the session closed while it was away: the close itself could not reach it then.
+        const closure = deps.groups.closureOf(groupId);
+        return next(
+          refusal(
+            ErrorCode.notFound,
+            closure ? CLOSED_MESSAGE[closure] : "There is no such group (it may have ended).",
+          ),
+        );
+      }
       let who: Admitted;
       if (invite !== undefined) {
         const checked = deps.groups.invites.check(invite, groupId);
@@ -104,11 +124,13 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
         const identities = await deps.authenticator.identify({
           cookieHeader: socket.handshake.headers.cookie,
         });
+        // Any staff member of the group's clinic who may host comes in host-capable: the planned
+        // host, or a colleague the host can hand the circle over to (groupRoom.ts keeps one host).
         const staff = identities.find(
           (i) =>
             i.kind === "staff" &&
             staffMay(i.role, StaffAction.groupsHost) &&
-            i.staffId === group.plan.hostStaffId,
+            i.clinicId === group.plan.clinicId,
         );
         if (!staff || staff.kind !== "staff") {
           return next(
@@ -118,7 +140,11 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
         who = {
           host: true,
           staffId: staff.staffId,
-          name: group.plan.hostName,
+          // The circle knows staff by first name, as the scheduling route names the planned host.
+          name:
+            staff.staffId === group.plan.hostStaffId
+              ? group.plan.hostName
+              : (staff.displayName.split(" ")[0] ?? staff.displayName),
           credentialId: staff.credentialId,
         };
       }
@@ -137,8 +163,12 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
 
   deps.authenticator.onRevoked((ids) => {
     const ended = new Set(ids);
-    for (const socket of nsp.sockets.values()) {
-      if (socket.data.who?.credentialId && ended.has(socket.data.who.credentialId)) socket.disconnect(true);
+    for (const socket of [...nsp.sockets.values()]) {
+      const { who, groupId, memberId } = socket.data;
+      if (!who?.credentialId || !ended.has(who.credentialId)) continue;
+      // Told why first, like every other close (a silent cut would only show a refused comeback).
+      if (memberId) close(groupId, memberId, GroupCloseReason.signedOut);
+      else socket.disconnect(true);
     }
   });
 
@@ -150,14 +180,53 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
     }
   };
 
-  const close = (groupId: string, memberId: string, reason: GroupCloseReason, message: string) => {
+  /**
+   * Closes one member's page: the reason is written before the close on the same connection, so it
+   * arrives first. `disconnect(true)` ends the page's whole link (its `/group-lesson` socket rides
+   * it and means nothing without the circle); the client does not reconnect after it.
+   */
+  const close = (groupId: string, memberId: string, reason: GroupCloseReason) => {
     const socket = live.get(`${groupId}|${memberId}`);
     if (!socket) return;
     live.delete(`${groupId}|${memberId}`);
     lines.close(socket, groupId, memberId);
-    socket.emit(GroupEv.closed, { reason, message });
+    socket.emit(GroupEv.closed, { reason, message: CLOSED_MESSAGE[reason] });
     socket.disconnect(true);
   };
+
+  /** The host is never held muted by a host: a new host's microphone is free (voice follows the view). */
+  const hostSpeaks = (group: GroupRoom) => {
+    const host = group.hostId();
+    if (!host || !lines.board.isMutedByHost(group.plan.groupId, host)) return;
+    lines.board.setMutedByHost(group.plan.groupId, host, false);
+    lines.announce(group.plan.groupId);
+  };
+
+  /** Stores what a removal or an end changed (a removed link is refused in memory at once). */
+  const storeAsync = async (groupId: string, effects: GroupEffects, invite: string | null): Promise<void> => {
+    if (effects.removed && invite) await deps.groups.withdrawAsync(invite);
+    if (effects.ended) await deps.groups.endAsync(groupId);
+  };
+
+  /** Lets the people a removal or an end concerns go, once it is stored. */
+  const letGo = (groupId: string, group: GroupRoom, effects: GroupEffects) => {
+    if (effects.removed) {
+      lines.board.setMutedByHost(groupId, effects.removed, false);
+      close(groupId, effects.removed, GroupCloseReason.removed);
+    }
+    if (effects.ended) {
+      for (const m of group.room.people()) {
+        close(groupId, m.memberId, GroupCloseReason.ended);
+      }
+    }
+  };
+
+  deps.groups.onCancelled((groupId) => {
+    for (const [key, socket] of [...live]) {
+      if (!key.startsWith(`${groupId}|`)) continue;
+      close(groupId, socket.data.memberId, GroupCloseReason.cancelled);
+    }
+  });
 
   nsp.on(
     "connection",
@@ -171,7 +240,12 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
   function onConnection(socket: GroupSocket): void {
     const { groupId, who } = socket.data;
     const group = deps.groups.get(groupId);
-    if (!group) return void socket.disconnect(true);
+    if (!group) {
+      // It closed between the handshake and now: say how, as the handshake would have.
+      const closure = deps.groups.closureOf(groupId) ?? GroupCloseReason.ended;
+      socket.emit(GroupEv.closed, { reason: closure, message: CLOSED_MESSAGE[closure] });
+      return void socket.disconnect(true);
+    }
     const joined = group.join(
       who.host ? { host: true, staffId: who.staffId } : { host: false, inviteId: who.inviteId },
       who.name,
@@ -193,7 +267,7 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
     if (older && older.id !== socket.id) {
       older.emit(GroupEv.closed, {
         reason: GroupCloseReason.replaced,
-        message: "You joined from another window.",
+        message: CLOSED_MESSAGE[GroupCloseReason.replaced],
       });
       older.disconnect(true);
     }
@@ -279,30 +353,22 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
           lines.board.setMutedByHost(groupId, target, (parsed.data as unknown as { muted: boolean }).muted);
           lines.announce(groupId);
         }
-        if (effects.removed) {
-          // The same link no longer opens the door: coming back needs a new invitation.
-          if (invite) deps.groups.invites.withdraw(invite);
-          lines.board.setMutedByHost(groupId, effects.removed, false);
-          close(
-            groupId,
-            effects.removed,
-            GroupCloseReason.removed,
-            "The host asked you to leave this session.",
-          );
-        }
-        ack?.({ ok: true, value: group.viewFor(memberId) });
-        broadcast(group);
-        if (effects.ended) {
-          for (const m of group.room.people()) {
-            close(
-              groupId,
-              m.memberId,
-              GroupCloseReason.ended,
-              "The session has ended. Thank you for coming.",
-            );
-          }
-          deps.groups.end(groupId);
-        }
+        if (command === GroupEv.handOver) hostSpeaks(group);
+        const answer = () => {
+          ack?.({ ok: true, value: group.viewFor(memberId) });
+          broadcast(group);
+        };
+        if (!effects.removed && !effects.ended) return answer();
+        // A removal and an end are stored before anyone hears of them: a crash right after must
+        // not open the door again for the removed link, nor lose (or invent) the kept notes.
+        void storeAsync(groupId, effects, invite)
+          .catch((e: unknown) => {
+            log.error("group change not stored", { group: groupId, error: describeError(e) });
+          })
+          .finally(() => {
+            answer();
+            letGo(groupId, group, effects);
+          });
       });
     }
 
@@ -310,6 +376,7 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
       if (live.get(key) !== socket) return;
       live.delete(key);
       lines.close(socket, groupId, memberId);
+      log.info("group member disconnected", { group: groupId, memberId, reason });
       if (reason === "client namespace disconnect") group.leave(memberId);
       else group.drop(memberId);
       broadcast(group);
@@ -323,8 +390,14 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
     const keyframe = tick % Math.max(1, Math.round(deps.poseTickHz)) === 0;
     for (const group of deps.groups.all()) {
       if (group.room.people().length === 0) continue;
-      for (const id of group.room.expireDropped())
-        log.info("group member did not come back", { memberId: id });
+      const version = group.version;
+      const host = group.hostId();
+      for (const id of group.tick()) log.info("group member did not come back", { memberId: id });
+      if (group.hostId() !== host) {
+        log.info("group host handed on", { group: group.plan.groupId, from: host, to: group.hostId() });
+        hostSpeaks(group);
+      }
+      if (group.version !== version) broadcast(group);
       const poses = group.room.takePoseBatch(keyframe);
       if (poses.length)
         nsp.to(group.plan.groupId).volatile.emit(Ev.poses, encodeBatch(deps.now(), group.version, poses));

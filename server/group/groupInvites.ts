@@ -2,7 +2,9 @@
  * Invitations to a support group: signed links like today's observer invites, carried in the
  * link's fragment (never sent to the server in a URL, so never in a log). Each invitation has its
  * own id: the host removing someone withdraws that id, so the same link no longer opens the door,
- * and coming back needs a new invitation.
+ * and coming back needs a new invitation. The token is a pure function of (group, id, expiry) and
+ * the server's secret, so storage keeps only those (groupStore.ts) and the host's page can show a
+ * stored invitation's link again; withdrawn ids come back from storage at start.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
@@ -14,8 +16,16 @@ const claimsSchema = z.strictObject({
 });
 export type InviteClaims = z.infer<typeof claimsSchema>;
 
-/** How long an invitation works: a week, time to reach the session it was sent for. */
+/** How long an invitation works at least: a week, time to reach the session it was sent for. */
 export const GROUP_INVITE_TTL_MS = 7 * 24 * 3_600_000;
+/** After its session's planned end, how long an invitation still opens it (a session that runs over). */
+export const GROUP_INVITE_GRACE_MS = 2 * 3_600_000;
+
+/** When a session's invitations stop working: its planned end (start plus agenda) and the grace. */
+export function inviteExpiryFor(plan: { startsAt: string; agenda: readonly { minutes: number }[] }): number {
+  const minutes = plan.agenda.reduce((sum, topic) => sum + topic.minutes, 0);
+  return Date.parse(plan.startsAt) + minutes * 60_000 + GROUP_INVITE_GRACE_MS;
+}
 
 export type InviteCheck =
   | { ok: true; groupId: string; inviteId: string }
@@ -29,13 +39,19 @@ export class GroupInvites {
     private readonly now: () => number,
   ) {}
 
-  mint(groupId: string): { inviteId: string; token: string; expiresAt: number } {
+  /** A new invitation: it works for a week, and in any case until `atLeastUntil` (its session's end). */
+  mint(groupId: string, atLeastUntil = 0): { inviteId: string; token: string; expiresAt: number } {
     const inviteId = `i-${randomBytes(9).toString("base64url")}`;
-    const expiresAt = this.now() + GROUP_INVITE_TTL_MS;
+    const expiresAt = Math.max(this.now() + GROUP_INVITE_TTL_MS, atLeastUntil);
+    return { inviteId, token: this.tokenFor(groupId, inviteId, expiresAt), expiresAt };
+  }
+
+  /** The token of an invitation minted before (the same bytes: the link the patient holds). */
+  tokenFor(groupId: string, inviteId: string, expiresAt: number): string {
     const body = Buffer.from(JSON.stringify({ g: groupId, i: inviteId, exp: expiresAt })).toString(
       "base64url",
     );
-    return { inviteId, token: `${body}.${this.sign(body)}`, expiresAt };
+    return `${body}.${this.sign(body)}`;
   }
 
   check(token: string, groupId: string): InviteCheck {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { GROUP_CAPACITY, GroupEv } from "../../shared/supportGroup.ts";
-import { GroupInvites } from "./groupInvites.ts";
-import { GroupRoom } from "./groupRoom.ts";
+import { GROUP_CAPACITY, GroupEv, GroupRole } from "../../shared/supportGroup.ts";
+import { GROUP_INVITE_GRACE_MS, GroupInvites, inviteExpiryFor } from "./groupInvites.ts";
+import { GroupRoom, HOST_AWAY_MS } from "./groupRoom.ts";
 
 const plan = {
   groupId: "g-test000",
@@ -95,4 +95,112 @@ describe("GroupInvites", () => {
     now = 8 * 24 * 3_600_000;
     expect(invites.check(fresh.token, "g-one")).toEqual({ ok: false, reason: "expired" });
   });
+
+  it("keeps an invitation working until its session is over, however far ahead it is planned", () => {
+    let now = Date.parse("2026-11-27T12:00:00Z");
+    const invites = new GroupInvites(Buffer.alloc(32, 7), () => now);
+    const plan = { startsAt: "2027-10-31T17:30:00Z", agenda: [{ minutes: 10 }, { minutes: 15 }] };
+    const until = inviteExpiryFor(plan);
+    expect(until).toBe(Date.parse("2027-10-31T17:55:00Z") + GROUP_INVITE_GRACE_MS);
+    const far = invites.mint("g-one", until);
+    expect(far.expiresAt).toBe(until);
+    now = Date.parse("2027-10-31T18:00:00Z"); // during the session, a year after the link was made
+    expect(invites.check(far.token, "g-one")).toMatchObject({ ok: true });
+    now = until + 1;
+    expect(invites.check(far.token, "g-one")).toEqual({ ok: false, reason: "expired" });
+    // A session tomorrow still gets the week.
+    expect(invites.mint("g-one", now + 3_600_000).expiresAt).toBe(now + 7 * 24 * 3_600_000);
+  });
+
+  // -- group13 (issue 12) --: one host at a time, handed over, never host-less for good
+  describe("the host role", () => {
+    const hostOf = (g: GroupRoom, as: string) =>
+      g
+        .viewFor(as)
+        .members.filter((m) => m.role === GroupRole.host)
+        .map((m) => m.name);
+
+    it("the first staff member in hosts; a second one joins host-capable; the host hands over and back", () => {
+      const { g, host, a } = circle();
+      const ray = g.join({ host: true, staffId: "ray" }, "Ray");
+      if (!ray.ok) throw new Error("Ray could not join");
+      expect(hostOf(g, a)).toEqual(["Noah"]);
+      const rayView = g.viewFor(a).members.find((m) => m.memberId === ray.memberId)!;
+      expect(rayView).toMatchObject({ role: GroupRole.participant, canHost: true });
+      expect(g.viewFor(a).members.find((m) => m.memberId === a)!.canHost).toBe(false);
+
+      // Only the host hands over, only to a host-capable member in the circle.
+      const table: [string, string, boolean][] = [
+        [a, ray.memberId, false],
+        [ray.memberId, ray.memberId, false],
+        [host, a, false],
+        [host, host, false],
+        [host, "m-nobody", false],
+        [host, ray.memberId, true],
+      ];
+      for (const [who, to, ok] of table)
+        expect(g.handle(who, GroupEv.handOver, { memberId: to }).result.ok, `${who} → ${to}`).toBe(ok);
+      expect(hostOf(g, a)).toEqual(["Ray"]);
+      expect(g.viewFor(a).otto).toBe("Ray is hosting the circle now.");
+      // Noah is now in the circle like anyone, and cannot mute; Ray can.
+      expect(g.handle(host, GroupEv.mute, { memberId: a, muted: true }).result.ok).toBe(false);
+      expect(g.handle(ray.memberId, GroupEv.mute, { memberId: a, muted: true }).result.ok).toBe(true);
+      // Staff are not asked to leave by invitation.
+      expect(g.handle(ray.memberId, GroupEv.remove, { memberId: host }).result.ok).toBe(false);
+      expect(g.handle(ray.memberId, GroupEv.handOver, { memberId: host }).result.ok).toBe(true);
+      expect(hostOf(g, a)).toEqual(["Noah"]);
+    });
+
+    it("a host who drops keeps the role for a short while, then the other staff member present takes over", () => {
+      let now = 1_000;
+      const { g, host, a } = circle(() => now);
+      const ray = g.join({ host: true, staffId: "ray" }, "Ray");
+      if (!ray.ok) throw new Error("Ray could not join");
+      g.drop(host);
+      now += HOST_AWAY_MS - 1;
+      g.tick();
+      expect(hostOf(g, a)).toEqual(["Noah"]);
+      now += 1;
+      const version = g.version;
+      g.tick();
+      expect(hostOf(g, a)).toEqual(["Ray"]);
+      expect(g.version).toBeGreaterThan(version);
+      // Noah comes back: Ray keeps hosting (no tug of war); Ray can hand back.
+      expect(g.join({ host: true, staffId: "noah" }, "Noah").ok).toBe(true);
+      expect(hostOf(g, a)).toEqual(["Ray"]);
+      expect(g.viewFor(a).members.find((m) => m.memberId === host)!.canHost).toBe(true);
+    });
+
+    it("a host who leaves on purpose passes the role at once; a participant never gets it", () => {
+      const { g, host, a } = circle();
+      g.leave(host);
+      expect(hostOf(g, a)).toEqual([]);
+      const ray = g.join({ host: true, staffId: "ray" }, "Ray");
+      if (!ray.ok) throw new Error("Ray could not join");
+      expect(hostOf(g, a)).toEqual(["Ray"]);
+      expect(g.join({ host: true, staffId: "noah" }, "Noah").ok).toBe(true);
+      g.leave(ray.memberId);
+      expect(hostOf(g, a)).toEqual(["Noah"]);
+    });
+
+    it("alone, a dropped host keeps the role and has it on rejoin; after the rejoin window the next staff member hosts", () => {
+      let now = 1_000;
+      const { g, host, a } = circle(() => now);
+      g.drop(host);
+      now += HOST_AWAY_MS * 3;
+      g.tick();
+      expect(hostOf(g, a)).toEqual(["Noah"]);
+      expect(g.join({ host: true, staffId: "noah" }, "Noah")).toMatchObject({ ok: true, memberId: host });
+      expect(hostOf(g, a)).toEqual(["Noah"]);
+
+      g.drop(host);
+      now += 10 * 60_000;
+      expect(g.tick()).toContain(host);
+      expect(hostOf(g, a)).toEqual([]);
+      const ray = g.join({ host: true, staffId: "ray" }, "Ray");
+      if (!ray.ok) throw new Error("Ray could not join");
+      expect(hostOf(g, a)).toEqual(["Ray"]);
+    });
+  });
+  // -- end group13 --
 });

@@ -4,6 +4,12 @@
  * treatment does not: raised hands, the host's mutes, removal and lock, the agenda with a timer
  * per topic, and the shared board that is kept only if everyone present agrees. No sockets, no
  * timers: the clock is injected. Nothing clinical is in here, so nothing clinical can leak out.
+ *
+ * One host at a time. Every staff member who may host (`groups.host`) and joins is host-capable:
+ * the first one in hosts, the host can hand over to another, and a host who leaves, or stays away
+ * longer than HOST_AWAY_MS while another host-capable member is here, passes the role on by
+ * itself. With nobody to take over, a dropped host keeps the role and has it on rejoin; once their
+ * rejoin window runs out, the next host-capable member to join hosts.
  */
 import { groupRefusal } from "../../shared/access.ts";
 import { ConnectionState, type MemberView } from "../../shared/protocol.ts";
@@ -48,6 +54,12 @@ export interface GroupEffects {
 
 const MAX_NOTES = 200;
 
+/** How long a dropped host keeps the role while another host-capable member is in the circle. */
+export const HOST_AWAY_MS = 10_000;
+
+/** Who knocks: a staff member who may host (by staff id), or a participant (by invitation id). */
+export type GroupKey = { host: true; staffId: string } | { host: false; inviteId: string };
+
 export class GroupRoom {
   readonly room: Room;
   private readonly roles = new Map<string, GroupRole>();
@@ -56,6 +68,10 @@ export class GroupRoom {
   private readonly hands = new Set<string>();
   private readonly hostMuted = new Set<string>();
   private readonly keepVotes = new Set<string>();
+  /** Staff members who may host, present or reconnecting. */
+  private readonly hostCapable = new Set<string>();
+  /** When each reconnecting member dropped. */
+  private readonly awaySince = new Map<string, number>();
   private notes: GroupNote[] = [];
   private nextNote = 1;
   private locked = false;
@@ -90,10 +106,11 @@ export class GroupRoom {
   }
 
   /**
-   * The host (by staff id) or a participant (by invitation id) joins under a name. A member who
-   * dropped comes back to the same seat even while the group is locked.
+   * A staff member who may host (by staff id) or a participant (by invitation id) joins under a
+   * name. A member who dropped comes back to the same seat, and role, even while the group is
+   * locked. A staff member hosts when nobody does; otherwise they are host-capable in the circle.
    */
-  join(key: { host: true; staffId: string } | { host: false; inviteId: string }, name: string): GroupJoin {
+  join(key: GroupKey, name: string): GroupJoin {
     const personId = key.host ? `host-${key.staffId}` : key.inviteId;
     const memberId = `m-${personId}`;
     const known = this.room.member(memberId);
@@ -108,14 +125,22 @@ export class GroupRoom {
       role: key.host ? Role.assistant : Role.patient,
     });
     if (!joined.ok) return { ok: false, reason: "full" };
-    this.roles.set(memberId, key.host ? GroupRole.host : GroupRole.participant);
-    if (!key.host) this.invites.set(memberId, key.inviteId);
+    this.awaySince.delete(memberId);
+    if (key.host) {
+      this.hostCapable.add(memberId);
+      if (!this.roles.has(memberId))
+        this.roles.set(memberId, this.hostId() === null ? GroupRole.host : GroupRole.participant);
+    } else {
+      this.roles.set(memberId, GroupRole.participant);
+      this.invites.set(memberId, key.inviteId);
+    }
+    this.settleHost();
     this.changed();
     return { ok: true, memberId, rejoined: joined.rejoined };
   }
 
   /** Why a person could not join now, or null when they can (checked in the handshake). */
-  admits(key: { host: true; staffId: string } | { host: false; inviteId: string }): string | null {
+  admits(key: GroupKey): string | null {
     const memberId = `m-${key.host ? `host-${key.staffId}` : key.inviteId}`;
     if (this.room.member(memberId)) return null;
     if (!key.host && this.locked) return "The group is closed to newcomers for now: ask the host.";
@@ -125,13 +150,62 @@ export class GroupRoom {
 
   drop(memberId: string): void {
     this.room.drop(memberId);
+    if (!this.awaySince.has(memberId)) this.awaySince.set(memberId, this.now());
+    this.settleHost();
     this.changed();
   }
 
   leave(memberId: string): void {
     this.room.leave(memberId, "left");
     this.forget(memberId);
+    this.settleHost();
     this.changed();
+  }
+
+  /**
+   * Lets go of members whose rejoin window ran out (their seats, hands and votes) and gives the
+   * host role on when its holder has been away too long. Call from a timer; returns who went.
+   */
+  tick(): string[] {
+    const gone = this.room.expireDropped();
+    for (const id of gone) this.forget(id);
+    if (this.settleHost() || gone.length > 0) this.changed();
+    return gone;
+  }
+
+  /** The member who hosts now, or null (nobody who may host is in the circle). */
+  hostId(): string | null {
+    for (const [id, role] of this.roles) if (role === GroupRole.host) return id;
+    return null;
+  }
+
+  /**
+   * Keeps the circle hosted: when the host left, or has been away HOST_AWAY_MS, the host-capable
+   * member who has been connected here longest takes over. Returns whether the host changed.
+   */
+  private settleHost(): boolean {
+    const host = this.hostId();
+    const holder = host ? this.room.member(host) : undefined;
+    const away = holder?.connection !== ConnectionState.connected;
+    if (host && holder && !away) return false;
+    if (host && holder && this.now() - (this.awaySince.get(host) ?? this.now()) < HOST_AWAY_MS) return false;
+    const next = this.people().find(
+      (m) =>
+        m.memberId !== host && this.hostCapable.has(m.memberId) && m.connection === ConnectionState.connected,
+    );
+    if (!next) return false;
+    if (host) this.roles.set(host, GroupRole.participant);
+    this.becomeHost(next.memberId);
+    return true;
+  }
+
+  private becomeHost(memberId: string): void {
+    this.roles.set(memberId, GroupRole.host);
+    // The host is never muted by a host, nor waiting with a raised hand.
+    this.hostMuted.delete(memberId);
+    this.hands.delete(memberId);
+    const name = this.room.member(memberId)?.displayName ?? "";
+    this.otto = `${name} is hosting the circle now.`;
   }
 
   roleOf(memberId: string): GroupRole | null {
@@ -179,7 +253,9 @@ export class GroupRoom {
       }
       case GroupEv.remove: {
         const { memberId: target } = p as GroupPayload<typeof GroupEv.remove>;
-        if (this.roles.get(target) !== GroupRole.participant || !this.room.member(target)) {
+        // Staff are not sent away by invitation: there is none to withdraw.
+        const participant = this.roles.get(target) === GroupRole.participant && !this.hostCapable.has(target);
+        if (!participant || !this.room.member(target)) {
           return refused("The host can ask a participant in the circle to leave.");
         }
         this.room.leave(target, "removed by the host");
@@ -218,6 +294,20 @@ export class GroupRoom {
         if ((p as GroupPayload<typeof GroupEv.keep>).agree) this.keepVotes.add(memberId);
         else this.keepVotes.delete(memberId);
         return this.done();
+      case GroupEv.handOver: {
+        const { memberId: target } = p as GroupPayload<typeof GroupEv.handOver>;
+        const to = this.room.member(target);
+        if (
+          target === memberId ||
+          !this.hostCapable.has(target) ||
+          to?.connection !== ConnectionState.connected
+        ) {
+          return refused("The host can hand over to another staff member who is in the circle now.");
+        }
+        this.roles.set(memberId, GroupRole.participant);
+        this.becomeHost(target);
+        return this.done();
+      }
       case GroupEv.end: {
         this.archived = this.kept() ? [...this.notes] : null;
         // Not kept: erased now, not at some later clean-up.
@@ -235,6 +325,8 @@ export class GroupRoom {
     this.keepVotes.delete(memberId);
     this.roles.delete(memberId);
     this.invites.delete(memberId);
+    this.hostCapable.delete(memberId);
+    this.awaySince.delete(memberId);
   }
 
   private kept(): boolean {
@@ -265,6 +357,7 @@ export class GroupRoom {
       mutedByHost: this.hostMuted.has(m.memberId),
       slot: m.slot,
       connected: m.connection === ConnectionState.connected,
+      canHost: this.hostCapable.has(m.memberId),
     }));
     return {
       groupId: this.plan.groupId,

@@ -10,3 +10,6 @@ export function lessonCatalog(): ReadonlyMap<string, Lesson> {
   for (const r of refused) log.warn("lesson file left out", { file: r.file, why: r.why });
   return lessons;
 }
+
+// -- circle12 (issue 12) -- a lesson for the support group's circle, beside `/group`
+export { attachCircleLessons } from "./groupLessonWiring.ts";

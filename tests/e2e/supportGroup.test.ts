@@ -2,116 +2,49 @@
  * Noah's support group in real Chromium (issue 12): Noah (signed in) opens the group he scheduled,
  * two invited patients open their links, choose names and join. A raised hand shows on the host's
  * page; the host's mute holds the participant's microphone off; "Ask to leave" closes the
- * participant's page, and the same link then no longer opens the door. Screenshots at 1280×800
- * and 1920×1080.
+ * participant's page, and the same link then no longer opens the door. The host hands the circle
+ * to a colleague. Screenshots at 1280×800 and 1920×1080.
  */
-import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GroupView } from "../../shared/supportGroup.ts";
-import type { TestServer } from "../harness.ts";
+import { describe, expect, it } from "vitest";
+import { GroupRole, type GroupView } from "../../shared/supportGroup.ts";
 import { callApi } from "../pairingFixture.ts";
 import { signedInStaff } from "../staffAccount.ts";
-import { openPage, screenshot, startE2eServer, type WatchedPage } from "./browser.ts";
+import { screenshot } from "./browser.ts";
+import {
+  groupUntil,
+  inviteLinkAsync,
+  joinCircleAsync,
+  knockAsync,
+  scheduleGroupAsync,
+  talkingPagesFixture,
+} from "./groupFixture.ts";
 
-let server: TestServer;
-let browser: Browser;
-const pages: WatchedPage[] = [];
-
-beforeAll(async () => {
-  server = await startE2eServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--autoplay-policy=no-user-gesture-required",
-      "--use-fake-device-for-media-stream",
-      "--use-fake-ui-for-media-stream",
-    ],
-  });
-});
-afterAll(async () => {
-  for (const p of pages) await p.page.context().close();
-  await browser?.close();
-  await server?.stopAsync();
-});
-
-type GroupState = { view: GroupView | null; closed: string | null; refused: string | null };
-const groupOf = (page: Page) =>
-  page.evaluate(() => window.__chairsideGroup?.() ?? null) as Promise<GroupState | null>;
-
-async function groupUntil(page: Page, what: string, test: (s: GroupState) => boolean): Promise<GroupState> {
-  let last: GroupState | null = null;
-  try {
-    await expect
-      .poll(
-        async () => {
-          last = await groupOf(page);
-          return last !== null && test(last);
-        },
-        { timeout: 60_000, interval: 150 },
-      )
-      .toBe(true);
-  } catch (error) {
-    throw new Error(`group page never reached "${what}": ${JSON.stringify(last)}`, { cause: error });
-  }
-  return last!;
-}
-
-async function open(path: string, name: string, cookie?: string): Promise<WatchedPage> {
-  const w = await openPage(browser, server.origin, path, name, cookie);
-  pages.push(w);
-  return w;
-}
+// The clinic is in Amsterdam, whatever zone this machine (and the browser) is in.
+const fixture = talkingPagesFixture({ server: { clinicTimeZone: "Europe/Amsterdam" }, softwareGl: false });
 
 describe("the support group page", () => {
   it("host and participants: join under a chosen name, raise hand, host mute, ask to leave", async () => {
+    const server = fixture.server;
     const noah = await signedInStaff(server, {
       staffId: "noah",
       role: "assistant",
       displayName: "Noah Park",
     });
-    const scheduled = await callApi(server.origin, "POST", "/api/groups", {
-      staff: noah,
-      body: {
-        title: "Smiles without worry",
-        startsAt: "2026-12-03T18:00:00+01:00",
-        agenda: [
-          { title: "How was your week?", minutes: 10 },
-          { title: "Brushing when you are tense", minutes: 15 },
-        ],
-      },
-    });
-    const groupId = (scheduled.body as { groupId: string }).groupId;
-    const inviteLink = async () =>
-      new URL(
-        (
-          (await callApi(server.origin, "POST", `/api/groups/${groupId}/invites`, { staff: noah })).body as {
-            link: string;
-          }
-        ).link,
-      );
-    const [anaLink, benLink] = [await inviteLink(), await inviteLink()];
+    const groupId = await scheduleGroupAsync(server, noah, "Smiles without worry", [
+      { title: "How was your week?", minutes: 10 },
+      { title: "Brushing when you are tense", minutes: 15 },
+    ]);
+    const [anaLink, benLink] = [
+      await inviteLinkAsync(server, noah, groupId),
+      await inviteLinkAsync(server, noah, groupId),
+    ];
 
-    const host = await open(`/group.html?group=${groupId}`, "host", noah.cookie);
+    const host = await fixture.open(`/group.html?group=${groupId}`, "host", noah.cookie);
     await groupUntil(host.page, "host in the circle", (s) => s.view !== null);
     await host.page.setViewportSize({ width: 1920, height: 1080 });
 
-    const knock = async (link: URL, name: string) => {
-      const w = await open(`${link.pathname}${link.search}${link.hash}`, name);
-      await w.page.fill('[data-testid="group-name"]', name);
-      await w.page.click('[data-testid="group-join-button"]');
-      return w;
-    };
-    const join = async (link: URL, name: string) => {
-      const w = await knock(link, name);
-      await groupUntil(w.page, `${name} in the circle`, (s) => s.view !== null);
-      return w;
-    };
-    const ana = await join(anaLink, "Ana");
-    const ben = await join(benLink, "Ben");
+    const ana = await joinCircleAsync(fixture, anaLink, "Ana");
+    const ben = await joinCircleAsync(fixture, benLink, "Ben");
     await groupUntil(host.page, "four in the circle", (s) => s.view!.members.length === 4);
 
     await host.page.click('[data-testid="topic-1"]');
@@ -138,12 +71,133 @@ describe("the support group page", () => {
     const gone = await groupUntil(ana.page, "Ana's page closed", (s) => s.closed !== null);
     expect(gone.closed).toMatch(/asked you to leave/);
     await ana.page.waitForSelector('[data-testid="group-message"]');
-    const retry = await knock(anaLink, "Ana");
+    const retry = await knockAsync(fixture, anaLink, "Ana");
     const refused = await groupUntil(retry.page, "old link refused", (s) => s.refused !== null);
     expect(refused.refused).toMatch(/withdrawn/);
     expect(refused.view).toBeNull();
     await screenshot(retry.page, "group-link-withdrawn");
 
-    for (const p of pages) expect(p.foreignRequests).toEqual([]);
+    for (const p of fixture.pages) expect(p.foreignRequests).toEqual([]);
+  });
+
+  it("Noah schedules a session on his scheduling page, invites a patient from the directory, and the patient's link opens the group", async () => {
+    const server = fixture.server;
+    const noah = await signedInStaff(server, {
+      staffId: "noah",
+      role: "assistant",
+      displayName: "Noah Park",
+    });
+    const made = await callApi(server.origin, "POST", "/api/patients", {
+      staff: noah,
+      body: { displayName: "Mara Lind", dateOfBirth: "1979-04-02", anxietyNotes: "", preferences: "" },
+    });
+    expect(made.status).toBe(201);
+
+    // Noah finds the scheduling page from the staff area; he works from a laptop set to New York.
+    const host = await fixture.open("/staff.html", "schedule", noah.cookie);
+    const cdp = await host.page.context().newCDPSession(host.page);
+    await cdp.send("Emulation.setTimezoneOverride", { timezoneId: "America/New_York" });
+    await host.page.setViewportSize({ width: 1280, height: 800 });
+    await host.page.click('[data-testid="groups-link"]');
+    await host.page.waitForSelector('[data-testid="plan-form"]');
+    await expect
+      .poll(() => host.page.textContent('[data-testid="clinic-zone"]'))
+      .toContain("Europe/Amsterdam");
+    await expect
+      .poll(() => host.page.textContent('[data-testid="plan-elsewhere"]'))
+      .toContain("This computer is set to America/New York");
+    await host.page.fill('[data-testid="plan-title"]', "Calm teeth, calm mind");
+    // The night Amsterdam's clocks go back: 02:30 happens twice; the page says which one it means.
+    await host.page.fill('[data-testid="plan-date"]', "2027-10-31");
+    await host.page.fill('[data-testid="plan-time"]', "02:30");
+    await expect.poll(() => host.page.textContent('[data-testid="plan-preview"]')).toContain("02:30 CEST");
+    await host.page.fill('[data-testid="plan-time"]', "18:30");
+    await expect.poll(() => host.page.textContent('[data-testid="plan-preview"]')).toContain("18:30 CET");
+    await host.page.click('[data-testid="plan-submit"]');
+    const card = host.page.locator('[data-testid="session"]', { hasText: "Calm teeth, calm mind" });
+    await card.waitFor();
+    // Shown at the wall-clock time the host chose, in the clinic's time zone (winter time by then),
+    // and stored as that instant in UTC: neither the server's zone nor the laptop's.
+    await expect
+      .poll(() => card.locator('[data-testid="session-when"]').textContent())
+      .toContain("18:30 CET");
+    const listed = await callApi(server.origin, "GET", "/api/groups", { staff: noah });
+    const planned = (
+      listed.body as { groups: { title: string; startsAt: string; timeZone: string }[] }
+    ).groups.find((g) => g.title === "Calm teeth, calm mind");
+    expect(planned?.timeZone).toBe("Europe/Amsterdam");
+    expect(new Date(planned!.startsAt).toISOString()).toBe("2027-10-31T17:30:00.000Z");
+
+    await card.locator('[data-testid="invite-patient"]').selectOption({ label: "Mara Lind" });
+    await card.locator('[data-testid="invite-send"]').click();
+    const invitation = card.locator('[data-testid="invitation"]', { hasText: "Mara Lind" });
+    await invitation.waitFor();
+    await invitation.locator('[data-testid="invite-qr-toggle"]').click();
+    await invitation.locator('[data-testid="invite-qr"] svg').waitFor();
+    const link = new URL(await invitation.locator('[data-testid="invite-link"]').inputValue());
+    expect(link.hash).toMatch(/^#invite=/);
+    await screenshot(host.page, "group-schedule-1280");
+    await host.page.setViewportSize({ width: 1920, height: 1080 });
+    await screenshot(host.page, "group-schedule-1920");
+
+    // Mara opens her link: she chooses a name and is in the circle Noah planned, with its agenda.
+    const mara = await fixture.open(`${link.pathname}${link.search}${link.hash}`, "mara");
+    await mara.page.fill('[data-testid="group-name"]', "Mara");
+    await mara.page.click('[data-testid="group-join-button"]');
+    const joined = await groupUntil(mara.page, "Mara in the circle", (s) => s.view !== null);
+    expect(joined.view!.title).toBe("Calm teeth, calm mind");
+    expect(joined.view!.agenda.map((t) => t.minutes)).toEqual([10, 15]);
+    expect(JSON.stringify(joined.view)).not.toContain("Lind");
+
+    // Cancelling the session closes her page with a sentence she can act on.
+    host.page.once("dialog", (d) => void d.accept());
+    await card.locator('[data-testid="session-cancel"]').click();
+    const closed = await groupUntil(mara.page, "Mara told it is cancelled", (s) => s.closed !== null);
+    expect(closed.closed).toMatch(/cancelled/);
+    await host.page.waitForSelector('[data-testid="upcoming"]:not(:has-text("Calm teeth, calm mind"))');
+
+    for (const p of fixture.pages) expect(p.foreignRequests).toEqual([]);
+  });
+  it("Noah hands the circle to a colleague: the button on Ray's row, Ray's page hosting, Noah's without the host's controls", async () => {
+    await fixture.closeAllAsync(); // the pages of the tests before are done
+    const server = fixture.server;
+    const noah = await signedInStaff(server, {
+      staffId: "noah",
+      role: "assistant",
+      displayName: "Noah Park",
+    });
+    const ray = await signedInStaff(server, { staffId: "ray", role: "assistant", displayName: "Ray Osei" });
+    const groupId = await scheduleGroupAsync(server, noah, "Calm before the chair", [
+      { title: "Breathing together", minutes: 10 },
+    ]);
+    const host = await fixture.open(`/group.html?group=${groupId}`, "host", noah.cookie);
+    await groupUntil(host.page, "Noah in the circle", (s) => s.view !== null);
+    const colleague = await fixture.open(`/group.html?group=${groupId}`, "colleague", ray.cookie);
+    await groupUntil(colleague.page, "Ray in the circle", (s) => s.view !== null);
+    await host.page.setViewportSize({ width: 1280, height: 800 });
+    const handOver = host.page.locator('[data-testid^="handover-Ray"]');
+    await handOver.scrollIntoViewIfNeeded(); // Ray's row, under the circle at 1280×800
+    await screenshot(host.page, "group-hand-over-1280");
+
+    host.page.once("dialog", (d) => void d.accept());
+    await handOver.click();
+    const hostOf = (v: GroupView) => v.members.find((m) => m.role === GroupRole.host);
+    await groupUntil(
+      colleague.page,
+      "Ray hosting on his page",
+      (s) => hostOf(s.view!)?.memberId === s.view!.you,
+    );
+    await groupUntil(
+      host.page,
+      "Ray hosting on Noah's page",
+      (s) => hostOf(s.view!)?.name.startsWith("Ray") === true,
+    );
+    // Noah is clinic staff in the circle now: no mute, no hand-over on his page; Ray has them for Noah.
+    await colleague.page.locator('[data-testid^="handover-Noah"]').waitFor();
+    expect(await host.page.locator('[data-testid^="mute-"], [data-testid^="handover-"]').count()).toBe(0);
+    await colleague.page.setViewportSize({ width: 1280, height: 800 });
+    await screenshot(colleague.page, "group-colleague-hosting-1280");
+
+    for (const p of fixture.pages) expect(p.foreignRequests).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ev, PROTOCOL_VERSION, VoiceEv } from "../../shared/protocol.ts";
-import { GroupEv, type GroupView } from "../../shared/supportGroup.ts";
+import { GroupEv, type GroupView, type PastGroup } from "../../shared/supportGroup.ts";
 import { passAuth, startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
 import { callApi } from "../pairingFixture.ts";
 import { type SignedInStaff, signedInStaff } from "../staffAccount.ts";
@@ -100,7 +100,7 @@ describe("Noah's support group", () => {
       staff: noah,
       body: {
         title: "Smiles without worry",
-        startsAt: "2026-12-03T18:00:00+01:00",
+        startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
         agenda: [
           { title: "How was your week?", minutes: 10 },
           { title: "Brushing when you are tense", minutes: 15 },
@@ -254,7 +254,18 @@ describe("Noah's support group", () => {
     // Ending: everyone is told; the agreed board is kept with the group's plan.
     expect((await host.command(GroupEv.end, {})).ok).toBe(true);
     await waitFor(() => ana.closed?.reason === "group_ended", "Ana told the session ended");
-    expect(server.groups.kept.get(groupId)?.notes.map((n) => n.text)).toEqual(["Two minutes, soft brush"]);
+    // The board is stored as the group's kept notes, and the host's list shows them with the past session.
+    expect((await server.storage.keptGroupNotes(groupId)).map((n) => n.text)).toEqual([
+      "Two minutes, soft brush",
+    ]);
+    const afterEnd = await callApi(server.origin, "GET", "/api/groups", { staff: noah });
+    const past = (afterEnd.body as { past: PastGroup[]; groups: { groupId: string }[] }).past;
+    expect(past.find((p) => p.groupId === groupId)?.keptNotes.map((n) => n.text)).toEqual([
+      "Two minutes, soft brush",
+    ]);
+    expect((afterEnd.body as { groups: { groupId: string }[] }).groups.map((g) => g.groupId)).not.toContain(
+      groupId,
+    );
     clinician.close();
     patient.close();
   });
