@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  type AudioEnergy,
   isOfferer,
+  levelBetween,
   parseIceServers,
   recordingAllowed,
   voiceDescriptionSchema,
@@ -48,5 +50,24 @@ describe("voice rules", () => {
       voiceIceSchema.safeParse({ to: "m-a", candidate: { candidate: "", sdpMid: "0", sdpMLineIndex: 0 } })
         .success,
     ).toBe(true);
+  });
+
+  it("a speaker's level comes from the audio received between two readings", () => {
+    // One 20 ms beep at level 0.5 in half a second of silence: energy 0.5² × 0.02 over 0.5 s.
+    const table: [AudioEnergy | null, AudioEnergy, number | null][] = [
+      [null, { energy: 1, duration: 1 }, null],
+      [{ energy: 0, duration: 10 }, { energy: 0.005, duration: 10.5 }, 0.1],
+      [{ energy: 2, duration: 10 }, { energy: 2, duration: 10.5 }, 0],
+      // Muted: nothing received, no level (not "silent").
+      [{ energy: 2, duration: 10 }, { energy: 2, duration: 10 }, null],
+      // A fresh receiver starts its totals again.
+      [{ energy: 2, duration: 10 }, { energy: 0.1, duration: 0.5 }, null],
+      [{ energy: 0, duration: 0 }, { energy: 4, duration: 1 }, 1],
+    ];
+    for (const [before, now, level] of table) {
+      const got = levelBetween(before, now);
+      if (level === null) expect(got).toBeNull();
+      else expect(got).toBeCloseTo(level, 6);
+    }
   });
 });

@@ -8,16 +8,24 @@
 import { z } from "zod";
 
 const memberId = z.string().min(1).max(100);
+/**
+ * Which of a member's voice connections a signal is for (`VoicePeer.line`): a member who comes
+ * back (a dropped link, "Use it here") is a new line, and a signal meant for the old one is dropped
+ * instead of confusing the new call. Optional: without it the signal goes to the member's live line.
+ */
+const lineId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional();
 
 /** An SDP offer or answer for one peer; real ones are 2-6 kB, the packet bound is 16 kB. */
 export const voiceDescriptionSchema = z.strictObject({
   to: memberId,
+  line: lineId,
   sdp: z.string().min(1).max(12_000),
 });
 
 /** One ICE candidate for one peer (null candidate text ends the candidates). */
 export const voiceIceSchema = z.strictObject({
   to: memberId,
+  line: lineId,
   candidate: z.strictObject({
     candidate: z.string().max(1_000),
     sdpMid: z.string().max(64).nullable(),
@@ -49,11 +57,18 @@ export interface VoicePeer {
   label: string;
   /** Their own microphone is off (or the host muted them, in a support group). */
   muted: boolean;
+  /**
+   * Their voice connection now (a number the server counts up): when it changes, they came back on
+   * a new connection, and the call with them starts afresh.
+   */
+  line: number;
 }
 
 /** What a voice connection learns first. */
 export interface VoiceWelcome {
   you: string;
+  /** This connection's own line number (others see it as `VoicePeer.line`). */
+  line: number;
   /** From CHAIRSIDE_ICE_SERVERS; empty means host candidates only (one LAN). */
   iceServers: IceServer[];
   /** Whether this room may record voice: false unless the room has recording consent. */
@@ -61,7 +76,7 @@ export interface VoiceWelcome {
   peers: VoicePeer[];
 }
 
-/** A signal as it arrives: who sent it. */
+/** A signal as it arrives: who sent it (always from their live line, the one the last `voice:peers` named). */
 export interface VoiceSignalIn {
   from: string;
   sdp?: string;
@@ -119,4 +134,25 @@ export function parseIceServers(
       };
   }
   return { ok: true, value: parsed.data };
+}
+
+/** A receiver's running audio totals (RTCInboundRtpStreamStats `totalAudioEnergy`, `totalSamplesDuration`). */
+export interface AudioEnergy {
+  energy: number;
+  duration: number;
+}
+
+/**
+ * How loud someone was between two readings of their inbound audio totals: the root of the mean
+ * energy (0..1), or null when no audio arrived in between (muted, or nothing sent yet). Measured on
+ * what was received, it follows every word however short, whatever the page's audio graph does, and
+ * however late the reading comes.
+ */
+export function levelBetween(before: AudioEnergy | null, now: AudioEnergy): number | null {
+  if (before === null) return null;
+  const duration = now.duration - before.duration;
+  const energy = now.energy - before.energy;
+  // A new receiver resets its totals: no level from a pair that runs backwards.
+  if (!(duration > 0) || energy < 0) return null;
+  return Math.min(1, Math.sqrt(energy / duration));
 }

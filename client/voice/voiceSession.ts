@@ -15,7 +15,7 @@ import {
 import type { VoicePeer } from "../../shared/voice.ts";
 import { SpeakingIndicators } from "./speakingIndicator.ts";
 import { VoiceBar, type VoiceCorner } from "./voiceBar.ts";
-import { VoiceMesh } from "./voiceMesh.ts";
+import { type PeerStats, VoiceMesh } from "./voiceMesh.ts";
 
 /** The part of a Socket.IO client socket voice uses. */
 export interface VoiceSocket {
@@ -28,14 +28,26 @@ export interface VoiceSocket {
 
 export interface VoiceTestState {
   you: string | null;
+  /** This page's voice connection (VoicePeer.line as the others see it); null while off the line. */
+  line: number | null;
   muted: boolean;
   /** Muted by the support group's host (the page cannot turn the microphone on). */
   heldByHost: boolean;
   error: string | null;
-  peers: { memberId: string; label: string; muted: boolean; speaking: boolean; level: number }[];
+  peers: {
+    memberId: string;
+    label: string;
+    muted: boolean;
+    line: number;
+    speaking: boolean;
+    /** The louder of what the audio graph hears and what was received (0..1). */
+    level: number;
+  }[];
   selfSpeaking: boolean;
-  stats: Record<string, { packetsIn: number; packetsOut: number; state: string }>;
+  stats: Record<string, PeerStats>;
   rings: Record<string, boolean>;
+  /** What happened lately on the line and to the calls (newest last), to read when a test fails. */
+  log: string[];
 }
 
 declare global {
@@ -50,6 +62,10 @@ export class VoiceSession {
   private mesh: VoiceMesh | null = null;
   private peers: VoicePeer[] = [];
   private you: string | null = null;
+  private line: number | null = null;
+  /** The person's own choice of microphone, kept across a new line. */
+  private wantMuted = false;
+  private readonly log: string[] = [];
   private error: string | null = null;
   private heldByHost = false;
   private stats: VoiceTestState["stats"] = {};
@@ -74,20 +90,35 @@ export class VoiceSession {
     );
     host.append(this.bar.element);
     window.__chairsideVoice = () => this.testState();
+    // Everything from the line is handled in arrival order, each after the one before has settled
+    // and after the microphone is open: the welcome, the peer lists and the signals.
     socket.on(VoiceEv.welcome, (w) => {
       this.you = w.you;
+      this.line = w.line;
       this.peers = w.peers;
-      void this.openAsync().then((mesh) => {
-        if (!mesh) return;
-        mesh.welcome(w.you, w.iceServers);
+      this.note(`welcome line ${w.line}, ${w.peers.length} on the line`);
+      if (this.mesh) this.bar.setStatus("");
+      this.bar.render(this.peers, this.speaking);
+      void this.withMesh((mesh) => {
+        mesh.welcome(w.you, w.line, w.iceServers);
         // The latest list: a `voice:peers` may have come while the microphone was opening.
-        this.setPeers(this.peers);
+        mesh.setPeers(this.peers);
+        return undefined;
       });
     });
-    socket.on(VoiceEv.peers, (peers) => this.setPeers(peers));
-    // Signals can come before this page's microphone is open: each waits for the mesh, in order.
+    socket.on(VoiceEv.peers, (peers) => {
+      this.peers = peers;
+      this.note(`peers ${peers.map((p) => `${p.memberId}#${p.line}`).join(" ") || "none"}`);
+      this.bar.render(this.peers, this.speaking);
+      void this.withMesh((mesh) => {
+        mesh.setPeers(this.peers);
+        return undefined;
+      });
+    });
     socket.on(VoiceEv.offer, (s) => {
-      void this.withMesh((mesh) => (s.sdp ? mesh.onOfferAsync(s.from, s.sdp) : undefined));
+      void this.withMesh((mesh) =>
+        s.sdp ? mesh.onOfferAsync(s.from, s.sdp, this.lineOf(s.from)) : undefined,
+      );
     });
     socket.on(VoiceEv.answer, (s) => {
       void this.withMesh((mesh) => (s.sdp ? mesh.onAnswerAsync(s.from, s.sdp) : undefined));
@@ -97,13 +128,47 @@ export class VoiceSession {
     });
   }
 
+  private lineOf(memberId: string): number {
+    return this.peers.find((p) => p.memberId === memberId)?.line ?? 0;
+  }
+
+  private note(text: string): void {
+    this.log.push(`${Math.round(performance.now())} ${text}`);
+    if (this.log.length > 30) this.log.shift();
+  }
+
+  /**
+   * The signalling link is gone (dropped, or closed on purpose): every call ends, since the others
+   * drop theirs with us off the line; the next welcome starts them afresh. `leave` also lets go of
+   * the microphone (this window gave its seat up: nothing of it should stay live).
+   */
+  lineDown(why: string, leave: boolean): void {
+    this.note(`line down: ${why}${leave ? " (left)" : ""}`);
+    this.line = null;
+    this.peers = [];
+    this.speaking.clear();
+    this.bar.render(this.peers, this.speaking);
+    void this.withMesh((mesh) => {
+      mesh.closeAll();
+      return undefined;
+    }, false);
+    if (leave) {
+      const opening = this.opening;
+      this.opening = null;
+      this.mesh = null;
+      this.stopTimers();
+      void opening?.then((mesh) => mesh?.dispose());
+    }
+  }
+
   private opening: Promise<VoiceMesh | null> | null = null;
   /** Signals are handled one after another, each after the one before has settled. */
   private signals: Promise<unknown> = Promise.resolve();
 
-  private withMesh(handle: (mesh: VoiceMesh) => Promise<void> | undefined): Promise<unknown> {
+  /** `open`: open the microphone first if it is not (false: only if it is open already). */
+  private withMesh(handle: (mesh: VoiceMesh) => Promise<unknown> | undefined, open = true): Promise<unknown> {
     this.signals = this.signals
-      .then(() => this.openAsync())
+      .then(() => (open ? this.openAsync() : this.mesh))
       .then((mesh) => (mesh ? handle(mesh) : undefined))
       .catch((e: unknown) => this.fail(e));
     return this.signals;
@@ -112,12 +177,14 @@ export class VoiceSession {
   /** The microphone is asked for once; a refusal leaves the page working without voice. */
   private openAsync(): Promise<VoiceMesh | null> {
     this.opening ??= VoiceMesh.openAsync({
-      offer: (to, sdp) => this.socket.emit(VoiceEv.offer, { to, sdp }),
-      answer: (to, sdp) => this.socket.emit(VoiceEv.answer, { to, sdp }),
-      ice: (to, candidate) => this.socket.emit(VoiceEv.ice, { to, candidate }),
+      offer: (to, line, sdp) => this.socket.emit(VoiceEv.offer, { to, line, sdp }),
+      answer: (to, line, sdp) => this.socket.emit(VoiceEv.answer, { to, line, sdp }),
+      ice: (to, line, candidate) => this.socket.emit(VoiceEv.ice, { to, line, candidate }),
       mute: (muted) => this.socket.emit(VoiceEv.mute, { muted }),
     })
-      .then((mesh) => {
+      .then(async (mesh) => {
+        // Back after leaving: the microphone stays as the person last set it.
+        if (this.wantMuted) await mesh.setMutedAsync(true);
         this.mesh = mesh;
         this.bar.setStatus("");
         this.start();
@@ -136,12 +203,6 @@ export class VoiceSession {
     console.warn(`[chairside voice] ${this.error}`);
   }
 
-  private setPeers(peers: VoicePeer[]): void {
-    this.peers = peers;
-    this.mesh?.setPeers(peers);
-    this.bar.render(peers, this.speaking);
-  }
-
   /** The host muted this person (support group): the microphone goes off and stays off until allowed. */
   holdByHost(held: boolean): void {
     this.heldByHost = held;
@@ -155,17 +216,26 @@ export class VoiceSession {
     }
     const mesh = this.mesh ?? (await this.openAsync());
     if (!mesh) return;
+    this.wantMuted = muted;
     await mesh.setMutedAsync(muted);
     this.bar.setMuted(muted);
   }
 
   private start(): void {
+    this.stopTimers();
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.statsTimer = setInterval(() => {
       void this.mesh?.statsAsync().then((s) => {
         this.stats = s;
       });
     }, 500);
+  }
+
+  private stopTimers(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.timer = null;
+    this.statsTimer = null;
   }
 
   private scene(): Scene | null {
@@ -209,25 +279,31 @@ export class VoiceSession {
   }
 
   testState(): VoiceTestState {
+    const now = performance.now();
+    const mesh = this.mesh;
     return {
       you: this.you,
+      line: this.line,
       muted: this.mesh?.isMuted ?? false,
       heldByHost: this.heldByHost,
       error: this.error,
       peers: this.peers.map((p) => ({
         ...p,
         speaking: this.speaking.has(p.memberId),
-        level: Math.round((this.mesh?.level(p.memberId) ?? 0) * 1000) / 1000,
+        level:
+          Math.round(
+            Math.max(mesh?.level(p.memberId) ?? 0, mesh?.receivedLevel(p.memberId, now) ?? 0) * 1000,
+          ) / 1000,
       })),
       selfSpeaking: this.selfSpeaking,
       stats: this.stats,
       rings: this.indicators?.shown() ?? {},
+      log: [...this.log, ...(mesh?.log ?? []).map((l) => `mesh ${l}`)],
     };
   }
 
   dispose(): void {
-    if (this.timer) clearInterval(this.timer);
-    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.stopTimers();
     this.indicators?.dispose();
     this.mesh?.dispose();
     this.bar.element.remove();

@@ -121,10 +121,12 @@ export function attachVoiceGateway(nsp: VoiceNamespace, deps: VoiceGatewayDeps):
     });
   });
 
+  // Only the voice line: the room's own listener cuts the connection it shares, after telling the
+  // page why. `disconnect(true)` here would close that connection first, silently, and the room page
+  // would retry and show the handshake's refusal instead of "You were signed out".
   deps.authenticator.onRevoked((ids) => {
     const ended = new Set(ids);
-    for (const socket of nsp.sockets.values())
-      if (ended.has(socket.data.credentialId)) socket.disconnect(true);
+    for (const socket of nsp.sockets.values()) if (ended.has(socket.data.credentialId)) socket.disconnect();
   });
 
   nsp.on(
@@ -138,7 +140,15 @@ export function attachVoiceGateway(nsp: VoiceNamespace, deps: VoiceGatewayDeps):
         lines.open(socket, roomId, memberId, label, false);
         // Only the older window's voice line: `disconnect(true)` would close the whole connection it
         // shares with that window's room socket, which then reconnects and takes the seat back.
-        if (older && older.id !== socket.id) older.disconnect();
+        // The same window coming back over the same connection (a second CONNECT before the first
+        // was answered) is left alone: Socket.IO already routes that window's packets to the new
+        // socket, and a DISCONNECT sent for the old one would end the new one in the browser.
+        if (older && older.id !== socket.id) {
+          const olderSocket = nsp.sockets.get(older.id);
+          if (olderSocket?.conn === socket.conn)
+            for (const r of [...olderSocket.rooms]) void olderSocket.leave(r);
+          else older.disconnect();
+        }
         void socket.join(voiceLine(roomId));
         socket.onAny(
           guard(

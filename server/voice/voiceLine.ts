@@ -23,7 +23,8 @@ import type { VoiceSwitchboard } from "./voiceSwitchboard.ts";
 /** Signals a person may send: a call set-up is a few offers and a dozen candidates per peer. */
 export const VOICE_SIGNAL_RATE = { perSecond: 20, burst: 80 } as const;
 
-export const voiceStats = { relayed: 0, rejected: 0, rateLimited: 0 };
+/** `stale`: signals dropped because sender or receiver has come back on a newer line since. */
+export const voiceStats = { relayed: 0, rejected: 0, rateLimited: 0, stale: 0 };
 
 /** The socket events a voice line uses, whatever else its namespace carries. */
 interface LineSocket {
@@ -37,6 +38,8 @@ interface LineSocket {
 export class VoiceLines {
   private readonly sockets = new Map<string, LineSocket>();
   private readonly buckets = new Map<string, TokenBucket>();
+  /** Counts voice connections: each one's line number (VoicePeer.line). */
+  private lineCount = 0;
 
   constructor(
     readonly board: VoiceSwitchboard,
@@ -64,15 +67,20 @@ export class VoiceLines {
     const line = socket as LineSocket;
     const key = `${roomId}|${memberId}`;
     this.sockets.set(key, line);
-    this.board.connect(roomId, memberId, label);
+    this.lineCount += 1;
+    const lineNo = this.lineCount;
+    this.board.connect(roomId, memberId, label, lineNo);
     let limit = this.buckets.get(key);
     if (!limit) {
       limit = new TokenBucket(VOICE_SIGNAL_RATE.perSecond, VOICE_SIGNAL_RATE.burst, this.now);
       this.buckets.set(key, limit);
     }
     const bucket = limit;
+    // A newer connection of the same member has taken the line: this one's signals are stale.
+    const superseded = () => this.sockets.get(key) !== line;
     const welcome: VoiceWelcome = {
       you: memberId,
+      line: lineNo,
       iceServers: this.iceServers,
       recording,
       peers: this.board.peersOf(roomId, memberId),
@@ -95,19 +103,26 @@ export class VoiceLines {
               message: "Voice signals are sent too often.",
             });
           }
+          if (superseded()) {
+            voiceStats.stale += 1;
+            return;
+          }
           let to: string;
+          let toLine: number | undefined;
           let signal: VoiceSignalIn;
           if (event === VoiceEv.ice) {
             const parsed = voiceIceSchema.safeParse(payload);
             if (!parsed.success)
               return refuse(event, { code: ErrorCode.badPayload, message: describeIssue(parsed.error) });
             to = parsed.data.to;
+            toLine = parsed.data.line;
             signal = { from: memberId, candidate: parsed.data.candidate };
           } else {
             const parsed = voiceDescriptionSchema.safeParse(payload);
             if (!parsed.success)
               return refuse(event, { code: ErrorCode.badPayload, message: describeIssue(parsed.error) });
             to = parsed.data.to;
+            toLine = parsed.data.line;
             signal = { from: memberId, sdp: parsed.data.sdp };
           }
           if (!this.board.mayRelay(roomId, memberId, to)) {
@@ -115,6 +130,11 @@ export class VoiceLines {
               code: ErrorCode.forbidden,
               message: "That person is not on this room's voice.",
             });
+          }
+          // Meant for a connection of theirs that has gone since (they came back): not an error, a race.
+          if (!this.board.isLive(roomId, to, toLine)) {
+            voiceStats.stale += 1;
+            return;
           }
           voiceStats.relayed += 1;
           this.sockets.get(`${roomId}|${to}`)?.emit(event, signal);
@@ -135,6 +155,7 @@ export class VoiceLines {
         (payload: unknown) => {
           if (!bucket.take())
             return refuse(VoiceEv.mute, { code: ErrorCode.rateLimited, message: "Too many changes." });
+          if (superseded()) return;
           const parsed = voiceMuteSchema.safeParse(payload);
           if (!parsed.success) {
             return refuse(VoiceEv.mute, { code: ErrorCode.badPayload, message: describeIssue(parsed.error) });

@@ -27,11 +27,36 @@ describe("VoiceSwitchboard", () => {
     board.connect("g", "host", "host");
     board.connect("g", "p1", "p1");
     board.setMuted("g", "host", true);
-    expect(board.peersOf("g", "p1")).toEqual([{ memberId: "host", label: "host", muted: true }]);
+    expect(board.peersOf("g", "p1")).toEqual([{ memberId: "host", label: "host", muted: true, line: 0 }]);
     board.setMutedByHost("g", "p1", true);
     board.connect("g", "p1", "p1");
     expect(board.isMutedByHost("g", "p1")).toBe(true);
-    expect(board.peersOf("g", "host")).toEqual([{ memberId: "p1", label: "p1", muted: true }]);
+    expect(board.peersOf("g", "host")).toEqual([{ memberId: "p1", label: "p1", muted: true, line: 0 }]);
     expect(board.setMuted("g", "nobody", true)).toBe(false);
+  });
+
+  it("a member back on a new connection is a new line: signals meant for the old one are stale", () => {
+    const board = new VoiceSwitchboard();
+    board.connect("r", "clinician", "Clinician", 1);
+    board.connect("r", "patient", "Patient", 2);
+    expect(board.peersOf("r", "clinician")).toEqual([
+      { memberId: "patient", label: "Patient", muted: false, line: 2 },
+    ]);
+    board.setMuted("r", "patient", true);
+    // The patient's window took its seat back (or its link dropped): same member, new line, mute kept.
+    board.connect("r", "patient", "Patient", 5);
+    expect(board.peersOf("r", "clinician")).toEqual([
+      { memberId: "patient", label: "Patient", muted: true, line: 5 },
+    ]);
+    const table: [number | undefined, boolean][] = [
+      [undefined, true],
+      [5, true],
+      [2, false],
+      [6, false],
+    ];
+    for (const [line, live] of table) expect(board.isLive("r", "patient", line), `line ${line}`).toBe(live);
+    expect(board.isLive("r", "nobody", undefined)).toBe(false);
+    board.disconnect("r", "patient");
+    expect(board.isLive("r", "patient", 5)).toBe(false);
   });
 });

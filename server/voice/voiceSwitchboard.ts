@@ -9,6 +9,8 @@ interface Line {
   muted: boolean;
   /** How others see them on the line: a role in a treatment room, the chosen name in a group. */
   label: string;
+  /** Which of their connections is on the line now (VoicePeer.line). */
+  line: number;
 }
 
 export class VoiceSwitchboard {
@@ -16,15 +18,18 @@ export class VoiceSwitchboard {
   /** Muted by a support group's host: kept while the member is away, until the host lets them speak. */
   private readonly hostMuted = new Set<string>();
 
-  /** A member comes on the line (again: a second window replaces the first, same member). */
-  connect(roomId: string, memberId: string, label: string): void {
+  /**
+   * A member comes on the line (again: a second window, or the same one after a dropped link,
+   * replaces the first, same member) on connection number `line`.
+   */
+  connect(roomId: string, memberId: string, label: string, line = 0): void {
     let room = this.rooms.get(roomId);
     if (!room) {
       room = new Map();
       this.rooms.set(roomId, room);
     }
     const before = room.get(memberId);
-    room.set(memberId, { muted: before?.muted ?? false, label });
+    room.set(memberId, { muted: before?.muted ?? false, label, line });
   }
 
   disconnect(roomId: string, memberId: string): void {
@@ -38,6 +43,15 @@ export class VoiceSwitchboard {
   mayRelay(roomId: string, from: string, to: string): boolean {
     const room = this.rooms.get(roomId);
     return from !== to && room !== undefined && room.has(from) && room.has(to);
+  }
+
+  /**
+   * Whether a signal the sender meant for `to`'s connection `line` still reaches it: no line given
+   * means their live one; an older line is gone (they came back since), and its signal is stale.
+   */
+  isLive(roomId: string, to: string, line: number | undefined): boolean {
+    const current = this.rooms.get(roomId)?.get(to);
+    return current !== undefined && (line === undefined || line === current.line);
   }
 
   setMuted(roomId: string, memberId: string, muted: boolean): boolean {
@@ -64,7 +78,12 @@ export class VoiceSwitchboard {
     const out: VoicePeer[] = [];
     for (const [memberId, line] of room) {
       if (memberId !== self)
-        out.push({ memberId, label: line.label, muted: line.muted || this.isMutedByHost(roomId, memberId) });
+        out.push({
+          memberId,
+          label: line.label,
+          muted: line.muted || this.isMutedByHost(roomId, memberId),
+          line: line.line,
+        });
     }
     return out;
   }

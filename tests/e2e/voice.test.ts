@@ -2,53 +2,41 @@
  * Voice in a treatment room in real Chromium (issue 12): a clinician's desk page and the patient's
  * page, each with a fake microphone, join one room. WebRTC audio flows both ways (inbound audio
  * packets counted by getStats on both sides), muting stops the packets, and the speaking indicator
- * (the strip's dot and the ring over the avatar's head) follows the other person's voice.
+ * (the strip's dot and the ring over the avatar's head) follows the other person's voice. A
+ * window's voice follows its seat: a second window of the same patient takes the call, and "Use it
+ * here" brings the first window's voice back without a reload.
  */
-import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import type { VoiceTestState } from "../../client/voice/voiceSession.ts";
-import type { TestServer } from "../harness.ts";
-import { openPage, screenshot, startE2eServer, type WatchedPage } from "./browser.ts";
+import { screenshot, type WatchedPage } from "./browser.ts";
+import { talkingPagesFixture } from "./groupFixture.ts";
 import { linkIs } from "./roomPages.ts";
 
-let server: TestServer;
-let browser: Browser;
-const pages: WatchedPage[] = [];
+const fixture = talkingPagesFixture();
 
-beforeAll(async () => {
-  server = await startE2eServer();
-  // tests/e2e/browser.ts's flags, plus a fake microphone (Chromium's beeping test source) allowed without a prompt.
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--use-angle=swiftshader",
-      "--enable-unsafe-swiftshader",
-      "--ignore-gpu-blocklist",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--autoplay-policy=no-user-gesture-required",
-      "--use-fake-device-for-media-stream",
-      "--use-fake-ui-for-media-stream",
-    ],
-  });
-});
-afterAll(async () => {
-  for (const p of pages) await p.page.context().close();
-  await browser?.close();
-  await server?.stopAsync();
-});
-
+/** Opens a room page and waits until its link is up; a failure carries the page's state. */
 async function open(path: string, name: string): Promise<WatchedPage> {
-  const watched = await openPage(browser, server.origin, path, name);
-  pages.push(watched);
-  await linkIs(watched.page, "connected");
+  const watched = await fixture.open(path, name);
+  await linkIs(watched.page, "connected").catch(async (error: unknown) => {
+    const state = await watched.page.evaluate(() => JSON.stringify(window.__chairside?.() ?? null));
+    throw new Error(`${name} never connected: ${state}\n${watched.consoleErrors.join("\n")}`, {
+      cause: error,
+    });
+  });
   return watched;
 }
 
 function voiceOf(page: Page): Promise<VoiceTestState | null> {
   return page.evaluate(() => window.__chairsideVoice?.() ?? null);
+}
+
+/** Every open page's voice state, line and call log included: what a failure message carries. */
+async function allVoice(): Promise<string> {
+  const states = await Promise.all(
+    fixture.pages.map(async (p) => `${p.name}: ${JSON.stringify(await voiceOf(p.page).catch(() => null))}`),
+  );
+  return states.join("\n");
 }
 
 /** Waits until the page's voice state satisfies `test` (polled in Node, so the predicate can be any closure). */
@@ -70,7 +58,12 @@ async function voiceUntil(
       )
       .toBe(true);
   } catch (error) {
-    throw new Error(`voice never reached "${what}"; last state: ${JSON.stringify(last)}`, { cause: error });
+    throw new Error(
+      `voice never reached "${what}"; last state: ${JSON.stringify(last)}\n${await allVoice()}`,
+      {
+        cause: error,
+      },
+    );
   }
   return last!;
 }
@@ -93,7 +86,7 @@ async function packetsSettle(page: Page, from: string): Promise<number> {
       )
       .toBe(true);
   } catch (error) {
-    throw new Error("audio packets kept arriving after mute", { cause: error });
+    throw new Error(`audio packets kept arriving after mute\n${await allVoice()}`, { cause: error });
   }
   return before;
 }
@@ -158,5 +151,78 @@ describe("voice in the treatment room", () => {
     await voiceUntil(clinician.page, "patient speaking again", (v) => v.peers[0]!.speaking);
 
     for (const p of [clinician, patient]) expect(p.foreignRequests).toEqual([]);
+    await fixture.closeAllAsync();
+  });
+
+  it("a window's voice follows its seat: off when another window takes it, back with 'Use it here'", async () => {
+    const clinician = await open("/join/julian/clinician", "clinician-2");
+    const first = await open("/join/julian/patient", "first-window");
+    const f1 = await voiceUntil(first.page, "on the line", (v) => v.line !== null && v.peers.length === 1);
+    const patientId = f1.you!;
+    const clinicianId = f1.peers[0]!.memberId;
+    // The clinician's call is with that window's line as it is now (a loaded machine may drop a
+    // link and bring it back on a new line), and that call's audio arrives.
+    const heard = async (window: WatchedPage, what: string) => {
+      let last = "";
+      try {
+        await expect
+          .poll(
+            async () => {
+              const line = (await voiceOf(window.page))?.line ?? null;
+              const v = (await voiceOf(clinician.page))!;
+              const peer = v.peers.find((p) => p.memberId === patientId);
+              last = `window line ${line}, clinician ${JSON.stringify(v.stats[patientId])}`;
+              return (
+                line !== null &&
+                peer?.line === line &&
+                v.stats[patientId]?.line === line &&
+                inbound(v, patientId) > 20
+              );
+            },
+            { timeout: 60_000, interval: 300 },
+          )
+          .toBe(true);
+      } catch (error) {
+        throw new Error(`never ${what}: ${last}\n${await allVoice()}`, { cause: error });
+      }
+    };
+    await heard(first, "audio from the first window");
+
+    // A second window takes the seat: the first leaves voice (no call, no microphone) and says where voice went.
+    const second = await open("/join/julian/patient", "second-window");
+    await voiceUntil(second.page, "second window on the line", (v) => v.line !== null);
+    await first.page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="voice-status"]')?.textContent ===
+        "Voice is with your other window.",
+      undefined,
+      { timeout: 60_000 },
+    );
+    await voiceUntil(first.page, "first window off the line", (v) => v.line === null && v.peers.length === 0);
+    await heard(second, "audio from the second window");
+    await voiceUntil(
+      second.page,
+      "the clinician heard in the second window",
+      (v) => inbound(v, clinicianId) > 20,
+    );
+
+    // "Use it here": the first window is back on the line by itself, on a new line, with audio both ways.
+    await first.page.click('[data-testid="use-here"]');
+    await linkIs(first.page, "connected");
+    await voiceUntil(
+      first.page,
+      "first window back on the line",
+      (v) => v.line !== null && v.line !== f1.line && v.peers.length === 1 && inbound(v, clinicianId) > 20,
+    );
+    await voiceUntil(
+      second.page,
+      "second window off the line",
+      (v) => v.line === null && v.peers.length === 0,
+    );
+    await heard(first, "audio from the first window again");
+    await screenshot(first.page, "voice-seat-taken-back");
+    await screenshot(second.page, "voice-seat-given-up");
+    for (const p of [clinician, first, second]) expect(p.foreignRequests).toEqual([]);
+    await fixture.closeAllAsync();
   });
 });
