@@ -22,6 +22,7 @@ import {
 import { SIGNAL_SPECS, SIGNALS } from "../../shared/soe/signals.ts";
 import { lessonAssignCard } from "../lessons/lessonAssignCard.ts"; // -- otto (issue 12) --
 import { h } from "../panel/dom.ts";
+import { notationSwitch, ToothNames } from "../panel/toothNames.ts";
 import { SIGN_IN_PAGE, StaffApi } from "../staff/staffApi.ts";
 import { renderAnxietyCharts } from "./anxietyChart.ts";
 import { renderTrendChart } from "./trendChart.ts";
@@ -31,6 +32,11 @@ const api = new StaffApi();
 let staffNames: Record<string, string> = {};
 const nameOf = (id: string) => staffNames[id] ?? id;
 const app = document.getElementById("record-app")!;
+/** The reader's tooth notation (the panel's, remembered per person): alarm lines name teeth in it. */
+const names = new ToothNames();
+/** Reloads the shown timeline (when the notation changes); set when a visit is picked. */
+let reloadTimeline: (() => void) | null = null;
+names.onChange.add(() => reloadTimeline?.());
 /** Whether the signed-in person may download FHIR exports (shared/access.ts); set at start. */
 let mayExport = false;
 
@@ -116,7 +122,9 @@ function timelineView(host: HTMLElement, visit: Visit): void {
   const list = h("ol", { class: "rc-timeline", "data-testid": "timeline" });
   const loadAsync = async () => {
     const kinds = [...chosen].join(",");
-    const path = `/api/visits/${encodeURIComponent(visit.id)}/timeline${kinds ? `?kinds=${kinds}` : ""}`;
+    const query = new URLSearchParams({ notation: names.current });
+    if (kinds) query.set("kinds", kinds);
+    const path = `/api/visits/${encodeURIComponent(visit.id)}/timeline?${query}`;
     const t = await getAsync<VisitTimeline>(path, (v) => visitTimelineSchema.parse(v));
     if (!t) return;
     list.replaceChildren(
@@ -142,7 +150,9 @@ function timelineView(host: HTMLElement, visit: Visit): void {
       ),
     );
     list.setAttribute("data-loaded", kinds || "all");
+    list.setAttribute("data-notation", names.current);
   };
+  reloadTimeline = () => void loadAsync();
   for (const kind of TIMELINE_KINDS) {
     const box = h("input", { type: "checkbox", value: kind, "data-kind": kind });
     box.addEventListener("change", () => {
@@ -327,6 +337,7 @@ async function startAsync(): Promise<void> {
   if (!record) return;
   const me = await api.meAsync();
   mayExport = me.ok && staffMay(me.value.staff.role, "records.export");
+  if (me.ok) names.forPerson(me.value.staff.staffId);
   const { patient, visits } = record;
   staffNames = record.staffNames;
   document.title = `Chairside · ${patient.displayName}`;
@@ -344,6 +355,7 @@ async function startAsync(): Promise<void> {
       h("a", { href: "/staff.html", class: "rc-back" }, "← Staff area"),
       h("h1", {}, patient.displayName),
       h("span", { class: "rc-muted" }, patient.dateOfBirth ? `born ${patient.dateOfBirth}` : ""),
+      notationSwitch(names),
       mayExport
         ? h(
             "a",

@@ -5,6 +5,7 @@
  * play, pause, seek and 1×–8× run on the pure clock (shared/replayClock.ts).
  */
 import type { Alarm } from "../../shared/alarms.ts";
+import { alarmText } from "../../shared/alarmWords.ts";
 import {
   REPLAY_SPEEDS,
   type ReplayRecording,
@@ -15,9 +16,11 @@ import { ReplayClock } from "../../shared/replayClock.ts";
 import { h } from "../panel/dom.ts";
 import { formatClock, priorityText, statusText } from "../panel/format.ts";
 import { createClinicianLayout } from "../panel/layout.ts";
+import { ToothNames } from "../panel/toothNames.ts";
 import { qualityFromUrl, showFatal } from "../room/status.ts";
 import { exposeTestState } from "../room/testHooks.ts";
 import { TreatmentScene } from "../scene/treatmentScene.ts";
+import { StaffApi } from "../staff/staffApi.ts";
 import "./replay.css";
 
 /** What the page says when the recording cannot be read. */
@@ -34,13 +37,21 @@ async function loadRecordingAsync(
   return { title: "This visit cannot be replayed", detail, signIn: false };
 }
 
-/** How an alarm stood at replay time t: cleared, acknowledged and by whom. */
-function alarmState(a: Alarm, t: number): string {
+/** How an alarm stood at replay time t: cleared, acknowledged and by whom (`nameOf` a member id). */
+function alarmState(a: Alarm, t: number, nameOf: (memberId: string) => string): string {
   const parts: string[] = [];
   if (a.clearedAt !== undefined && a.clearedAt <= t) parts.push("cleared");
   if (a.acknowledgedAt !== undefined && a.acknowledgedAt <= t)
-    parts.push(`acknowledged${a.acknowledgedBy ? ` by ${a.acknowledgedBy}` : ""}`);
+    parts.push(`acknowledged${a.acknowledgedBy ? ` by ${nameOf(a.acknowledgedBy)}` : ""}`);
   return parts.length ? ` · ${parts.join(", ")}` : " · active";
+}
+
+/** The reader's tooth notation (the panel's, remembered per signed-in person); FDI if unknown. */
+async function readerNamesAsync(): Promise<ToothNames> {
+  const names = new ToothNames();
+  const me = await new StaffApi().meAsync();
+  if (me.ok) names.forPerson(me.value.staff.staffId);
+  return names;
 }
 
 function elapsed(ms: number): string {
@@ -54,12 +65,15 @@ export async function startReplayAsync(root: HTMLElement, visitId: string): Prom
     showFatal(root, loaded.title, loaded.detail, loaded.signIn);
     return;
   }
+  const names = await readerNamesAsync();
   const engine = replayEngineOf(loaded);
   const clock = new ReplayClock(engine.startAt, engine.endAt);
   const { canvasHost, panelRoot } = createClinicianLayout(root);
   const canvas = h("canvas", { class: "room-canvas", "data-testid": "room-canvas" });
   canvasHost.prepend(canvas);
   const scene = await TreatmentScene.createAsync(canvas, { mode: "desktop", quality: qualityFromUrl() });
+  // The 3D chart names teeth in the reader's notation, as the alarms card does.
+  scene.setToothNotation(names.current);
 
   const appt = loaded.initial.appointment;
   const playButton = h(
@@ -136,13 +150,15 @@ export async function startReplayAsync(root: HTMLElement, visitId: string): Prom
       : "";
     caption.textContent = state.caption ?? "—";
     const listed: Alarm[] = v.alarms;
+    const nameOf = (memberId: string) =>
+      v.members.find((m) => m.memberId === memberId)?.displayName ?? "the care team";
     alarms.replaceChildren(
       ...(listed.length
         ? listed.map((a) =>
             h(
               "li",
-              { class: `replay-alarm ${a.priority}` },
-              `${priorityText(a.priority)} · ${a.message}${alarmState(a, state.t)}`,
+              { class: `replay-alarm ${a.priority}`, "data-testid": "replay-alarm" },
+              `${priorityText(a.priority)} · ${alarmText(a, names)}${alarmState(a, state.t, nameOf)}`,
             ),
           )
         : [h("li", { class: "replay-none" }, "None")]),

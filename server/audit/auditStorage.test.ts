@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import CipherDatabase from "better-sqlite3-multiple-ciphers";
 import { afterEach, describe, expect, it } from "vitest";
+import { MIGRATIONS } from "../storage/migrations.ts";
 import { SqliteStorage } from "../storage/sqliteStorage.ts";
 import { openWorkerStorage } from "../storage/workerStorage.ts";
 import { auditHash, canonicalAuditContent, GENESIS_HASH, verifyAuditChainAsync } from "./auditChain.ts";
@@ -199,11 +200,18 @@ describe("audit:verify on an encrypted data folder", () => {
       patientId: "julian",
     });
     await storage.close();
-    // Back to the schema before the clinic column: drop it (as an old server wrote the file) and re-open.
+    // Back to the schema before the clinic column, as an old server wrote the file: undo that step
+    // and every later one, then re-open. A new step needs its undo here.
+    const clinicStep = MIGRATIONS.findIndex((m) =>
+      m.why.startsWith("issue 9 record: audit entries carry the clinic"),
+    );
+    const undoFromClinicStep = [
+      "DROP INDEX audit_log_clinic; ALTER TABLE audit_log DROP COLUMN clinic_id;",
+      "DROP TABLE group_kept_notes; DROP TABLE group_invites; DROP TABLE support_groups;",
+    ];
+    expect(MIGRATIONS.length - clinicStep).toBe(undoFromClinicStep.length);
     const db = new Database(path);
-    const version = db.pragma("user_version", { simple: true }) as number;
-    db.exec(`DROP INDEX audit_log_clinic;
-      ALTER TABLE audit_log DROP COLUMN clinic_id; PRAGMA user_version = ${version - 1};`);
+    db.exec(`${undoFromClinicStep.reverse().join("\n")} PRAGMA user_version = ${clinicStep};`);
     db.close();
     const upgraded = new SqliteStorage(path);
     await upgraded.audit({

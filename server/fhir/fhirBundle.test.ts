@@ -53,6 +53,18 @@ describe("FHIR export of a demo visit", () => {
     const obs = broken.entry!.find((e) => e.resource?.resourceType === "Observation")!.resource!;
     (obs as { status?: string }).status = "done";
     expect(bundleProblems(broken)).toEqual([`Observation.status "done" is not in its required value set`]);
+    // The patient's words: sent by the patient to Otto, never to themself, and never without a sender.
+    const talk = resources(bundle, "Communication")[1]!;
+    const withTalk = (changed: Resource): Bundle => ({
+      ...bundle,
+      entry: bundle.entry!.map((e) => (e.resource === talk ? { ...e, resource: changed } : e)),
+    });
+    expect(bundleProblems(withTalk({ ...talk, recipient: [talk.sender!] }))).toEqual([
+      `Communication/${talk.id} is sent by Patient/julian to themself`,
+    ]);
+    expect(bundleProblems(withTalk({ ...talk, sender: undefined }))).toEqual([
+      `Communication/${talk.id} has no sender`,
+    ]);
   });
 
   it("holds each resource kind the issue lists", () => {
@@ -196,8 +208,11 @@ describe("FHIR export of a demo visit", () => {
       code: { coding: [{ system: LocalSystem.comfort, code: "comfort-rating" }] },
       encounter: { reference: `Encounter/${visit.id}` },
     });
-    const said = resources(bundle, "Communication").map((c) => c.payload?.[0]?.contentString);
-    expect(said).toContain("You are doing well.");
+    const said = resources(bundle, "Communication").map((c) => [c.sender, c.payload?.[0]?.contentString]);
+    expect(said).toEqual([
+      [{ display: "Otto (Chairside assistant)" }, "You are doing well."],
+      [{ reference: "Patient/julian" }, "It hurts a bit on the left"],
+    ]);
     const notes = resources(bundle, "Procedure")[0]!.note!.map((n) => n.text);
     expect(notes).toContain("Safety interlock overridden. Reason: Checked pH by hand: 6.8");
     expect(notes.some((n) => n.startsWith("Held by the safety interlock"))).toBe(true);

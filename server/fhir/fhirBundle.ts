@@ -26,6 +26,7 @@ import {
 import {
   auditEventResource,
   comfortRatingObservation,
+  conversationCommunication,
   type DeviceFacts,
   detectedIssueResource,
   deviceResource,
@@ -33,7 +34,6 @@ import {
   type MdasIntake,
   mdasQuestionnaire,
   mdasResponse,
-  ottoCommunication,
   patientResource,
   practitionerResource,
   procedureResource,
@@ -56,6 +56,27 @@ export interface VisitData {
 }
 
 /** The firmware pairs of some readings, first seen first. */
+/**
+ * The visit's conversation with Otto, in order: each thing Otto said once (the room repeats his last
+ * utterance while he changes state, as the timeline skips too), and each thing the patient said or
+ * wrote to Otto, in their own words.
+ */
+export function conversationOf(
+  events: readonly RoomEvent[],
+): { at: number; from: "otto" | "patient"; text: string }[] {
+  const out: { at: number; from: "otto" | "patient"; text: string }[] = [];
+  let last = "";
+  for (const { at, body } of events) {
+    if (body.type === "otto_heard") out.push({ at, from: "patient", text: body.heard.text });
+    if (body.type !== "otto") continue;
+    const said = body.otto.lastUtterance;
+    const key = said ? `${said.kind}:${said.text}` : "";
+    if (said && key !== last) out.push({ at, from: "otto", text: said.text });
+    last = key;
+  }
+  return out;
+}
+
 export function firmwareOfReadings(readings: readonly StoredReading[]): ReadingFirmware[] {
   const seen = new Map<string, ReadingFirmware>();
   for (const r of readings) {
@@ -179,11 +200,9 @@ export function exportBundle(input: FhirExportInput, bundleId: string): Bundle {
     for (const e of events)
       if (e.body.type === "checkin")
         resources.push(comfortRatingObservation(visit, e.at, e.body.score, rating++));
-    timeline
-      .filter((e) => e.kind === TimelineKind.otto)
-      .forEach((e, i) => {
-        resources.push(ottoCommunication(visit, e.at, e.title, i));
-      });
+    conversationOf(events).forEach((line, i) => {
+      resources.push(conversationCommunication(visit, line, i));
+    });
     for (const m of minutes) resources.push(minuteSummaryObservation(m, ctx));
     const readingCount = minutes.reduce((n, m) => n + totalOf(m), 0);
     if (readingCount > 0) resources.push(readingsDocument(visit.id, readingCount, ctx));

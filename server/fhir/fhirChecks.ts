@@ -122,6 +122,20 @@ function referencesIn(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
+/**
+ * A Communication says who spoke: a reference (the patient, a practitioner) or, for Otto, a display;
+ * and nobody speaks to themself (the patient's own words once went out as Otto's, to the patient).
+ */
+function communicationProblems(resource: Resource): string[] {
+  if (resource.resourceType !== "Communication") return [];
+  const sender = resource.sender;
+  if (!sender?.reference && !sender?.display) return [`Communication/${resource.id} has no sender`];
+  const who = (r: Reference) => r.reference ?? r.display;
+  return (resource.recipient ?? []).some((r) => who(r) === who(sender))
+    ? [`Communication/${resource.id} is sent by ${who(sender)} to themself`]
+    : [];
+}
+
 /** What is wrong with an exported Bundle beyond structure: [] when nothing is. */
 export function bundleProblems(bundle: Bundle): string[] {
   const problems = valueSetProblems(bundle);
@@ -136,7 +150,7 @@ export function bundleProblems(bundle: Bundle): string[] {
       continue;
     }
     if (!r.id || !isFhirId(r.id)) problems.push(`${r.resourceType} id "${r.id}" is not a FHIR id`);
-    problems.push(...valueSetProblems(r), ...observationProblems(r));
+    problems.push(...valueSetProblems(r), ...observationProblems(r), ...communicationProblems(r));
     for (const ref of referencesIn(r)) {
       if (!present.has(ref))
         problems.push(`${r.resourceType}/${r.id} refers to ${ref}, which is not in the Bundle`);

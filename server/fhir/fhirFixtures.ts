@@ -128,6 +128,10 @@ export function demoVisitInput(): {
     type: "otto",
     otto: { state: "talking", lookAt: null, lastUtterance: { kind: "empathy", text: "You are doing well." } },
   });
+  log.push({
+    type: "otto_heard",
+    heard: { by: "m-julian", text: "It hurts a bit on the left", spoken: true, cues: ["pain"], stop: false },
+  });
   log.push({ type: "checkin", score: 3, by: "m-julian" });
   const S = ProcedureStatus;
   log.procedure("interlock_block", S.running, S.blocked, { stepIndex: 1 });

@@ -143,18 +143,29 @@ export function comfortRatingObservation(v: Visit, at: number, score: number, in
   };
 }
 
-/** Something Otto said in the room, with the caption the patient read. */
-export function ottoCommunication(v: Visit, at: number, text: string, index: number): Communication {
+/** Otto as the other side of a conversation: not a person, not a registered device. */
+const OTTO = { display: "Otto (Chairside assistant)" } as const;
+
+/**
+ * One line of the visit's conversation with Otto: Otto's words (the caption the patient read) sent
+ * by Otto to the patient, or the patient's own words (typed or spoken) sent by the patient to Otto.
+ */
+export function conversationCommunication(
+  v: Visit,
+  line: { at: number; from: "otto" | "patient"; text: string },
+  index: number,
+): Communication {
+  const patient = ref("Patient", v.patientId);
   return {
     resourceType: "Communication",
-    id: fhirId("otto", v.id, String(index)),
+    id: fhirId(line.from === "otto" ? "otto" : "heard", v.id, String(index)),
     status: "completed",
-    subject: ref("Patient", v.patientId),
+    subject: patient,
     encounter: ref("Encounter", v.id),
-    sent: instant(at),
-    sender: { display: "Otto (Chairside assistant)" },
-    recipient: [ref("Patient", v.patientId)],
-    payload: [{ contentString: text }],
+    sent: instant(line.at),
+    sender: line.from === "otto" ? OTTO : patient,
+    recipient: [line.from === "otto" ? patient : OTTO],
+    payload: [{ contentString: line.text }],
   };
 }
 

@@ -151,7 +151,7 @@ export function registerRecordRoutes(fastify: FastifyInstance, deps: RecordRoute
     const appt = await visitAppointmentOf(params.id, staff.clinicId);
     const visit = appt ? await findVisitAsync(storage, appt, params.id) : null;
     if (!appt || !visit) return notFound(reply, "visit");
-    const entries = visitTimeline(await visitEventsAsync(storage, visit), query.kinds);
+    const entries = visitTimeline(await visitEventsAsync(storage, visit), query.kinds, query.notation);
     await audit(staff, RecordAudit.timeline, `visit ${visit.id}`, visit.patientId, visit.roomId);
     return apiOk(reply, { visit, entries } satisfies VisitTimeline);
   });

@@ -32,6 +32,7 @@ function visit() {
     raisedAt: log.at,
   };
   log.push({ type: "alarm", alarm });
+  log.push({ type: "alarm", alarm: { ...alarm, acknowledgedAt: log.at, acknowledgedBy: "m-dr-lee" } });
   log.push({ type: "checkin", score: 6, by: "m-julian" });
   log.procedure("interlock_block", S.running, S.blocked);
   log.procedure("override", S.blocked, S.running, { reason: "Checked pH by hand: 6.8" });
@@ -46,22 +47,23 @@ describe("a replay shows what an observer would have seen", () => {
   const engine = new ReplayEngine(seen.initial, seen.events, events[0]!.seq, []);
   const end = engine.seek(engine.endAt).view;
 
-  it("withholds alarms, check-ins and override reasons but keeps every seq (no gaps)", () => {
+  it("withholds check-ins and override reasons but keeps every seq (no gaps)", () => {
     expect(seen.events.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
     const types = seen.events.map((e) => e.body.type);
-    expect(types).not.toContain("alarm");
     expect(types).not.toContain("checkin");
     expect(JSON.stringify(seen.events)).not.toContain("Checked pH by hand");
-    expect(end.alarms).toEqual([]);
+  });
+
+  it("shows the alarms as they were, with who acknowledged by alias, not by name", () => {
+    expect(end.alarms.map((a) => [a.id, a.tooth, a.acknowledgedBy])).toEqual([["al-1", 36, "member-2"]]);
+    expect(JSON.stringify(seen.events)).not.toContain("m-dr-lee");
+    expect(end.members.find((m) => m.memberId === "member-2")?.displayName).toBe("Clinician");
   });
 
   it("names staff by role and alias, and still shows the procedure as it went", () => {
     expect(end.members.map((m) => m.displayName)).not.toContain("dr-lee");
     expect(end.members.find((m) => m.role === "clinician")?.displayName).toBe("Clinician");
     expect(end.procedure?.status).toBe(S.pausedByPatient);
-    // The care team's replay of the same events would have shown the alarm: the projection is what hid it.
-    const team = new ReplayEngine(initial, events, events[0]!.seq, []);
-    expect(team.seek(team.endAt).view.alarms).toHaveLength(1);
   });
 
   it("aliases members in join order, the same every time", () => {

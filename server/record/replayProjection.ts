@@ -4,6 +4,11 @@
  * (server/roomProjection.ts, driven by the one permission table in shared/access.ts) for the
  * observer role. The members' roles and aliases come from the stored join events, in join order,
  * so the same recording always projects the same way.
+ *
+ * One departure from the live observer: the alarms are shown as they were (issue 9: "the panels
+ * show alarms and the procedure as they were"). A replay is only for staff who may read the record,
+ * and they read the same alarms in its timeline; an Alarms card that always said "None" would tell
+ * a reviewer that nothing went wrong. Who acknowledged one appears by alias, like every staff member.
  */
 import type { DeliveredRoomEvent, RoomEvent, RoomSnapshot } from "../../shared/protocol.ts";
 import { Role } from "../../shared/roles.ts";
@@ -32,6 +37,27 @@ export function observerReplay(
   const directory = directoryOfEvents(events);
   return {
     initial: projectSnapshot(initial, Role.observer, directory),
-    events: events.map((e) => projectEvent(e, Role.observer, directory)),
+    events: events.map((e) => withAlarm(e, projectEvent(e, Role.observer, directory), directory)),
+  };
+}
+
+/** The alarm the observer's projection withheld, put back with its acknowledger by alias. */
+function withAlarm(
+  event: RoomEvent,
+  seen: DeliveredRoomEvent,
+  directory: MemberDirectory,
+): DeliveredRoomEvent {
+  if (event.body.type !== "alarm") return seen;
+  const { acknowledgedBy, ...alarm } = event.body.alarm;
+  return {
+    seq: event.seq,
+    at: event.at,
+    body: {
+      type: "alarm",
+      alarm:
+        acknowledgedBy === undefined
+          ? alarm
+          : { ...alarm, acknowledgedBy: directory.aliasOf(acknowledgedBy) },
+    },
   };
 }

@@ -5,7 +5,8 @@
  * `records.read`, only for visits of the signed-in person's own clinic (another clinic's visit is
  * "not found"), and audited as `record.replay`. The room itself is rebuilt in the browser by the
  * pure engine in shared/replay.ts through the live reducer. What is sent is what an observer would
- * have seen (replayProjection.ts): no alarms, device details, override notes or staff names.
+ * have seen (replayProjection.ts): no device details, override notes or staff names; the alarms
+ * are shown as they were (with who acknowledged by alias).
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";

@@ -81,9 +81,9 @@ describe("visitTimeline", () => {
       ["procedure", "Step 2: Your go-ahead", null, null],
       ["interlock", "Held by the safety interlock", "Safety interlock", null],
       ["override", "Safety interlock overridden", "clinician", "Checked pH by hand: 6.8"],
-      ["alarm", "Alarm (medium): pH sensor reads out of range", null, null],
-      ["alarm", "Alarm acknowledged: pH sensor reads out of range", "dr-lee", null],
-      ["alarm", "Alarm cleared: pH sensor reads out of range", null, null],
+      ["alarm", "Alarm (medium): Sensor at tooth 36: pH sensor reads out of range", null, null],
+      ["alarm", "Alarm acknowledged: Sensor at tooth 36: pH sensor reads out of range", "dr-lee", null],
+      ["alarm", "Alarm cleared: Sensor at tooth 36: pH sensor reads out of range", null, null],
       ["firmware", "Firmware 2.4.0-beta.1 quarantined", "dr-lee", "Drift"],
       ["firmware", "Firmware 2.4.0-beta.1 quarantine lifted", "dr-lee", "Fixed in 2.4.1"],
       ["procedure", "Procedure completed", "clinician", null],
@@ -98,8 +98,43 @@ describe("visitTimeline", () => {
     expect(steps[1]!.endedAt).toBe(lines.at(-1)!.at);
     const raised = lines.find((e) => e.title.startsWith("Alarm (medium)"))!;
     expect(raised.endedAt).toBe(lines.find((e) => e.title.startsWith("Alarm cleared"))!.at);
-    expect(raised.detail).toBe("Tooth 36");
     expect(lines.find((e) => e.kind === "mdas")!.detail).toBe("high-anxiety pathway");
+  });
+
+  it("names the alarm's device or tooth in the reader's notation, never by id", () => {
+    const log = new EventLog();
+    log.join("julian");
+    const base = {
+      priority: "high",
+      raisedAt: log.at,
+      message: "Enamel at risk: pH 5.1, below 5.5 for 2 min",
+    } as const;
+    log.push({ type: "alarm", alarm: { ...base, id: "a1", kind: "physiological", key: "ph:36", tooth: 36 } });
+    log.push({
+      type: "alarm",
+      alarm: {
+        ...base,
+        id: "a2",
+        kind: "technical",
+        key: "device:hr-julian",
+        deviceId: "hr-julian",
+        message: "no heart rate data",
+      },
+    });
+    const titles = (notation?: "fdi" | "universal" | "palmer") =>
+      visitTimeline(log.events, ["alarm"], notation).map((e) => e.title);
+    expect(titles()).toEqual([
+      "Alarm (high): Tooth 36: Enamel at risk: pH 5.1, below 5.5 for 2 min",
+      "Alarm (high): Heart-rate wearable: no heart rate data",
+    ]);
+    expect(titles("universal")[0]).toBe(
+      "Alarm (high): Tooth 19: Enamel at risk: pH 5.1, below 5.5 for 2 min",
+    );
+    expect(titles("palmer")[0]).toBe("Alarm (high): Tooth LL6: Enamel at risk: pH 5.1, below 5.5 for 2 min");
+    expect(visitTimeline(visitLog().events, ["alarm"], "palmer")[0]!.title).toBe(
+      "Alarm (medium): Sensor at tooth LL6: pH sensor reads out of range",
+    );
+    for (const t of titles()) expect(t).not.toMatch(/hr-julian|soe-/);
   });
 
   it("filters by kind", () => {

@@ -5,10 +5,12 @@
  * everything Otto said. Pure: the same events always give the same lines, in seq order.
  */
 import type { Alarm } from "../../shared/alarms.ts";
+import { alarmText, namingIn } from "../../shared/alarmWords.ts";
 import type { TimelineEntry, TimelineKind } from "../../shared/patientRecord.ts";
 import { planById } from "../../shared/procedure/plans.ts";
 import { ProcedureStatus, type ProcedureTransition } from "../../shared/procedure/types.ts";
 import type { ComfortView, RoomEvent } from "../../shared/protocol.ts";
+import { ToothNotation } from "../../shared/teeth.ts";
 
 const PATHWAY_WORDS: Record<string, string> = {
   standard: "standard pathway",
@@ -22,11 +24,16 @@ function line(e: Entry): TimelineEntry {
   return { detail: null, by: null, reason: null, endedAt: null, ...e };
 }
 
-/** The visit's timeline, optionally only some kinds (an empty list means all). */
+/**
+ * The visit's timeline, optionally only some kinds (an empty list means all). Alarms name their
+ * device or tooth as the clinician panel does, in the reader's `notation`.
+ */
 export function visitTimeline(
   events: readonly RoomEvent[],
   kinds: readonly TimelineKind[] = [],
+  notation: ToothNotation = ToothNotation.fdi,
 ): TimelineEntry[] {
+  const naming = namingIn(notation);
   const out: TimelineEntry[] = [];
   const names = new Map<string, string>();
   const alarmLines = new Map<string, { raised: TimelineEntry; seen: Alarm }>();
@@ -191,14 +198,14 @@ export function visitTimeline(
       }
       case "alarm": {
         const alarm = body.alarm;
+        const words = alarmText(alarm, naming);
         const known = alarmLines.get(alarm.id);
         if (!known) {
           const raised = line({
             seq,
             at: alarm.raisedAt,
             kind: "alarm",
-            title: `Alarm (${alarm.priority}): ${alarm.message}`,
-            detail: alarm.tooth === undefined ? null : `Tooth ${alarm.tooth}`,
+            title: `Alarm (${alarm.priority}): ${words}`,
             endedAt: alarm.clearedAt ?? null,
           });
           out.push(raised);
@@ -214,15 +221,13 @@ export function visitTimeline(
               seq,
               at: alarm.acknowledgedAt,
               kind: "alarm",
-              title: `Alarm acknowledged: ${alarm.message}`,
+              title: `Alarm acknowledged: ${words}`,
               by: alarm.acknowledgedBy ? (names.get(alarm.acknowledgedBy) ?? alarm.acknowledgedBy) : null,
             }),
           );
         if (alarm.clearedAt !== undefined && entry.seen.clearedAt === undefined) {
           entry.raised.endedAt = alarm.clearedAt;
-          out.push(
-            line({ seq, at: alarm.clearedAt, kind: "alarm", title: `Alarm cleared: ${alarm.message}` }),
-          );
+          out.push(line({ seq, at: alarm.clearedAt, kind: "alarm", title: `Alarm cleared: ${words}` }));
         }
         entry.seen = alarm;
         break;

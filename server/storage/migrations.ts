@@ -8,6 +8,8 @@
  * moved into packs, the audit rows chained) its PostgreSQL text only creates the shape that follows;
  * the tables and columns keep the same names, so tools and tests read both the same way.
  */
+// -- group12 (issue 12) --
+import { GROUPS_MIGRATION } from "./groupStore.ts";
 import { READING_PACKS_MIGRATION } from "./readingStore.ts";
 import { RETENTION_MIGRATION } from "./retention.ts";
 
@@ -142,6 +144,12 @@ export const MIGRATIONS: readonly Migration[] = [
    CREATE INDEX IF NOT EXISTS audit_log_clinic ON audit_log (clinic_id, id);`,
     postgres: `ALTER TABLE audit_log ADD COLUMN clinic_id TEXT;
    CREATE INDEX audit_log_clinic ON audit_log (clinic_id, id);`,
+  },
+  // -- group12 (issue 12) --
+  {
+    why: "issue 12 support groups: scheduled sessions, their invitations and the notes a group agreed to keep",
+    sqlite: GROUPS_MIGRATION,
+    postgres: GROUPS_MIGRATION,
   },
 ];
 

@@ -22,6 +22,21 @@ import {
   GENESIS_HASH,
 } from "../audit/auditChain.ts";
 import { createLogger } from "../log.ts";
+// -- group12 (issue 12) --
+import {
+  fromGroupRow,
+  fromInviteRow,
+  fromNoteRow,
+  type GroupFilter,
+  type GroupStatus,
+  groupReads,
+  groupWrites,
+  type KeptGroupNote,
+  numbered,
+  type Statement,
+  type StoredGroup,
+  type StoredGroupInvite,
+} from "./groupStore.ts";
 import { LOCK_NAMESPACE, Lock, PgReadings, type Queryable } from "./pgReadings.ts";
 import { migratePostgres } from "./pgSchema.ts";
 import type {
@@ -603,4 +618,52 @@ export class PgStorage implements Storage {
     await this.pool.end();
     await Promise.all(ended);
   }
+
+  // -- group12 (issue 12): support groups, statements in groupStore.ts --
+  /** Runs a group write's statements in one transaction on the write lane. */
+  private async groupWrite(statements: readonly Statement[]): Promise<void> {
+    await this.transaction(async (c) => {
+      for (const [sql, params] of statements) await c.query(numbered(sql), [...params]);
+    });
+  }
+
+  private async groupRead<T>(statement: Statement, map: (row: unknown) => T): Promise<T[]> {
+    const [sql, params] = statement;
+    const { rows } = await this.read((c) => c.query(numbered(sql), [...params]));
+    return rows.map(map);
+  }
+
+  async saveSupportGroup(group: StoredGroup): Promise<void> {
+    await this.groupWrite(groupWrites.save(group));
+  }
+
+  async supportGroups(filter: GroupFilter): Promise<StoredGroup[]> {
+    return this.groupRead(groupReads.groups(filter), fromGroupRow);
+  }
+
+  async closeSupportGroup(
+    groupId: string,
+    status: GroupStatus,
+    at: number,
+    kept: readonly KeptGroupNote[],
+  ): Promise<void> {
+    await this.groupWrite(groupWrites.close(groupId, status, at, kept));
+  }
+
+  async saveGroupInvite(invite: StoredGroupInvite): Promise<void> {
+    await this.groupWrite(groupWrites.saveInvite(invite));
+  }
+
+  async withdrawGroupInvite(inviteId: string, at: number): Promise<void> {
+    await this.groupWrite(groupWrites.withdrawInvite(inviteId, at));
+  }
+
+  async groupInvites(groupId: string): Promise<StoredGroupInvite[]> {
+    return this.groupRead(groupReads.invites(groupId), fromInviteRow);
+  }
+
+  async keptGroupNotes(groupId: string): Promise<KeptGroupNote[]> {
+    return this.groupRead(groupReads.keptNotes(groupId), fromNoteRow);
+  }
+  // -- end group12 --
 }

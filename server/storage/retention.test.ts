@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3-multiple-ciphers";
 import { afterEach, describe, expect, it } from "vitest";
-import { mulberry32 } from "../../shared/random.ts";
-import { type CheckedReading, SIGNAL_SPECS, type Signal } from "../../shared/soe/signals.ts";
+import { SIGNAL_SPECS, type Signal } from "../../shared/soe/signals.ts";
+import { DAY, NOW, OLD, randomBatches as seededBatches } from "../../tests/storedBatches.ts";
 import { retentionPolicyFromEnv, startRetention } from "./retention.ts";
 import { SqliteStorage } from "./sqliteStorage.ts";
-import type { ReadingMinute, StoredBatch } from "./storage.ts";
+import type { ReadingMinute } from "./storage.ts";
 
 const dirs: string[] = [];
 function tempDb(): string {
@@ -19,44 +19,8 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** The same seed gives the same data, so a failure can be replayed. */
-const random = mulberry32;
-
-const DAY = 24 * 60 * 60_000;
-const NOW = Date.UTC(2026, 10, 26, 12);
-const OLD = NOW - 40 * DAY;
-const SIGNALS: Signal[] = ["ph", "biteForce", "heartRate"];
-
-/** Random batches over two patients, three devices, three signals; old and recent, some invalid or retracted. */
-function randomBatches(seed: number): StoredBatch[] {
-  const rnd = random(seed);
-  const batches: StoredBatch[] = [];
-  for (let seq = 1; seq <= 60; seq++) {
-    const patientId = rnd() < 0.5 ? "julian" : "amara";
-    const deviceId = `soe-${patientId}-${Math.floor(rnd() * 2)}`;
-    const base = (seq <= 48 ? OLD : NOW - DAY) + Math.floor(rnd() * 10 * 60_000);
-    const readings: CheckedReading[] = [];
-    for (let i = 0; i < 5 + Math.floor(rnd() * 30); i++) {
-      const signal = SIGNALS[Math.floor(rnd() * SIGNALS.length)]!;
-      const spec = SIGNAL_SPECS[signal];
-      const invalid = rnd() < 0.1;
-      readings.push({
-        deviceId,
-        signal,
-        t: base + i * 700 + Math.floor(rnd() * 300),
-        value: invalid ? spec.max + 1 + rnd() : spec.min + rnd() * (spec.max - spec.min),
-        unit: spec.unit,
-        ...(spec.perTooth ? { tooth: rnd() < 0.5 ? 36 : 11 } : {}),
-        quality: invalid ? "invalid" : rnd() < 0.1 ? "suspect" : "valid",
-        status: rnd() < 0.08 ? "entered-in-error" : "final",
-        receivedAt: base + i * 700 + 400,
-      });
-    }
-    batches.push({ deviceId, bootId: "b1", patientId, seq, digest: `d${seq}`, firmware: "2.3.1", readings });
-  }
-  // Stored in the order the server would have received them (rowid order is receive order).
-  return batches.sort((a, b) => a.readings[0]!.receivedAt - b.readings[0]!.receivedAt);
-}
+/** Random batches over two patients, three devices, three signals; most 40 days old (seeded). */
+const randomBatches = (seed: number) => seededBatches(seed, { count: 60, oldUpTo: 48, maxExtraReadings: 30 });
 
 interface RawRow {
   patient_id: string;

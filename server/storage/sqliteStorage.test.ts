@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CheckedReading } from "../../shared/soe/signals.ts";
+import { batch, outcome } from "../../tests/storedBatches.ts";
 import { SCHEMA_VERSION, SqliteStorage } from "./sqliteStorage.ts";
-import { RecordKind, type StoredBatch } from "./storage.ts";
+import { RecordKind } from "./storage.ts";
 
 const dirs: string[] = [];
 function tempDb(): string {
@@ -17,34 +17,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function reading(t: number, value: number): CheckedReading {
-  return {
-    deviceId: "soe-julian-36",
-    signal: "ph",
-    t,
-    value,
-    unit: "[pH]",
-    tooth: 36,
-    quality: "valid",
-    status: "final",
-    receivedAt: t + 5,
-  };
-}
-
-function batch(seq: number, firmware = "2.3.1", bootId = "boot-one", digest = `d${seq}`): StoredBatch {
-  return {
-    deviceId: "soe-julian-36",
-    bootId,
-    patientId: "julian",
-    seq,
-    digest,
-    firmware,
-    readings: [reading(seq * 1000, 7.1), reading(seq * 1000 + 500, 7.0)],
-  };
-}
-
-const duplicate = { duplicate: true, conflict: false, stored: 0 };
-const conflict = { duplicate: false, conflict: true, stored: 0 };
+const { duplicate, conflict } = outcome;
 
 // What both backends must do is asserted in tests/integration/storageContract.test.ts; here, what is
 // only SQLite's: the in-place upgrades of data folders written by earlier versions.

@@ -16,6 +16,20 @@ import {
   GENESIS_HASH,
 } from "../audit/auditChain.ts";
 import { openDatabase } from "./encryption.ts";
+// -- group12 (issue 12) --
+import {
+  fromGroupRow,
+  fromInviteRow,
+  fromNoteRow,
+  type GroupFilter,
+  type GroupStatus,
+  groupReads,
+  groupWrites,
+  type KeptGroupNote,
+  type Statement,
+  type StoredGroup,
+  type StoredGroupInvite,
+} from "./groupStore.ts";
 import {
   AUDIT_CHAIN_MIGRATION,
   BASE_SCHEMA,
@@ -260,8 +274,25 @@ export class SqliteStorage implements Storage {
     ).map(fromAuditRow);
   }
 
+  // -- storm13 (issue 7) --
+  /**
+   * The audit append's statements, prepared once. A crowd joining a room is an audit row per
+   * person, and each append prepared its 3-4 statements anew (compiling the append-only triggers
+   * each time) on the storage thread, where device batches queue behind them.
+   */
+  private readonly auditStatements = new Map<string, Database.Statement>();
+  private readonly auditStatement = (sql: string): Database.Statement => {
+    let statement = this.auditStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.auditStatements.set(sql, statement);
+    }
+    return statement;
+  };
+  // -- end storm13 --
+
   private appendAudit(entry: AuditEntry): void {
-    const last = this.db.prepare("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").get() as
+    const last = this.auditStatement("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").get() as
       | { id: number; hash: string | null }
       | undefined;
     const id = (last?.id ?? 0) + 1;
@@ -271,22 +302,21 @@ export class SqliteStorage implements Storage {
       recordId === undefined
         ? undefined
         : (
-            this.db.prepare("SELECT clinic_id FROM records WHERE kind = ? AND id = ?").get(kind, recordId) as
-              | { clinic_id: string }
-              | undefined
+            this.auditStatement("SELECT clinic_id FROM records WHERE kind = ? AND id = ?").get(
+              kind,
+              recordId,
+            ) as { clinic_id: string } | undefined
           )?.clinic_id;
     const clinicId = entry.clinicId ?? clinicOf("patient", entry.patientId) ?? clinicOf("staff", entry.who);
     const full: AuditEntry = clinicId === undefined ? entry : { ...entry, clinicId };
     // -- end record --
     const columns = AUDIT_COLUMNS.map((c) => c.column);
-    this.db
-      .prepare(
-        `INSERT INTO audit_log (id, ${columns.join(", ")}, prev_hash, hash)
+    this.auditStatement(
+      `INSERT INTO audit_log (id, ${columns.join(", ")}, prev_hash, hash)
          VALUES (${Array(columns.length + 3)
            .fill("?")
            .join(", ")})`,
-      )
-      .run(id, ...auditColumnValues(full), prevHash, auditHash(prevHash, id, full));
+    ).run(id, ...auditColumnValues(full), prevHash, auditHash(prevHash, id, full));
   }
 
   /** Chains the rows written before the trail was a chain, oldest first (inside the migration). */
@@ -526,4 +556,54 @@ export class SqliteStorage implements Storage {
         : `firmware ${a.firmware} in clinic ${clinicId}`;
     this.appendAudit({ at: a.at, who: a.by, action: `firmware_${a.action}`, subject: what, why: a.reason }); // wiring: audit
   }
+
+  // -- group12 (issue 12): support groups, statements in groupStore.ts --
+  /** Runs a group write's statements in one transaction. */
+  private groupWrite(statements: readonly Statement[]): void {
+    this.db.transaction(() => {
+      for (const [sql, params] of statements) this.db.prepare(sql).run(...params);
+    })();
+  }
+
+  private groupRead<T>(statement: Statement, map: (row: unknown) => T): T[] {
+    const [sql, params] = statement;
+    return this.db
+      .prepare(sql)
+      .all(...params)
+      .map(map);
+  }
+
+  async saveSupportGroup(group: StoredGroup): Promise<void> {
+    this.groupWrite(groupWrites.save(group));
+  }
+
+  async supportGroups(filter: GroupFilter): Promise<StoredGroup[]> {
+    return this.groupRead(groupReads.groups(filter), fromGroupRow);
+  }
+
+  async closeSupportGroup(
+    groupId: string,
+    status: GroupStatus,
+    at: number,
+    kept: readonly KeptGroupNote[],
+  ): Promise<void> {
+    this.groupWrite(groupWrites.close(groupId, status, at, kept));
+  }
+
+  async saveGroupInvite(invite: StoredGroupInvite): Promise<void> {
+    this.groupWrite(groupWrites.saveInvite(invite));
+  }
+
+  async withdrawGroupInvite(inviteId: string, at: number): Promise<void> {
+    this.groupWrite(groupWrites.withdrawInvite(inviteId, at));
+  }
+
+  async groupInvites(groupId: string): Promise<StoredGroupInvite[]> {
+    return this.groupRead(groupReads.invites(groupId), fromInviteRow);
+  }
+
+  async keptGroupNotes(groupId: string): Promise<KeptGroupNote[]> {
+    return this.groupRead(groupReads.keptNotes(groupId), fromNoteRow);
+  }
+  // -- end group12 --
 }

@@ -7,6 +7,14 @@ import type { Alarm } from "../../shared/alarms.ts";
 import type { FirmwareAction, RoomEvent, RoomEventType } from "../../shared/protocol.ts";
 import type { CheckedReading, Signal } from "../../shared/soe/signals.ts";
 import type { ChainedAuditRow } from "../audit/auditChain.ts";
+// -- group12 (issue 12) --
+import type {
+  GroupFilter,
+  GroupStatus,
+  KeptGroupNote,
+  StoredGroup,
+  StoredGroupInvite,
+} from "./groupStore.ts";
 
 /** One device batch, checked, ready to be stored exactly once per (device, boot, seq). */
 export interface StoredBatch {
@@ -278,5 +286,24 @@ export interface Storage {
   auditQuery(filter: AuditFilter): Promise<AuditPage>;
   /** The chained rows after `afterId`, oldest first, for verifying the hash chain page by page. */
   auditChain(afterId: number, limit: number): Promise<ChainedAuditRow[]>;
+  // -- group12 (issue 12): support groups (server/storage/groupStore.ts) --
+  /** Inserts a scheduled group or replaces its plan; resolves once durable. */
+  saveSupportGroup(group: StoredGroup): Promise<void>;
+  /** Groups of one clinic and/or one status, soonest first. */
+  supportGroups(filter: GroupFilter): Promise<StoredGroup[]>;
+  /** Ends or cancels a group and stores the notes it agreed to keep, in one transaction. */
+  closeSupportGroup(
+    groupId: string,
+    status: GroupStatus,
+    at: number,
+    kept: readonly KeptGroupNote[],
+  ): Promise<void>;
+  saveGroupInvite(invite: StoredGroupInvite): Promise<void>;
+  /** Withdraws an invitation (the link no longer opens the door, after a restart too). */
+  withdrawGroupInvite(inviteId: string, at: number): Promise<void>;
+  /** A group's invitations, oldest first, withdrawn ones included. */
+  groupInvites(groupId: string): Promise<StoredGroupInvite[]>;
+  /** The notes a group agreed to keep, in board order. */
+  keptGroupNotes(groupId: string): Promise<KeptGroupNote[]>;
   close(): Promise<void>;
 }

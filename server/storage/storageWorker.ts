@@ -4,6 +4,7 @@
  */
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import type Database from "better-sqlite3";
+import { isPackedBatches, unpackBatches } from "./batchWire.ts";
 import { SqliteStorage } from "./sqliteStorage.ts";
 import {
   methodNames,
@@ -27,7 +28,11 @@ function serve(port: MessagePort, data: StorageWorkerData): void {
   const run = async (call: StorageCall): Promise<StorageResult> => {
     try {
       if (!methods.includes(call.method)) throw new Error(`Storage has no method "${call.method}".`);
-      return { id: call.id, ok: true, value: await callable[call.method]!(...call.args) };
+      const args =
+        call.method === "storeBatches" && isPackedBatches(call.args[0])
+          ? [unpackBatches(call.args[0])]
+          : call.args;
+      return { id: call.id, ok: true, value: await callable[call.method]!(...args) };
     } catch (error) {
       return { id: call.id, ok: false, error: serializeError(error) };
     }

@@ -10,7 +10,9 @@
  */
 import { Worker } from "node:worker_threads";
 import { createLogger } from "../log.ts";
+import { packBatches } from "./batchWire.ts"; // -- perf7 (issue 7) --
 import type { SqliteOptions, SqliteStorage } from "./sqliteStorage.ts";
+import type { StoredBatch } from "./storage.ts"; // -- perf7 (issue 7) --
 import {
   type SerializedError,
   type StorageCall,
@@ -93,7 +95,7 @@ class StorageThread {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.outbox.push({ id, method, args });
+      this.outbox.push({ id, method, args: packedArgs(method, args) }); // -- perf7 (issue 7) --
       // -- perf7 (issue 7) --
       if (PIPELINED.has(method)) this.urgent = true;
       this.worker.ref();
@@ -180,6 +182,14 @@ class StorageThread {
     for (const call of this.pending.values()) call.reject(reason);
     this.pending.clear();
   }
+}
+
+// -- perf7 (issue 7) --
+/** Device batches go packed in typed arrays (batchWire.ts); every other call as it is. */
+function packedArgs(method: string, args: unknown[]): unknown[] {
+  if (method !== "storeBatches" || args.length !== 1 || !Array.isArray(args[0])) return args;
+  const packed = packBatches(args[0] as StoredBatch[]);
+  return packed === null ? args : [packed];
 }
 
 /** Waits for the worker's first word: the methods it serves, or why it could not open the database. */

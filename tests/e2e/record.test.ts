@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestServer } from "../harness.ts";
 import { seedRecordAsync } from "../recordSeed.ts";
 import { signedInStaff } from "../staffAccount.ts";
+import { FAULT_WORDS, LOW_PH_WORDS, seedAlarmVisitAsync } from "./alarmVisit.ts";
 import { launchBrowser, openPage, screenshot, startE2eServer } from "./browser.ts";
 
 let server: TestServer;
@@ -69,6 +70,52 @@ describe("the patient's record page", () => {
     await screenshot(page, "record-page");
     await page.getByTestId("anxiety-mdas-chart").scrollIntoViewIfNeeded();
     await screenshot(page, "record-anxiety");
+    expect(consoleErrors).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+  });
+
+  it("names each alarm's device and tooth in the reader's notation, and remembers it", async () => {
+    const ray = await signedInStaff(server, { staffId: "ray2", role: "clinician", displayName: "Dr. Ray" });
+    const { patientId } = await seedAlarmVisitAsync(server, ray);
+    const { page, consoleErrors, foreignRequests } = await openPage(
+      browser,
+      server.origin,
+      `/record.html?patient=${patientId}`,
+      "record-alarms",
+      ray.cookie,
+    );
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const alarmTitles = async (notation: string) => {
+      await page.waitForSelector(
+        `[data-testid="timeline"][data-loaded="alarm"][data-notation="${notation}"]`,
+      );
+      return page.getByTestId("timeline").locator(".rc-entry .rc-entry-title").allTextContents();
+    };
+    await page.getByTestId("visits").locator(".rc-visit").first().click();
+    await page.getByTestId("timeline-filters").locator('input[data-kind="alarm"]').check();
+    expect(await alarmTitles("fdi")).toEqual([
+      `Alarm (medium): Sensor at tooth 36: ${FAULT_WORDS}`,
+      `Alarm acknowledged: Sensor at tooth 36: ${FAULT_WORDS}`,
+      `Alarm (low): Tooth 36: ${LOW_PH_WORDS}`,
+    ]);
+    expect(await page.locator(".rc-entry-by").allTextContents()).toEqual(["by dr-ray"]);
+
+    await page.click('[data-testid="notation-universal"]');
+    expect(await alarmTitles("universal")).toEqual([
+      `Alarm (medium): Sensor at tooth 19: ${FAULT_WORDS}`,
+      `Alarm acknowledged: Sensor at tooth 19: ${FAULT_WORDS}`,
+      `Alarm (low): Tooth 19: ${LOW_PH_WORDS}`,
+    ]);
+    expect(await page.evaluate(() => document.body.innerText)).not.toMatch(/soe-/);
+    await screenshot(page, "record-alarms-universal-1280x800");
+
+    // The choice is the person's, as in the panel: after a reload it still reads Universal.
+    await page.reload({ waitUntil: "domcontentloaded" });
+    await page.getByTestId("visits").locator(".rc-visit").first().click();
+    await page.getByTestId("timeline-filters").locator('input[data-kind="alarm"]').check();
+    expect((await alarmTitles("universal"))[2]).toBe(`Alarm (low): Tooth 19: ${LOW_PH_WORDS}`);
+    await page.click('[data-testid="notation-palmer"]');
+    expect((await alarmTitles("palmer"))[0]).toBe(`Alarm (medium): Sensor at tooth LL6: ${FAULT_WORDS}`);
     expect(consoleErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
   });

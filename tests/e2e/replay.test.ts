@@ -13,6 +13,7 @@ import { ProcedureStatus } from "../../shared/procedure/types.ts";
 import { Ev } from "../../shared/protocol.ts";
 import { TestClient, type TestServer, waitFor } from "../harness.ts";
 import { signedInStaff } from "../staffAccount.ts";
+import { FAULT_WORDS, LOW_PH_WORDS, rememberNotation, seedAlarmVisitAsync } from "./alarmVisit.ts";
 import { launchBrowser, openPage, screenshot, startE2eServer, stateOf } from "./browser.ts";
 
 const APPOINTMENT = "julian";
@@ -137,4 +138,50 @@ describe("replaying a recorded visit in headless Chromium", () => {
     const audit = await server.storage.auditLog(50);
     expect(audit.some((a) => a.action === "record.replay" && a.who === "dr-ray")).toBe(true);
   }, 180_000);
+
+  it("shows the visit's alarms with their device and tooth in the reader's notation", async () => {
+    const ray = await signedInStaff(server, {
+      staffId: "ray-main",
+      role: "clinician",
+      displayName: "Dr. Ray",
+    });
+    const { visitId } = await seedAlarmVisitAsync(server, ray);
+    const watched = await openPage(
+      browser,
+      server.origin,
+      `/room.html?replay=${encodeURIComponent(visitId)}`,
+      "replay-alarms",
+      ray.cookie,
+    );
+    const { page } = watched;
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await rememberNotation(page, "ray-main", "palmer");
+    await page.reload({ waitUntil: "domcontentloaded" });
+    await page.waitForSelector('[data-testid="replay-next-stop"]', { timeout: 60_000 });
+    // To the end of the visit: both alarms raised, the device's acknowledged.
+    await page.evaluate(() => {
+      const seek = document.querySelector('[data-testid="replay-seek"]') as HTMLInputElement;
+      seek.value = seek.max;
+      seek.dispatchEvent(new Event("input"));
+    });
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="replay-alarm"]').length === 2,
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    const lines = await page.locator('[data-testid="replay-alarm"]').allTextContents();
+    expect(lines).toContain(`MEDIUM · Sensor at tooth LL6: ${FAULT_WORDS} · acknowledged by Clinician`);
+    expect(lines).toContain(`LOW · Tooth LL6: ${LOW_PH_WORDS} · active`);
+    expect(await page.evaluate(() => document.body.innerText)).not.toMatch(/soe-|m-dr-ray/);
+    // The 3D chart's tooth numbers follow the same notation as the alarms card.
+    const chartNotation = await page.evaluate(
+      () => (window.__chairside?.() as { scene?: { chartNotation?: string } })?.scene?.chartNotation,
+    );
+    expect(chartNotation).toBe("palmer");
+    await screenshot(page, "replay-alarms-1280x800");
+    expect(watched.consoleErrors).toEqual([]);
+    expect(watched.foreignRequests).toEqual([]);
+  }, 120_000);
 });

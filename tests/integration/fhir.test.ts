@@ -2,10 +2,11 @@
  * The FHIR export over real HTTP on a real server and SQLite file: the demo visit's events and
  * readings are written through Storage as the room and the device gateway write them, then exported.
  * Who may export (clinicians only), the audit entry, the content type and download name, 400s for bad
- * ids, 404 for another clinic's patient, and the reading counts against what is stored; the visit's
+ * ids, 404 for another clinic's patient, and the reading counts against what is stored; the patient's
+ * words to Otto as the patient's Communications, Otto's as Otto's; the visit's
  * full-rate NDJSON download that the Bundle points at holds every stored reading once.
  */
-import type { Bundle, Observation } from "@medplum/fhirtypes";
+import type { Bundle, Communication, Observation } from "@medplum/fhirtypes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleProblems } from "../../server/fhir/fhirChecks.ts";
 import { demoVisitInput } from "../../server/fhir/fhirFixtures.ts";
@@ -141,6 +142,20 @@ describe("the FHIR export over HTTP", () => {
     const bundle = (await r.json()) as Bundle;
     const encounter = bundle.entry?.find((e) => e.resource?.resourceType === "Encounter")?.resource;
     expect(encounter).toMatchObject({ identifier: [{ value: visit.id }], status: "finished" });
+    // The conversation with Otto: the patient's own words are the patient's, Otto's are Otto's.
+    const said = (bundle.entry ?? [])
+      .map((e) => e.resource)
+      .filter((x): x is Communication => x?.resourceType === "Communication")
+      .map((c) => [c.sender, c.recipient, c.payload?.[0]?.contentString]);
+    expect(said).toEqual([
+      [{ display: "Otto (Chairside assistant)" }, [{ reference: "Patient/julian" }], "You are doing well."],
+      [
+        { reference: "Patient/julian" },
+        [{ display: "Otto (Chairside assistant)" }],
+        "It hurts a bit on the left",
+      ],
+    ]);
+    expect(bundleProblems(bundle)).toEqual([]);
     const audit = await server.storage.auditLog(50);
     expect(audit).toContainEqual(
       expect.objectContaining({

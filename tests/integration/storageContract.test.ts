@@ -10,17 +10,13 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditChainAsync } from "../../server/audit/auditChain.ts";
+// -- group12 (issue 12) --
+import { GroupStatus } from "../../server/storage/groupStore.ts";
 import { openPgStorage } from "../../server/storage/pgStorage.ts";
-import {
-  type ReadingMinute,
-  RecordKind,
-  type Storage,
-  type StoredBatch,
-} from "../../server/storage/storage.ts";
+import { type ReadingMinute, RecordKind, type Storage } from "../../server/storage/storage.ts";
 import { openWorkerStorage } from "../../server/storage/workerStorage.ts";
-import { mulberry32 } from "../../shared/random.ts";
-import { type CheckedReading, SIGNAL_SPECS, type Signal } from "../../shared/soe/signals.ts";
 import { type PostgresService, startPostgres } from "../services/postgres.ts";
+import { batch, DAY, NOW, OLD, outcome, randomBatches, reading } from "../storedBatches.ts";
 
 /** A backend under test: `create` makes an empty database, `open` opens one (again). */
 interface Backend {
@@ -74,70 +70,7 @@ async function reopen(backend: Backend, where: string, previous: Storage): Promi
   return storage;
 }
 
-function reading(t: number, value: number, deviceId = "soe-julian-36"): CheckedReading {
-  return {
-    deviceId,
-    signal: "ph",
-    t,
-    value,
-    unit: "[pH]",
-    tooth: 36,
-    quality: "valid",
-    status: "final",
-    receivedAt: t + 5,
-  };
-}
-
-function batch(seq: number, firmware = "2.3.1", bootId = "boot-one", digest = `d${seq}`): StoredBatch {
-  return {
-    deviceId: "soe-julian-36",
-    bootId,
-    patientId: "julian",
-    seq,
-    digest,
-    firmware,
-    readings: [reading(seq * 1000, 7.1), reading(seq * 1000 + 500, 7.0)],
-  };
-}
-
-const stored = { duplicate: false, conflict: false, stored: 2 };
-const duplicate = { duplicate: true, conflict: false, stored: 0 };
-const conflict = { duplicate: false, conflict: true, stored: 0 };
-
-const DAY = 24 * 60 * 60_000;
-const NOW = Date.UTC(2026, 10, 26, 12);
-const OLD = NOW - 40 * DAY;
-const SIGNALS: Signal[] = ["ph", "biteForce", "heartRate"];
-
-/** Random batches over two patients, several devices and signals; some invalid or retracted (seeded). */
-function randomBatches(seed: number): StoredBatch[] {
-  const rnd = mulberry32(seed);
-  const batches: StoredBatch[] = [];
-  for (let seq = 1; seq <= 40; seq++) {
-    const patientId = rnd() < 0.5 ? "julian" : "amara";
-    const deviceId = `soe-${patientId}-${Math.floor(rnd() * 2)}`;
-    const base = (seq <= 30 ? OLD : NOW - DAY) + Math.floor(rnd() * 10 * 60_000);
-    const readings: CheckedReading[] = [];
-    for (let i = 0; i < 5 + Math.floor(rnd() * 20); i++) {
-      const signal = SIGNALS[Math.floor(rnd() * SIGNALS.length)]!;
-      const spec = SIGNAL_SPECS[signal];
-      const invalid = rnd() < 0.1;
-      readings.push({
-        deviceId,
-        signal,
-        t: base + i * 700 + Math.floor(rnd() * 300),
-        value: invalid ? spec.max + 1 + rnd() : spec.min + rnd() * (spec.max - spec.min),
-        unit: spec.unit,
-        ...(spec.perTooth ? { tooth: rnd() < 0.5 ? 36 : 11 } : {}),
-        quality: invalid ? "invalid" : rnd() < 0.1 ? "suspect" : "valid",
-        status: rnd() < 0.08 ? "entered-in-error" : "final",
-        receivedAt: base + i * 700 + 400,
-      });
-    }
-    batches.push({ deviceId, bootId: "b1", patientId, seq, digest: `d${seq}`, firmware: "2.3.1", readings });
-  }
-  return batches.sort((a, b) => a.readings[0]!.receivedAt - b.readings[0]!.receivedAt);
-}
+const { stored, duplicate, conflict } = outcome;
 
 /** Minutes without float noise in the mean/sum (the two backends add in the same order, but be fair). */
 function rounded(minutes: ReadingMinute[]): ReadingMinute[] {
@@ -538,5 +471,104 @@ describe("PostgreSQL: several nodes on one database", () => {
       await admin.end();
     }
     await expect(openPgStorage(url)).rejects.toThrow(/newer Chairside/);
+  });
+});
+
+// -- group12 (issue 12): support groups keep their plan, invitations and agreed notes --
+describe.each([sqlite, postgresql])("Storage contract, support groups: $name", (backend) => {
+  const plan = (groupId: string, clinicId: string, startsAt: string) => ({
+    groupId,
+    clinicId,
+    hostStaffId: "noah",
+    hostName: "Noah",
+    title: `Group ${groupId}`,
+    startsAt,
+    timeZone: "Europe/Berlin",
+    agenda: [
+      { title: "How was your week?", minutes: 10 },
+      { title: "Brushing without a sensor", minutes: 15 },
+    ],
+    status: GroupStatus.scheduled,
+    createdAt: 1_000,
+    closedAt: null,
+  });
+
+  it("keeps groups, invitations (withdrawn stays withdrawn) and only the notes it is given, across a reopen", async () => {
+    const { storage, where } = await openNew(backend);
+    // Stored out of order, with offsets: read back by the instant they start, not by their text.
+    await storage.saveSupportGroup(plan("g-later01", "north", "2026-12-01T17:30:00Z"));
+    await storage.saveSupportGroup(plan("g-sooner1", "north", "2026-12-01T18:00:00+02:00"));
+    await storage.saveSupportGroup(plan("g-southx1", "south", "2026-11-30T10:00:00+01:00"));
+    await storage.saveGroupInvite({
+      inviteId: "i-julian",
+      groupId: "g-later01",
+      patientId: "julian",
+      createdAt: 2_000,
+      expiresAt: 9_000,
+      withdrawnAt: null,
+    });
+    await storage.saveGroupInvite({
+      inviteId: "i-plain1",
+      groupId: "g-later01",
+      patientId: null,
+      createdAt: 2_001,
+      expiresAt: 9_001,
+      withdrawnAt: null,
+    });
+    await storage.withdrawGroupInvite("i-julian", 3_000);
+    // A second withdrawal keeps the first time.
+    await storage.withdrawGroupInvite("i-julian", 4_000);
+    // Replanning replaces the plan.
+    await storage.saveSupportGroup({
+      ...plan("g-sooner1", "north", "2026-12-01T18:00:00+02:00"),
+      title: "Renamed",
+      agenda: [{ title: "Breathing", minutes: 5 }],
+    });
+    await storage.closeSupportGroup("g-southx1", GroupStatus.ended, 5_000, [
+      { groupId: "g-southx1", noteId: 1, text: "Small steps count", by: "Sam", at: 4_100 },
+      { groupId: "g-southx1", noteId: 2, text: "Water after sweets", by: "Noah", at: 4_200 },
+    ]);
+
+    const again = await reopen(backend, where, storage);
+    const north = await again.supportGroups({ clinicId: "north" });
+    expect(north.map((g) => g.groupId)).toEqual(["g-sooner1", "g-later01"]);
+    expect(north[0]).toMatchObject({ title: "Renamed", agenda: [{ title: "Breathing", minutes: 5 }] });
+    expect(north[1]).toEqual(plan("g-later01", "north", "2026-12-01T17:30:00Z"));
+    expect((await again.supportGroups({ status: GroupStatus.scheduled })).map((g) => g.groupId)).toEqual([
+      "g-sooner1",
+      "g-later01",
+    ]);
+    expect(await again.supportGroups({ clinicId: "south", status: GroupStatus.ended })).toEqual([
+      { ...plan("g-southx1", "south", "2026-11-30T10:00:00+01:00"), status: "ended", closedAt: 5_000 },
+    ]);
+    expect(await again.groupInvites("g-later01")).toEqual([
+      {
+        inviteId: "i-julian",
+        groupId: "g-later01",
+        patientId: "julian",
+        createdAt: 2_000,
+        expiresAt: 9_000,
+        withdrawnAt: 3_000,
+      },
+      {
+        inviteId: "i-plain1",
+        groupId: "g-later01",
+        patientId: null,
+        createdAt: 2_001,
+        expiresAt: 9_001,
+        withdrawnAt: null,
+      },
+    ]);
+    expect(await again.groupInvites("g-sooner1")).toEqual([]);
+    expect((await again.keptGroupNotes("g-southx1")).map((n) => [n.noteId, n.text, n.by])).toEqual([
+      [1, "Small steps count", "Sam"],
+      [2, "Water after sweets", "Noah"],
+    ]);
+    // A group closed without agreement stores no note at all.
+    await again.closeSupportGroup("g-sooner1", GroupStatus.cancelled, 6_000, []);
+    expect(await again.keptGroupNotes("g-sooner1")).toEqual([]);
+    expect((await again.supportGroups({ status: GroupStatus.cancelled })).map((g) => g.closedAt)).toEqual([
+      6_000,
+    ]);
   });
 });
