@@ -25,6 +25,8 @@ export default defineConfig({
         lesson: resolve(import.meta.dirname, "client/lessons/lesson.html"),
         // -- voice (issue 12) --: Noah's support group
         group: resolve(import.meta.dirname, "client/group.html"),
+        // -- group12 (issue 12) --: the host's scheduling page
+        groupSchedule: resolve(import.meta.dirname, "client/group/schedule.html"),
       },
     },
   },

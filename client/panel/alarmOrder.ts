@@ -1,20 +1,8 @@
 /** Which alarms are active, in what order, which belong to the log, and how each reads. Pure. */
-import { type Alarm, AlarmKind, type AlarmPriority } from "../../shared/alarms.ts";
+import type { Alarm, AlarmPriority } from "../../shared/alarms.ts";
 
-/** How the reader names teeth and devices (client/panel/toothNames.ts `ToothNames`). */
-export interface AlarmNaming {
-  number(fdi: number): string;
-  device(tooth: number | null | undefined): string;
-}
-
-/**
- * An alarm as the panel shows it: the device (technical) or tooth (physiological) in the reader's
- * notation, then the server's words, which carry no ids and no tooth numbers.
- */
-export function alarmText(alarm: Alarm, names: AlarmNaming): string {
-  if (alarm.kind === AlarmKind.technical) return `${names.device(alarm.tooth)}: ${alarm.message}`;
-  return alarm.tooth === undefined ? alarm.message : `Tooth ${names.number(alarm.tooth)}: ${alarm.message}`;
-}
+// The words themselves live in shared/ so the record, the replay and the FHIR export read the same.
+export { type AlarmNaming, alarmText } from "../../shared/alarmWords.ts";
 
 const RANK: Readonly<Record<AlarmPriority, number>> = { high: 0, medium: 1, low: 2 };
 

@@ -4,6 +4,8 @@
  * clinician's choice. Everything in the panel that names a tooth asks `number(fdi)`/`label(fdi)`;
  * teeth stay FDI in data, ids and tests.
  */
+
+import { deviceName } from "../../shared/alarmWords.ts";
 import {
   isToothNotation,
   NOTATION_NAMES,
@@ -93,15 +95,8 @@ export class ToothNames {
   }
 }
 
-/**
- * What a clinician calls a device: the sensor on a tooth by its tooth (in the reader's notation),
- * the one device without a tooth by what it is. Internal ids ("soe-julian-36") stay in data.
- */
-export function deviceName(tooth: number | null | undefined, notation: ToothNotation): string {
-  return tooth === null || tooth === undefined
-    ? "Heart-rate wearable"
-    : `Sensor at tooth ${toothNumber(tooth, notation)}`;
-}
+// Shared with the record, the replay and the FHIR export.
+export { deviceName } from "../../shared/alarmWords.ts";
 
 /** The FDI / Universal / Palmer switch for the panel header. */
 export function notationSwitch(names: ToothNames): HTMLElement {

@@ -1,40 +1,34 @@
 /**
  * Remote participants as people: a human-proportioned head (skin, hair, ears, nose; a headset
  * visor only on the patient, the one person in VR), a torso in role-coloured scrubs that follows
- * the head, two hands (gloved for the care team) and a billboard name tag. Each body part is baked
- * into one mesh (staticBatch) to keep the headset's draw calls low. Poses come from snapshot
- * interpolation, so they move smoothly at the viewer's frame rate whatever the network does. The
- * local user is not drawn; the patient's body is the chair's, so a patient avatar has no torso.
+ * the head, two hands (gloved for the care team) and a billboard name tag. The whole person is one
+ * skinned mesh (skinnedFigure) with a material shared by everybody, to keep the headset's draw
+ * calls low. Poses come from snapshot interpolation, so they move smoothly at the viewer's frame
+ * rate whatever the network does. The local user is not drawn; the patient's body is the chair's,
+ * so a patient avatar has no torso. The person itself (`buildPerson`, `posePerson`, `drawNameTag`)
+ * is shared with the support group's circle (groupCircleAvatars.ts), which seats the same figure.
  */
 import type { ShadowGenerator } from "@babylonjs/core/Lights/Shadows/shadowGenerator.js";
 import { StandardMaterial } from "@babylonjs/core/Materials/standardMaterial.js";
 import { Quaternion, Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
+import type { Node } from "@babylonjs/core/node.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { Pose, PoseBatch, Transform } from "../../shared/poseCodec.ts";
 import type { MemberView } from "../../shared/protocol.ts";
 import type { Role } from "../../shared/roles.ts";
+import type { V3 } from "../../shared/roomLayout.ts";
+import { personPoints } from "./archChartPlacement.ts";
 import { contractNodes, type ModelTemplate, rigFrom } from "./modelsLoader.ts";
 import { colour, matte, PALETTE, roleColour } from "./palette.ts";
 import { PoseInterpolator } from "./poseInterpolation.ts";
 import { rod, roundedBox } from "./shapes.ts";
-import { batchStatic } from "./staticBatch.ts";
+import { SkinnedFigure } from "./skinnedFigure.ts";
 import { font, roundRectPath, TextPlane } from "./textTexture.ts";
 
-interface Avatar {
+interface Avatar extends Person {
   member: MemberView;
-  root: TransformNode;
-  /** Follows the pose: the eyes, as cameras report them. */
-  head: TransformNode;
-  /** Neck down; follows the head's position and yaw (null for the patient, who lies in the chair). */
-  body: TransformNode | null;
-  /** Every drawn part, for the reconnecting fade. */
-  parts: Mesh[];
-  left: TransformNode;
-  right: TransformNode;
-  tag: TextPlane;
-  materials: StandardMaterial[];
   tagKey: string;
   visible: boolean;
 }
@@ -52,7 +46,7 @@ const HAIR = ["#3b2a20", "#6b4a2f", "#1f1b18", "#a7774b", "#8c8c8c", "#4a3426"];
 const SKIN = ["#e0b497", "#c68e6b", "#8d5a3b", "#f1cdb3", "#a8704f"];
 
 /** A stable pick from a list by member id, so a person looks the same to everyone. */
-function pick<T>(list: readonly T[], id: string, salt: number): T {
+export function pick<T>(list: readonly T[], id: string, salt: number): T {
   let h = salt;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
   return list[h % list.length]!;
@@ -149,6 +143,187 @@ export function avatarHeadNodeName(memberId: string): string {
   return `avatar-eyes-${memberId}`;
 }
 
+/** Scale of an untracked hand: too small to see, not zero, so its bone's matrix stays invertible. */
+const FOLDED = 1e-4;
+
+/** A person's colours, by the figure's material names (skin, hair, scrubs or clothes, gloves). */
+export interface PersonLook {
+  skin: string;
+  hair: string;
+  clothes: string;
+  gloves: string;
+}
+
+/** Skin and hair picked from the member id (the same on every page), with the given clothes. */
+export function personLook(memberId: string, clothes: string, gloves: "skin" | string): PersonLook {
+  const skin = pick(SKIN, memberId, 7);
+  return { skin, hair: pick(HAIR, memberId, 3), clothes, gloves: gloves === "skin" ? skin : gloves };
+}
+
+/**
+ * One drawn person: the pivots a pose moves, the one skinned mesh they move, and the name tag.
+ * Built by `buildPerson`, moved by `posePerson`, shared by the treatment room and the group circle.
+ */
+export interface Person {
+  root: TransformNode;
+  /** Follows the pose: the eyes, as cameras report them (named `avatarHeadNodeName`). */
+  head: TransformNode;
+  /** Neck down; follows the head's position and yaw (null when the figure has no torso). */
+  body: TransformNode | null;
+  left: TransformNode;
+  right: TransformNode;
+  /** The skinned mesh the pivots above move (one draw per eye for the whole person). */
+  figure: SkinnedFigure;
+  /** Every drawn part of the figure, for a fade. */
+  parts: Mesh[];
+  tag: TextPlane;
+}
+
+export interface PersonOptions {
+  memberId: string;
+  /** Prefix of the person's node names (`<prefix>-<id>` is the root, `<prefix>-body-<id>` …). */
+  prefix: string;
+  /** The figure's nodes in model space: an avatar file's copy, or `buildAvatarFigure`. */
+  source: readonly Node[];
+  look: PersonLook;
+  /** A headset on the face (the patient in the chair). */
+  visor: boolean;
+  /** A torso (not for the patient, whose body is the chair's). */
+  torso: boolean;
+  /** The material everybody's figure shares: each person's colours are in their vertices. */
+  material: StandardMaterial;
+  shadows?: ShadowGenerator | null;
+}
+
+/** Builds one person under a new root: rig, colours, one skinned mesh, a billboard name tag. */
+export function buildPerson(scene: Scene, o: PersonOptions): Person {
+  const id = o.memberId;
+  const root = new TransformNode(`${o.prefix}-${id}`, scene);
+  const rig = rigFrom(o.source, contractNodes("avatar"), root);
+  const head = rig.pivots.get("head")!;
+  head.name = avatarHeadNodeName(id);
+  // Body and hands move on their own: straight under the root whatever the file nested them in.
+  const [left, right] = (["hand-left", "hand-right"] as const).map((n) => {
+    const node = rig.pivots.get(n)!;
+    node.setParent(root);
+    node.name = `${o.prefix}-${n}-${id}`;
+    return node;
+  }) as [TransformNode, TransformNode];
+  let body: TransformNode | null = rig.pivots.get("body")!;
+  body.setParent(root);
+  body.name = `${o.prefix}-body-${id}`;
+  const figureMaterials = new Set(root.getChildMeshes(false).map((m) => m.material));
+  if (!o.visor) rig.pivots.get("visor")?.dispose(false, false);
+  if (!o.torso) {
+    body.dispose(false, false);
+    body = null;
+  }
+  const tints: Record<string, string> = {
+    skin: o.look.skin,
+    hair: o.look.hair,
+    scrubs: o.look.clothes,
+    gloves: o.look.gloves,
+  };
+  for (const mesh of root.getChildMeshes(false)) {
+    const mat = mesh.material;
+    const tint = mat ? tints[mat.name] : undefined;
+    if (tint && mat instanceof StandardMaterial) mat.diffuseColor = colour(tint);
+  }
+  // One skinned mesh for the whole person: head, body and hands move through a skeleton whose
+  // bones follow their nodes, each person's colours baked into the vertices.
+  const figure = new SkinnedFigure(
+    root,
+    [...rig.pivots.values()].filter((p) => !p.isDisposed()),
+    [
+      {
+        name: `${o.prefix}-${id}-figure`,
+        parts: root.getChildMeshes(false).filter((m): m is Mesh => m instanceof Mesh),
+        material: o.material,
+        tint: (m) =>
+          m.material instanceof StandardMaterial ? m.material.diffuseColor.clone() : colour("#ffffff"),
+      },
+    ],
+  );
+  // The figure's own materials are baked into the parts now (or belonged to a dropped visor).
+  for (const m of figureMaterials) if (m && m.getBindedMeshes().length === 0) m.dispose();
+  const tag = new TextPlane(scene, `${o.prefix}-tag-${id}`, 0.44, 0.12, 512);
+  tag.mesh.billboardMode = Mesh.BILLBOARDMODE_ALL;
+  tag.mesh.parent = root;
+  for (const m of figure.meshes) o.shadows?.addShadowCaster(m, false);
+  return { root, head, body, left, right, figure, parts: figure.meshes, tag };
+}
+
+/**
+ * Moves a person to a pose: the head to the eyes, the torso under them turned with the head's yaw
+ * (upright), each tracked hand to its controller (an untracked one folds away), the tag `tagLift`
+ * above the eyes.
+ */
+export function posePerson(p: Person, pose: Pose, tagLift: number): void {
+  applyTransform(p.head, pose.head);
+  if (p.body) {
+    // Eyes are ~12 cm above the chin; the torso hangs below, a little behind the eyes.
+    const yaw = yawOf(pose.head.q);
+    p.body.rotation.y = yaw;
+    p.body.position.set(
+      pose.head.p.x - 0.09 * Math.sin(yaw),
+      pose.head.p.y - 0.09,
+      pose.head.p.z - 0.09 * Math.cos(yaw),
+    );
+  }
+  // A hand that is not tracked folds away (its vertices are part of the person's one mesh).
+  p.left.scaling.setAll(pose.left ? 1 : FOLDED);
+  if (pose.left) applyTransform(p.left, pose.left);
+  p.right.scaling.setAll(pose.right ? 1 : FOLDED);
+  if (pose.right) applyTransform(p.right, pose.right);
+  p.figure.refreshBounds();
+  p.tag.mesh.position.set(pose.head.p.x, pose.head.p.y + tagLift, pose.head.p.z);
+}
+
+/** Whether a person's hand is drawn (tracked by the last pose). */
+export function handShown(hand: TransformNode): boolean {
+  return hand.scaling.x === 1;
+}
+
+export interface NameTagWords {
+  name: string;
+  caption: string;
+  /** The coloured edge on the left (a role, a raised hand); none when null. */
+  stripe: string | null;
+  captionColour?: string;
+  captionBold?: boolean;
+}
+
+/** Draws a name tag: the name large, a caption under it (or the name alone, centred). */
+export function drawNameTag(tag: TextPlane, words: NameTagWords): void {
+  tag.draw((ctx, w, h) => {
+    ctx.fillStyle = "rgba(247,250,251,0.92)";
+    roundRectPath(ctx, 4, 4, w - 8, h - 8, 36);
+    ctx.fill();
+    if (words.stripe) {
+      ctx.fillStyle = words.stripe;
+      roundRectPath(ctx, 4, 4, 22, h - 8, 11);
+      ctx.fill();
+    }
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillStyle = PALETTE.text;
+    ctx.font = font(46, 600);
+    ctx.fillText(words.name, w / 2 + 8, words.caption ? h * 0.4 : h / 2, w - 60);
+    if (words.caption) {
+      ctx.fillStyle = words.captionColour ?? PALETTE.softText;
+      ctx.font = font(28, words.captionBold ? 600 : 400);
+      ctx.fillText(words.caption, w / 2 + 8, h * 0.76, w - 60);
+    }
+  });
+}
+
+/** Frees a person's mesh, skeleton, tag and nodes. */
+export function disposePerson(p: Person): void {
+  p.tag.dispose();
+  p.figure.dispose();
+  p.root.dispose(false, true);
+}
+
 export class AvatarSet {
   private readonly interp = new PoseInterpolator({ delayMs: 100 });
   private readonly avatars = new Map<string, Avatar>();
@@ -158,6 +333,7 @@ export class AvatarSet {
   private ready = false;
   private lastMembers: readonly MemberView[] = [];
   private lastSelf = "";
+  private sharedMaterial: StandardMaterial | null = null;
 
   constructor(
     private readonly scene: Scene,
@@ -179,7 +355,7 @@ export class AvatarSet {
       this.slotOwner.set(m.slot, m.memberId);
       const existing = this.avatars.get(m.memberId);
       if (existing && existing.member.role !== m.role) {
-        this.disposeAvatar(existing);
+        disposePerson(existing);
         this.avatars.delete(m.memberId);
       }
       const avatar = this.avatars.get(m.memberId) ?? this.create(m);
@@ -192,7 +368,7 @@ export class AvatarSet {
       if (keep.has(id)) continue;
       this.interp.forget(avatar.member.slot);
       if (this.slotOwner.get(avatar.member.slot) === id) this.slotOwner.delete(avatar.member.slot);
-      this.disposeAvatar(avatar);
+      disposePerson(avatar);
       this.avatars.delete(id);
     }
   }
@@ -209,23 +385,7 @@ export class AvatarSet {
         renderTime === null ? null : this.interp.sampleAt(avatar.member.slot, renderTime);
       avatar.visible = pose !== null;
       avatar.root.setEnabled(pose !== null);
-      if (!pose) continue;
-      applyTransform(avatar.head, pose.head);
-      if (avatar.body) {
-        // Eyes are ~12 cm above the chin; the torso hangs below, a little behind the eyes.
-        const yaw = yawOf(pose.head.q);
-        avatar.body.rotation.y = yaw;
-        avatar.body.position.set(
-          pose.head.p.x - 0.09 * Math.sin(yaw),
-          pose.head.p.y - 0.09,
-          pose.head.p.z - 0.09 * Math.cos(yaw),
-        );
-      }
-      avatar.left.setEnabled(pose.left !== null);
-      if (pose.left) applyTransform(avatar.left, pose.left);
-      avatar.right.setEnabled(pose.right !== null);
-      if (pose.right) applyTransform(avatar.right, pose.right);
-      avatar.tag.mesh.position.set(pose.head.p.x, pose.head.p.y + 0.26, pose.head.p.z);
+      if (pose) posePerson(avatar, pose, 0.26);
     }
   }
 
@@ -233,6 +393,22 @@ export class AvatarSet {
   headPosition(memberId: string): Vector3 | null {
     const a = this.avatars.get(memberId);
     return a?.visible ? a.head.position.clone() : null;
+  }
+
+  /**
+   * Points of the drawn people that the docked arch chart must not hide: heads, chests of those
+   * standing, and tracked hands.
+   */
+  sightPoints(): V3[] {
+    const out: V3[] = [];
+    for (const a of this.avatars.values()) {
+      if (!a.visible) continue;
+      const p = a.head.position;
+      out.push(...personPoints([p.x, p.y, p.z], a.body !== null));
+      for (const hand of [a.left, a.right])
+        if (handShown(hand)) out.push([hand.position.x, hand.position.y, hand.position.z]);
+    }
+    return out;
   }
 
   /** The head node of a drawn person (see `avatarHeadNodeName`), null when not in the room. */
@@ -256,7 +432,7 @@ export class AvatarSet {
   useTemplate(template: ModelTemplate | null): void {
     this.template = template;
     this.ready = true;
-    for (const a of this.avatars.values()) this.disposeAvatar(a);
+    for (const a of this.avatars.values()) disposePerson(a);
     this.avatars.clear();
     this.setMembers(this.lastMembers, this.lastSelf);
   }
@@ -267,74 +443,28 @@ export class AvatarSet {
   }
 
   private create(member: MemberView): Avatar {
-    const scene = this.scene;
     const id = member.memberId;
-    const patient = member.role === "patient";
-    const root = new TransformNode(`avatar-${id}`, scene);
-    const rig = rigFrom(
-      this.template ? this.template.instantiate() : [buildAvatarFigure(scene)],
-      contractNodes("avatar"),
-      root,
-    );
-    const head = rig.pivots.get("head")!;
-    head.name = avatarHeadNodeName(id);
-    // Body and hands move on their own: straight under the root whatever the file nested them in.
-    const [left, right] = (["hand-left", "hand-right"] as const).map((n) => {
-      const node = rig.pivots.get(n)!;
-      node.setParent(root);
-      node.name = `avatar-${n}-${id}`;
-      return node;
-    }) as [TransformNode, TransformNode];
-    let body: TransformNode | null = rig.pivots.get("body")!;
-    body.setParent(root);
-    body.name = `avatar-body-${id}`;
     // Only the patient wears a headset: the care team works at a desk or at the chair. The
     // patient's body is the chair's, so a patient avatar has no torso.
-    const figureMaterials = new Set(root.getChildMeshes(false).map((m) => m.material));
-    if (!patient) rig.pivots.get("visor")?.dispose(false, false);
-    if (patient) {
-      body.dispose(false, false);
-      body = null;
-    }
-    const skinTone = pick(SKIN, id, 7);
-    const tints: Record<string, string> = {
-      skin: skinTone,
-      hair: pick(HAIR, id, 3),
-      scrubs: roleColour(member.role),
-      gloves: patient ? skinTone : PALETTE.glove,
-    };
-    for (const mesh of root.getChildMeshes(false)) {
-      const mat = mesh.material;
-      const tint = mat ? tints[mat.name] : undefined;
-      if (tint && mat instanceof StandardMaterial) mat.diffuseColor = colour(tint);
-    }
-    // One mesh per rigid part: head, body, each hand.
-    const parts = [head, body, left, right].flatMap((n) =>
-      n ? batchStatic(n, `avatar-${id}-${n.name}`, { freeze: false }) : [],
-    );
-    // The figure's own materials are baked into the parts now (or belonged to a dropped visor).
-    for (const m of figureMaterials) if (m && m.getBindedMeshes().length === 0) m.dispose();
-    const tag = new TextPlane(scene, `avatar-tag-${id}`, 0.44, 0.12, 512);
-    tag.mesh.billboardMode = Mesh.BILLBOARDMODE_ALL;
-    tag.mesh.parent = root;
-    for (const m of parts) {
-      m.isPickable = false;
-      this.shadows?.addShadowCaster(m, false);
-    }
-    root.setEnabled(false);
-    return {
-      member,
-      root,
-      head,
-      body,
-      parts,
-      left,
-      right,
-      tag,
-      materials: parts.map((m) => m.material as StandardMaterial),
-      tagKey: "",
-      visible: false,
-    };
+    const patient = member.role === "patient";
+    const person = buildPerson(this.scene, {
+      memberId: id,
+      prefix: "avatar",
+      source: this.template ? this.template.instantiate() : [buildAvatarFigure(this.scene)],
+      look: personLook(id, roleColour(member.role), patient ? "skin" : PALETTE.glove),
+      visor: patient,
+      torso: !patient,
+      material: this.figureMaterial(),
+      shadows: this.shadows,
+    });
+    person.root.setEnabled(false);
+    return { ...person, member, tagKey: "", visible: false };
+  }
+
+  /** One material for everybody's figure: each person's colours are in their vertices. */
+  private figureMaterial(): StandardMaterial {
+    this.sharedMaterial ??= matte(this.scene, "avatar-figure", "#ffffff", { specular: 0.12 });
+    return this.sharedMaterial;
   }
 
   private refreshTag(avatar: Avatar): void {
@@ -343,35 +473,19 @@ export class AvatarSet {
     const key = `${m.displayName}|${m.role}|${reconnecting}`;
     if (key === avatar.tagKey) return;
     avatar.tagKey = key;
-    const colour = roleColour(m.role);
-    avatar.tag.draw((ctx, w, h) => {
-      ctx.fillStyle = "rgba(247,250,251,0.9)";
-      roundRectPath(ctx, 4, 4, w - 8, h - 8, 36);
-      ctx.fill();
-      ctx.fillStyle = colour;
-      roundRectPath(ctx, 4, 4, 22, h - 8, 11);
-      ctx.fill();
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
-      ctx.fillStyle = PALETTE.text;
-      ctx.font = font(46, 600);
-      ctx.fillText(m.displayName, w / 2 + 8, h * 0.4, w - 60);
-      ctx.fillStyle = PALETTE.softText;
-      ctx.font = font(28, 400);
-      ctx.fillText(reconnecting ? "reconnecting…" : ROLE_CAPTION[m.role], w / 2 + 8, h * 0.76, w - 60);
+    drawNameTag(avatar.tag, {
+      name: m.displayName,
+      caption: reconnecting ? "reconnecting…" : ROLE_CAPTION[m.role],
+      stripe: roleColour(m.role),
     });
     const alpha = reconnecting ? 0.4 : 1;
     for (const mesh of avatar.parts) mesh.visibility = alpha;
   }
 
-  private disposeAvatar(a: Avatar): void {
-    a.tag.dispose();
-    for (const m of a.materials) m.dispose();
-    a.root.dispose(false, true);
-  }
-
   dispose(): void {
-    for (const a of this.avatars.values()) this.disposeAvatar(a);
+    for (const a of this.avatars.values()) disposePerson(a);
     this.avatars.clear();
+    this.sharedMaterial?.dispose();
+    this.sharedMaterial = null;
   }
 }

@@ -35,12 +35,13 @@ import {
   type ChartPlacement,
   chartPosition,
   DOCKED,
+  dockedSpot,
   draggedTo,
   facingYaw,
   parsePlacement,
   placementKey,
 } from "./archChartPlacement.ts";
-import { DENTITION_SCALE } from "./layout.ts";
+import { DENTITION_SCALE, type V3 } from "./layout.ts";
 import { colour, PALETTE } from "./palette.ts";
 import { font, roundRectPath, TextPlane } from "./textTexture.ts";
 import {
@@ -105,6 +106,8 @@ const ALARM_MM = 1.4;
 const LABEL_MM = { w: 9, h: 6 } as const;
 const SIDE_MM = { w: 12, h: 8 } as const;
 const ATLAS = { cols: 10, cellW: 96, cellH: 64, width: 1024, height: 256 } as const;
+/** How often a docked chart checks that it hides nobody from the viewer (ms). */
+const DOCK_CHECK_MS = 250;
 /** The board: margin around the teeth and the title bar, metres. */
 const BOARD_MARGIN_M = 0.03;
 const TITLE_M = 0.075;
@@ -186,6 +189,12 @@ export class Dentition {
   private selected: number | null = null;
   private notation: ToothNotation = "fdi";
   private placement: ChartPlacement = DOCKED;
+  /** When a docked chart next checks that it hides nobody. */
+  private nextDockCheck = 0;
+  // -- vrlesson13 (issue 12) --
+  /** A chart on a stage of its own (a lesson): it stands where the page put it (`standAt`). */
+  private standing = false;
+  // -- end vrlesson13 --
   private personKey: string | null = null;
   private drag: { pointerId: number; offset: Vector3; normal: Vector3; moved: boolean } | null = null;
   private shownAlarms = "";
@@ -458,27 +467,31 @@ export class Dentition {
       ctx.fillStyle = "rgba(31,51,70,0.07)";
       roundRectPath(ctx, 10, 10, w - 20, titleH - 14, 26);
       ctx.fill();
-      // Grip dots: the board is the handle.
+      // Grip dots: the board is the handle (a standing chart has none, vrlesson13).
       ctx.fillStyle = PALETTE.softText;
-      for (let r = 0; r < 3; r++)
+      for (let r = 0; r < (this.standing ? 0 : 3); r++)
         for (let c = 0; c < 2; c++) {
           ctx.beginPath();
           ctx.arc(36 + c * 16, titleH / 2 - 16 + r * 16, 4.5, 0, Math.PI * 2);
           ctx.fill();
         }
-      const btnW = 190;
+      const btnW = this.standing ? 0 : 190;
       const btnH = titleH - 40;
       this.dockButton = { x: w - btnW - 24, y: (titleH - btnH) / 2 + 2, w: btnW, h: btnH };
       const b = this.dockButton;
       const docked = this.placement.docked;
-      ctx.fillStyle = docked ? "rgba(31,51,70,0.08)" : "#2f8f9d";
-      roundRectPath(ctx, b.x, b.y, b.w, b.h, b.h / 2);
-      ctx.fill();
-      ctx.fillStyle = docked ? PALETTE.softText : "#ffffff";
-      ctx.font = font(44, 600);
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
-      ctx.fillText(docked ? "Docked" : "Dock", b.x + b.w / 2, b.y + b.h / 2 + 2);
+      // -- vrlesson13 (issue 12): a standing chart has no Dock button --
+      if (!this.standing) {
+        ctx.fillStyle = docked ? "rgba(31,51,70,0.08)" : "#2f8f9d";
+        roundRectPath(ctx, b.x, b.y, b.w, b.h, b.h / 2);
+        ctx.fill();
+        ctx.fillStyle = docked ? PALETTE.softText : "#ffffff";
+        ctx.font = font(44, 600);
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        ctx.fillText(docked ? "Docked" : "Dock", b.x + b.w / 2, b.y + b.h / 2 + 2);
+      }
+      // -- end vrlesson13 --
       ctx.textAlign = "left";
       const textX = 76;
       const maxW = b.x - textX - 20;
@@ -503,7 +516,12 @@ export class Dentition {
         const tw = ctx.measureText("Teeth").width;
         ctx.font = font(36, 400);
         ctx.fillStyle = PALETTE.softText;
-        ctx.fillText("drag to move · pick a tooth", textX + tw + 24, titleH / 2 + 4, maxW - tw - 24);
+        ctx.fillText(
+          this.standing ? "pick a tooth" : "drag to move · pick a tooth",
+          textX + tw + 24,
+          titleH / 2 + 4,
+          maxW - tw - 24,
+        );
       }
       void h;
     });
@@ -584,6 +602,21 @@ export class Dentition {
     this.place(parsePlacement(raw), false);
   }
 
+  // -- vrlesson13 (issue 12) --
+  /**
+   * Stands the chart here for good, on a stage that is not the treatment room (a lesson by the
+   * lake): it is never docked beside a patient, moved to keep people in sight, or dragged, and its
+   * board has no Dock button. Without this, the dock check moved a lesson's chart to the treatment
+   * room's dock spots, in front of the lesson's panel, and its board took the panel's presses.
+   */
+  standAt(at: V3): void {
+    this.standing = true;
+    this.drag = null;
+    this.root.position.set(...at);
+    this.drawBoard();
+  }
+  // -- end vrlesson13 --
+
   /** Puts the chart back beside the patient. */
   dock(): void {
     this.place(DOCKED, true);
@@ -595,6 +628,7 @@ export class Dentition {
 
   private place(p: ChartPlacement, save: boolean): void {
     this.placement = p;
+    this.nextDockCheck = 0;
     this.root.position.set(...chartPosition(p));
     if (save && this.personKey) {
       try {
@@ -688,14 +722,39 @@ export class Dentition {
     return Vector3.TransformCoordinates(part.centre, this.model.computeWorldMatrix(true));
   }
 
-  /** Faces the viewer, flashes alarm outlines, pulses the highlight; call once per frame. */
-  update(nowMs: number): void {
+  /**
+   * Faces the viewer, keeps a docked chart off the people in `keepInSight` (points of heads and
+   * chests, see archChartPlacement), flashes alarm outlines, pulses the highlight; once per frame.
+   */
+  update(nowMs: number, keepInSight: readonly V3[] = []): void {
     if (!this.visible) return;
     const cam = this.scene.activeCamera;
     if (cam) {
       const e = cam.globalPosition;
+      const eye: V3 = [e.x, e.y, e.z];
+      if (this.placement.docked && !this.standing && !this.drag && nowMs >= this.nextDockCheck) {
+        this.nextDockCheck = nowMs + DOCK_CHECK_MS;
+        const here = chartPosition(this.placement);
+        const f = cam.getDirection(Vector3.Forward());
+        const u = cam.getDirection(Vector3.Up());
+        // Babylon's fov is vertical; a small margin keeps the board off the screen's edge.
+        const halfV = cam.fov / 2;
+        const aspect = this.scene.getEngine().getAspectRatio(cam);
+        const view = {
+          forward: [f.x, f.y, f.z] as V3,
+          up: [u.x, u.y, u.z] as V3,
+          halfVertical: halfV * 0.92,
+          halfHorizontal: Math.atan(Math.tan(halfV) * aspect) * 0.92,
+        };
+        const spot = dockedSpot(eye, keepInSight, here, view);
+        if (spot !== here && spot.some((v, i) => v !== here[i])) {
+          this.placement = { docked: true, x: spot[0], y: spot[1], z: spot[2] };
+          this.root.position.set(...spot);
+          this.onPlacementObservable.notifyObservers({ ...this.placement });
+        }
+      }
       const p = this.root.position;
-      this.root.rotation.y = facingYaw([p.x, p.y, p.z], [e.x, e.y, e.z]);
+      this.root.rotation.y = facingYaw([p.x, p.y, p.z], eye);
     }
     this.refreshAlarmOutlines(nowMs);
     if (this.highlighted.length > 0) {
@@ -736,8 +795,10 @@ export class Dentition {
 
   private pickChart(info: PointerInfoPre): { mesh: Mesh; u: number; v: number } | null {
     const ray: Ray | null = info.ray ?? null;
-    const predicate = (m: { isEnabled(): boolean; isPickable: boolean }) =>
-      (m === this.board.mesh || m === this.crowns || m === this.labels) && m.isEnabled() && m.isPickable;
+    // -- vrlesson13 (issue 12): the nearest thing under the pointer, not the nearest part of the
+    // chart, so a board behind a panel never takes the panel's press --
+    const predicate = (m: { isEnabled(): boolean; isPickable: boolean; isVisible: boolean }) =>
+      m.isEnabled() && m.isPickable && m.isVisible;
     const hit = ray
       ? this.scene.pickWithRay(ray, predicate)
       : this.scene.pick(info.localPosition.x, info.localPosition.y, predicate);
@@ -748,7 +809,7 @@ export class Dentition {
 
   /** Board drags move the chart on the floor plan; they never reach the orbit camera. */
   private onPrePointer(info: PointerInfoPre): void {
-    if (!this.visible) return;
+    if (!this.visible || this.standing) return;
     const ev = info.event as PointerEvent;
     const id = ev.pointerId ?? 0;
     switch (info.type) {

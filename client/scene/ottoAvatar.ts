@@ -12,6 +12,7 @@ import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { CreateDisc } from "@babylonjs/core/Meshes/Builders/discBuilder.js";
 import { CreateSphere } from "@babylonjs/core/Meshes/Builders/sphereBuilder.js";
 import { CreateTorus } from "@babylonjs/core/Meshes/Builders/torusBuilder.js";
+import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
 import type { Node } from "@babylonjs/core/node.js";
 import type { Scene } from "@babylonjs/core/scene.js";
@@ -20,8 +21,8 @@ import { OTTO_BASE, OTTO_HOVER_HEIGHT, PATIENT_HEAD, toV3 } from "./layout.ts";
 import { contractNodes, meshesUnder, rigFrom } from "./modelsLoader.ts";
 import { colour, glowing, matte } from "./palette.ts";
 import { rod, roundedBox } from "./shapes.ts";
+import { SkinnedFigure } from "./skinnedFigure.ts";
 import { SpeechBubble } from "./speechBubble.ts";
-import { batchStatic } from "./staticBatch.ts";
 import { createCrown } from "./toothShapes.ts";
 
 interface Look {
@@ -163,12 +164,20 @@ export function buildOttoFigure(scene: Scene): TransformNode {
   return root;
 }
 
+/** A part's plain colour, for its vertices (white when its material has none to give). */
+function partColour(m: Mesh): Color3 {
+  return m.material instanceof StandardMaterial ? m.material.diffuseColor.clone() : Color3.White();
+}
+
+const THRUSTER_TINT = new Color3(0.85, 0.85, 0.85);
+
 /** Parts that light up (the glow layer draws only these). */
 const GLOWING = ["otto-eye-left", "otto-eye-right", "otto-mouth", "otto-thruster", "otto-antenna-tip"];
 
 export class OttoAvatar {
   private readonly root: TransformNode;
   private parts: OttoParts | null = null;
+  private figure: SkinnedFigure | null = null;
   private readonly bubble: SpeechBubble;
   private readonly eyeColour = colour(LOOKS.idle.eyes);
   private current: OttoState = "idle";
@@ -214,24 +223,41 @@ export class OttoAvatar {
         ? eyeMesh.material
         : glowing(this.scene, "otto-eyes", LOOKS.idle.eyes);
     const shadowDisc = pivot("otto-shadow");
-    for (const m of this.root.getChildMeshes()) {
-      m.isPickable = false;
-      if (!shadowDisc || !m.isDescendantOf(shadowDisc)) this.shadows?.addShadowCaster(m, false);
+    // Every part moves with its pivot through one skeleton: the lit parts share the eyes' material
+    // (its emissive colour is Otto's mood), the rest one vertex-coloured material. Two meshes and
+    // the floor shadow instead of a dozen, so a headset draws Otto in a handful of calls.
+    const parts = this.root
+      .getChildMeshes(false)
+      .filter((m): m is Mesh => m instanceof Mesh && !(shadowDisc && m.isDescendantOf(shadowDisc)));
+    const thruster = pivot("otto-thruster");
+    const isLit = (m: Mesh) => lit.some((p) => m.isDescendantOf(p));
+    const figureMaterials = new Set(parts.map((m) => m.material));
+    figureMaterials.delete(eyeMat);
+    const bodyMat = matte(this.scene, "otto-figure", "#ffffff", { specular: 0.3 });
+    bodyMat.diffuseColor = Color3.White();
+    this.figure = new SkinnedFigure(
+      this.root,
+      [...rig.pivots.values()].filter((p) => p !== shadowDisc),
+      [
+        { name: "otto-figure", parts: parts.filter((m) => !isLit(m)), material: bodyMat, tint: partColour },
+        {
+          name: "otto-lights",
+          parts: parts.filter(isLit),
+          material: eyeMat,
+          // The thruster glows a little softer than the eyes, in their colour.
+          tint: (m) => (thruster && m.isDescendantOf(thruster) ? THRUSTER_TINT : Color3.White()),
+        },
+      ],
+    );
+    for (const m of figureMaterials) if (m && m.getBindedMeshes().length === 0) m.dispose();
+    for (const m of this.figure.meshes) {
+      this.shadows?.addShadowCaster(m, false);
+      // Otto's parts move a few centimetres about their rest: a slightly larger culling box.
+      m.getBoundingInfo().scale(1.3);
     }
-    for (const p of lit)
-      for (const m of meshesUnder(rig, p.name)) {
-        if (m.material !== eyeMat && ["otto-eye-left", "otto-eye-right", "otto-mouth"].includes(p.name))
-          m.material = eyeMat;
-        this.glow.addIncludedOnlyMesh(m);
-      }
-    // Shell, face, ears and antenna turn with the head, body parts bob with the float: one mesh
-    // each (the glowing eyes, mouth and arms move on their own and stay separate).
-    batchStatic(head, "otto-head", { exclude: lit, shadows: this.shadows, freeze: false });
-    batchStatic(float, "otto-body", {
-      exclude: [head, ...arms, ...lit],
-      shadows: this.shadows,
-      freeze: false,
-    });
+    const lights = this.figure.meshes.find((m) => m.name === "otto-lights");
+    if (lights) this.glow.addIncludedOnlyMesh(lights);
+    if (shadowDisc) for (const m of shadowDisc.getChildMeshes(false)) m.isPickable = false;
     this.parts = { float, head, eyes, mouth, arms, shadowDisc, eyeMat, floatRestY: float.position.y };
   }
 
@@ -251,6 +277,16 @@ export class OttoAvatar {
   /** Where Otto's bubble is on the page (CSS pixels), for tests that tap it; null when hidden. */
   get bubbleAt(): { x: number; y: number } | null {
     return this.bubble.screenPoint();
+  }
+
+  /** The bubble's box on the page (CSS pixels); null when hidden. */
+  get bubbleRect(): { left: number; top: number; right: number; bottom: number } | null {
+    return this.bubble.screenRect();
+  }
+
+  /** Keeps Otto's bubble below the top `share` of the view (a notice on the flat screen). */
+  setBubbleTopInset(share: number): void {
+    this.bubble.setTopInset(share);
   }
 
   setState(state: OttoState): void {
@@ -316,6 +352,7 @@ export class OttoAvatar {
 
   dispose(): void {
     this.bubble.dispose();
+    this.figure?.dispose();
     this.root.dispose(false, true);
   }
 }

@@ -49,4 +49,23 @@ describe("speech bubble stays in view", () => {
     const behind = new Vector3(0, 1.5, -2);
     expect(keepInView(behind, cam, 1.1, 0.62)).toBe(behind);
   });
+
+  it("keeps the bubble's top below a notice over the top of the view (share of the height)", () => {
+    // A notice over the top 20 % of the view: in device coordinates y from 1 down to 0.6.
+    const anchor = new Vector3(0, 2.3, 2);
+    const moved = keepInView(anchor, cam, 1.1, 0.62, 0.2);
+    const top = Math.max(...ndcCorners(moved, 1.1, 0.62).map((c) => c.y));
+    expect(top).toBeLessThanOrEqual(0.6);
+    expect(moved.z).toBeCloseTo(2);
+    // Without the notice the same bubble may rise higher.
+    const free = Math.max(...ndcCorners(keepInView(anchor, cam, 1.1, 0.62), 1.1, 0.62).map((c) => c.y));
+    expect(free).toBeGreaterThan(0.6);
+  });
+
+  it("starts a bubble too tall for what the notice leaves right under the notice", () => {
+    const moved = keepInView(new Vector3(0, 2.3, 2), cam, 1.1, 0.62, 0.7);
+    const ys = ndcCorners(moved, 1.1, 0.62).map((c) => c.y);
+    expect(Math.max(...ys)).toBeLessThanOrEqual(1 - 2 * 0.7 + 1e-6);
+    expect(Math.max(...ys)).toBeGreaterThan(1 - 2 * 0.7 - 0.2);
+  });
 });

@@ -26,12 +26,16 @@ const EDGE_MARGIN = 0.06;
  * Where a camera-facing box `w` × `h` (metres) centred at `at` must go to sit wholly inside the
  * camera's view: moved sideways/up/down at the same depth, never nearer or further. A box behind
  * the camera stays where it is. Uses the projection matrix, so it holds for XR eyes too.
+ * `topInset` is the share of the view's height kept free at the top (a page notice over the
+ * canvas): the box stays below it, and when the box is taller than what is left, its top line
+ * still starts below the notice.
  */
 export function keepInView(
   at: Vector3,
   cam: { getViewMatrix(): Matrix; getProjectionMatrix(): Matrix; rigCameras: readonly unknown[] },
   w: number,
   h: number,
+  topInset = 0,
 ): Vector3 {
   const view = cam.getViewMatrix();
   const eye = (cam.rigCameras[0] as typeof cam | undefined) ?? cam;
@@ -42,7 +46,10 @@ export function keepInView(
   const halfH = (local.z / Math.abs(proj[5])) * (1 - EDGE_MARGIN);
   const clamp = (v: number, half: number, size: number) =>
     size / 2 >= half ? 0 : Math.min(half - size / 2, Math.max(-half + size / 2, v));
-  const fitted = new Vector3(clamp(local.x, halfW, w), clamp(local.y, halfH, h), local.z);
+  // The top edge comes down by the inset (2 × its share of the half-height); the bottom stays.
+  const top = halfH - (local.z / Math.abs(proj[5])) * 2 * Math.min(1, Math.max(0, topInset));
+  const y = Math.min(top - h / 2, Math.max(-halfH + h / 2, local.y));
+  const fitted = new Vector3(clamp(local.x, halfW, w), topInset > 0 ? y : clamp(local.y, halfH, h), local.z);
   if (fitted.equalsWithEpsilon(local, 1e-6)) return at;
   return Vector3.TransformCoordinates(fitted, Matrix.Invert(view));
 }
@@ -53,6 +60,8 @@ export class SpeechBubble {
   private holdMs = 0;
   private text: string | null = null;
   private readonly pointer: Observer<PointerInfo> | null;
+  /** Share of the view's height kept free at the top for the page's notice (flat screen only). */
+  private topInset = 0;
 
   constructor(
     scene: Scene,
@@ -138,6 +147,42 @@ export class SpeechBubble {
     this.plane.mesh.setEnabled(true);
   }
 
+  /** Keeps the bubble below the top `share` of the view (0: the whole view is free). */
+  setTopInset(share: number): void {
+    this.topInset = share;
+  }
+
+  /**
+   * The bubble's box on the page (CSS pixels, from its corners as the camera sees them), for the
+   * tests that check it is clear of the page's notices; null when hidden or out of sight.
+   */
+  screenRect(): { left: number; top: number; right: number; bottom: number } | null {
+    const scene = this.plane.mesh.getScene();
+    const cam = scene.activeCamera;
+    if (this.text === null || !cam) return null;
+    const engine = scene.getEngine();
+    const viewport = cam.viewport.toGlobal(engine.getRenderWidth(), engine.getRenderHeight());
+    const css = engine.getHardwareScalingLevel();
+    const centre = this.plane.mesh.getAbsolutePosition();
+    const right = cam.getDirection(Vector3.Right()).scale(BUBBLE_WIDTH_M / 2);
+    const up = cam.getDirection(Vector3.Up()).scale(BUBBLE_HEIGHT_M / 2);
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (const [sx, sy] of [
+      [-1, -1],
+      [1, -1],
+      [-1, 1],
+      [1, 1],
+    ] as const) {
+      const corner = centre.add(right.scale(sx)).add(up.scale(sy));
+      const p = Vector3.Project(corner, Matrix.Identity(), scene.getTransformMatrix(), viewport);
+      if (p.z < 0 || p.z > 1) return null;
+      xs.push(p.x * css);
+      ys.push(p.y * css);
+    }
+    return { left: Math.min(...xs), top: Math.min(...ys), right: Math.max(...xs), bottom: Math.max(...ys) };
+  }
+
   hide(): void {
     this.text = null;
     this.plane.mesh.setEnabled(false);
@@ -147,7 +192,7 @@ export class SpeechBubble {
     if (this.text === null) return;
     const cam = this.plane.mesh.getScene().activeCamera;
     this.plane.mesh.position.copyFrom(
-      cam ? keepInView(anchor, cam, BUBBLE_WIDTH_M, BUBBLE_HEIGHT_M) : anchor,
+      cam ? keepInView(anchor, cam, BUBBLE_WIDTH_M, BUBBLE_HEIGHT_M, this.topInset) : anchor,
     );
     const age = nowMs - this.shownAt;
     if (age > this.holdMs + FADE_MS) this.hide();

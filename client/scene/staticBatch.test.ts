@@ -7,6 +7,7 @@ import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { glowing } from "./palette.ts";
 import { batchStatic } from "./staticBatch.ts";
 
 const engine = new NullEngine();
@@ -64,5 +65,37 @@ describe("batchStatic", () => {
     for (const kept of [glass, arm, tooth, handle]) expect(kept.isDisposed()).toBe(false);
     expect(handle.getAbsolutePosition().x).toBeCloseTo(0.5);
     expect(arm.parent).toBe(moving);
+  });
+
+  it("keeps a glowing part's colour: its emissive colour times its own vertex colours (the sky's gradient)", () => {
+    scene = new Scene(engine);
+    const root = new TransformNode("root", scene);
+    const sky = CreateBox("sky", { size: 0.1 }, scene);
+    sky.setVerticesData(
+      VertexBuffer.ColorKind,
+      new Array(sky.getTotalVertices()).fill([0.2, 0.4, 0.8, 1]).flat(),
+    );
+    sky.material = glowing(scene, "sky", "#ffffff");
+    sky.parent = root;
+    const lamp = CreateBox("lamp", { size: 0.1 }, scene);
+    lamp.material = glowing(scene, "lamp", "#ff8000");
+    lamp.parent = root;
+    const lit = box("wall", root, "#00ff00", 1);
+    const mixed = box("mixed", root, "#808080", 2);
+    (mixed.material as StandardMaterial).emissiveColor = Color3.FromHexString("#202020");
+    const merged = batchStatic(root, "t");
+    expect(merged).toHaveLength(2);
+    const glow = merged.find((m) => (m.material as StandardMaterial).disableLighting)!;
+    const glowMat = glow.material as StandardMaterial;
+    expect(glowMat.emissiveColor.toHexString()).toBe("#FFFFFF");
+    expect(glowMat.diffuseColor.toHexString()).toBe("#000000");
+    const colours = glow.getVerticesData(VertexBuffer.ColorKind)!;
+    const seen = new Set<string>();
+    for (let i = 0; i < colours.length; i += 4)
+      seen.add([colours[i], colours[i + 1], colours[i + 2]].map((c) => c!.toFixed(2)).join(","));
+    expect(seen).toEqual(new Set(["0.20,0.40,0.80", "1.00,0.50,0.00"]));
+    expect(lit.isDisposed()).toBe(true);
+    // Both lit and glowing: no single colour to bake, so it stays as it is.
+    expect(mixed.isDisposed()).toBe(false);
   });
 });

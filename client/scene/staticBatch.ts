@@ -2,8 +2,10 @@
  * Draw-call budget: a headset draws every mesh once per eye, so the room's hundreds of small
  * static parts (walls, cabinet doors, chair cushions, trousers) are baked into a few meshes.
  * Each part's plain colour goes into its vertex colours, and parts whose materials differ only in
- * that colour are merged into one mesh with one shared material, then frozen. Textured, see-through
- * and interactive parts are left as they are.
+ * that colour are merged into one mesh with one shared material, then frozen. A lit part's colour is
+ * its diffuse colour; a glowing part's (black diffuse, as `glowing()` makes them: the sky, Otto's
+ * lights) is its emissive colour, since the shader multiplies the vertex colour into the sum of the
+ * two. Textured, see-through, interactive parts, and parts both lit and glowing are left as they are.
  */
 import type { ShadowGenerator } from "@babylonjs/core/Lights/Shadows/shadowGenerator.js";
 import type { Material } from "@babylonjs/core/Materials/material.js";
@@ -28,10 +30,24 @@ function isUnder(node: Node, roots: readonly Node[]): boolean {
   return false;
 }
 
+/** Which of a material's colours is its look: the one that can move into the vertices. */
+type Look = "lit" | "glow";
+
+function isBlack(c: Color3): boolean {
+  return c.r === 0 && c.g === 0 && c.b === 0;
+}
+
+function lookOf(m: StandardMaterial): Look | null {
+  if (isBlack(m.emissiveColor)) return "lit";
+  if (isBlack(m.diffuseColor)) return "glow";
+  return null;
+}
+
 /** A plain-coloured StandardMaterial: the only kind whose colour can move into the vertices. */
 function bakeable(m: Material | null): m is StandardMaterial {
   return (
     m instanceof StandardMaterial &&
+    lookOf(m) !== null &&
     m.alpha >= 1 &&
     !m.diffuseTexture &&
     !m.emissiveTexture &&
@@ -50,7 +66,7 @@ function specularStep(m: StandardMaterial): number {
 
 function groupKey(mesh: Mesh, m: StandardMaterial): string {
   return [
-    m.emissiveColor.toHexString(),
+    lookOf(m),
     specularStep(m),
     m.specularPower,
     m.disableLighting,
@@ -61,7 +77,7 @@ function groupKey(mesh: Mesh, m: StandardMaterial): string {
   ].join("|");
 }
 
-/** Writes the material's diffuse colour into the mesh's vertex colours (multiplying any there). */
+/** Writes the material's colour into the mesh's vertex colours (multiplying any there). */
 function bakeColour(mesh: Mesh, diffuse: Color3): void {
   // A copy of the vertices, so a geometry shared with another mesh (clones) is left alone.
   const data = VertexData.ExtractFromMesh(mesh, true, true);
@@ -111,11 +127,12 @@ export function batchStatic(root: TransformNode, name: string, opts: BatchOption
     for (const mesh of meshes) {
       const m = mesh.material as StandardMaterial;
       used.add(m);
-      bakeColour(mesh, m.diffuseColor);
+      bakeColour(mesh, lookOf(m) === "glow" ? m.emissiveColor : m.diffuseColor);
     }
     const mat = new StandardMaterial(`${name}-batch-${index}`, root.getScene());
-    mat.diffuseColor = Color3.White();
-    mat.emissiveColor = material.emissiveColor.clone();
+    const glow = lookOf(material) === "glow";
+    mat.diffuseColor = glow ? Color3.Black() : Color3.White();
+    mat.emissiveColor = glow ? Color3.White() : Color3.Black();
     const spec = specularStep(material);
     mat.specularColor = new Color3(spec, spec, spec);
     mat.specularPower = material.specularPower;

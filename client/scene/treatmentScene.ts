@@ -28,7 +28,7 @@ import {
 } from "./cameras.ts";
 import type { ToothState } from "./dentition.ts";
 import { type FrameStats, measureFramesAsync } from "./frameStats.ts";
-import { PATIENT_HEAD, roleStation, toV3, xrPlacementFor } from "./layout.ts";
+import { OTTO_HOVER_HEIGHT, PATIENT_HEAD, roleStation, toV3, type V3, xrPlacementFor } from "./layout.ts";
 import { poseTransform, seatedPose, stationPose } from "./localPose.ts";
 import { UtteranceGate } from "./ottoSpeech.ts";
 import { roleColour } from "./palette.ts";
@@ -61,7 +61,14 @@ export interface SceneTestState {
   xrState: string;
   meshCount: number;
   avatars: Record<string, { head: [number, number, number]; visible: boolean }>;
-  otto: { state: string; yaw: number; speech: string | null; speechAt: { x: number; y: number } | null };
+  otto: {
+    state: string;
+    yaw: number;
+    speech: string | null;
+    speechAt: { x: number; y: number } | null;
+    /** The bubble's box on the page (CSS pixels), to check page notices never cover it. */
+    speechRect: { left: number; top: number; right: number; bottom: number } | null;
+  };
   teeth: number;
   highlighted: number[];
   toothColours: Record<number, string>;
@@ -104,6 +111,9 @@ export class TreatmentScene {
   private ottoView: OttoView | null = null;
   private readonly utterances = new UtteranceGate();
   private lastFrame: number | null = null;
+  /** A page element over the canvas's top (the flat screen's notice) that Otto's bubble stays below. */
+  private clearOf: HTMLElement | null = null;
+  private nextClearCheck = 0;
   private readonly cleanups: (() => void)[] = [];
   private disposed = false;
   private idle = false;
@@ -373,6 +383,7 @@ export class TreatmentScene {
         yaw: this.parts.otto.yaw,
         speech: this.parts.otto.bubbleText,
         speechAt: this.parts.otto.bubbleAt,
+        speechRect: this.parts.otto.bubbleRect,
       },
       teeth: this.parts.dentition.count,
       highlighted: this.parts.dentition.highlightedTeeth(),
@@ -459,14 +470,46 @@ export class TreatmentScene {
     return this.parts.avatars.headPosition(id) ?? toV3(roleStation(member.role));
   }
 
+  /** The people (and Otto) the docked arch chart must not hide from this viewer. */
+  private chartKeepsInSight(): V3[] {
+    const otto = this.parts.otto.holder.position;
+    return [
+      ...this.parts.avatars.sightPoints(),
+      PATIENT_HEAD,
+      [otto.x, otto.y + OTTO_HOVER_HEIGHT + 0.3, otto.z],
+    ];
+  }
+
+  /**
+   * Keeps Otto's bubble below `element` (a notice laid over the top of the canvas) on the flat
+   * screen, wherever the notice's text wraps to; in the headset the page is out of sight.
+   */
+  keepBubbleClearOf(element: HTMLElement): void {
+    this.clearOf = element;
+    this.nextClearCheck = 0;
+  }
+
+  /** Measures the page element the bubble keeps clear of, a few times a second. */
+  private refreshBubbleInset(now: number): void {
+    if (!this.clearOf || now < this.nextClearCheck) return;
+    this.nextClearCheck = now + 250;
+    const canvas = this.canvas.getBoundingClientRect();
+    const note = this.clearOf.getBoundingClientRect();
+    const shown = note.height > 0 && this.xrState !== "in_xr" && canvas.height > 0;
+    // A little air under the notice, so the bubble's rounded top never touches it.
+    const below = note.bottom + 8 - canvas.top;
+    this.parts.otto.setBubbleTopInset(shown ? Math.max(0, below / canvas.height) : 0);
+  }
+
   private tick(): void {
     const now = performance.now();
+    this.refreshBubbleInset(now);
     const dt = this.lastFrame === null ? 0 : now - this.lastFrame;
     this.lastFrame = now;
     this.lookCamera?.update(dt);
     this.parts.avatars.update(now);
     this.parts.otto.update(now, this.ottoTarget());
-    this.parts.dentition.update(now);
+    this.parts.dentition.update(now, this.chartKeepsInSight());
     this.parts.hud.update(now);
     this.parts.coach.update(now);
     this.parts.surroundings.update(now);

@@ -65,6 +65,13 @@ function header(me: StaffView, api: StaffApi): HTMLElement {
       staffMay(me.role, "audit.read")
         ? h("a", { class: "cp-btn", href: "/audit.html", "data-testid": "audit-link" }, "Audit trail")
         : null,
+      staffMay(me.role, "groups.host")
+        ? h(
+            "a",
+            { class: "cp-btn", href: "/group/schedule.html", "data-testid": "groups-link" },
+            "Support groups",
+          )
+        : null,
       signOut,
     ),
   );

@@ -65,6 +65,24 @@ function illegal<T>(message: string): Result<T> {
   return fail(ErrorCode.illegalTransition, message);
 }
 
+/**
+ * A step command refused in a status where it does not apply: the usual words for that status, or
+ * the command's own (`own`) where it can say it better ("already paused" for a pause).
+ */
+function refused<T>(status: ProcedureStatus, own: Partial<Record<ProcedureStatus, string>> = {}): Result<T> {
+  return illegal(own[status] ?? USUAL_REFUSAL[status]);
+}
+
+const USUAL_REFUSAL: Readonly<Record<ProcedureStatus, string>> = {
+  [ProcedureStatus.notStarted]: "The procedure has not started yet: start it first.",
+  [ProcedureStatus.running]: "The procedure is already running.",
+  [ProcedureStatus.paused]: "The procedure is paused: resume it first.",
+  [ProcedureStatus.blocked]: "A step is blocked by the safety interlock: resume, skip or override it.",
+  [ProcedureStatus.pausedByPatient]: AFTER_STOP,
+  [ProcedureStatus.aborted]: "The procedure has already aborted.",
+  [ProcedureStatus.completed]: "The procedure has already completed.",
+};
+
 /** One procedure run on one plan. Not thread-safe by design: the room applies commands in order. */
 export class ProcedureMachine {
   private readonly plan: ProcedurePlan;
@@ -270,14 +288,15 @@ export class ProcedureMachine {
       case ProcedureStatus.blocked:
         return ok(this.move(ProcedureStatus.paused, ProcedureCommand.pause, by, reason));
       case ProcedureStatus.paused:
-        return illegal("The procedure is already paused.");
       case ProcedureStatus.pausedByPatient:
-        return illegal("The patient has stopped: the procedure is already paused.");
       case ProcedureStatus.notStarted:
-        return illegal("The procedure has not started yet.");
       case ProcedureStatus.aborted:
       case ProcedureStatus.completed:
-        return illegal(`The procedure has already ${this.status}.`);
+        return refused(this.status, {
+          [ProcedureStatus.paused]: "The procedure is already paused.",
+          [ProcedureStatus.pausedByPatient]: "The patient has stopped: the procedure is already paused.",
+          [ProcedureStatus.notStarted]: "The procedure has not started yet.",
+        });
     }
   }
 
@@ -292,18 +311,17 @@ export class ProcedureMachine {
             `Still blocked: ${check.reason}. Use your clinical judgement: skip the step, or override with a reason.`,
           );
         }
-        this.blockedReason = null;
-        return ok(this.move(ProcedureStatus.running, ProcedureCommand.resume, by, reason));
+        return ok(this.resumeChecked(check, by, reason));
       }
       case ProcedureStatus.pausedByPatient:
         return this.resumeAfterStop(by, reason);
       case ProcedureStatus.running:
-        return illegal("The procedure is already running.");
       case ProcedureStatus.notStarted:
-        return illegal("The procedure has not started yet: start it instead.");
       case ProcedureStatus.aborted:
       case ProcedureStatus.completed:
-        return illegal(`The procedure has already ${this.status}.`);
+        return refused(this.status, {
+          [ProcedureStatus.notStarted]: "The procedure has not started yet: start it instead.",
+        });
     }
   }
 
@@ -323,16 +341,20 @@ export class ProcedureMachine {
       case ProcedureStatus.running:
       case ProcedureStatus.paused:
         return ok(this.land(this.stepIndex, ProcedureCommand.resume, by, reason));
-      case ProcedureStatus.blocked: {
-        const check = this.check(this.currentStep());
-        if (check.ok) {
-          this.blockedReason = null;
-          return ok(this.move(ProcedureStatus.running, ProcedureCommand.resume, by, reason));
-        }
-        this.blockedReason = check.reason;
-        return ok(this.move(ProcedureStatus.blocked, ProcedureCommand.resume, by, reason));
-      }
+      case ProcedureStatus.blocked:
+        return ok(this.resumeChecked(this.check(this.currentStep()), by, reason));
     }
+  }
+
+  /** A resume over a block, after the interlock was asked again: running if it passed, else still blocked. */
+  private resumeChecked(
+    check: { ok: true } | { ok: false; reason: string },
+    by: By,
+    reason: string | undefined,
+  ): ProcedureTransition {
+    this.blockedReason = check.ok ? null : check.reason;
+    const status = check.ok ? ProcedureStatus.running : ProcedureStatus.blocked;
+    return this.move(status, ProcedureCommand.resume, by, reason);
   }
 
   private ready(by: By, reason: string | undefined): Result<ProcedureTransition> {
@@ -366,14 +388,11 @@ export class ProcedureMachine {
         return ok(this.land(this.stepIndex + 1, ProcedureCommand.next, by, reason));
       }
       case ProcedureStatus.paused:
-        return illegal("The procedure is paused: resume it first.");
       case ProcedureStatus.pausedByPatient:
-        return illegal(AFTER_STOP);
       case ProcedureStatus.notStarted:
-        return illegal("The procedure has not started yet: start it first.");
       case ProcedureStatus.aborted:
       case ProcedureStatus.completed:
-        return illegal(`The procedure has already ${this.status}.`);
+        return refused(this.status);
     }
   }
 
@@ -387,12 +406,10 @@ export class ProcedureMachine {
         this.consentGiven = false;
         return ok(this.land(this.stepIndex, ProcedureCommand.repeat, by, reason));
       case ProcedureStatus.pausedByPatient:
-        return illegal(AFTER_STOP);
       case ProcedureStatus.notStarted:
-        return illegal("The procedure has not started yet: start it first.");
       case ProcedureStatus.aborted:
       case ProcedureStatus.completed:
-        return illegal(`The procedure has already ${this.status}.`);
+        return refused(this.status);
     }
   }
 

@@ -4,22 +4,12 @@
  * the chart drags by its board, is where the person left it after a reload, and "Dock" puts it
  * back beside the patient. Page state asserted; a screenshot kept in test-results/.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../harness.ts";
-import { launchBrowser, openPage, screenshot, startE2eServer, stateOf } from "./browser.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { screenshot, stateOf } from "./browser.ts";
+import { panelFixture } from "./panelFixture.ts";
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startE2eServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stopAsync();
-});
+const panel = panelFixture();
 
 interface ChartState {
   chart: { docked: boolean; x: number; y: number; z: number };
@@ -57,13 +47,7 @@ async function onPage(page: Page, p: { x: number; y: number }): Promise<{ x: num
 
 describe("the arch chart in headless Chromium", () => {
   it("picks a tooth in 3D, follows the notation, drags, is remembered per person and docks", async () => {
-    const { page, consoleErrors } = await openPage(
-      browser,
-      server.origin,
-      "/join/julian/clinician",
-      "clinician",
-    );
-    await page.setViewportSize({ width: 1280, height: 800 });
+    const { page, consoleErrors } = await (await panel.roomAsync()).open("clinician");
     await ready(page);
     expect((await chart(page)).chart.docked).toBe(true);
 
@@ -115,6 +99,5 @@ describe("the arch chart in headless Chromium", () => {
       { timeout: 10_000 },
     );
     expect(consoleErrors).toEqual([]);
-    await page.context().close();
   });
 });

@@ -6,101 +6,67 @@
  * the layout uses the width at 1920×1080 and 2560×1440, with no internal device id on screen and
  * devices and teeth named in the chosen notation; the patient's "not yet" shows plainly and Start
  * then asks for a reason (screenshots kept in test-results/, page state asserted, not pixels).
+ * Each test has a server of its own (tests/e2e/panelFixture.ts), so each passes alone or in order.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SimRunner } from "../../devices/simRunner.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { FaultMode } from "../../devices/simulator.ts";
 import { BETA_FIRMWARE } from "../../server/clinic.ts";
-import { deviceKey } from "../../server/tokens.ts";
 import { Ev } from "../../shared/protocol.ts";
 import { type TestClient as Client, passAuth, TestClient, type TestServer } from "../harness.ts";
-import { launchBrowser, openPage, screenshot, startE2eServer, stateOf } from "./browser.ts";
+import { screenshot, stateOf } from "./browser.ts";
+import {
+  APPOINTMENT,
+  box,
+  onScreen,
+  panelFixture,
+  panelLive,
+  procedureIs,
+  toothStateIs,
+  visibleText,
+} from "./panelFixture.ts";
 
-let server: TestServer;
-let browser: Browser;
-let sim: SimRunner;
+const panel = panelFixture();
 
-beforeAll(async () => {
-  server = await startE2eServer();
-  browser = await launchBrowser();
-  sim = new SimRunner({
-    url: server.origin,
-    devices: [...server.clinic.devices.values()].filter((d) => d.patientId === "julian"),
-    keyFor: (id) => deviceKey(server.secret, id),
-    seed: 23,
-    intervalMs: 500,
-  });
-  sim.start();
-});
-afterAll(async () => {
-  await sim?.stopAsync(500);
-  await browser?.close();
-  await server?.stopAsync();
-});
-
-/** A busy machine can drop the link for a moment; screenshots wait for it to be live again. */
-async function live(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => (window.__chairside?.() as { link?: string })?.link === "connected",
-    null,
-    {
-      timeout: 60_000,
-    },
-  );
-}
-
-async function connected(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => (window.__chairside?.() as { link?: string; panel?: unknown })?.link === "connected",
-    null,
-    { timeout: 60_000 },
-  );
-  await page.waitForFunction(() => (window.__chairside?.() as { panel?: unknown })?.panel != null, null, {
-    timeout: 60_000,
-  });
-}
-
-/** Whether the element is inside the viewport and is what a click at its centre would hit. */
-async function onScreen(page: Page, selector: string): Promise<boolean> {
-  return page.evaluate((sel) => {
-    const el = document.querySelector(sel) as HTMLElement | null;
-    if (!el || el.offsetParent === null) return false;
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) return false;
-    if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) return false;
-    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-    return hit !== null && (hit === el || el.contains(hit));
-  }, selector);
-}
-
-/** Text a person can see on the page (the hover titles and data attributes are not). */
-async function visibleText(page: Page): Promise<string> {
-  return page.evaluate(() => document.body.innerText);
-}
-
-async function patientAsync(): Promise<Client> {
-  const c = new TestClient(server.origin, passAuth(server, "julian", "patient"));
+async function patientAsync(server: TestServer): Promise<Client> {
+  const c = new TestClient(server.origin, passAuth(server, APPOINTMENT, "patient"));
   await new Promise<void>((resolve) => c.socket.once(Ev.welcome, () => resolve()));
   return c;
 }
 
-async function box(page: Page, selector: string) {
-  const b = await page.locator(selector).first().boundingBox();
-  if (b === null) throw new Error(`${selector} has no box`);
-  return b;
+/** Starts the procedure as Dr. Ray would, from a connection of its own that then leaves the seat. */
+async function startProcedureAsync(server: TestServer): Promise<void> {
+  const ray = await TestClient.joinAsync(server, APPOINTMENT, "clinician");
+  try {
+    expect((await ray.command(Ev.procedureCommand, { command: "start" })).ok).toBe(true);
+  } finally {
+    ray.close();
+  }
+}
+
+/** The pause and abort controls are where a click would reach them. */
+async function expectControlsOnScreen(page: Page): Promise<void> {
+  for (const control of ["procedure-pause", "procedure-abort"]) {
+    expect(await onScreen(page, `[data-testid="${control}"]`), control).toBe(true);
+  }
+}
+
+/** Resizes the window and waits for the panel to take the width (at least `panelWidth` px). */
+async function resizeTo(page: Page, width: number, height: number, panelWidth: number): Promise<void> {
+  await page.setViewportSize({ width, height });
+  await page.waitForFunction(
+    (w) =>
+      (document.querySelector('[data-testid="clinician-panel"]')?.getBoundingClientRect().width ?? 0) > w,
+    panelWidth,
+    { timeout: 10_000 },
+  );
+  await page.evaluate(() => document.querySelector('[data-testid="panel-body"]')?.scrollTo(0, 0));
+  await panelLive(page);
 }
 
 describe("the clinician panel in headless Chromium", () => {
   it("tells the assistant why Start is greyed out", async () => {
-    const { page, consoleErrors } = await openPage(
-      browser,
-      server.origin,
-      "/join/julian/assistant",
-      "assistant",
-    );
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await connected(page);
+    const { page, consoleErrors } = await (await panel.roomAsync()).open("assistant");
     const start = page.locator('[data-testid="procedure-start"]');
     expect(await start.isDisabled()).toBe(true);
     expect(await page.textContent('[data-testid="procedure-why"]')).toContain(
@@ -109,18 +75,10 @@ describe("the clinician panel in headless Chromium", () => {
     expect(await start.getAttribute("aria-describedby")).toBe("cp-procedure-why");
     await screenshot(page, "panel-assistant-1280x800");
     expect(consoleErrors).toEqual([]);
-    await page.context().close();
   });
 
   it("remembers the tooth notation per person, and lights a picked tooth in 3D", async () => {
-    const { page, consoleErrors } = await openPage(
-      browser,
-      server.origin,
-      "/join/julian/clinician",
-      "clinician",
-    );
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await connected(page);
+    const { page, consoleErrors } = await (await panel.roomAsync()).open("clinician");
     expect(await page.textContent('[data-testid="tooth-state-16"]')).toBe("16");
     await page.click('[data-testid="notation-palmer"]');
     expect(await page.textContent('[data-testid="tooth-state-16"]')).toBe("UR6");
@@ -128,7 +86,7 @@ describe("the clinician panel in headless Chromium", () => {
     expect(await page.textContent('[data-testid="tooth-state-16"]')).toBe("3");
 
     await page.reload({ waitUntil: "domcontentloaded" });
-    await connected(page);
+    await panelLive(page);
     expect((await stateOf(page)).panel.notation).toBe("universal");
     expect(await page.textContent('[data-testid="tooth-state-16"]')).toBe("3");
     expect(await page.getAttribute('[data-testid="notation-universal"]', "aria-pressed")).toBe("true");
@@ -146,19 +104,12 @@ describe("the clinician panel in headless Chromium", () => {
     );
     expect((await stateOf(page)).panel.selectedTooth).toBe(26);
     expect(consoleErrors).toEqual([]);
-    await page.context().close();
   });
 
   it("shows the patient's 'not yet' plainly, and Start then asks for a reason", async () => {
-    const { page, consoleErrors } = await openPage(
-      browser,
-      server.origin,
-      "/join/julian/clinician",
-      "clinician",
-    );
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await connected(page);
-    const julian = await patientAsync();
+    const room = await panel.roomAsync();
+    const { page, consoleErrors } = await room.open("clinician");
+    const julian = await patientAsync(room.server);
     expect((await julian.command(Ev.procedureCommand, { command: "stop" })).ok).toBe(true);
     await page.waitForSelector('[data-testid="procedure-not-yet"]:not([hidden])', { timeout: 30_000 });
     expect(await page.textContent('[data-testid="procedure-not-yet"]')).toMatch(
@@ -174,36 +125,18 @@ describe("the clinician panel in headless Chromium", () => {
     await screenshot(page, "panel-not-yet-1280x800");
     await page.fill('[data-testid="procedure-reason"]', "Spoke with Julian; he wants to go ahead");
     await page.click('[data-testid="procedure-confirm"]');
-    await page.waitForFunction(
-      () =>
-        (window.__chairside?.() as { panel: { procedureStatus: string } }).panel.procedureStatus ===
-        "running",
-      null,
-      { timeout: 30_000 },
-    );
+    await procedureIs(page, "running");
     expect(await page.isHidden('[data-testid="procedure-not-yet"]')).toBe(true);
     julian.close();
     expect(consoleErrors).toEqual([]);
-    await page.context().close();
   });
 
   it("keeps the procedure controls on screen during the beta-update fault, at 1280×800 and 1920×1080", async () => {
-    const { page, consoleErrors, foreignRequests } = await openPage(
-      browser,
-      server.origin,
-      "/join/julian/clinician",
-      "clinician",
-    );
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await connected(page);
-    await page.waitForFunction(
-      () =>
-        (window.__chairside?.() as { panel: { toothStates: Record<string, string> } }).panel
-          .toothStates[36] === "valid",
-      null,
-      { timeout: 60_000 },
-    );
-    // The procedure was started (with a reason, after Julian's "not yet") by the test before.
+    const room = await panel.roomAsync({ streamSeed: 23 });
+    await startProcedureAsync(room.server);
+    const sim = room.sim!;
+    const { page, consoleErrors, foreignRequests } = await room.open("clinician");
+    await toothStateIs(page, 36, "valid");
     expect((await stateOf(page)).panel.procedureStatus).toBe("running");
 
     const n = sim.setFault("julian", FaultMode.betaUpdate, { firmware: BETA_FIRMWARE });
@@ -219,7 +152,7 @@ describe("the clinician panel in headless Chromium", () => {
       { timeout: 90_000 },
     );
 
-    await live(page);
+    await panelLive(page);
     await screenshot(page, "panel-beta-update-1280x800");
     // Devices and teeth by name, never an internal id; one audio pause, no per-card silence.
     expect(await visibleText(page)).not.toMatch(/soe-julian|hr-julian/);
@@ -235,9 +168,7 @@ describe("the clinician panel in headless Chromium", () => {
     expect(await page.textContent('[data-testid="alarm-banner-text"]')).not.toMatch(/\b(16|26|36|46)\b:/);
     await screenshot(page, "panel-beta-update-palmer-1280x800");
     await page.click('[data-testid="notation-fdi"]');
-    for (const control of ["procedure-pause", "procedure-abort"]) {
-      expect(await onScreen(page, `[data-testid="${control}"]`), control).toBe(true);
-    }
+    await expectControlsOnScreen(page);
     // Scrolling the panel to the devices table leaves the controls where they were.
     await page.locator('[data-testid="tooth-heatmap"]').scrollIntoViewIfNeeded();
     expect(await onScreen(page, '[data-testid="procedure-pause"]')).toBe(true);
@@ -245,20 +176,10 @@ describe("the clinician panel in headless Chromium", () => {
     const narrow = await box(page, '[data-testid="clinician-panel"]');
     expect(narrow.width).toBeLessThanOrEqual(460);
 
-    await page.setViewportSize({ width: 1920, height: 1080 });
-    await page.waitForFunction(
-      () =>
-        (document.querySelector('[data-testid="clinician-panel"]')?.getBoundingClientRect().width ?? 0) > 900,
-      null,
-      { timeout: 10_000 },
-    );
-    await page.evaluate(() => document.querySelector('[data-testid="panel-body"]')?.scrollTo(0, 0));
-    await live(page);
+    await resizeTo(page, 1920, 1080, 900);
     await screenshot(page, "panel-beta-update-1920x1080");
     expect(await page.locator('[data-testid="procedure-pause"]').isEnabled()).toBe(true);
-    for (const control of ["procedure-pause", "procedure-abort"]) {
-      expect(await onScreen(page, `[data-testid="${control}"]`), control).toBe(true);
-    }
+    await expectControlsOnScreen(page);
     // Columns, not a strip: the charts sit beside the procedure card, and the teeth are in view.
     const procedure = await box(page, '[data-testid="procedure"]');
     const charts = await box(page, '[data-testid="soe-charts"]');
@@ -267,15 +188,7 @@ describe("the clinician panel in headless Chromium", () => {
     expect(await onScreen(page, '[data-testid="tooth-state-36"]')).toBe(true);
 
     // 2560 px: three columns; the procedure, the charts and the teeth are all in view.
-    await page.setViewportSize({ width: 2560, height: 1440 });
-    await page.waitForFunction(
-      () =>
-        (document.querySelector('[data-testid="clinician-panel"]')?.getBoundingClientRect().width ?? 0) >
-        1400,
-      null,
-      { timeout: 10_000 },
-    );
-    await live(page);
+    await resizeTo(page, 2560, 1440, 1400);
     await screenshot(page, "panel-beta-update-2560x1440");
     expect(await onScreen(page, '[data-testid="procedure-pause"]')).toBe(true);
     expect(await onScreen(page, '[data-testid="tooth-state-36"]')).toBe(true);

@@ -19,7 +19,27 @@ const room = e2eRoom();
 interface PatientState {
   view: { procedure: { status: string; notYet?: boolean } | null } | null;
   patient: { inHeadset: boolean; panel: string | null; choices: { page: string[]; room: string[] } };
-  scene: { otto: { speech: string | null; speechAt: { x: number; y: number } | null } };
+  scene: {
+    otto: {
+      speech: string | null;
+      speechAt: { x: number; y: number } | null;
+      speechRect: { left: number; top: number; right: number; bottom: number } | null;
+    };
+  };
+}
+
+/** Whether Otto's bubble and the page's "No VR headset found" notice share any pixel. */
+async function bubbleUnderNotice(page: Page): Promise<{ overlap: boolean; detail: string }> {
+  const note = await page.locator('[data-testid="xr-notice"]').boundingBox();
+  const bubble = (await patientState(page)).scene.otto.speechRect;
+  if (!note || !bubble)
+    return { overlap: false, detail: `notice ${JSON.stringify(note)}, bubble ${JSON.stringify(bubble)}` };
+  const apart =
+    bubble.top >= note.y + note.height ||
+    bubble.bottom <= note.y ||
+    bubble.left >= note.x + note.width ||
+    bubble.right <= note.x;
+  return { overlap: !apart, detail: JSON.stringify({ note, bubble }) };
 }
 
 async function patientState(page: Page): Promise<PatientState> {
@@ -192,9 +212,19 @@ describe("the patient's view", () => {
     await waitForPatient(w.page, (s) => s.scene.otto.speech !== null && s.scene.otto.speechAt !== null);
     const { speech, speechAt } = (await patientState(w.page)).scene.otto;
     expect(await screenshot(w.page, "patient-otto-words-1280")).toBeGreaterThan(10_000);
+    // On a flat screen the "No VR headset found" notice is up, and never covers Otto's words.
+    expect(await w.page.textContent('[data-testid="xr-notice"]')).toMatch(/No VR headset found/);
+    const at1280 = await bubbleUnderNotice(w.page);
+    expect(at1280.overlap, at1280.detail).toBe(false);
+    expect((await patientState(w.page)).scene.otto.speechRect!.top).toBeGreaterThanOrEqual(0);
     // A 60 ms-per-character reading time: the words are still there a moment later, untouched.
     expect((await patientState(w.page)).scene.otto.speech).toBe(speech);
-    await w.page.mouse.click(speechAt!.x, speechAt!.y);
+    // A wider screen: the bubble stays clear of the notice there too.
+    await w.page.setViewportSize({ width: 1920, height: 1080 });
+    await expect.poll(async () => (await bubbleUnderNotice(w.page)).overlap, { timeout: 30_000 }).toBe(false);
+    expect(await screenshot(w.page, "patient-otto-words-1920")).toBeGreaterThan(10_000);
+    const tapAt = (await patientState(w.page)).scene.otto.speechAt ?? speechAt;
+    await w.page.mouse.click(tapAt!.x, tapAt!.y);
     await waitForPatient(w.page, (s) => s.scene.otto.speech === null);
     expect(w.consoleErrors).toEqual([]);
     await w.page.context().close();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticClinic } from "../../server/clinic.ts";
 import { signInvite } from "../../server/tokens.ts";
 import { ProcedureStatus, type ProcedureView } from "../../shared/procedure/types.ts";
-import { CloseReason, ErrorCode, Ev, PROTOCOL_VERSION } from "../../shared/protocol.ts";
+import { CloseReason, ErrorCode, Ev, PROTOCOL_VERSION, VOICE_NAMESPACE } from "../../shared/protocol.ts";
 import { clientPayloadSchemas } from "../../shared/schemas.ts";
 import {
   connectRefusal,
@@ -28,6 +28,8 @@ import { signedInStaff } from "../staffAccount.ts";
 /** Routes anyone may call by design, and why. Every other route must refuse an anonymous caller. */
 const PUBLIC_BY_DESIGN: Record<string, string> = {
   "GET /healthz": "says only that the server is up",
+  // -- cluster11 (issue 11) --
+  "GET /readyz": "says only whether this node can take connections (the balancer's check)",
   "GET /*": "the built client's pages and assets (no data in them)",
   "GET /api/session": "says only whether this browser is signed in and how one can sign in",
   "POST /api/auth/passkey/options": "a passkey sign-in challenge: the first step of signing in",
@@ -232,11 +234,29 @@ describe("revocation", () => {
     expect(ray.errors).toContainEqual(
       expect.objectContaining({ event: CloseReason.revoked, message: expect.stringMatching(/signed out/) }),
     );
+    // Coming back with the ended cookie (a page that was away meanwhile) is told it was signed out.
     expect(await connectRefusal(server.origin, cookieAuth("ada"), signed.cookie)).toMatchObject({
-      code: ErrorCode.tokenMissing,
+      code: ErrorCode.tokenExpired,
+      message: expect.stringMatching(/signed out/),
     });
     // Only that credential's sockets: the assistant on another session stays.
     expect(bystander.socket.connected).toBe(true);
+  });
+
+  it("tells a signed-out clinician why even while a voice line shares the connection", async () => {
+    const { clinicianId } = ada().staff;
+    const signed = await signedInStaff(server, { staffId: clinicianId, role: "clinician" });
+    const ray = await joinAsync(cookieAuth("ada"), signed.cookie);
+    // The page's voice line rides the room socket's connection (one Manager), as in the browser.
+    const voice = ray.socket.io.socket(VOICE_NAMESPACE, { auth: cookieAuth("ada") });
+    voice.connect();
+    await waitFor(() => voice.connected, "the voice line is open");
+    server.authenticator.revoked(await server.staffSessions.endAllFor(clinicianId));
+    await waitFor(() => !ray.socket.connected && !voice.connected, "both are cut");
+    // Ending the voice line must not close the shared connection before the room says why.
+    expect(ray.errors).toContainEqual(
+      expect.objectContaining({ event: CloseReason.revoked, message: expect.stringMatching(/signed out/) }),
+    );
   });
 
   it("cuts a socket whose staff session ran out with nobody announcing it, at the next re-check", async () => {
