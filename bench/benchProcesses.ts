@@ -6,6 +6,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Clinic, syntheticClinic } from "../server/clinic.ts";
 import type { ServerProbe } from "./benchServer.ts";
 
 export interface ServerUsage {
@@ -92,5 +93,18 @@ export function nextMessageAsync<T extends { type: string }>(
     child.on("message", onMessage);
     // "close", not "exit": by then every message the child sent has been delivered.
     child.once("close", onExit);
+  });
+}
+
+/**
+ * A clinic of `rooms` generated appointments a1..aN (the real clinic's, so people come in with
+ * bench credentials), each patient with `devicesPerPatient` SOEs: a heart-rate wearable and then
+ * tooth sensors at 36, 16, 26, 46 as far as the count allows.
+ */
+export function scaleClinic(rooms: number, devicesPerPatient: number): Clinic {
+  return syntheticClinic({
+    patientIds: Array.from({ length: rooms }, (_, i) => `a${i + 1}`),
+    teeth: [36, 16, 26, 46].slice(0, Math.max(0, devicesPerPatient - 1)),
+    planId: "sensor-check-36",
   });
 }

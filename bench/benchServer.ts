@@ -15,6 +15,7 @@ import { loadConfig } from "../server/config.ts";
 import { gatewayStats } from "../server/peopleGateway.ts";
 import { ingestStoreDelay } from "../server/soe/ingestWriter.ts";
 import { benchChecker } from "./benchCredentials.ts";
+import { serveBenchParent } from "./serverToParent.ts";
 
 const rooms = Number(process.env.BENCH_ROOMS ?? "50");
 const devicesPerPatient = Number(process.env.BENCH_DEVICES_PER_PATIENT ?? "2");
@@ -39,25 +40,21 @@ const config = {
 const app = await startChairside(config, { clinic: benchClinic() });
 // The generated people are the real clinic's: they come in with bench credentials (benchCredentials.ts).
 app.authenticator.use(benchChecker(app.secret, app.clinic));
-let lastCpu = process.cpuUsage();
-let lastAt = process.hrtime.bigint();
-process.send?.({ type: "ready", port: app.port, dataDir: config.dataDir });
-setInterval(() => {
-  const cpu = process.cpuUsage(lastCpu);
-  const now = process.hrtime.bigint();
-  const wallUs = Number(now - lastAt) / 1000;
-  lastCpu = process.cpuUsage();
-  lastAt = now;
-  process.send?.({
-    type: "usage",
-    cpuPercent: ((cpu.user + cpu.system) / wallUs) * 100,
-    rssMb: process.memoryUsage().rss / 1024 / 1024,
+serveBenchParent({
+  ready: { port: app.port, dataDir: config.dataDir },
+  usage: () => ({
     readings: app.soe.stats.readings,
     batches: app.soe.stats.batches,
     relay: app.sessions.poses.stats,
     posesDropped: gatewayStats.dropped,
-  });
-}, 1000);
+    // What connection-state recovery keeps to replay (socket.io-adapter's buffer; not in its types).
+    recoveryBuffer: (app.io.of("/").adapter as unknown as { packets?: unknown[] }).packets?.length ?? 0,
+  }),
+  onMessage: (m) => {
+    if (m.type === "probe") process.send?.(probe());
+  },
+  stopAsync: () => app.closeAsync(),
+});
 
 /** What a `probe` answers: the event loop since the previous probe, memory and database now. */
 export interface ServerProbe {
@@ -168,8 +165,3 @@ function probe(): ServerProbe {
     storeDelay,
   };
 }
-
-process.on("message", (m: { type: string }) => {
-  if (m.type === "probe") process.send?.(probe());
-  if (m.type === "stop") void app.closeAsync().then(() => process.exit(0));
-});

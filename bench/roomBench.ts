@@ -6,10 +6,14 @@
  * Side by side with older code: `BENCH_TREES=/path/to/old,.` runs every scenario on each tree in
  * turn (its own bench/benchServer.ts and bench/roomBenchClient.ts), so before and after share one
  * sitting and one machine load. `BENCH_SCENARIOS=1x8x72,10x8x72` picks scenarios by their short name.
+ * The tree `relay` is the issue's yardstick, a plain Socket.IO relay that broadcasts each pose at
+ * once (bench/plainRelayServer.ts) with this tree's clients. `BENCH_REPEATS=3` runs the whole
+ * round (every scenario on every tree) that many times, interleaved, and ends with the medians: on a
+ * busy machine one run of each says little, and runs far apart in time say less.
  */
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BATCH_ENTRY_BYTES, POSE_BYTES } from "../shared/poseCodec.ts";
 import { fmt, summary } from "./stats.ts";
@@ -29,7 +33,11 @@ const ALL_SCENARIOS: Scenario[] = [
 ];
 const picked = process.env.BENCH_SCENARIOS?.split(",").map((n) => n.trim());
 const SCENARIOS = picked ? ALL_SCENARIOS.filter((s) => picked.includes(s.short)) : ALL_SCENARIOS;
-const TREES = (process.env.BENCH_TREES ?? ".").split(",").map((t) => resolve(t.trim()));
+const RELAY = "relay";
+const TREES = (process.env.BENCH_TREES ?? ".")
+  .split(",")
+  .map((t) => (t.trim() === RELAY ? RELAY : resolve(t.trim())));
+const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? "1"));
 const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? "2");
 const WARMUP_MS = 3_000;
 const MEASURE_MS = Number(process.env.BENCH_SECONDS ?? "15") * 1000;
@@ -43,12 +51,33 @@ interface ParticipantResult {
   updatesIn: number;
 }
 
-async function runScenario(s: Scenario, tree: string): Promise<void> {
-  const benchDir = join(tree, "bench");
+/** One scenario's figures on one tree, for the medians at the end. */
+interface RunFigures {
+  p50: number;
+  p99: number;
+  deliveredPercent: number;
+  cpuPercent: number;
+  cpuMsPer1000: number;
+  /** The server's largest resident set during the run, MB. */
+  rssMb: number;
+}
+
+async function runScenario(s: Scenario, tree: string): Promise<RunFigures> {
+  const relay = tree === RELAY;
+  const here = resolve(import.meta.dirname, "..");
+  const root = relay ? here : tree;
+  const benchDir = join(root, "bench");
   const dataDir = mkdtempSync(join(tmpdir(), "chairside-bench-"));
-  const server = fork(join(benchDir, "benchServer.ts"), [], {
-    cwd: tree,
-    execArgv: ["--import", "tsx"],
+  const server = fork(join(benchDir, relay ? "plainRelayServer.ts" : "benchServer.ts"), [], {
+    cwd: root,
+    // BENCH_CPU_PROF=dir: the server writes a V8 CPU profile there (node --cpu-prof), to look before guessing.
+    execArgv: [
+      "--import",
+      "tsx",
+      ...(process.env.BENCH_CPU_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`]
+        : []),
+    ],
     env: {
       ...process.env,
       BENCH_ROOMS: String(s.rooms),
@@ -56,8 +85,14 @@ async function runScenario(s: Scenario, tree: string): Promise<void> {
       CHAIRSIDE_POSE_TICK_HZ: String(s.hz),
     },
   });
-  const usage: { cpuPercent: number; rssMb: number; at: number; relay?: unknown; posesDropped?: number }[] =
-    [];
+  const usage: {
+    cpuPercent: number;
+    rssMb: number;
+    at: number;
+    relay?: unknown;
+    posesDropped?: number;
+    recoveryBuffer?: number;
+  }[] = [];
   const port = await new Promise<number>((resolve) => {
     server.on(
       "message",
@@ -68,6 +103,7 @@ async function runScenario(s: Scenario, tree: string): Promise<void> {
         rssMb: number;
         relay?: unknown;
         posesDropped?: number;
+        recoveryBuffer?: number;
       }) => {
         if (m.type === "ready") resolve(m.port);
         if (m.type === "usage") usage.push({ ...m, at: Date.now() });
@@ -100,7 +136,7 @@ async function runScenario(s: Scenario, tree: string): Promise<void> {
                 measureMs: MEASURE_MS,
               }),
             ],
-            { cwd: tree, execArgv: ["--import", "tsx"] },
+            { cwd: root, execArgv: ["--import", "tsx"] },
           );
           child.on(
             "message",
@@ -147,12 +183,34 @@ async function runScenario(s: Scenario, tree: string): Promise<void> {
   console.log(
     `  bytes per pose       ${POSE_BYTES} B encoded, ${BATCH_ENTRY_BYTES} B per batch entry, ${fmt(bytes / Math.max(1, updates))} B on the wire incl. Socket.IO framing`,
   );
-  console.log(`  server               CPU ${fmt(avgCpu)} % of one core   RSS ${fmt(maxRss)} MB`);
+  // CPU time per delivery: on a busy machine the clients send less than asked, so CPU % alone
+  // compares runs that did different amounts of work.
+  const cpuMsPer1000 = ((avgCpu / 100) * MEASURE_MS) / Math.max(1, delivered / 1000);
+  console.log(
+    `  server               CPU ${fmt(avgCpu)} % of one core (${fmt(cpuMsPer1000)} ms per 1,000 deliveries)   RSS ${fmt(maxRss)} MB`,
+  );
   const last = usage.at(-1);
   if (last?.relay)
     console.log(
-      `  relay                ${JSON.stringify(last.relay)}, over-rate poses dropped ${last.posesDropped}`,
+      `  relay                ${JSON.stringify(last.relay)}, over-rate poses dropped ${last.posesDropped}` +
+        (last.recoveryBuffer === undefined
+          ? ""
+          : `, packets kept for recovery ${Math.max(...usage.map((u) => u.recoveryBuffer ?? 0))} at most`),
     );
+  return {
+    p50: lat.p50,
+    p99: lat.p99,
+    deliveredPercent: (delivered / Math.max(1, expected)) * 100,
+    cpuPercent: avgCpu,
+    cpuMsPer1000,
+    rssMb: maxRss,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 console.log(
@@ -161,4 +219,35 @@ console.log(
       ? ", each participant's frames at its own phase"
       : ", each client process sends its participants' frames together"),
 );
-for (const s of SCENARIOS) for (const tree of TREES) await runScenario(s, tree);
+const figures = new Map<string, RunFigures[]>();
+const loads: number[] = [];
+for (let round = 0; round < REPEATS; round++) {
+  for (const s of SCENARIOS) {
+    for (const tree of TREES) {
+      loads.push(loadavg()[0]!);
+      const key = `${s.short}\t${tree}`;
+      figures.set(key, [...(figures.get(key) ?? []), await runScenario(s, tree)]);
+    }
+  }
+}
+if (REPEATS > 1 || TREES.length > 1) {
+  console.log(
+    `\nMedians over ${REPEATS} interleaved round(s); 1-minute load average ${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))} at the runs' starts`,
+  );
+  console.log("  scenario  p50 ms  p99 ms  delivered %  server CPU %  CPU ms/1k  RSS MB  tree");
+  for (const [key, runs] of figures) {
+    const [short, tree] = key.split("\t");
+    const m = (f: (r: RunFigures) => number) => median(runs.map(f));
+    console.log(
+      `  ${short!.padEnd(8)}  ${fmt(m((r) => r.p50)).padStart(6)}  ${fmt(m((r) => r.p99)).padStart(6)}  ${fmt(
+        m((r) => r.deliveredPercent),
+        2,
+      ).padStart(
+        11,
+      )}  ${fmt(m((r) => r.cpuPercent)).padStart(12)}  ${fmt(m((r) => r.cpuMsPer1000)).padStart(9)}  ${fmt(
+        m((r) => r.rssMb),
+      ).padStart(6)}  ${tree}` +
+        `   (p99 each: ${runs.map((r) => fmt(r.p99)).join(", ")}; CPU each: ${runs.map((r) => fmt(r.cpuPercent)).join(", ")})`,
+    );
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 import { loadOrCreateSecret, signInvite } from "../server/tokens.ts";
-import { decodeBatch, encodePose } from "../shared/poseCodec.ts";
+import { decodeBatch, encodePoseText, type PoseBatchData } from "../shared/poseCodec.ts";
 import { Ev, type RoomSnapshot } from "../shared/protocol.ts";
 import { benchHandshake } from "./benchCredentials.ts";
 import { preciseNow } from "./stats.ts";
@@ -70,8 +70,8 @@ const people: P[] = job.participants.map(({ appointmentId, personId }) => {
       p.bytesIn += typeof d === "string" ? d.length + 1 : ((d as ArrayBuffer).byteLength ?? 0);
     });
   });
-  socket.on(Ev.poses, (data: Uint8Array | ArrayBuffer) => {
-    const batch = decodeBatch(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+  socket.on(Ev.poses, (data: PoseBatchData) => {
+    const batch = decodeBatch(data);
     if (!measuring) return;
     const now = preciseNow() % WINDOW;
     for (const { slot, pose } of batch.poses) {
@@ -110,7 +110,8 @@ const timer = setInterval(
       if (!p.socket.io.engine?.transport?.writable) continue;
       const ms = preciseNow() % WINDOW;
       const t = { p: { x: (ms - 30_000) / 1000, y: 1.6, z: 0 }, q: { x: 0, y: 0, z: 0, w: 1 } };
-      p.socket.volatile.emit(Ev.pose, encodePose({ head: t, left: t, right: t }));
+      // As the browser sends it (client/connection.ts): base64 text, one frame.
+      p.socket.volatile.emit(Ev.pose, encodePoseText({ head: t, left: t, right: t }));
       if (measuring) p.sent += 1;
     }
   },

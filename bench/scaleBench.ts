@@ -7,10 +7,16 @@
  *   clinician, sent to a live node as a balancer would, has the room again (p50 and max);
  * - readings lost and duplicated: a wearable on a link that also fails over sends a batch every
  *   100 ms the whole time; every acknowledged reading must be stored once (0 and 0).
- * Rooms per node at 4 × 30 Hz with 2 SOEs per patient is not measured here yet (README-cluster.md).
+ * - rooms per node: 3 nodes with a bench clinic (bench/scaleNode.ts), each room's 4 people (poses at
+ *   30 Hz) and its patient's 2 SOEs on the room's node as the balancer's room hash would place them
+ *   (bench/scaleRooms.ts, one process per node); rooms are added a step at a time until the stop's
+ *   p99 (patient's STOP until the clinician's page has the pause) passes 150 ms.
+ * BENCH_SCALE=rooms runs only the rooms-per-node part, BENCH_SCALE=failover only the rest.
+ * BENCH_CPU_PROF=<folder> writes a CPU profile of each rooms-per-node node there (they end with
+ * SIGTERM so the profile is written; open it in Chrome's DevTools).
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { DeviceClient } from "../devices/deviceClient.ts";
@@ -25,6 +31,8 @@ import { type ChairsideNode, startNode } from "../tests/services/chairsideNodes.
 import { startPostgres } from "../tests/services/postgres.ts";
 import { startRedis } from "../tests/services/redis.ts";
 import { type TcpLink, tcpLink } from "../tests/services/tcpLink.ts";
+import { forkClient, nextMessageAsync } from "./benchProcesses.ts";
+import type { ScaleRoomsJob, ScaleRoomsOrder, ScaleRoomsReport } from "./scaleRooms.ts";
 import { fmt, summary } from "./stats.ts";
 
 const KILLS = Number(process.env.BENCH_KILLS ?? "10");
@@ -35,6 +43,15 @@ process.on("unhandledRejection", (error) => {
   throw error;
 });
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? "40");
+const PART = process.env.BENCH_SCALE ?? "all";
+/** Rooms-per-node run: the stop's p99 limit, the most rooms per node tried, rooms added per node each step. */
+const STOP_P99_LIMIT_MS = 150;
+const MAX_ROOMS_PER_NODE = Number(process.env.BENCH_MAX_ROOMS_PER_NODE ?? "40");
+const STEP = Number(process.env.BENCH_ROOMS_STEP ?? "2");
+const STOP_SAMPLES = Number(process.env.BENCH_STOP_SAMPLES ?? "3");
+/** The issue's figure is at 30 Hz; another rate tells how much of the stop's time the poses cost. */
+const POSE_HZ = Number(process.env.BENCH_POSE_HZ ?? "30");
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const dataDir = mkdtempSync(join(tmpdir(), "chairside-scale-"));
@@ -84,7 +101,99 @@ async function commandLatency(patient: TestClient, clinician: TestClient, n: num
   return out;
 }
 
+/**
+ * Rooms per node at 4 people × 30 Hz with 2 SOEs per patient, until the stop's p99 passes 150 ms.
+ * Its own 3 nodes (with the bench clinic) and its own database, stopped before the rest starts.
+ */
+async function roomsPerNode(): Promise<void> {
+  const nodes: ChairsideNode[] = [];
+  const crowds: ReturnType<typeof forkClient>[] = [];
+  const benchUrl = await postgres.createDatabase("bench");
+  try {
+    for (let k = 1; k <= 3; k++) {
+      nodes.push(
+        await startNode({
+          nodeId: `bench${k}`,
+          redisUrl: redis.url,
+          dataDir,
+          databaseUrl: benchUrl,
+          entry: "bench/scaleNode.ts",
+          env: {
+            CHAIRSIDE_LOG_LEVEL: "warn",
+            BENCH_ROOMS: String(MAX_ROOMS_PER_NODE * 3),
+            ...(CPU_PROF ? { NODE_OPTIONS: `--import=${join(import.meta.dirname, "cpuProfile.mjs")}` } : {}),
+          },
+        }),
+      );
+    }
+    for (const node of nodes) {
+      crowds.push(
+        forkClient("scaleRooms.ts", { port: node.port, dataDir, hz: POSE_HZ } satisfies ScaleRoomsJob),
+      );
+    }
+    const order = (k: number, o: ScaleRoomsOrder) => crowds[k]!.send(o);
+    let perNode = 0;
+    let passed: { perNode: number; p99: number } | null = null;
+    let failedAt: { perNode: number; p99: number } | null = null;
+    say(`rooms per node (4 × ${POSE_HZ} Hz, 2 SOEs per patient), stop: patient's STOP → clinician's pause`);
+    while (perNode < MAX_ROOMS_PER_NODE) {
+      const next = Math.min(MAX_ROOMS_PER_NODE, perNode + STEP);
+      const added = nodes.map((_, k) => {
+        const rooms = [];
+        for (let r = perNode; r < next; r++) rooms.push(r * 3 + k + 1);
+        const report = nextMessageAsync<Extract<ScaleRoomsReport, { type: "added" }>>(crowds[k]!, "added");
+        order(k, { type: "add", rooms });
+        return report;
+      });
+      const reports = await Promise.all(added);
+      const failed = reports.flatMap((r) => r.failed);
+      if (failed.length) throw new Error(`rooms did not open: ${failed.slice(0, 3).join("; ")}`);
+      perNode = next;
+      const stops = nodes.map((_, k) => {
+        const report = nextMessageAsync<Extract<ScaleRoomsReport, { type: "stops" }>>(crowds[k]!, "stops");
+        order(k, { type: "probe", samples: STOP_SAMPLES });
+        return report;
+      });
+      const results = await Promise.all(stops);
+      const ms = results.flatMap((r) => r.ms);
+      const lost = results.reduce((a, r) => a + r.failed, 0);
+      const stop = summary(ms);
+      say(
+        `  ${perNode} rooms per node (${perNode * 3} rooms, ${perNode * 12} people): stop p50 ${fmt(stop.p50)} / p99 ${fmt(stop.p99)} ms over ${stop.n}${lost ? `, ${lost} not seen in 10 s` : ""} (load average ${loadavg()[0]!.toFixed(1)})`,
+      );
+      if (stop.p99 > STOP_P99_LIMIT_MS || lost > 0) {
+        failedAt = { perNode, p99: stop.p99 };
+        break;
+      }
+      passed = { perNode, p99: stop.p99 };
+    }
+    say("");
+    say(
+      `| rooms per node at 4 × ${POSE_HZ} Hz, 2 SOEs per patient (stop p99 ≤ ${STOP_P99_LIMIT_MS} ms) | ${passed?.perNode ?? 0} | ${
+        failedAt
+          ? `${passed ? `p99 ${fmt(passed.p99)} ms there, ` : ""}${fmt(failedAt.p99)} ms at ${failedAt.perNode}`
+          : `limit not reached at ${MAX_ROOMS_PER_NODE} (BENCH_MAX_ROOMS_PER_NODE)`
+      } |`,
+    );
+    say("");
+  } finally {
+    for (const c of crowds) c.send({ type: "stop" } satisfies ScaleRoomsOrder);
+    await Promise.all(nodes.map((n) => n.kill(CPU_PROF ? "SIGTERM" : "SIGKILL")));
+  }
+}
+
 try {
+  if (PART !== "failover") await roomsPerNode();
+  if (PART !== "rooms") await failoverAndLatency();
+} finally {
+  for (const c of clients) c.close();
+  await Promise.all(live.map((n) => n.kill("SIGKILL")));
+  await Promise.all(links.map((l) => l.close()));
+  await Promise.all([redis.stop(), postgres.stop()]);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+async function failoverAndLatency(): Promise<void> {
   const [n1, n2] = [await newNode(), await newNode()];
   await newNode();
 
@@ -192,12 +301,6 @@ try {
     `readings: ${acked.size} batches acknowledged (${expected} readings), ${stored} stored${flushed ? "" : " (some batches never acknowledged)"}`,
   );
   say(`readings lost: ${Math.max(0, expected - stored)}, duplicated: ${Math.max(0, stored - expected)}`);
-} finally {
-  for (const c of clients) c.close();
-  await Promise.all(live.map((n) => n.kill("SIGKILL")));
-  await Promise.all(links.map((l) => l.close()));
-  await Promise.all([redis.stop(), postgres.stop()]);
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
 function lastTaken(node: ChairsideNode): number {

@@ -54,9 +54,10 @@ async function measure(
   const err = await page.evaluate(() => window.harnessError);
   if (err) throw new Error(err);
   if (view.xr) {
-    await page.click("#enter-vr");
+    // A loaded machine can take a while to make the button clickable.
+    await page.click("#enter-vr", { timeout: 180_000 });
     await page.waitForFunction(() => window.harness!.scene.testState().xrState === "in_xr", null, {
-      timeout: 60_000,
+      timeout: 180_000,
     });
   }
   // Let the avatars receive poses and the textures settle before sampling.

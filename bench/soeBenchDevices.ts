@@ -111,8 +111,21 @@ devices.forEach((d, k) => {
   );
 });
 
+// The warm-up starts once every device and clinician is connected: on a busy machine this process
+// and 300 handshakes can take longer than the warm-up itself, and the window then measured nothing.
+const connectedAll = () => devices.every((d) => d.client.connected) && clinicians.every((c) => c.connected);
+const startedAt = Date.now();
+await new Promise<void>((resolve) => {
+  const poll = setInterval(() => {
+    if (connectedAll() || Date.now() - startedAt > 60_000) {
+      clearInterval(poll);
+      resolve();
+    }
+  }, 100);
+});
 setTimeout(() => {
   measuring = true;
+  process.send?.({ type: "measuring" });
 }, job.warmupMs);
 setTimeout(() => {
   measuring = false;
@@ -122,6 +135,14 @@ setTimeout(() => {
     sentReadings,
     pending: devices.reduce((a, d) => a + d.client.pending, 0),
     rejected: devices.reduce((a, d) => a + d.client.stats.rejected, 0),
+    /** Devices not connected at the end, by their last connection error (a refused handshake is not retried). */
+    disconnected: devices.reduce<Record<string, number>>((a, d) => {
+      if (!d.client.connected) {
+        const why = d.client.stats.lastError ?? "never connected";
+        a[why] = (a[why] ?? 0) + 1;
+      }
+      return a;
+    }, {}),
   };
   for (const d of devices) d.client.close();
   for (const c of clinicians) c.close();

@@ -9,7 +9,7 @@ import { io, type Socket } from "socket.io-client";
 import { DeviceClient } from "../devices/deviceClient.ts";
 import { SoeSimulator } from "../devices/simulator.ts";
 import { deviceKey, loadOrCreateSecret, signInvite } from "../server/tokens.ts";
-import { decodeBatch, encodePose } from "../shared/poseCodec.ts";
+import { decodeBatch, encodePose, type PoseBatchData } from "../shared/poseCodec.ts";
 import { ProcedureCommand, ProcedureStatus } from "../shared/procedure/types.ts";
 import {
   type ClientToServerEvents,
@@ -83,13 +83,17 @@ const [, patientView] = await Promise.all([welcomedAsync(clinician), welcomedAsy
 const patientSlot = patientView.members.find((m) => m.memberId === patientView.you)!.slot;
 
 // -- pose ---------------------------------------------------------------------------------------
-clinician.on(Ev.poses, (data: Uint8Array | ArrayBuffer) => {
+clinician.on(Ev.poses, (data: PoseBatchData) => {
+  // -- poses11 (issue 11) --: text or bytes
   const batch = decodeBatch(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
   const now = preciseNow() % WINDOW;
   for (const { slot, pose } of batch.poses) {
     if (slot !== patientSlot) continue;
     const sentMs = Math.round(pose.head.p.x * 1000) + 30_000;
-    record("pose", (now - sentMs + WINDOW) % WINDOW);
+    // The send time is rounded to the millisecond: a pose back within it may read a hair below 0,
+    // which the modulo would turn into a whole window (60,000 ms).
+    const ms = (now - sentMs + WINDOW) % WINDOW;
+    record("pose", ms > WINDOW - 1_000 ? 0 : ms);
   }
 });
 const poseTimer = setInterval(() => {
