@@ -84,7 +84,7 @@ const patientSlot = patientView.members.find((m) => m.memberId === patientView.y
 
 // -- pose ---------------------------------------------------------------------------------------
 clinician.on(Ev.poses, (data: PoseBatchData) => {
-  // -- poses11 (issue 11) --: text or bytes
+  // Text or bytes
   const batch = decodeBatch(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
   const now = preciseNow() % WINDOW;
   for (const { slot, pose } of batch.poses) {

@@ -33,7 +33,6 @@ import {
 import { applyRoomEvent } from "../shared/roomView.ts";
 import { type LinkInput, type LinkStatus, nextLink } from "./linkState.ts";
 import type { RoomActions, RoomListener } from "./roomActions.ts";
-// -- voice12 (issue 12) --
 import { tellRoomLink } from "./voice/roomLinkSignal.ts";
 
 export type { LinkStatus } from "./linkState.ts";
@@ -76,7 +75,7 @@ export class RoomConnection implements RoomActions {
       auth,
       transports: ["websocket"],
       reconnection: false,
-      query: { room: auth.appointmentId }, // -- cluster (issue 11) --: HAProxy sends a room's connections to one node
+      query: { room: auth.appointmentId }, // HAProxy sends a room's connections to one node
     });
     this.listener.onLinkState(this.status);
     // Live means the room view has arrived, not merely the socket: the welcome is the fresh truth.
@@ -107,7 +106,7 @@ export class RoomConnection implements RoomActions {
       this.step({ type: "connect_failed", refusal: data?.code ? data : null });
     });
     this.socket.on("disconnect", () => this.step({ type: "disconnected" }));
-    // -- cluster11 (issue 11) --: Socket.IO recovered the connection and replays the events it
+    // Socket.IO recovered the connection and replays the events it
     // missed; the server sends no welcome then, so the view stays and the link is live again.
     this.socket.on("connect", () => {
       if (!this.socket.recovered || !this.view) return;
@@ -153,7 +152,7 @@ export class RoomConnection implements RoomActions {
         break;
     }
     if (changed) this.listener.onLinkState(status);
-    // -- voice12 (issue 12) --: the window's voice follows its seat (off when replaced, back when live).
+    // The window's voice follows its seat (off when replaced, back when live).
     if (changed) tellRoomLink(status.kind);
   }
 
@@ -196,7 +195,7 @@ export class RoomConnection implements RoomActions {
   sendPose(pose: Pose): void {
     if (!this.socket.connected) return;
     this.stats.posesOut += 1;
-    // -- poses13 (issue 11) --: as text, one WebSocket frame instead of two (shared/poseCodec.ts)
+    // As text, one WebSocket frame instead of two (shared/poseCodec.ts)
     this.socket.volatile.emit(Ev.pose, encodePoseText(pose));
   }
 
@@ -261,7 +260,7 @@ export class RoomConnection implements RoomActions {
   loadHistory(sinceMs: number): Promise<Result<ReadingsBatch>> {
     return this.emit(Ev.soeHistory, { sinceMs });
   }
-  // -- otto (issue 12) -- the patient's own words to Otto; `spoken` when speech recognition heard them
+  // The patient's own words to Otto; `spoken` when speech recognition heard them
   tellOtto(text: string, spoken: boolean): Promise<Result<OttoUtterance | null>> {
     return this.emit(Ev.ottoTell, { text, spoken });
   }

@@ -3,7 +3,6 @@
  * checkers, HTTP(S), Socket.IO for people and devices, the rooms, the SOE service and the demo.
  * Each part lives in its own module; nothing here decides anything.
  */
-// -- voice (issue 12) --
 import { CloseReason, DEVICE_NAMESPACE, VOICE_NAMESPACE } from "../shared/protocol.ts";
 import type { IceServer } from "../shared/voice.ts";
 import { ChairsideAuthenticator, cookieChecker } from "./auth/authenticator.ts";
@@ -15,7 +14,6 @@ import { StaffAuth } from "./auth/staffAuth.ts";
 import { DEFAULT_SESSION_POLICY, type SessionPolicy, StaffSessions } from "./auth/staffSessions.ts";
 import type { ParserStats } from "./boundedParser.ts";
 import { type Clinic, seedClinic } from "./clinic.ts";
-// -- cluster (issue 11) --
 import { clusterConfigFromEnv } from "./cluster/clusterConfig.ts";
 import { ClusterNode } from "./cluster/clusterNode.ts";
 import type { ServerConfig } from "./config.ts";
@@ -26,17 +24,16 @@ import { UNKNOWN_FIRMWARE } from "./directory/liveRecords.ts";
 import { StaffDirectory } from "./directory/staffDirectory.ts";
 import { attachGroupGateway, GROUP_NAMESPACE, type GroupNamespace } from "./group/groupGateway.ts";
 import type { GroupRegistry } from "./group/groupRegistry.ts";
-import { openGroupRegistryAsync } from "./group/groupWiring.ts"; // -- group12 (issue 12) --
+import { openGroupRegistryAsync } from "./group/groupWiring.ts";
 import type { PeopleServer } from "./handshake.ts";
 import { createHttpServer, type HttpDeps } from "./httpServer.ts";
-import { attachCircleLessons, lessonCatalog } from "./lessons/lessonWiring.ts"; // -- otto (issue 12) -- circle12
+import { attachCircleLessons, lessonCatalog } from "./lessons/lessonWiring.ts";
 import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
 import { createLogger, setLogLevel } from "./log.ts";
 import { appointmentsFromClinic } from "./pairing/pairableAppointments.ts";
 import { Pairing } from "./pairing/pairing.ts";
 // wiring: finish8
 import { APPOINTMENT_ENDED_MESSAGE, cutRoom } from "./pairing/roomCuts.ts";
-// -- end cluster --
 import { attachPeopleGateway } from "./peopleGateway.ts";
 import { PoseKeyframeRecorder, poseKeyframeHzFromEnv } from "./record/replayKeyframes.ts";
 import { SessionRegistry } from "./sessionRegistry.ts";
@@ -73,7 +70,6 @@ export interface Chairside {
   soe: SoeService;
   storage: Storage;
   io: PeopleServer;
-  // -- voice (issue 12) --
   /** Support groups (scheduled sessions, invitations, kept boards). */
   groups: GroupRegistry;
   /** Every HTTP route the server answers. */
@@ -96,10 +92,8 @@ export interface StartOptions {
   oidc?: OidcConfig | null;
   /** How often live connections' credentials are checked again (tests shorten it). */
   revalidateEveryMs?: number;
-  // -- replay (issue 9) --
   /** Pose keyframes a second for replay; by default CHAIRSIDE_POSE_KEYFRAME_HZ (10). */
   poseKeyframeHz?: number;
-  // -- voice (issue 12) --
   /** STUN/TURN servers for voice; by default CHAIRSIDE_ICE_SERVERS (none: one LAN). */
   iceServers?: IceServer[];
 }
@@ -110,15 +104,12 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   const now = opts.now ?? Date.now;
   // Read before anything opens, so a wrong setting stops nothing half-started.
   const oidc = opts.oidc === undefined ? oidcConfigFromEnv(process.env) : opts.oidc;
-  // -- replay (issue 9) --
   const poseKeyframeHz = opts.poseKeyframeHz ?? poseKeyframeHzFromEnv(process.env);
-  // -- voice (issue 12) --
   const iceServers = opts.iceServers ?? iceServersFromEnv(process.env);
   const https = Boolean(config.tlsCertPath);
-  // -- cluster (issue 11) --: CHAIRSIDE_REDIS_URL makes this server one node of several.
+  // CHAIRSIDE_REDIS_URL makes this server one node of several.
   const clusterConfig = clusterConfigFromEnv(process.env);
   const cluster = clusterConfig ? await ClusterNode.openAsync(clusterConfig) : null;
-  // -- end cluster --
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
   // SQLite runs on its own thread: a group commit never holds up the rooms' event loop.
@@ -142,7 +133,6 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       if (run.rolledUp > 0 || run.keyframesDeleted > 0) log.info("retention pass", { ...run });
     },
   );
-  // -- end retention --
   // The demo clinic from code, the real clinic's records from storage.
   const directory = await ClinicDirectory.openAsync(storage, opts.clinic ?? seedClinic(), secret, now);
   const clinic = directory.clinic;
@@ -178,9 +168,9 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   if (config.demo) authenticator.use(demoPasses.checker());
 
   const guard = staffGuard(staffSessions, https);
-  // -- voice (issue 12) --: Noah's support groups
-  // -- group12 (issue 12) --: kept in storage (server/group/groupRegistry.ts)
-  // -- group13 (issue 12) --: sessions are planned in the clinic's zone (CHAIRSIDE_CLINIC_TIME_ZONE)
+  // Noah's support groups
+  // Kept in storage (server/group/groupRegistry.ts)
+  // Sessions are planned in the clinic's zone (CHAIRSIDE_CLINIC_TIME_ZONE)
   const timeZone = config.clinicTimeZone;
   const groups = await openGroupRegistryAsync({ storage, secret, now, directory, timeZone });
   const staffAccounts = {
@@ -224,28 +214,22 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       },
       now,
     },
-    // -- fhir (issue 9) --
     fhir: { guard, storage, clinic, now },
-    // -- record (issue 9) --
     patientRecord: { guard, storage, clinic, now },
-    // -- audit (issue 9) --
     audit: { guard, storage, now },
-    // -- replay (issue 9) --
     replay: { guard, storage, clinic, now },
-    // -- otto (issue 12) --
     lessons: { guard, storage, clinic, lessons: lessonCatalog(), now },
-    // -- voice (issue 12) --
     groups: { guard, groups, origin: () => publicOrigin },
-    ...(cluster ? { readiness: () => cluster.ready() } : {}), // -- cluster11 (issue 11) --
+    ...(cluster ? { readiness: () => cluster.ready() } : {}),
   };
   const http = createHttpServer(httpDeps);
   const parserStats: ParserStats = { rejected: 0, protocolViolations: 0, strayAcks: 0 };
   const io = createSocketServer(http, parserStats);
-  cluster?.useAdapter(io); // -- cluster (issue 11) --
-  // -- cluster13 (issue 11) --: a node notes its own quarantines, so a catch-up never applies them twice.
+  cluster?.useAdapter(io);
+  // A node notes its own quarantines, so a catch-up never applies them twice.
   const soe = new SoeService(clinic, cluster ? cluster.firmwareWrites(storage) : storage, now);
   soeForRoutes = soe;
-  // -- cluster (issue 11) --: a node writes a room only while it holds the room's lease.
+  // A node writes a room only while it holds the room's lease.
   const roomStorage = cluster ? cluster.fence(storage) : storage;
   const sessions = new SessionRegistry({
     clinic,
@@ -255,10 +239,10 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     now,
     poseTickHz: config.poseTickHz,
   });
-  // -- cluster11 (issue 11) --: a node's quarantines and lifts reach every node's rooms of the clinic.
+  // A node's quarantines and lifts reach every node's rooms of the clinic.
   await soe.init(cluster ? cluster.shareFirmware(sessions.soeListener()) : sessions.soeListener());
   // Rooms come back before any client can connect, so no one ever sees a room that forgot.
-  // -- cluster (issue 11) --: a node restores a room when it takes the room's lease instead.
+  // A node restores a room when it takes the room's lease instead.
   if (!cluster) await sessions.restoreAsync();
   const limits = new Limits(opts.limits ?? DEFAULT_LIMITS, now);
   const gateway = attachPeopleGateway(io, {
@@ -270,10 +254,10 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     demoOn: config.demo,
     passRefusal: (pass) => demoPassRefusal(secret, clinic, pass, now(), config.demo),
     ...(opts.revalidateEveryMs !== undefined ? { revalidateEveryMs: opts.revalidateEveryMs } : {}),
-    ...(cluster ? { takesOver: (socket) => cluster.takesOver(socket) } : {}), // -- cluster (issue 11) --
+    ...(cluster ? { takesOver: (socket) => cluster.takesOver(socket) } : {}),
   });
-  cluster?.attach({ io, clinic, sessions, soe, limits, now }); // -- cluster (issue 11) --
-  // -- voice (issue 12) --: WebRTC signalling between a room's members, over the same connection.
+  cluster?.attach({ io, clinic, sessions, soe, limits, now });
+  // WebRTC signalling between a room's members, over the same connection.
   attachVoiceGateway(io.of(VOICE_NAMESPACE) as unknown as VoiceNamespace, {
     clinic,
     sessions,
@@ -282,9 +266,9 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     iceServers,
     now,
   });
-  // -- cluster13 (issue 11) --: groups scheduled, changed or cancelled on another node are known here.
+  // Groups scheduled, changed or cancelled on another node are known here.
   cluster?.shareGroups(groups, io.of(GROUP_NAMESPACE));
-  // -- voice (issue 12) --: the support group, a second kind of room on its own namespace.
+  // The support group, a second kind of room on its own namespace.
   const groupGateway = attachGroupGateway(io.of(GROUP_NAMESPACE) as unknown as GroupNamespace, {
     groups,
     authenticator,
@@ -292,7 +276,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     now,
     poseTickHz: config.poseTickHz,
   });
-  // -- circle12 (issue 12) -- the host's lesson for the circle, on /group-lesson beside /group
+  // The host's lesson for the circle, on /group-lesson beside /group
   attachCircleLessons(io, GROUP_NAMESPACE, { groups, storage, now });
   const devicesNsp = io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace;
   attachDeviceGateway(devicesNsp, {
@@ -303,7 +287,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     soe,
     limits,
     now,
-    ...(cluster ? { ingest: (d, b, batch) => cluster.ingest(d, b, batch) } : {}), // -- cluster (issue 11) --
+    ...(cluster ? { ingest: (d, b, batch) => cluster.ingest(d, b, batch) } : {}),
   });
   // What a change in the records ends or starts live.
   directory.listen({
@@ -318,7 +302,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     onDeviceKeyRevoked: (deviceId) => disconnectDevice(devicesNsp, deviceId),
   });
   sessions.start();
-  // -- replay (issue 9) --: every room's poses a few times a second, for replaying the visit later.
+  // Every room's poses a few times a second, for replaying the visit later.
   const poseKeyframes = new PoseKeyframeRecorder({
     storage,
     rooms: () => sessions.all().map((s) => ({ roomId: s.appointment.roomId, room: s.room })),
@@ -352,16 +336,16 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     soe,
     storage,
     io,
-    groups, // -- voice (issue 12) --
+    groups,
     routes: http.routes,
     parserStats,
     async closeAsync() {
       await demo.stopAsync();
       gateway.stop();
-      groupGateway.stop(); // -- voice (issue 12) --
+      groupGateway.stop();
       pairing.dispose();
       sessions.stop();
-      poseKeyframes.stop(); // -- replay (issue 9) --
+      poseKeyframes.stop();
       // io.close() ends each transport without a Socket.IO disconnect packet: clients see a
       // transport close and retry (disconnectSockets(true) would tell them never to). Each
       // member is dropped (reconnecting) on the way out, and that is part of the state written below.
@@ -369,7 +353,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       await soe.drain();
       await sessions.flushAllAsync();
       await retention.stop(); // wiring: retention
-      await cluster?.closeAsync(); // -- cluster (issue 11) --: rooms handed back after their state is written
+      await cluster?.closeAsync(); // Rooms handed back after their state is written
       await storage.close();
     },
   };

@@ -51,7 +51,6 @@ describe("loadConfig: the demo", () => {
   });
 });
 
-// -- group13 (issue 12) --
 describe("loadConfig: the clinic's time zone", () => {
   it("defaults to the server's own zone", () => {
     expect(loadConfig({}).clinicTimeZone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
@@ -72,4 +71,3 @@ describe("loadConfig: the clinic's time zone", () => {
     );
   });
 });
-// -- end group13 --

@@ -38,17 +38,13 @@ export interface ServerConfig {
   allowedOrigins: string[];
   /** Things the operator should change in the configuration (logged at start). */
   warnings: string[];
-  // -- pg (issue 11) --
   /** CHAIRSIDE_DATABASE_URL: storage in this PostgreSQL database; absent or null: the SQLite file in `dataDir`. */
   databaseUrl?: string | null;
-  // -- end pg --
-  // -- group13 (issue 12) --
   /**
    * CHAIRSIDE_CLINIC_TIME_ZONE: the clinic's IANA time zone (e.g. Europe/Amsterdam), in which support
    * group sessions are planned and shown; default the server's own. Stored instants stay UTC.
    */
   clinicTimeZone?: string;
-  // -- end group13 --
 }
 
 export class ConfigError extends Error {
@@ -113,7 +109,6 @@ function origins(env: NodeJS.ProcessEnv, key: string): string[] {
   });
 }
 
-// -- pg (issue 11) --
 /** A PostgreSQL connection URL (postgres:// or postgresql://), or null when not set. */
 function databaseUrl(env: NodeJS.ProcessEnv, key: string): string | null {
   const raw = env[key]?.trim();
@@ -127,9 +122,7 @@ function databaseUrl(env: NodeJS.ProcessEnv, key: string): string | null {
   }
   return raw;
 }
-// -- end pg --
 
-// -- group13 (issue 12) --
 /** The clinic's time zone, checked against the runtime's time zone data and in its canonical spelling. */
 function clinicTimeZone(env: NodeJS.ProcessEnv, key: string): string {
   const raw = env[key]?.trim();
@@ -140,7 +133,6 @@ function clinicTimeZone(env: NodeJS.ProcessEnv, key: string): string {
     throw new ConfigError(`${key} must be an IANA time zone like Europe/Amsterdam, got "${raw}"`);
   }
 }
-// -- end group13 --
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const tlsCertPath = env.CHAIRSIDE_TLS_CERT || null;
@@ -169,6 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     allowedOrigins: origins(env, "CHAIRSIDE_ALLOWED_ORIGINS"),
     warnings,
     databaseUrl: databaseUrl(env, "CHAIRSIDE_DATABASE_URL"), // wiring: pg (issue 11)
-    clinicTimeZone: clinicTimeZone(env, "CHAIRSIDE_CLINIC_TIME_ZONE"), // -- group13 (issue 12) --
+    clinicTimeZone: clinicTimeZone(env, "CHAIRSIDE_CLINIC_TIME_ZONE"),
   };
 }

@@ -46,19 +46,15 @@ import type { ServerConfig } from "./config.ts";
 import type { DemoControl } from "./demo/demoControl.ts";
 import { DEMO_APPOINTMENT } from "./demo/demoDirector.ts";
 import { type RecordsRouteDeps, registerRecordsRoutes } from "./directory/recordsRoutes.ts";
-// -- fhir (issue 9) --
 import { type FhirRouteDeps, registerFhirRoutes } from "./fhir/fhirRoutes.ts";
-// -- voice (issue 12) --
 import { type GroupRouteDeps, registerGroupRoutes } from "./group/groupRoutes.ts";
 import { HostNames, originAllowed } from "./hostAndOrigin.ts";
-// -- record (issue 9) --
-import { type LessonRouteDeps, registerLessonRoutes } from "./lessons/lessonRoutes.ts"; // -- otto (issue 12) --
+import { type LessonRouteDeps, registerLessonRoutes } from "./lessons/lessonRoutes.ts";
 import { createLogger } from "./log.ts";
 import type { Pairing } from "./pairing/pairing.ts";
 import { registerPairingRoutes } from "./pairing/pairingRoutes.ts";
 import { PROBLEMS, replyProblem } from "./problemPage.ts";
 import { type RecordRouteDeps, registerRecordRoutes } from "./record/recordRoutes.ts";
-// -- replay (issue 9) --
 import { type ReplayRouteDeps, registerReplayRoutes } from "./record/replayRoutes.ts";
 import { setSecurityHeaders } from "./securityHeaders.ts";
 
@@ -82,25 +78,18 @@ export interface HttpDeps {
   pairing: Pairing;
   /** The staff area's records API (server/directory/recordsRoutes.ts). */
   records?: RecordsRouteDeps;
-  // -- fhir (issue 9) --
   /** The FHIR R4 export (server/fhir/fhirRoutes.ts). */
   fhir?: FhirRouteDeps;
-  // -- record (issue 9) --
   /** The patient's record: visits, timeline, trends, anxiety (server/record/recordRoutes.ts). */
   patientRecord?: RecordRouteDeps;
-  // -- otto (issue 12) --
   /** Health education lessons: assigning, progress, the patient's lesson link (server/lessons/lessonRoutes.ts). */
   lessons?: LessonRouteDeps;
-  // -- audit (issue 9) --
   /** The admin's audit trail: filtered pages, CSV, verify (server/audit/auditRoutes.ts). */
   audit?: AuditRouteDeps;
-  // -- replay (issue 9) --
   /** A past visit's replay (server/record/replayRoutes.ts). */
   replay?: ReplayRouteDeps;
-  // -- voice (issue 12) --
   /** Support groups: schedule, list, invite (server/group/groupRoutes.ts). */
   groups?: GroupRouteDeps;
-  // -- cluster11 (issue 11) --
   /** Whether this node can take connections now (server/cluster/nodeReadiness.ts); always, on one server. */
   readiness?: () => { ready: boolean; reason?: string };
 }
@@ -162,7 +151,7 @@ export function createHttpServer(deps: HttpDeps): HttpServer {
     if (!config.clientDir || !existsSync(config.clientDir)) {
       return plain(reply, 503, "The client is not built: run `npm run build` (npm start does it for you).");
     }
-    // -- patient (issue 10) --: a missing link is a page with a way back (JSON for programs).
+    // A missing link is a page with a way back (JSON for programs).
     return replyProblem(req, reply, PROBLEMS.missingPage);
   });
 
@@ -249,7 +238,7 @@ function parse<T extends z.ZodType>(
 function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   const { config } = deps;
   fastify.get("/healthz", (_req, reply) => json(reply, { ok: true }));
-  // -- cluster11 (issue 11) --: the balancer's check; 503 while this node is cut off Redis.
+  // The balancer's check; 503 while this node is cut off Redis.
   fastify.get("/readyz", (_req, reply) => {
     const state = deps.readiness?.() ?? { ready: true };
     return reply
@@ -259,16 +248,11 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
       .send(JSON.stringify(state));
   });
   if (deps.records) registerRecordsRoutes(fastify, deps.records);
-  // -- fhir (issue 9) --
   if (deps.fhir) registerFhirRoutes(fastify, deps.fhir);
-  // -- record (issue 9) --
   if (deps.patientRecord) registerRecordRoutes(fastify, deps.patientRecord);
   if (deps.audit) registerAuditRoutes(fastify, deps.audit); // wiring: audit
-  // -- replay (issue 9) --
   if (deps.replay) registerReplayRoutes(fastify, deps.replay);
-  // -- otto (issue 12) --
   if (deps.lessons) registerLessonRoutes(fastify, deps.lessons);
-  // -- voice (issue 12) --
   if (deps.groups) registerGroupRoutes(fastify, deps.groups);
 
   // The room page asks who its cookies seat in a room, so it opens the right view; the socket
@@ -316,7 +300,7 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
     const params = parse(joinParamsSchema, req.params, reply, 404);
     if (!params) return reply;
     if (!deps.demoPasses.mintForVisitor(params.appointmentId, params.role)) {
-      // -- patient (issue 10) --: an unknown appointment is a page with a way back.
+      // An unknown appointment is a page with a way back.
       return replyProblem(req, reply, PROBLEMS.unknownAppointment);
     }
     const target = new URLSearchParams({ appointment: params.appointmentId, as: params.role });

@@ -7,7 +7,6 @@
  * at once with a typed reason. No room logic here. Every handler is guarded: nothing a client
  * sends can throw out of it.
  */
-// -- otto (issue 12) --
 
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "socket.io";
@@ -31,7 +30,7 @@ import type { Authenticator } from "./auth/identity.ts";
 import { admitToRoom, CREDENTIAL_ENDED, endedCredentials, type RoomSeat } from "./auth/roomAdmission.ts";
 import { RejectedPacket } from "./boundedParser.ts";
 import type { Clinic } from "./clinic.ts";
-import { resumesSession } from "./connectionRecovery.ts"; // -- cluster11 (issue 11) --
+import { resumesSession } from "./connectionRecovery.ts";
 import { ackOf, describeError, guard } from "./handlerGuard.ts";
 import {
   checkProtocolVersion,
@@ -70,7 +69,6 @@ export interface GatewayDeps {
   passRefusal(pass: string): ProtocolError;
   /** How often live connections' credentials are checked again (tests shorten it). */
   revalidateEveryMs?: number;
-  // -- cluster (issue 11) --
   /** Serves a connection whose room another node owns (server/cluster/); true when it took it. */
   takesOver?(socket: PeopleSocket): boolean;
 }
@@ -100,7 +98,6 @@ export function personIdentity(seat: RoomSeat): string {
   return `person:${seat.appointmentId}:${seat.personId}`;
 }
 
-// -- storm13 (issue 7) --
 /**
  * Joins (and departures) handled in one batch; the rest of a crowd waits for later batches, each
  * at least JOIN_GAP_MS after the previous one ended (server/admissionQueue.ts): the turns between
@@ -108,7 +105,6 @@ export function personIdentity(seat: RoomSeat): string {
  */
 export const JOINS_PER_BATCH = 16;
 export const JOIN_GAP_MS = 10;
-// -- end storm13 --
 
 /** How often live connections' credentials are checked again (by default). */
 export const REVALIDATE_EVERY_MS = 5 * 60_000;
@@ -119,7 +115,7 @@ export interface PeopleGateway {
 }
 
 export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): PeopleGateway {
-  const joins = new AdmissionQueue({ perTurn: JOINS_PER_BATCH, gapMs: JOIN_GAP_MS }); // -- storm13 (issue 7) --
+  const joins = new AdmissionQueue({ perTurn: JOINS_PER_BATCH, gapMs: JOIN_GAP_MS });
   io.use((socket, next) => {
     const address = remoteAddress(socket.handshake.address);
     const refuse = (error: Error, offence: boolean) => {
@@ -294,7 +290,7 @@ function onConnection(
   socket: PeopleSocket,
   deps: GatewayDeps,
 ): void {
-  if (deps.takesOver?.(socket)) return; // -- cluster (issue 11) --
+  if (deps.takesOver?.(socket)) return;
   const { seat: admitted, displayName } = socket.data;
   const session = deps.sessions.forAppointment(admitted.appointmentId);
   const joined = session.join({ personId: admitted.personId, displayName, role: admitted.role });
@@ -308,7 +304,7 @@ function onConnection(
     return;
   }
   const memberId = joined.member.memberId;
-  const resumed = resumesSession(socket, memberId); // -- cluster11 (issue 11) --
+  const resumed = resumesSession(socket, memberId);
   socket.data.memberId = memberId;
   // One connection per member: a second tab or a reconnect replaces the older socket.
   const seatKey = `${admitted.roomId}|${memberId}`;
@@ -324,7 +320,7 @@ function onConnection(
     other.disconnect(true);
   }
   void socket.join(roomsFor(admitted.roomId, admitted.role, admitted.credentialId));
-  // -- cluster11 (issue 11) --: a recovered connection was sent every event it missed: no snapshot.
+  // A recovered connection was sent every event it missed: no snapshot.
   if (!resumed) socket.emit(Ev.welcome, session.snapshotFor(memberId));
   const poses = session.room.allPoses();
   if (poses.length) socket.emit(Ev.poses, encodeBatch(deps.now(), session.room.lastSeq, poses));
@@ -445,7 +441,7 @@ function onConnection(
       lastPoseError = deps.now();
       return answer(Ev.pose, { code: ErrorCode.forbidden, message: refused }, args);
     }
-    // -- poses13 (issue 11) --: the browser sends its pose as base64 text (one frame), tools as bytes
+    // The browser sends its pose as base64 text (one frame), tools as bytes
     if (!session.room.setPose(memberId, poseBytesOf(args[0]))) {
       return reject(
         Ev.pose,
@@ -501,7 +497,7 @@ function onConnection(
       ) {
         return;
       }
-      // -- otto (issue 12) -- words to Otto are paced like questions, except the spoken stop
+      // Words to Otto are paced like questions, except the spoken stop
       if (
         ottoNeedsPacing(event, parsed.data, admitted.role) &&
         !withinRate(event, LimitKind.otto, args, OTTO_BUSY)
@@ -547,7 +543,7 @@ function onConnection(
               if (seats.get(seatKey) !== socket) return;
               seats.delete(seatKey);
               if (reason === "client namespace disconnect") session.leave(memberId, "left");
-              // -- finish8 (issue 8) -- the server cut it on purpose (credential ended, room closed,
+              // The server cut it on purpose (credential ended, room closed,
               // offender): the page does not come back, so the person leaves now, not after the rejoin window.
               else if (reason === "server namespace disconnect") session.leave(memberId, "cut by the server");
               else session.drop(memberId);

@@ -3,7 +3,6 @@
  * shared session state, and the sequence-numbered stream of reliable events. No sockets and no
  * timers here: the clock is injected and the Socket.IO adapter forwards what this emits.
  */
-// -- otto (issue 12) --
 
 import { type Alarm, isTeamChecking } from "../shared/alarms.ts";
 import type { HeardWords } from "../shared/feelings.ts";
@@ -309,7 +308,7 @@ export class Room {
   setProcedure(procedure: ProcedureView | null, transition: ProcedureTransition | null): void {
     this.procedure = procedure;
     this.emit({ type: "procedure", procedure, transition });
-    this.announceTeamChecking(); // -- trust (issue 10) --
+    this.announceTeamChecking();
   }
 
   getProcedure(): ProcedureView | null {
@@ -329,7 +328,7 @@ export class Room {
     this.emit({ type: "checkin", score, by });
   }
 
-  // -- otto (issue 12) -- what the patient said to Otto goes into the room's history
+  // What the patient said to Otto goes into the room's history
   recordHeard(heard: HeardWords): void {
     this.emit({ type: "otto_heard", heard });
   }
@@ -337,10 +336,9 @@ export class Room {
   upsertAlarm(alarm: Alarm): void {
     this.alarms.set(alarm.id, alarm);
     this.emit({ type: "alarm", alarm });
-    this.announceTeamChecking(); // -- trust (issue 10) --
+    this.announceTeamChecking();
   }
 
-  // -- trust (issue 10) --
   /** The calm cue follows alarms AND the procedure (only after Start, only while it is held). */
   private announceTeamChecking(): void {
     const checking = isTeamChecking(this.activeAlarms(), this.procedure);
@@ -349,7 +347,6 @@ export class Room {
       this.emit({ type: "team_checking", checking });
     }
   }
-  // -- end trust --
 
   /** Alarms still worth showing: active, or cleared but not yet acknowledged. */
   activeAlarms(): Alarm[] {

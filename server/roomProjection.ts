@@ -222,7 +222,7 @@ function projectBody(body: RoomEventBody, sight: Sight, names: Names): RoomEvent
     case "device":
     case "firmware_quarantined":
     case "firmware_lifted":
-    case "otto_heard": // -- otto (issue 12) --
+    case "otto_heard":
       return WITHHELD;
   }
 }

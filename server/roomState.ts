@@ -111,7 +111,7 @@ const procedureViewSchema = z.object({
   blockedReason: text.nullable(),
   override: overrideSchema.nullable(),
   consentGiven: z.boolean().optional(),
-  // -- patient (issue 10) --: a stop before the start ("not yet") is part of the view.
+  // A stop before the start ("not yet") is part of the view.
   notYet: z.boolean().optional(),
   remainingSeconds: z.number().nonnegative().optional(),
 });
@@ -129,7 +129,6 @@ const alarmSchema = z.object({
   acknowledgedAt: time.optional(),
   acknowledgedBy: text.optional(),
   silencedUntil: time.optional(),
-  // -- alarms (issue 10) --
   causes: z
     .array(z.object({ key: text, priority: z.enum(Object.values(AlarmPriority)), words: text }))
     .optional(),

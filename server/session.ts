@@ -7,7 +7,6 @@ import { commandRefusal } from "../shared/access.ts";
 import { type Alarm, AlarmKind, spokenAlarm } from "../shared/alarms.ts";
 import { CheckinTrigger } from "../shared/comfort/checkinTrigger.ts";
 import { PATHWAYS, scoreMdas } from "../shared/comfort/mdas.ts";
-// -- otto (issue 12) --
 import { isSpokenStop } from "../shared/feelings.ts";
 import { OttoState, type OttoUtterance, type PatientQuestion } from "../shared/otto.ts";
 import { planById } from "../shared/procedure/plans.ts";
@@ -87,7 +86,7 @@ const DURABLE_BEFORE_ACK: ReadonlySet<ClientPayloadEvent> = new Set<ClientPayloa
   Ev.checkinRequest,
   Ev.breathing,
   Ev.surroundings,
-  Ev.ottoTell, // -- otto (issue 12) -- a spoken "stop" is a stop: stored before its ack
+  Ev.ottoTell, // A spoken "stop" is a stop: stored before its ack
 ]);
 
 export interface SessionOptions {
@@ -288,7 +287,6 @@ export class TreatmentSession {
         return this.ports.lift(p.firmware as string, p.reason as string, actor.personId);
       case Ev.soeHistory:
         return this.history(actor, p.sinceMs as number);
-      // -- otto (issue 12) --
       case Ev.ottoTell:
         return this.hearPatient(actor, p.text as string, p.spoken as boolean);
       default:
@@ -431,7 +429,7 @@ export class TreatmentSession {
     return ok(reaction);
   }
 
-  // -- otto (issue 12) -- the patient's own words: kept in the history, heard, answered; a spoken
+  // The patient's own words: kept in the history, heard, answered; a spoken
   // "stop" is the stop signal (an extra path beside the controller, the key and the button).
   private hearPatient(actor: SessionActor, text: string, spoken: boolean): Result<OttoUtterance | null> {
     // Typed or spoken, "stop" alone stops: pausing is the safe direction.
@@ -480,7 +478,7 @@ export class TreatmentSession {
       lookAt: reaction.lookAt,
       lastUtterance: utterance ?? this.room.getOtto().lastUtterance,
     });
-    // -- otto (issue 12) -- words for the care team come last, so their panel keeps them on screen
+    // Words for the care team come last, so their panel keeps them on screen
     if (reaction.careTeam) {
       this.room.setOtto({
         state: reaction.state,

@@ -106,7 +106,7 @@ export class SessionRegistry {
         for (const id of io.sockets.adapter.rooms.get(roomId) ?? []) {
           if (backlogOf(io.sockets.sockets.get(id)) > POSE_BACKLOG_PACKETS) skip.add(id);
         }
-        // -- poses13 (issue 11) --: keyframes are kept for recovery (BatchKind says why), the rest not.
+        // Keyframes are kept for recovery (BatchKind says why), the rest not.
         if (kind === BatchKind.keyframe) {
           io.to(roomId)
             .except([...skip])
@@ -123,10 +123,10 @@ export class SessionRegistry {
       budget: {
         perSecond: deps.poseTickHz * POSE_BATCHES_PER_TICK,
         burst: POSE_BATCH_BURST,
-        // -- poses11 (issue 11) --: a fully busy server sends a room's poses once a tick, as the old tick did
+        // A fully busy server sends a room's poses once a tick, as the old tick did
         underLoadPerSecond: deps.poseTickHz,
       },
-      busyShare: mainThreadBusyShare(), // -- poses13 (issue 11) --: its own work, not the machine's load
+      busyShare: mainThreadBusyShare(), // Its own work, not the machine's load
     });
   }
 
@@ -264,7 +264,7 @@ export class SessionRegistry {
     if (roomId) void this.deps.storage.deleteRoomState(roomId).catch(logFailure("delete room state"));
   }
 
-  // -- cluster (issue 11) --: a node opens only the rooms whose lease it holds, one at a time.
+  // A node opens only the rooms whose lease it holds, one at a time.
   /** Opens one room from its saved state, or fresh continuing its event log (this node just took its lease). */
   async restoreRoomAsync(appointmentId: string): Promise<TreatmentSession> {
     const appt = this.deps.clinic.appointments.get(appointmentId);
@@ -297,7 +297,6 @@ export class SessionRegistry {
   has(appointmentId: string): boolean {
     return this.sessions.has(appointmentId);
   }
-  // -- end cluster --
 
   /** Sessions whose patient is this one (readings go to each of them). */
   forPatient(patientId: string): TreatmentSession[] {

@@ -6,7 +6,6 @@
 import { Server } from "socket.io";
 import { DEVICE_NAMESPACE, RATES } from "../shared/protocol.ts";
 import { boundedParser, type ParserStats } from "./boundedParser.ts";
-// -- cluster11 (issue 11) --
 import {
   CONNECTION_RECOVERY,
   holdRoomsWhileRecovering,
@@ -29,11 +28,11 @@ export function createSocketServer(http: HttpServer, parserStats: ParserStats): 
     pingInterval: 2_000,
     pingTimeout: 3_000,
     serveClient: false,
-    allowRequest: pacedHandshakes(http.allowSocketRequest), // -- storm13 (issue 7) --: a crowd's upgrades spread over turns
-    connectionStateRecovery: CONNECTION_RECOVERY, // -- cluster11 (issue 11) --: missed events replayed
+    allowRequest: pacedHandshakes(http.allowSocketRequest), // A crowd's upgrades spread over turns
+    connectionStateRecovery: CONNECTION_RECOVERY, // Missed events replayed
   });
   io.engine.use(http.secureSocketResponse);
-  // -- cluster11 (issue 11) --: first middleware of every namespace, before its own handshake checks.
+  // First middleware of every namespace, before its own handshake checks.
   const strip = (socket: Parameters<typeof withoutRecoveryFields>[0], next: (err?: Error) => void) => {
     withoutRecoveryFields(socket);
     next();

@@ -45,7 +45,7 @@ const DO: Readonly<Record<ClientCommand, Row<boolean>>> = {
   [Ev.firmwareQuarantine]: [N, Y, N, N, N],
   [Ev.firmwareLift]: [N, Y, N, N, N],
   [Ev.soeHistory]: [N, Y, Y, N, Y],
-  [Ev.ottoTell]: [Y, N, N, N, N], // -- otto (issue 12) --
+  [Ev.ottoTell]: [Y, N, N, N, N],
 };
 
 const { full, own, shared, none } = Sight;
@@ -81,7 +81,7 @@ const SEE_EVENTS: Readonly<Record<RoomEventType, Row<Sight>>> = {
   device: [none, full, full, none, full],
   firmware_quarantined: [none, full, full, none, full],
   firmware_lifted: [none, full, full, none, full],
-  otto_heard: [full, full, full, none, full], // -- otto (issue 12) --
+  otto_heard: [full, full, full, none, full],
 };
 
 const STREAMS: Readonly<Record<keyof typeof STREAM_ACCESS, Row<boolean>>> = {

@@ -10,7 +10,7 @@
  * snapshot field without a row does not compile. The server's checks, fan-out and snapshot and
  * the client's controls all read them; nothing else spells a role rule.
  */
-import { type GroupLessonCommand, GroupLessonEv } from "./lessons.ts"; // -- circle12 (issue 12) --
+import { type GroupLessonCommand, GroupLessonEv } from "./lessons.ts";
 import { ProcedureCommand } from "./procedure/types.ts";
 import {
   type ClientToServerEvents,
@@ -21,7 +21,6 @@ import {
 } from "./protocol.ts";
 import type { StaffRole } from "./records.ts";
 import { type AudienceRole, INVITE_ROLES, Role } from "./roles.ts";
-// -- voice (issue 12) --
 import { type GroupCommand, GroupEv, GroupRole } from "./supportGroup.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +177,7 @@ export const COMMAND_ACCESS: Readonly<Record<ClientCommand, CommandRule>> = {
   [Ev.firmwareLift]: { who: CLINICIAN, refusal: "Only a clinician can lift a firmware quarantine." },
   // Reads, not actions: the presenter may ask for what it already sees (snapshot, sensor history).
   [Ev.soeHistory]: { who: CARE_TEAM_AND_PRESENTER, refusal: "Sensor history is for the care team." },
-  // -- otto (issue 12) -- the patient tells Otto in their own words; the care team speaks for itself.
+  // The patient tells Otto in their own words; the care team speaks for itself.
   [Ev.ottoTell]: { who: PATIENT, refusal: "Only the patient talks to Otto here." },
 };
 
@@ -288,7 +287,7 @@ export const EVENT_ACCESS: { readonly [T in RoomEventType]: ByRole<EventSight<T>
   device: rule(none, full, none, full),
   firmware_quarantined: rule(none, full, none, full),
   firmware_lifted: rule(none, full, none, full),
-  // -- otto (issue 12) -- the patient's own words: theirs and the care team's, never an observer's
+  // The patient's own words: theirs and the care team's, never an observer's
   otto_heard: rule(full, full, none, full),
 };
 
@@ -345,10 +344,9 @@ export const StaffAction = {
   recordsExport: "records.export",
   /** Read, filter, export and verify the clinic's audit trail. */
   auditRead: "audit.read",
-  // -- otto (issue 12) --
   /** Assign health education lessons to a patient and see their progress and answers. */
   lessonsAssign: "lessons.assign",
-  // -- voice (issue 12) --: schedule support groups, invite to them and host them.
+  // Schedule support groups, invite to them and host them.
   groupsHost: "groups.host",
 } as const;
 export type StaffAction = (typeof StaffAction)[keyof typeof StaffAction];
@@ -378,8 +376,8 @@ const FRONT_DESK: ActionTable = {
   "records.read": false,
   "records.export": false,
   "audit.read": false,
-  "lessons.assign": false, // -- otto (issue 12) --
-  "groups.host": false, // -- voice (issue 12) --
+  "lessons.assign": false,
+  "groups.host": false,
 };
 
 /** The assistant: the front desk, plus the treatment room, the patient's headset and record. */
@@ -388,9 +386,9 @@ const ASSISTANT: ActionTable = {
   "rooms.enter": true,
   "headset.pair": true,
   "records.read": true,
-  // -- otto (issue 12) -- Noah (an assistant) and the clinicians assign lessons
+  // Noah (an assistant) and the clinicians assign lessons
   "lessons.assign": true,
-  "groups.host": true, // -- voice (issue 12) --: Noah, the assistant, hosts the support group
+  "groups.host": true, // Noah, the assistant, hosts the support group
 };
 
 export const STAFF_ACCESS: Readonly<Record<StaffRole, ActionTable>> = {
@@ -408,7 +406,6 @@ export function staffMay(role: StaffRole, action: StaffAction): boolean {
   return STAFF_ACCESS[role][action];
 }
 
-// -- voice (issue 12) --
 /**
  * Voice in a treatment room × role: who talks and listens. The patient and the care team talk with
  * each other; an observer (a student watching) and the demo screen neither speak nor hear, since
@@ -421,7 +418,6 @@ export const VOICE_ACCESS: ByRole<boolean> = rule(true, true, false, false);
 export function mayTalk(role: AudienceRole): boolean {
   return VOICE_ACCESS[role];
 }
-// -- end voice --
 
 // -- voice (issue 12): the support group --
 /**
@@ -439,7 +435,7 @@ export const GROUP_ACCESS: Readonly<Record<GroupCommand, readonly GroupRole[]>> 
   [GroupEv.note]: [GroupRole.host, GroupRole.participant],
   [GroupEv.keep]: [GroupRole.host, GroupRole.participant],
   [GroupEv.end]: [GroupRole.host],
-  [GroupEv.handOver]: [GroupRole.host], // -- group13 (issue 12) --
+  [GroupEv.handOver]: [GroupRole.host],
 };
 
 const GROUP_REFUSALS: Readonly<Record<GroupCommand, string>> = {
@@ -451,16 +447,15 @@ const GROUP_REFUSALS: Readonly<Record<GroupCommand, string>> = {
   [GroupEv.note]: "Only people in the circle write on the board.",
   [GroupEv.keep]: "Only people in the circle decide about the notes.",
   [GroupEv.end]: "Only the host ends the session.",
-  [GroupEv.handOver]: "Only the host can hand the circle over.", // -- group13 (issue 12) --
+  [GroupEv.handOver]: "Only the host can hand the circle over.",
 };
 
 /** The refusal sentence when a group role may not send a command, else null. */
 export function groupRefusal(role: GroupRole, command: GroupCommand): string | null {
   return GROUP_ACCESS[command].includes(role) ? null : GROUP_REFUSALS[command];
 }
-// -- end voice --
 
-// -- circle12 (issue 12) -- a lesson for the support group's circle
+// A lesson for the support group's circle
 /** Who may run a lesson for the circle and who may answer its quiz (their own answers only). */
 export const GROUP_LESSON_ACCESS: Readonly<Record<GroupLessonCommand, readonly GroupRole[]>> = {
   [GroupLessonEv.lead]: [GroupRole.host],
@@ -476,4 +471,3 @@ const GROUP_LESSON_REFUSALS: Readonly<Record<GroupLessonCommand, string>> = {
 export function groupLessonRefusal(role: GroupRole, command: GroupLessonCommand): string | null {
   return GROUP_LESSON_ACCESS[command].includes(role) ? null : GROUP_LESSON_REFUSALS[command];
 }
-// -- end circle12 --

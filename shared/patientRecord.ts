@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { SIGNALS } from "./soe/signals.ts";
-import { ToothNotation } from "./teeth.ts"; // -- records10 (issue 10) --
+import { ToothNotation } from "./teeth.ts";
 
 /** How a visit ended. `in_progress` while its room is still open and the procedure has not ended. */
 export const VisitOutcome = {
@@ -133,7 +133,7 @@ export const timelineQuerySchema = z.strictObject({
     .optional()
     .transform((s) => (s === undefined || s === "" ? [] : s.split(",")))
     .pipe(z.array(timelineKindSchema)),
-  // -- records10 (issue 10) -- the reader's tooth notation for the alarm lines; FDI when absent
+  // The reader's tooth notation for the alarm lines; FDI when absent
   notation: z.enum(Object.values(ToothNotation) as [ToothNotation, ...ToothNotation[]]).optional(),
 });
 

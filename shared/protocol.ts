@@ -5,7 +5,6 @@
  */
 import { z } from "zod";
 import type { Alarm } from "./alarms.ts";
-// -- otto (issue 12) --
 import type { HeardWords } from "./feelings.ts";
 import type { OttoState, OttoUtterance } from "./otto.ts";
 import type { ProcedureTransition, ProcedureView } from "./procedure/types.ts";
@@ -241,7 +240,7 @@ export type RoomEventBody =
       retracted: number;
     }
   | { type: "firmware_lifted"; firmware: string; by: string; reason: string }
-  // -- otto (issue 12) -- every word Otto hears is in the session history
+  // Every word Otto hears is in the session history
   | { type: "otto_heard"; heard: HeardWords };
 export type RoomEventType = RoomEventBody["type"];
 
@@ -336,7 +335,7 @@ export const Ev = {
   firmwareQuarantine: "firmware:quarantine",
   firmwareLift: "firmware:lift",
   soeHistory: "soe:history",
-  // -- otto (issue 12) -- the patient's own words to Otto, spoken or typed
+  // The patient's own words to Otto, spoken or typed
   ottoTell: "otto:tell",
   // server -> client (people)
   welcome: "room:welcome",
@@ -358,7 +357,7 @@ export type FirmwareQuarantinePayload = P<typeof Ev.firmwareQuarantine>;
 export type FirmwareLiftPayload = P<typeof Ev.firmwareLift>;
 
 export interface ClientToServerEvents {
-  // -- poses13 (issue 11) --: the browser sends its 31 bytes as base64 text (shared/poseCodec.ts)
+  // The browser sends its 31 bytes as base64 text (shared/poseCodec.ts)
   [Ev.pose]: (pose: ArrayBuffer | Uint8Array | string) => void;
   [Ev.snapshot]: (ack: Ack<RoomSnapshot>) => void;
   [Ev.procedureSelect]: (p: P<typeof Ev.procedureSelect>, ack: Ack<ProcedureView>) => void;
@@ -374,14 +373,13 @@ export interface ClientToServerEvents {
   [Ev.firmwareQuarantine]: (p: FirmwareQuarantinePayload, ack: Ack<FirmwareQuarantineOutcome>) => void;
   [Ev.firmwareLift]: (p: FirmwareLiftPayload, ack: Ack<FirmwareAction>) => void;
   [Ev.soeHistory]: (p: P<typeof Ev.soeHistory>, ack: Ack<ReadingsBatch>) => void;
-  // -- otto (issue 12) --
   [Ev.ottoTell]: (p: P<typeof Ev.ottoTell>, ack: Ack<OttoUtterance | null>) => void;
 }
 
 export interface ServerToClientEvents {
   [Ev.welcome]: (snapshot: RoomSnapshot) => void;
   [Ev.roomEvent]: (event: DeliveredRoomEvent) => void;
-  // -- poses11 (issue 11) --: the live relay's batches come as text (one frame; shared/poseCodec.ts)
+  // The live relay's batches come as text (one frame; shared/poseCodec.ts)
   [Ev.poses]: (batch: ArrayBuffer | Uint8Array | string) => void;
   [Ev.readings]: (batch: ReadingsBatch) => void;
   [Ev.protocolError]: (p: ProtocolError & { event: string }) => void;
@@ -415,7 +413,6 @@ export const RATES = {
   ottoAnswerIntervalMs: 2_000,
 } as const;
 
-// -- voice (issue 12) --
 /**
  * Voice signalling rides its own namespace over the same Socket.IO connection (one WebSocket): a
  * room's members pass WebRTC offers, answers and ICE candidates to each other; audio goes peer to
@@ -446,4 +443,3 @@ export interface VoiceServerToClientEvents {
   [VoiceEv.ice]: (s: import("./voice.ts").VoiceSignalIn) => void;
   [Ev.protocolError]: (p: ProtocolError & { event: string }) => void;
 }
-// -- end voice --

@@ -48,7 +48,7 @@ export function applyRoomEvent(view: RoomSnapshot, event: DeliveredRoomEvent): A
       view.teamChecking = body.checking;
       break;
     case "withheld":
-    case "otto_heard": // -- otto (issue 12) -- words, not room state
+    case "otto_heard": // Words, not room state
       break;
     case "device": {
       const i = view.devices.findIndex((d) => d.deviceId === body.device.deviceId);

@@ -3,7 +3,6 @@
  * edge; a payload that fails never reaches room logic.
  */
 import { z } from "zod";
-// -- otto (issue 12) --
 import { ottoTellSchema } from "./feelings.ts";
 import { PatientQuestion } from "./otto.ts";
 import { ProcedureCommand } from "./procedure/types.ts";
@@ -53,7 +52,6 @@ export const clientPayloadSchemas = {
   }),
   [Ev.firmwareLift]: z.strictObject({ firmware: firmwareVersionSchema, reason: firmwareReasonSchema }),
   [Ev.soeHistory]: z.strictObject({ sinceMs: z.number().int().min(0) }),
-  // -- otto (issue 12) --
   [Ev.ottoTell]: ottoTellSchema,
 } as const;
 

@@ -24,7 +24,7 @@ describe("the clinic's wall clock for scheduled sessions", () => {
     expect(zoneOffsetMinutes("America/St_Johns", Date.parse("2026-01-15T12:00:00Z"))).toBe(-210);
   });
 
-  // -- group13 (issue 12) --: the DST edges of a clinic in Amsterdam (clocks back 25 Oct 2026 at
+  // The DST edges of a clinic in Amsterdam (clocks back 25 Oct 2026 at
   // 03:00 CEST to 02:00 CET, forward 29 Mar 2026 at 02:00 CET to 03:00 CEST) and New York.
   it.each([
     // date, time, zone, ISO the host gets, the instant in UTC, how the page reads it back
@@ -131,7 +131,6 @@ describe("the clinic's wall clock for scheduled sessions", () => {
     expect(first).toMatch(/25 Oct 2026, 02:30 CEST$/);
     expect(second).toMatch(/25 Oct 2026, 02:30 CET$/);
   });
-  // -- end group13 --
 
   it("refuses a date that is not one", () => {
     expect(() => zonedIso("2026-13-40", "18:00", "UTC")).toThrow(RangeError);

@@ -26,7 +26,6 @@ export const GroupCloseReason = {
   replaced: "replaced_by_new_connection",
   /** The host cancelled the session on the scheduling page. */
   cancelled: "group_cancelled",
-  // -- group13 (issue 12) --
   /** The host's staff sign-in ended (signed out, or revoked) while they were in the circle. */
   signedOut: "host_signed_out",
 } as const;
@@ -78,7 +77,6 @@ export const GroupEv = {
   note: "group:note",
   keep: "group:keep",
   end: "group:end",
-  // -- group13 (issue 12) --
   /** The host passes the host role to another staff member in the circle. */
   handOver: "group:hand-over",
 } as const;
@@ -100,7 +98,7 @@ export const groupPayloadSchemas = {
   [GroupEv.note]: z.strictObject({ text: z.string().trim().min(1).max(280) }),
   [GroupEv.keep]: z.strictObject({ agree: z.boolean() }),
   [GroupEv.end]: z.strictObject({}),
-  [GroupEv.handOver]: z.strictObject({ memberId }), // -- group13 (issue 12) --
+  [GroupEv.handOver]: z.strictObject({ memberId }),
 } as const satisfies Record<GroupCommand, z.ZodType>;
 export type GroupPayload<E extends GroupCommand> = z.infer<(typeof groupPayloadSchemas)[E]>;
 
@@ -115,7 +113,6 @@ export interface GroupMemberView {
   /** Small integer that names this member in binary pose batches (the pose path of the treatment room). */
   slot: number;
   connected: boolean;
-  // -- group13 (issue 12) --
   /** A staff member who may host (`groups.host`): the host can hand the circle over to them. */
   canHost?: boolean;
 }
@@ -294,7 +291,7 @@ export interface GroupClientToServerEvents extends VoiceClientToServerEvents {
   [GroupEv.note]: (p: GroupPayload<typeof GroupEv.note>, ack: GroupAck) => void;
   [GroupEv.keep]: (p: GroupPayload<typeof GroupEv.keep>, ack: GroupAck) => void;
   [GroupEv.end]: (p: GroupPayload<typeof GroupEv.end>, ack: GroupAck) => void;
-  [GroupEv.handOver]: (p: GroupPayload<typeof GroupEv.handOver>, ack: GroupAck) => void; // -- group13 --
+  [GroupEv.handOver]: (p: GroupPayload<typeof GroupEv.handOver>, ack: GroupAck) => void;
   [Ev.pose]: (pose: ArrayBuffer | Uint8Array) => void;
 }
 

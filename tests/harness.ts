@@ -6,7 +6,7 @@ import { io, type Socket } from "socket.io-client";
 import { type Chairside, type StartOptions, startChairside } from "../server/app.ts";
 import { ClinicId } from "../server/clinic.ts";
 import { loadConfig, type ServerConfig } from "../server/config.ts";
-import { batchBytes } from "../shared/poseCodec.ts"; // -- poses11 (issue 11) --
+import { batchBytes } from "../shared/poseCodec.ts";
 import {
   type ClientToServerEvents,
   type ConnectRefusal,
@@ -83,11 +83,11 @@ export class TestClient {
           .then((r) => {
             if (r.ok) this.view = r.value;
           })
-          // -- cluster11 (issue 11) --: a link cut while asking (a failover) is answered by the next welcome.
+          // A link cut while asking (a failover) is answered by the next welcome.
           .catch(() => undefined);
       }
     });
-    // -- poses11 (issue 11) --: bytes, whichever form the batch came in
+    // Bytes, whichever form the batch came in
     this.socket.on(Ev.poses, (b) => this.poseBatches.push(batchBytes(b)));
     this.socket.on(Ev.protocolError, (e) => this.errors.push(e));
     this.socket.on("connect_error", (err) => {

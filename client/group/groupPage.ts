@@ -10,7 +10,7 @@ import { chosenNameSchema, GroupEv, type GroupView, topicSecondsLeft } from "../
 import { VoiceSession } from "../voice/voiceSession.ts";
 import { connectGroup, type GroupSocket, sendAsync } from "./groupConnection.ts";
 import { disposeGroupStages, mountGroupStages, updateGroupStages } from "./groupStage.ts";
-// -- circle12 (issue 12) -- the 3D circle registers itself as the page's stage
+// The 3D circle registers itself as the page's stage
 import "./circleView.ts";
 import "./group.css";
 

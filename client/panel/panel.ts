@@ -136,7 +136,6 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
     this.procedure = new ProcedureControls(actions, role, opts.plans, {
       nameOf,
       toothName,
-      // -- trust (issue 10) --
       patientName: () => this.view?.appointment.patientName ?? "The patient",
       now: this.now,
     });
@@ -484,7 +483,7 @@ export class ClinicianPanel implements RoomListener, ToothHighlightSource {
   /** Every tooth the panel names follows the reader's notation; ids and data stay FDI. */
   private renameTeeth(): void {
     this.procedure.refresh();
-    this.alarms.rename(); // -- trust (issue 10) --
+    this.alarms.rename();
     this.charts.relabel();
     for (const cell of this.teeth.root.querySelectorAll<HTMLElement>("[data-fdi]")) {
       const fdi = Number(cell.dataset.fdi);

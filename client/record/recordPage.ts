@@ -20,7 +20,7 @@ import {
   visitTimelineSchema,
 } from "../../shared/patientRecord.ts";
 import { SIGNAL_SPECS, SIGNALS } from "../../shared/soe/signals.ts";
-import { lessonAssignCard } from "../lessons/lessonAssignCard.ts"; // -- otto (issue 12) --
+import { lessonAssignCard } from "../lessons/lessonAssignCard.ts";
 import { h } from "../panel/dom.ts";
 import { notationSwitch, ToothNames } from "../panel/toothNames.ts";
 import { SIGN_IN_PAGE, StaffApi } from "../staff/staffApi.ts";
@@ -388,7 +388,7 @@ async function startAsync(): Promise<void> {
     patientAnxietySchema.parse(v),
   );
   if (a) anxiety.replaceChildren(anxietyTable(a));
-  // -- otto (issue 12) -- lessons: assign one, follow progress and answers
+  // Lessons: assign one, follow progress and answers
   if (me.ok && staffMay(me.value.staff.role, "lessons.assign"))
     app.querySelector(".rc-main")?.append(lessonAssignCard(api, patient.patientId));
 }

@@ -4,7 +4,6 @@
  */
 
 import { startReplayAsync } from "../replay/replayView.ts";
-// -- voice (issue 12) --
 import { startRoomVoice } from "../voice/roomVoice.ts";
 import { startDemoAsync } from "./demoView.ts";
 import { startDeskAsync } from "./deskView.ts";
@@ -22,7 +21,7 @@ async function main(): Promise<void> {
     });
     return;
   }
-  // -- replay (issue 9) --: a past visit, read over HTTP; no seat, no socket.
+  // A past visit, read over HTTP; no seat, no socket.
   const replay = params.get("replay");
   if (replay) {
     await startReplayAsync(app, replay);
@@ -34,7 +33,7 @@ async function main(): Promise<void> {
     return;
   }
   const { auth, role } = outcome.entry;
-  // -- voice (issue 12) --: the patient and the care team talk (observers and the demo screen do not).
+  // The patient and the care team talk (observers and the demo screen do not).
   startRoomVoice(document.body, auth, role);
   // The patient's seated view; an observer can open it too (?view=patient), as a flat-screen viewer.
   if (role === "patient") await startPatientAsync(app, auth, { viewer: false });

@@ -134,9 +134,7 @@ export async function startPatientAsync(
       "No VR headset found: showing the flat-screen view. Drag or use the arrow keys to look around.";
     notice.classList.add("flat");
   }
-  // -- scene10 (issue 10) --
   scene.keepBubbleClearOf(notice);
-  // -- end scene10 --
   enterVr.addEventListener("click", () => void scene.enterXRAsync());
   scene.onXRStateObservable.add((state) => {
     document.body.dataset.xr = state;

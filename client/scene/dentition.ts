@@ -191,10 +191,8 @@ export class Dentition {
   private placement: ChartPlacement = DOCKED;
   /** When a docked chart next checks that it hides nobody. */
   private nextDockCheck = 0;
-  // -- vrlesson13 (issue 12) --
   /** A chart on a stage of its own (a lesson): it stands where the page put it (`standAt`). */
   private standing = false;
-  // -- end vrlesson13 --
   private personKey: string | null = null;
   private drag: { pointerId: number; offset: Vector3; normal: Vector3; moved: boolean } | null = null;
   private shownAlarms = "";
@@ -491,7 +489,6 @@ export class Dentition {
         ctx.textBaseline = "middle";
         ctx.fillText(docked ? "Docked" : "Dock", b.x + b.w / 2, b.y + b.h / 2 + 2);
       }
-      // -- end vrlesson13 --
       ctx.textAlign = "left";
       const textX = 76;
       const maxW = b.x - textX - 20;
@@ -602,7 +599,6 @@ export class Dentition {
     this.place(parsePlacement(raw), false);
   }
 
-  // -- vrlesson13 (issue 12) --
   /**
    * Stands the chart here for good, on a stage that is not the treatment room (a lesson by the
    * lake): it is never docked beside a patient, moved to keep people in sight, or dragged, and its
@@ -615,7 +611,6 @@ export class Dentition {
     this.root.position.set(...at);
     this.drawBoard();
   }
-  // -- end vrlesson13 --
 
   /** Puts the chart back beside the patient. */
   dock(): void {

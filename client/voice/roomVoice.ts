@@ -37,7 +37,7 @@ export function startRoomVoice(root: HTMLElement, auth: PersonAuth, role: string
     reconnection: false,
     // Connects at once (autoConnect): the room's link shares this Manager and its autoConnect, so
     // turning it off here would leave the room's own socket unconnected.
-    // -- cluster (issue 11) --: the same routing hint as the room's link. Whichever socket opens the
+    // The same routing hint as the room's link. Whichever socket opens the
     // shared connection first sets its query, and this one usually does.
     query: { room: auth.appointmentId },
   });

@@ -5,7 +5,6 @@ import { verifyDataFolderAsync } from "./auditVerify.ts";
 // -- pg (issue 11): `npm run audit:verify -- postgres://…`, or no argument with CHAIRSIDE_DATABASE_URL set --
 const target = process.argv[2] ?? process.env.CHAIRSIDE_DATABASE_URL;
 if (target && isPostgresUrl(target)) process.exit(await verifyPostgresAsync(target));
-// -- end pg --
 const folder = process.argv[2];
 if (!folder) {
   console.error("Usage: npm run audit:verify -- <data folder | postgres://…>");

@@ -105,7 +105,7 @@ export interface FhirExportInput {
   devices: readonly DeviceRecord[];
   audit: readonly AuditEntry[];
   exportedAt: number;
-  // -- otto (issue 12) -- the patient's lesson answers, as QuestionnaireResponses (server/lessons/lessonFhir.ts)
+  // The patient's lesson answers, as QuestionnaireResponses (server/lessons/lessonFhir.ts)
   lessonResponses?: readonly QuestionnaireResponse[];
 }
 
@@ -207,7 +207,6 @@ export function exportBundle(input: FhirExportInput, bundleId: string): Bundle {
     const readingCount = minutes.reduce((n, m) => n + totalOf(m), 0);
     if (readingCount > 0) resources.push(readingsDocument(visit.id, readingCount, ctx));
   }
-  // -- otto (issue 12) --
   for (const r of input.lessonResponses ?? []) resources.push(r);
   input.audit.forEach((e, i) => {
     resources.push(auditEventResource(e, i));

@@ -18,7 +18,7 @@ import {
   staffRecordSchema,
 } from "../../shared/records.ts";
 import type { Clinic } from "../clinic.ts";
-import { lessonResponsesAsync } from "../lessons/lessonFhir.ts"; // -- otto (issue 12) --
+import { lessonResponsesAsync } from "../lessons/lessonFhir.ts";
 import {
   findVisitAsync,
   patientAppointmentsAsync,
@@ -186,7 +186,7 @@ async function bundleOfAsync(
     staffOfAsync(deps, ordered),
     devicesOfAsync(deps, patient.patientId),
     auditOfAsync(deps, patient.patientId),
-    lessonResponsesAsync(deps.storage, patient.patientId, patient.clinicId), // -- otto (issue 12) --
+    lessonResponsesAsync(deps.storage, patient.patientId, patient.clinicId),
   ]);
   return exportBundle(
     { patient, staff, visits: data, devices, audit, exportedAt: deps.now(), lessonResponses },

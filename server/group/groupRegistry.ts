@@ -8,7 +8,7 @@
  * group agreed) stays in memory: after a restart the group is waiting for its people again.
  */
 import { randomBytes } from "node:crypto";
-import { performance } from "node:perf_hooks"; // -- cluster13 (issue 11) --
+import { performance } from "node:perf_hooks";
 import {
   GroupCloseReason,
   type GroupInvitation,
@@ -50,7 +50,7 @@ export type GroupRefusal = "not_found" | "unknown_patient";
 /** How many past sessions with kept notes the host's page shows. */
 const PAST_SHOWN = 10;
 
-/** The least time between two reads of storage for groups another node may have changed. -- cluster13 (issue 11) -- */
+/** The least time between two reads of storage for groups another node may have changed. */
 const READ_GAP_MS = 250;
 /** How many closed sessions' outcomes are remembered for members coming back (oldest forgotten first). */
 const CLOSED_REMEMBERED = 1_000;
@@ -80,11 +80,11 @@ export class GroupRegistry {
   static async openAsync(deps: GroupRegistryDeps): Promise<GroupRegistry> {
     const registry = new GroupRegistry(deps);
     await registry.rememberClosuresAsync();
-    await registry.resyncAsync(); // -- cluster13 (issue 11) --: the same read as a later resync
+    await registry.resyncAsync(); // The same read as a later resync
     return registry;
   }
 
-  // -- cluster13 (issue 11) --: groups scheduled, changed or cancelled by another node
+  // Groups scheduled, changed or cancelled by another node
   /** Bumped at each adoption: a read of storage forgets only groups adopted before it began. */
   private adoptions = 0;
   private readonly adoptedAs = new Map<string, number>();
@@ -175,7 +175,6 @@ export class GroupRegistry {
       if (cancelled.has(groupId)) for (const listener of this.cancelListeners) listener(groupId);
     }
   }
-  // -- end cluster13 --
 
   /** The clinic's patients the host may invite (names and ids only). */
   invitable(clinicId: string): readonly InvitablePatient[] {
@@ -199,8 +198,8 @@ export class GroupRegistry {
     const room = new GroupRoom(plan, this.deps.now);
     this.groups.set(group.groupId, room);
     this.stored.set(group.groupId, group);
-    this.adoptions += 1; // -- cluster13 (issue 11) --
-    this.adoptedAs.set(group.groupId, this.adoptions); // -- cluster13 (issue 11) --
+    this.adoptions += 1;
+    this.adoptedAs.set(group.groupId, this.adoptions);
     return room;
   }
 
@@ -348,7 +347,7 @@ export class GroupRegistry {
 
   /** Drops a closed session at once (no new handshake finds it) and remembers how it closed. */
   private forget(groupId: string, closure: GroupClosure): void {
-    this.adoptedAs.delete(groupId); // -- cluster13 (issue 11) --
+    this.adoptedAs.delete(groupId);
     this.groups.delete(groupId);
     this.stored.delete(groupId);
     this.invitations.delete(groupId);

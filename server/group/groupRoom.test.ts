@@ -112,7 +112,7 @@ describe("GroupInvites", () => {
     expect(invites.mint("g-one", now + 3_600_000).expiresAt).toBe(now + 7 * 24 * 3_600_000);
   });
 
-  // -- group13 (issue 12) --: one host at a time, handed over, never host-less for good
+  // One host at a time, handed over, never host-less for good
   describe("the host role", () => {
     const hostOf = (g: GroupRoom, as: string) =>
       g
@@ -202,5 +202,4 @@ describe("GroupInvites", () => {
       expect(hostOf(g, a)).toEqual(["Ray"]);
     });
   });
-  // -- end group13 --
 });

@@ -80,7 +80,6 @@ export interface GroupLessonDeps {
     lesson: Lesson,
     answers: readonly GradedAnswer[],
   ): Promise<boolean>;
-  // -- group13 (issue 12) --
   /** The member's role in the circle now (the host can hand over); absent: the role at the handshake. */
   roleOf?(groupId: string, memberId: string): GroupRole | null;
 }
@@ -165,7 +164,7 @@ export function attachGroupLessonGateway(nsp: GroupLessonNamespace, deps: GroupL
                     args,
                   );
                 const { groupId, memberId, inviteId } = socket.data;
-                const role = deps.roleOf?.(groupId, memberId) ?? socket.data.role; // -- group13 --
+                const role = deps.roleOf?.(groupId, memberId) ?? socket.data.role;
                 const result = lessons.handle(groupId, memberId, role, command, parsed.data as never);
                 if (!result.ok) {
                   const code =

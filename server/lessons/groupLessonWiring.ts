@@ -27,6 +27,6 @@ export function attachCircleLessons(
     now: deps.now,
     keepAnswers: (groupId, inviteId, lesson, answers) =>
       records.keepAsync(groupId, inviteId, lesson, answers),
-    roleOf: (groupId, memberId) => deps.groups.get(groupId)?.roleOf(memberId) ?? null, // -- group13 --
+    roleOf: (groupId, memberId) => deps.groups.get(groupId)?.roleOf(memberId) ?? null,
   });
 }

@@ -11,5 +11,5 @@ export function lessonCatalog(): ReadonlyMap<string, Lesson> {
   return lessons;
 }
 
-// -- circle12 (issue 12) -- a lesson for the support group's circle, beside `/group`
+// A lesson for the support group's circle, beside `/group`
 export { attachCircleLessons } from "./groupLessonWiring.ts";

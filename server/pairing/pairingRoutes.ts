@@ -334,7 +334,7 @@ const OBSERVE_WORDS: Record<RedeemRefusal, { status: number; title: string; deta
 /** A plain page a person can read (the security policy allows no inline style or script). */
 function observePage(reply: FastifyReply, refusal: RedeemRefusal): FastifyReply {
   const words = OBSERVE_WORDS[refusal];
-  // -- patient (issue 10) --: the full bad-path page, with a way back.
+  // The full bad-path page, with a way back.
   const code = refusal === RedeemRefusal.invalid ? ApiErrorCode.notFound : ApiErrorCode.expired;
   const html = problemHtml({ status: words.status, code, title: words.title, detail: words.detail });
   return reply.code(words.status).type("text/html; charset=utf-8").send(html);

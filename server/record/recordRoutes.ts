@@ -160,7 +160,7 @@ export function registerRecordRoutes(fastify: FastifyInstance, deps: RecordRoute
     const read = await patientReadAsync(req, reply, trendsQuerySchema);
     if (!read) return reply;
     const { staff, patient, query } = read;
-    // -- store (issue 9) --: bounded reads (trends.ts): raw where it is small, per-minute aggregates elsewhere.
+    // Bounded reads (trends.ts): raw where it is small, per-minute aggregates elsewhere.
     const trends: PatientTrends = await patientTrendsAsync(storage, patient.patientId, {
       signal: query.signal,
       ...(query.tooth === undefined ? {} : { tooth: query.tooth }),

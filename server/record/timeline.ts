@@ -257,7 +257,7 @@ export function visitTimeline(
           }),
         );
         break;
-      // -- otto (issue 12) -- every word Otto hears is in the history, beside what it says
+      // Every word Otto hears is in the history, beside what it says
       case "otto_heard": {
         const who = names.get(body.heard.by) ?? "Patient";
         const how = body.heard.stop ? "said stop" : body.heard.spoken ? "said" : "wrote";

@@ -207,7 +207,7 @@ describe("the record's storage reads", () => {
     expect(plan("SELECT * FROM room_events WHERE room_id = 'r' AND seq >= 3 ORDER BY seq")).toContain(
       "room_events_room_seq",
     );
-    // -- store (issue 9) --: readings are packed per stream, found by (stream_id, t0).
+    // Readings are packed per stream, found by (stream_id, t0).
     expect(
       plan(
         "SELECT * FROM reading_streams s CROSS JOIN reading_packs p ON p.stream_id = s.id WHERE s.patient_id = 'p' AND s.signal = 'ph' AND p.t0 >= 1 - s.max_span AND p.t0 <= 2",

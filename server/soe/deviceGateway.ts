@@ -58,7 +58,6 @@ export interface DeviceGatewayDeps {
   soe: SoeService;
   limits: Limits;
   now: () => number;
-  // -- cluster (issue 11) --
   /** Where a batch is ingested (server/cluster/: by the owner of its patient's room); default the SOE service. */
   ingest?(deviceId: string, bootId: string, batch: DeviceBatch): Promise<Result<DeviceBatchAck>>;
 }
@@ -191,7 +190,7 @@ export function attachDeviceGateway(nsp: DeviceNamespace, deps: DeviceGatewayDep
               }
               const parsed = deviceBatchSchema.safeParse(batch);
               if (!parsed.success) return reject(args, ErrorCode.badPayload, describeIssue(parsed.error), 1);
-              (deps.ingest ?? ((d, b, batch) => deps.soe.ingest(d, b, batch)))(deviceId, bootId, parsed.data) // -- cluster (issue 11) --
+              (deps.ingest ?? ((d, b, batch) => deps.soe.ingest(d, b, batch)))(deviceId, bootId, parsed.data)
                 .then((result) => {
                   if (!result.ok && deps.limits.offence(sender) === Verdict.cut) cutOff();
                   reply(result);

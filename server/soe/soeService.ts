@@ -368,7 +368,6 @@ export class SoeService {
     return ok(action);
   }
 
-  // -- cluster11 (issue 11) --
   /**
    * A quarantine or lift that another node stored (it came over the node bus): this node's view of
    * the clinic follows, so its readings are marked the same way, and its rooms hear of it.
@@ -379,7 +378,6 @@ export class SoeService {
     else this.quarantinedIn(clinicId).delete(action.firmware);
     this.announce(clinicId, action.firmware, action);
   }
-  // -- end cluster11 --
 
   private announce(clinicId: string, firmware: string, action: FirmwareAction): void {
     this.listener?.onFirmwareAction(clinicId, action);

@@ -8,7 +8,6 @@
  * moved into packs, the audit rows chained) its PostgreSQL text only creates the shape that follows;
  * the tables and columns keep the same names, so tools and tests read both the same way.
  */
-// -- group12 (issue 12) --
 import { GROUPS_MIGRATION } from "./groupStore.ts";
 import { READING_PACKS_MIGRATION } from "./readingStore.ts";
 import { RETENTION_MIGRATION } from "./retention.ts";
@@ -145,7 +144,6 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: `ALTER TABLE audit_log ADD COLUMN clinic_id TEXT;
    CREATE INDEX audit_log_clinic ON audit_log (clinic_id, id);`,
   },
-  // -- group12 (issue 12) --
   {
     why: "issue 12 support groups: scheduled sessions, their invitations and the notes a group agreed to keep",
     sqlite: GROUPS_MIGRATION,

@@ -22,7 +22,6 @@ import {
   GENESIS_HASH,
 } from "../audit/auditChain.ts";
 import { createLogger } from "../log.ts";
-// -- group12 (issue 12) --
 import {
   fromGroupRow,
   fromInviteRow,
@@ -665,5 +664,4 @@ export class PgStorage implements Storage {
   async keptGroupNotes(groupId: string): Promise<KeptGroupNote[]> {
     return this.groupRead(groupReads.keptNotes(groupId), fromNoteRow);
   }
-  // -- end group12 --
 }

@@ -83,7 +83,6 @@ describe("clinic records and schema migration", () => {
     await again.close();
   });
 
-  // -- store (issue 9) --
   it("moves a folder's per-reading rows and batch keys into packs, reading back the same", async () => {
     const path = tempDb();
     const old = new Database(path);

@@ -5,7 +5,6 @@ import type Database from "better-sqlite3-multiple-ciphers";
 import type { Alarm } from "../../shared/alarms.ts";
 import type { FirmwareAction, RoomEvent } from "../../shared/protocol.ts";
 import type { CheckedReading } from "../../shared/soe/signals.ts";
-// -- audit (issue 9) --
 import {
   AUDIT_COLUMNS,
   type AuditRow,
@@ -16,7 +15,6 @@ import {
   GENESIS_HASH,
 } from "../audit/auditChain.ts";
 import { openDatabase } from "./encryption.ts";
-// -- group12 (issue 12) --
 import {
   fromGroupRow,
   fromInviteRow,
@@ -59,7 +57,7 @@ import type {
   StoreOutcome,
 } from "./storage.ts";
 
-// -- store (issue 9) --: a row per reading and per batch key, only until READING_PACKS_MIGRATION
+// A row per reading and per batch key, only until READING_PACKS_MIGRATION
 // moves them into packs (server/storage/readingStore.ts); a fresh file gets them for that step too.
 const LEGACY_READINGS = `
 CREATE TABLE IF NOT EXISTS readings (
@@ -118,7 +116,6 @@ function fromRecordRow(row: RecordRow): StoredRecord {
 export interface SqliteOptions {
   /** "full" fsyncs every commit; "normal" (default) survives a process kill, which is what acks promise. */
   synchronous?: "full" | "normal";
-  // -- retention (issue 9) --
   /** CHAIRSIDE_DB_KEY: the file is encrypted with it (server/storage/encryption.ts); none: plain. */
   key?: string;
 }
@@ -227,7 +224,6 @@ export class SqliteStorage implements Storage {
     this.db.prepare("DELETE FROM room_state WHERE room_id = ?").run(roomId);
   }
 
-  // -- audit (issue 9) --
   /** Appends one entry to the chain. Calls run one at a time on the storage thread, so it never forks. */
   async audit(entry: AuditEntry): Promise<void> {
     this.appendAudit(entry);
@@ -274,7 +270,6 @@ export class SqliteStorage implements Storage {
     ).map(fromAuditRow);
   }
 
-  // -- storm13 (issue 7) --
   /**
    * The audit append's statements, prepared once. A crowd joining a room is an audit row per
    * person, and each append prepared its 3-4 statements anew (compiling the append-only triggers
@@ -289,7 +284,6 @@ export class SqliteStorage implements Storage {
     }
     return statement;
   };
-  // -- end storm13 --
 
   private appendAudit(entry: AuditEntry): void {
     const last = this.auditStatement("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").get() as
@@ -309,7 +303,6 @@ export class SqliteStorage implements Storage {
           )?.clinic_id;
     const clinicId = entry.clinicId ?? clinicOf("patient", entry.patientId) ?? clinicOf("staff", entry.who);
     const full: AuditEntry = clinicId === undefined ? entry : { ...entry, clinicId };
-    // -- end record --
     const columns = AUDIT_COLUMNS.map((c) => c.column);
     this.auditStatement(
       `INSERT INTO audit_log (id, ${columns.join(", ")}, prev_hash, hash)
@@ -337,8 +330,6 @@ export class SqliteStorage implements Storage {
     this.db.close();
   }
 
-  // -- records (issue 8) --
-
   private migrate(): void {
     const version = this.db.pragma("user_version", { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
@@ -354,8 +345,6 @@ export class SqliteStorage implements Storage {
       })();
     }
   }
-
-  // -- retention (issue 9) --
 
   async rollupReadings(beforeMs: number, batchSize: number): Promise<RollupOutcome> {
     return rollupBatch(this.db, beforeMs, batchSize);
@@ -398,8 +387,6 @@ export class SqliteStorage implements Storage {
       .run(kind, JSON.stringify(ids));
   }
 
-  // -- record (issue 9) --
-
   async roomEventsBetween(roomId: string, range: RoomEventRange): Promise<RoomEvent[]> {
     const where = ["room_id = ?"];
     const args: (string | number)[] = [roomId];
@@ -427,7 +414,6 @@ export class SqliteStorage implements Storage {
     return this.readings.readingsBetween(patientId, range);
   }
 
-  // -- store (issue 9) --
   async countReadingsBetween(patientId: string, range: ReadingRange): Promise<number> {
     return this.readings.countBetween(patientId, range);
   }
@@ -445,8 +431,6 @@ export class SqliteStorage implements Storage {
       .all(kind, patientId) as RecordRow[];
     return rows.map(fromRecordRow);
   }
-
-  // -- replay (issue 9) --
 
   async appendPoseKeyframes(frames: readonly PoseKeyframe[]): Promise<void> {
     const put = this.db.prepare("INSERT INTO pose_keyframes (room_id, at, seq, poses) VALUES (?, ?, ?, ?)");
@@ -605,5 +589,4 @@ export class SqliteStorage implements Storage {
   async keptGroupNotes(groupId: string): Promise<KeptGroupNote[]> {
     return this.groupRead(groupReads.keptNotes(groupId), fromNoteRow);
   }
-  // -- end group12 --
 }

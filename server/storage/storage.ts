@@ -7,7 +7,6 @@ import type { Alarm } from "../../shared/alarms.ts";
 import type { FirmwareAction, RoomEvent, RoomEventType } from "../../shared/protocol.ts";
 import type { CheckedReading, Signal } from "../../shared/soe/signals.ts";
 import type { ChainedAuditRow } from "../audit/auditChain.ts";
-// -- group12 (issue 12) --
 import type {
   GroupFilter,
   GroupStatus,
@@ -68,15 +67,12 @@ export interface AuditEntry {
   // -- record (issue 9): audit entries carry the clinic --
   /** The clinic it happened in; when left out, the storage takes the patient's or the person's clinic. */
   clinicId?: string;
-  // -- end record --
 }
 
-// -- audit (issue 9) --
 /** Which audit entries to read: every field optional but the page; `to` is exclusive. */
 export interface AuditFilter {
   // -- record (issue 9): one clinic's trail --
   clinicId?: string;
-  // -- end record --
   who?: string;
   patientId?: string;
   from?: number;
@@ -115,10 +111,8 @@ export const RecordKind = {
   staffSession: "staff_session",
   headsetCredential: "headset_credential",
   observerInvite: "observer_invite",
-  // -- finish8 (issue 8) --
   /** A staff enrolment link, by its token's SHA-256 (server/auth/enrolments.ts). */
   enrolment: "enrolment",
-  // -- otto (issue 12) --
   /** A lesson assigned to a patient, with their consent and answers (server/lessons/lessonAssignments.ts). */
   lessonAssignment: "lesson_assignment",
 } as const;
@@ -133,7 +127,6 @@ export interface StoredRecord {
   updatedAt: number;
 }
 
-// -- record (issue 9) --
 /** Which of a room's events to read: a seq range and/or a time range, optionally only some types. */
 export interface RoomEventRange {
   /** Seq at or after / at or before (both included). */
@@ -161,9 +154,7 @@ export interface ReadingRange {
 export interface StoredReading extends CheckedReading {
   firmware: string;
 }
-// -- end record --
 
-// -- replay (issue 9) --
 /**
  * Every pose in one room at one instant, stored a few times a second while people are in it so a
  * visit can be replayed. `poses` is a pose batch as shared/poseCodec.ts encodes it (slots and poses).
@@ -176,9 +167,7 @@ export interface PoseKeyframe {
   seq: number;
   poses: Uint8Array;
 }
-// -- end replay --
 
-// -- retention (issue 9) --
 /** One minute of one signal of one device on one tooth, after the raw readings were rolled up. */
 export interface ReadingMinute {
   patientId: string;
@@ -195,7 +184,6 @@ export interface ReadingMinute {
   count: number;
   invalidCount: number;
   retractedCount: number;
-  // -- store (issue 9) --
   /**
    * pH only: how many usable readings were below 5.5 (enamel demineralises), so a day's time below
    * it stays exact after the rollup. Absent for minutes rolled up before it was counted.
@@ -245,7 +233,6 @@ export interface Storage {
   roomStates(): Promise<RoomStateRow[]>;
   /** Forgets a room's state (the room starts fresh next time). */
   deleteRoomState(roomId: string): Promise<void>;
-  // -- records (issue 8) --
   /** Inserts or replaces records in one transaction; resolves once durable. */
   putRecords(records: readonly StoredRecord[]): Promise<void>;
   getRecord(kind: RecordKind, id: string): Promise<StoredRecord | null>;
@@ -253,35 +240,28 @@ export interface Storage {
   listRecords(kind: RecordKind, clinicId?: string): Promise<StoredRecord[]>;
   /** Removes records (sessions that ended, for example); missing ids are ignored. */
   deleteRecords(kind: RecordKind, ids: readonly string[]): Promise<void>;
-  // -- record (issue 9) --
   /** A room's events in a seq and/or time range, oldest first (index room_events (room_id, seq)). */
   roomEventsBetween(roomId: string, range: RoomEventRange): Promise<RoomEvent[]>;
   /** A patient's readings by device time, oldest first, retracted and invalid ones included. */
   readingsBetween(patientId: string, range: ReadingRange): Promise<StoredReading[]>;
   /** Records of a kind whose body names this patient (`patientId`), in id order (indexed). */
   recordsOfPatient(kind: RecordKind, patientId: string): Promise<StoredRecord[]>;
-  // -- end record --
-  // -- replay (issue 9) --
   /** Stores pose keyframes of any rooms in one transaction (index pose_keyframes (room_id, at)). */
   appendPoseKeyframes(frames: readonly PoseKeyframe[]): Promise<void>;
   /** A room's keyframes taken at or after `fromAt` and at or before `toAt`, oldest first. */
   poseKeyframesBetween(roomId: string, fromAt: number, toAt: number): Promise<PoseKeyframe[]>;
   /** Deletes every keyframe taken before `ms` (the replay retention); returns how many went. */
   deletePoseKeyframesBefore(ms: number): Promise<number>;
-  // -- end replay --
-  // -- retention (issue 9) --
   /** Rolls up (then deletes) up to `batchSize` readings received before `beforeMs`, in one transaction. */
   rollupReadings(beforeMs: number, batchSize: number): Promise<RollupOutcome>;
   /** A patient's per-minute aggregates with `fromMs <= minute < toMs`, oldest first. */
   readingMinutes(patientId: string, fromMs: number, toMs: number): Promise<ReadingMinute[]>;
-  // -- store (issue 9) --
   /** About how many raw readings `readingsBetween` would decode for a range (no decoding: cheap). */
   countReadingsBetween(patientId: string, range: ReadingRange): Promise<number>;
   /** The raw (not yet rolled-up) readings of a range as per-minute aggregates, oldest minute first. */
   rawReadingMinutes(patientId: string, range: ReadingRange): Promise<ReadingMinute[]>;
   audit(entry: AuditEntry): Promise<void>;
   auditLog(limit: number): Promise<AuditEntry[]>;
-  // -- audit (issue 9) --
   /** A page of the trail, newest first, filtered by person, patient and time (indexed). */
   auditQuery(filter: AuditFilter): Promise<AuditPage>;
   /** The chained rows after `afterId`, oldest first, for verifying the hash chain page by page. */

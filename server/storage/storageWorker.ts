@@ -62,7 +62,7 @@ function serve(port: MessagePort, data: StorageWorkerData): void {
     } catch (error) {
       // Nothing of this message is durable: every call in it fails (an ack is only ever sent after COMMIT).
       if (db.inTransaction) db.exec("ROLLBACK");
-      storage.forgetCachedIds(); // -- store (issue 9) --: ids cached in the rolled-back calls are gone
+      storage.forgetCachedIds(); // Ids cached in the rolled-back calls are gone
       return calls.map((c) => ({ id: c.id, ok: false, error: serializeError(error) }));
     }
   };

@@ -10,9 +10,9 @@
  */
 import { Worker } from "node:worker_threads";
 import { createLogger } from "../log.ts";
-import { packBatches } from "./batchWire.ts"; // -- perf7 (issue 7) --
+import { packBatches } from "./batchWire.ts";
 import type { SqliteOptions, SqliteStorage } from "./sqliteStorage.ts";
-import type { StoredBatch } from "./storage.ts"; // -- perf7 (issue 7) --
+import type { StoredBatch } from "./storage.ts";
 import {
   type SerializedError,
   type StorageCall,
@@ -24,7 +24,6 @@ import {
 
 const log = createLogger("storage-thread");
 
-// -- perf7 (issue 7) --
 /** Calls worth a second message in flight: device batches, whose ack and display wait for them. */
 const PIPELINED: ReadonlySet<string> = new Set(["storeBatches"]);
 const MAX_IN_FLIGHT = 2;
@@ -95,8 +94,7 @@ class StorageThread {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.outbox.push({ id, method, args: packedArgs(method, args) }); // -- perf7 (issue 7) --
-      // -- perf7 (issue 7) --
+      this.outbox.push({ id, method, args: packedArgs(method, args) });
       if (PIPELINED.has(method)) this.urgent = true;
       this.worker.ref();
       // Sent as soon as the current callback ends (a microtask), not a turn later: a commit that
@@ -139,7 +137,6 @@ class StorageThread {
     }
   }
 
-  // -- perf7 (issue 7) --
   /**
    * One message in flight, or a second one when it carries a device batch. A batch that waited for
    * the answer to the message ahead of it waited for the main loop to take that answer (a whole
@@ -184,7 +181,6 @@ class StorageThread {
   }
 }
 
-// -- perf7 (issue 7) --
 /** Device batches go packed in typed arrays (batchWire.ts); every other call as it is. */
 function packedArgs(method: string, args: unknown[]): unknown[] {
   if (method !== "storeBatches" || args.length !== 1 || !Array.isArray(args[0])) return args;

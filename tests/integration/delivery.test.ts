@@ -82,7 +82,7 @@ describe("delivery across a server crash", () => {
 
     expect(ackedBeforeCrash).toBeLessThan(total);
     const db = new Database(join(dataDir, "chairside.db"), { readonly: true });
-    // -- store (issue 9) --: a batch's readings are one pack (server/storage/readingStore.ts).
+    // A batch's readings are one pack (server/storage/readingStore.ts).
     const readings = db
       .prepare(
         `SELECT COALESCE(SUM(p.n), 0) AS n, COUNT(DISTINCT p.t0) AS distinct_t0 FROM reading_packs p

@@ -28,7 +28,6 @@ import { signedInStaff } from "../staffAccount.ts";
 /** Routes anyone may call by design, and why. Every other route must refuse an anonymous caller. */
 const PUBLIC_BY_DESIGN: Record<string, string> = {
   "GET /healthz": "says only that the server is up",
-  // -- cluster11 (issue 11) --
   "GET /readyz": "says only whether this node can take connections (the balancer's check)",
   "GET /*": "the built client's pages and assets (no data in them)",
   "GET /api/session": "says only whether this browser is signed in and how one can sign in",
@@ -37,7 +36,7 @@ const PUBLIC_BY_DESIGN: Record<string, string> = {
   "POST /api/headset/token":
     "a headset asking whether it was paired (RFC 8628 polling); grants only after approval",
   "GET /observe/:token": "an observer's invite link: only a valid, unrevoked invite opens anything",
-  // -- otto (issue 12) -- the patient's lesson link: only the assignment's own secret opens it
+  // The patient's lesson link: only the assignment's own secret opens it
   "GET /api/lesson-links/:assignmentId": "a patient's lesson link: only its secret opens that one lesson",
   "POST /api/lesson-links/:assignmentId/consent":
     "the patient's own consent, through their lesson link's secret",

@@ -10,7 +10,6 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditChainAsync } from "../../server/audit/auditChain.ts";
-// -- group12 (issue 12) --
 import { GroupStatus } from "../../server/storage/groupStore.ts";
 import { openPgStorage } from "../../server/storage/pgStorage.ts";
 import { type ReadingMinute, RecordKind, type Storage } from "../../server/storage/storage.ts";

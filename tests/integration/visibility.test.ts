@@ -97,7 +97,7 @@ beforeAll(async () => {
   );
   expect((await julian.patient.client.command(Ev.checkinSubmit, { score: 6 })).ok).toBe(true);
   expect((await julian.patient.client.command(Ev.ottoAsk, { question: "how_long" })).ok).toBe(true);
-  // -- otto (issue 12) -- the patient's own words (a separate pace from the menu question)
+  // The patient's own words (a separate pace from the menu question)
   expect((await julian.patient.client.command(Ev.ottoTell, { text: "stop please", spoken: true })).ok).toBe(
     true,
   );
@@ -471,7 +471,7 @@ describe("the presenter: the demo screen on the demo clinic's appointment", () =
       [Ev.breathing, { on: true }],
       [Ev.surroundings, { surroundings: "nature" }],
       [Ev.ottoAsk, { question: "how_long" }],
-      [Ev.ottoTell, { text: "it hurts", spoken: false }], // -- otto (issue 12) --
+      [Ev.ottoTell, { text: "it hurts", spoken: false }],
       [Ev.alarmAck, { alarmId }],
       [Ev.alarmSilence, { alarmId, seconds: 60 }],
       [
