@@ -76,6 +76,7 @@ function tellingOtherNodes(storage: GroupStorage, bus: NodeBus): GroupStorage {
       bus.broadcast(BusKind.inviteWithdrawn, { inviteId });
     },
     supportGroups: (filter) => storage.supportGroups(filter),
+    recentlyClosedGroups: (limit) => storage.recentlyClosedGroups(limit),
     groupInvites: (groupId) => storage.groupInvites(groupId),
     keptGroupNotes: (groupId) => storage.keptGroupNotes(groupId),
   };

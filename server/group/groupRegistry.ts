@@ -27,6 +27,7 @@ export type GroupStorage = Pick<
   Storage,
   | "saveSupportGroup"
   | "supportGroups"
+  | "recentlyClosedGroups"
   | "closeSupportGroup"
   | "saveGroupInvite"
   | "withdrawGroupInvite"
@@ -325,15 +326,8 @@ export class GroupRegistry {
 
   /** The most recently closed sessions (by when they closed), oldest first, as `forget` keeps them. */
   private async rememberClosuresAsync(): Promise<void> {
-    const storage = this.deps.storage;
-    const closed = (
-      await Promise.all([
-        storage.supportGroups({ status: GroupStatus.cancelled }),
-        storage.supportGroups({ status: GroupStatus.ended }),
-      ])
-    ).flat();
-    closed.sort((a, b) => (a.closedAt ?? 0) - (b.closedAt ?? 0));
-    for (const group of closed.slice(-CLOSED_REMEMBERED)) {
+    const latestFirst = await this.deps.storage.recentlyClosedGroups(CLOSED_REMEMBERED);
+    for (const group of latestFirst.reverse()) {
       const how =
         group.status === GroupStatus.cancelled ? GroupCloseReason.cancelled : GroupCloseReason.ended;
       this.closures.set(group.groupId, how);

@@ -197,6 +197,14 @@ export const groupReads = {
       params,
     ];
   },
+  /** The `limit` sessions that closed last (cancelled or ended), the latest first. */
+  recentlyClosed(limit: number): Statement {
+    return [
+      `SELECT ${GROUP_COLUMNS} FROM support_groups WHERE status IN (?, ?) AND closed_at IS NOT NULL
+       ORDER BY closed_at DESC, group_id DESC LIMIT ?`,
+      [GroupStatus.cancelled, GroupStatus.ended, limit],
+    ];
+  },
   invites(groupId: string): Statement {
     return [
       `SELECT ${INVITE_COLUMNS} FROM group_invites WHERE group_id = ? ORDER BY created_at, invite_id`,

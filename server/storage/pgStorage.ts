@@ -640,6 +640,10 @@ export class PgStorage implements Storage {
     return this.groupRead(groupReads.groups(filter), fromGroupRow);
   }
 
+  async recentlyClosedGroups(limit: number): Promise<StoredGroup[]> {
+    return this.groupRead(groupReads.recentlyClosed(limit), fromGroupRow);
+  }
+
   async closeSupportGroup(
     groupId: string,
     status: GroupStatus,

@@ -282,6 +282,8 @@ export interface Storage {
   /** Withdraws an invitation (the link no longer opens the door, after a restart too). */
   withdrawGroupInvite(inviteId: string, at: number): Promise<void>;
   /** A group's invitations, oldest first, withdrawn ones included. */
+  /** The `limit` groups that closed last (cancelled or ended), the latest first. */
+  recentlyClosedGroups(limit: number): Promise<StoredGroup[]>;
   groupInvites(groupId: string): Promise<StoredGroupInvite[]>;
   /** The notes a group agreed to keep, in board order. */
   keptGroupNotes(groupId: string): Promise<KeptGroupNote[]>;

@@ -569,5 +569,11 @@ describe.each([sqlite, postgresql])("Storage contract, support groups: $name", (
     expect((await again.supportGroups({ status: GroupStatus.cancelled })).map((g) => g.closedAt)).toEqual([
       6_000,
     ]);
+    // The sessions that closed last, the latest first; one still scheduled is not among them.
+    expect((await again.recentlyClosedGroups(5)).map((g) => [g.groupId, g.status])).toEqual([
+      ["g-sooner1", "cancelled"],
+      ["g-southx1", "ended"],
+    ]);
+    expect((await again.recentlyClosedGroups(1)).map((g) => g.groupId)).toEqual(["g-sooner1"]);
   });
 });
