@@ -32,7 +32,6 @@ import { DEFAULT_LIMITS, type LimitPolicy, Limits } from "./limits.ts";
 import { createLogger, setLogLevel } from "./log.ts";
 import { appointmentsFromClinic } from "./pairing/pairableAppointments.ts";
 import { Pairing } from "./pairing/pairing.ts";
-// wiring: finish8
 import { APPOINTMENT_ENDED_MESSAGE, cutRoom } from "./pairing/roomCuts.ts";
 import { attachPeopleGateway } from "./peopleGateway.ts";
 import { PoseKeyframeRecorder, poseKeyframeHzFromEnv } from "./record/replayKeyframes.ts";
@@ -40,8 +39,8 @@ import { SessionRegistry } from "./sessionRegistry.ts";
 import { createSocketServer } from "./socketServer.ts";
 import { attachDeviceGateway, type DeviceNamespace, disconnectDevice } from "./soe/deviceGateway.ts";
 import { SoeService } from "./soe/soeService.ts";
-import { openStorage } from "./storage/openStorage.ts"; // wiring: pg (issue 11)
-import { retentionPolicyFromEnv, startRetention } from "./storage/retention.ts"; // wiring: retention
+import { openStorage } from "./storage/openStorage.ts";
+import { retentionPolicyFromEnv, startRetention } from "./storage/retention.ts";
 import type { Storage } from "./storage/storage.ts";
 import { loadOrCreateSecret } from "./tokens.ts";
 import { iceServersFromEnv } from "./voice/iceConfig.ts";
@@ -292,7 +291,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   // What a change in the records ends or starts live.
   directory.listen({
     onAppointmentEnded: (appt) => {
-      // wiring: finish8 -- everyone in the room is told why before the cut, then the credentials end
+      // Everyone in the room is told why before the cut, then the credentials end
       cutRoom(io, appt.roomId, CloseReason.appointmentEnded, APPOINTMENT_ENDED_MESSAGE);
       void pairing.endForAppointment(appt.appointmentId);
     },
@@ -352,7 +351,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await soe.drain();
       await sessions.flushAllAsync();
-      await retention.stop(); // wiring: retention
+      await retention.stop();
       await cluster?.closeAsync(); // Rooms handed back after their state is written
       await storage.close();
     },

@@ -160,7 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     hostnames: hostnames(env, "CHAIRSIDE_HOSTNAMES"),
     allowedOrigins: origins(env, "CHAIRSIDE_ALLOWED_ORIGINS"),
     warnings,
-    databaseUrl: databaseUrl(env, "CHAIRSIDE_DATABASE_URL"), // wiring: pg (issue 11)
+    databaseUrl: databaseUrl(env, "CHAIRSIDE_DATABASE_URL"),
     clinicTimeZone: clinicTimeZone(env, "CHAIRSIDE_CLINIC_TIME_ZONE"),
   };
 }

@@ -33,7 +33,6 @@ import {
 } from "../shared/httpSchemas.ts";
 import { Role } from "../shared/roles.ts";
 import { apiError, apiOk, parseOr400 } from "./apiReply.ts";
-// wiring: audit (issue 9)
 import { type AuditRouteDeps, registerAuditRoutes } from "./audit/auditRoutes.ts";
 import type { DemoPasses } from "./auth/demoPass.ts";
 import type { StaffGuard } from "./auth/httpGuard.ts";
@@ -250,7 +249,7 @@ function registerRoutes(fastify: FastifyInstance, deps: HttpDeps): void {
   if (deps.records) registerRecordsRoutes(fastify, deps.records);
   if (deps.fhir) registerFhirRoutes(fastify, deps.fhir);
   if (deps.patientRecord) registerRecordRoutes(fastify, deps.patientRecord);
-  if (deps.audit) registerAuditRoutes(fastify, deps.audit); // wiring: audit
+  if (deps.audit) registerAuditRoutes(fastify, deps.audit);
   if (deps.replay) registerReplayRoutes(fastify, deps.replay);
   if (deps.lessons) registerLessonRoutes(fastify, deps.lessons);
   if (deps.groups) registerGroupRoutes(fastify, deps.groups);

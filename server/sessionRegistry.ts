@@ -197,7 +197,7 @@ export class SessionRegistry {
         lift: (firmware, reason, by) => soe.lift(appt.clinicId, firmware, reason, by),
         audit: (who, action, why) =>
           void storage
-            // wiring: audit (issue 9): the trail names the patient and room of every in-room read
+            // The trail names the patient and room of every in-room read
             .audit({
               at: now(),
               who,

@@ -1,5 +1,5 @@
 /** `npm run audit:verify -- <data folder>`: exit 0 when the audit chain holds, 1 at a broken link, 2 when unreadable. */
-import { isPostgresUrl, verifyPostgresAsync } from "../storage/pgAuditVerify.ts"; // wiring: pg (issue 11)
+import { isPostgresUrl, verifyPostgresAsync } from "../storage/pgAuditVerify.ts";
 import { verifyDataFolderAsync } from "./auditVerify.ts";
 
 // -- pg (issue 11): `npm run audit:verify -- postgres://…`, or no argument with CHAIRSIDE_DATABASE_URL set --
