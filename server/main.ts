@@ -69,7 +69,10 @@ async function main(): Promise<void> {
 
 function run(): void {
   main().catch((error: unknown) => {
-    log.error("failed to start", { error: error instanceof Error ? error.message : String(error) });
+    log.error("failed to start", {
+      error: error instanceof Error ? error.message : String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
     process.exit(error instanceof ConfigError ? WorkerExit.badConfig : 1);
   });
 }

@@ -67,30 +67,32 @@ export function rollupBatch(db: Database.Database, beforeMs: number, batchSize: 
        below_count = CASE WHEN excluded.below_count IS NULL THEN below_count ELSE COALESCE(below_count, 0) + excluded.below_count END`,
   );
   const remove = db.prepare("DELETE FROM reading_packs WHERE id = ?");
-  return db.transaction((): RollupOutcome => {
-    // A pack holds up to a batch of readings; this many packs always cover `batchSize` readings.
-    const batch = pickRollupBatch(oldestPacks(db, batchSize), beforeMs, batchSize);
-    const buckets = minuteBuckets(batch.packs);
-    for (const b of buckets) {
-      upsert.run(
-        b.patientId,
-        b.minute,
-        b.deviceId,
-        b.signal,
-        b.tooth,
-        b.unit,
-        b.min,
-        b.max,
-        b.sum,
-        b.valid,
-        b.invalid,
-        b.retracted,
-        b.signal === "ph" ? b.below : null,
-      );
-    }
-    for (const p of batch.packs) remove.run(p.id);
-    return { rolledUp: batch.readings, minutes: buckets.length, done: batch.done };
-  })();
+  return db
+    .transaction((): RollupOutcome => {
+      // A pack holds up to a batch of readings; this many packs always cover `batchSize` readings.
+      const batch = pickRollupBatch(oldestPacks(db, batchSize), beforeMs, batchSize);
+      const buckets = minuteBuckets(batch.packs);
+      for (const b of buckets) {
+        upsert.run(
+          b.patientId,
+          b.minute,
+          b.deviceId,
+          b.signal,
+          b.tooth,
+          b.unit,
+          b.min,
+          b.max,
+          b.sum,
+          b.valid,
+          b.invalid,
+          b.retracted,
+          b.signal === "ph" ? b.below : null,
+        );
+      }
+      for (const p of batch.packs) remove.run(p.id);
+      return { rolledUp: batch.readings, minutes: buckets.length, done: batch.done };
+    })
+    .immediate();
 }
 
 /** The oldest packs fetched (receive order) cut to one batch: up to `batchSize` readings, none received at or after `beforeMs`. */

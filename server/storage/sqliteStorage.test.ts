@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { batch, outcome } from "../../tests/storedBatches.ts";
@@ -19,9 +20,45 @@ afterEach(() => {
 
 const { duplicate, conflict } = outcome;
 
+/** Opens `path` from `count` threads at the same moment; each says how its open went. */
+async function openAtOnceAsync(path: string, count: number): Promise<{ ok: boolean; error?: string }[]> {
+  const barrier = new SharedArrayBuffer(8);
+  const gate = new Int32Array(barrier);
+  const opener = new URL("../../tests/sqliteOpener.mjs", import.meta.url);
+  const workers = Array.from({ length: count }, () => new Worker(opener, { workerData: { path, barrier } }));
+  const results = workers.map(
+    (w) =>
+      new Promise<{ ok: boolean; error?: string }>((resolve, reject) => {
+        w.once("message", resolve);
+        w.once("error", reject);
+      }),
+  );
+  while (Atomics.load(gate, 1) < count) await new Promise((r) => setTimeout(r, 5));
+  Atomics.store(gate, 0, 1);
+  Atomics.notify(gate, 0);
+  try {
+    return await Promise.all(results);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
 // What both backends must do is asserted in tests/integration/storageContract.test.ts; here, what is
 // only SQLite's: the in-place upgrades of data folders written by earlier versions.
 describe("SqliteStorage (real database file)", () => {
+  it("sets up a new file once when several nodes open it at the same moment", async () => {
+    // Nodes sharing one file used to read the schema version before taking the write lock: two
+    // read "0", and the second to migrate failed ("table … already exists", or "database is locked").
+    for (let round = 0; round < 8; round++) {
+      const path = tempDb();
+      const opened = await openAtOnceAsync(path, 4);
+      expect(opened, `round ${round}`).toEqual(opened.map(() => ({ ok: true })));
+      const db = new Database(path, { readonly: true });
+      expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+      db.close();
+    }
+  }, 120_000);
+
   it("moves the old clinic-wide quarantines into the real clinic's history, where they can be lifted", async () => {
     const path = tempDb();
     const old = new Database(path);

@@ -120,6 +120,16 @@ export interface SqliteOptions {
   key?: string;
 }
 
+/*
+ * Every write transaction is IMMEDIATE: it takes the write lock before its first read. A deferred one
+ * that reads and then writes cannot wait for a lock another connection (a second node on the same
+ * file, the audit CLI) took meanwhile: SQLite fails it at once, "database is locked".
+ */
+/** How long a statement waits for another connection's write lock before "database is locked". */
+const BUSY_MS = 2_000;
+/** At start, how long to wait for another node that is setting up (or upgrading) the same file. */
+const SETUP_BUSY_MS = 60_000;
+
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly readings: ReadingStore;
@@ -127,16 +137,15 @@ export class SqliteStorage implements Storage {
 
   constructor(path: string, opts: SqliteOptions = {}) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = openDatabase(path, opts.key); // wiring: retention (key before any read)
+    this.db = openDatabase(path, opts.key); // the key goes in before any read
+    // Another node sharing this file may be setting it up: wait for it rather than fail.
+    this.db.pragma(`busy_timeout = ${SETUP_BUSY_MS}`);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
-    this.db.pragma("busy_timeout = 2000");
-    this.db.exec(BASE_SCHEMA.sqlite);
-    // wiring: store (the per-reading tables exist only until the packs migration has run)
-    if ((this.db.pragma("user_version", { simple: true }) as number) < PACKS_VERSION)
-      this.db.exec(LEGACY_READINGS);
-    this.migrateSoe();
-    this.migrate();
+    // The schema's version is read under the write lock (IMMEDIATE), so of several nodes opening a
+    // new or older file at once, one upgrades it and the others find it upgraded.
+    this.db.transaction(() => this.setUpSchema()).immediate();
+    this.db.pragma(`busy_timeout = ${BUSY_MS}`);
     this.readings = new ReadingStore(this.db);
     // One transaction for many device batches: group commit keeps ingest fast and atomic.
     const storeTx = this.db.transaction((batches: readonly StoredBatch[]) =>
@@ -144,7 +153,7 @@ export class SqliteStorage implements Storage {
     );
     this.storeTx = (batches) => {
       try {
-        return storeTx(batches);
+        return storeTx.immediate(batches);
       } catch (error) {
         this.readings.forget();
         throw error;
@@ -330,19 +339,31 @@ export class SqliteStorage implements Storage {
     this.db.close();
   }
 
+  /** The base tables, then every step this file has not had yet (inside the caller's transaction). */
+  private setUpSchema(): void {
+    this.db.exec(BASE_SCHEMA.sqlite);
+    // The per-reading tables exist only until the packs migration has run.
+    if ((this.db.pragma("user_version", { simple: true }) as number) < PACKS_VERSION)
+      this.db.exec(LEGACY_READINGS);
+    this.migrateSoe();
+    this.migrate();
+  }
+
   private migrate(): void {
     const version = this.db.pragma("user_version", { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw new Error(newerSchemaMessage(version));
     }
     for (let v = version; v < SCHEMA_VERSION; v++) {
-      this.db.transaction(() => {
-        const step = MIGRATIONS[v]!.sqlite;
-        this.db.exec(step);
-        if (step === AUDIT_CHAIN_MIGRATION) this.chainExistingAudit(); // wiring: audit
-        if (step === READING_PACKS_MIGRATION) migrateToPacks(this.db); // wiring: store
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
+      this.db
+        .transaction(() => {
+          const step = MIGRATIONS[v]!.sqlite;
+          this.db.exec(step);
+          if (step === AUDIT_CHAIN_MIGRATION) this.chainExistingAudit();
+          if (step === READING_PACKS_MIGRATION) migrateToPacks(this.db);
+          this.db.pragma(`user_version = ${v + 1}`);
+        })
+        .immediate();
     }
   }
 
@@ -358,9 +379,11 @@ export class SqliteStorage implements Storage {
     const put = this.db.prepare(
       "INSERT OR REPLACE INTO records (kind, id, clinic_id, body, updated_at) VALUES (?, ?, ?, ?, ?)",
     );
-    this.db.transaction(() => {
-      for (const r of records) put.run(r.kind, r.id, r.clinicId, r.body, r.updatedAt);
-    })();
+    this.db
+      .transaction(() => {
+        for (const r of records) put.run(r.kind, r.id, r.clinicId, r.body, r.updatedAt);
+      })
+      .immediate();
   }
 
   async getRecord(kind: RecordKind, id: string): Promise<StoredRecord | null> {
@@ -434,11 +457,13 @@ export class SqliteStorage implements Storage {
 
   async appendPoseKeyframes(frames: readonly PoseKeyframe[]): Promise<void> {
     const put = this.db.prepare("INSERT INTO pose_keyframes (room_id, at, seq, poses) VALUES (?, ?, ?, ?)");
-    this.db.transaction(() => {
-      // A Buffer arrived from the main thread as a plain Uint8Array, which SQLite will not bind.
-      for (const f of frames)
-        put.run(f.roomId, f.at, f.seq, Buffer.from(f.poses.buffer, f.poses.byteOffset, f.poses.byteLength));
-    })();
+    this.db
+      .transaction(() => {
+        // A Buffer arrived from the main thread as a plain Uint8Array, which SQLite will not bind.
+        for (const f of frames)
+          put.run(f.roomId, f.at, f.seq, Buffer.from(f.poses.buffer, f.poses.byteOffset, f.poses.byteLength));
+      })
+      .immediate();
   }
 
   async poseKeyframesBetween(roomId: string, fromAt: number, toAt: number): Promise<PoseKeyframe[]> {
@@ -466,15 +491,17 @@ export class SqliteStorage implements Storage {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'quarantines'")
       .get();
     if (legacy === undefined) return;
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO firmware_actions (clinic_id, firmware, action, since, at, by, reason, retracted)
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            `INSERT INTO firmware_actions (clinic_id, firmware, action, since, at, by, reason, retracted)
            SELECT ?, firmware, 'quarantine', since, at, by, ?, 0 FROM quarantines ORDER BY at`,
-        )
-        .run(LEGACY_CLINIC, LEGACY_REASON);
-      this.db.exec("DROP TABLE quarantines");
-    })();
+          )
+          .run(LEGACY_CLINIC, LEGACY_REASON);
+        this.db.exec("DROP TABLE quarantines");
+      })
+      .immediate();
   }
 
   async firmwareUsage(
@@ -490,15 +517,17 @@ export class SqliteStorage implements Storage {
     deviceIds: readonly string[],
     action: Omit<Extract<FirmwareAction, { action: "quarantine" }>, "retracted">,
   ): Promise<number> {
-    return this.db.transaction(() => {
-      const retracted = this.readings.retract(action.firmware, deviceIds, action.since);
-      this.insertFirmwareAction(clinicId, { ...action, retracted });
-      return retracted;
-    })();
+    return this.db
+      .transaction(() => {
+        const retracted = this.readings.retract(action.firmware, deviceIds, action.since);
+        this.insertFirmwareAction(clinicId, { ...action, retracted });
+        return retracted;
+      })
+      .immediate();
   }
 
   async liftFirmware(clinicId: string, action: Extract<FirmwareAction, { action: "lift" }>): Promise<void> {
-    this.db.transaction(() => this.insertFirmwareAction(clinicId, action))();
+    this.db.transaction(() => this.insertFirmwareAction(clinicId, action)).immediate();
   }
 
   async firmwareActions(): Promise<FirmwareRecord[]> {
@@ -538,15 +567,17 @@ export class SqliteStorage implements Storage {
       a.action === "quarantine"
         ? `firmware ${a.firmware} in clinic ${clinicId}, readings since ${a.since} (${a.retracted} retracted)`
         : `firmware ${a.firmware} in clinic ${clinicId}`;
-    this.appendAudit({ at: a.at, who: a.by, action: `firmware_${a.action}`, subject: what, why: a.reason }); // wiring: audit
+    this.appendAudit({ at: a.at, who: a.by, action: `firmware_${a.action}`, subject: what, why: a.reason });
   }
 
   // -- group12 (issue 12): support groups, statements in groupStore.ts --
   /** Runs a group write's statements in one transaction. */
   private groupWrite(statements: readonly Statement[]): void {
-    this.db.transaction(() => {
-      for (const [sql, params] of statements) this.db.prepare(sql).run(...params);
-    })();
+    this.db
+      .transaction(() => {
+        for (const [sql, params] of statements) this.db.prepare(sql).run(...params);
+      })
+      .immediate();
   }
 
   private groupRead<T>(statement: Statement, map: (row: unknown) => T): T[] {
