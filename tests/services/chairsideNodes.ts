@@ -74,10 +74,15 @@ export async function startNode(opts: NodeOptions): Promise<ChairsideNode> {
       }
     }
   };
-  let started = false;
+  // The banner names the origin the node listens on (at any log level: a bench's nodes log warnings only).
+  let origin: string | null = null;
+  let early = "";
   let errText = "";
   proc.stdout?.on("data", (d: Buffer) => {
-    if (String(d).includes("Chairside is running")) started = true;
+    if (origin === null) {
+      early += String(d);
+      origin = /Chairside is running at (https?:\/\/[^/\s]+)\//.exec(early)?.[1] ?? null;
+    }
     take(d, true);
   });
   // Always drained: a full pipe would stall the node.
@@ -98,8 +103,7 @@ export async function startNode(opts: NodeOptions): Promise<ChairsideNode> {
   });
   // A busy machine starts a node slowly (tsx compiles the server on each start).
   const deadline = Date.now() + 120_000;
-  const listening = () => logs.find((l) => l.msg === "listening" && typeof l.origin === "string");
-  while (!started || !listening()) {
+  while (origin === null) {
     if (proc.exitCode !== null) {
       const why = [
         ...stderr.slice(-12),
@@ -110,7 +114,7 @@ export async function startNode(opts: NodeOptions): Promise<ChairsideNode> {
     if (Date.now() > deadline) throw new Error(`node ${opts.nodeId} did not start`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const port = Number(new URL(String(listening()?.origin)).port);
+  const port = Number(new URL(origin).port);
   return {
     nodeId: opts.nodeId,
     port,
