@@ -51,6 +51,25 @@ function queueOn(
 }
 
 describe("AdmissionQueue", () => {
+  it("says when everything queued so far has run, however many batches that takes", async () => {
+    const loop = manualLoop();
+    const queue = queueOn(loop, 2, 10);
+    await queue.emptyAsync(); // nothing waits: at once
+    const ran: number[] = [];
+    for (let i = 0; i < 5; i++) queue.admit(() => ran.push(i));
+    let empty = false;
+    void queue.emptyAsync().then(() => {
+      empty = true;
+    });
+    loop.turn();
+    loop.advance(10);
+    await Promise.resolve();
+    expect([ran, empty]).toEqual([[0, 1, 2, 3], false]);
+    loop.advance(10);
+    await Promise.resolve();
+    expect([ran, empty]).toEqual([[0, 1, 2, 3, 4], true]);
+  });
+
   it("admits at most perTurn joins per turn, in arrival order", () => {
     const loop = manualLoop();
     const queue = queueOn(loop, 3);

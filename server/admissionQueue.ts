@@ -41,6 +41,7 @@ export interface AdmissionPacing {
 
 export class AdmissionQueue {
   private readonly waiting: (() => void)[] = [];
+  private readonly whenEmpty: (() => void)[] = [];
   private scheduled = false;
   private lastBatchEnd = Number.NEGATIVE_INFINITY;
   private readonly perTurn: number;
@@ -69,6 +70,12 @@ export class AdmissionQueue {
     }
   }
 
+  /** Resolves once every entry admitted so far has run (at once when none waits). */
+  emptyAsync(): Promise<void> {
+    if (this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.whenEmpty.push(resolve));
+  }
+
   /** Joins still waiting for their turn. */
   get length(): number {
     return this.waiting.length;
@@ -93,6 +100,9 @@ export class AdmissionQueue {
     }
     this.lastBatchEnd = this.now();
     if (this.waiting.length > 0) this.scheduleDrain();
-    else this.scheduled = false;
+    else {
+      this.scheduled = false;
+      for (const resolve of this.whenEmpty.splice(0)) resolve();
+    }
   };
 }

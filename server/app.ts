@@ -349,6 +349,9 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
       // transport close and retry (disconnectSockets(true) would tell them never to). Each
       // member is dropped (reconnecting) on the way out, and that is part of the state written below.
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      // A crowd's departures take their turns in the admission queue: all of them, before the
+      // rooms are written (one still queued then would be an event for a closed storage).
+      await gateway.settledAsync();
       await soe.drain();
       await sessions.flushAllAsync();
       await retention.stop();

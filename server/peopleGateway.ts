@@ -112,6 +112,11 @@ export const REVALIDATE_EVERY_MS = 5 * 60_000;
 export interface PeopleGateway {
   /** Stops the periodic re-check (graceful shutdown). */
   stop(): void;
+  /**
+   * Resolves once every join and departure queued so far has reached its room. After the server
+   * closes its connections, their departures wait in the queue like any crowd's (graceful shutdown).
+   */
+  settledAsync(): Promise<void>;
 }
 
 export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): PeopleGateway {
@@ -232,7 +237,7 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): People
       });
   }, deps.revalidateEveryMs ?? REVALIDATE_EVERY_MS);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return { stop: () => clearInterval(timer), settledAsync: () => joins.emptyAsync() };
 }
 
 /** Cuts each live connection whose credential no longer proves who it was admitted as. */
