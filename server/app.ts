@@ -112,10 +112,10 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   prepareDataFolder(config.dataDir);
   const secret = loadOrCreateSecret(config.dataDir);
   // SQLite runs on its own thread: a group commit never holds up the rooms' event loop.
-  // -- retention (issue 9): encryption at rest, and the rollup of old raw readings --
+  // Encryption at rest, and the rollup of old raw readings
   const retentionPolicy = retentionPolicyFromEnv(process.env);
   const dbKey = process.env.CHAIRSIDE_DB_KEY || undefined;
-  // -- pg (issue 11): CHAIRSIDE_DATABASE_URL switches storage to PostgreSQL (server/storage/openStorage.ts) --
+  // CHAIRSIDE_DATABASE_URL switches storage to PostgreSQL (server/storage/openStorage.ts)
   const storage: Storage = await openStorage(config, dbKey);
   if (config.databaseUrl) log.info("storage is PostgreSQL (CHAIRSIDE_DATABASE_URL)");
   else if (dbKey) log.info("the database is encrypted at rest (CHAIRSIDE_DB_KEY)");

@@ -330,7 +330,7 @@ export class TreatmentSession {
     const mark = this.machine.history().length;
     const result = this.machine.command({ memberId: actor.memberId, role: actor.role }, command, reason);
     if (!result.ok) return result;
-    // -- audit (issue 9): an interlock override is a change made on the clinician's word: who, why --
+    // An interlock override is a change made on the clinician's word: who, why
     if (command === ProcedureCommand.override) {
       this.ports.audit(actor.personId, "procedure.override", `step ${before.stepIndex + 1}: ${reason ?? ""}`);
     }
@@ -563,7 +563,7 @@ export class TreatmentSession {
   private async history(actor: SessionActor, sinceMs: number): Promise<Result<ReadingsBatch>> {
     this.ports.audit(
       actor.personId,
-      "soe.history", // audit (issue 9): the contract's name for the SOE history read
+      "soe.history", // the contract's name for the SOE history read
       `chart history for appointment ${this.appointment.appointmentId}`,
     );
     const readings = await this.ports.readingsSince(

@@ -419,7 +419,7 @@ export function mayTalk(role: AudienceRole): boolean {
   return VOICE_ACCESS[role];
 }
 
-// -- voice (issue 12): the support group --
+// The support group
 /**
  * Support group command × role (a second kind of room, shared/supportGroup.ts). Everyone may
  * raise a hand, write on the board and vote to keep it; only the host mutes, removes, locks, runs

@@ -478,7 +478,7 @@ export class Dentition {
       this.dockButton = { x: w - btnW - 24, y: (titleH - btnH) / 2 + 2, w: btnW, h: btnH };
       const b = this.dockButton;
       const docked = this.placement.docked;
-      // -- vrlesson13 (issue 12): a standing chart has no Dock button --
+      // A standing chart has no Dock button
       if (!this.standing) {
         ctx.fillStyle = docked ? "rgba(31,51,70,0.08)" : "#2f8f9d";
         roundRectPath(ctx, b.x, b.y, b.w, b.h, b.h / 2);
@@ -790,8 +790,8 @@ export class Dentition {
 
   private pickChart(info: PointerInfoPre): { mesh: Mesh; u: number; v: number } | null {
     const ray: Ray | null = info.ray ?? null;
-    // -- vrlesson13 (issue 12): the nearest thing under the pointer, not the nearest part of the
-    // chart, so a board behind a panel never takes the panel's press --
+    // The nearest thing under the pointer, not the nearest part of the
+    // chart, so a board behind a panel never takes the panel's press.
     const predicate = (m: { isEnabled(): boolean; isPickable: boolean; isVisible: boolean }) =>
       m.isEnabled() && m.isPickable && m.isVisible;
     const hit = ray

@@ -2,7 +2,7 @@
 import { isPostgresUrl, verifyPostgresAsync } from "../storage/pgAuditVerify.ts";
 import { verifyDataFolderAsync } from "./auditVerify.ts";
 
-// -- pg (issue 11): `npm run audit:verify -- postgres://…`, or no argument with CHAIRSIDE_DATABASE_URL set --
+// `npm run audit:verify -- postgres://…`, or no argument with CHAIRSIDE_DATABASE_URL set
 const target = process.argv[2] ?? process.env.CHAIRSIDE_DATABASE_URL;
 if (target && isPostgresUrl(target)) process.exit(await verifyPostgresAsync(target));
 const folder = process.argv[2];

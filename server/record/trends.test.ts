@@ -92,7 +92,7 @@ describe("dailySummaries", () => {
   });
 });
 
-// -- store (issue 9): bounded reads --
+// Bounded reads
 
 function minute(at: number, mean: number, count: number, over: Partial<ReadingMinute> = {}): ReadingMinute {
   return {

@@ -199,7 +199,7 @@ export function dailySummaries(
     }));
 }
 
-// -- store (issue 9): bounded reads for the record page --
+// Bounded reads for the record page
 
 /** Raw readings a series or summary reads at most; above it, per-minute aggregates instead. */
 export const RAW_READINGS_LIMIT = 20_000;

@@ -618,7 +618,7 @@ export class PgStorage implements Storage {
     await Promise.all(ended);
   }
 
-  // -- group12 (issue 12): support groups, statements in groupStore.ts --
+  // Support groups, statements in groupStore.ts
   /** Runs a group write's statements in one transaction on the write lane. */
   private async groupWrite(statements: readonly Statement[]): Promise<void> {
     await this.transaction(async (c) => {

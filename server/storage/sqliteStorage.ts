@@ -250,7 +250,7 @@ export class SqliteStorage implements Storage {
   /** One page of the trail, newest first, filtered by person, patient and time; and how many match. */
   async auditQuery(filter: AuditFilter): Promise<AuditPage> {
     const conditions: [string, string | number | undefined][] = [
-      // record (issue 9): one clinic's entries, and those from before entries carried a clinic.
+      // One clinic's entries, and those from before entries carried a clinic.
       ["(clinic_id = ? OR clinic_id IS NULL)", filter.clinicId],
       ["who = ?", filter.who],
       ["patient_id = ?", filter.patientId],
@@ -300,7 +300,7 @@ export class SqliteStorage implements Storage {
       | undefined;
     const id = (last?.id ?? 0) + 1;
     const prevHash = last ? (last.hash ?? "") : GENESIS_HASH;
-    // -- record (issue 9): the clinic, when not given, is the patient's or else the person's --
+    // The clinic, when not given, is the patient's or else the person's
     const clinicOf = (kind: RecordKind, recordId: string | undefined) =>
       recordId === undefined
         ? undefined
@@ -479,7 +479,7 @@ export class SqliteStorage implements Storage {
     return this.db.prepare("DELETE FROM pose_keyframes WHERE at < ?").run(ms).changes;
   }
 
-  // -- soe (issue 7): firmware quarantines and lifts per clinic --
+  // Firmware quarantines and lifts per clinic
 
   /**
    * `firmware_actions` is the append-only history of quarantines and lifts. Databases from before
@@ -570,7 +570,7 @@ export class SqliteStorage implements Storage {
     this.appendAudit({ at: a.at, who: a.by, action: `firmware_${a.action}`, subject: what, why: a.reason });
   }
 
-  // -- group12 (issue 12): support groups, statements in groupStore.ts --
+  // Support groups, statements in groupStore.ts
   /** Runs a group write's statements in one transaction. */
   private groupWrite(statements: readonly Statement[]): void {
     this.db

@@ -64,14 +64,14 @@ export interface AuditEntry {
   patientId?: string;
   /** The treatment room (appointment) it happened in, where there is one. */
   roomId?: string;
-  // -- record (issue 9): audit entries carry the clinic --
+  // Audit entries carry the clinic
   /** The clinic it happened in; when left out, the storage takes the patient's or the person's clinic. */
   clinicId?: string;
 }
 
 /** Which audit entries to read: every field optional but the page; `to` is exclusive. */
 export interface AuditFilter {
-  // -- record (issue 9): one clinic's trail --
+  // One clinic's trail
   clinicId?: string;
   who?: string;
   patientId?: string;
@@ -266,7 +266,7 @@ export interface Storage {
   auditQuery(filter: AuditFilter): Promise<AuditPage>;
   /** The chained rows after `afterId`, oldest first, for verifying the hash chain page by page. */
   auditChain(afterId: number, limit: number): Promise<ChainedAuditRow[]>;
-  // -- group12 (issue 12): support groups (server/storage/groupStore.ts) --
+  // Support groups (server/storage/groupStore.ts)
   /** Inserts a scheduled group or replaces its plan; resolves once durable. */
   saveSupportGroup(group: StoredGroup): Promise<void>;
   /** Groups of one clinic and/or one status, soonest first. */

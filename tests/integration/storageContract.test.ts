@@ -473,7 +473,7 @@ describe("PostgreSQL: several nodes on one database", () => {
   });
 });
 
-// -- group12 (issue 12): support groups keep their plan, invitations and agreed notes --
+// Support groups keep their plan, invitations and agreed notes
 describe.each([sqlite, postgresql])("Storage contract, support groups: $name", (backend) => {
   const plan = (groupId: string, clinicId: string, startsAt: string) => ({
     groupId,
