@@ -158,6 +158,13 @@ function renderTimer(): void {
       : `${title} · time is up`;
 }
 
+/**
+ * What this person is writing for the board. Every view update rebuilds the page (someone raises a
+ * hand, the topic moves on), so the draft and the field's focus are carried into the new field;
+ * otherwise a thought half-typed while others talk is wiped.
+ */
+let noteDraft = "";
+
 function render(): void {
   if (!view || !socket) return;
   const s = socket;
@@ -255,9 +262,28 @@ function render(): void {
   input.placeholder = "Write a thought for the group";
   input.maxLength = 280;
   input.dataset.testid = "note-input";
-  const add = button("Add", "note-add", () => {
-    if (input.value.trim()) void sendAsync(s, GroupEv.note, { text: input.value.trim() });
+  input.value = noteDraft;
+  input.addEventListener("input", () => {
+    noteDraft = input.value;
   });
+  const addNote = () => {
+    const text = noteDraft.trim();
+    if (!text) return;
+    noteDraft = "";
+    input.value = "";
+    void sendAsync(s, GroupEv.note, { text }).then((result) => {
+      // Not on the board (refused, or no answer): the words come back to the field to try again.
+      if (!result.ok && noteDraft === "") {
+        noteDraft = text;
+        const field = document.querySelector<HTMLInputElement>('[data-testid="note-input"]');
+        if (field) field.value = text;
+      }
+    });
+  };
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") addNote();
+  });
+  const add = button("Add", "note-add", addNote);
   const present = view.members.filter((m) => m.role !== "otto").length;
   const agreed = view.board.keepVotes.includes(view.you);
   const keep = button(
@@ -305,7 +331,13 @@ function render(): void {
   main.append(el("h2", "", view.locked ? "The circle (locked)" : "The circle"), circle, mine);
   const layout = el("div", "g-layout");
   layout.append(main, side);
+  const typing = document.activeElement?.getAttribute("data-testid") === "note-input";
+  const caret = typing ? (document.activeElement as HTMLInputElement).selectionStart : null;
   root.replaceChildren(header, layout);
+  if (typing) {
+    input.focus();
+    if (caret !== null) input.setSelectionRange(caret, caret);
+  }
   renderTimer();
 }
 

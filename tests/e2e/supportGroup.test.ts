@@ -50,9 +50,12 @@ describe("the support group page", () => {
     await host.page.click('[data-testid="topic-1"]');
     await ana.page.waitForSelector('[data-testid="group-timer"]:has-text("Brushing when you are tense")');
 
+    // Ben is writing when Ana raises her hand: his page is drawn again, and his words stay.
+    await ben.page.fill('[data-testid="note-input"]', "A soft brush helps me");
     await ana.page.click('[data-testid="raise-hand"]');
     await host.page.waitForSelector('li.g-person[data-hand="true"]:has-text("Ana")');
-    await ben.page.fill('[data-testid="note-input"]', "A soft brush helps me");
+    await ben.page.waitForSelector('li.g-person[data-hand="true"]:has-text("Ana")');
+    expect(await ben.page.inputValue('[data-testid="note-input"]')).toBe("A soft brush helps me");
     await ben.page.click('[data-testid="note-add"]');
     await host.page.waitForSelector('[data-testid="group-board"] li:has-text("A soft brush helps me — Ben")');
     await screenshot(host.page, "group-host-1920");
