@@ -86,7 +86,10 @@ export async function stateOf(page: Page): Promise<any> {
   return page.evaluate(() => window.__chairside?.() ?? null);
 }
 
-/** Standard deviation of the 3D canvas's pixels: a blank or single-colour frame is close to 0. */
+/**
+ * Standard deviation of the 3D canvas's pixels: a blank or single-colour frame is close to 0. Poll
+ * it (`expect.poll`): on a busy machine a page's first frames are drawn a while after it opens.
+ */
 export async function canvasContrast(page: Page): Promise<number> {
   return page.evaluate(() => {
     const canvas = document.querySelector("canvas.room-canvas") as HTMLCanvasElement | null;

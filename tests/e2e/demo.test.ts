@@ -198,7 +198,7 @@ async function playRunAsync(label: string, startsClean: boolean): Promise<Screen
       expect(charts).not.toMatch(/no data|for the care team/);
     }
     expect(await screenshot(page, `demo-${label}-act-${act}`)).toBeGreaterThan(20_000);
-    expect(await canvasContrast(page)).toBeGreaterThan(8);
+    await expect.poll(() => canvasContrast(page), { timeout: 30_000 }).toBeGreaterThan(8);
     await page.click('[data-testid="demo-next"]');
   }
   await page.waitForFunction(

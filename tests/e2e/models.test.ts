@@ -97,7 +97,7 @@ describe("replaceable 3D models", () => {
       // Embedded textures (the floor, the window view) decode under the page's CSP: no violations.
       expect(clinician.consoleErrors).toEqual([]);
       expect(clinician.warnings.filter((w) => w.includes("[models]"))).toEqual([]);
-      expect(await canvasContrast(clinician.page)).toBeGreaterThan(8);
+      await expect.poll(() => canvasContrast(clinician.page), { timeout: 30_000 }).toBeGreaterThan(8);
       await screenshot(clinician.page, "models-glb-clinician");
     } finally {
       await clinician.page.context().close();
@@ -132,7 +132,7 @@ describe("replaceable 3D models", () => {
       expect(logged.join("\n")).toMatch(/dental-unit\.glb lacks the nodes seat, headrest, patient-body/);
       // Chromium itself reports the 404; nothing else may go wrong.
       expect(clinician.consoleErrors.filter((e) => !/404/.test(e))).toEqual([]);
-      expect(await canvasContrast(clinician.page)).toBeGreaterThan(8);
+      await expect.poll(() => canvasContrast(clinician.page), { timeout: 30_000 }).toBeGreaterThan(8);
       await screenshot(clinician.page, "models-fallback-clinician");
     } finally {
       await clinician.page.context().close();

@@ -120,7 +120,10 @@ describe("the shared room in headless Chromium", () => {
       [viewer, "room-viewer-flat"],
     ] as const) {
       expect(await screenshot(w.page, name), name).toBeGreaterThan(20_000);
-      if (w !== patient) expect(await canvasContrast(w.page), name).toBeGreaterThan(8);
+      if (w !== patient)
+        await expect
+          .poll(() => canvasContrast(w.page), { timeout: 30_000, message: name })
+          .toBeGreaterThan(8);
     }
     // Leave the room: the next test needs the machine's two cores.
     for (const w of [clinician, patient, viewer]) await w.page.close();
@@ -133,7 +136,7 @@ describe("the shared room in headless Chromium", () => {
     expect(s.scene.xrState).toBe("unavailable");
     expect(await flat.page.textContent('[data-testid="xr-notice"]')).toMatch(/No VR headset found/);
     expect(await flat.page.isVisible('[data-testid="stop-button"]')).toBe(true);
-    expect(await canvasContrast(flat.page)).toBeGreaterThan(8);
+    await expect.poll(() => canvasContrast(flat.page), { timeout: 30_000 }).toBeGreaterThan(8);
     await screenshot(flat.page, "room-patient-flat");
   });
 

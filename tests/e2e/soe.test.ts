@@ -32,7 +32,7 @@ describe("live SOE data in headless Chromium", () => {
     await page.waitForSelector('[data-testid="alarm-item"][data-acknowledged="false"]', { timeout: 60_000 });
     expect(await page.getAttribute('[data-testid="quality-ph"]', "data-quality")).not.toBe("valid");
     expect(await screenshot(page, "soe-fault-alarm")).toBeGreaterThan(20_000);
-    expect(await canvasContrast(page)).toBeGreaterThan(8);
+    await expect.poll(() => canvasContrast(page), { timeout: 30_000 }).toBeGreaterThan(8);
 
     await page.click('[data-testid="alarm-item"][data-acknowledged="false"] [data-testid="alarm-ack"]');
     await page.waitForFunction(
