@@ -77,6 +77,8 @@ async function runScenario(s: Scenario, tree: string): Promise<RunFigures> {
       ...(process.env.BENCH_CPU_PROF
         ? ["--cpu-prof", `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`]
         : []),
+      // BENCH_SERVER_FLAGS="--trace-gc": more Node flags for the server process only.
+      ...(process.env.BENCH_SERVER_FLAGS?.split(" ").filter(Boolean) ?? []),
     ],
     env: {
       ...process.env,

@@ -29,7 +29,10 @@ interface P {
   view: RoomSnapshot | null;
   slot: number;
   sent: number;
+  /** Distinct poses received from each slot (a keyframe's repeat of one already here is not news). */
   received: Map<number, number>;
+  /** Each slot's last pose received, by its send time: a repeat of it is skipped. */
+  lastSentMs: Map<number, number>;
   bytesIn: number;
   updatesIn: number;
 }
@@ -56,6 +59,7 @@ const people: P[] = job.participants.map(({ appointmentId, personId }) => {
     slot: -1,
     sent: 0,
     received: new Map(),
+    lastSentMs: new Map(),
     bytesIn: 0,
     updatesIn: 0,
   };
@@ -77,8 +81,14 @@ const people: P[] = job.participants.map(({ appointmentId, personId }) => {
     for (const { slot, pose } of batch.poses) {
       if (slot === p.slot || slot === 0) continue;
       p.updatesIn += 1;
-      p.received.set(slot, (p.received.get(slot) ?? 0) + 1);
       const sentMs = Math.round(pose.head.p.x * 1000) + 30_000;
+      // The keyframe a second repeats every member's latest pose: its age is not fan-out latency,
+      // and counting it again would hide a pose that was lost. Each pose counts once, when it first
+      // arrives (relayed, or in a keyframe that makes good a lost one). A sender's poses arrive in
+      // order and 13.9 ms apart at 72 Hz, so the latest send time identifies a repeat.
+      if (p.lastSentMs.get(slot) === sentMs) continue;
+      p.lastSentMs.set(slot, sentMs);
+      p.received.set(slot, (p.received.get(slot) ?? 0) + 1);
       // The send time travels in whole millimetres (milliseconds): a quick delivery can come out
       // a fraction of a millisecond "before" it was sent, which is 0, not a minute.
       const wrapped = (now - sentMs + WINDOW) % WINDOW;
