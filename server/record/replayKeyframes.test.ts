@@ -33,30 +33,61 @@ describe("pose keyframes", () => {
     expect(decodeBatch(frames[0]!.poses).poses.map((p) => p.slot)).toEqual([1, 2]);
   });
 
-  it("skips a tick while the previous write is in flight instead of queueing", async () => {
+  /** A recorder at 10 Hz over one room, on a clock the test moves, with writes it releases. */
+  function recorderAt10Hz() {
     const writes: PoseKeyframe[][] = [];
-    let release: () => void = () => undefined;
+    const releases: (() => void)[] = [];
+    let now = 5000;
     const recorder = new PoseKeyframeRecorder({
       storage: {
         appendPoseKeyframes: (frames) => {
           writes.push([...frames]);
-          return new Promise<void>((resolve) => {
-            release = resolve;
-          });
+          return new Promise<void>((resolve) => releases.push(resolve));
         },
       },
       rooms: () => [{ roomId: "a", room: room(true, [1]) }],
-      now: () => 5000,
+      now: () => now,
       hz: 10,
     });
-    recorder.tick();
-    recorder.tick();
+    const ticks = (n: number) => {
+      for (let i = 0; i < n; i += 1) {
+        recorder.tick();
+        now += 100;
+      }
+    };
+    return { recorder, writes, releases, ticks };
+  }
+
+  it("stores a second of keyframes in one call, each keyframe at its own instant", () => {
+    const { writes, ticks } = recorderAt10Hz();
+    ticks(10);
+    expect(writes).toHaveLength(0);
+    ticks(1);
     expect(writes).toHaveLength(1);
-    expect(recorder.skipped).toBe(1);
-    release();
+    expect(writes[0]!.map((f) => f.at)).toEqual(Array.from({ length: 11 }, (_, i) => 5000 + i * 100));
+  });
+
+  it("keeps keyframes waiting while a write is in flight, and skips ticks once ten seconds wait", async () => {
+    const { recorder, writes, releases, ticks } = recorderAt10Hz();
+    ticks(11);
+    expect(writes).toHaveLength(1);
+    ticks(100);
+    expect(writes).toHaveLength(1);
+    expect(recorder.skipped).toBe(0);
+    ticks(5);
+    expect(recorder.skipped).toBe(5);
+    releases[0]!();
     await new Promise((resolve) => setImmediate(resolve));
-    recorder.tick();
+    ticks(1);
     expect(writes).toHaveLength(2);
+    expect(writes[1]).toHaveLength(100);
+  });
+
+  it("stores what is waiting when it stops", () => {
+    const { recorder, writes, ticks } = recorderAt10Hz();
+    ticks(3);
+    recorder.stop();
+    expect(writes).toEqual([[expect.objectContaining({ at: 5000 }), expect.anything(), expect.anything()]]);
   });
 
   it.each([

@@ -280,22 +280,23 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * The audit append's statements, prepared once. A crowd joining a room is an audit row per
+   * Statements of the frequent writes, prepared once. A crowd joining a room is an audit row per
    * person, and each append prepared its 3-4 statements anew (compiling the append-only triggers
-   * each time) on the storage thread, where device batches queue behind them.
+   * each time) on the storage thread, where device batches queue behind them; pose keyframes are
+   * stored ten times a second.
    */
-  private readonly auditStatements = new Map<string, Database.Statement>();
-  private readonly auditStatement = (sql: string): Database.Statement => {
-    let statement = this.auditStatements.get(sql);
+  private readonly preparedStatements = new Map<string, Database.Statement>();
+  private readonly prepared = (sql: string): Database.Statement => {
+    let statement = this.preparedStatements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
-      this.auditStatements.set(sql, statement);
+      this.preparedStatements.set(sql, statement);
     }
     return statement;
   };
 
   private appendAudit(entry: AuditEntry): void {
-    const last = this.auditStatement("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").get() as
+    const last = this.prepared("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").get() as
       | { id: number; hash: string | null }
       | undefined;
     const id = (last?.id ?? 0) + 1;
@@ -305,15 +306,14 @@ export class SqliteStorage implements Storage {
       recordId === undefined
         ? undefined
         : (
-            this.auditStatement("SELECT clinic_id FROM records WHERE kind = ? AND id = ?").get(
-              kind,
-              recordId,
-            ) as { clinic_id: string } | undefined
+            this.prepared("SELECT clinic_id FROM records WHERE kind = ? AND id = ?").get(kind, recordId) as
+              | { clinic_id: string }
+              | undefined
           )?.clinic_id;
     const clinicId = entry.clinicId ?? clinicOf("patient", entry.patientId) ?? clinicOf("staff", entry.who);
     const full: AuditEntry = clinicId === undefined ? entry : { ...entry, clinicId };
     const columns = AUDIT_COLUMNS.map((c) => c.column);
-    this.auditStatement(
+    this.prepared(
       `INSERT INTO audit_log (id, ${columns.join(", ")}, prev_hash, hash)
          VALUES (${Array(columns.length + 3)
            .fill("?")
@@ -456,7 +456,7 @@ export class SqliteStorage implements Storage {
   }
 
   async appendPoseKeyframes(frames: readonly PoseKeyframe[]): Promise<void> {
-    const put = this.db.prepare("INSERT INTO pose_keyframes (room_id, at, seq, poses) VALUES (?, ?, ?, ?)");
+    const put = this.prepared("INSERT INTO pose_keyframes (room_id, at, seq, poses) VALUES (?, ?, ?, ?)");
     this.db
       .transaction(() => {
         // A Buffer arrived from the main thread as a plain Uint8Array, which SQLite will not bind.
