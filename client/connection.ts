@@ -61,6 +61,8 @@ export class RoomConnection implements RoomActions {
   private resyncing = false;
   private status: LinkStatus = { kind: "connecting" };
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** This window has held its seat: a connect from now on is a reconnect, until "Use it here". */
+  private resuming = false;
   /** Counters for tests and the status line. */
   readonly stats = { events: 0, resyncs: 0, posesIn: 0, posesOut: 0, welcomes: 0, recoveries: 0 };
 
@@ -72,7 +74,9 @@ export class RoomConnection implements RoomActions {
     // Socket.IO's own reconnection gives up after a server-side disconnect (a graceful restart);
     // the link state machine retries after every kind of drop instead.
     this.socket = io({
-      auth,
+      // Read at every connect: a reconnect by itself says so (`resume`), so it never takes the
+      // seat from a window that took it since; the first connect and "Use it here" do take it.
+      auth: (send) => send({ ...auth, ...(this.resuming ? { resume: true } : {}) }),
       transports: ["websocket"],
       reconnection: false,
       query: { room: auth.appointmentId }, // HAProxy sends a room's connections to one node
@@ -81,6 +85,7 @@ export class RoomConnection implements RoomActions {
     // Live means the room view has arrived, not merely the socket: the welcome is the fresh truth.
     this.socket.on(Ev.welcome, (snapshot) => {
       this.stats.welcomes += 1;
+      this.resuming = true;
       this.view = snapshot;
       this.step({ type: "connected" });
       this.listener.onView(snapshot);
@@ -124,6 +129,7 @@ export class RoomConnection implements RoomActions {
 
   /** "Use it here": take the seat back from the other window that holds it. */
   takeSeatBack(): void {
+    this.resuming = false;
     this.step({ type: "take_back" });
   }
 

@@ -113,6 +113,17 @@ describe("the link state machine", () => {
     expect(run([{ type: "connected" }], back.status).status).toEqual({ kind: "connected" });
   });
 
+  it("treats a reconnect refused because another window took the seat meanwhile as replaced", () => {
+    const { status, actions } = run([
+      { type: "connected" },
+      { type: "disconnected" },
+      { type: "connect_failed", refusal: refusal(ErrorCode.seatElsewhere) },
+    ]);
+    expect(status).toEqual({ kind: "replaced" });
+    expect(actions.at(-1)).toEqual({ type: "none" });
+    expect(run([{ type: "take_back" }], status).actions).toEqual([{ type: "connect" }]);
+  });
+
   it("ignores 'Use it here' unless the seat was taken", () => {
     for (const from of [connecting, { kind: "connected" } as const]) {
       expect(nextLink(from, { type: "take_back" }, half)).toEqual({ status: from, action: { type: "none" } });

@@ -83,6 +83,8 @@ export function nextLink(status: LinkStatus, input: LinkInput, random: () => num
       const attempt = status.kind === "reconnecting" ? status.attempt + 1 : 0;
       const refusal = input.refusal;
       if (refusal && isFinalRefusal(refusal)) return { status: { kind: "refused", refusal }, action: NONE };
+      // Another window took the seat while this one was away: as if replaced, never retried by itself.
+      if (refusal?.code === ErrorCode.seatElsewhere) return { status: { kind: "replaced" }, action: NONE };
       if (refusal?.code === ErrorCode.refusedForNow && refusal.retryAfterMs !== undefined) {
         // The server names the wait: trying sooner would only extend the back-off.
         const afterMs = Math.max(0, Math.ceil(refusal.retryAfterMs));

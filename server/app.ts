@@ -35,6 +35,7 @@ import { Pairing } from "./pairing/pairing.ts";
 import { APPOINTMENT_ENDED_MESSAGE, cutRoom } from "./pairing/roomCuts.ts";
 import { attachPeopleGateway } from "./peopleGateway.ts";
 import { PoseKeyframeRecorder, poseKeyframeHzFromEnv } from "./record/replayKeyframes.ts";
+import { SeatClaims } from "./seatClaims.ts";
 import { SessionRegistry } from "./sessionRegistry.ts";
 import { createSocketServer } from "./socketServer.ts";
 import { attachDeviceGateway, type DeviceNamespace, disconnectDevice } from "./soe/deviceGateway.ts";
@@ -244,10 +245,13 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
   // A node restores a room when it takes the room's lease instead.
   if (!cluster) await sessions.restoreAsync();
   const limits = new Limits(opts.limits ?? DEFAULT_LIMITS, now);
+  // Which window holds each person's seat: the room's handshake, its voice and the other nodes share it.
+  const seatClaims = new SeatClaims();
   const gateway = attachPeopleGateway(io, {
     clinic,
     sessions,
     limits,
+    seatClaims,
     now,
     authenticator,
     demoOn: config.demo,
@@ -255,7 +259,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     ...(opts.revalidateEveryMs !== undefined ? { revalidateEveryMs: opts.revalidateEveryMs } : {}),
     ...(cluster ? { takesOver: (socket) => cluster.takesOver(socket) } : {}),
   });
-  cluster?.attach({ io, clinic, sessions, soe, limits, now });
+  cluster?.attach({ io, clinic, sessions, soe, limits, seatClaims, now });
   // WebRTC signalling between a room's members, over the same connection.
   attachVoiceGateway(io.of(VOICE_NAMESPACE) as unknown as VoiceNamespace, {
     clinic,
@@ -263,6 +267,7 @@ export async function startChairside(config: ServerConfig, opts: StartOptions = 
     authenticator,
     demoOn: config.demo,
     iceServers,
+    seatClaims,
     now,
   });
   // Groups scheduled, changed or cancelled on another node are known here.

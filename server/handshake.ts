@@ -20,6 +20,8 @@ export interface PeopleSocketData {
   seat: RoomSeat;
   displayName: string;
   memberId: string;
+  /** The page's window id (`PersonAuth.window`), when it sent one: server/seatClaims.ts. */
+  window?: string;
 }
 export type PeopleServer = Server<
   ClientToServerEvents,

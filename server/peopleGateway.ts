@@ -43,6 +43,7 @@ import {
 import { LimitKind, type Limits, type Sender, Verdict } from "./limits.ts";
 import { createLogger } from "./log.ts";
 import { OTTO_BUSY, ottoNeedsPacing } from "./otto/ottoPacing.ts";
+import { type SeatClaims, seatKeyOf } from "./seatClaims.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
 import { TurnCorking } from "./socketCorking.ts";
 import { credentialRoom, roomsFor } from "./socketRooms.ts";
@@ -60,6 +61,8 @@ export interface GatewayDeps {
   clinic: Clinic;
   sessions: SessionRegistry;
   limits: Limits;
+  /** Which window holds each person's seat (server/seatClaims.ts). */
+  seatClaims: SeatClaims;
   now: () => number;
   /** The one authenticator (server/auth/authenticator.ts). */
   authenticator: Authenticator;
@@ -139,7 +142,7 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): People
       if (!parsed.success) {
         return refuse(refusal(ErrorCode.badPayload, `Handshake: ${describeIssue(parsed.error)}`), true);
       }
-      const { appointmentId, pass, seat } = parsed.data;
+      const { appointmentId, pass, seat, window, resume } = parsed.data;
       const identities = await deps.authenticator.identify({
         cookieHeader: socket.handshake.headers.cookie,
         ...(pass !== undefined ? { demoPass: pass } : {}),
@@ -161,6 +164,14 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): People
       const admitted = admission.seat;
       const byIdentity = deps.limits.admitIdentity({ identity: personIdentity(admitted), address });
       if (!byIdentity.ok) return refuse(refusedForNow(byIdentity.retryAfterMs), false);
+      if (window !== undefined) {
+        const seatKey = seatKeyOf(admitted.roomId, admitted.personId);
+        if (resume && !deps.seatClaims.mayResume(seatKey, window)) {
+          return refuse(refusal(ErrorCode.seatElsewhere, "This seat is open in another window."), false);
+        }
+        deps.seatClaims.claim(seatKey, window);
+        socket.data.window = window;
+      }
       socket.data.seat = admitted;
       socket.data.displayName =
         admitted.displayName ?? deps.clinic.people.get(admitted.personId)?.displayName ?? admitted.personId;
@@ -547,6 +558,11 @@ function onConnection(
               // A newer connection took the seat meanwhile: the person is here, nothing to announce.
               if (seats.get(seatKey) !== socket) return;
               seats.delete(seatKey);
+              // Left for good (closed, or cut): the seat is free for any window, a resuming one too.
+              const leftForGood =
+                reason === "client namespace disconnect" || reason === "server namespace disconnect";
+              if (leftForGood && socket.data.window !== undefined)
+                deps.seatClaims.release(seatKeyOf(admitted.roomId, admitted.personId), socket.data.window);
               if (reason === "client namespace disconnect") session.leave(memberId, "left");
               // The server cut it on purpose (credential ended, room closed,
               // offender): the page does not come back, so the person leaves now, not after the rejoin window.

@@ -48,6 +48,11 @@ export const ErrorCode = {
   timeout: "timeout",
   /** A request made while the page has no link to the server. */
   notConnected: "not_connected",
+  /**
+   * A page reconnecting by itself (`resume`) to a seat another window of the same person took
+   * since: it shows "This seat is open in another window" and takes the seat only when asked to.
+   */
+  seatElsewhere: "seat_elsewhere",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -102,6 +107,17 @@ export const personAuthSchema = z.strictObject({
   /** A demo pass from `POST /api/demo/pass` (demo clinic only, while the demo is on). */
   pass: z.string().min(1).max(2048).optional(),
   seat: z.enum([Seat.staff, Seat.headset, Seat.observer]).optional(),
+  /** This page's own id, new each time the page loads: which window holds the person's seat. */
+  window: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/, "a window id is 8 to 64 letters, digits, _ and -")
+    .optional(),
+  /**
+   * True when the page reconnects by itself (after a drop or a restart). Such a connection does
+   * not take the seat from another window that took it since (`seat_elsewhere`); a page that
+   * loads, or "Use it here", does.
+   */
+  resume: z.boolean().optional(),
 });
 export type PersonAuth = z.infer<typeof personAuthSchema>;
 

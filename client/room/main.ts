@@ -5,6 +5,7 @@
 
 import { startReplayAsync } from "../replay/replayView.ts";
 import { startRoomVoice } from "../voice/roomVoice.ts";
+import { newWindowId } from "../windowId.ts";
 import { startDemoAsync } from "./demoView.ts";
 import { startDeskAsync } from "./deskView.ts";
 import { startPatientAsync } from "./patientView.ts";
@@ -32,7 +33,9 @@ async function main(): Promise<void> {
     showFatal(app, outcome.title, outcome.detail, outcome.signIn);
     return;
   }
-  const { auth, role } = outcome.entry;
+  const { role } = outcome.entry;
+  // One window id for the room's link and its voice: voice follows the window that holds the seat.
+  const auth = { ...outcome.entry.auth, window: newWindowId() };
   // The patient and the care team talk (observers and the demo screen do not).
   startRoomVoice(document.body, auth, role);
   // The patient's seated view; an observer can open it too (?view=patient), as a flat-screen viewer.

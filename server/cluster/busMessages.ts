@@ -94,10 +94,12 @@ export const firmwareBody = z.strictObject({
 });
 
 export const seatTakenBody = z.strictObject({
-  /** `roomId|memberId`. */
+  /** `roomId|personId` (server/seatClaims.ts seatKeyOf). */
   seat: z.string().min(1).max(300),
   /** The connection that keeps the seat (its Socket.IO id). */
   keep: z.string().min(1).max(64),
+  /** The window that claimed the seat (server/seatClaims.ts), when the page named one. */
+  window: z.string().min(1).max(64).optional(),
 });
 
 export const groupChangedBody = z.strictObject({ groupId: z.string().min(1).max(64) });

@@ -31,6 +31,7 @@ import { describeError } from "../handlerGuard.ts";
 import { type PeopleServer, type PeopleSocketData, refusal } from "../handshake.ts";
 import type { Limits } from "../limits.ts";
 import { createLogger } from "../log.ts";
+import type { SeatClaims } from "../seatClaims.ts";
 import type { SessionRegistry } from "../sessionRegistry.ts";
 import { audienceRoom } from "../socketRooms.ts";
 import type { SoeListener, SoeService } from "../soe/soeService.ts";
@@ -81,6 +82,7 @@ export interface AttachDeps {
   sessions: SessionRegistry;
   soe: SoeService;
   limits: Limits;
+  seatClaims: SeatClaims;
   now: () => number;
 }
 
@@ -194,7 +196,7 @@ export class ClusterNode {
   /** Wires the node into the running server: ownership on handshake, owner-side handlers, the scans. */
   attach(deps: AttachDeps): void {
     this.deps = deps;
-    this.seats = new ClusterSeats(deps.io, this.bus);
+    this.seats = new ClusterSeats(deps.io, this.bus, deps.seatClaims);
     this.remote = new RemoteMembers({
       bus: this.bus,
       leases: this.leases,

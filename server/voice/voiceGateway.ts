@@ -24,6 +24,7 @@ import type { Clinic } from "../clinic.ts";
 import { describeError, guard } from "../handlerGuard.ts";
 import { checkProtocolVersion, refusal } from "../handshake.ts";
 import { createLogger } from "../log.ts";
+import { type SeatClaims, seatKeyOf } from "../seatClaims.ts";
 import type { SessionRegistry } from "../sessionRegistry.ts";
 import { VOICE_EVENTS, VoiceLines } from "./voiceLine.ts";
 import { VoiceSwitchboard } from "./voiceSwitchboard.ts";
@@ -56,6 +57,8 @@ export interface VoiceGatewayDeps {
   authenticator: Authenticator;
   demoOn: boolean;
   iceServers: IceServer[];
+  /** Which window holds each person's seat: voice follows it (server/seatClaims.ts). */
+  seatClaims: SeatClaims;
   now: () => number;
 }
 
@@ -84,7 +87,7 @@ export function attachVoiceGateway(nsp: VoiceNamespace, deps: VoiceGatewayDeps):
       const parsed = personAuthSchema.safeParse(auth);
       if (!parsed.success)
         return next(refusal(ErrorCode.badPayload, `Handshake: ${describeIssue(parsed.error)}`));
-      const { appointmentId, pass, seat } = parsed.data;
+      const { appointmentId, pass, seat, window } = parsed.data;
       const identities = await deps.authenticator.identify({
         cookieHeader: socket.handshake.headers.cookie,
         ...(pass !== undefined ? { demoPass: pass } : {}),
@@ -106,6 +109,10 @@ export function attachVoiceGateway(nsp: VoiceNamespace, deps: VoiceGatewayDeps):
       const memberId = `m-${admitted.personId}`;
       const member = deps.sessions.forAppointment(appointmentId).room.member(memberId);
       if (!member) return next(refusal(ErrorCode.notFound, "Join the room first, then its voice."));
+      // A window whose seat another window took does not take the line back (the page retries
+      // on not_found, and stops once its room link says the seat is elsewhere).
+      if (!deps.seatClaims.holds(seatKeyOf(admitted.roomId, admitted.personId), window))
+        return next(refusal(ErrorCode.notFound, "This window does not hold the seat: voice follows it."));
       socket.data = {
         roomId: admitted.roomId,
         memberId,
