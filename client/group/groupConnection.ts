@@ -21,15 +21,24 @@ export interface GroupListener {
 
 export type GroupSocket = Socket<GroupServerToClientEvents, GroupClientToServerEvents>;
 
+/** How the group page's socket connects: exported so the cluster test connects as the page does. */
+export function groupSocketOptions(groupId: string, entry: { invite: string; name: string } | null) {
+  return {
+    auth: { protocolVersion: PROTOCOL_VERSION, groupId, ...(entry ?? {}) },
+    transports: ["websocket"],
+    // A circle's live state (who sits in it, hands, the board, the topic) lives on the node its
+    // people are connected to. HAProxy hashes on `room` (deploy/haproxy.cfg), so one group's
+    // people all reach the same node, and all move to the same next one if it is lost.
+    query: { room: groupId },
+  };
+}
+
 export function connectGroup(
   groupId: string,
   entry: { invite: string; name: string } | null,
   listener: GroupListener,
 ): GroupSocket {
-  const socket: GroupSocket = io("/group", {
-    auth: { protocolVersion: PROTOCOL_VERSION, groupId, ...(entry ?? {}) },
-    transports: ["websocket"],
-  });
+  const socket: GroupSocket = io("/group", groupSocketOptions(groupId, entry));
   socket.on(GroupEv.view, (v) => listener.onView(v));
   socket.on(GroupEv.closed, (c) => {
     listener.onClosed(c.message);
