@@ -324,6 +324,8 @@ export async function startPatientAsync(
   exposeTestState(() => ({
     role: opts.viewer ? "viewer" : "patient",
     link: connection.link.kind,
+    // The whole status (attempt, wait, refusal): what a test says when the link never comes up.
+    linkStatus: connection.link,
     view,
     stats: connection.stats,
     scene: scene.testState(),

@@ -18,13 +18,18 @@ const fixture = talkingPagesFixture();
 /** Opens a room page and waits until its link is up; a failure carries the page's state. */
 async function open(path: string, name: string): Promise<WatchedPage> {
   const watched = await fixture.open(path, name);
+  await connected(watched, name);
+  return watched;
+}
+
+/** Waits until a page's link is up; a failure carries the page's state and its console errors. */
+async function connected(watched: WatchedPage, name: string): Promise<void> {
   await linkIs(watched.page, "connected").catch(async (error: unknown) => {
     const state = await watched.page.evaluate(() => JSON.stringify(window.__chairside?.() ?? null));
     throw new Error(`${name} never connected: ${state}\n${watched.consoleErrors.join("\n")}`, {
       cause: error,
     });
   });
-  return watched;
 }
 
 function voiceOf(page: Page): Promise<VoiceTestState | null> {
@@ -208,7 +213,7 @@ describe("voice in the treatment room", () => {
 
     // "Use it here": the first window is back on the line by itself, on a new line, with audio both ways.
     await first.page.click('[data-testid="use-here"]');
-    await linkIs(first.page, "connected");
+    await connected(first, "the first window, after 'Use it here'");
     await voiceUntil(
       first.page,
       "first window back on the line",
