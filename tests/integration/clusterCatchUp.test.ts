@@ -8,12 +8,12 @@
  *   cut off); an invitation withdrawn on A is refused on B; a cancellation on A tells the people in
  *   B's circle it is cancelled; B's host page lists the group and then no longer.
  */
-import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STABLE_FIRMWARE } from "../../server/clinic.ts";
-import { Ev, PROTOCOL_VERSION } from "../../shared/protocol.ts";
-import { GroupCloseReason, GroupEv, type GroupSummary, type GroupView } from "../../shared/supportGroup.ts";
+import { Ev } from "../../shared/protocol.ts";
+import { GroupCloseReason, type GroupSummary } from "../../shared/supportGroup.ts";
 import { type ClusterFixture, startCluster } from "../clusterNodes.ts";
+import { closeGroupClients, joinGroupAsync } from "../groupClient.ts";
 import { startTestServer, type TestClient, waitFor } from "../harness.ts";
 import { callApi } from "../pairingFixture.ts";
 import type { ChairsideNode } from "../services/chairsideNodes.ts";
@@ -25,7 +25,6 @@ let bToRedis: TcpLink;
 let a: ChairsideNode;
 let b: ChairsideNode;
 let noah: SignedInStaff;
-const sockets: Socket[] = [];
 
 beforeAll(async () => {
   cluster = await startCluster({ postgres: true, prefix: "chairside-catch-up-" });
@@ -42,7 +41,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const s of sockets) s.close();
+  closeGroupClients();
   await cluster?.stop();
 });
 
@@ -126,41 +125,6 @@ describe("a node cut off Redis catches up when it is back", () => {
     rayAtJulian.close();
   }, 120_000);
 });
-
-/** A group connection: resolves with the socket, its latest view, its close and its refusal. */
-async function joinGroupAsync(
-  origin: string,
-  auth: Record<string, unknown>,
-  cookie?: string,
-): Promise<{
-  socket: Socket;
-  view: () => GroupView | null;
-  closed: () => { reason: string; message: string } | null;
-  refusal: string | null;
-}> {
-  const socket = io(`${origin}/group`, {
-    auth: { protocolVersion: PROTOCOL_VERSION, ...auth },
-    transports: ["websocket"],
-    forceNew: true,
-    reconnection: false,
-    ...(cookie ? { extraHeaders: { cookie } } : {}),
-  });
-  sockets.push(socket);
-  let view: GroupView | null = null;
-  let closed: { reason: string; message: string } | null = null;
-  let refusal: string | null = null;
-  socket.on(GroupEv.view, (v: GroupView) => {
-    view = v;
-  });
-  socket.on(GroupEv.closed, (c: { reason: string; message: string }) => {
-    closed = c;
-  });
-  socket.on("connect_error", (err) => {
-    refusal = (err as Error & { data?: { message: string } }).data?.message ?? err.message;
-  });
-  await waitFor(() => view !== null || refusal !== null, "joined or refused", 15_000);
-  return { socket, view: () => view, closed: () => closed, refusal };
-}
 
 const tokenOf = (link: string) => decodeURIComponent(link.split("#invite=")[1]!);
 

@@ -6,12 +6,12 @@
  * circle; a second group may land elsewhere. Without the hint HAProxy takes turns between the
  * nodes, and Ana and Ben each sat alone in a circle of their own.
  */
-import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupSocketOptions } from "../../client/group/groupConnection.ts";
-import { GroupEv, type GroupView } from "../../shared/supportGroup.ts";
+import type { GroupView } from "../../shared/supportGroup.ts";
 import { type ClusterFixture, startCluster } from "../clusterNodes.ts";
-import { startTestServer, waitFor } from "../harness.ts";
+import { closeGroupClients, joinGroupAsync } from "../groupClient.ts";
+import { startTestServer } from "../harness.ts";
 import { callApi } from "../pairingFixture.ts";
 import type { ChairsideNode } from "../services/chairsideNodes.ts";
 import { type HaproxyService, startHaproxy } from "../services/haproxy.ts";
@@ -21,7 +21,6 @@ let cluster: ClusterFixture;
 let haproxy: HaproxyService | null = null;
 let nodes: ChairsideNode[];
 let noah: SignedInStaff;
-const sockets: Socket[] = [];
 
 beforeAll(async () => {
   cluster = await startCluster({ postgres: false, prefix: "chairside-group-route-" });
@@ -43,7 +42,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const s of sockets) s.close();
+  closeGroupClients();
   await haproxy?.stop();
   await cluster?.stop();
 });
@@ -70,25 +69,12 @@ async function inviteToken(groupId: string): Promise<string> {
   return decodeURIComponent((res.body as { link: string }).link.split("#invite=")[1]!);
 }
 
-/** Joins a group through the balancer as the group page does; resolves with its latest view. */
+/** Joins a group through the balancer as the group page does (its auth and routing hint). */
 async function joinThroughBalancer(groupId: string, name: string): Promise<() => GroupView | null> {
-  const socket = io(`${haproxy!.url}/group`, {
-    ...groupSocketOptions(groupId, { invite: await inviteToken(groupId), name }),
-    forceNew: true,
-    reconnection: false,
-  });
-  sockets.push(socket);
-  let view: GroupView | null = null;
-  let refusal: string | null = null;
-  socket.on(GroupEv.view, (v: GroupView) => {
-    view = v;
-  });
-  socket.on("connect_error", (err) => {
-    refusal = err.message;
-  });
-  await waitFor(() => view !== null || refusal !== null, `${name} joined or was refused`, 15_000);
-  expect(refusal).toBeNull();
-  return () => view;
+  const page = groupSocketOptions(groupId, { invite: await inviteToken(groupId), name });
+  const joined = await joinGroupAsync(haproxy!.url, page.auth, { query: page.query });
+  expect(joined.refusal).toBeNull();
+  return joined.view;
 }
 
 const namesIn = (view: GroupView | null) =>

@@ -5,10 +5,9 @@
  * failed this way beside a busy CPU: the window just left lost its link at the moment the other took
  * the seat back, reconnected, and took the seat (and the voice line) once more.
  */
-import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticClinic } from "../../server/clinic.ts";
-import { CloseReason, type ConnectRefusal, ErrorCode, VOICE_NAMESPACE } from "../../shared/protocol.ts";
+import { CloseReason, ErrorCode, VOICE_NAMESPACE } from "../../shared/protocol.ts";
 import {
   connectRefusal,
   cookieAuth,
@@ -55,23 +54,8 @@ async function open(window: string, resume?: true): Promise<TestClient> {
 const replaced = (c: TestClient) => c.errors.some((e) => e.event === CloseReason.replaced);
 
 /** The voice handshake of a window: null when admitted, else the refusal. */
-async function voiceRefusal(window: string): Promise<ConnectRefusal | null> {
-  const socket = io(`${server.origin}${VOICE_NAMESPACE}`, {
-    auth: windowAuth(window),
-    transports: ["websocket"],
-    forceNew: true,
-    reconnection: false,
-    extraHeaders: { cookie },
-  });
-  try {
-    return await new Promise<ConnectRefusal | null>((resolve) => {
-      socket.on("connect", () => resolve(null));
-      socket.on("connect_error", (err) => resolve((err as Error & { data: ConnectRefusal }).data ?? null));
-    });
-  } finally {
-    socket.close();
-  }
-}
+const voiceRefusal = (window: string) =>
+  connectRefusal(`${server.origin}${VOICE_NAMESPACE}`, windowAuth(window), cookie);
 
 describe("a person's seat across windows", () => {
   it("goes back to a window only when asked there, never by a reconnect, and voice follows it", async () => {

@@ -9,17 +9,16 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { SqliteStorage } from "../../server/storage/sqliteStorage.ts";
-import { PROTOCOL_VERSION } from "../../shared/protocol.ts";
 import {
   GroupEv,
   type GroupInvitation,
   type GroupSummary,
-  type GroupView,
   type PastGroup,
 } from "../../shared/supportGroup.ts";
+import { closeGroupClients, joinGroupAsync } from "../groupClient.ts";
 import { startTestServer, waitFor } from "../harness.ts";
 import { callApi } from "../pairingFixture.ts";
 import { freePort, startServerProcess } from "../serverProcess.ts";
@@ -27,40 +26,13 @@ import { type SignedInStaff, signedInStaff } from "../staffAccount.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "chairside-group-restart-"));
 const serverErrors: string[] = [];
-const sockets: Socket[] = [];
 let child: ChildProcess | null = null;
 
 afterAll(() => {
-  for (const s of sockets) s.close();
+  closeGroupClients();
   child?.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** A group connection: resolves with the view, or with the refusal's sentence. */
-async function joinAsync(
-  origin: string,
-  auth: Record<string, unknown>,
-  cookie?: string,
-): Promise<{ socket: Socket; view: () => GroupView | null; refusal: string | null }> {
-  const socket = io(`${origin}/group`, {
-    auth: { protocolVersion: PROTOCOL_VERSION, ...auth },
-    transports: ["websocket"],
-    forceNew: true,
-    reconnection: false,
-    ...(cookie ? { extraHeaders: { cookie } } : {}),
-  });
-  sockets.push(socket);
-  let view: GroupView | null = null;
-  let refusal: string | null = null;
-  socket.on(GroupEv.view, (v: GroupView) => {
-    view = v;
-  });
-  socket.on("connect_error", (err) => {
-    refusal = (err as Error & { data?: { message: string } }).data?.message ?? err.message;
-  });
-  await waitFor(() => view !== null || refusal !== null, "joined or refused", 10_000);
-  return { socket, view: () => view, refusal };
-}
 
 const command = (socket: Socket, event: string, payload: unknown): Promise<{ ok: boolean }> =>
   socket.timeout(8_000).emitWithAck(event, payload);
@@ -134,16 +106,16 @@ describe("support groups across a restart", () => {
     const groupA = await schedule("Smiles without worry");
     const julianToken = await invite(groupA, julian.patientId);
     const benToken = await invite(groupA);
-    const hostA = await joinAsync(origin, { groupId: groupA }, noah.cookie);
-    const ben = await joinAsync(origin, { groupId: groupA, invite: benToken, name: "Ben" });
+    const hostA = await joinGroupAsync(origin, { groupId: groupA }, { cookie: noah.cookie });
+    const ben = await joinGroupAsync(origin, { groupId: groupA, invite: benToken, name: "Ben" });
     expect(ben.refusal).toBeNull();
     const benId = ben.view()!.you;
     expect((await command(hostA.socket, GroupEv.remove, { memberId: benId })).ok).toBe(true);
 
     // Group B agrees to keep its board and ends; group C ends without agreeing.
     const keepBoard = async (groupId: string, notes: string[], agree: boolean) => {
-      const host = await joinAsync(origin, { groupId }, noah.cookie);
-      const ana = await joinAsync(origin, { groupId, invite: await invite(groupId), name: "Ana" });
+      const host = await joinGroupAsync(origin, { groupId }, { cookie: noah.cookie });
+      const ana = await joinGroupAsync(origin, { groupId, invite: await invite(groupId), name: "Ana" });
       for (const text of notes) expect((await command(ana.socket, GroupEv.note, { text })).ok).toBe(true);
       if (agree) {
         for (const m of [host, ana])
@@ -157,7 +129,7 @@ describe("support groups across a restart", () => {
     const groupC = await schedule("Not kept");
     await keepBoard(groupC, ["Zebra-marmalade-unkept-note"], false);
 
-    for (const s of sockets.splice(0)) s.close();
+    closeGroupClients();
     await stopChild("SIGKILL");
     child = await startChildAsync(port);
 
@@ -188,19 +160,19 @@ describe("support groups across a restart", () => {
     ]);
     expect(tokenOf(list[0]!.link!)).toBe(julianToken);
     expect(list[1]!.link).toBeNull();
-    const benAgain = await joinAsync(origin, { groupId: groupA, invite: benToken, name: "Ben" });
+    const benAgain = await joinGroupAsync(origin, { groupId: groupA, invite: benToken, name: "Ben" });
     expect(benAgain.refusal).toMatch(/withdrawn/);
-    const julianIn = await joinAsync(origin, { groupId: groupA, invite: julianToken, name: "Jules" });
+    const julianIn = await joinGroupAsync(origin, { groupId: groupA, invite: julianToken, name: "Jules" });
     expect(julianIn.refusal).toBeNull();
     expect(julianIn.view()!.agenda.map((t) => t.title)).toEqual([
       "How was your week?",
       "Brushing when you are tense",
     ]);
     // The ended group's links open nothing any more, and say it ended (remembered across the restart).
-    const hostC = await joinAsync(origin, { groupId: groupC }, noah.cookie);
+    const hostC = await joinGroupAsync(origin, { groupId: groupC }, { cookie: noah.cookie });
     expect(hostC.refusal).toMatch(/session has ended/);
 
-    for (const s of sockets.splice(0)) s.close();
+    closeGroupClients();
     await stopChild("SIGTERM");
     expect(serverErrors.join("")).not.toMatch(/group change not stored/);
 
