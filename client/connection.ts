@@ -61,7 +61,7 @@ export class RoomConnection implements RoomActions {
   private resyncing = false;
   private status: LinkStatus = { kind: "connecting" };
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  /** This window has held its seat: a connect from now on is a reconnect, until "Use it here". */
+  /** This window has been live: a connect from now on is a reconnect, until "Use it here". */
   private resuming = false;
   /** Counters for tests and the status line. */
   readonly stats = { events: 0, resyncs: 0, posesIn: 0, posesOut: 0, welcomes: 0, recoveries: 0 };
@@ -85,7 +85,6 @@ export class RoomConnection implements RoomActions {
     // Live means the room view has arrived, not merely the socket: the welcome is the fresh truth.
     this.socket.on(Ev.welcome, (snapshot) => {
       this.stats.welcomes += 1;
-      this.resuming = true;
       this.view = snapshot;
       this.step({ type: "connected" });
       this.listener.onView(snapshot);
@@ -138,6 +137,9 @@ export class RoomConnection implements RoomActions {
     const changed = status !== this.status;
     // Set first: closing the socket below reports its own "disconnected" step synchronously.
     this.status = status;
+    // Live again, by a welcome or a recovered connection (which has none): any later connect is a
+    // reconnect, which must not take the seat from a window that takes it meanwhile.
+    if (status.kind === "connected") this.resuming = true;
     if (this.retryTimer !== null) {
       clearTimeout(this.retryTimer);
       this.retryTimer = null;

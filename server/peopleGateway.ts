@@ -169,8 +169,7 @@ export function attachPeopleGateway(io: PeopleServer, deps: GatewayDeps): People
         if (resume && !deps.seatClaims.mayResume(seatKey, window)) {
           return refuse(refusal(ErrorCode.seatElsewhere, "This seat is open in another window."), false);
         }
-        deps.seatClaims.claim(seatKey, window);
-        socket.data.window = window;
+        socket.data.window = window; // It claims the seat once connected (onConnection)
       }
       socket.data.seat = admitted;
       socket.data.displayName =
@@ -306,8 +305,12 @@ function onConnection(
   socket: PeopleSocket,
   deps: GatewayDeps,
 ): void {
-  if (deps.takesOver?.(socket)) return;
   const { seat: admitted, displayName } = socket.data;
+  // The seat is claimed by a connection that arrived, not one that passed the handshake and then
+  // went (a tab closed while its join waited): such a claim would refuse the window still here.
+  if (socket.data.window !== undefined)
+    deps.seatClaims.claim(seatKeyOf(admitted.roomId, admitted.personId), socket.data.window);
+  if (deps.takesOver?.(socket)) return;
   const session = deps.sessions.forAppointment(admitted.appointmentId);
   const joined = session.join({ personId: admitted.personId, displayName, role: admitted.role });
   if (!joined.ok) {

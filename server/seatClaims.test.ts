@@ -27,6 +27,17 @@ describe("seat claims", () => {
     expect(claims.size).toBe(0);
   });
 
+  it("forgets the oldest claim beyond its bound, which only lets that window resume", () => {
+    const claims = new SeatClaims(2);
+    claims.claim(seatKeyOf("room-a", "p"), "w1");
+    claims.claim(seatKeyOf("room-b", "p"), "w2");
+    claims.claim(seatKeyOf("room-a", "p"), "w3"); // claimed again: the newest now
+    claims.claim(seatKeyOf("room-c", "p"), "w4");
+    expect(claims.size).toBe(2);
+    expect(claims.mayResume(seatKeyOf("room-b", "p"), "other")).toBe(true);
+    expect(claims.mayResume(seatKeyOf("room-a", "p"), "other")).toBe(false);
+  });
+
   it("keeps seats apart by room and by person", () => {
     const claims = new SeatClaims();
     claims.claim(seat, "first");

@@ -12,17 +12,28 @@
  * room's voice line only while it holds the seat.
  *
  * Pure and in memory; across nodes every node hears every claim (server/cluster/clusterSeats.ts).
+ * A claim is released when its window leaves for good on this node; one whose window never came
+ * back is kept until `maxSeats` newer claims push it out (forgetting a claim only lets a window
+ * resume, as before there were claims).
  */
 
 /** A person's seat in a room: `roomId|personId`. */
 export const seatKeyOf = (roomId: string, personId: string): string => `${roomId}|${personId}`;
 
+/** Seats remembered at most: far more than a clinic's rooms × people in a day. */
+export const MAX_SEAT_CLAIMS = 20_000;
+
 export class SeatClaims {
+  /** Insertion order is claim order: the oldest claim is forgotten first. */
   private readonly holders = new Map<string, string>();
+
+  constructor(private readonly maxSeats = MAX_SEAT_CLAIMS) {}
 
   /** `window` now holds the seat (it loaded, chose "Use it here", or came back to a free seat). */
   claim(seat: string, window: string): void {
+    this.holders.delete(seat);
     this.holders.set(seat, window);
+    if (this.holders.size > this.maxSeats) this.holders.delete(this.holders.keys().next().value!);
   }
 
   /** Whether a window reconnecting by itself may have the seat: nobody else claimed it since. */
