@@ -12,6 +12,7 @@ import { Scene } from "@babylonjs/core/scene.js";
 import { buildCircleSky } from "./groupCircleSky.ts";
 import { SurroundingsController } from "./surroundings.ts";
 import { type XRPlacement, XRSessionController } from "./xrSession.ts";
+import "./shaders.ts"; // In the bundle: a restart must not cost a material its shader
 
 export type StageQuality = "high" | "low";
 

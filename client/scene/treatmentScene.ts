@@ -42,6 +42,7 @@ import {
 } from "./roomParts.ts";
 import type { PanelChoice, PanelSpec } from "./worldPanel.ts";
 import { type XRPlacement, XRSessionController, type XRStatus } from "./xrSession.ts";
+import "./shaders.ts"; // In the bundle: a restart must not cost a material its shader
 
 /** Frame cap outside VR in low quality. */
 const LOW_QUALITY_MAX_FPS = 15;
