@@ -6,6 +6,7 @@
  * any length wraps), and the 3D view shifts left so it hides nobody. In a headset the world panel
  * says the same (circlePanel.ts builds both); a press here is the same choice as a press there.
  */
+import { patchChildren } from "../patchDom.ts";
 import type { PanelSpec } from "../scene/worldPanel.ts";
 
 export interface CircleCardState {
@@ -39,13 +40,6 @@ export function createCircleCard(onChoice: (value: string) => void): CircleCard 
   card.dataset.testid = "circle-card";
   card.setAttribute("aria-live", "polite");
   card.hidden = true;
-  const title = document.createElement("h2");
-  title.className = "gc-card-title";
-  const body = document.createElement("p");
-  body.className = "gc-card-body";
-  const buttons = document.createElement("div");
-  buttons.className = "gc-card-buttons";
-  card.append(title, body, buttons);
   let key = "";
   let spec: PanelSpec | null = null;
 
@@ -59,26 +53,20 @@ export function createCircleCard(onChoice: (value: string) => void): CircleCard 
       spec = next;
       card.hidden = next === null;
       if (!next) return;
-      title.textContent = next.title;
-      body.textContent = next.body;
-      buttons.replaceChildren(
-        ...next.buttons.map((b) => {
-          const button = document.createElement("button");
-          button.type = "button";
-          button.className = `g-button gc-card-button${b.tone === "primary" ? " primary" : ""}`;
-          button.dataset.testid = `circle-card-button:${b.value}`;
-          button.textContent = b.label;
-          button.addEventListener("click", () => onChoice(b.value));
-          return button;
-        }),
-      );
+      // Patched, not rebuilt: the timer in the body changes every second, and a new button each
+      // second is one a press can miss (client/patchDom.ts).
+      patchChildren(card, [
+        text("h2", "gc-card-title", next.title),
+        text("p", "gc-card-body", next.body),
+        buttonRow(next, onChoice),
+      ]);
     },
     insetPx() {
       return floating() ? card.offsetWidth + 2 * MARGIN : 0;
     },
     testState(canvas) {
       const shown = !card.hidden;
-      const fonts = [title, body, ...buttons.children].map((e) =>
+      const fonts = [...card.querySelectorAll("h2, p, button")].map((e) =>
         Number.parseFloat(getComputedStyle(e).fontSize),
       );
       const c = canvas.getBoundingClientRect();
@@ -94,4 +82,26 @@ export function createCircleCard(onChoice: (value: string) => void): CircleCard 
       };
     },
   };
+}
+
+function text(tag: "h2" | "p", className: string, words: string): HTMLElement {
+  const e = document.createElement(tag);
+  e.className = className;
+  e.textContent = words;
+  return e;
+}
+
+function buttonRow(spec: PanelSpec, onChoice: (value: string) => void): HTMLElement {
+  const row = document.createElement("div");
+  row.className = "gc-card-buttons";
+  for (const b of spec.buttons) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `g-button gc-card-button${b.tone === "primary" ? " primary" : ""}`;
+    button.dataset.testid = `circle-card-button:${b.value}`;
+    button.textContent = b.label;
+    button.onclick = () => onChoice(b.value);
+    row.append(button);
+  }
+  return row;
 }

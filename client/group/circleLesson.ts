@@ -23,6 +23,7 @@ import {
   stepPanel,
   stepTeeth,
 } from "../lessons/lessonSteps.ts";
+import { patchChildren } from "../patchDom.ts";
 import type { PanelSpec } from "../scene/worldPanel.ts";
 import type { CircleMount } from "./circleView.ts";
 import type { GroupStageContext } from "./groupStage.ts";
@@ -167,7 +168,7 @@ export function startCircleLesson(ctx: GroupStageContext, circle: CircleMount): 
       button.className = `g-button ${b.tone === "primary" ? "primary" : "secondary"}`;
       button.textContent = b.label;
       button.dataset.testid = `circle-lesson-${b.value}`;
-      button.addEventListener("click", () => choose(b.value));
+      button.onclick = () => choose(b.value);
       buttons.append(button);
     }
     const note = document.createElement("p");
@@ -175,7 +176,8 @@ export function startCircleLesson(ctx: GroupStageContext, circle: CircleMount): 
     note.textContent = state.keptInRecord
       ? "Your answers are kept in your dental record for your care team."
       : "Your answers are yours: nobody else in the circle sees them.";
-    card.replaceChildren(h, body, buttons, note);
+    // Patched, not rebuilt: while brushing the step's clock changes every second (client/patchDom.ts).
+    patchChildren(card, [h, body, buttons, note]);
     card.hidden = false;
   }
 

@@ -7,6 +7,7 @@
  * clinical data exists on this page.
  */
 import { chosenNameSchema, GroupEv, type GroupView, topicSecondsLeft } from "../../shared/supportGroup.ts";
+import { patchChildren } from "../patchDom.ts";
 import { VoiceSession } from "../voice/voiceSession.ts";
 import { connectGroup, type GroupSocket, sendAsync } from "./groupConnection.ts";
 import { disposeGroupStages, mountGroupStages, updateGroupStages } from "./groupStage.ts";
@@ -61,7 +62,7 @@ function button(text: string, testid: string, onClick: () => void, kind = "secon
   const b = el("button", `g-button ${kind}`, text);
   b.type = "button";
   b.dataset.testid = testid;
-  b.addEventListener("click", onClick);
+  b.onclick = onClick; // a property, so patchChildren hands it to the live button
   return b;
 }
 
@@ -142,26 +143,24 @@ function start(entry: { invite: string; name: string } | null): void {
   setInterval(() => renderTimer(), 1_000);
 }
 
-const timerLine = el("p", "g-timer");
-timerLine.dataset.testid = "group-timer";
-
-function renderTimer(): void {
-  if (!view?.topic) {
-    timerLine.textContent = "";
-    return;
-  }
+function timerText(): string {
+  if (!view?.topic) return "";
   const left = topicSecondsLeft(view, Date.now() - skew);
   const title = view.agenda[view.topic.index]?.title ?? "";
-  timerLine.textContent =
-    left > 0
-      ? `${title} · ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left`
-      : `${title} · time is up`;
+  return left > 0
+    ? `${title} · ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left`
+    : `${title} · time is up`;
+}
+
+function renderTimer(): void {
+  const line = root.querySelector('[data-testid="group-timer"]');
+  if (line) line.textContent = timerText();
 }
 
 /**
- * What this person is writing for the board. Every view update rebuilds the page (someone raises a
- * hand, the topic moves on), so the draft and the field's focus are carried into the new field;
- * otherwise a thought half-typed while others talk is wiped.
+ * What this person is writing for the board. Every view update redraws the page (someone raises a
+ * hand, the topic moves on) into the live one (patchChildren), which keeps the field, its focus
+ * and its caret; the draft is kept here too, for the field a refused note is put back into.
  */
 let noteDraft = "";
 
@@ -173,6 +172,8 @@ function render(): void {
   voice?.holdByHost(me?.mutedByHost ?? false);
 
   const header = el("header", "g-header");
+  const timerLine = el("p", "g-timer", timerText());
+  timerLine.dataset.testid = "group-timer";
   header.append(el("h1", "", view.title), timerLine);
   if (view.otto) {
     const otto = el("p", "g-otto", `Otto: ${view.otto}`);
@@ -263,26 +264,29 @@ function render(): void {
   input.maxLength = 280;
   input.dataset.testid = "note-input";
   input.value = noteDraft;
-  input.addEventListener("input", () => {
-    noteDraft = input.value;
-  });
+  input.oninput = (e) => {
+    noteDraft = (e.currentTarget as HTMLInputElement).value;
+  };
+  // The field on the page: the one built here is only a description after the first render.
+  const liveField = () => root.querySelector<HTMLInputElement>('[data-testid="note-input"]');
   const addNote = () => {
     const text = noteDraft.trim();
     if (!text) return;
     noteDraft = "";
-    input.value = "";
+    const field = liveField();
+    if (field) field.value = "";
     void sendAsync(s, GroupEv.note, { text }).then((result) => {
       // Not on the board (refused, or no answer): the words come back to the field to try again.
       if (!result.ok && noteDraft === "") {
         noteDraft = text;
-        const field = document.querySelector<HTMLInputElement>('[data-testid="note-input"]');
+        const field = liveField();
         if (field) field.value = text;
       }
     });
   };
-  input.addEventListener("keydown", (e) => {
+  input.onkeydown = (e) => {
     if (e.key === "Enter") addNote();
-  });
+  };
   const add = button("Add", "note-add", addNote);
   const present = view.members.filter((m) => m.role !== "otto").length;
   const agreed = view.board.keepVotes.includes(view.you);
@@ -331,14 +335,8 @@ function render(): void {
   main.append(el("h2", "", view.locked ? "The circle (locked)" : "The circle"), circle, mine);
   const layout = el("div", "g-layout");
   layout.append(main, side);
-  const typing = document.activeElement?.getAttribute("data-testid") === "note-input";
-  const caret = typing ? (document.activeElement as HTMLInputElement).selectionStart : null;
-  root.replaceChildren(header, layout);
-  if (typing) {
-    input.focus();
-    if (caret !== null) input.setSelectionRange(caret, caret);
-  }
-  renderTimer();
+  // Into the live page, so a button pressed or a field typed in as the view changes is still there.
+  patchChildren(root, [header, layout]);
 }
 
 if (!groupId) message("No group chosen", "Open the invitation link the clinic sent you.");

@@ -376,8 +376,16 @@ describe("the support group's 3D circle", () => {
       );
       await screenshot(ana.page, "group-circle-ana-1280");
 
+      // The card's timer ticks every second, and the card is patched, not rebuilt: the button a
+      // press aims at stays the one on the page (rebuilt, a press under load kept missing it).
+      const handButton = '[data-testid="circle-card-button:hand"]';
+      await host.page.$eval(handButton, (b) => Object.assign(b, { marked: true }));
+      const bodyAtMark = (await stateOf(host.page)).circle!.card.body;
+      await until(host.page, "a tick of the timer on Noah's card", (s) => s.circle?.card.body !== bodyAtMark);
+      expect(await host.page.$eval(handButton, (b) => "marked" in b)).toBe(true);
+
       // Noah raises his on his own card; Ana's card names him.
-      await host.page.click('[data-testid="circle-card-button:hand"]:has-text("Raise my hand")');
+      await host.page.click(`${handButton}:has-text("Raise my hand")`);
       await until(ana.page, "Noah's hand up on Ana's card", (s) =>
         /Hand raised: Noah\./.test(s.circle?.card.body ?? ""),
       );

@@ -50,14 +50,25 @@ describe("the support group page", () => {
     await host.page.click('[data-testid="topic-1"]');
     await ana.page.waitForSelector('[data-testid="group-timer"]:has-text("Brushing when you are tense")');
 
-    // Ben is writing when Ana raises her hand: his page is drawn again, and his words stay.
-    await ben.page.fill('[data-testid="note-input"]', "A soft brush helps me");
+    // Ben is writing when Ana raises her hand: his page is drawn again, and his field (its words,
+    // its focus) stays the same field. So does Ana's button, pressed as the view changes.
+    const noteField = '[data-testid="note-input"]';
+    await ben.page.fill(noteField, "A soft brush helps me");
+    for (const [page, selector] of [
+      [ben.page, noteField],
+      [ana.page, '[data-testid="raise-hand"]'],
+    ] as const)
+      await page.$eval(selector, (e) => Object.assign(e, { marked: true }));
     await ana.page.click('[data-testid="raise-hand"]');
     await host.page.waitForSelector('li.g-person[data-hand="true"]:has-text("Ana")');
     await ben.page.waitForSelector('li.g-person[data-hand="true"]:has-text("Ana")');
-    expect(await ben.page.inputValue('[data-testid="note-input"]')).toBe("A soft brush helps me");
+    await ana.page.waitForSelector('[data-testid="raise-hand"]:has-text("Lower my hand")');
+    expect(await ana.page.$eval('[data-testid="raise-hand"]', (e) => "marked" in e)).toBe(true);
+    expect(await ben.page.$eval(noteField, (e) => "marked" in e && document.activeElement === e)).toBe(true);
+    expect(await ben.page.inputValue(noteField)).toBe("A soft brush helps me");
     await ben.page.click('[data-testid="note-add"]');
     await host.page.waitForSelector('[data-testid="group-board"] li:has-text("A soft brush helps me — Ben")');
+    expect(await ben.page.inputValue(noteField)).toBe("");
     await screenshot(host.page, "group-host-1920");
     await ana.page.setViewportSize({ width: 1280, height: 800 });
     await screenshot(ana.page, "group-participant-1280");
