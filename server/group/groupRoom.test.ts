@@ -45,6 +45,8 @@ describe("GroupRoom", () => {
     }
     expect(g.viewFor(a).members.find((m) => m.memberId === b)!.mutedByHost).toBe(true);
     expect(g.viewFor(a).topic).toEqual({ index: 0, startedAt: 1_000, endsAt: 1_000 + 10 * 60_000 });
+    // A question keeps its own mark: no "week?." in Otto's words.
+    expect(g.viewFor(a).otto).toBe("Next: How was your week? We have 10 minutes.");
   });
 
   it("a removed participant leaves; the lock keeps newcomers out but lets a dropped member back", () => {

@@ -276,7 +276,9 @@ export class GroupRoom {
         if (!topic) return refused("There is no such topic on the agenda.");
         const startedAt = this.now();
         this.topic = { index, startedAt, endsAt: startedAt + topic.minutes * 60_000 };
-        this.otto = `Next: ${topic.title}. We have ${topic.minutes} minute${topic.minutes === 1 ? "" : "s"}.`;
+        // A title that ends in its own mark ("How was your week?") takes no full stop after it.
+        const title = /[.?!]$/.test(topic.title) ? topic.title : `${topic.title}.`;
+        this.otto = `Next: ${title} We have ${topic.minutes} minute${topic.minutes === 1 ? "" : "s"}.`;
         return this.done();
       }
       case GroupEv.note: {
