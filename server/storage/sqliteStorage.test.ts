@@ -59,6 +59,33 @@ describe("SqliteStorage (real database file)", () => {
     }
   }, 120_000);
 
+  it("waits for another node's write lock on a new file instead of failing at once", async () => {
+    // Switching a new file to WAL while another connection holds its write lock answered "database
+    // is locked" at once, without the busy timeout (a cluster node failed to start that way).
+    const path = tempDb();
+    const holder = new Worker(
+      `const Database = require("better-sqlite3-multiple-ciphers");
+       const { parentPort, workerData } = require("node:worker_threads");
+       const db = new Database(workerData.path);
+       db.exec("CREATE TABLE early(x); BEGIN IMMEDIATE; INSERT INTO early VALUES (1)");
+       parentPort.postMessage("held");
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       db.exec("COMMIT");
+       db.close();`,
+      { eval: true, workerData: { path } },
+    );
+    await new Promise((resolve, reject) => {
+      holder.once("message", resolve);
+      holder.once("error", reject);
+    });
+    const storage = new SqliteStorage(path);
+    await storage.close();
+    await holder.terminate();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
   it("moves the old clinic-wide quarantines into the real clinic's history, where they can be lifted", async () => {
     const path = tempDb();
     const old = new Database(path);

@@ -130,6 +130,29 @@ const BUSY_MS = 2_000;
 /** At start, how long to wait for another node that is setting up (or upgrading) the same file. */
 const SETUP_BUSY_MS = 60_000;
 
+/**
+ * Runs `setUp` again while SQLite says another connection holds the file. Switching a new file to
+ * WAL answers "database is locked" at once, without waiting in the busy timeout, when another node
+ * opening the same file at the same moment holds it (seen when two cluster nodes start together),
+ * so the wait is here. Blocking is fine: this runs once, before the storage takes any call.
+ */
+function whileBusy(forMs: number, setUp: () => void): void {
+  const until = Date.now() + forMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      setUp();
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const busy =
+        typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+      if (!busy || Date.now() >= until) throw error;
+      Atomics.wait(pause, 0, 0, 25);
+    }
+  }
+}
+
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly readings: ReadingStore;
@@ -140,11 +163,13 @@ export class SqliteStorage implements Storage {
     this.db = openDatabase(path, opts.key); // the key goes in before any read
     // Another node sharing this file may be setting it up: wait for it rather than fail.
     this.db.pragma(`busy_timeout = ${SETUP_BUSY_MS}`);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
-    // The schema's version is read under the write lock (IMMEDIATE), so of several nodes opening a
-    // new or older file at once, one upgrades it and the others find it upgraded.
-    this.db.transaction(() => this.setUpSchema()).immediate();
+    whileBusy(SETUP_BUSY_MS, () => {
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
+      // The schema's version is read under the write lock (IMMEDIATE), so of several nodes opening a
+      // new or older file at once, one upgrades it and the others find it upgraded.
+      this.db.transaction(() => this.setUpSchema()).immediate();
+    });
     this.db.pragma(`busy_timeout = ${BUSY_MS}`);
     this.readings = new ReadingStore(this.db);
     // One transaction for many device batches: group commit keeps ingest fast and atomic.
