@@ -5,7 +5,7 @@
  * server never asks for one); any other malformed packet is a protocol violation that closes the
  * connection (Socket.IO's own reaction). All three are counted.
  */
-import { Decoder, Encoder, type Packet, PacketType } from "socket.io-parser";
+import type { Packet } from "socket.io-parser";
 import {
   checkPacketText,
   type PacketHeader,
@@ -15,6 +15,7 @@ import {
   readEventName,
   readPacketHeader,
 } from "./packetBounds.ts";
+import { Decoder, Encoder, PacketType } from "./socketIoParser.ts";
 
 /** Stands in for the arguments of an event packet that broke the bounds. */
 export class RejectedPacket {

@@ -3,7 +3,6 @@
  * room's sockets and the session history; poses are relayed as they arrive (server/poseRelay.ts)
  * with a keyframe a second, and telemetry is fanned out on a fixed tick.
  */
-import { PacketType } from "socket.io-parser";
 import { Ev, RATES } from "../shared/protocol.ts";
 import { mulberry32 } from "../shared/random.ts";
 import { AUDIENCE_ROLES } from "../shared/roles.ts";
@@ -16,6 +15,7 @@ import { BatchKind, mainThreadBusyShare, PoseRelay } from "./poseRelay.ts";
 import { decodeSessionState } from "./roomState.ts";
 import { RoomStateWriter, Urgency } from "./roomStateWriter.ts";
 import { type SessionOptions, TreatmentSession } from "./session.ts";
+import { PacketType } from "./socketIoParser.ts";
 import { audienceRoom, careRoom } from "./socketRooms.ts";
 import { DisplayPacer } from "./soe/displayStream.ts";
 import type { SoeListener, SoeService } from "./soe/soeService.ts";
