@@ -165,7 +165,7 @@ export function poseBytesOf(data: unknown): Uint8Array | null {
 export function isValidPoseBytes(data: unknown): data is Uint8Array | ArrayBuffer {
   if (!(data instanceof Uint8Array) && !(data instanceof ArrayBuffer)) return false;
   if (data.byteLength !== POSE_BYTES) return false;
-  const flags = viewOf(data).getUint8(0);
+  const flags = data instanceof Uint8Array ? data[0]! : new Uint8Array(data, 0, 1)[0]!;
   return (flags & ~(FLAG_LEFT | FLAG_RIGHT)) === 0;
 }
 
