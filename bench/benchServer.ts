@@ -5,14 +5,14 @@
  * a full GC when started with --expose-gc) and the size of its database files.
  */
 
-import { execFileSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { startChairside } from "../server/app.ts";
 import { syntheticClinic } from "../server/clinic.ts";
 import { loadConfig } from "../server/config.ts";
 import { gatewayStats } from "../server/peopleGateway.ts";
+import { mainThreadCpuMs } from "../server/poseRelay.ts";
 import { ingestStoreDelay } from "../server/soe/ingestWriter.ts";
 import { benchChecker } from "./benchCredentials.ts";
 import { serveBenchParent } from "./serverToParent.ts";
@@ -97,25 +97,6 @@ function dbBytes(): number {
     }
   }
   return total;
-}
-
-/** The main thread's CPU time so far, ms: utime + stime of /proc/self/task/<pid>/stat. */
-const clockTicksPerSecond = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-function mainThreadCpuMs(): number | null {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-    // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
-  } catch {
-    return null;
-  }
 }
 
 let mainCpuAtProbe = mainThreadCpuMs();

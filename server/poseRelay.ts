@@ -26,7 +26,7 @@
  * The room (server/room.ts) keeps the poses; this module decides only when they go out. Sending is
  * injected, so the timing decisions are tested without sockets.
  */
-import { readFileSync } from "node:fs";
+import { openSync, readSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { encodeBatchText } from "../shared/poseCodec.ts";
 
@@ -90,14 +90,7 @@ export function budgetUnderLoad(
  * Where there is no such file it is the event loop's busy share (`eventLoopBusyShare`).
  */
 export function mainThreadBusyShare(everyMs = 250): () => number {
-  const path = `/proc/self/task/${process.pid}/stat`;
-  const cpuMs = (): number | null => {
-    try {
-      return threadCpuMsOf(readFileSync(path, "latin1"));
-    } catch {
-      return null;
-    }
-  };
+  const cpuMs = mainThreadCpuMs;
   let lastCpu = cpuMs();
   if (lastCpu === null) return eventLoopBusyShare(everyMs);
   let at = performance.now();
@@ -112,6 +105,32 @@ export function mainThreadBusyShare(everyMs = 250): () => number {
     }
     return share;
   };
+}
+
+/**
+ * The main thread's stat file, opened once for the process and read again from its start each
+ * time: opening it on every reading (readFileSync) was a few per cent of the main thread's work in
+ * bench:room, more than the rest of this module. Null where there is none (not Linux).
+ */
+let statFd: number | null | undefined;
+const statBuffer = Buffer.alloc(1024);
+
+/** The main thread's CPU time so far, ms (null where the kernel does not say). */
+export function mainThreadCpuMs(): number | null {
+  if (statFd === undefined) {
+    try {
+      statFd = openSync(`/proc/self/task/${process.pid}/stat`, "r");
+    } catch {
+      statFd = null;
+    }
+  }
+  if (statFd === null) return null;
+  try {
+    const length = readSync(statFd, statBuffer, 0, statBuffer.length, 0);
+    return threadCpuMsOf(statBuffer.toString("latin1", 0, length));
+  } catch {
+    return null;
+  }
 }
 
 /** Linux's clock ticks per second in /proc (USER_HZ: 100 on every architecture Node runs on). */
