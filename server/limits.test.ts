@@ -120,4 +120,24 @@ describe("Limits", () => {
     limits.take(julian, LimitKind.pose);
     expect(limits.size).toBeLessThanOrEqual(500);
   });
+
+  it("at the cap, forgets the sender that went quiet before one that keeps sending", () => {
+    const { clock, limits } = setup({ maxEntries: 4 });
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => ({ identity: name, address: "10.3.0.1" }));
+    // Each sender's Otto question spends its one-question budget, so a forgotten sender is seen
+    // by its budget coming back. The table holds a, b, their address (over-rate is a light
+    // offence, counted against the address too) and c.
+    expect(limits.take(a, LimitKind.otto)).toBe(Verdict.ok);
+    expect(limits.take(b, LimitKind.otto)).toBe(Verdict.ok);
+    // a keeps sending (many times a second, as poses do); b and c are quiet after their first
+    for (let i = 0; i < 15; i++) {
+      clock.t += 100;
+      expect(limits.take(a, LimitKind.otto)).toBe(Verdict.overRate);
+      if (i === 0) limits.take(c, LimitKind.otto);
+    }
+    limits.take(d, LimitKind.otto);
+    expect(limits.size).toBeLessThanOrEqual(4);
+    expect(limits.take(a, LimitKind.otto)).toBe(Verdict.overRate);
+    expect(limits.take(b, LimitKind.otto)).toBe(Verdict.ok);
+  });
 });

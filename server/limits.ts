@@ -82,13 +82,18 @@ interface Entry {
   lastCutAt: number;
   refusedUntil: number;
   lastSeen: number;
+  /** When it last moved to the end of the insertion order. */
+  movedAt: number;
 }
 
 const CONNECT = "connect";
 const SWEEP_EVERY_MS = 1_000;
 
 export class Limits {
-  /** Insertion order is last-seen order (an entry is moved to the end when touched). */
+  /**
+   * Insertion order is last-seen order to within SWEEP_EVERY_MS: a touched entry moves to the
+   * end unless it moved there less than that long ago.
+   */
   private readonly entries = new Map<string, Entry>();
   private lastSweep: number;
 
@@ -181,8 +186,14 @@ export class Limits {
     const t = this.now();
     if (t - this.lastSweep >= SWEEP_EVERY_MS) this.sweep(t);
     let entry = this.entries.get(key);
-    if (entry) this.entries.delete(key);
-    else {
+    if (entry) {
+      // Moved to the end at most once a sweep interval: a pose a frame from every member made
+      // the delete and insert a few per cent of the server's work, and the order it keeps for the
+      // sweep is still last-seen order to within that interval.
+      entry.lastSeen = t;
+      if (t - entry.movedAt < SWEEP_EVERY_MS) return entry;
+      this.entries.delete(key);
+    } else {
       const limit =
         offenceLimit ?? (key.startsWith("a:") ? this.policy.offences.address : this.policy.offences.identity);
       entry = {
@@ -192,9 +203,10 @@ export class Limits {
         lastCutAt: Number.NEGATIVE_INFINITY,
         refusedUntil: 0,
         lastSeen: t,
+        movedAt: t,
       };
     }
-    entry.lastSeen = t;
+    entry.movedAt = t;
     this.entries.set(key, entry);
     return entry;
   }
@@ -208,8 +220,10 @@ export class Limits {
       const pinned = entry.refusedUntil > t || t - entry.lastCutAt <= this.policy.backoff.forgiveAfterMs;
       if (!pinned) this.entries.delete(key);
     }
-    for (const key of this.entries.keys()) {
+    for (const [key, entry] of this.entries) {
       if (this.entries.size < maxEntries) break;
+      // Seen since it last moved to the end: its place is older than its last message.
+      if (t - entry.lastSeen < SWEEP_EVERY_MS) continue;
       this.entries.delete(key);
     }
   }
