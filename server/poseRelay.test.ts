@@ -1,7 +1,8 @@
 /**
  * The pose relay's timing decisions, with the real room and injected turns and timers: a pose
- * goes out at the end of the turn it arrived in, poses of one turn share a batch, a room over its
- * budget batches until the gap has passed, and the keyframe carries every pose again.
+ * goes out at the end of the turn after the one it arrived in, poses of those two turns share a
+ * batch, a room over its budget batches until the gap has passed, and the keyframe carries every
+ * pose again.
  */
 import { describe, expect, it } from "vitest";
 import { decodeBatch, encodePose, type Pose } from "../shared/poseCodec.ts";
@@ -80,8 +81,12 @@ function setup(perSecond = 500, burst = 1, load?: { busy: () => number; underLoa
       relay.arrived("room-a", room, socketId);
     },
     /** Ends the current turn: runs what was queued for its end. */
-    endTurn() {
+    endOneTurn() {
       for (const task of turn.splice(0)) task();
+    },
+    /** Ends this turn and the next, without time passing: a batch for this turn's poses is out. */
+    endTurn() {
+      for (let i = 0; i < 2; i++) for (const task of turn.splice(0)) task();
     },
     /** Moves the clock and fires the timers that are due. */
     advance(ms: number) {
@@ -96,13 +101,15 @@ function setup(perSecond = 500, burst = 1, load?: { busy: () => number; underLoa
 }
 
 describe("PoseRelay", () => {
-  it("sends a pose at the end of the turn it arrived in, to everyone but its sender", () => {
+  it("sends a pose at the end of the next turn, to everyone but its sender", () => {
     const t = setup();
     const a = t.join("a");
     t.join("b");
     t.pose(a.memberId, "sock-a", 0.1);
     expect(t.sent).toEqual([]);
-    t.endTurn();
+    t.endOneTurn();
+    expect(t.sent).toEqual([]);
+    t.endOneTurn();
     expect(t.sent).toEqual([
       {
         roomId: "room-a",
@@ -125,6 +132,26 @@ describe("PoseRelay", () => {
     t.endTurn();
     expect(t.sent).toHaveLength(1);
     expect(t.sent[0]).toMatchObject({ slots: [a.slot, b.slot], xs: [0.3, 0.2], except: null });
+  });
+
+  it("puts the poses that arrive in the next turn in the same batch: a burst read over two polls", () => {
+    const t = setup(500, 2);
+    const a = t.join("a");
+    const b = t.join("b");
+    const c = t.join("c");
+    t.pose(a.memberId, "sock-a", 0.1);
+    t.endOneTurn();
+    t.pose(b.memberId, "sock-b", 0.2);
+    t.pose(c.memberId, "sock-c", 0.3);
+    t.endOneTurn();
+    expect(t.sent).toHaveLength(1);
+    expect(t.sent[0]).toMatchObject({ slots: [a.slot, b.slot, c.slot], xs: [0.1, 0.2, 0.3], except: null });
+    // What arrives after that batch waits for a turn of its own.
+    t.pose(a.memberId, "sock-a", 0.4);
+    t.endOneTurn();
+    expect(t.sent).toHaveLength(1);
+    t.endOneTurn();
+    expect(t.sent.map((s) => s.xs)).toEqual([[0.1, 0.2, 0.3], [0.4]]);
   });
 
   it("sends each turn's pose at once while the room is within its budget", () => {

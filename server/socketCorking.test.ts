@@ -91,4 +91,18 @@ describe("TurnCorking", () => {
     expect(writes).toEqual([["still sent"]]);
     expect(errors).toHaveLength(1);
   });
+
+  it("runs a task that an end-of-turn task queues at the end of the next turn, not never", async () => {
+    const corking = new TurnCorking();
+    const { stream, writes } = recordingStream();
+    corking.attach(stream);
+    corking.atEndOfTurn(() => {
+      stream.write("now");
+      corking.atEndOfTurn(() => stream.write("next turn"));
+    });
+    await endOfTurn();
+    expect(writes).toEqual([["now"]]);
+    await endOfTurn();
+    expect(writes).toEqual([["now"], ["next turn"]]);
+  });
 });

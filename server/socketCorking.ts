@@ -10,6 +10,7 @@
  *
  * Work that wants to write at the end of the turn (the pose relay's batches) runs just before the
  * uncorking, so its writes leave in the same system call as the rest of the turn's, not one turn later.
+ * A task may queue another from there, for the end of the next turn.
  */
 import type { Writable } from "node:stream";
 
@@ -62,6 +63,9 @@ export class TurnCorking {
       }
     }
     this.scheduled = false;
+    // Tasks queued by the tasks above are for the end of the next turn (setImmediate from here
+    // runs after the loop's next poll).
+    if (this.tasks.length > 0) this.schedule();
     const streams = [...this.corked];
     this.corked.clear();
     for (const stream of streams) if (!stream.destroyed) stream.uncork();
