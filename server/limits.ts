@@ -63,10 +63,10 @@ export const DEFAULT_LIMITS: LimitPolicy = {
   maxEntries: 20_000,
 };
 
-/** Who sent a message: the identity from the handshake and the peer's address. */
+/** Who sent a message: the identity from the handshake and the peer's address (fixed per connection). */
 export interface Sender {
-  identity: string;
-  address: string;
+  readonly identity: string;
+  readonly address: string;
 }
 
 export type Admission = { ok: true } | { ok: false; retryAfterMs: number };
@@ -95,6 +95,7 @@ export class Limits {
    * end unless it moved there less than that long ago.
    */
   private readonly entries = new Map<string, Entry>();
+  private readonly identityKeys = new WeakMap<Sender, string>();
   private lastSweep: number;
 
   constructor(
@@ -125,7 +126,7 @@ export class Limits {
 
   /** One message of a kind; an over-rate message is a light offence. */
   take(sender: Sender, kind: LimitKind): Verdict {
-    const entry = this.touch(identityKey(sender.identity));
+    const entry = this.touch(this.identityKeyOf(sender));
     const spec = this.policy.rates[kind];
     if (this.bucket(entry, kind, spec).take()) return Verdict.ok;
     return this.offence(sender, this.policy.overRateWeight) === Verdict.cut ? Verdict.cut : Verdict.overRate;
@@ -180,6 +181,19 @@ export class Limits {
       entry.buckets.set(name, bucket);
     }
     return bucket;
+  }
+
+  /**
+   * The sender's key, built once per sender object (a connection keeps one): a key built for every
+   * message is a new string, which the map must hash afresh each time, on the pose path.
+   */
+  private identityKeyOf(sender: Sender): string {
+    let key = this.identityKeys.get(sender);
+    if (key === undefined) {
+      key = identityKey(sender.identity);
+      this.identityKeys.set(sender, key);
+    }
+    return key;
   }
 
   private touch(key: string, offenceLimit?: number): Entry {
