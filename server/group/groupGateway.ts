@@ -261,6 +261,7 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
     }
     const memberId = joined.memberId;
     socket.data.memberId = memberId;
+    keepTicking();
     const key = `${groupId}|${memberId}`;
     const older = live.get(key);
     live.set(key, socket);
@@ -383,13 +384,27 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
     });
   }
 
-  // Poses as in the treatment room: changed ones on each tick, every one on a keyframe.
+  // Poses as in the treatment room: changed ones on each tick, every one on a keyframe. The tick
+  // runs only while a group has people: an idle server has nothing to do 72 times a second.
   let tick = 0;
-  const timer = setInterval(() => {
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  function keepTicking(): void {
+    if (timer || stopped) return;
+    timer = setInterval(tickGroups, 1000 / deps.poseTickHz);
+    timer.unref();
+  }
+  function stopTicking(): void {
+    if (timer) clearInterval(timer);
+    timer = null;
+  }
+  function tickGroups(): void {
     tick += 1;
     const keyframe = tick % Math.max(1, Math.round(deps.poseTickHz)) === 0;
+    let anyone = false;
     for (const group of deps.groups.all()) {
       if (group.room.people().length === 0) continue;
+      anyone = true;
       const version = group.version;
       const host = group.hostId();
       for (const id of group.tick()) log.info("group member did not come back", { memberId: id });
@@ -402,7 +417,12 @@ export function attachGroupGateway(nsp: GroupNamespace, deps: GroupGatewayDeps):
       if (poses.length)
         nsp.to(group.plan.groupId).volatile.emit(Ev.poses, encodeBatch(deps.now(), group.version, poses));
     }
-  }, 1000 / deps.poseTickHz);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+    if (!anyone) stopTicking();
+  }
+  return {
+    stop: () => {
+      stopped = true;
+      stopTicking();
+    },
+  };
 }

@@ -7,6 +7,7 @@
  */
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeBatch, encodePose, type PoseBatchData } from "../../shared/poseCodec.ts";
 import { Ev, PROTOCOL_VERSION, VoiceEv } from "../../shared/protocol.ts";
 import { GroupEv, type GroupView, type PastGroup } from "../../shared/supportGroup.ts";
 import { passAuth, startTestServer, TestClient, type TestServer, waitFor } from "../harness.ts";
@@ -268,5 +269,44 @@ describe("Noah's support group", () => {
     );
     clinician.close();
     patient.close();
+  });
+
+  it("passes poses around the circle, and again after everyone left and came back (the pose tick runs only while someone is there)", async () => {
+    const scheduled = await callApi(server.origin, "POST", "/api/groups", {
+      staff: noah,
+      body: {
+        title: "Moving together",
+        startsAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        agenda: [{ title: "Breathing", minutes: 10 }],
+      },
+    });
+    expect(scheduled.status).toBe(201);
+    const groupId = (scheduled.body as { groupId: string }).groupId;
+    const invite = await inviteAsync(groupId);
+    const at = (x: number) =>
+      encodePose({
+        head: { p: { x, y: 1.2, z: 0 }, q: { x: 0, y: 0, z: 0, w: 1 } },
+        left: null,
+        right: null,
+      });
+    const meet = async (round: string, x: number) => {
+      const host = new Member({ groupId }, noah.cookie);
+      const ana = new Member({ groupId, invite, name: "Ana" });
+      // The head x positions Noah sees of the others, from every pose batch.
+      const seenXs: number[] = [];
+      host.socket.on(Ev.poses, (batch: PoseBatchData) => {
+        for (const p of decodeBatch(batch).poses) seenXs.push(p.pose.head.p.x);
+      });
+      await host.joinedAsync(`host, ${round}`);
+      await ana.joinedAsync(`Ana, ${round}`);
+      ana.socket.emit(Ev.pose, at(x));
+      await waitFor(() => seenXs.some((seen) => Math.abs(seen - x) < 0.01), `Noah sees Ana move, ${round}`);
+      return [host, ana] as const;
+    };
+    const first = await meet("first", 0.25);
+    // Both leave: no group has anyone in it, so the server stops its pose tick.
+    for (const m of first) m.socket.disconnect();
+    await waitFor(() => server.groups.get(groupId)?.room.people().length === 0, "the circle empty");
+    await meet("after coming back", -0.5);
   });
 });
