@@ -9,6 +9,7 @@
 import { chosenNameSchema, GroupEv, type GroupView, topicSecondsLeft } from "../../shared/supportGroup.ts";
 import { patchChildren } from "../patchDom.ts";
 import { VoiceSession } from "../voice/voiceSession.ts";
+import { clockText } from "./circlePanel.ts";
 import { connectGroup, type GroupSocket, sendAsync } from "./groupConnection.ts";
 import { disposeGroupStages, mountGroupStages, updateGroupStages } from "./groupStage.ts";
 // The 3D circle registers itself as the page's stage
@@ -147,9 +148,7 @@ function timerText(): string {
   if (!view?.topic) return "";
   const left = topicSecondsLeft(view, Date.now() - skew);
   const title = view.agenda[view.topic.index]?.title ?? "";
-  return left > 0
-    ? `${title} · ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left`
-    : `${title} · time is up`;
+  return left > 0 ? `${title} · ${clockText(left)} left` : `${title} · time is up`;
 }
 
 function renderTimer(): void {
