@@ -38,7 +38,6 @@ export function createCircleCard(onChoice: (value: string) => void): CircleCard 
   const card = document.createElement("section");
   card.className = "gc-card";
   card.dataset.testid = "circle-card";
-  card.setAttribute("aria-live", "polite");
   card.hidden = true;
   let key = "";
   let spec: PanelSpec | null = null;
@@ -55,11 +54,11 @@ export function createCircleCard(onChoice: (value: string) => void): CircleCard 
       if (!next) return;
       // Patched, not rebuilt: the timer in the body changes every second, and a new button each
       // second is one a press can miss (client/patchDom.ts).
-      patchChildren(card, [
-        text("h2", "gc-card-title", next.title),
-        text("p", "gc-card-body", next.body),
-        buttonRow(next, onChoice),
-      ]);
+      // Only the title (the topic) is a live region: the body holds the timer, which a screen
+      // reader would otherwise read out every second.
+      const title = text("h2", "gc-card-title", next.title);
+      title.setAttribute("aria-live", "polite");
+      patchChildren(card, [title, text("p", "gc-card-body", next.body), buttonRow(next, onChoice)]);
     },
     insetPx() {
       return floating() ? card.offsetWidth + 2 * MARGIN : 0;

@@ -383,6 +383,13 @@ describe("the support group's 3D circle", () => {
       const bodyAtMark = (await stateOf(host.page)).circle!.card.body;
       await until(host.page, "a tick of the timer on Noah's card", (s) => s.circle?.card.body !== bodyAtMark);
       expect(await host.page.$eval(handButton, (b) => "marked" in b)).toBe(true);
+      // A screen reader hears a new topic, not the timer every second: only the title is live.
+      expect(
+        await host.page.$$eval(
+          '[data-testid="circle-card"] [aria-live], [data-testid="circle-card"][aria-live]',
+          (live) => live.map((e) => e.tagName),
+        ),
+      ).toEqual(["H2"]);
 
       // Noah raises his on his own card; Ana's card names him.
       await host.page.click(`${handButton}:has-text("Raise my hand")`);
