@@ -3,7 +3,7 @@
  * the demo's SOE devices. The signing secret is generated on first start and kept in the data folder.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, fail, type InviteClaims, ok, type Result } from "../shared/protocol.ts";
 import { AUDIENCE_ROLES } from "../shared/roles.ts";
@@ -22,9 +22,28 @@ export function loadOrCreateSecret(dataDir: string): Buffer {
     if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, "hex");
     throw new Error(`${path} is not a 32-byte hex secret; remove it to generate a new one`);
   }
-  const secret = randomBytes(32);
-  writeFileSync(path, `${secret.toString("hex")}\n`, { mode: 0o600, flag: "wx" });
-  return secret;
+  return publishSecret(path, randomBytes(32));
+}
+
+/**
+ * Writes `secret` to `path` unless another process got there first, and returns the one that
+ * stands. Several processes may start on one data folder at once (cluster nodes on one machine, a
+ * benchmark's clients): the file is written whole under a name of this process's own and then
+ * linked into place, which fails if the file exists, so no process reads a half-written secret or
+ * loses the race with an error.
+ */
+export function publishSecret(path: string, secret: Buffer): Buffer {
+  const mine = `${path}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  writeFileSync(mine, `${secret.toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  try {
+    linkSync(mine, path);
+    return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return Buffer.from(readFileSync(path, "utf8").trim(), "hex");
+  } finally {
+    unlinkSync(mine);
+  }
 }
 
 function b64(data: Buffer | string): string {
