@@ -193,7 +193,7 @@ export interface RelayStats {
 interface RoomState {
   roomId: string;
   room: RelayRoom;
-  /** Marked for this turn's flush, or waiting for its budget. */
+  /** Marked for a flush (at the end of the next turn), or waiting for its budget. */
   pending: boolean;
   /** The one connection whose poses the pending batch holds; null when none yet, "" when several. */
   sender: string | null;

@@ -17,12 +17,14 @@ const SECRET_FILE = "signing-secret.key";
 export function loadOrCreateSecret(dataDir: string): Buffer {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, SECRET_FILE);
-  if (existsSync(path)) {
-    const hex = readFileSync(path, "utf8").trim();
-    if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, "hex");
-    throw new Error(`${path} is not a 32-byte hex secret; remove it to generate a new one`);
-  }
+  if (existsSync(path)) return readSecret(path);
   return publishSecret(path, randomBytes(32));
+}
+
+function readSecret(path: string): Buffer {
+  const hex = readFileSync(path, "utf8").trim();
+  if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, "hex");
+  throw new Error(`${path} is not a 32-byte hex secret; remove it to generate a new one`);
 }
 
 /**
@@ -40,7 +42,7 @@ export function publishSecret(path: string, secret: Buffer): Buffer {
     return secret;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    return Buffer.from(readFileSync(path, "utf8").trim(), "hex");
+    return readSecret(path);
   } finally {
     unlinkSync(mine);
   }
