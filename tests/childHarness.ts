@@ -8,6 +8,8 @@ export interface ChildStats {
   devices: Record<string, number>;
   parser: { rejected: number; protocolViolations: number; strayAcks: number };
   rss: number;
+  /** JS heap in use plus memory outside it (buffers), after a full GC. */
+  live: number;
 }
 
 export interface ChildServer {
